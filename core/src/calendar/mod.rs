@@ -1,0 +1,5 @@
+//! Business-hours calendars (being written; temporary wiring by the core author).
+mod config;
+mod error;
+pub use config::*;
+pub use error::*;

@@ -1,0 +1,196 @@
+//! Domain events: the per-workspace log hosts turn into notifications.
+//!
+//! Every change appends events in the same atomic write as the change. Each
+//! event gets the next number of its workspace's gap-free sequence (`seq`,
+//! starting at 1). A host reads with [`Helpdesk::events`](crate::Helpdesk::events)
+//! after a cursor (the last `seq` it handled), and may store its position
+//! with [`Helpdesk::ack_events`](crate::Helpdesk::ack_events). Because
+//! sequence numbers are assigned in commit order and never skipped, a reader
+//! that pages by cursor sees every event exactly once.
+
+use crate::ids::{AgentId, CategoryId, CustomerId, MessageId, TeamId, TicketId, WorkspaceId};
+use crate::sla::SlaMetric;
+use crate::ticket::{Actor, AssignmentAction, Channel, Link, MessageKind, Status};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A recorded event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the workspace's log (the cursor), gap-free from 1.
+    pub seq: u64,
+    /// Workspace.
+    pub workspace_id: WorkspaceId,
+    /// The ticket concerned, if any.
+    pub ticket_id: Option<TicketId>,
+    /// Who caused it.
+    pub actor: Actor,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// An event before storage numbers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    /// The ticket concerned, if any.
+    pub ticket_id: Option<TicketId>,
+    /// Who caused it.
+    pub actor: Actor,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+impl NewEvent {
+    /// Numbers the event (storage calls this inside its atomic write).
+    pub fn into_event(self, workspace_id: WorkspaceId, seq: u64) -> Event {
+        Event {
+            seq,
+            workspace_id,
+            ticket_id: self.ticket_id,
+            actor: self.actor,
+            at: self.at,
+            kind: self.kind,
+        }
+    }
+}
+
+/// What happened. Serialized with a `type` field holding [`EventKind::name`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// `ticket.created`
+    #[serde(rename = "ticket.created")]
+    TicketCreated {
+        /// Ticket number.
+        number: String,
+        /// Subject.
+        subject: String,
+        /// Customer.
+        customer: CustomerId,
+        /// Priority code.
+        priority: String,
+        /// Channel.
+        channel: Channel,
+    },
+    /// `message.added`
+    #[serde(rename = "message.added")]
+    MessageAdded {
+        /// The message.
+        message_id: MessageId,
+        /// Its kind (hosts notify the customer on `reply`, staff on `customer`).
+        message_kind: MessageKind,
+    },
+    /// `status.changed`
+    #[serde(rename = "status.changed")]
+    StatusChanged {
+        /// Before.
+        from: Status,
+        /// After.
+        to: Status,
+    },
+    /// `ticket.assigned` (also unassigned, reassigned, escalated: see `action`)
+    #[serde(rename = "ticket.assigned")]
+    Assigned {
+        /// What happened.
+        action: AssignmentAction,
+        /// Previous assignee.
+        from: Option<AgentId>,
+        /// New assignee.
+        to: Option<AgentId>,
+        /// Team after the change.
+        team: Option<TeamId>,
+    },
+    /// `priority.changed`
+    #[serde(rename = "priority.changed")]
+    PriorityChanged {
+        /// Before.
+        from: String,
+        /// After.
+        to: String,
+    },
+    /// `category.changed`
+    #[serde(rename = "category.changed")]
+    CategoryChanged {
+        /// Before.
+        from: Option<CategoryId>,
+        /// After.
+        to: Option<CategoryId>,
+    },
+    /// `ticket.tagged`
+    #[serde(rename = "ticket.tagged")]
+    Tagged {
+        /// The tag slug.
+        tag: String,
+    },
+    /// `ticket.untagged`
+    #[serde(rename = "ticket.untagged")]
+    Untagged {
+        /// The tag slug.
+        tag: String,
+    },
+    /// `ticket.linked`
+    #[serde(rename = "ticket.linked")]
+    Linked {
+        /// The link.
+        link: Link,
+    },
+    /// `ticket.updated` (subject, description or custom fields)
+    #[serde(rename = "ticket.updated")]
+    Updated {
+        /// Names of the changed fields.
+        fields: Vec<String>,
+    },
+    /// `ticket.rated`
+    #[serde(rename = "ticket.rated")]
+    Rated {
+        /// 1..=5.
+        rating: u8,
+        /// Comment.
+        comment: Option<String>,
+    },
+    /// `sla.warning`: a clock crossed its warning threshold.
+    #[serde(rename = "sla.warning")]
+    SlaWarning {
+        /// Which clock.
+        metric: SlaMetric,
+        /// Its due instant.
+        due_at: DateTime<Utc>,
+    },
+    /// `sla.breached`: a clock passed its due instant unmet.
+    #[serde(rename = "sla.breached")]
+    SlaBreached {
+        /// Which clock.
+        metric: SlaMetric,
+        /// Its due instant.
+        due_at: DateTime<Utc>,
+        /// The true instant of the breach.
+        breached_at: DateTime<Utc>,
+    },
+}
+
+impl EventKind {
+    /// The stable dotted name (`ticket.created`, …), as in JSON's `type`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::TicketCreated { .. } => "ticket.created",
+            EventKind::MessageAdded { .. } => "message.added",
+            EventKind::StatusChanged { .. } => "status.changed",
+            EventKind::Assigned { .. } => "ticket.assigned",
+            EventKind::PriorityChanged { .. } => "priority.changed",
+            EventKind::CategoryChanged { .. } => "category.changed",
+            EventKind::Tagged { .. } => "ticket.tagged",
+            EventKind::Untagged { .. } => "ticket.untagged",
+            EventKind::Linked { .. } => "ticket.linked",
+            EventKind::Updated { .. } => "ticket.updated",
+            EventKind::Rated { .. } => "ticket.rated",
+            EventKind::SlaWarning { .. } => "sla.warning",
+            EventKind::SlaBreached { .. } => "sla.breached",
+        }
+    }
+}

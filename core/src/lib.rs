@@ -1,0 +1,52 @@
+//! # Ticketry core
+//!
+//! The domain of an embeddable, multi-tenant help desk: workspaces, tickets
+//! and their threads, the status workflow, priorities, categories, teams,
+//! tags, response templates, the event log, business-hours calendars and SLA
+//! clocks — as pure rules over values — plus the storage traits every
+//! backend implements and the [`Helpdesk`] service that ties them together.
+//!
+//! Start with [`Helpdesk`] over a store such as `ticketry_memory::MemoryStore`.
+
+pub mod calendar;
+pub mod category;
+pub mod clock;
+mod duration_serde;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod people;
+pub mod priority;
+pub mod query;
+mod service;
+pub mod sla;
+pub mod store;
+pub mod tag;
+pub mod team;
+pub mod template;
+pub mod ticket;
+mod validate;
+pub mod workspace;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use category::{Category, CategoryInput};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result, StoreError};
+pub use event::{Event, EventKind};
+pub use ids::{
+    AgentId, CategoryId, CustomerId, MessageId, PolicyId, TeamId, TemplateId, TicketId, WorkspaceId,
+};
+pub use people::{Agent, AgentInput, Customer, CustomerInput};
+pub use priority::{Priority, PriorityPreset};
+pub use query::{Page, TicketOrder, TicketQuery};
+pub use service::{Assign, Helpdesk, MessageInput, OpenTicket, TicketStats, TicketUpdate};
+pub use tag::Tag;
+pub use team::{Team, TeamInput};
+pub use template::{Template, TemplateInput};
+pub use ticket::{
+    Actor, AssignmentAction, AssignmentRecord, Attachment, Channel, Link, Message, MessageKind,
+    Satisfaction, Status, Thread, Ticket, View,
+};
+pub use workspace::{NewWorkspace, NumberFormat, Workspace, WorkspaceSettings};

@@ -1,0 +1,100 @@
+//! Agents and customers: the host application's users, by the host's own id.
+
+use crate::ids::{AgentId, CustomerId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A support staff member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Agent {
+    /// The host's user id.
+    pub id: AgentId,
+    /// Display name.
+    pub name: String,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Inactive agents cannot be assigned (they left the team).
+    pub active: bool,
+    /// Available agents receive automatic assignments (not on leave, online).
+    pub available: bool,
+    /// Maximum open tickets for automatic assignment; `None` is unlimited.
+    pub capacity: Option<u32>,
+    /// When Ticketry first saw this agent.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Input for [`Helpdesk::put_agent`](crate::Helpdesk::put_agent): creates or updates by id.
+#[derive(Debug, Clone)]
+pub struct AgentInput {
+    /// The host's user id.
+    pub id: AgentId,
+    /// Display name.
+    pub name: String,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Defaults to `true`.
+    pub active: bool,
+    /// Defaults to `true`.
+    pub available: bool,
+    /// Maximum open tickets; `None` is unlimited.
+    pub capacity: Option<u32>,
+}
+
+impl AgentInput {
+    /// An active, available agent with unlimited capacity.
+    pub fn new(id: AgentId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            email: None,
+            active: true,
+            available: true,
+            capacity: None,
+        }
+    }
+}
+
+/// An end user who asks for help.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    /// The host's user id.
+    pub id: CustomerId,
+    /// Display name.
+    pub name: String,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Service tier (`gold`, `enterprise`), usable in SLA policy conditions.
+    pub tier: Option<String>,
+    /// Preferred locale.
+    pub locale: Option<String>,
+    /// When Ticketry first saw this customer.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Input for [`Helpdesk::put_customer`](crate::Helpdesk::put_customer): creates or updates by id.
+#[derive(Debug, Clone)]
+pub struct CustomerInput {
+    /// The host's user id.
+    pub id: CustomerId,
+    /// Display name.
+    pub name: String,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Service tier.
+    pub tier: Option<String>,
+    /// Preferred locale.
+    pub locale: Option<String>,
+}
+
+impl CustomerInput {
+    /// A customer with only a name.
+    pub fn new(id: CustomerId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            email: None,
+            tier: None,
+            locale: None,
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Priorities, categories, tags and templates.
+
+use super::Helpdesk;
+use crate::category::{Category, CategoryInput};
+use crate::error::{Error, Result};
+use crate::ids::{AgentId, CategoryId, TemplateId, TicketId, WorkspaceId};
+use crate::priority::{Priority, PriorityPreset};
+use crate::tag::Tag;
+use crate::template::{self, Template, TemplateInput};
+use crate::validate;
+use serde_json::json;
+
+impl Helpdesk {
+    /// Replaces the workspace's priorities (codes unique, at most one default).
+    pub async fn set_priorities(
+        &self,
+        ws: WorkspaceId,
+        priorities: Vec<Priority>,
+    ) -> Result<Vec<Priority>> {
+        self.get_workspace(ws).await?;
+        let mut out = Vec::with_capacity(priorities.len());
+        for p in priorities {
+            let p = p.validated()?;
+            if out.iter().any(|o: &Priority| o.code == p.code) {
+                return Err(Error::invalid_input(
+                    "code",
+                    format!("priority {:?} is listed twice", p.code),
+                ));
+            }
+            out.push(p);
+        }
+        if out.iter().filter(|p| p.is_default).count() > 1 {
+            return Err(Error::invalid_input(
+                "is_default",
+                "at most one priority can be the default",
+            ));
+        }
+        out.sort_by_key(|p| p.rank);
+        self.store.save_priorities(ws, &out).await?;
+        Ok(out)
+    }
+
+    /// Creates or updates one priority by code. Marking it default unmarks the others.
+    pub async fn put_priority(&self, ws: WorkspaceId, priority: Priority) -> Result<Vec<Priority>> {
+        let mut all = self.list_priorities(ws).await?;
+        if priority.is_default {
+            all.iter_mut().for_each(|p| p.is_default = false);
+        }
+        match all.iter_mut().find(|p| p.code == priority.code) {
+            Some(p) => *p = priority,
+            None => all.push(priority),
+        }
+        self.set_priorities(ws, all).await
+    }
+
+    /// Replaces the priorities with a preset.
+    pub async fn install_priority_preset(
+        &self,
+        ws: WorkspaceId,
+        preset: PriorityPreset,
+    ) -> Result<Vec<Priority>> {
+        self.set_priorities(ws, preset.priorities()).await
+    }
+
+    /// The workspace's priorities, least urgent first.
+    pub async fn list_priorities(&self, ws: WorkspaceId) -> Result<Vec<Priority>> {
+        self.get_workspace(ws).await?;
+        Ok(self.store.list_priorities(ws).await?)
+    }
+
+    async fn category_from_input(
+        &self,
+        ws: WorkspaceId,
+        id: CategoryId,
+        input: CategoryInput,
+    ) -> Result<Category> {
+        if let Some(parent) = input.parent {
+            // Walk up from the parent: reaching `id` would close a cycle.
+            let mut cur = Some(parent);
+            let mut depth = 0;
+            while let Some(c) = cur {
+                if c == id || depth > 32 {
+                    return Err(Error::invalid_input(
+                        "parent",
+                        "categories cannot nest in a cycle or deeper than 32",
+                    ));
+                }
+                cur = self
+                    .store
+                    .get_category(ws, c)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::invalid_input("parent", format!("no category {c} in this workspace"))
+                    })?
+                    .parent;
+                depth += 1;
+            }
+        }
+        if let Some(code) = &input.default_priority {
+            if !self
+                .store
+                .list_priorities(ws)
+                .await?
+                .iter()
+                .any(|p| &p.code == code)
+            {
+                return Err(Error::invalid_input(
+                    "default_priority",
+                    format!("no priority {code:?}"),
+                ));
+            }
+        }
+        if let Some(team) = input.default_team {
+            if self.store.get_team(ws, team).await?.is_none() {
+                return Err(Error::invalid_input(
+                    "default_team",
+                    format!("no team {team}"),
+                ));
+            }
+        }
+        if let Some(agent) = &input.default_assignee {
+            self.active_agent(ws, agent, "default_assignee").await?;
+        }
+        Ok(Category {
+            id,
+            name: validate::text("name", &input.name, 200)?,
+            description: validate::optional_text(
+                "description",
+                input.description.as_deref(),
+                2000,
+            )?,
+            icon: validate::optional_text("icon", input.icon.as_deref(), 200)?,
+            parent: input.parent,
+            default_priority: input.default_priority,
+            default_team: input.default_team,
+            default_assignee: input.default_assignee,
+            position: input.position,
+            active: input.active.unwrap_or(true),
+            created_at: self.clock.now(),
+        })
+    }
+
+    /// Creates a category.
+    pub async fn create_category(&self, ws: WorkspaceId, input: CategoryInput) -> Result<Category> {
+        self.get_workspace(ws).await?;
+        let c = self
+            .category_from_input(ws, CategoryId::generate(), input)
+            .await?;
+        self.store.put_category(ws, &c).await?;
+        Ok(c)
+    }
+
+    /// Replaces a category's fields.
+    pub async fn update_category(
+        &self,
+        ws: WorkspaceId,
+        id: CategoryId,
+        input: CategoryInput,
+    ) -> Result<Category> {
+        let old = self.get_category(ws, id).await?;
+        let mut c = self.category_from_input(ws, id, input).await?;
+        c.created_at = old.created_at;
+        self.store.put_category(ws, &c).await?;
+        Ok(c)
+    }
+
+    /// A category by id.
+    pub async fn get_category(&self, ws: WorkspaceId, id: CategoryId) -> Result<Category> {
+        self.store
+            .get_category(ws, id)
+            .await?
+            .ok_or_else(|| Error::not_found("category", id))
+    }
+
+    /// All categories, by position then name.
+    pub async fn list_categories(&self, ws: WorkspaceId) -> Result<Vec<Category>> {
+        Ok(self.store.list_categories(ws).await?)
+    }
+
+    /// Creates or updates a tag's display metadata.
+    pub async fn put_tag(&self, ws: WorkspaceId, tag: Tag) -> Result<Tag> {
+        self.get_workspace(ws).await?;
+        let tag = Tag {
+            slug: validate::key("slug", &tag.slug)?,
+            name: validate::text("name", &tag.name, 100)?,
+            color: validate::color("color", tag.color.as_deref())?,
+        };
+        self.store.put_tag(ws, &tag).await?;
+        Ok(tag)
+    }
+
+    /// All registered tags.
+    pub async fn list_tags(&self, ws: WorkspaceId) -> Result<Vec<Tag>> {
+        Ok(self.store.list_tags(ws).await?)
+    }
+
+    async fn template_from_input(
+        &self,
+        ws: WorkspaceId,
+        input: TemplateInput,
+        old: Option<Template>,
+    ) -> Result<Template> {
+        template::check_syntax(&input.body)?;
+        if let Some(c) = input.category {
+            self.get_category(ws, c).await?;
+        }
+        Ok(Template {
+            id: old.as_ref().map_or_else(TemplateId::generate, |t| t.id),
+            name: validate::text("name", &input.name, 200)?,
+            body: validate::text("body", &input.body, 100_000)?,
+            language: validate::optional_text("language", input.language.as_deref(), 35)?,
+            category: input.category,
+            usage_count: old.as_ref().map_or(0, |t| t.usage_count),
+            active: input.active.unwrap_or(true),
+            created_at: old.map_or_else(|| self.clock.now(), |t| t.created_at),
+        })
+    }
+
+    /// Creates a response template; a body that does not parse is `invalid_input`.
+    pub async fn create_template(&self, ws: WorkspaceId, input: TemplateInput) -> Result<Template> {
+        self.get_workspace(ws).await?;
+        let t = self.template_from_input(ws, input, None).await?;
+        self.store.put_template(ws, &t).await?;
+        Ok(t)
+    }
+
+    /// Replaces a template's fields (keeps its usage count).
+    pub async fn update_template(
+        &self,
+        ws: WorkspaceId,
+        id: TemplateId,
+        input: TemplateInput,
+    ) -> Result<Template> {
+        let old = self.get_template(ws, id).await?;
+        let t = self.template_from_input(ws, input, Some(old)).await?;
+        self.store.put_template(ws, &t).await?;
+        Ok(t)
+    }
+
+    /// A template by id.
+    pub async fn get_template(&self, ws: WorkspaceId, id: TemplateId) -> Result<Template> {
+        self.store
+            .get_template(ws, id)
+            .await?
+            .ok_or_else(|| Error::not_found("template", id))
+    }
+
+    /// Templates, by name; with `category`, only those offered for it
+    /// (no category filter, or that category or one of its ancestors).
+    pub async fn list_templates(
+        &self,
+        ws: WorkspaceId,
+        category: Option<CategoryId>,
+    ) -> Result<Vec<Template>> {
+        let all = self.store.list_templates(ws).await?;
+        let Some(category) = category else {
+            return Ok(all);
+        };
+        let mut lineage = Vec::new();
+        let mut cur = Some(category);
+        while let Some(c) = cur.filter(|c| !lineage.contains(c)) {
+            lineage.push(c);
+            cur = self.store.get_category(ws, c).await?.and_then(|c| c.parent);
+        }
+        Ok(all
+            .into_iter()
+            .filter(|t| t.category.is_none_or(|c| lineage.contains(&c)))
+            .collect())
+    }
+
+    /// Renders a template for a ticket and counts the use. `agent` is who
+    /// will send it (defaults to the assignee).
+    pub async fn render_template(
+        &self,
+        ws: WorkspaceId,
+        template: TemplateId,
+        ticket: TicketId,
+        agent: Option<&AgentId>,
+    ) -> Result<String> {
+        let workspace = self.get_workspace(ws).await?;
+        let tpl = self.get_template(ws, template).await?;
+        if !tpl.active {
+            return Err(Error::invalid_input("template", "the template is inactive"));
+        }
+        let t = self.get_ticket(ws, ticket).await?;
+        let customer = self.store.get_customer(ws, &t.customer).await?;
+        let agent_id = agent.or(t.assignee.as_ref());
+        let agent = match agent_id {
+            Some(a) => self.store.get_agent(ws, a).await?,
+            None => None,
+        };
+        let text = template::render(
+            &tpl.body,
+            json!({
+                "ticket": t,
+                "customer": customer,
+                "agent": agent,
+                "workspace": { "name": workspace.name, "slug": workspace.slug },
+            }),
+        )?;
+        self.store.increment_template_usage(ws, template).await?;
+        Ok(text)
+    }
+
+    /// The agent, if it exists and is active; `invalid_input` on `field` otherwise.
+    pub(crate) async fn active_agent(
+        &self,
+        ws: WorkspaceId,
+        id: &AgentId,
+        field: &str,
+    ) -> Result<crate::people::Agent> {
+        match self.store.get_agent(ws, id).await? {
+            Some(a) if a.active => Ok(a),
+            Some(_) => Err(Error::invalid_input(
+                field,
+                format!("agent {id} is inactive"),
+            )),
+            None => Err(Error::invalid_input(
+                field,
+                format!("no agent {id} in this workspace"),
+            )),
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The service: one entry point over a store and a clock.
+//!
+//! Every operation is scoped by a [`WorkspaceId`]; an id of another workspace
+//! is `not_found`, never data. Validation happens before anything is written,
+//! so an operation that returns an error changed nothing.
+
+mod catalog;
+mod directory;
+mod sla;
+mod tickets;
+
+pub use tickets::{Assign, MessageInput, OpenTicket, TicketStats, TicketUpdate};
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::ids::WorkspaceId;
+use crate::priority::PriorityPreset;
+use crate::store::Store;
+use crate::validate;
+use crate::workspace::{NewWorkspace, Workspace, WorkspaceSettings};
+use std::sync::Arc;
+
+/// The help desk: all operations, over a [`Store`] and a [`Clock`].
+///
+/// Cheap to clone (two `Arc`s); share one per process.
+///
+/// ```
+/// # use ticketry_core::*;
+/// # async fn demo(store: std::sync::Arc<dyn ticketry_core::store::Store>) -> Result<()> {
+/// let desk = Helpdesk::new(store);
+/// let ws = desk.create_workspace(NewWorkspace::new("Acme", "acme")).await?;
+/// let alice = CustomerId::new("user-1")?;
+/// desk.put_customer(ws.id, CustomerInput::new(alice.clone(), "Alice")).await?;
+/// let t = desk.open_ticket(ws.id, OpenTicket::new(alice, "Cannot log in", "It says 403")).await?;
+/// assert_eq!(t.number, format!("TKT-{}-00001", t.created_at.format("%Y")));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Helpdesk {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for dyn Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+impl NewWorkspace {
+    /// A workspace with default settings and the low..urgent priorities.
+    pub fn new(name: impl Into<String>, slug: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            slug: slug.into(),
+            settings: WorkspaceSettings::default(),
+            priority_preset: Some(PriorityPreset::LowToUrgent),
+        }
+    }
+}
+
+impl Helpdesk {
+    /// A help desk on `store` with the system clock.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::with_clock(store, Arc::new(SystemClock))
+    }
+
+    /// A help desk with an injected clock (tests, simulations).
+    pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// The store (for hosts that need a backend-specific call).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Creates a workspace; `already_exists` if the slug is taken.
+    pub async fn create_workspace(&self, input: NewWorkspace) -> Result<Workspace> {
+        let ws = Workspace {
+            id: WorkspaceId::generate(),
+            name: validate::text("name", &input.name, 200)?,
+            slug: validate::key("slug", &input.slug)?,
+            settings: input.settings,
+            created_at: self.clock.now(),
+        };
+        ws.settings.validate()?;
+        self.store.insert_workspace(&ws).await?;
+        if let Some(preset) = input.priority_preset {
+            self.store
+                .save_priorities(ws.id, &preset.priorities())
+                .await?;
+        }
+        Ok(ws)
+    }
+
+    /// A workspace by id.
+    pub async fn get_workspace(&self, id: WorkspaceId) -> Result<Workspace> {
+        self.store
+            .get_workspace(id)
+            .await?
+            .ok_or_else(|| Error::not_found("workspace", id))
+    }
+
+    /// A workspace by slug.
+    pub async fn get_workspace_by_slug(&self, slug: &str) -> Result<Workspace> {
+        self.store
+            .get_workspace_by_slug(slug)
+            .await?
+            .ok_or_else(|| Error::not_found("workspace", slug))
+    }
+
+    /// Renames a workspace and/or replaces its settings.
+    pub async fn update_workspace(
+        &self,
+        id: WorkspaceId,
+        name: Option<String>,
+        settings: Option<WorkspaceSettings>,
+    ) -> Result<Workspace> {
+        let mut ws = self.get_workspace(id).await?;
+        if let Some(name) = name {
+            ws.name = validate::text("name", &name, 200)?;
+        }
+        if let Some(settings) = settings {
+            settings.validate()?;
+            ws.settings = settings;
+        }
+        self.store.update_workspace(&ws).await?;
+        Ok(ws)
+    }
+
+    /// Events with `seq > after`, oldest first, at most `limit` (1..=1000).
+    pub async fn events(&self, ws: WorkspaceId, after: u64, limit: usize) -> Result<Vec<Event>> {
+        if !(1..=1000).contains(&limit) {
+            return Err(Error::invalid_input("limit", "must be between 1 and 1000"));
+        }
+        self.get_workspace(ws).await?;
+        Ok(self.store.events_after(ws, after, limit).await?)
+    }
+
+    /// Records that `consumer` (e.g. `"mailer"`) handled every event up to `seq`.
+    pub async fn ack_events(&self, ws: WorkspaceId, consumer: &str, seq: u64) -> Result<()> {
+        validate::key("consumer", consumer)?;
+        self.get_workspace(ws).await?;
+        Ok(self.store.ack_events(ws, consumer, seq).await?)
+    }
+
+    /// The last `seq` `consumer` acknowledged (0 if none): where to resume.
+    pub async fn consumer_position(&self, ws: WorkspaceId, consumer: &str) -> Result<u64> {
+        validate::key("consumer", consumer)?;
+        Ok(self.store.consumer_position(ws, consumer).await?)
+    }
+}

@@ -1,0 +1,780 @@
+//! Ticket operations.
+
+use super::Helpdesk;
+use crate::error::{Error, Result, StoreError};
+use crate::event::{EventKind, NewEvent};
+use crate::ids::{AgentId, CategoryId, CustomerId, TeamId, TicketId, WorkspaceId};
+use crate::query::{Page, TicketQuery};
+use crate::store::{TicketCreate, TicketWrite, WriteOutcome};
+use crate::ticket::rules::{self, MessageDraft};
+use crate::ticket::{
+    Actor, AssignmentRecord, Attachment, Channel, Link, Message, MessageKind, Status, Thread,
+    Ticket, View,
+};
+use crate::validate;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Longest subject, in characters.
+pub const MAX_SUBJECT: usize = 255;
+/// Longest message or description body, in characters.
+pub const MAX_BODY: usize = 100_000;
+/// How many times an operation re-reads the ticket after losing a race.
+const RETRIES: usize = 8;
+
+/// Input for [`Helpdesk::open_ticket`].
+#[derive(Debug, Clone, Default)]
+pub struct OpenTicket {
+    /// Who asks (an existing customer of the workspace).
+    pub customer: Option<CustomerId>,
+    /// One-line summary, 1–255 characters.
+    pub subject: String,
+    /// The opening text; also the first message of the thread.
+    pub description: String,
+    /// HTML version of the description.
+    pub html: Option<String>,
+    /// Priority code; defaults to the category's, then the workspace's default.
+    pub priority: Option<String>,
+    /// Category (active, same workspace); routes to its default team/assignee.
+    pub category: Option<CategoryId>,
+    /// Where it came from.
+    pub channel: Channel,
+    /// Team; defaults to the category's.
+    pub team: Option<TeamId>,
+    /// Assignee; defaults to the category's.
+    pub assignee: Option<AgentId>,
+    /// Tag slugs.
+    pub tags: Vec<String>,
+    /// Links to host records.
+    pub links: Vec<Link>,
+    /// The host's fields.
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    /// Attachments of the opening message.
+    pub attachments: Vec<Attachment>,
+    /// E-mail `Message-ID` when it came by mail.
+    pub email_message_id: Option<String>,
+    /// Retrying with the same key returns the first ticket instead of a duplicate.
+    pub idempotency_key: Option<String>,
+}
+
+impl OpenTicket {
+    /// The minimal input: who, about what.
+    pub fn new(
+        customer: CustomerId,
+        subject: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            customer: Some(customer),
+            subject: subject.into(),
+            description: description.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A message body and its metadata, for replies, notes and customer messages.
+#[derive(Debug, Clone, Default)]
+pub struct MessageInput {
+    /// Plain text, 1–100 000 characters.
+    pub body: String,
+    /// HTML version.
+    pub html: Option<String>,
+    /// Attachment metadata.
+    pub attachments: Vec<Attachment>,
+    /// E-mail `Message-ID`.
+    pub email_message_id: Option<String>,
+    /// Retrying with the same key returns the first message.
+    pub idempotency_key: Option<String>,
+    /// Agent replies only: the status to leave the ticket in (e.g. `pending`).
+    pub status: Option<Status>,
+}
+
+impl MessageInput {
+    /// A plain-text message.
+    pub fn text(body: impl Into<String>) -> Self {
+        Self {
+            body: body.into(),
+            ..Self::default()
+        }
+    }
+}
+
+impl From<&str> for MessageInput {
+    fn from(body: &str) -> Self {
+        Self::text(body)
+    }
+}
+
+/// Input for [`Helpdesk::assign`].
+#[derive(Debug, Clone, Default)]
+pub struct Assign {
+    /// The new assignee; `None` unassigns.
+    pub agent: Option<AgentId>,
+    /// The new team; `None` keeps the current team.
+    pub team: Option<TeamId>,
+    /// Why (kept in the history).
+    pub reason: Option<String>,
+    /// Record it as an escalation.
+    pub escalate: bool,
+}
+
+impl Assign {
+    /// Assign to `agent`.
+    pub fn to(agent: AgentId) -> Self {
+        Self {
+            agent: Some(agent),
+            ..Self::default()
+        }
+    }
+}
+
+/// Input for [`Helpdesk::update_ticket`]: edits with an optimistic-concurrency check.
+#[derive(Debug, Clone, Default)]
+pub struct TicketUpdate {
+    /// New subject.
+    pub subject: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New custom fields (replaces the object).
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The version the caller read; a stale one is `conflict`.
+    pub expected_version: Option<u64>,
+}
+
+/// What [`Helpdesk::change_ticket`] wrote.
+pub(crate) struct Committed {
+    /// The ticket after the change.
+    pub ticket: Ticket,
+    /// The message the change added (or the earlier one with its idempotency key).
+    pub message: Option<Message>,
+}
+
+/// Ticket counts of a workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketStats {
+    /// All tickets.
+    pub total: u64,
+    /// Per status (every status present, zero if none).
+    pub by_status: BTreeMap<Status, u64>,
+}
+
+fn text_opt(field: &str, v: Option<String>, max: usize) -> Result<Option<String>> {
+    validate::optional_text(field, v.as_deref(), max)
+}
+
+fn attachments(list: Vec<Attachment>) -> Result<Vec<Attachment>> {
+    if list.len() > 50 {
+        return Err(Error::invalid_input(
+            "attachments",
+            "at most 50 attachments",
+        ));
+    }
+    list.into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            Ok(Attachment {
+                filename: validate::text(&format!("attachments[{i}].filename"), &a.filename, 255)?,
+                size: a.size,
+                mime_type: validate::text(
+                    &format!("attachments[{i}].mime_type"),
+                    &a.mime_type,
+                    255,
+                )?,
+                storage_key: validate::text(
+                    &format!("attachments[{i}].storage_key"),
+                    &a.storage_key,
+                    1024,
+                )?,
+            })
+        })
+        .collect()
+}
+
+fn idempotency_key(v: Option<String>) -> Result<Option<String>> {
+    text_opt("idempotency_key", v, 255)
+}
+
+impl MessageInput {
+    fn into_draft(self, kind: MessageKind, author: Actor) -> Result<MessageDraft> {
+        if self.body.trim().is_empty() {
+            return Err(Error::invalid_input("body", "must not be empty"));
+        }
+        let n = self.body.chars().count();
+        if n > MAX_BODY {
+            return Err(Error::invalid_input(
+                "body",
+                format!("must be at most {MAX_BODY} characters (got {n})"),
+            ));
+        }
+        Ok(MessageDraft {
+            kind,
+            author,
+            body: self.body,
+            html: self.html.filter(|h| !h.trim().is_empty()),
+            attachments: attachments(self.attachments)?,
+            email_message_id: text_opt("email_message_id", self.email_message_id, 998)?,
+            idempotency_key: idempotency_key(self.idempotency_key)?,
+            then_status: self.status,
+        })
+    }
+}
+
+impl Helpdesk {
+    /// Opens a ticket: validates, routes by category, numbers it
+    /// (`TKT-2026-00042`), starts its SLA clocks and records `ticket.created`.
+    pub async fn open_ticket(&self, ws: WorkspaceId, input: OpenTicket) -> Result<Ticket> {
+        let workspace = self.get_workspace(ws).await?;
+        let customer_id = input
+            .customer
+            .ok_or_else(|| Error::invalid_input("customer", "is required"))?;
+        let subject = validate::text("subject", &input.subject, MAX_SUBJECT)?;
+        let draft = MessageInput {
+            body: input.description,
+            html: input.html,
+            attachments: input.attachments,
+            email_message_id: input.email_message_id,
+            idempotency_key: None,
+            status: None,
+        }
+        .into_draft(MessageKind::Customer, Actor::Customer(customer_id.clone()))?;
+        let idempotency_key = idempotency_key(input.idempotency_key)?;
+        let customer = self.get_customer(ws, &customer_id).await?;
+
+        let category = match input.category {
+            Some(id) => {
+                let c = self.get_category(ws, id).await?;
+                if !c.active {
+                    return Err(Error::invalid_input("category", "the category is inactive"));
+                }
+                Some(c)
+            }
+            None => None,
+        };
+        let priorities = self.store.list_priorities(ws).await?;
+        let priority = match input
+            .priority
+            .or_else(|| category.as_ref().and_then(|c| c.default_priority.clone()))
+        {
+            Some(code) => priorities.iter().find(|p| p.code == code).ok_or_else(|| {
+                Error::invalid_input(
+                    "priority",
+                    format!("no priority {code:?} in this workspace"),
+                )
+            })?,
+            None => priorities
+                .iter()
+                .find(|p| p.is_default)
+                .or_else(|| priorities.first())
+                .ok_or_else(|| {
+                    Error::invalid_input(
+                        "priority",
+                        "the workspace has no priorities; add some first",
+                    )
+                })?,
+        };
+        let team = input
+            .team
+            .or(category.as_ref().and_then(|c| c.default_team));
+        if let Some(team) = team {
+            self.get_team(ws, team)
+                .await
+                .map_err(|_| Error::invalid_input("team", format!("no team {team}")))?;
+        }
+        let assignee = input
+            .assignee
+            .or(category.as_ref().and_then(|c| c.default_assignee.clone()));
+        if let Some(a) = &assignee {
+            self.active_agent(ws, a, "assignee").await?;
+        }
+        let mut tags = input
+            .tags
+            .iter()
+            .map(|t| validate::key("tags", t))
+            .collect::<Result<Vec<_>>>()?;
+        tags.sort();
+        tags.dedup();
+        let mut links = input.links;
+        links.dedup();
+        let now = self.clock.now();
+        let description = draft.body.clone();
+        let actor = draft.author.clone();
+        let mut ticket = Ticket {
+            id: TicketId::generate(),
+            workspace_id: ws,
+            seq: 0,
+            number: String::new(),
+            subject,
+            description,
+            status: Status::New,
+            priority: priority.code.clone(),
+            category: category.map(|c| c.id),
+            channel: input.channel,
+            customer: customer.id.clone(),
+            assignee: None,
+            team: None,
+            tags,
+            links,
+            custom_fields: input.custom_fields,
+            created_at: now,
+            updated_at: now,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            awaiting_reply_since: Some(now),
+            satisfaction: None,
+            sla: Default::default(),
+            version: 1,
+        };
+        let message = draft.into_message(&ticket, now);
+        let mut events = vec![NewEvent {
+            ticket_id: Some(ticket.id),
+            actor: actor.clone(),
+            at: now,
+            kind: EventKind::TicketCreated {
+                number: String::new(),
+                subject: ticket.subject.clone(),
+                customer: ticket.customer.clone(),
+                priority: ticket.priority.clone(),
+                channel: ticket.channel,
+            },
+        }];
+        let mut assignments = Vec::new();
+        if assignee.is_some() || team.is_some() {
+            let routed = rules::assign(
+                &ticket,
+                assignee.as_ref(),
+                team,
+                false,
+                &Actor::System,
+                Some("routing".into()),
+                now,
+            )?;
+            ticket.assignee = routed.ticket.assignee;
+            ticket.team = routed.ticket.team;
+            assignments = routed.assignments;
+            events.extend(routed.events);
+        }
+        self.sla_on_create(ws, &mut ticket, &customer).await?;
+        let create = TicketCreate {
+            ticket,
+            number_format: workspace.settings.number_format,
+            messages: vec![message],
+            assignments,
+            events,
+            idempotency_key,
+        };
+        let (ticket, _created) = self.store.create_ticket(ws, create).await?;
+        Ok(ticket)
+    }
+
+    /// A ticket by id.
+    pub async fn get_ticket(&self, ws: WorkspaceId, id: TicketId) -> Result<Ticket> {
+        self.store
+            .get_ticket(ws, id)
+            .await?
+            .ok_or_else(|| Error::not_found("ticket", id))
+    }
+
+    /// A ticket by its number (`TKT-2026-00042`).
+    pub async fn get_ticket_by_number(&self, ws: WorkspaceId, number: &str) -> Result<Ticket> {
+        self.store
+            .get_ticket_by_number(ws, number)
+            .await?
+            .ok_or_else(|| Error::not_found("ticket", number))
+    }
+
+    /// The ticket with its thread as `view` sees it (customers never see notes).
+    pub async fn thread(&self, ws: WorkspaceId, id: TicketId, view: View) -> Result<Thread> {
+        let ticket = self.get_ticket(ws, id).await?;
+        let mut messages = self.store.list_messages(ws, id).await?;
+        if view == View::Customer {
+            messages.retain(|m| m.kind.is_public());
+        }
+        Ok(Thread { ticket, messages })
+    }
+
+    /// The assignment history of a ticket, oldest first.
+    pub async fn assignment_history(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+    ) -> Result<Vec<AssignmentRecord>> {
+        self.get_ticket(ws, id).await?;
+        Ok(self.store.list_assignments(ws, id).await?)
+    }
+
+    /// One page of tickets matching `query`; pass `next_cursor` as `after` for the next.
+    pub async fn list_tickets(&self, ws: WorkspaceId, query: &TicketQuery) -> Result<Page<Ticket>> {
+        query.validate()?;
+        Ok(self.store.list_tickets(ws, query).await?)
+    }
+
+    /// Counts of tickets per status.
+    pub async fn ticket_stats(&self, ws: WorkspaceId) -> Result<TicketStats> {
+        self.get_workspace(ws).await?;
+        let mut by_status: BTreeMap<Status, u64> =
+            Status::ALL.into_iter().map(|s| (s, 0)).collect();
+        for (s, n) in self.store.count_by_status(ws).await? {
+            by_status.insert(s, n);
+        }
+        Ok(TicketStats {
+            total: by_status.values().sum(),
+            by_status,
+        })
+    }
+
+    /// Reads the ticket, computes the change with `f`, and writes it if the
+    /// ticket did not move meanwhile; otherwise re-reads and recomputes (the
+    /// rules run again on fresh state, so no write is ever lost or blind).
+    /// With `expected_version`, a moved ticket is `conflict` instead.
+    pub(crate) async fn change_ticket(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        expected_version: Option<u64>,
+        f: impl Fn(&Ticket, DateTime<Utc>) -> Result<TicketWrite> + Send + Sync,
+    ) -> Result<Committed> {
+        for _ in 0..RETRIES {
+            let t = self.get_ticket(ws, id).await?;
+            if let Some(v) = expected_version.filter(|v| *v != t.version) {
+                return Err(Error::Conflict {
+                    message: format!("ticket {id} is at version {}, not {v}", t.version),
+                });
+            }
+            let now = self.clock.now();
+            let mut write = f(&t, now)?;
+            if write.is_noop() {
+                return Ok(Committed {
+                    ticket: t,
+                    message: None,
+                });
+            }
+            self.sla_on_change(ws, &t, &mut write).await?;
+            let ticket = write.ticket.clone();
+            let message = write.messages.first().cloned();
+            match self.store.update_ticket(ws, write).await {
+                Ok(WriteOutcome::Applied) => return Ok(Committed { ticket, message }),
+                Ok(WriteOutcome::DuplicateMessage(m)) => {
+                    return Ok(Committed {
+                        ticket: t,
+                        message: Some(m),
+                    });
+                }
+                Err(StoreError::VersionConflict { .. }) if expected_version.is_none() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Conflict {
+            message: format!("ticket {id} kept changing; gave up after {RETRIES} attempts"),
+        })
+    }
+
+    async fn add_message(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        draft: MessageDraft,
+    ) -> Result<Message> {
+        self.change_ticket(ws, id, None, |t, now| {
+            rules::add_message(t, draft.clone(), now)
+        })
+        .await?
+        .message
+        .ok_or_else(|| Error::Storage {
+            message: "the message was not written".into(),
+        })
+    }
+
+    /// Adds a message from the ticket's customer. Reopens pending or resolved
+    /// tickets; `invalid_transition` on closed or cancelled ones.
+    pub async fn customer_message(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        customer: &CustomerId,
+        input: MessageInput,
+    ) -> Result<Message> {
+        let t = self.get_ticket(ws, id).await?;
+        if &t.customer != customer {
+            return Err(Error::invalid_input(
+                "customer",
+                "only the ticket's customer can write as the customer",
+            ));
+        }
+        let draft = input.into_draft(MessageKind::Customer, Actor::Customer(customer.clone()))?;
+        self.add_message(ws, id, draft).await
+    }
+
+    /// Adds a public agent reply (meets first/next response). `input.status`
+    /// leaves the ticket in that status (e.g. `pending`); otherwise a `new`
+    /// ticket becomes `open`.
+    pub async fn reply(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        agent: &AgentId,
+        input: MessageInput,
+    ) -> Result<Message> {
+        self.active_agent(ws, agent, "agent").await?;
+        let draft = input.into_draft(MessageKind::Reply, Actor::Agent(agent.clone()))?;
+        self.add_message(ws, id, draft).await
+    }
+
+    /// Adds an internal note: never shown to the customer, never an SLA response.
+    pub async fn add_note(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        agent: &AgentId,
+        input: MessageInput,
+    ) -> Result<Message> {
+        if input.status.is_some() {
+            return Err(Error::invalid_input(
+                "status",
+                "only agent replies can set a status",
+            ));
+        }
+        self.get_agent(ws, agent).await?;
+        let draft = input.into_draft(MessageKind::Note, Actor::Agent(agent.clone()))?;
+        self.add_message(ws, id, draft).await
+    }
+
+    /// Assigns, reassigns, unassigns or escalates (see [`Assign`]).
+    pub async fn assign(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        change: Assign,
+        by: Actor,
+    ) -> Result<Ticket> {
+        if let Some(a) = &change.agent {
+            self.active_agent(ws, a, "agent").await?;
+        }
+        if let Some(team) = change.team {
+            self.get_team(ws, team)
+                .await
+                .map_err(|_| Error::invalid_input("team", format!("no team {team}")))?;
+        }
+        let reason = text_opt("reason", change.reason, 2000)?;
+        let t = self
+            .change_ticket(ws, id, None, |t, now| {
+                rules::assign(
+                    t,
+                    change.agent.as_ref(),
+                    change.team,
+                    change.escalate,
+                    &by,
+                    reason.clone(),
+                    now,
+                )
+            })
+            .await?
+            .ticket;
+        Ok(t)
+    }
+
+    /// Removes the assignee.
+    pub async fn unassign(&self, ws: WorkspaceId, id: TicketId, by: Actor) -> Result<Ticket> {
+        self.assign(ws, id, Assign::default(), by).await
+    }
+
+    /// Moves the ticket along the workflow; `invalid_transition` if not allowed.
+    pub async fn set_status(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        status: Status,
+        by: Actor,
+    ) -> Result<Ticket> {
+        let t = self
+            .change_ticket(ws, id, None, |t, now| {
+                rules::set_status(t, status, &by, now)
+            })
+            .await?
+            .ticket;
+        Ok(t)
+    }
+
+    /// Resolves the ticket.
+    pub async fn resolve(&self, ws: WorkspaceId, id: TicketId, by: Actor) -> Result<Ticket> {
+        self.set_status(ws, id, Status::Resolved, by).await
+    }
+
+    /// Closes the ticket (from any active status or resolved).
+    pub async fn close(&self, ws: WorkspaceId, id: TicketId, by: Actor) -> Result<Ticket> {
+        self.set_status(ws, id, Status::Closed, by).await
+    }
+
+    /// Reopens a resolved ticket, or a closed one within the workspace's reopen window.
+    pub async fn reopen(&self, ws: WorkspaceId, id: TicketId, by: Actor) -> Result<Ticket> {
+        let window = self.get_workspace(ws).await?.settings.reopen_window;
+        let t = self
+            .change_ticket(ws, id, None, |t, now| rules::reopen(t, &by, window, now))
+            .await?
+            .ticket;
+        Ok(t)
+    }
+
+    /// Changes the priority to another code of the workspace.
+    pub async fn set_priority(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        code: &str,
+        by: Actor,
+    ) -> Result<Ticket> {
+        if !self
+            .store
+            .list_priorities(ws)
+            .await?
+            .iter()
+            .any(|p| p.code == code)
+        {
+            return Err(Error::invalid_input(
+                "priority",
+                format!("no priority {code:?} in this workspace"),
+            ));
+        }
+        let t = self
+            .change_ticket(ws, id, None, |t, now| {
+                rules::set_priority(t, code.to_owned(), &by, now)
+            })
+            .await?
+            .ticket;
+        Ok(t)
+    }
+
+    /// Changes (or clears) the category.
+    pub async fn set_category(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        category: Option<CategoryId>,
+        by: Actor,
+    ) -> Result<Ticket> {
+        if let Some(c) = category {
+            let c = self
+                .get_category(ws, c)
+                .await
+                .map_err(|_| Error::invalid_input("category", format!("no category {c}")))?;
+            if !c.active {
+                return Err(Error::invalid_input("category", "the category is inactive"));
+            }
+        }
+        let t = self
+            .change_ticket(ws, id, None, |t, now| {
+                rules::set_category(t, category, &by, now)
+            })
+            .await?
+            .ticket;
+        Ok(t)
+    }
+
+    /// Adds a tag slug.
+    pub async fn add_tag(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        tag: &str,
+        by: Actor,
+    ) -> Result<Ticket> {
+        let slug = validate::key("tag", tag)?;
+        let t = self
+            .change_ticket(ws, id, None, |t, now| {
+                rules::tag(t, slug.clone(), true, &by, now)
+            })
+            .await?
+            .ticket;
+        Ok(t)
+    }
+
+    /// Removes a tag slug.
+    pub async fn remove_tag(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        tag: &str,
+        by: Actor,
+    ) -> Result<Ticket> {
+        let slug = validate::key("tag", tag)?;
+        let t = self
+            .change_ticket(ws, id, None, |t, now| {
+                rules::tag(t, slug.clone(), false, &by, now)
+            })
+            .await?
+            .ticket;
+        Ok(t)
+    }
+
+    /// Links a host record (`order:8812`).
+    pub async fn link(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        link: Link,
+        by: Actor,
+    ) -> Result<Ticket> {
+        let link = Link::new(&link.kind, &link.id)?;
+        let t = self
+            .change_ticket(ws, id, None, |t, now| {
+                rules::link(t, link.clone(), &by, now)
+            })
+            .await?
+            .ticket;
+        Ok(t)
+    }
+
+    /// Records the customer's rating, 1–5, of a resolved or closed ticket.
+    pub async fn rate(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        rating: u8,
+        comment: Option<String>,
+        by: Actor,
+    ) -> Result<Ticket> {
+        let comment = text_opt("comment", comment, 5000)?;
+        let t = self
+            .change_ticket(ws, id, None, |t, now| {
+                rules::rate(t, rating, comment.clone(), &by, now)
+            })
+            .await?
+            .ticket;
+        Ok(t)
+    }
+
+    /// Edits subject, description or custom fields; with `expected_version`,
+    /// a ticket changed since the caller read it is `conflict`.
+    pub async fn update_ticket(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        update: TicketUpdate,
+        by: Actor,
+    ) -> Result<Ticket> {
+        let subject = update
+            .subject
+            .map(|s| validate::text("subject", &s, MAX_SUBJECT))
+            .transpose()?;
+        let description = update
+            .description
+            .map(|s| validate::text("description", &s, MAX_BODY))
+            .transpose()?;
+        let t = self
+            .change_ticket(ws, id, update.expected_version, |t, now| {
+                rules::update_fields(
+                    t,
+                    subject.clone(),
+                    description.clone(),
+                    update.custom_fields.clone(),
+                    &by,
+                    now,
+                )
+            })
+            .await?
+            .ticket;
+        Ok(t)
+    }
+}

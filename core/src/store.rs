@@ -1,0 +1,223 @@
+//! Storage traits: one small async trait per aggregate.
+//!
+//! All traits are object-safe (`Arc<dyn Store>`), so a host or a binding can
+//! choose a backend at run time. Every method takes the workspace first and
+//! must never return or touch another workspace's rows. A write that must be
+//! atomic takes the whole change as one value ([`TicketCreate`],
+//! [`TicketWrite`]); there are no transaction handles in the core.
+//!
+//! Backends: `ticketry-memory` (embedded default) and `ticketry-postgres`.
+//! Both run the conformance suite in [`crate::testing`] (feature `testing`).
+
+use crate::category::Category;
+use crate::error::StoreError;
+use crate::event::{Event, NewEvent};
+use crate::ids::{AgentId, CategoryId, CustomerId, TeamId, TemplateId, TicketId, WorkspaceId};
+use crate::people::{Agent, Customer};
+use crate::priority::Priority;
+use crate::query::{Page, TicketQuery};
+use crate::sla::SlaPolicy;
+use crate::tag::Tag;
+use crate::team::Team;
+use crate::template::Template;
+use crate::ticket::{AssignmentRecord, Message, Status, Ticket};
+use crate::workspace::{NumberFormat, Workspace};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Workspaces.
+#[async_trait]
+pub trait WorkspaceStore: Send + Sync {
+    /// Inserts; `AlreadyExists` if the slug is taken.
+    async fn insert_workspace(&self, ws: &Workspace) -> StoreResult<()>;
+    /// Replaces name and settings.
+    async fn update_workspace(&self, ws: &Workspace) -> StoreResult<()>;
+    /// By id.
+    async fn get_workspace(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>>;
+    /// By slug.
+    async fn get_workspace_by_slug(&self, slug: &str) -> StoreResult<Option<Workspace>>;
+}
+
+/// Agents, customers and teams.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    /// Inserts or replaces by id.
+    async fn put_agent(&self, ws: WorkspaceId, agent: &Agent) -> StoreResult<()>;
+    /// By id.
+    async fn get_agent(&self, ws: WorkspaceId, id: &AgentId) -> StoreResult<Option<Agent>>;
+    /// All agents, by id.
+    async fn list_agents(&self, ws: WorkspaceId) -> StoreResult<Vec<Agent>>;
+    /// Inserts or replaces by id.
+    async fn put_customer(&self, ws: WorkspaceId, customer: &Customer) -> StoreResult<()>;
+    /// By id.
+    async fn get_customer(&self, ws: WorkspaceId, id: &CustomerId)
+    -> StoreResult<Option<Customer>>;
+    /// All customers, by id.
+    async fn list_customers(&self, ws: WorkspaceId) -> StoreResult<Vec<Customer>>;
+    /// Inserts or replaces by id.
+    async fn put_team(&self, ws: WorkspaceId, team: &Team) -> StoreResult<()>;
+    /// By id.
+    async fn get_team(&self, ws: WorkspaceId, id: TeamId) -> StoreResult<Option<Team>>;
+    /// All teams, by name.
+    async fn list_teams(&self, ws: WorkspaceId) -> StoreResult<Vec<Team>>;
+}
+
+/// Priorities, categories, tags, templates and SLA policies.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// Replaces the workspace's whole priority set atomically.
+    async fn save_priorities(&self, ws: WorkspaceId, priorities: &[Priority]) -> StoreResult<()>;
+    /// The priority set, least urgent first.
+    async fn list_priorities(&self, ws: WorkspaceId) -> StoreResult<Vec<Priority>>;
+    /// Inserts or replaces by id.
+    async fn put_category(&self, ws: WorkspaceId, category: &Category) -> StoreResult<()>;
+    /// By id.
+    async fn get_category(&self, ws: WorkspaceId, id: CategoryId) -> StoreResult<Option<Category>>;
+    /// All categories, by position then name.
+    async fn list_categories(&self, ws: WorkspaceId) -> StoreResult<Vec<Category>>;
+    /// Inserts or replaces by slug.
+    async fn put_tag(&self, ws: WorkspaceId, tag: &Tag) -> StoreResult<()>;
+    /// All tags, by slug.
+    async fn list_tags(&self, ws: WorkspaceId) -> StoreResult<Vec<Tag>>;
+    /// Inserts or replaces by id.
+    async fn put_template(&self, ws: WorkspaceId, template: &Template) -> StoreResult<()>;
+    /// By id.
+    async fn get_template(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<Option<Template>>;
+    /// All templates, by name.
+    async fn list_templates(&self, ws: WorkspaceId) -> StoreResult<Vec<Template>>;
+    /// Adds one to a template's usage count atomically.
+    async fn increment_template_usage(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<()>;
+    /// Replaces the workspace's ordered SLA policy list atomically.
+    async fn save_sla_policies(&self, ws: WorkspaceId, policies: &[SlaPolicy]) -> StoreResult<()>;
+    /// The ordered SLA policy list.
+    async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Vec<SlaPolicy>>;
+}
+
+/// A new ticket and everything written with it, atomically.
+#[derive(Debug, Clone)]
+pub struct TicketCreate {
+    /// The ticket; `seq` and `number` are set by [`TicketCreate::assign_number`].
+    pub ticket: Ticket,
+    /// The workspace's number format.
+    pub number_format: NumberFormat,
+    /// Messages (the opening message).
+    pub messages: Vec<Message>,
+    /// Assignment history entries (routing on creation).
+    pub assignments: Vec<AssignmentRecord>,
+    /// Events, numbered by the store.
+    pub events: Vec<NewEvent>,
+    /// The caller's idempotency key: a second create with the same key in the
+    /// workspace returns the first ticket and writes nothing.
+    pub idempotency_key: Option<String>,
+}
+
+impl TicketCreate {
+    /// Gives the ticket its place `seq` in the workspace's counter and renders
+    /// its number. Backends call this inside the atomic write, after taking
+    /// the next value of the per-workspace counter.
+    pub fn assign_number(&mut self, seq: u64) {
+        let number = self.number_format.render(seq, self.ticket.created_at);
+        for e in &mut self.events {
+            if let crate::event::EventKind::TicketCreated { number: n, .. } = &mut e.kind {
+                n.clone_from(&number);
+            }
+        }
+        self.ticket.seq = seq;
+        self.ticket.number = number;
+    }
+}
+
+/// A change to an existing ticket, written atomically if and only if the
+/// stored version still equals `expected_version`.
+#[derive(Debug, Clone)]
+pub struct TicketWrite {
+    /// The new state (its `version` is `expected_version + 1`).
+    pub ticket: Ticket,
+    /// The version the change was computed from.
+    pub expected_version: u64,
+    /// New messages.
+    pub messages: Vec<Message>,
+    /// New assignment history entries.
+    pub assignments: Vec<AssignmentRecord>,
+    /// Events, numbered by the store.
+    pub events: Vec<NewEvent>,
+}
+
+/// What a [`TicketWrite`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOutcome {
+    /// Written.
+    Applied,
+    /// A message of the write carries an idempotency key already used in the
+    /// workspace: nothing was written; here is the earlier message.
+    DuplicateMessage(Message),
+}
+
+/// Tickets, their threads and assignment history.
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    /// Allocates the next number of the workspace and writes everything in
+    /// `create` atomically. Returns the stored ticket and `true`, or, when the
+    /// idempotency key was already used, the earlier ticket and `false`.
+    async fn create_ticket(
+        &self,
+        ws: WorkspaceId,
+        create: TicketCreate,
+    ) -> StoreResult<(Ticket, bool)>;
+    /// Writes the change atomically; `VersionConflict` if the version moved.
+    async fn update_ticket(&self, ws: WorkspaceId, write: TicketWrite)
+    -> StoreResult<WriteOutcome>;
+    /// By id.
+    async fn get_ticket(&self, ws: WorkspaceId, id: TicketId) -> StoreResult<Option<Ticket>>;
+    /// By number (`TKT-2026-00042`).
+    async fn get_ticket_by_number(
+        &self,
+        ws: WorkspaceId,
+        number: &str,
+    ) -> StoreResult<Option<Ticket>>;
+    /// The thread, oldest first (all kinds).
+    async fn list_messages(&self, ws: WorkspaceId, ticket: TicketId) -> StoreResult<Vec<Message>>;
+    /// Assignment history, oldest first.
+    async fn list_assignments(
+        &self,
+        ws: WorkspaceId,
+        ticket: TicketId,
+    ) -> StoreResult<Vec<AssignmentRecord>>;
+    /// One page of tickets matching the query.
+    async fn list_tickets(&self, ws: WorkspaceId, query: &TicketQuery)
+    -> StoreResult<Page<Ticket>>;
+    /// Ticket counts per status (statuses with no ticket omitted).
+    async fn count_by_status(&self, ws: WorkspaceId) -> StoreResult<Vec<(Status, u64)>>;
+    /// Active tickets with an SLA check (warning or breach) due at or before
+    /// `now`, most overdue first, at most `limit`.
+    async fn sla_due(
+        &self,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>>;
+}
+
+/// The event log and its consumers' positions.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Events with `seq > after`, in order, at most `limit`.
+    async fn events_after(
+        &self,
+        ws: WorkspaceId,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<Event>>;
+    /// Records that `consumer` handled everything up to `seq` (never moves back).
+    async fn ack_events(&self, ws: WorkspaceId, consumer: &str, seq: u64) -> StoreResult<()>;
+    /// The last acknowledged `seq` of `consumer` (0 if none).
+    async fn consumer_position(&self, ws: WorkspaceId, consumer: &str) -> StoreResult<u64>;
+}
+
+/// A complete backend.
+pub trait Store: WorkspaceStore + DirectoryStore + CatalogStore + TicketStore + EventStore {}
+
+impl<T: WorkspaceStore + DirectoryStore + CatalogStore + TicketStore + EventStore> Store for T {}

@@ -1,0 +1,35 @@
+//! Teams of agents.
+
+use crate::ids::{AgentId, TeamId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A group of agents tickets can be routed to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    /// Id.
+    pub id: TeamId,
+    /// Display name.
+    pub name: String,
+    /// What the team handles.
+    pub description: Option<String>,
+    /// The lead (a member).
+    pub lead: Option<AgentId>,
+    /// Members, in the order given.
+    pub members: Vec<AgentId>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Input for creating or updating a team.
+#[derive(Debug, Clone, Default)]
+pub struct TeamInput {
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Lead; added to members if missing.
+    pub lead: Option<AgentId>,
+    /// Members (existing agents of the workspace).
+    pub members: Vec<AgentId>,
+}

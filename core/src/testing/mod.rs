@@ -1,0 +1,54 @@
+//! The backend conformance suite (feature `testing`).
+//!
+//! Every storage backend runs the same cases with
+//! [`conformance_suite!`](crate::conformance_suite):
+//!
+//! ```ignore
+//! ticketry_core::conformance_suite!(async { std::sync::Arc::new(MyStore::new()) as _ });
+//! ```
+//!
+//! Each case gets a fresh store from the expression and panics on failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod fixture;
+mod tickets;
+
+pub use fixture::Fixture;
+pub use tickets::*;
+
+/// Expands to one `#[tokio::test]` per conformance case, each on a fresh
+/// store made by `$make` (an expression evaluating to a future of
+/// `Arc<dyn Store>`). The calling crate needs `tokio` (with `macros` and
+/// `rt-multi-thread`) as a dev-dependency.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@cases $make;
+            status_transitions,
+            reopen_window,
+            concurrent_numbering,
+            tenant_isolation,
+            bad_input_changes_nothing,
+            events_per_operation,
+            event_cursor_sees_each_once,
+            thread_views_hide_notes,
+            idempotent_open_and_message,
+            optimistic_concurrency,
+            concurrent_updates_lose_nothing,
+            listing_filters_and_pagination,
+            templates_render_and_count,
+            catalog_rules,
+            assignment_history,
+            ticket_stats
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let store: ::std::sync::Arc<dyn $crate::store::Store> = $make.await;
+                $crate::testing::$case(store).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,208 @@
+//! Tickets: the aggregate hosts work with, its workflow and its thread.
+
+mod assignment;
+mod message;
+pub(crate) mod rules;
+mod status;
+
+pub use assignment::{AssignmentAction, AssignmentRecord};
+pub use message::{Actor, Attachment, Message, MessageKind};
+pub use status::Status;
+
+use crate::ids::{AgentId, CategoryId, CustomerId, TeamId, TicketId, WorkspaceId};
+use crate::sla::SlaState;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A support request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Id.
+    pub id: TicketId,
+    /// Owning workspace.
+    pub workspace_id: WorkspaceId,
+    /// Position in the workspace's counter (1, 2, …), gap-free.
+    pub seq: u64,
+    /// Human number rendered from the workspace's format (`TKT-2026-00042`).
+    pub number: String,
+    /// One-line summary.
+    pub subject: String,
+    /// The opening text (also the first message of the thread).
+    pub description: String,
+    /// Workflow status.
+    pub status: Status,
+    /// Priority code of the workspace.
+    pub priority: String,
+    /// Category.
+    pub category: Option<CategoryId>,
+    /// Where it came from.
+    pub channel: Channel,
+    /// Who asked.
+    pub customer: CustomerId,
+    /// Who works on it.
+    pub assignee: Option<AgentId>,
+    /// Which team owns it.
+    pub team: Option<TeamId>,
+    /// Tag slugs, sorted, unique.
+    pub tags: Vec<String>,
+    /// Links to the host's records (`order:8812`).
+    pub links: Vec<Link>,
+    /// The host's own fields (a JSON object).
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// First public agent reply.
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Last resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Last closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The oldest customer message not yet answered by a public agent reply.
+    pub awaiting_reply_since: Option<DateTime<Utc>>,
+    /// The customer's rating.
+    pub satisfaction: Option<Satisfaction>,
+    /// SLA clocks.
+    pub sla: SlaState,
+    /// Optimistic-concurrency version, +1 on every change.
+    pub version: u64,
+}
+
+/// Where a ticket came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A web form (the default).
+    #[default]
+    Web,
+    /// E-mail.
+    Email,
+    /// Phone call.
+    Phone,
+    /// Live chat.
+    Chat,
+    /// Social network.
+    Social,
+    /// The host's API.
+    Api,
+    /// Telegram bot.
+    Telegram,
+}
+
+impl Channel {
+    /// All channels.
+    pub const ALL: [Channel; 7] = [
+        Channel::Web,
+        Channel::Email,
+        Channel::Phone,
+        Channel::Chat,
+        Channel::Social,
+        Channel::Api,
+        Channel::Telegram,
+    ];
+
+    /// The stable snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Email => "email",
+            Channel::Phone => "phone",
+            Channel::Chat => "chat",
+            Channel::Social => "social",
+            Channel::Api => "api",
+            Channel::Telegram => "telegram",
+        }
+    }
+}
+
+impl FromStr for Channel {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| crate::Error::invalid_input("channel", format!("unknown channel {s:?}")))
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A link to a record of the host application: `order:8812`, `ride:77`.
+///
+/// ```
+/// use ticketry_core::Link;
+/// let l: Link = "order:8812".parse().unwrap();
+/// assert_eq!((l.kind.as_str(), l.id.as_str()), ("order", "8812"));
+/// assert_eq!(l.to_string(), "order:8812");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Link {
+    /// Record kind (`order`, `ride`, `lesson`).
+    pub kind: String,
+    /// The host's id of the record.
+    pub id: String,
+}
+
+impl Link {
+    /// Validates and builds a link.
+    pub fn new(kind: &str, id: &str) -> crate::Result<Self> {
+        Ok(Link {
+            kind: crate::validate::key("link.kind", kind)?,
+            id: crate::validate::text("link.id", id, 255)?,
+        })
+    }
+}
+
+impl FromStr for Link {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        let (kind, id) = s
+            .split_once(':')
+            .ok_or_else(|| crate::Error::invalid_input("link", format!("{s:?} is not kind:id")))?;
+        Link::new(kind, id)
+    }
+}
+
+impl fmt::Display for Link {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind, self.id)
+    }
+}
+
+/// A customer's rating of the support they got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Satisfaction {
+    /// 1 (bad) to 5 (great).
+    pub rating: u8,
+    /// Free text.
+    pub comment: Option<String>,
+    /// When rated.
+    pub rated_at: DateTime<Utc>,
+}
+
+/// A ticket with its messages, as one reader may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Thread {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Messages, oldest first, filtered for the view.
+    pub messages: Vec<Message>,
+}
+
+/// Who is looking at a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// Support staff: everything.
+    #[default]
+    Agent,
+    /// The customer: no internal notes.
+    Customer,
+}

@@ -1,0 +1,423 @@
+//! The ticket's rules as pure functions: current state + command + time →
+//! the complete change to persist (new state, messages, history, events), or
+//! a typed error. Nothing here reads storage or the clock.
+
+use super::{
+    Actor, AssignmentAction, AssignmentRecord, Link, Message, MessageKind, Satisfaction, Status,
+    Ticket,
+};
+use crate::error::{Error, Result};
+use crate::event::{EventKind, NewEvent};
+use crate::ids::{AgentId, CategoryId, TeamId};
+use crate::store::TicketWrite;
+use chrono::{DateTime, TimeDelta, Utc};
+
+impl TicketWrite {
+    /// Starts a change of `t` at `now`: the next version, nothing else yet.
+    pub(crate) fn begin(t: &Ticket, now: DateTime<Utc>) -> Self {
+        let mut ticket = t.clone();
+        ticket.version = t.version + 1;
+        ticket.updated_at = now;
+        TicketWrite {
+            ticket,
+            expected_version: t.version,
+            messages: Vec::new(),
+            assignments: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Appends an event about this ticket.
+    pub(crate) fn emit(&mut self, actor: &Actor, kind: EventKind) {
+        self.events.push(NewEvent {
+            ticket_id: Some(self.ticket.id),
+            actor: actor.clone(),
+            at: self.ticket.updated_at,
+            kind,
+        });
+    }
+
+    /// Whether the change changes nothing (no event means no change).
+    pub fn is_noop(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Moves the ticket to `to`, stamping resolved/closed times.
+    pub(crate) fn move_to(&mut self, actor: &Actor, to: Status) {
+        let from = self.ticket.status;
+        if from == to {
+            return;
+        }
+        let now = self.ticket.updated_at;
+        self.ticket.status = to;
+        match to {
+            Status::Resolved => self.ticket.resolved_at = Some(now),
+            Status::Closed => {
+                self.ticket.closed_at = Some(now);
+                if from.is_active() {
+                    self.ticket.resolved_at.get_or_insert(now);
+                }
+            }
+            _ => {}
+        }
+        self.emit(actor, EventKind::StatusChanged { from, to });
+    }
+}
+
+/// A new message for a ticket (already validated text).
+#[derive(Debug, Clone)]
+pub(crate) struct MessageDraft {
+    pub kind: MessageKind,
+    pub author: Actor,
+    pub body: String,
+    pub html: Option<String>,
+    pub attachments: Vec<super::Attachment>,
+    pub email_message_id: Option<String>,
+    pub idempotency_key: Option<String>,
+    /// For agent replies: the status to leave the ticket in.
+    pub then_status: Option<Status>,
+}
+
+impl MessageDraft {
+    pub(crate) fn into_message(self, t: &Ticket, now: DateTime<Utc>) -> Message {
+        Message {
+            id: crate::ids::MessageId::generate(),
+            ticket_id: t.id,
+            kind: self.kind,
+            author: self.author,
+            body: self.body,
+            html: self.html,
+            attachments: self.attachments,
+            email_message_id: self.email_message_id,
+            idempotency_key: self.idempotency_key,
+            created_at: now,
+        }
+    }
+}
+
+/// Adds a message. Customer messages reopen pending and resolved tickets and
+/// start waiting for a reply; public agent replies answer it (and a reply to
+/// a `new` ticket opens it); notes change nothing but the thread.
+pub(crate) fn add_message(
+    t: &Ticket,
+    draft: MessageDraft,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    if t.status.is_terminal() {
+        return Err(Error::invalid_transition(
+            t.status,
+            format!(
+                "cannot add a message to a {} ticket; reopen it first",
+                t.status
+            ),
+        ));
+    }
+    if let Some(to) = draft.then_status {
+        if draft.kind != MessageKind::Reply {
+            return Err(Error::invalid_input(
+                "status",
+                "only agent replies can set a status",
+            ));
+        }
+        if to != t.status && to != Status::Open {
+            t.status.check_transition(to)?;
+        }
+    }
+    let mut w = TicketWrite::begin(t, now);
+    let actor = draft.author.clone();
+    let then_status = draft.then_status;
+    let message = draft.into_message(t, now);
+    w.emit(
+        &actor,
+        EventKind::MessageAdded {
+            message_id: message.id,
+            message_kind: message.kind,
+        },
+    );
+    match message.kind {
+        MessageKind::Customer => {
+            w.ticket.awaiting_reply_since.get_or_insert(now);
+            if matches!(t.status, Status::Pending | Status::Resolved) {
+                w.move_to(&actor, Status::Open);
+            }
+        }
+        MessageKind::Reply => {
+            w.ticket.first_response_at.get_or_insert(now);
+            w.ticket.awaiting_reply_since = None;
+            let to = then_status.unwrap_or(if t.status == Status::New {
+                Status::Open
+            } else {
+                t.status
+            });
+            w.move_to(&actor, to);
+        }
+        MessageKind::Note | MessageKind::System => {}
+    }
+    w.messages.push(message);
+    Ok(w)
+}
+
+/// Changes the status along the workflow.
+pub(crate) fn set_status(
+    t: &Ticket,
+    to: Status,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    if t.status == to {
+        return Ok(TicketWrite::begin(t, now));
+    }
+    t.status.check_transition(to)?;
+    let mut w = TicketWrite::begin(t, now);
+    w.move_to(actor, to);
+    Ok(w)
+}
+
+/// Reopens a resolved ticket, or a closed one within `window` of closing.
+pub(crate) fn reopen(
+    t: &Ticket,
+    actor: &Actor,
+    window: Option<TimeDelta>,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    match t.status {
+        Status::Resolved => {}
+        Status::Closed => {
+            let closed = t.closed_at.unwrap_or(t.updated_at);
+            let within = window.is_some_and(|w| now - closed <= w);
+            if !within {
+                return Err(Error::invalid_transition(
+                    t.status,
+                    "the reopen window of this closed ticket has passed",
+                ));
+            }
+        }
+        s => {
+            return Err(Error::invalid_transition(
+                s,
+                format!("only resolved or closed tickets can be reopened, not {s}"),
+            ));
+        }
+    }
+    let mut w = TicketWrite::begin(t, now);
+    w.ticket.resolved_at = None;
+    w.ticket.closed_at = None;
+    w.move_to(actor, Status::Open);
+    Ok(w)
+}
+
+/// Sets, changes or removes the assignee (and optionally the team).
+/// The new agent is already checked to be active.
+pub(crate) fn assign(
+    t: &Ticket,
+    to: Option<&AgentId>,
+    team: Option<TeamId>,
+    escalate: bool,
+    by: &Actor,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    if t.status.is_terminal() {
+        return Err(Error::invalid_transition(
+            t.status,
+            format!("cannot assign a {} ticket", t.status),
+        ));
+    }
+    let new_assignee = to.cloned();
+    let new_team = team.or(t.team);
+    let mut w = TicketWrite::begin(t, now);
+    if new_assignee == t.assignee && new_team == t.team && !escalate {
+        return Ok(w);
+    }
+    let action = match (&t.assignee, &new_assignee) {
+        _ if escalate => AssignmentAction::Escalated,
+        (None, Some(_)) => AssignmentAction::Assigned,
+        (Some(_), None) => AssignmentAction::Unassigned,
+        _ => AssignmentAction::Reassigned,
+    };
+    w.ticket.assignee = new_assignee.clone();
+    w.ticket.team = new_team;
+    w.assignments.push(AssignmentRecord {
+        ticket_id: t.id,
+        action,
+        from: t.assignee.clone(),
+        to: new_assignee.clone(),
+        team: new_team,
+        by: by.clone(),
+        reason,
+        at: now,
+    });
+    w.emit(
+        by,
+        EventKind::Assigned {
+            action,
+            from: t.assignee.clone(),
+            to: new_assignee,
+            team: new_team,
+        },
+    );
+    Ok(w)
+}
+
+fn check_open(t: &Ticket, what: &str) -> Result<()> {
+    if t.status.is_terminal() {
+        return Err(Error::invalid_transition(
+            t.status,
+            format!("cannot change the {what} of a {} ticket", t.status),
+        ));
+    }
+    Ok(())
+}
+
+/// Changes the priority (the code is already validated against the workspace).
+pub(crate) fn set_priority(
+    t: &Ticket,
+    code: String,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    check_open(t, "priority")?;
+    let mut w = TicketWrite::begin(t, now);
+    if code != t.priority {
+        w.ticket.priority.clone_from(&code);
+        w.emit(
+            actor,
+            EventKind::PriorityChanged {
+                from: t.priority.clone(),
+                to: code,
+            },
+        );
+    }
+    Ok(w)
+}
+
+/// Changes the category (already validated).
+pub(crate) fn set_category(
+    t: &Ticket,
+    to: Option<CategoryId>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    check_open(t, "category")?;
+    let mut w = TicketWrite::begin(t, now);
+    if to != t.category {
+        w.ticket.category = to;
+        w.emit(
+            actor,
+            EventKind::CategoryChanged {
+                from: t.category,
+                to,
+            },
+        );
+    }
+    Ok(w)
+}
+
+/// Adds (`add`) or removes a tag slug (already validated).
+pub(crate) fn tag(
+    t: &Ticket,
+    slug: String,
+    add: bool,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    let mut w = TicketWrite::begin(t, now);
+    match (w.ticket.tags.binary_search(&slug), add) {
+        (Err(at), true) => {
+            if w.ticket.tags.len() >= 50 {
+                return Err(Error::invalid_input(
+                    "tag",
+                    "a ticket carries at most 50 tags",
+                ));
+            }
+            w.ticket.tags.insert(at, slug.clone());
+            w.emit(actor, EventKind::Tagged { tag: slug });
+        }
+        (Ok(at), false) => {
+            w.ticket.tags.remove(at);
+            w.emit(actor, EventKind::Untagged { tag: slug });
+        }
+        _ => {}
+    }
+    Ok(w)
+}
+
+/// Links a host record.
+pub(crate) fn link(
+    t: &Ticket,
+    link: Link,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    let mut w = TicketWrite::begin(t, now);
+    if !t.links.contains(&link) {
+        if t.links.len() >= 50 {
+            return Err(Error::invalid_input(
+                "link",
+                "a ticket carries at most 50 links",
+            ));
+        }
+        w.ticket.links.push(link.clone());
+        w.emit(actor, EventKind::Linked { link });
+    }
+    Ok(w)
+}
+
+/// Records the customer's rating (resolved or closed tickets only).
+pub(crate) fn rate(
+    t: &Ticket,
+    rating: u8,
+    comment: Option<String>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    if !(1..=5).contains(&rating) {
+        return Err(Error::invalid_input(
+            "rating",
+            format!("must be 1 to 5, got {rating}"),
+        ));
+    }
+    if !matches!(t.status, Status::Resolved | Status::Closed) {
+        return Err(Error::invalid_transition(
+            t.status,
+            "only resolved or closed tickets can be rated",
+        ));
+    }
+    let mut w = TicketWrite::begin(t, now);
+    w.ticket.satisfaction = Some(Satisfaction {
+        rating,
+        comment: comment.clone(),
+        rated_at: now,
+    });
+    w.emit(actor, EventKind::Rated { rating, comment });
+    Ok(w)
+}
+
+/// Edits subject, description and custom fields (already validated).
+pub(crate) fn update_fields(
+    t: &Ticket,
+    subject: Option<String>,
+    description: Option<String>,
+    custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TicketWrite> {
+    let mut w = TicketWrite::begin(t, now);
+    let mut fields = Vec::new();
+    if let Some(s) = subject.filter(|s| *s != t.subject) {
+        w.ticket.subject = s;
+        fields.push("subject".to_owned());
+    }
+    if let Some(d) = description.filter(|d| *d != t.description) {
+        w.ticket.description = d;
+        fields.push("description".to_owned());
+    }
+    if let Some(c) = custom_fields.filter(|c| *c != t.custom_fields) {
+        w.ticket.custom_fields = c;
+        fields.push("custom_fields".to_owned());
+    }
+    if !fields.is_empty() {
+        w.emit(actor, EventKind::Updated { fields });
+    }
+    Ok(w)
+}

@@ -1,0 +1,171 @@
+//! Workspaces (tenants): every other entity belongs to exactly one.
+
+use crate::error::{Error, Result};
+use crate::ids::WorkspaceId;
+use crate::validate;
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A tenant of the help desk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workspace {
+    /// Id.
+    pub id: WorkspaceId,
+    /// Display name.
+    pub name: String,
+    /// Unique URL-safe key (`acme`, `pyland-school`).
+    pub slug: String,
+    /// Settings.
+    pub settings: WorkspaceSettings,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Per-workspace settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkspaceSettings {
+    /// Ticket-number format; see [`NumberFormat`].
+    pub number_format: NumberFormat,
+    /// Default IANA time zone (`Europe/Berlin`).
+    pub timezone: String,
+    /// Default locale (`en`, `ru`, `de-DE`).
+    pub locale: String,
+    /// How long after closing a customer or agent may still reopen a ticket;
+    /// `None` means closed tickets can never be reopened.
+    #[serde(with = "crate::duration_serde::opt_secs")]
+    pub reopen_window: Option<TimeDelta>,
+}
+
+impl Default for WorkspaceSettings {
+    fn default() -> Self {
+        Self {
+            number_format: NumberFormat::default(),
+            timezone: "UTC".into(),
+            locale: "en".into(),
+            reopen_window: Some(TimeDelta::days(7)),
+        }
+    }
+}
+
+impl WorkspaceSettings {
+    pub(crate) fn validate(&self) -> Result<()> {
+        NumberFormat::parse(&self.number_format.0)?;
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(Error::invalid_input(
+                "settings.timezone",
+                format!("unknown IANA time zone {:?}", self.timezone),
+            ));
+        }
+        validate::text("settings.locale", &self.locale, 35)?;
+        if self.reopen_window.is_some_and(|w| w < TimeDelta::zero()) {
+            return Err(Error::invalid_input(
+                "settings.reopen_window",
+                "must not be negative",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The format of ticket numbers, e.g. the default `TKT-{year}-{seq:05}`.
+///
+/// Placeholders: `{year}` (creation year, UTC), `{seq}` and `{seq:0N}` (the
+/// workspace's counter, zero-padded to N digits). The counter never resets,
+/// so numbers stay unique across years.
+///
+/// ```
+/// use ticketry_core::workspace::NumberFormat;
+/// use chrono::{TimeZone, Utc};
+/// let f = NumberFormat::default();
+/// let at = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+/// assert_eq!(f.render(42, at), "TKT-2026-00042");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NumberFormat(pub String);
+
+impl Default for NumberFormat {
+    fn default() -> Self {
+        Self("TKT-{year}-{seq:05}".into())
+    }
+}
+
+enum Piece<'a> {
+    Lit(&'a str),
+    Year,
+    Seq(usize),
+}
+
+impl NumberFormat {
+    fn parse(s: &str) -> Result<Vec<Piece<'_>>> {
+        let bad = |m: &str| Error::invalid_input("settings.number_format", m.to_owned());
+        let mut pieces = Vec::new();
+        let mut rest = s;
+        let mut has_seq = false;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                pieces.push(Piece::Lit(&rest[..open]));
+            }
+            let close = rest[open..].find('}').ok_or_else(|| bad("unclosed '{'"))? + open;
+            let name = &rest[open + 1..close];
+            pieces.push(match name {
+                "year" => Piece::Year,
+                "seq" => {
+                    has_seq = true;
+                    Piece::Seq(0)
+                }
+                _ => match name.strip_prefix("seq:0").map(str::parse::<usize>) {
+                    Some(Ok(w)) if w <= 12 => {
+                        has_seq = true;
+                        Piece::Seq(w)
+                    }
+                    _ => return Err(bad(&format!("unknown placeholder {{{name}}}"))),
+                },
+            });
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Lit(rest));
+        }
+        if !has_seq {
+            return Err(bad("must contain {seq} so numbers are unique"));
+        }
+        if s.len() > 64 {
+            return Err(bad("must be at most 64 characters"));
+        }
+        Ok(pieces)
+    }
+
+    /// Renders the number of the `seq`-th ticket created at `at`.
+    pub fn render(&self, seq: u64, at: DateTime<Utc>) -> String {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(16);
+        // Formats are validated when settings are saved; fall back to the default otherwise.
+        let default = NumberFormat::default();
+        let pieces = Self::parse(&self.0)
+            .or_else(|_| Self::parse(&default.0))
+            .unwrap_or_default();
+        for p in pieces {
+            let _ = match p {
+                Piece::Lit(l) => out.write_str(l),
+                Piece::Year => write!(out, "{}", at.year()),
+                Piece::Seq(w) => write!(out, "{seq:0w$}"),
+            };
+        }
+        out
+    }
+}
+
+/// Input for [`Helpdesk::create_workspace`](crate::Helpdesk::create_workspace).
+#[derive(Debug, Clone, Default)]
+pub struct NewWorkspace {
+    /// Display name.
+    pub name: String,
+    /// Unique key: 1–64 of `a-z 0-9 _ - . :`.
+    pub slug: String,
+    /// Settings (defaults if omitted).
+    pub settings: WorkspaceSettings,
+    /// Priorities to install (`NewWorkspace::new` picks low..urgent; `None` installs none).
+    pub priority_preset: Option<crate::priority::PriorityPreset>,
+}

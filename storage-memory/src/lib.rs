@@ -1,0 +1,547 @@
+//! # Ticketry in-memory backend
+//!
+//! The embedded default: every storage trait of `ticketry-core`, held in
+//! process memory, safe under many concurrent tasks. Each workspace has its
+//! own lock, so tenants never wait on each other; every write is applied
+//! under that lock in one step, so it is atomic and readers never see half
+//! of it.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ticketry_core::{Helpdesk, NewWorkspace};
+//! use ticketry_memory::MemoryStore;
+//! # tokio_test_block_on(async {
+//! let desk = Helpdesk::new(Arc::new(MemoryStore::new()));
+//! let ws = desk.create_workspace(NewWorkspace::new("Acme", "acme")).await.unwrap();
+//! assert_eq!(desk.list_priorities(ws.id).await.unwrap().len(), 4);
+//! # });
+//! # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+//! # }
+//! ```
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use ticketry_core::event::Event;
+use ticketry_core::query::{Page, TicketOrder, TicketQuery, page_from};
+use ticketry_core::sla::SlaPolicy;
+use ticketry_core::store::{
+    CatalogStore, DirectoryStore, EventStore, StoreResult, TicketCreate, TicketStore, TicketWrite,
+    WorkspaceStore, WriteOutcome,
+};
+use ticketry_core::{
+    Agent, AgentId, AssignmentRecord, Category, CategoryId, Customer, CustomerId, Message,
+    Priority, Status, StoreError, Tag, Team, TeamId, Template, TemplateId, Ticket, TicketId,
+    Workspace, WorkspaceId,
+};
+
+/// The in-memory store. Cheap to share behind an `Arc`.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tenants: RwLock<Tenants>,
+}
+
+#[derive(Debug, Default)]
+struct Tenants {
+    by_id: HashMap<WorkspaceId, Arc<Tenant>>,
+    by_slug: HashMap<String, WorkspaceId>,
+}
+
+#[derive(Debug)]
+struct Tenant {
+    workspace: RwLock<Workspace>,
+    data: RwLock<TenantData>,
+}
+
+/// One ticket with its thread and history.
+#[derive(Debug)]
+struct Row {
+    ticket: Ticket,
+    messages: Vec<Message>,
+    assignments: Vec<AssignmentRecord>,
+}
+
+#[derive(Debug, Default)]
+struct TenantData {
+    agents: BTreeMap<AgentId, Agent>,
+    customers: BTreeMap<CustomerId, Customer>,
+    teams: HashMap<TeamId, Team>,
+    priorities: Vec<Priority>,
+    categories: HashMap<CategoryId, Category>,
+    tags: BTreeMap<String, Tag>,
+    templates: HashMap<TemplateId, Template>,
+    policies: Vec<SlaPolicy>,
+    /// Tickets by `seq - 1` (the counter is gap-free, so this is dense).
+    tickets: Vec<Row>,
+    by_id: HashMap<TicketId, u32>,
+    by_number: HashMap<Box<str>, u32>,
+    ticket_keys: HashMap<Box<str>, u32>,
+    message_keys: HashMap<Box<str>, (u32, u32)>,
+    /// `(next_check, index)` of tickets with SLA work pending.
+    sla_index: BTreeSet<(DateTime<Utc>, u32)>,
+    /// Events by `seq - 1`.
+    events: Vec<Event>,
+    consumers: HashMap<String, u64>,
+}
+
+fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|p| p.into_inner())
+}
+
+fn missing_workspace(ws: WorkspaceId) -> StoreError {
+    StoreError::NotFound {
+        entity: "workspace",
+        id: ws.to_string(),
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn tenant(&self, ws: WorkspaceId) -> StoreResult<Arc<Tenant>> {
+        read(&self.tenants)
+            .by_id
+            .get(&ws)
+            .cloned()
+            .ok_or_else(|| missing_workspace(ws))
+    }
+
+    fn with<R>(&self, ws: WorkspaceId, f: impl FnOnce(&TenantData) -> R) -> StoreResult<R> {
+        let t = self.tenant(ws)?;
+        let data = read(&t.data);
+        Ok(f(&data))
+    }
+
+    fn with_mut<R>(
+        &self,
+        ws: WorkspaceId,
+        f: impl FnOnce(&mut TenantData) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        let t = self.tenant(ws)?;
+        let mut data = write(&t.data);
+        f(&mut data)
+    }
+}
+
+impl TenantData {
+    fn row(&self, id: TicketId) -> Option<&Row> {
+        self.by_id.get(&id).map(|&i| &self.tickets[i as usize])
+    }
+
+    fn append_events(&mut self, ws: WorkspaceId, events: Vec<ticketry_core::event::NewEvent>) {
+        for e in events {
+            let seq = self.events.len() as u64 + 1;
+            self.events.push(e.into_event(ws, seq));
+        }
+    }
+
+    fn index_sla(&mut self, idx: u32, old: Option<DateTime<Utc>>, new: Option<DateTime<Utc>>) {
+        if old == new {
+            return;
+        }
+        if let Some(o) = old {
+            self.sla_index.remove(&(o, idx));
+        }
+        if let Some(n) = new {
+            self.sla_index.insert((n, idx));
+        }
+    }
+
+    fn check_message_keys(&self, messages: &[Message]) -> Option<Message> {
+        messages.iter().find_map(|m| {
+            let key = m.idempotency_key.as_deref()?;
+            let &(t, i) = self.message_keys.get(key)?;
+            Some(self.tickets[t as usize].messages[i as usize].clone())
+        })
+    }
+
+    fn add_messages(&mut self, idx: u32, messages: Vec<Message>) {
+        let row = &mut self.tickets[idx as usize];
+        for m in messages {
+            if let Some(k) = &m.idempotency_key {
+                self.message_keys
+                    .insert(k.as_str().into(), (idx, row.messages.len() as u32));
+            }
+            row.messages.push(m);
+        }
+    }
+}
+
+#[async_trait]
+impl WorkspaceStore for MemoryStore {
+    async fn insert_workspace(&self, ws: &Workspace) -> StoreResult<()> {
+        let mut tenants = write(&self.tenants);
+        if tenants.by_slug.contains_key(&ws.slug) || tenants.by_id.contains_key(&ws.id) {
+            return Err(StoreError::AlreadyExists {
+                entity: "workspace",
+                key: ws.slug.clone(),
+            });
+        }
+        tenants.by_slug.insert(ws.slug.clone(), ws.id);
+        tenants.by_id.insert(
+            ws.id,
+            Arc::new(Tenant {
+                workspace: RwLock::new(ws.clone()),
+                data: RwLock::default(),
+            }),
+        );
+        Ok(())
+    }
+
+    async fn update_workspace(&self, ws: &Workspace) -> StoreResult<()> {
+        let t = self.tenant(ws.id)?;
+        let mut current = write(&t.workspace);
+        current.name.clone_from(&ws.name);
+        current.settings = ws.settings.clone();
+        Ok(())
+    }
+
+    async fn get_workspace(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>> {
+        Ok(read(&self.tenants)
+            .by_id
+            .get(&id)
+            .map(|t| read(&t.workspace).clone()))
+    }
+
+    async fn get_workspace_by_slug(&self, slug: &str) -> StoreResult<Option<Workspace>> {
+        let tenants = read(&self.tenants);
+        Ok(tenants
+            .by_slug
+            .get(slug)
+            .and_then(|id| tenants.by_id.get(id))
+            .map(|t| read(&t.workspace).clone()))
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for MemoryStore {
+    async fn put_agent(&self, ws: WorkspaceId, agent: &Agent) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            d.agents.insert(agent.id.clone(), agent.clone());
+            Ok(())
+        })
+    }
+    async fn get_agent(&self, ws: WorkspaceId, id: &AgentId) -> StoreResult<Option<Agent>> {
+        self.with(ws, |d| d.agents.get(id).cloned())
+    }
+    async fn list_agents(&self, ws: WorkspaceId) -> StoreResult<Vec<Agent>> {
+        self.with(ws, |d| d.agents.values().cloned().collect())
+    }
+    async fn put_customer(&self, ws: WorkspaceId, customer: &Customer) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            d.customers.insert(customer.id.clone(), customer.clone());
+            Ok(())
+        })
+    }
+    async fn get_customer(
+        &self,
+        ws: WorkspaceId,
+        id: &CustomerId,
+    ) -> StoreResult<Option<Customer>> {
+        self.with(ws, |d| d.customers.get(id).cloned())
+    }
+    async fn list_customers(&self, ws: WorkspaceId) -> StoreResult<Vec<Customer>> {
+        self.with(ws, |d| d.customers.values().cloned().collect())
+    }
+    async fn put_team(&self, ws: WorkspaceId, team: &Team) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            d.teams.insert(team.id, team.clone());
+            Ok(())
+        })
+    }
+    async fn get_team(&self, ws: WorkspaceId, id: TeamId) -> StoreResult<Option<Team>> {
+        self.with(ws, |d| d.teams.get(&id).cloned())
+    }
+    async fn list_teams(&self, ws: WorkspaceId) -> StoreResult<Vec<Team>> {
+        self.with(ws, |d| {
+            let mut v: Vec<Team> = d.teams.values().cloned().collect();
+            v.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+            v
+        })
+    }
+}
+
+#[async_trait]
+impl CatalogStore for MemoryStore {
+    async fn save_priorities(&self, ws: WorkspaceId, priorities: &[Priority]) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            d.priorities = priorities.to_vec();
+            d.priorities.sort_by_key(|p| p.rank);
+            Ok(())
+        })
+    }
+    async fn list_priorities(&self, ws: WorkspaceId) -> StoreResult<Vec<Priority>> {
+        self.with(ws, |d| d.priorities.clone())
+    }
+    async fn put_category(&self, ws: WorkspaceId, category: &Category) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            d.categories.insert(category.id, category.clone());
+            Ok(())
+        })
+    }
+    async fn get_category(&self, ws: WorkspaceId, id: CategoryId) -> StoreResult<Option<Category>> {
+        self.with(ws, |d| d.categories.get(&id).cloned())
+    }
+    async fn list_categories(&self, ws: WorkspaceId) -> StoreResult<Vec<Category>> {
+        self.with(ws, |d| {
+            let mut v: Vec<Category> = d.categories.values().cloned().collect();
+            v.sort_by(|a, b| (a.position, &a.name, a.id).cmp(&(b.position, &b.name, b.id)));
+            v
+        })
+    }
+    async fn put_tag(&self, ws: WorkspaceId, tag: &Tag) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            d.tags.insert(tag.slug.clone(), tag.clone());
+            Ok(())
+        })
+    }
+    async fn list_tags(&self, ws: WorkspaceId) -> StoreResult<Vec<Tag>> {
+        self.with(ws, |d| d.tags.values().cloned().collect())
+    }
+    async fn put_template(&self, ws: WorkspaceId, template: &Template) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            d.templates.insert(template.id, template.clone());
+            Ok(())
+        })
+    }
+    async fn get_template(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<Option<Template>> {
+        self.with(ws, |d| d.templates.get(&id).cloned())
+    }
+    async fn list_templates(&self, ws: WorkspaceId) -> StoreResult<Vec<Template>> {
+        self.with(ws, |d| {
+            let mut v: Vec<Template> = d.templates.values().cloned().collect();
+            v.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+            v
+        })
+    }
+    async fn increment_template_usage(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<()> {
+        self.with_mut(ws, |d| match d.templates.get_mut(&id) {
+            Some(t) => {
+                t.usage_count += 1;
+                Ok(())
+            }
+            None => Err(StoreError::NotFound {
+                entity: "template",
+                id: id.to_string(),
+            }),
+        })
+    }
+    async fn save_sla_policies(&self, ws: WorkspaceId, policies: &[SlaPolicy]) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            d.policies = policies.to_vec();
+            Ok(())
+        })
+    }
+    async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Vec<SlaPolicy>> {
+        self.with(ws, |d| d.policies.clone())
+    }
+}
+
+#[async_trait]
+impl TicketStore for MemoryStore {
+    async fn create_ticket(
+        &self,
+        ws: WorkspaceId,
+        mut create: TicketCreate,
+    ) -> StoreResult<(Ticket, bool)> {
+        self.with_mut(ws, |d| {
+            if let Some(&i) = create
+                .idempotency_key
+                .as_deref()
+                .and_then(|k| d.ticket_keys.get(k))
+            {
+                return Ok((d.tickets[i as usize].ticket.clone(), false));
+            }
+            if let Some(m) = d.check_message_keys(&create.messages) {
+                let t = d.tickets[d.by_id[&m.ticket_id] as usize].ticket.clone();
+                return Ok((t, false));
+            }
+            let idx = d.tickets.len() as u32;
+            create.assign_number(u64::from(idx) + 1);
+            let ticket = create.ticket.clone();
+            if d.by_number.contains_key(ticket.number.as_str()) {
+                return Err(StoreError::AlreadyExists {
+                    entity: "ticket",
+                    key: ticket.number,
+                });
+            }
+            d.by_id.insert(ticket.id, idx);
+            d.by_number.insert(ticket.number.as_str().into(), idx);
+            if let Some(k) = create.idempotency_key {
+                d.ticket_keys.insert(k.into(), idx);
+            }
+            d.index_sla(idx, None, ticket.sla.next_check());
+            d.tickets.push(Row {
+                ticket: create.ticket,
+                messages: Vec::new(),
+                assignments: create.assignments,
+            });
+            d.add_messages(idx, create.messages);
+            d.append_events(ws, create.events);
+            Ok((ticket, true))
+        })
+    }
+
+    async fn update_ticket(&self, ws: WorkspaceId, w: TicketWrite) -> StoreResult<WriteOutcome> {
+        self.with_mut(ws, |d| {
+            if let Some(m) = d.check_message_keys(&w.messages) {
+                return Ok(WriteOutcome::DuplicateMessage(m));
+            }
+            let idx = *d
+                .by_id
+                .get(&w.ticket.id)
+                .ok_or_else(|| StoreError::NotFound {
+                    entity: "ticket",
+                    id: w.ticket.id.to_string(),
+                })?;
+            let row = &mut d.tickets[idx as usize];
+            if row.ticket.version != w.expected_version {
+                return Err(StoreError::VersionConflict {
+                    entity: "ticket",
+                    id: w.ticket.id.to_string(),
+                    expected: w.expected_version,
+                });
+            }
+            let old_check = row.ticket.sla.next_check();
+            let new_check = w.ticket.sla.next_check();
+            row.ticket = w.ticket;
+            row.assignments.extend(w.assignments);
+            d.index_sla(idx, old_check, new_check);
+            d.add_messages(idx, w.messages);
+            d.append_events(ws, w.events);
+            Ok(WriteOutcome::Applied)
+        })
+    }
+
+    async fn get_ticket(&self, ws: WorkspaceId, id: TicketId) -> StoreResult<Option<Ticket>> {
+        self.with(ws, |d| d.row(id).map(|r| r.ticket.clone()))
+    }
+
+    async fn get_ticket_by_number(
+        &self,
+        ws: WorkspaceId,
+        number: &str,
+    ) -> StoreResult<Option<Ticket>> {
+        self.with(ws, |d| {
+            d.by_number
+                .get(number)
+                .map(|&i| d.tickets[i as usize].ticket.clone())
+        })
+    }
+
+    async fn list_messages(&self, ws: WorkspaceId, ticket: TicketId) -> StoreResult<Vec<Message>> {
+        self.with(ws, |d| {
+            d.row(ticket)
+                .map(|r| r.messages.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    async fn list_assignments(
+        &self,
+        ws: WorkspaceId,
+        ticket: TicketId,
+    ) -> StoreResult<Vec<AssignmentRecord>> {
+        self.with(ws, |d| {
+            d.row(ticket)
+                .map(|r| r.assignments.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    async fn list_tickets(&self, ws: WorkspaceId, q: &TicketQuery) -> StoreResult<Page<Ticket>> {
+        let after = q
+            .validate()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.with(ws, |d| {
+            let want = q.limit as usize + 1;
+            let n = d.tickets.len();
+            // `after` is the last seq seen; seq = index + 1.
+            let items: Vec<Ticket> = match q.order {
+                TicketOrder::Newest => {
+                    let end = after.map_or(n, |a| (a as usize).saturating_sub(1).min(n));
+                    d.tickets[..end]
+                        .iter()
+                        .rev()
+                        .filter(|r| q.matches(&r.ticket))
+                        .take(want)
+                        .map(|r| r.ticket.clone())
+                        .collect()
+                }
+                TicketOrder::Oldest => {
+                    let start = after.map_or(0, |a| (a as usize).min(n));
+                    d.tickets[start..]
+                        .iter()
+                        .filter(|r| q.matches(&r.ticket))
+                        .take(want)
+                        .map(|r| r.ticket.clone())
+                        .collect()
+                }
+            };
+            page_from(items, q.limit)
+        })
+    }
+
+    async fn count_by_status(&self, ws: WorkspaceId) -> StoreResult<Vec<(Status, u64)>> {
+        self.with(ws, |d| {
+            let mut counts: BTreeMap<Status, u64> = BTreeMap::new();
+            for r in &d.tickets {
+                *counts.entry(r.ticket.status).or_default() += 1;
+            }
+            counts.into_iter().collect()
+        })
+    }
+
+    async fn sla_due(
+        &self,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>> {
+        self.with(ws, |d| {
+            d.sla_index
+                .iter()
+                .take_while(|(at, _)| *at <= now)
+                .take(limit)
+                .map(|&(_, i)| d.tickets[i as usize].ticket.clone())
+                .collect()
+        })
+    }
+}
+
+#[async_trait]
+impl EventStore for MemoryStore {
+    async fn events_after(
+        &self,
+        ws: WorkspaceId,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<Event>> {
+        self.with(ws, |d| {
+            let start = (after as usize).min(d.events.len());
+            let end = start.saturating_add(limit).min(d.events.len());
+            d.events[start..end].to_vec()
+        })
+    }
+
+    async fn ack_events(&self, ws: WorkspaceId, consumer: &str, seq: u64) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            let pos = d.consumers.entry(consumer.to_owned()).or_default();
+            *pos = (*pos).max(seq);
+            Ok(())
+        })
+    }
+
+    async fn consumer_position(&self, ws: WorkspaceId, consumer: &str) -> StoreResult<u64> {
+        self.with(ws, |d| d.consumers.get(consumer).copied().unwrap_or(0))
+    }
+}
