@@ -67,6 +67,33 @@ pub enum TicketOrder {
     Newest,
     /// Oldest first (by number).
     Oldest,
+    /// The agent queue: most urgent priority first (highest rank), then the
+    /// earliest SLA due instant (tickets without one last), then oldest.
+    Urgency,
+}
+
+/// The position of a ticket in a listing order, as a cursor holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// `Newest`/`Oldest`: the ticket's `seq`.
+    Seq(u64),
+    /// `Urgency`: priority rank, SLA due (Unix seconds, `i64::MAX` if none), seq.
+    Urgency {
+        /// Priority rank.
+        rank: i32,
+        /// SLA due instant in Unix seconds (`i64::MAX` when none).
+        due: i64,
+        /// Ticket seq.
+        seq: u64,
+    },
+}
+
+impl Position {
+    /// The sort key of `Urgency` (ascending order = queue order).
+    pub fn urgency_key(rank: i32, t: &Ticket) -> (std::cmp::Reverse<i32>, i64, u64) {
+        let due = t.sla.due_at().map_or(i64::MAX, |d| d.timestamp());
+        (std::cmp::Reverse(rank), due, t.seq)
+    }
 }
 
 /// One page of results.
@@ -79,12 +106,23 @@ pub struct Page<T> {
 }
 
 impl TicketQuery {
-    /// Checks the limit and decodes the cursor into the last `seq` seen.
-    pub fn validate(&self) -> Result<Option<u64>> {
+    /// Checks the limit and decodes the cursor into the last position seen.
+    pub fn validate(&self) -> Result<Option<Position>> {
         if !(1..=500).contains(&self.limit) {
             return Err(Error::invalid_input("limit", "must be between 1 and 500"));
         }
-        self.after.as_deref().map(decode_cursor).transpose()
+        let Some(cursor) = self.after.as_deref() else {
+            return Ok(None);
+        };
+        let pos = decode_cursor(cursor)?;
+        match (self.order, pos) {
+            (TicketOrder::Urgency, Position::Urgency { .. })
+            | (TicketOrder::Newest | TicketOrder::Oldest, Position::Seq(_)) => Ok(Some(pos)),
+            _ => Err(Error::invalid_input(
+                "after",
+                "the cursor belongs to another order",
+            )),
+        }
     }
 
     /// Whether `t` passes every filter (backends without an index use this).
@@ -103,26 +141,53 @@ impl TicketQuery {
     }
 }
 
-/// Encodes a position (a ticket's `seq`) as an opaque cursor.
-pub fn encode_cursor(seq: u64) -> String {
-    format!("t{seq:x}")
+/// Encodes a position as an opaque cursor.
+///
+/// ```
+/// use ticketry_core::query::{decode_cursor, encode_cursor, Position};
+/// for p in [Position::Seq(42), Position::Urgency { rank: -3, due: i64::MAX, seq: 7 }] {
+///     assert_eq!(decode_cursor(&encode_cursor(p)).unwrap(), p);
+/// }
+/// ```
+pub fn encode_cursor(pos: Position) -> String {
+    match pos {
+        Position::Seq(seq) => format!("t{seq:x}"),
+        Position::Urgency { rank, due, seq } => format!("u{rank}.{due}.{seq:x}"),
+    }
 }
 
 /// Decodes a cursor made by [`encode_cursor`].
-pub fn decode_cursor(cursor: &str) -> Result<u64> {
-    cursor
-        .strip_prefix('t')
-        .and_then(|h| u64::from_str_radix(h, 16).ok())
-        .ok_or_else(|| Error::invalid_input("after", format!("malformed cursor {cursor:?}")))
+pub fn decode_cursor(cursor: &str) -> Result<Position> {
+    let bad = || Error::invalid_input("after", format!("malformed cursor {cursor:?}"));
+    if let Some(h) = cursor.strip_prefix('t') {
+        return u64::from_str_radix(h, 16)
+            .map(Position::Seq)
+            .map_err(|_| bad());
+    }
+    let mut parts = cursor.strip_prefix('u').ok_or_else(bad)?.split('.');
+    let (Some(rank), Some(due), Some(seq), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    Ok(Position::Urgency {
+        rank: rank.parse().map_err(|_| bad())?,
+        due: due.parse().map_err(|_| bad())?,
+        seq: u64::from_str_radix(seq, 16).map_err(|_| bad())?,
+    })
 }
 
 /// Builds a page from up to `limit + 1` items in order: the extra item only
-/// tells that another page exists.
-pub fn page_from(mut items: Vec<Ticket>, limit: u32) -> Page<Ticket> {
+/// tells that another page exists. `position` gives an item's cursor position.
+pub fn page_from(
+    mut items: Vec<Ticket>,
+    limit: u32,
+    position: impl Fn(&Ticket) -> Position,
+) -> Page<Ticket> {
     let limit = limit as usize;
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
-        items.last().map(|t| encode_cursor(t.seq))
+        items.last().map(|t| encode_cursor(position(t)))
     } else {
         None
     };

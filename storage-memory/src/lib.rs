@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use ticketry_core::event::Event;
-use ticketry_core::query::{Page, TicketOrder, TicketQuery, page_from};
+use ticketry_core::query::{Page, Position, TicketOrder, TicketQuery, page_from};
 use ticketry_core::sla::SlaPolicy;
 use ticketry_core::store::{
     CatalogStore, DirectoryStore, EventStore, StoreResult, TicketCreate, TicketStore, TicketWrite,
@@ -465,29 +465,65 @@ impl TicketStore for MemoryStore {
         self.with(ws, |d| {
             let want = q.limit as usize + 1;
             let n = d.tickets.len();
-            // `after` is the last seq seen; seq = index + 1.
-            let items: Vec<Ticket> = match q.order {
-                TicketOrder::Newest => {
-                    let end = after.map_or(n, |a| (a as usize).saturating_sub(1).min(n));
-                    d.tickets[..end]
+            let seq_position = |t: &Ticket| Position::Seq(t.seq);
+            match (q.order, after) {
+                (TicketOrder::Newest, after) => {
+                    // seq = index + 1; `after` is the last seq seen.
+                    let end = match after {
+                        Some(Position::Seq(a)) => (a as usize).saturating_sub(1).min(n),
+                        _ => n,
+                    };
+                    let items = d.tickets[..end]
                         .iter()
                         .rev()
-                        .filter(|r| q.matches(&r.ticket))
-                        .take(want)
-                        .map(|r| r.ticket.clone())
-                        .collect()
+                        .filter(|r| q.matches(&r.ticket));
+                    page_from(
+                        items.take(want).map(|r| r.ticket.clone()).collect(),
+                        q.limit,
+                        seq_position,
+                    )
                 }
-                TicketOrder::Oldest => {
-                    let start = after.map_or(0, |a| (a as usize).min(n));
-                    d.tickets[start..]
+                (TicketOrder::Oldest, after) => {
+                    let start = match after {
+                        Some(Position::Seq(a)) => (a as usize).min(n),
+                        _ => 0,
+                    };
+                    let items = d.tickets[start..].iter().filter(|r| q.matches(&r.ticket));
+                    page_from(
+                        items.take(want).map(|r| r.ticket.clone()).collect(),
+                        q.limit,
+                        seq_position,
+                    )
+                }
+                (TicketOrder::Urgency, after) => {
+                    let rank = |code: &str| {
+                        d.priorities
+                            .iter()
+                            .find(|p| p.code == code)
+                            .map_or(0, |p| p.rank)
+                    };
+                    let key = |t: &Ticket| Position::urgency_key(rank(&t.priority), t);
+                    let after_key = match after {
+                        Some(Position::Urgency { rank, due, seq }) => {
+                            Some((std::cmp::Reverse(rank), due, seq))
+                        }
+                        _ => None,
+                    };
+                    let mut items: Vec<&Ticket> = d
+                        .tickets
                         .iter()
-                        .filter(|r| q.matches(&r.ticket))
-                        .take(want)
-                        .map(|r| r.ticket.clone())
-                        .collect()
+                        .map(|r| &r.ticket)
+                        .filter(|t| q.matches(t) && after_key.is_none_or(|a| key(t) > a))
+                        .collect();
+                    items.sort_by_key(|t| key(t));
+                    items.truncate(want);
+                    let items = items.into_iter().cloned().collect();
+                    page_from(items, q.limit, |t| {
+                        let (std::cmp::Reverse(rank), due, seq) = key(t);
+                        Position::Urgency { rank, due, seq }
+                    })
                 }
-            };
-            page_from(items, q.limit)
+            }
         })
     }
 

@@ -2,7 +2,7 @@
 //! precomputed window where it applies and generates local days chunk by chunk elsewhere.
 
 use super::Inner;
-use super::rules::{DAY, date_of};
+use super::rules::DAY;
 
 /// Days generated per chunk outside the window.
 const CHUNK_DAYS: i64 = 14;
@@ -132,9 +132,4 @@ impl<'a> Cursor<'a> {
         }
         Some(cur)
     }
-}
-
-/// Sanity bound for `date_of` users: the first and last days the cursor generates.
-pub(crate) fn day_in_range(day: i64) -> bool {
-    (FIRST_DAY..=LAST_DAY).contains(&day) && date_of(day).is_some()
 }

@@ -124,7 +124,9 @@ fn span(
         return Err(CalendarError::new(
             CalendarErrorKind::EmptyInterval,
             field,
-            format!("start `{start}` is not before end `{end}` (intervals are half-open [start, end))"),
+            format!(
+                "start `{start}` is not before end `{end}` (intervals are half-open [start, end))"
+            ),
         ));
     }
     Ok((s, e))
@@ -234,7 +236,8 @@ impl Rules {
         let mut holidays = Vec::with_capacity(cfg.holidays.len());
         for (i, h) in cfg.holidays.iter().enumerate() {
             holidays.push(
-                parse_date(h).ok_or_else(|| date_err(format!("holidays[{i}]"), h, "\"YYYY-MM-DD\""))?,
+                parse_date(h)
+                    .ok_or_else(|| date_err(format!("holidays[{i}]"), h, "\"YYYY-MM-DD\""))?,
             );
         }
         holidays.sort_unstable();
@@ -242,9 +245,8 @@ impl Rules {
 
         let mut recurring = [0u32; 12];
         for (i, h) in cfg.recurring_holidays.iter().enumerate() {
-            let (m, d) = parse_month_day(h).ok_or_else(|| {
-                date_err(format!("recurring_holidays[{i}]"), h, "\"MM-DD\"")
-            })?;
+            let (m, d) = parse_month_day(h)
+                .ok_or_else(|| date_err(format!("recurring_holidays[{i}]"), h, "\"MM-DD\""))?;
             recurring[(m - 1) as usize] |= 1 << (d - 1);
         }
 
@@ -370,7 +372,10 @@ impl Rules {
                 let before = before.unwrap_or_else(|| {
                     // Unreachable with chrono-tz data; read the offset one day earlier.
                     let probe = naive - chrono::TimeDelta::days(1);
-                    self.tz.offset_from_utc_datetime(&probe).fix().local_minus_utc()
+                    self.tz
+                        .offset_from_utc_datetime(&probe)
+                        .fix()
+                        .local_minus_utc()
                 });
                 i64::from(before)
             }
@@ -390,7 +395,12 @@ impl Rules {
     }
 
     /// Resolves local spans of date `d` to UTC and appends the non-empty ones.
-    pub(crate) fn push_resolved(&self, d: NaiveDate, spans: &[LocalSpan], out: &mut Vec<(i64, i64)>) {
+    pub(crate) fn push_resolved(
+        &self,
+        d: NaiveDate,
+        spans: &[LocalSpan],
+        out: &mut Vec<(i64, i64)>,
+    ) {
         for &(s, e) in spans {
             if let (Some(us), Some(ue)) = (self.resolve(d, s), self.resolve(d, e))
                 && us < ue

@@ -49,10 +49,7 @@ impl Timeline {
             stretches.push(Stretch { start: s, cum });
             cum += e - s;
         }
-        stretches.push(Stretch {
-            start: len,
-            cum,
-        });
+        stretches.push(Stretch { start: len, cum });
         let n = spans.len();
         let mut day_index = Vec::with_capacity(days as usize);
         let mut i = 0usize;

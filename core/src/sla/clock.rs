@@ -105,6 +105,15 @@ impl SlaState {
             .min()
     }
 
+    /// The earliest due instant over running clocks (the queue's "due time").
+    pub fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.clocks
+            .iter()
+            .filter(|c| c.status == ClockStatus::Running)
+            .filter_map(|c| c.due_at)
+            .min()
+    }
+
     /// The clock for `metric`, if any.
     pub fn clock(&self, metric: SlaMetric) -> Option<&SlaClock> {
         self.clocks.iter().find(|c| c.metric == metric)

@@ -39,7 +39,8 @@ macro_rules! conformance_suite {
             templates_render_and_count,
             catalog_rules,
             assignment_history,
-            ticket_stats
+            ticket_stats,
+            urgency_queue_order
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

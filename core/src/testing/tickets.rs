@@ -1275,3 +1275,41 @@ pub async fn ticket_stats(store: Arc<dyn Store>) {
     assert_eq!(stats.by_status[&Status::Resolved], 1);
     assert_eq!(stats.by_status[&Status::Closed], 0);
 }
+
+pub async fn urgency_queue_order(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let mut expected = Vec::new();
+    for (i, p) in ["low", "urgent", "medium", "urgent", "high", "low"]
+        .iter()
+        .enumerate()
+    {
+        let mut input = OpenTicket::new(f.customer.clone(), format!("q{i}"), "x");
+        input.priority = Some((*p).into());
+        let t = f.desk.open_ticket(f.ws, input).await.unwrap();
+        expected.push((t.seq, *p));
+        f.clock.advance(TimeDelta::minutes(1));
+    }
+    let mut seen = Vec::new();
+    let mut q = TicketQuery {
+        order: TicketOrder::Urgency,
+        limit: 2,
+        ..Default::default()
+    };
+    loop {
+        let page = f.desk.list_tickets(f.ws, &q).await.unwrap();
+        seen.extend(page.items.iter().map(|t| (t.seq, t.priority.clone())));
+        match page.next_cursor {
+            Some(c) => q.after = Some(c),
+            None => break,
+        }
+    }
+    // Same priority: the earlier SLA due (the older ticket) first.
+    let order: Vec<u64> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(order, [2, 4, 5, 3, 1, 6], "{seen:?}");
+    let wrong = TicketQuery {
+        after: Some(crate::query::encode_cursor(crate::query::Position::Seq(3))),
+        order: TicketOrder::Urgency,
+        ..Default::default()
+    };
+    assert_code(f.desk.list_tickets(f.ws, &wrong).await, "invalid_input");
+}
