@@ -41,7 +41,11 @@ pub use ids::{
 pub use people::{Agent, AgentInput, Customer, CustomerInput};
 pub use priority::{Priority, PriorityPreset};
 pub use query::{Page, TicketOrder, TicketQuery};
-pub use service::{Assign, Helpdesk, MessageInput, OpenTicket, TicketStats, TicketUpdate};
+pub use service::{
+    AlertKind, Assign, Helpdesk, MessageInput, OpenTicket, SlaAlert, SweepReport, TicketStats,
+    TicketUpdate,
+};
+pub use sla::{SlaMetric, SlaPolicy};
 pub use tag::Tag;
 pub use team::{Team, TeamInput};
 pub use template::{Template, TemplateInput};

@@ -9,6 +9,7 @@ mod directory;
 mod sla;
 mod tickets;
 
+pub use sla::{AlertKind, SlaAlert, SweepReport};
 pub use tickets::{Assign, MessageInput, OpenTicket, TicketStats, TicketUpdate};
 
 use crate::clock::{Clock, SystemClock};
@@ -40,6 +41,7 @@ use std::sync::Arc;
 pub struct Helpdesk {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    calendars: Arc<sla::CalendarCache>,
 }
 
 impl std::fmt::Debug for dyn Store {
@@ -68,7 +70,11 @@ impl Helpdesk {
 
     /// A help desk with an injected clock (tests, simulations).
     pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            calendars: Arc::default(),
+        }
     }
 
     /// The store (for hosts that need a backend-specific call).

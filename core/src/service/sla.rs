@@ -1,27 +1,315 @@
-//! SLA hooks of the service (filled by the SLA engine).
+//! SLA in the service: policies, the clocks' reactions to changes, the
+//! sweep and the explain trace.
 
 use super::Helpdesk;
-use crate::error::Result;
-use crate::ids::WorkspaceId;
+use crate::calendar::{BusinessCalendar, CalendarConfig};
+use crate::error::{Error, Result, StoreError};
+use crate::ids::{PolicyId, TicketId, WorkspaceId};
 use crate::people::Customer;
-use crate::store::TicketWrite;
-use crate::ticket::Ticket;
+use crate::sla::engine::{self, Change, Terms};
+use crate::sla::{SlaExplanation, SlaMetric, SlaPolicy, WarningThreshold};
+use crate::store::{TicketWrite, WriteOutcome};
+use crate::ticket::{Actor, Status, Ticket};
+use crate::validate;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// Compiled calendars, shared by content: a calendar is compiled once per
+/// distinct configuration, whichever workspace or policy uses it.
+#[derive(Debug)]
+pub(crate) struct CalendarCache {
+    compiled: Mutex<HashMap<CalendarConfig, Arc<BusinessCalendar>>>,
+    always_open: Arc<BusinessCalendar>,
+}
+
+/// At most this many distinct calendars are kept compiled (≤ 50 KiB each).
+const CALENDAR_CACHE: usize = 20_000;
+/// Tickets a sweep reads per round trip.
+const SWEEP_BATCH: usize = 500;
+
+impl Default for CalendarCache {
+    fn default() -> Self {
+        Self {
+            compiled: Mutex::default(),
+            always_open: Arc::new(BusinessCalendar::always_open()),
+        }
+    }
+}
+
+impl CalendarCache {
+    fn get(&self, config: Option<&CalendarConfig>) -> Result<Arc<BusinessCalendar>> {
+        let Some(config) = config else {
+            return Ok(self.always_open.clone());
+        };
+        let mut map = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = map.get(config) {
+            return Ok(c.clone());
+        }
+        let cal = Arc::new(BusinessCalendar::from_config(config).map_err(|e| {
+            Error::invalid_input(format!("calendar.{}", e.field()), e.message().to_owned())
+        })?);
+        if map.len() >= CALENDAR_CACHE {
+            map.clear();
+        }
+        map.insert(config.clone(), cal.clone());
+        Ok(cal)
+    }
+}
+
+/// One warning or breach a sweep recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaAlert {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Its number.
+    pub number: String,
+    /// Which clock.
+    pub metric: SlaMetric,
+    /// `sla.warning` or `sla.breached`.
+    pub kind: AlertKind,
+    /// The clock's due instant.
+    pub due_at: DateTime<Utc>,
+}
+
+/// What a sweep recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// The warning threshold was crossed.
+    Warning,
+    /// The due instant passed unmet.
+    Breached,
+}
+
+/// The result of [`Helpdesk::sla_sweep`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepReport {
+    /// Alerts recorded by this sweep (none twice across sweeps).
+    pub alerts: Vec<SlaAlert>,
+    /// Tickets examined.
+    pub examined: usize,
+}
 
 impl Helpdesk {
+    async fn sla_inputs(
+        &self,
+        ws: WorkspaceId,
+    ) -> Result<(Vec<SlaPolicy>, Vec<crate::priority::Priority>)> {
+        Ok((
+            self.store.list_sla_policies(ws).await?,
+            self.store.list_priorities(ws).await?,
+        ))
+    }
+
     pub(crate) async fn sla_on_create(
         &self,
-        _ws: WorkspaceId,
-        _t: &mut Ticket,
-        _c: &Customer,
+        ws: WorkspaceId,
+        t: &mut Ticket,
+        customer: &Customer,
     ) -> Result<()> {
+        let (policies, priorities) = self.sla_inputs(ws).await?;
+        let terms = engine::resolve(&policies, &priorities, t, customer.tier.as_deref());
+        let cal = self.calendars.get(terms.calendar())?;
+        engine::on_create(t, &terms, &cal);
         Ok(())
     }
+
     pub(crate) async fn sla_on_change(
         &self,
-        _ws: WorkspaceId,
-        _before: &Ticket,
-        _w: &mut TicketWrite,
+        ws: WorkspaceId,
+        before: &Ticket,
+        w: &mut TicketWrite,
     ) -> Result<()> {
+        let (policies, priorities) = self.sla_inputs(ws).await?;
+        let tier = self
+            .store
+            .get_customer(ws, &w.ticket.customer)
+            .await?
+            .and_then(|c| c.tier);
+        let terms: Terms<'_> = engine::resolve(&policies, &priorities, &w.ticket, tier.as_deref());
+        let cal = self.calendars.get(terms.calendar())?;
+        let kinds: Vec<_> = w.messages.iter().map(|m| m.kind).collect();
+        let change = Change {
+            before,
+            new_messages: &kinds,
+            now: w.ticket.updated_at,
+        };
+        for e in engine::on_change(&mut w.ticket, change, &terms, &cal) {
+            w.emit(&Actor::System, e);
+        }
         Ok(())
+    }
+
+    /// Replaces the workspace's ordered SLA policy list. Calendars are
+    /// compiled (and errors reported with the field) before anything is saved.
+    /// Open tickets pick the new terms up at their next change.
+    pub async fn set_sla_policies(
+        &self,
+        ws: WorkspaceId,
+        policies: Vec<SlaPolicy>,
+    ) -> Result<Vec<SlaPolicy>> {
+        self.get_workspace(ws).await?;
+        let mut seen = HashSet::new();
+        let mut out = Vec::with_capacity(policies.len());
+        for (i, mut p) in policies.into_iter().enumerate() {
+            let at = |f: &str| format!("policies[{i}].{f}");
+            if !seen.insert(p.id) {
+                return Err(Error::invalid_input(at("id"), "listed twice"));
+            }
+            p.name = validate::text(&at("name"), &p.name, 200)?;
+            if let Some(cal) = &p.calendar {
+                BusinessCalendar::from_config(cal).map_err(|e| {
+                    Error::invalid_input(
+                        at(&format!("calendar.{}", e.field())),
+                        e.message().to_owned(),
+                    )
+                })?;
+            }
+            for (j, t) in p.targets.iter().enumerate() {
+                validate::key(&at(&format!("targets[{j}].priority")), &t.priority)?;
+                for (name, v) in [
+                    ("first_response", t.first_response),
+                    ("next_response", t.next_response),
+                    ("resolution", t.resolution),
+                ] {
+                    if v.is_some_and(|v| v <= TimeDelta::zero()) {
+                        return Err(Error::invalid_input(
+                            at(&format!("targets[{j}].{name}")),
+                            "must be positive",
+                        ));
+                    }
+                }
+            }
+            match p.warning {
+                WarningThreshold::Percent(n) if !(1..=99).contains(&n) => {
+                    return Err(Error::invalid_input(
+                        at("warning"),
+                        "percent must be 1 to 99",
+                    ));
+                }
+                WarningThreshold::Before(d) if d <= TimeDelta::zero() => {
+                    return Err(Error::invalid_input(at("warning"), "must be positive"));
+                }
+                _ => {}
+            }
+            if let Some(s) = p
+                .pause_on
+                .iter()
+                .find(|s| !s.is_active() || **s == Status::New)
+            {
+                return Err(Error::invalid_input(
+                    at("pause_on"),
+                    format!("{s} cannot pause a clock"),
+                ));
+            }
+            out.push(p);
+        }
+        self.store.save_sla_policies(ws, &out).await?;
+        Ok(out)
+    }
+
+    /// The workspace's ordered SLA policies.
+    pub async fn list_sla_policies(&self, ws: WorkspaceId) -> Result<Vec<SlaPolicy>> {
+        self.get_workspace(ws).await?;
+        Ok(self.store.list_sla_policies(ws).await?)
+    }
+
+    /// Records every warning and breach that fell due by `now`: emits
+    /// `sla.warning` / `sla.breached` once per ticket and clock, even when
+    /// sweeps run twice or concurrently (each record is a versioned ticket
+    /// write; the loser of a race re-reads and finds it recorded). Reads only
+    /// tickets whose next SLA check is due (an indexed instant).
+    pub async fn sla_sweep(&self, ws: WorkspaceId, now: DateTime<Utc>) -> Result<SweepReport> {
+        self.get_workspace(ws).await?;
+        let mut report = SweepReport::default();
+        let mut done: HashSet<TicketId> = HashSet::new();
+        loop {
+            let due = self.store.sla_due(ws, now, SWEEP_BATCH).await?;
+            let fresh: Vec<Ticket> = due.into_iter().filter(|t| !done.contains(&t.id)).collect();
+            if fresh.is_empty() {
+                return Ok(report);
+            }
+            for t in fresh {
+                done.insert(t.id);
+                report.examined += 1;
+                report.alerts.extend(self.sweep_ticket(ws, t, now).await?);
+            }
+        }
+    }
+
+    async fn sweep_ticket(
+        &self,
+        ws: WorkspaceId,
+        mut t: Ticket,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SlaAlert>> {
+        loop {
+            let mut w = TicketWrite::begin(&t, now);
+            let kinds = w.ticket.sla.settle(now);
+            if kinds.is_empty() {
+                return Ok(Vec::new());
+            }
+            let alerts = kinds
+                .iter()
+                .filter_map(|k| match *k {
+                    crate::event::EventKind::SlaWarning { metric, due_at } => {
+                        Some((metric, AlertKind::Warning, due_at))
+                    }
+                    crate::event::EventKind::SlaBreached { metric, due_at, .. } => {
+                        Some((metric, AlertKind::Breached, due_at))
+                    }
+                    _ => None,
+                })
+                .map(|(metric, kind, due_at)| SlaAlert {
+                    ticket_id: t.id,
+                    number: t.number.clone(),
+                    metric,
+                    kind,
+                    due_at,
+                })
+                .collect();
+            for k in kinds {
+                w.emit(&Actor::System, k);
+            }
+            // Recording an SLA crossing is not an edit of the ticket.
+            w.ticket.updated_at = t.updated_at;
+            match self.store.update_ticket(ws, w).await {
+                Ok(WriteOutcome::Applied) => return Ok(alerts),
+                Ok(WriteOutcome::DuplicateMessage(_)) => return Ok(Vec::new()),
+                Err(StoreError::VersionConflict { .. }) => {
+                    match self.store.get_ticket(ws, t.id).await? {
+                        Some(fresh) => t = fresh,
+                        None => return Ok(Vec::new()),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Explains one clock of a ticket: policy, calendar, pauses, holidays
+    /// skipped, the segments its remaining time is counted over, and its due
+    /// instant, as of the desk's clock.
+    pub async fn explain_sla(
+        &self,
+        ws: WorkspaceId,
+        ticket: TicketId,
+        metric: SlaMetric,
+    ) -> Result<SlaExplanation> {
+        let t = self.get_ticket(ws, ticket).await?;
+        let clock = t.sla.clock(metric).ok_or_else(|| {
+            Error::not_found("sla clock", format!("{} of {}", metric.as_str(), t.number))
+        })?;
+        let policies = self.store.list_sla_policies(ws).await?;
+        let policy = t
+            .sla
+            .policy
+            .and_then(|id: PolicyId| policies.iter().find(|p| p.id == id));
+        let cal = self
+            .calendars
+            .get(policy.and_then(|p| p.calendar.as_ref()))?;
+        Ok(SlaExplanation::new(clock, policy, &cal, self.clock.now()))
     }
 }

@@ -1,6 +1,8 @@
-//! The SLA clocks a ticket carries.
+//! The SLA clocks a ticket carries, and their pure transitions.
 
+use crate::calendar::BusinessCalendar;
 use crate::ids::PolicyId;
+use crate::sla::WarningThreshold;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +19,13 @@ pub enum SlaMetric {
 }
 
 impl SlaMetric {
+    /// All metrics.
+    pub const ALL: [SlaMetric; 3] = [
+        SlaMetric::FirstResponse,
+        SlaMetric::NextResponse,
+        SlaMetric::Resolution,
+    ];
+
     /// The stable snake_case name.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -27,7 +36,19 @@ impl SlaMetric {
     }
 }
 
-/// A clock's state.
+impl std::str::FromStr for SlaMetric {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        SlaMetric::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                crate::Error::invalid_input("metric", format!("unknown SLA metric {s:?}"))
+            })
+    }
+}
+
+/// A clock's state, derived from its instants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockStatus {
@@ -35,18 +56,31 @@ pub enum ClockStatus {
     Running,
     /// Stopped while the ticket is in a pausing status.
     Paused,
-    /// Target reached in time.
+    /// Stopped in time.
     Met,
-    /// Not met by its due instant (may still be running to record the stop).
+    /// Its due instant passed before it stopped (it may still be counting).
     Breached,
 }
 
+/// A span during which a clock was paused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    /// Paused at.
+    pub from: DateTime<Utc>,
+    /// Resumed at (`None` while still paused).
+    pub to: Option<DateTime<Utc>>,
+}
+
 /// One SLA clock of a ticket.
+///
+/// Invariant: while running, `due_at = calendar.add(running_since, target - consumed)`,
+/// so a pause of any length moves the due instant by exactly the business
+/// time it covered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlaClock {
     /// What it measures.
     pub metric: SlaMetric,
-    /// State.
+    /// State (derived from the fields below, kept for readers and queries).
     pub status: ClockStatus,
     /// The business-time target.
     #[serde(with = "crate::duration_serde::secs")]
@@ -58,58 +92,266 @@ pub struct SlaClock {
     pub consumed: TimeDelta,
     /// Start of the current running span (`None` while paused or stopped).
     pub running_since: Option<DateTime<Utc>>,
-    /// When the target falls due if nothing pauses it (`None` while paused).
+    /// The due instant while running (kept once breached).
     pub due_at: Option<DateTime<Utc>>,
-    /// When the warning falls due.
+    /// When the warning falls due (`None` once emitted or not applicable).
     pub warn_at: Option<DateTime<Utc>>,
-    /// Whether `sla.warning` was emitted.
+    /// Whether the warning was emitted (or skipped because the breach came first).
     pub warned: bool,
-    /// The true instant of the breach, once recorded.
+    /// The true instant of the breach (the due instant), once recorded.
     pub breached_at: Option<DateTime<Utc>>,
-    /// When the clock stopped (met, or stopped after a breach).
+    /// When the clock stopped for good (met, or stopped after a breach).
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Pauses, oldest first.
+    #[serde(default)]
+    pub pauses: Vec<Pause>,
 }
 
 /// All SLA clocks of a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SlaState {
-    /// The policy that applies (`None`: the priorities' own targets).
+    /// The policy that applies (`None`: the priorities' own targets, 24/7).
     pub policy: Option<PolicyId>,
     /// The clocks, one per metric at most.
     pub clocks: Vec<SlaClock>,
 }
 
+/// Smallest step a stored instant can take (PostgreSQL keeps microseconds):
+/// a breach is checked for one step after the due instant.
+const STEP: TimeDelta = TimeDelta::microseconds(1);
+
 impl SlaClock {
-    /// Whether the clock still counts or waits (not met and not stopped).
+    /// Starts a clock counting from `from` (which may lie before `now`, e.g.
+    /// the oldest unanswered message) on `cal`.
+    pub(crate) fn start(
+        metric: SlaMetric,
+        target: TimeDelta,
+        from: DateTime<Utc>,
+        cal: &BusinessCalendar,
+        warning: WarningThreshold,
+    ) -> Self {
+        let mut c = SlaClock {
+            metric,
+            status: ClockStatus::Running,
+            target,
+            started_at: from,
+            consumed: TimeDelta::zero(),
+            running_since: Some(from),
+            due_at: None,
+            warn_at: None,
+            warned: false,
+            breached_at: None,
+            stopped_at: None,
+            pauses: Vec::new(),
+        };
+        c.schedule(cal, warning);
+        c
+    }
+
+    /// Not stopped for good.
     pub fn is_live(&self) -> bool {
-        matches!(self.status, ClockStatus::Running | ClockStatus::Paused)
-            || (self.status == ClockStatus::Breached && self.stopped_at.is_none())
+        self.stopped_at.is_none()
+    }
+
+    /// Live and counting.
+    pub fn is_running(&self) -> bool {
+        self.is_live() && self.running_since.is_some()
+    }
+
+    /// Business time consumed up to `now`.
+    pub fn consumed_at(&self, cal: &BusinessCalendar, now: DateTime<Utc>) -> TimeDelta {
+        self.consumed
+            + self
+                .running_since
+                .map_or(TimeDelta::zero(), |s| cal.between(s, now.max(s)))
+    }
+
+    fn refresh_status(&mut self) {
+        self.status = match (self.stopped_at, self.breached_at, self.running_since) {
+            (Some(_), Some(_), _) => ClockStatus::Breached,
+            (Some(_), None, _) => ClockStatus::Met,
+            (None, Some(_), _) => ClockStatus::Breached,
+            (None, None, Some(_)) => ClockStatus::Running,
+            (None, None, None) => ClockStatus::Paused,
+        };
+    }
+
+    /// Recomputes due and warning instants from the current running span.
+    fn schedule(&mut self, cal: &BusinessCalendar, warning: WarningThreshold) {
+        if let (Some(since), None) = (self.running_since, self.breached_at) {
+            self.due_at = cal.add(since, (self.target - self.consumed).max(TimeDelta::zero()));
+            let offset = warning.offset(self.target);
+            self.warn_at = if self.warned {
+                None
+            } else if offset > self.consumed {
+                cal.add(since, offset - self.consumed)
+            } else {
+                Some(since)
+            };
+        } else if self.breached_at.is_none() {
+            self.due_at = None;
+            self.warn_at = None;
+        }
+        self.refresh_status();
+    }
+
+    /// Pauses at `now` (a pausing status began).
+    pub(crate) fn pause(&mut self, cal: &BusinessCalendar, now: DateTime<Utc>) {
+        if !self.is_running() {
+            return;
+        }
+        self.consumed = self.consumed_at(cal, now);
+        self.running_since = None;
+        self.pauses.push(Pause {
+            from: now,
+            to: None,
+        });
+        self.schedule(cal, WarningThreshold::default());
+    }
+
+    /// Resumes at `now`: the due instant moves by the paused business time.
+    pub(crate) fn resume(
+        &mut self,
+        cal: &BusinessCalendar,
+        warning: WarningThreshold,
+        now: DateTime<Utc>,
+    ) {
+        if !self.is_live() || self.running_since.is_some() {
+            return;
+        }
+        if let Some(p) = self.pauses.last_mut().filter(|p| p.to.is_none()) {
+            p.to = Some(now);
+        }
+        self.running_since = Some(now);
+        self.schedule(cal, warning);
+    }
+
+    /// Changes the target (policy or priority changed) keeping the business
+    /// time already consumed: a new, shorter target may breach at once.
+    pub(crate) fn retarget(
+        &mut self,
+        target: TimeDelta,
+        cal: &BusinessCalendar,
+        warning: WarningThreshold,
+        now: DateTime<Utc>,
+    ) {
+        if !self.is_live() {
+            return;
+        }
+        let consumed = self.consumed_at(cal, now);
+        self.consumed = consumed;
+        self.target = target;
+        if self.running_since.is_some() {
+            self.running_since = Some(now);
+        }
+        self.schedule(cal, warning);
+        if consumed >= target && self.breached_at.is_none() && self.running_since.is_some() {
+            // Already over the new target: overdue from now on, never later.
+            self.due_at = Some(now);
+        }
+    }
+
+    /// Stops for good at `now`: met if not past due, breached otherwise.
+    pub(crate) fn stop(&mut self, cal: &BusinessCalendar, now: DateTime<Utc>) {
+        if !self.is_live() {
+            return;
+        }
+        if let Some(due) = self
+            .due_at
+            .filter(|d| BusinessCalendar::is_breached(*d, now))
+        {
+            self.breached_at.get_or_insert(due);
+        }
+        self.consumed = self.consumed_at(cal, now);
+        self.running_since = None;
+        if let Some(p) = self.pauses.last_mut().filter(|p| p.to.is_none()) {
+            p.to = Some(now);
+        }
+        self.stopped_at = Some(now);
+        self.warn_at = None;
+        self.refresh_status();
+    }
+
+    /// Restarts a stopped clock (the ticket was reopened), keeping what it consumed.
+    pub(crate) fn restart(
+        &mut self,
+        cal: &BusinessCalendar,
+        warning: WarningThreshold,
+        now: DateTime<Utc>,
+    ) {
+        if self.is_live() {
+            return;
+        }
+        self.stopped_at = None;
+        self.running_since = Some(now);
+        self.schedule(cal, warning);
+    }
+
+    /// The next instant a sweep has something to record for this clock.
+    fn next_check(&self) -> Option<DateTime<Utc>> {
+        if !self.is_running() {
+            return None;
+        }
+        let warn = self.warn_at.filter(|_| !self.warned);
+        let breach = self
+            .due_at
+            .filter(|_| self.breached_at.is_none())
+            .map(|d| d + STEP);
+        warn.into_iter().chain(breach).min()
+    }
+
+    /// Records what happened by `now` (warning, breach) without a calendar:
+    /// returns the events to emit. Idempotent: a second call at the same or
+    /// a later instant records nothing twice.
+    pub(crate) fn settle(&mut self, now: DateTime<Utc>) -> Vec<crate::event::EventKind> {
+        use crate::event::EventKind;
+        let mut out = Vec::new();
+        if !self.is_running() {
+            return out;
+        }
+        let breach = self
+            .due_at
+            .filter(|d| self.breached_at.is_none() && BusinessCalendar::is_breached(*d, now));
+        if !self.warned && self.warn_at.is_some_and(|w| w <= now) {
+            self.warned = true;
+            self.warn_at = None;
+            if breach.is_none() {
+                if let Some(due_at) = self.due_at {
+                    out.push(EventKind::SlaWarning {
+                        metric: self.metric,
+                        due_at,
+                    });
+                }
+            }
+        }
+        if let Some(due) = breach {
+            self.breached_at = Some(due);
+            self.warned = true;
+            self.warn_at = None;
+            out.push(EventKind::SlaBreached {
+                metric: self.metric,
+                due_at: due,
+                breached_at: due,
+            });
+        }
+        self.refresh_status();
+        out
     }
 }
 
 impl SlaState {
     /// The earliest instant at which a sweep has something to record for
-    /// this ticket (a warning not yet emitted or a breach not yet recorded),
-    /// over running clocks. Backends index tickets by it.
+    /// this ticket (a warning not yet emitted, or one microsecond after a
+    /// due instant not yet recorded as breached). Backends index tickets by it.
     pub fn next_check(&self) -> Option<DateTime<Utc>> {
-        self.clocks
-            .iter()
-            .filter(|c| c.status == ClockStatus::Running)
-            .flat_map(|c| {
-                [
-                    c.warn_at.filter(|_| !c.warned),
-                    c.due_at.filter(|_| c.breached_at.is_none()),
-                ]
-            })
-            .flatten()
-            .min()
+        self.clocks.iter().filter_map(SlaClock::next_check).min()
     }
 
     /// The earliest due instant over running clocks (the queue's "due time").
     pub fn due_at(&self) -> Option<DateTime<Utc>> {
         self.clocks
             .iter()
-            .filter(|c| c.status == ClockStatus::Running)
+            .filter(|c| c.is_running())
             .filter_map(|c| c.due_at)
             .min()
     }
@@ -117,5 +359,14 @@ impl SlaState {
     /// The clock for `metric`, if any.
     pub fn clock(&self, metric: SlaMetric) -> Option<&SlaClock> {
         self.clocks.iter().find(|c| c.metric == metric)
+    }
+
+    pub(crate) fn clock_mut(&mut self, metric: SlaMetric) -> Option<&mut SlaClock> {
+        self.clocks.iter_mut().find(|c| c.metric == metric)
+    }
+
+    /// Records warnings and breaches due by `now`; returns their events.
+    pub(crate) fn settle(&mut self, now: DateTime<Utc>) -> Vec<crate::event::EventKind> {
+        self.clocks.iter_mut().flat_map(|c| c.settle(now)).collect()
     }
 }
