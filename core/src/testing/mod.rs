@@ -11,9 +11,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod fixture;
+mod sla;
 mod tickets;
 
 pub use fixture::Fixture;
+pub use sla::*;
 pub use tickets::*;
 
 /// Expands to one `#[tokio::test]` per conformance case, each on a fresh
@@ -40,7 +42,14 @@ macro_rules! conformance_suite {
             catalog_rules,
             assignment_history,
             ticket_stats,
-            urgency_queue_order
+            urgency_queue_order,
+            sla_clocks_follow_the_ticket,
+            sla_pause_and_resume,
+            sla_next_response_from_oldest_unanswered,
+            sla_priority_change_keeps_consumed,
+            sla_sweep_is_idempotent,
+            sla_sweep_concurrent_emits_once,
+            sla_policy_with_calendar
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

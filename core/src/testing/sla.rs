@@ -1,0 +1,586 @@
+//! SLA cases: clocks react to ticket events; the sweep records exactly once.
+
+use super::fixture::{Fixture, start};
+use crate::calendar::CalendarConfig;
+use crate::sla::{
+    ClockStatus, PolicyConditions, PolicyTarget, SlaMetric, SlaPolicy, WarningThreshold,
+};
+use crate::store::Store;
+use crate::*;
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use std::sync::Arc;
+
+fn h(n: i64) -> TimeDelta {
+    TimeDelta::hours(n)
+}
+
+fn m(n: i64) -> TimeDelta {
+    TimeDelta::minutes(n)
+}
+
+async fn clock(f: &Fixture, t: TicketId, metric: SlaMetric) -> sla::SlaClock {
+    f.desk
+        .get_ticket(f.ws, t)
+        .await
+        .unwrap()
+        .sla
+        .clock(metric)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {metric:?} clock"))
+}
+
+fn policy(name: &str, targets: Vec<PolicyTarget>) -> SlaPolicy {
+    SlaPolicy {
+        id: PolicyId::generate(),
+        name: name.into(),
+        conditions: PolicyConditions::default(),
+        calendar: None,
+        targets,
+        warning: WarningThreshold::default(),
+        pause_on: vec![Status::Pending, Status::OnHold],
+        active: true,
+    }
+}
+
+fn target(
+    priority: &str,
+    fr: Option<TimeDelta>,
+    nr: Option<TimeDelta>,
+    res: Option<TimeDelta>,
+) -> PolicyTarget {
+    PolicyTarget {
+        priority: priority.into(),
+        first_response: fr,
+        next_response: nr,
+        resolution: res,
+    }
+}
+
+async fn count_events(f: &Fixture, name: &str) -> usize {
+    f.all_events()
+        .await
+        .iter()
+        .filter(|e| e.kind.name() == name)
+        .count()
+}
+
+pub async fn sla_clocks_follow_the_ticket(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t0 = start();
+    // medium: first response 8 h, resolution 72 h, 24/7 (the priority's own targets).
+    let t = f.open("sla").await;
+    let fr = t.sla.clock(SlaMetric::FirstResponse).unwrap();
+    assert_eq!(
+        (fr.status, fr.due_at, fr.target),
+        (ClockStatus::Running, Some(t0 + h(8)), h(8))
+    );
+    assert_eq!(
+        t.sla.clock(SlaMetric::Resolution).unwrap().due_at,
+        Some(t0 + h(72))
+    );
+    assert!(t.sla.clock(SlaMetric::NextResponse).is_none());
+    // Internal notes never count as a response.
+    f.clock.advance(h(1));
+    f.desk
+        .add_note(f.ws, t.id, &f.agent, "looking".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        clock(&f, t.id, SlaMetric::FirstResponse).await.status,
+        ClockStatus::Running
+    );
+    f.clock.advance(h(1));
+    f.desk
+        .reply(f.ws, t.id, &f.agent, "on it".into())
+        .await
+        .unwrap();
+    let fr = clock(&f, t.id, SlaMetric::FirstResponse).await;
+    assert_eq!(
+        (fr.status, fr.stopped_at, fr.consumed),
+        (ClockStatus::Met, Some(t0 + h(2)), h(2))
+    );
+    // Resolving stops the resolution clock; reopening restarts it with its consumed time.
+    f.clock.advance(h(10));
+    f.desk.resolve(f.ws, t.id, f.agent_actor()).await.unwrap();
+    let res = clock(&f, t.id, SlaMetric::Resolution).await;
+    assert_eq!((res.status, res.consumed), (ClockStatus::Met, h(12)));
+    f.clock.advance(h(24));
+    f.desk.reopen(f.ws, t.id, f.customer_actor()).await.unwrap();
+    let res = clock(&f, t.id, SlaMetric::Resolution).await;
+    assert_eq!(res.status, ClockStatus::Running);
+    assert_eq!(res.due_at, Some(t0 + h(36) + h(72 - 12)));
+    // The queue sees the earliest running due instant.
+    assert_eq!(
+        f.desk.get_ticket(f.ws, t.id).await.unwrap().sla.due_at(),
+        res.due_at
+    );
+    let x = f
+        .desk
+        .explain_sla(f.ws, t.id, SlaMetric::Resolution)
+        .await
+        .unwrap();
+    assert_eq!(
+        (x.consumed, x.remaining, x.due_at),
+        (h(12), h(60), res.due_at)
+    );
+    assert!(
+        x.lines.iter().any(|l| l.contains("due at")),
+        "{:?}",
+        x.lines
+    );
+    crate::testing::fixture::assert_code(
+        f.desk
+            .explain_sla(f.ws, t.id, SlaMetric::NextResponse)
+            .await,
+        "not_found",
+    );
+}
+
+pub async fn sla_pause_and_resume(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t0 = start();
+    let t = f.open("pause").await;
+    f.clock.advance(h(1));
+    let paused = f
+        .desk
+        .set_status(f.ws, t.id, Status::Pending, f.agent_actor())
+        .await
+        .unwrap();
+    let fr = paused.sla.clock(SlaMetric::FirstResponse).unwrap();
+    assert_eq!(
+        (fr.status, fr.due_at, fr.consumed),
+        (ClockStatus::Paused, None, h(1))
+    );
+    assert_eq!(
+        paused.sla.next_check(),
+        None,
+        "a paused ticket has nothing to sweep"
+    );
+    f.clock.advance(h(5));
+    let resumed = f
+        .desk
+        .set_status(f.ws, t.id, Status::Open, f.agent_actor())
+        .await
+        .unwrap();
+    let fr = resumed.sla.clock(SlaMetric::FirstResponse).unwrap();
+    assert_eq!(fr.status, ClockStatus::Running);
+    assert_eq!(
+        fr.due_at,
+        Some(t0 + h(8) + h(5)),
+        "resume moves the due instant by the paused time"
+    );
+    assert_eq!(fr.pauses.len(), 1);
+    assert_eq!(fr.pauses[0].to, Some(t0 + h(6)));
+    // A customer reply while pending resumes the clocks too (pending -> open).
+    f.clock.advance(h(1));
+    f.desk
+        .set_status(f.ws, t.id, Status::OnHold, f.agent_actor())
+        .await
+        .unwrap();
+    f.clock.advance(h(2));
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "any news?".into())
+        .await
+        .unwrap();
+    let t2 = f.desk.get_ticket(f.ws, t.id).await.unwrap();
+    assert_eq!(
+        t2.status,
+        Status::OnHold,
+        "on_hold waits on a third party, not the customer"
+    );
+    f.desk
+        .set_status(f.ws, t.id, Status::InProgress, f.agent_actor())
+        .await
+        .unwrap();
+    let fr = clock(&f, t.id, SlaMetric::FirstResponse).await;
+    assert_eq!(fr.due_at, Some(t0 + h(8) + h(5) + h(2)));
+    let x = f
+        .desk
+        .explain_sla(f.ws, t.id, SlaMetric::FirstResponse)
+        .await
+        .unwrap();
+    assert_eq!(x.pauses.len(), 2);
+    assert!(
+        x.lines.iter().filter(|l| l.starts_with("paused")).count() == 2,
+        "{:?}",
+        x.lines
+    );
+}
+
+pub async fn sla_next_response_from_oldest_unanswered(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t0 = start();
+    f.desk
+        .set_sla_policies(
+            f.ws,
+            vec![policy(
+                "With next response",
+                vec![target("medium", Some(h(4)), Some(h(2)), Some(h(48)))],
+            )],
+        )
+        .await
+        .unwrap();
+    let t = f.open("nr").await;
+    // The customer writing again before any reply is still first-response time.
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "hello?".into())
+        .await
+        .unwrap();
+    assert!(
+        f.desk
+            .get_ticket(f.ws, t.id)
+            .await
+            .unwrap()
+            .sla
+            .clock(SlaMetric::NextResponse)
+            .is_none()
+    );
+    f.desk
+        .reply(f.ws, t.id, &f.agent, "hi".into())
+        .await
+        .unwrap();
+    f.clock.advance(h(1));
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "still broken".into())
+        .await
+        .unwrap();
+    f.clock.advance(m(30));
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "and this too".into())
+        .await
+        .unwrap();
+    let nr = clock(&f, t.id, SlaMetric::NextResponse).await;
+    assert_eq!(
+        nr.started_at,
+        t0 + h(1),
+        "counted from the oldest unanswered message"
+    );
+    assert_eq!(nr.due_at, Some(t0 + h(3)));
+    // A note does not answer; a public reply does.
+    f.desk
+        .add_note(f.ws, t.id, &f.agent, "escalating".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        clock(&f, t.id, SlaMetric::NextResponse).await.status,
+        ClockStatus::Running
+    );
+    f.clock.advance(m(15));
+    f.desk
+        .reply(f.ws, t.id, &f.agent, "fixed".into())
+        .await
+        .unwrap();
+    let nr = clock(&f, t.id, SlaMetric::NextResponse).await;
+    assert_eq!((nr.status, nr.consumed), (ClockStatus::Met, m(45)));
+    // The next customer message starts a fresh next-response clock.
+    f.clock.advance(h(1));
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "again".into())
+        .await
+        .unwrap();
+    let nr = clock(&f, t.id, SlaMetric::NextResponse).await;
+    assert_eq!(
+        (nr.status, nr.started_at),
+        (ClockStatus::Running, t0 + h(2) + m(45))
+    );
+}
+
+pub async fn sla_priority_change_keeps_consumed(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let by = f.agent_actor();
+    let mut input = OpenTicket::new(f.customer.clone(), "low", "x");
+    input.priority = Some("low".into()); // first response 24 h
+    let t = f.desk.open_ticket(f.ws, input).await.unwrap();
+    f.clock.advance(h(3));
+    let now = f.clock.now();
+    f.desk
+        .set_priority(f.ws, t.id, "medium", by.clone())
+        .await
+        .unwrap(); // 8 h
+    let fr = clock(&f, t.id, SlaMetric::FirstResponse).await;
+    assert_eq!((fr.consumed, fr.due_at), (h(3), Some(now + h(5))));
+    f.clock.advance(h(1));
+    let now = f.clock.now();
+    f.desk
+        .set_priority(f.ws, t.id, "low", by.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        clock(&f, t.id, SlaMetric::FirstResponse).await.due_at,
+        Some(now + h(20)),
+        "toggling never buys time"
+    );
+    // Up to high (2 h) after 4 h consumed: overdue at once, recorded by the next sweep.
+    let now = f.clock.now();
+    f.desk
+        .set_priority(f.ws, t.id, "high", by.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        clock(&f, t.id, SlaMetric::FirstResponse).await.due_at,
+        Some(now)
+    );
+    f.clock.advance(m(1));
+    let report = f.desk.sla_sweep(f.ws, f.clock.now()).await.unwrap();
+    assert_eq!(report.alerts.len(), 1);
+    assert_eq!(
+        (report.alerts[0].kind, report.alerts[0].due_at),
+        (AlertKind::Breached, now)
+    );
+    let fr = clock(&f, t.id, SlaMetric::FirstResponse).await;
+    assert_eq!(
+        (fr.status, fr.breached_at),
+        (ClockStatus::Breached, Some(now))
+    );
+    // Going back down does not un-breach.
+    f.desk.set_priority(f.ws, t.id, "low", by).await.unwrap();
+    assert_eq!(
+        clock(&f, t.id, SlaMetric::FirstResponse).await.breached_at,
+        Some(now)
+    );
+}
+
+pub async fn sla_sweep_is_idempotent(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t0 = start();
+    let t = f.open("sweep").await; // medium: 8 h, warning at 80 % = 6 h 24 m
+    let quiet = f.open("answered").await;
+    f.desk
+        .reply(f.ws, quiet.id, &f.agent, "done".into())
+        .await
+        .unwrap();
+    assert!(
+        f.desk
+            .sla_sweep(f.ws, t0 + h(6))
+            .await
+            .unwrap()
+            .alerts
+            .is_empty()
+    );
+    let r = f.desk.sla_sweep(f.ws, t0 + h(6) + m(24)).await.unwrap();
+    assert_eq!(r.alerts.len(), 1);
+    assert_eq!(
+        (r.alerts[0].ticket_id, r.alerts[0].metric, r.alerts[0].kind),
+        (t.id, SlaMetric::FirstResponse, AlertKind::Warning)
+    );
+    assert!(
+        f.desk
+            .sla_sweep(f.ws, t0 + h(7))
+            .await
+            .unwrap()
+            .alerts
+            .is_empty()
+    );
+    // Exactly at the due instant nothing is breached yet (breach = strictly after).
+    assert!(
+        f.desk
+            .sla_sweep(f.ws, t0 + h(8))
+            .await
+            .unwrap()
+            .alerts
+            .is_empty()
+    );
+    let r = f
+        .desk
+        .sla_sweep(f.ws, t0 + h(8) + TimeDelta::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(r.alerts.len(), 1);
+    assert_eq!(r.alerts[0].kind, AlertKind::Breached);
+    assert!(
+        f.desk
+            .sla_sweep(f.ws, t0 + h(9))
+            .await
+            .unwrap()
+            .alerts
+            .is_empty()
+    );
+    assert_eq!(count_events(&f, "sla.warning").await, 1);
+    assert_eq!(count_events(&f, "sla.breached").await, 1);
+    let fr = clock(&f, t.id, SlaMetric::FirstResponse).await;
+    assert_eq!(
+        fr.breached_at,
+        Some(t0 + h(8)),
+        "recorded at its true instant, not the sweep's"
+    );
+    // A late reply stops the breached clock without a second breach event.
+    f.clock.set(t0 + h(10));
+    f.desk
+        .reply(f.ws, t.id, &f.agent, "sorry".into())
+        .await
+        .unwrap();
+    let fr = clock(&f, t.id, SlaMetric::FirstResponse).await;
+    assert_eq!(
+        (fr.status, fr.stopped_at),
+        (ClockStatus::Breached, Some(t0 + h(10)))
+    );
+    assert_eq!(count_events(&f, "sla.breached").await, 1);
+    // A breach never swept is recorded (once) when the clock stops.
+    let late = f.open("late").await;
+    f.clock.advance(h(9));
+    f.desk
+        .reply(f.ws, late.id, &f.agent, "late".into())
+        .await
+        .unwrap();
+    assert_eq!(count_events(&f, "sla.breached").await, 2);
+    assert!(
+        f.desk
+            .sla_sweep(f.ws, f.clock.now())
+            .await
+            .unwrap()
+            .alerts
+            .iter()
+            .all(|a| a.ticket_id != late.id)
+    );
+}
+
+pub async fn sla_sweep_concurrent_emits_once(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t0 = start();
+    for i in 0..20 {
+        f.open(&format!("c{i}")).await;
+    }
+    let at = t0 + h(9); // past first-response due; warning and breach together: only the breach
+    let sweeps: Vec<_> = (0..4)
+        .map(|_| {
+            let f = f.clone();
+            tokio::spawn(async move { f.desk.sla_sweep(f.ws, at).await.unwrap() })
+        })
+        .collect();
+    let mut alerts = Vec::new();
+    for s in sweeps {
+        alerts.extend(s.await.unwrap().alerts);
+    }
+    assert_eq!(
+        alerts.len(),
+        20,
+        "each breach reported by exactly one sweep"
+    );
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a.kind == AlertKind::Breached && a.due_at == t0 + h(8))
+    );
+    assert_eq!(count_events(&f, "sla.breached").await, 20);
+    assert_eq!(count_events(&f, "sla.warning").await, 0);
+    assert!(f.desk.sla_sweep(f.ws, at).await.unwrap().alerts.is_empty());
+}
+
+fn berlin(y: i32, mo: u32, d: u32, hh: u32, mm: u32) -> DateTime<Utc> {
+    chrono_tz::Europe::Berlin
+        .with_ymd_and_hms(y, mo, d, hh, mm, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub async fn sla_policy_with_calendar(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let cal = CalendarConfig::from_json(
+        r#"{"timezone": "Europe/Berlin",
+            "weekly": {"mon": [["09:00","12:00"],["13:00","17:00"]], "tue": [["09:00","12:00"],["13:00","17:00"]],
+                       "wed": [["09:00","12:00"],["13:00","17:00"]], "thu": [["09:00","12:00"],["13:00","17:00"]],
+                       "fri": [["09:00","12:00"],["13:00","17:00"]]},
+            "holidays": ["2026-04-03", "2026-04-06"]}"#,
+    )
+    .unwrap();
+    let mut gold = policy(
+        "Gold business hours",
+        vec![target("high", Some(h(3)), None, Some(h(16)))],
+    );
+    gold.conditions.customer_tiers = vec!["gold".into()];
+    gold.calendar = Some(cal.clone());
+    let mut zendesk = gold.clone();
+    zendesk.id = PolicyId::generate();
+    zendesk.name = "Zendesk-compatible".into();
+    zendesk.conditions = PolicyConditions {
+        channels: vec![Channel::Email],
+        ..Default::default()
+    };
+    let mut zcal = cal.clone();
+    zcal.boundary = Some(crate::calendar::BoundaryMode::NextOpening);
+    zendesk.calendar = Some(zcal);
+    f.desk
+        .set_sla_policies(f.ws, vec![gold.clone(), zendesk.clone()])
+        .await
+        .unwrap();
+    assert_eq!(f.desk.list_sla_policies(f.ws).await.unwrap().len(), 2);
+
+    // Monday 2026-03-02 09:00 Berlin (08:00 UTC), gold customer, high: 3 business hours → 12:00.
+    f.clock.set(berlin(2026, 3, 2, 9, 0));
+    let mut input = OpenTicket::new(f.customer.clone(), "gold", "x");
+    input.priority = Some("high".into());
+    let t = f.desk.open_ticket(f.ws, input.clone()).await.unwrap();
+    assert_eq!(t.sla.policy, Some(gold.id));
+    assert_eq!(
+        t.sla.clock(SlaMetric::FirstResponse).unwrap().due_at,
+        Some(berlin(2026, 3, 2, 12, 0))
+    );
+    // Resolution 16 h: Mon 7 h + Tue 7 h + Wed 2 h → Wednesday 11:00.
+    assert_eq!(
+        t.sla.clock(SlaMetric::Resolution).unwrap().due_at,
+        Some(berlin(2026, 3, 4, 11, 0))
+    );
+    // Same for a non-gold customer on email: the Zendesk mode moves a due at a close to the next opening.
+    let mut email = OpenTicket::new(f.customer2.clone(), "mail", "x");
+    email.priority = Some("high".into());
+    email.channel = Channel::Email;
+    let z = f.desk.open_ticket(f.ws, email).await.unwrap();
+    assert_eq!(z.sla.policy, Some(zendesk.id));
+    assert_eq!(
+        z.sla.clock(SlaMetric::FirstResponse).unwrap().due_at,
+        Some(berlin(2026, 3, 2, 13, 0))
+    );
+    // No policy matches: the priority's own targets, 24/7 (high: 2 h).
+    let mut plain = OpenTicket::new(f.customer2.clone(), "plain", "x");
+    plain.priority = Some("high".into());
+    let p = f.desk.open_ticket(f.ws, plain).await.unwrap();
+    assert_eq!(p.sla.policy, None);
+    assert_eq!(
+        p.sla.clock(SlaMetric::FirstResponse).unwrap().due_at,
+        Some(berlin(2026, 3, 2, 11, 0))
+    );
+    // A sweep at 12:30 (closed for lunch) breaches the default-mode clock only.
+    let r = f
+        .desk
+        .sla_sweep(f.ws, berlin(2026, 3, 2, 12, 30))
+        .await
+        .unwrap();
+    let breached: Vec<_> = r
+        .alerts
+        .iter()
+        .filter(|a| a.kind == AlertKind::Breached)
+        .map(|a| a.ticket_id)
+        .collect();
+    assert!(
+        breached.contains(&t.id) && breached.contains(&p.id) && !breached.contains(&z.id),
+        "{r:?}"
+    );
+    // Over Easter (Good Friday and Easter Monday are holidays) the clock skips both.
+    f.clock.set(berlin(2026, 4, 2, 16, 0));
+    let easter = f.desk.open_ticket(f.ws, input).await.unwrap();
+    assert_eq!(
+        easter.sla.clock(SlaMetric::FirstResponse).unwrap().due_at,
+        Some(berlin(2026, 4, 7, 11, 0))
+    );
+    let x = f
+        .desk
+        .explain_sla(f.ws, easter.id, SlaMetric::FirstResponse)
+        .await
+        .unwrap();
+    assert_eq!(x.policy_name.as_deref(), Some("Gold business hours"));
+    assert_eq!(x.timezone, "Europe/Berlin");
+    assert_eq!(x.holidays_skipped.len(), 2, "{x:?}");
+    assert_eq!(x.segments.len(), 2);
+    assert_eq!(x.segments[0].start, berlin(2026, 4, 2, 16, 0));
+    assert_eq!(x.segments[1].end, berlin(2026, 4, 7, 11, 0));
+    // Invalid calendars are refused with the field named, and nothing is saved.
+    let mut bad = gold.clone();
+    bad.calendar.as_mut().unwrap().timezone = "Europe/Atlantis".into();
+    let err = f.desk.set_sla_policies(f.ws, vec![bad]).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(
+        err.to_string().contains("policies[0].calendar.timezone"),
+        "{err}"
+    );
+    assert_eq!(f.desk.list_sla_policies(f.ws).await.unwrap().len(), 2);
+}
