@@ -24,6 +24,7 @@ use crate::ticket::{AssignmentRecord, Message, Status, Ticket};
 use crate::workspace::{NumberFormat, Workspace};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -70,8 +71,8 @@ pub trait DirectoryStore: Send + Sync {
 pub trait CatalogStore: Send + Sync {
     /// Replaces the workspace's whole priority set atomically.
     async fn save_priorities(&self, ws: WorkspaceId, priorities: &[Priority]) -> StoreResult<()>;
-    /// The priority set, least urgent first.
-    async fn list_priorities(&self, ws: WorkspaceId) -> StoreResult<Vec<Priority>>;
+    /// The priority set, least urgent first (shared: read on every ticket change).
+    async fn list_priorities(&self, ws: WorkspaceId) -> StoreResult<Arc<[Priority]>>;
     /// Inserts or replaces by id.
     async fn put_category(&self, ws: WorkspaceId, category: &Category) -> StoreResult<()>;
     /// By id.
@@ -92,8 +93,8 @@ pub trait CatalogStore: Send + Sync {
     async fn increment_template_usage(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<()>;
     /// Replaces the workspace's ordered SLA policy list atomically.
     async fn save_sla_policies(&self, ws: WorkspaceId, policies: &[SlaPolicy]) -> StoreResult<()>;
-    /// The ordered SLA policy list.
-    async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Vec<SlaPolicy>>;
+    /// The ordered SLA policy list (shared: read on every ticket change).
+    async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Arc<[SlaPolicy]>>;
 }
 
 /// A new ticket and everything written with it, atomically.

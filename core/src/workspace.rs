@@ -50,7 +50,7 @@ impl Default for WorkspaceSettings {
 
 impl WorkspaceSettings {
     pub(crate) fn validate(&self) -> Result<()> {
-        NumberFormat::parse(&self.number_format.0)?;
+        NumberFormat::check(&self.number_format.0)?;
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(Error::invalid_input(
                 "settings.timezone",
@@ -91,68 +91,64 @@ impl Default for NumberFormat {
     }
 }
 
-enum Piece<'a> {
-    Lit(&'a str),
-    Year,
-    Seq(usize),
-}
-
 impl NumberFormat {
-    fn parse(s: &str) -> Result<Vec<Piece<'_>>> {
+    /// Checks the placeholders: `{year}`, `{seq}`, `{seq:0N}` (N ≤ 12), and
+    /// that `{seq}` is present so numbers are unique.
+    fn check(s: &str) -> Result<()> {
         let bad = |m: &str| Error::invalid_input("settings.number_format", m.to_owned());
-        let mut pieces = Vec::new();
-        let mut rest = s;
-        let mut has_seq = false;
-        while let Some(open) = rest.find('{') {
-            if open > 0 {
-                pieces.push(Piece::Lit(&rest[..open]));
-            }
-            let close = rest[open..].find('}').ok_or_else(|| bad("unclosed '{'"))? + open;
-            let name = &rest[open + 1..close];
-            pieces.push(match name {
-                "year" => Piece::Year,
-                "seq" => {
-                    has_seq = true;
-                    Piece::Seq(0)
-                }
-                _ => match name.strip_prefix("seq:0").map(str::parse::<usize>) {
-                    Some(Ok(w)) if w <= 12 => {
-                        has_seq = true;
-                        Piece::Seq(w)
-                    }
-                    _ => return Err(bad(&format!("unknown placeholder {{{name}}}"))),
-                },
-            });
-            rest = &rest[close + 1..];
-        }
-        if !rest.is_empty() {
-            pieces.push(Piece::Lit(rest));
-        }
-        if !has_seq {
-            return Err(bad("must contain {seq} so numbers are unique"));
-        }
         if s.len() > 64 {
             return Err(bad("must be at most 64 characters"));
         }
-        Ok(pieces)
+        let mut rest = s;
+        let mut has_seq = false;
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').ok_or_else(|| bad("unclosed '{'"))? + open;
+            match &rest[open + 1..close] {
+                "year" => {}
+                "seq" => has_seq = true,
+                name => match name.strip_prefix("seq:0").map(str::parse::<usize>) {
+                    Some(Ok(w)) if w <= 12 => has_seq = true,
+                    _ => return Err(bad(&format!("unknown placeholder {{{name}}}"))),
+                },
+            }
+            rest = &rest[close + 1..];
+        }
+        if has_seq {
+            Ok(())
+        } else {
+            Err(bad("must contain {seq} so numbers are unique"))
+        }
     }
 
     /// Renders the number of the `seq`-th ticket created at `at`.
+    /// (Formats are validated when settings are saved; an invalid one renders
+    /// with the default format.)
     pub fn render(&self, seq: u64, at: DateTime<Utc>) -> String {
         use std::fmt::Write;
-        let mut out = String::with_capacity(16);
-        // Formats are validated when settings are saved; fall back to the default otherwise.
         let default = NumberFormat::default();
-        let pieces = Self::parse(&self.0)
-            .or_else(|_| Self::parse(&default.0))
-            .unwrap_or_default();
-        for p in pieces {
-            let _ = match p {
-                Piece::Lit(l) => out.write_str(l),
-                Piece::Year => write!(out, "{}", at.year()),
-                Piece::Seq(w) => write!(out, "{seq:0w$}"),
+        let format = if Self::check(&self.0).is_ok() {
+            &self.0
+        } else {
+            &default.0
+        };
+        let mut out = String::with_capacity(format.len() + 8);
+        let mut rest = format.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('}').map_or(rest.len(), |c| c + open);
+            let _ = match &rest[open + 1..close] {
+                "year" => write!(out, "{}", at.year()),
+                name => {
+                    let width = name
+                        .strip_prefix("seq:0")
+                        .and_then(|w| w.parse().ok())
+                        .unwrap_or(0);
+                    write!(out, "{seq:0width$}")
+                }
             };
+            rest = rest.get(close + 1..).unwrap_or("");
         }
+        out.push_str(rest);
         out
     }
 }

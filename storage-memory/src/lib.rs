@@ -37,6 +37,36 @@ use ticketry_core::{
     Workspace, WorkspaceId,
 };
 
+/// FxHash (the rustc hasher): keys here are UUIDs and short strings chosen
+/// by the library or the host's own ids, so no HashDoS-resistant hasher is
+/// needed, and SipHash showed up in profiles.
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
 /// The in-memory store. Cheap to share behind an `Arc`.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -45,8 +75,8 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Tenants {
-    by_id: HashMap<WorkspaceId, Arc<Tenant>>,
-    by_slug: HashMap<String, WorkspaceId>,
+    by_id: FastMap<WorkspaceId, Arc<Tenant>>,
+    by_slug: FastMap<String, WorkspaceId>,
 }
 
 #[derive(Debug)]
@@ -67,23 +97,23 @@ struct Row {
 struct TenantData {
     agents: BTreeMap<AgentId, Agent>,
     customers: BTreeMap<CustomerId, Customer>,
-    teams: HashMap<TeamId, Team>,
-    priorities: Vec<Priority>,
-    categories: HashMap<CategoryId, Category>,
+    teams: FastMap<TeamId, Team>,
+    priorities: Arc<[Priority]>,
+    categories: FastMap<CategoryId, Category>,
     tags: BTreeMap<String, Tag>,
-    templates: HashMap<TemplateId, Template>,
-    policies: Vec<SlaPolicy>,
+    templates: FastMap<TemplateId, Template>,
+    policies: Arc<[SlaPolicy]>,
     /// Tickets by `seq - 1` (the counter is gap-free, so this is dense).
     tickets: Vec<Row>,
-    by_id: HashMap<TicketId, u32>,
-    by_number: HashMap<Box<str>, u32>,
-    ticket_keys: HashMap<Box<str>, u32>,
-    message_keys: HashMap<Box<str>, (u32, u32)>,
+    by_id: FastMap<TicketId, u32>,
+    by_number: FastMap<Box<str>, u32>,
+    ticket_keys: FastMap<Box<str>, u32>,
+    message_keys: FastMap<Box<str>, (u32, u32)>,
     /// `(next_check, index)` of tickets with SLA work pending.
     sla_index: BTreeSet<(DateTime<Utc>, u32)>,
     /// Events by `seq - 1`.
     events: Vec<Event>,
-    consumers: HashMap<String, u64>,
+    consumers: FastMap<String, u64>,
 }
 
 fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
@@ -166,6 +196,8 @@ impl TenantData {
 
     fn add_messages(&mut self, idx: u32, messages: Vec<Message>) {
         let row = &mut self.tickets[idx as usize];
+        // Exact capacity: a first push would reserve room for four messages.
+        row.messages.reserve_exact(messages.len());
         for m in messages {
             if let Some(k) = &m.idempotency_key {
                 self.message_keys
@@ -274,12 +306,13 @@ impl DirectoryStore for MemoryStore {
 impl CatalogStore for MemoryStore {
     async fn save_priorities(&self, ws: WorkspaceId, priorities: &[Priority]) -> StoreResult<()> {
         self.with_mut(ws, |d| {
-            d.priorities = priorities.to_vec();
-            d.priorities.sort_by_key(|p| p.rank);
+            let mut sorted = priorities.to_vec();
+            sorted.sort_by_key(|p| p.rank);
+            d.priorities = sorted.into();
             Ok(())
         })
     }
-    async fn list_priorities(&self, ws: WorkspaceId) -> StoreResult<Vec<Priority>> {
+    async fn list_priorities(&self, ws: WorkspaceId) -> StoreResult<Arc<[Priority]>> {
         self.with(ws, |d| d.priorities.clone())
     }
     async fn put_category(&self, ws: WorkspaceId, category: &Category) -> StoreResult<()> {
@@ -337,11 +370,11 @@ impl CatalogStore for MemoryStore {
     }
     async fn save_sla_policies(&self, ws: WorkspaceId, policies: &[SlaPolicy]) -> StoreResult<()> {
         self.with_mut(ws, |d| {
-            d.policies = policies.to_vec();
+            d.policies = policies.into();
             Ok(())
         })
     }
-    async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Vec<SlaPolicy>> {
+    async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Arc<[SlaPolicy]>> {
         self.with(ws, |d| d.policies.clone())
     }
 }
@@ -414,6 +447,7 @@ impl TicketStore for MemoryStore {
             let old_check = row.ticket.sla.next_check();
             let new_check = w.ticket.sla.next_check();
             row.ticket = w.ticket;
+            row.assignments.reserve_exact(w.assignments.len());
             row.assignments.extend(w.assignments);
             d.index_sla(idx, old_check, new_check);
             d.add_messages(idx, w.messages);

@@ -65,7 +65,7 @@ impl Helpdesk {
     /// The workspace's priorities, least urgent first.
     pub async fn list_priorities(&self, ws: WorkspaceId) -> Result<Vec<Priority>> {
         self.get_workspace(ws).await?;
-        Ok(self.store.list_priorities(ws).await?)
+        Ok(self.store.list_priorities(ws).await?.to_vec())
     }
 
     async fn category_from_input(

@@ -96,21 +96,23 @@ impl Helpdesk {
     async fn sla_inputs(
         &self,
         ws: WorkspaceId,
-    ) -> Result<(Vec<SlaPolicy>, Vec<crate::priority::Priority>)> {
+    ) -> Result<(Arc<[SlaPolicy]>, Arc<[crate::priority::Priority]>)> {
         Ok((
             self.store.list_sla_policies(ws).await?,
             self.store.list_priorities(ws).await?,
         ))
     }
 
+    /// Starts the clocks of a new ticket (`priorities` are the workspace's, already read).
     pub(crate) async fn sla_on_create(
         &self,
         ws: WorkspaceId,
         t: &mut Ticket,
         customer: &Customer,
+        priorities: &[crate::priority::Priority],
     ) -> Result<()> {
-        let (policies, priorities) = self.sla_inputs(ws).await?;
-        let terms = engine::resolve(&policies, &priorities, t, customer.tier.as_deref());
+        let policies = self.store.list_sla_policies(ws).await?;
+        let terms = engine::resolve(&policies, priorities, t, customer.tier.as_deref());
         let cal = self.calendars.get(terms.calendar())?;
         engine::on_create(t, &terms, &cal);
         Ok(())
@@ -123,11 +125,18 @@ impl Helpdesk {
         w: &mut TicketWrite,
     ) -> Result<()> {
         let (policies, priorities) = self.sla_inputs(ws).await?;
-        let tier = self
-            .store
-            .get_customer(ws, &w.ticket.customer)
-            .await?
-            .and_then(|c| c.tier);
+        // The customer's tier matters only to policies with a tier condition.
+        let tier = if policies
+            .iter()
+            .any(|p| !p.conditions.customer_tiers.is_empty())
+        {
+            self.store
+                .get_customer(ws, &w.ticket.customer)
+                .await?
+                .and_then(|c| c.tier)
+        } else {
+            None
+        };
         let terms: Terms<'_> = engine::resolve(&policies, &priorities, &w.ticket, tier.as_deref());
         let cal = self.calendars.get(terms.calendar())?;
         let kinds: Vec<_> = w.messages.iter().map(|m| m.kind).collect();
@@ -213,7 +222,7 @@ impl Helpdesk {
     /// The workspace's ordered SLA policies.
     pub async fn list_sla_policies(&self, ws: WorkspaceId) -> Result<Vec<SlaPolicy>> {
         self.get_workspace(ws).await?;
-        Ok(self.store.list_sla_policies(ws).await?)
+        Ok(self.store.list_sla_policies(ws).await?.to_vec())
     }
 
     /// Records every warning and breach that fell due by `now`: emits

@@ -356,7 +356,8 @@ impl Helpdesk {
             assignments = routed.assignments;
             events.extend(routed.events);
         }
-        self.sla_on_create(ws, &mut ticket, &customer).await?;
+        self.sla_on_create(ws, &mut ticket, &customer, &priorities)
+            .await?;
         let create = TicketCreate {
             ticket,
             number_format: workspace.settings.number_format,

@@ -106,8 +106,14 @@ pub fn resolve<'a>(
 /// Starts the clocks of a new ticket.
 pub fn on_create(t: &mut Ticket, terms: &Terms<'_>, cal: &BusinessCalendar) {
     t.sla.policy = terms.policy_id();
-    t.sla.clocks.clear();
-    for metric in [SlaMetric::FirstResponse, SlaMetric::Resolution] {
+    let metrics = [SlaMetric::FirstResponse, SlaMetric::Resolution];
+    t.sla.clocks = Vec::with_capacity(
+        metrics
+            .iter()
+            .filter(|m| terms.target(**m).is_some())
+            .count(),
+    );
+    for metric in metrics {
         if let Some(target) = terms.target(metric) {
             t.sla.clocks.push(SlaClock::start(
                 metric,
