@@ -8,7 +8,7 @@
 //! sequence numbers are assigned in commit order and never skipped, a reader
 //! that pages by cursor sees every event exactly once.
 
-use crate::ids::{AgentId, CategoryId, CustomerId, MessageId, TeamId, TicketId, WorkspaceId};
+use crate::ids::{AgentId, CategoryId, MessageId, TeamId, TicketId, WorkspaceId};
 use crate::sla::SlaMetric;
 use crate::ticket::{Actor, AssignmentAction, Channel, Link, MessageKind, Status};
 use chrono::{DateTime, Utc};
@@ -64,15 +64,13 @@ impl NewEvent {
 #[serde(tag = "type")]
 #[non_exhaustive]
 pub enum EventKind {
-    /// `ticket.created`
+    /// `ticket.created` (the event's `actor` is the customer who asked)
     #[serde(rename = "ticket.created")]
     TicketCreated {
         /// Ticket number.
         number: String,
         /// Subject.
         subject: String,
-        /// Customer.
-        customer: CustomerId,
         /// Priority code.
         priority: String,
         /// Channel.

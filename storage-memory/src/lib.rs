@@ -20,8 +20,11 @@
 //! # }
 //! ```
 
+mod chunked;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use chunked::Chunked;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use ticketry_core::event::Event;
@@ -91,6 +94,36 @@ struct Row {
     ticket: Ticket,
     messages: Vec<Message>,
     assignments: Vec<AssignmentRecord>,
+    /// The opening message's body is the ticket's description: it is held
+    /// once (in the ticket) and `messages[0].body` stays empty until the
+    /// description is edited.
+    opening_shared: bool,
+}
+
+impl Row {
+    /// The message at `i` as written.
+    fn message(&self, i: usize) -> Message {
+        let mut m = self.messages[i].clone();
+        if i == 0 && self.opening_shared {
+            m.body.clone_from(&self.ticket.description);
+        }
+        m
+    }
+
+    /// The thread as written.
+    fn thread(&self) -> Vec<Message> {
+        (0..self.messages.len()).map(|i| self.message(i)).collect()
+    }
+
+    /// Stores the ticket's new state, first giving the opening message its
+    /// own copy of the text if the description changes.
+    fn set_ticket(&mut self, ticket: Ticket) {
+        if self.opening_shared && ticket.description != self.ticket.description {
+            self.messages[0].body = std::mem::take(&mut self.ticket.description);
+            self.opening_shared = false;
+        }
+        self.ticket = ticket;
+    }
 }
 
 #[derive(Debug, Default)]
@@ -104,7 +137,7 @@ struct TenantData {
     templates: FastMap<TemplateId, Template>,
     policies: Arc<[SlaPolicy]>,
     /// Tickets by `seq - 1` (the counter is gap-free, so this is dense).
-    tickets: Vec<Row>,
+    tickets: Chunked<Row>,
     by_id: FastMap<TicketId, u32>,
     by_number: FastMap<Box<str>, u32>,
     ticket_keys: FastMap<Box<str>, u32>,
@@ -112,7 +145,7 @@ struct TenantData {
     /// `(next_check, index)` of tickets with SLA work pending.
     sla_index: BTreeSet<(DateTime<Utc>, u32)>,
     /// Events by `seq - 1`.
-    events: Vec<Event>,
+    events: Chunked<Event>,
     consumers: FastMap<String, u64>,
 }
 
@@ -190,7 +223,7 @@ impl TenantData {
         messages.iter().find_map(|m| {
             let key = m.idempotency_key.as_deref()?;
             let &(t, i) = self.message_keys.get(key)?;
-            Some(self.tickets[t as usize].messages[i as usize].clone())
+            Some(self.tickets[t as usize].message(i as usize))
         })
     }
 
@@ -413,12 +446,19 @@ impl TicketStore for MemoryStore {
                 d.ticket_keys.insert(k.into(), idx);
             }
             d.index_sla(idx, None, ticket.sla.next_check());
+            let mut messages = create.messages;
+            let opening_shared = messages
+                .first_mut()
+                .filter(|m| m.body == create.ticket.description)
+                .map(|m| m.body = String::new())
+                .is_some();
             d.tickets.push(Row {
                 ticket: create.ticket,
                 messages: Vec::new(),
                 assignments: create.assignments,
+                opening_shared,
             });
-            d.add_messages(idx, create.messages);
+            d.add_messages(idx, messages);
             d.append_events(ws, create.events);
             Ok((ticket, true))
         })
@@ -446,7 +486,7 @@ impl TicketStore for MemoryStore {
             }
             let old_check = row.ticket.sla.next_check();
             let new_check = w.ticket.sla.next_check();
-            row.ticket = w.ticket;
+            row.set_ticket(w.ticket);
             row.assignments.reserve_exact(w.assignments.len());
             row.assignments.extend(w.assignments);
             d.index_sla(idx, old_check, new_check);
@@ -473,11 +513,7 @@ impl TicketStore for MemoryStore {
     }
 
     async fn list_messages(&self, ws: WorkspaceId, ticket: TicketId) -> StoreResult<Vec<Message>> {
-        self.with(ws, |d| {
-            d.row(ticket)
-                .map(|r| r.messages.clone())
-                .unwrap_or_default()
-        })
+        self.with(ws, |d| d.row(ticket).map(Row::thread).unwrap_or_default())
     }
 
     async fn list_assignments(
@@ -507,8 +543,9 @@ impl TicketStore for MemoryStore {
                         Some(Position::Seq(a)) => (a as usize).saturating_sub(1).min(n),
                         _ => n,
                     };
-                    let items = d.tickets[..end]
-                        .iter()
+                    let items = d
+                        .tickets
+                        .range(0, end)
                         .rev()
                         .filter(|r| q.matches(&r.ticket));
                     page_from(
@@ -522,7 +559,7 @@ impl TicketStore for MemoryStore {
                         Some(Position::Seq(a)) => (a as usize).min(n),
                         _ => 0,
                     };
-                    let items = d.tickets[start..].iter().filter(|r| q.matches(&r.ticket));
+                    let items = d.tickets.range(start, n).filter(|r| q.matches(&r.ticket));
                     page_from(
                         items.take(want).map(|r| r.ticket.clone()).collect(),
                         q.limit,
@@ -564,7 +601,7 @@ impl TicketStore for MemoryStore {
     async fn count_by_status(&self, ws: WorkspaceId) -> StoreResult<Vec<(Status, u64)>> {
         self.with(ws, |d| {
             let mut counts: BTreeMap<Status, u64> = BTreeMap::new();
-            for r in &d.tickets {
+            for r in d.tickets.iter() {
                 *counts.entry(r.ticket.status).or_default() += 1;
             }
             counts.into_iter().collect()
@@ -597,9 +634,11 @@ impl EventStore for MemoryStore {
         limit: usize,
     ) -> StoreResult<Vec<Event>> {
         self.with(ws, |d| {
-            let start = (after as usize).min(d.events.len());
-            let end = start.saturating_add(limit).min(d.events.len());
-            d.events[start..end].to_vec()
+            let start = usize::try_from(after).unwrap_or(usize::MAX);
+            d.events
+                .range(start, start.saturating_add(limit))
+                .cloned()
+                .collect()
         })
     }
 

@@ -335,7 +335,6 @@ impl Helpdesk {
             kind: EventKind::TicketCreated {
                 number: String::new(),
                 subject: ticket.subject.clone(),
-                customer: ticket.customer.clone(),
                 priority: ticket.priority.clone(),
                 channel: ticket.channel,
             },

@@ -43,6 +43,7 @@ macro_rules! conformance_suite {
             assignment_history,
             ticket_stats,
             urgency_queue_order,
+            editing_description_keeps_the_thread,
             sla_clocks_follow_the_ticket,
             sla_pause_and_resume,
             sla_next_response_from_oldest_unanswered,

@@ -1313,3 +1313,39 @@ pub async fn urgency_queue_order(store: Arc<dyn Store>) {
     };
     assert_code(f.desk.list_tickets(f.ws, &wrong).await, "invalid_input");
 }
+
+pub async fn editing_description_keeps_the_thread(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t = f.open("edit").await;
+    let before = f
+        .desk
+        .thread(f.ws, t.id, View::Agent)
+        .await
+        .unwrap()
+        .messages;
+    assert_eq!(before[0].body, "Something is broken");
+    let update = TicketUpdate {
+        description: Some("Rewritten by an agent".into()),
+        ..Default::default()
+    };
+    let t2 = f
+        .desk
+        .update_ticket(f.ws, t.id, update, f.agent_actor())
+        .await
+        .unwrap();
+    assert_eq!(t2.description, "Rewritten by an agent");
+    let after = f
+        .desk
+        .thread(f.ws, t.id, View::Customer)
+        .await
+        .unwrap()
+        .messages;
+    assert_eq!(
+        after[0].body, "Something is broken",
+        "the thread keeps what the customer wrote"
+    );
+    assert_eq!(
+        f.desk.get_ticket(f.ws, t.id).await.unwrap().description,
+        "Rewritten by an agent"
+    );
+}
