@@ -121,22 +121,16 @@ impl NumberFormat {
     }
 
     /// Renders the number of the `seq`-th ticket created at `at`.
-    /// (Formats are validated when settings are saved; an invalid one renders
-    /// with the default format.)
+    /// (Formats are validated when settings are saved; an unknown
+    /// placeholder in an unvalidated format renders as the sequence.)
     pub fn render(&self, seq: u64, at: DateTime<Utc>) -> String {
         use std::fmt::Write;
-        let default = NumberFormat::default();
-        let format = if Self::check(&self.0).is_ok() {
-            &self.0
-        } else {
-            &default.0
-        };
-        let mut out = String::with_capacity(format.len() + 8);
-        let mut rest = format.as_str();
+        let mut out = String::with_capacity(self.0.len() + 8);
+        let mut rest = self.0.as_str();
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let close = rest[open..].find('}').map_or(rest.len(), |c| c + open);
-            let _ = match &rest[open + 1..close] {
+            let _ = match rest.get(open + 1..close).unwrap_or("") {
                 "year" => write!(out, "{}", at.year()),
                 name => {
                     let width = name

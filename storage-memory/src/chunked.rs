@@ -33,7 +33,7 @@ impl<T> Chunked<T> {
 
     /// Appends an item.
     pub(crate) fn push(&mut self, item: T) {
-        if self.len % CHUNK == 0 {
+        if self.len.is_multiple_of(CHUNK) {
             self.chunks.push(Vec::with_capacity(CHUNK));
         }
         if let Some(last) = self.chunks.last_mut() {
@@ -97,6 +97,6 @@ mod tests {
         assert_eq!(c.range(2990, 9999).count(), 10);
         assert_eq!(c.range(5000, 6000).count(), 0);
         assert_eq!(Chunked::<i32>::default().range(0, 10).count(), 0);
-        assert_eq!(c.iter().rev().next(), Some(&2999));
+        assert_eq!(c.iter().next_back(), Some(&2999));
     }
 }

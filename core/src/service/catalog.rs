@@ -96,27 +96,26 @@ impl Helpdesk {
                 depth += 1;
             }
         }
-        if let Some(code) = &input.default_priority {
-            if !self
+        if let Some(code) = &input.default_priority
+            && !self
                 .store
                 .list_priorities(ws)
                 .await?
                 .iter()
                 .any(|p| &p.code == code)
-            {
-                return Err(Error::invalid_input(
-                    "default_priority",
-                    format!("no priority {code:?}"),
-                ));
-            }
+        {
+            return Err(Error::invalid_input(
+                "default_priority",
+                format!("no priority {code:?}"),
+            ));
         }
-        if let Some(team) = input.default_team {
-            if self.store.get_team(ws, team).await?.is_none() {
-                return Err(Error::invalid_input(
-                    "default_team",
-                    format!("no team {team}"),
-                ));
-            }
+        if let Some(team) = input.default_team
+            && self.store.get_team(ws, team).await?.is_none()
+        {
+            return Err(Error::invalid_input(
+                "default_team",
+                format!("no team {team}"),
+            ));
         }
         if let Some(agent) = &input.default_assignee {
             self.active_agent(ws, agent, "default_assignee").await?;

@@ -79,10 +79,10 @@ impl Helpdesk {
         created_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Team> {
         let mut members = input.members;
-        if let Some(lead) = &input.lead {
-            if !members.contains(lead) {
-                members.push(lead.clone());
-            }
+        if let Some(lead) = &input.lead
+            && !members.contains(lead)
+        {
+            members.push(lead.clone());
         }
         for (i, m) in members.iter().enumerate() {
             if members[..i].contains(m) {

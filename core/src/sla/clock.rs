@@ -315,13 +315,13 @@ impl SlaClock {
         if !self.warned && self.warn_at.is_some_and(|w| w <= now) {
             self.warned = true;
             self.warn_at = None;
-            if breach.is_none() {
-                if let Some(due_at) = self.due_at {
-                    out.push(EventKind::SlaWarning {
-                        metric: self.metric,
-                        due_at,
-                    });
-                }
+            if breach.is_none()
+                && let Some(due_at) = self.due_at
+            {
+                out.push(EventKind::SlaWarning {
+                    metric: self.metric,
+                    due_at,
+                });
             }
         }
         if let Some(due) = breach {

@@ -184,33 +184,35 @@ pub fn on_change(
     }
 
     // Responses.
-    if before.first_response_at.is_none() && t.first_response_at.is_some() {
-        if let Some(c) = t.sla.clock_mut(SlaMetric::FirstResponse) {
-            c.stop(cal, now);
-        }
+    if before.first_response_at.is_none()
+        && t.first_response_at.is_some()
+        && let Some(c) = t.sla.clock_mut(SlaMetric::FirstResponse)
+    {
+        c.stop(cal, now);
     }
-    if new_messages.contains(&MessageKind::Reply) {
-        if let Some(c) = t.sla.clock_mut(SlaMetric::NextResponse) {
-            c.stop(cal, now);
-        }
+    if new_messages.contains(&MessageKind::Reply)
+        && let Some(c) = t.sla.clock_mut(SlaMetric::NextResponse)
+    {
+        c.stop(cal, now);
     }
-    if new_messages.contains(&MessageKind::Customer) && before.first_response_at.is_some() {
-        if let (Some(since), Some(target)) = (t.awaiting_reply_since, terms.next_response) {
-            let unanswered_before = before.awaiting_reply_since.is_some();
-            let live = t
-                .sla
-                .clock(SlaMetric::NextResponse)
-                .is_some_and(SlaClock::is_live);
-            if !(unanswered_before && live) {
-                t.sla.clocks.retain(|c| c.metric != SlaMetric::NextResponse);
-                t.sla.clocks.push(SlaClock::start(
-                    SlaMetric::NextResponse,
-                    target,
-                    since,
-                    cal,
-                    terms.warning,
-                ));
-            }
+    if new_messages.contains(&MessageKind::Customer)
+        && before.first_response_at.is_some()
+        && let (Some(since), Some(target)) = (t.awaiting_reply_since, terms.next_response)
+    {
+        let unanswered_before = before.awaiting_reply_since.is_some();
+        let live = t
+            .sla
+            .clock(SlaMetric::NextResponse)
+            .is_some_and(SlaClock::is_live);
+        if !(unanswered_before && live) {
+            t.sla.clocks.retain(|c| c.metric != SlaMetric::NextResponse);
+            t.sla.clocks.push(SlaClock::start(
+                SlaMetric::NextResponse,
+                target,
+                since,
+                cal,
+                terms.warning,
+            ));
         }
     }
 
@@ -219,10 +221,8 @@ pub fn on_change(
     if !t.status.is_active() {
         t.sla.clocks.iter_mut().for_each(|c| c.stop(cal, now));
     } else {
-        if !was_active {
-            if let Some(c) = t.sla.clock_mut(SlaMetric::Resolution) {
-                c.restart(cal, terms.warning, now);
-            }
+        if !was_active && let Some(c) = t.sla.clock_mut(SlaMetric::Resolution) {
+            c.restart(cal, terms.warning, now);
         }
         let pausing = terms.pause_on.contains(&t.status);
         for c in &mut t.sla.clocks {

@@ -1191,8 +1191,10 @@ pub async fn catalog_rules(store: Arc<dyn Store>) {
             .await,
         "invalid_input",
     );
-    let mut settings = WorkspaceSettings::default();
-    settings.timezone = "Mars/Olympus".into();
+    let mut settings = WorkspaceSettings {
+        timezone: "Mars/Olympus".into(),
+        ..Default::default()
+    };
     assert_code(
         d.update_workspace(f.ws, None, Some(settings.clone())).await,
         "invalid_input",

@@ -1,0 +1,262 @@
+"""The seed support API, through Django's test client, with the access rules."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client, TestCase, override_settings
+
+from support import desk as support
+
+_ws = itertools.count(1)
+
+
+class SupportApiTest(TestCase):
+    """Each test gets its own Ticketry workspace (Ticketry's writes are not
+    rolled back with Django's test transaction)."""
+
+    def setUp(self) -> None:
+        slug = f"support-{id(self)}-{next(_ws)}"
+        override = override_settings(TICKETRY={**settings.TICKETRY, "WORKSPACE": slug})
+        override.enable()
+        self.addCleanup(override.disable)
+        User = get_user_model()
+        # No passwords (the client logs in with force_login): no slow hashing.
+        self.alice = User.objects.create_user("alice", "alice@example.com", first_name="Alice")
+        self.bob = User.objects.create_user("bob", "bob@example.com")
+        self.sam = User.objects.create_user("sam", "sam@example.com", is_staff=True, first_name="Sam")
+        self.kim = User.objects.create_user("kim", "kim@example.com", is_staff=True)
+        self.as_alice, self.as_bob, self.as_sam, self.as_kim = (self.client_for(u) for u in (self.alice, self.bob, self.sam, self.kim))
+
+    def client_for(self, user: Any) -> Client:
+        c = Client()
+        c.force_login(user)
+        return c
+
+    def call(self, client: Client, method: str, url: str, data: Any = None, status: int = 200) -> Any:
+        kwargs = {"content_type": "application/json", "data": json.dumps(data)} if data is not None else {}
+        resp = getattr(client, method)(url, **kwargs)
+        self.assertEqual(resp.status_code, status, resp.content)
+        self.assertEqual(resp["Content-Type"], "application/json")
+        return resp.json()
+
+    def open(self, client: Client, subject: str = "Cannot log in", **extra: Any) -> Any:
+        return self.call(client, "post", "/api/support/tickets/", {"subject": subject, "message": "It says 403", **extra}, 201)
+
+    def assert_error(self, body: Any, code: str) -> None:
+        self.assertEqual(body["error"]["code"], code, body)
+
+    # ----- users -------------------------------------------------------------------
+
+    def test_create_and_list_my_tickets(self) -> None:
+        t = self.open(self.as_alice, priority="high")
+        self.assertEqual((t["user"], t["subject"], t["message"], t["status"], t["priority"]),
+                         (self.alice.pk, "Cannot log in", "It says 403", "new", "high"))
+        self.assertTrue(t["number"].startswith("TKT-") and t["assigned_to"] is None and t["closed_at"] is None)
+        self.assertNotIn("sla", t)  # internal SLA data is for staff
+        self.open(self.as_alice, "Second")
+        self.open(self.as_bob, "Bob's")
+        mine = self.call(self.as_alice, "get", "/api/support/tickets/")
+        self.assertEqual([x["subject"] for x in mine["results"]], ["Second", "Cannot log in"])
+        self.assertIsNone(mine["next"])
+        page = self.call(self.as_alice, "get", "/api/support/tickets/?limit=1")
+        self.assertEqual(len(page["results"]), 1)
+        rest = self.call(self.as_alice, "get", f"/api/support/tickets/?limit=1&cursor={page['next']}")
+        self.assertEqual(rest["results"][0]["subject"], "Cannot log in")
+        new_only = self.call(self.as_alice, "get", "/api/support/tickets/?status=closed")
+        self.assertEqual(new_only["results"], [])
+        # Django users became Ticketry customers (and staff also agents)
+        d = support.desk()
+        self.assertEqual(d.get_customer(self.alice.pk).name, "Alice")
+
+    def test_create_validation_errors_are_400(self) -> None:
+        body = self.call(self.as_alice, "post", "/api/support/tickets/", {"subject": "", "message": "x"}, 400)
+        self.assert_error(body, "invalid_input")
+        self.assertEqual(body["error"]["field"], "subject")
+        body = self.call(self.as_alice, "post", "/api/support/tickets/", {"subject": "s", "message": "m", "priority": "p0"}, 400)
+        self.assertEqual(body["error"]["field"], "priority")
+        resp = self.as_alice.post("/api/support/tickets/", data="{oops", content_type="application/json")
+        self.assertEqual(resp.status_code, 400)
+        self.assertEqual(resp.json()["error"]["field"], "body")
+
+    def test_detail_by_id_and_number(self) -> None:
+        t = self.open(self.as_alice)
+        by_id = self.call(self.as_alice, "get", f"/api/support/tickets/{t['id']}/")
+        by_number = self.call(self.as_alice, "get", f"/api/support/tickets/{t['number']}/")
+        self.assertEqual(by_id, by_number)
+        self.assertEqual([m["message"] for m in by_id["messages"]], ["It says 403"])
+        self.assert_error(self.call(self.as_alice, "get", "/api/support/tickets/TKT-1999-00001/", status=404), "not_found")
+        self.assert_error(
+            self.call(self.as_alice, "get", "/api/support/tickets/01900000-0000-7000-8000-000000000000/", status=404),
+            "not_found",
+        )
+
+    def test_messages_and_replies(self) -> None:
+        t = self.open(self.as_alice)
+        m = self.call(self.as_alice, "post", f"/api/support/tickets/{t['id']}/messages/", {"message": "Any news?"}, 201)
+        self.assertEqual((m["author"], m["is_internal"]), ({"type": "customer", "id": self.alice.pk}, False))
+        r = self.call(self.as_sam, "post", f"/api/support/tickets/{t['id']}/messages/", {"message": "On it"}, 201)
+        self.assertEqual(r["author"], {"type": "agent", "id": self.sam.pk})
+        detail = self.call(self.as_alice, "get", f"/api/support/tickets/{t['id']}/")
+        self.assertEqual([x["message"] for x in detail["messages"]], ["It says 403", "Any news?", "On it"])
+        self.assertEqual(detail["status"], "open")  # the first reply opened it
+        self.assert_error(self.call(self.as_alice, "post", f"/api/support/tickets/{t['id']}/messages/", {}, 400), "invalid_input")
+
+    def test_close(self) -> None:
+        t = self.open(self.as_alice)
+        closed = self.call(self.as_alice, "post", f"/api/support/tickets/{t['id']}/close/")
+        self.assertEqual(closed["status"], "closed")
+        self.assertIsNotNone(closed["closed_at"])
+        again = self.call(self.as_alice, "post", f"/api/support/tickets/{t['id']}/close/")
+        self.assertEqual(again["closed_at"], closed["closed_at"])  # closing twice changes nothing
+        reply = self.call(self.as_alice, "post", f"/api/support/tickets/{t['id']}/messages/", {"message": "?"}, 409)
+        self.assert_error(reply, "invalid_transition")  # a closed ticket takes no more messages
+        t2 = self.open(self.as_bob)
+        self.assertEqual(self.call(self.as_sam, "post", f"/api/support/tickets/{t2['id']}/close/")["status"], "closed")
+
+    # ----- access rules -----------------------------------------------------------
+
+    def test_a_customer_never_sees_another_customers_ticket(self) -> None:
+        t = self.open(self.as_alice)
+        base = f"/api/support/tickets/{t['id']}"
+        self.assert_error(self.call(self.as_bob, "get", f"{base}/", status=404), "not_found")
+        self.assert_error(self.call(self.as_bob, "get", f"/api/support/tickets/{t['number']}/", status=404), "not_found")
+        self.assert_error(self.call(self.as_bob, "post", f"{base}/messages/", {"message": "hi"}, 404), "not_found")
+        self.assert_error(self.call(self.as_bob, "post", f"{base}/close/", status=404), "not_found")
+        self.assertEqual(self.call(self.as_bob, "get", "/api/support/tickets/")["results"], [])
+        self.assertEqual(self.call(self.as_alice, "get", f"{base}/")["status"], "new")  # untouched
+
+    def test_a_customer_never_sees_internal_notes(self) -> None:
+        t = self.open(self.as_alice)
+        base = f"/api/support/tickets/{t['id']}"
+        note = self.call(self.as_sam, "post", f"{base}/internal/", {"message": "VIP, refund quietly"}, 201)
+        self.assertTrue(note["is_internal"])
+        self.call(self.as_sam, "post", f"{base}/messages/", {"message": "Refunded"}, 201)
+        customer = self.call(self.as_alice, "get", f"{base}/")
+        self.assertEqual([m["message"] for m in customer["messages"]], ["It says 403", "Refunded"])
+        self.assertNotIn("VIP", json.dumps(customer))
+        staff = self.call(self.as_sam, "get", f"{base}/")
+        self.assertEqual([m["is_internal"] for m in staff["messages"]], [False, True, False])
+
+    def test_staff_endpoints_are_forbidden_to_customers(self) -> None:
+        t = self.open(self.as_alice)
+        base = f"/api/support/tickets/{t['id']}"
+        for method, url, data in [
+            ("get", "/api/support/tickets/all/", None),
+            ("patch", f"{base}/assign/", {}),
+            ("patch", f"{base}/status/", {"status": "closed"}),
+            ("patch", f"{base}/priority/", {"priority": "low"}),
+            ("post", f"{base}/internal/", {"message": "x"}),
+            ("get", "/api/support/stats/", None),
+        ]:
+            self.assert_error(self.call(self.as_alice, method, url, data, 403), "forbidden")
+        self.assertEqual(self.call(self.as_alice, "get", f"{base}/")["priority"], "medium")
+
+    def test_anonymous_and_wrong_methods(self) -> None:
+        anon = Client()
+        self.assert_error(self.call(anon, "get", "/api/support/tickets/", status=401), "not_authenticated")
+        self.assert_error(self.call(anon, "get", "/api/support/stats/", status=401), "not_authenticated")
+        resp = self.as_alice.delete("/api/support/tickets/")
+        self.assertEqual((resp.status_code, resp["Allow"]), (405, "GET, POST"))
+
+    # ----- staff --------------------------------------------------------------------
+
+    def test_all_tickets_with_filters(self) -> None:
+        a = self.open(self.as_alice, "A", priority="high")
+        self.open(self.as_bob, "B")
+        self.call(self.as_sam, "patch", f"/api/support/tickets/{a['id']}/assign/")
+        everything = self.call(self.as_sam, "get", "/api/support/tickets/all/")
+        self.assertEqual([t["subject"] for t in everything["results"]], ["B", "A"])
+        self.assertIn("sla", everything["results"][0])
+        get = lambda q: [t["subject"] for t in self.call(self.as_kim, "get", f"/api/support/tickets/all/?{q}")["results"]]  # noqa: E731
+        self.assertEqual(get("priority=high"), ["A"])
+        self.assertEqual(get(f"assigned_to={self.sam.pk}"), ["A"])
+        self.assertEqual(get("assigned_to=none"), ["B"])
+        self.assertEqual(get("assigned_to=me"), [])
+        self.assertEqual(get(f"user={self.bob.pk}"), ["B"])
+        self.assertEqual(get("status=new"), ["B", "A"])
+        self.assertEqual(get("order=urgency"), ["A", "B"])
+        self.assertEqual(get("limit=1"), ["B"])
+
+    def test_assign(self) -> None:
+        t = self.open(self.as_alice)
+        base = f"/api/support/tickets/{t['id']}/assign/"
+        self.assertEqual(self.call(self.as_sam, "patch", base)["assigned_to"], self.sam.pk)  # to self
+        self.assertEqual(self.call(self.as_sam, "patch", base, {"agent": self.kim.pk})["assigned_to"], self.kim.pk)
+        self.assertIsNone(self.call(self.as_sam, "patch", base, {"agent": None})["assigned_to"])
+        self.assert_error(self.call(self.as_sam, "patch", base, {"agent": self.bob.pk}, 400), "invalid_input")
+        history = support.desk().assignment_history(t["id"])
+        self.assertEqual([h.action.value for h in history], ["assigned", "reassigned", "unassigned"])
+
+    def test_status(self) -> None:
+        t = self.open(self.as_alice)
+        base = f"/api/support/tickets/{t['id']}/status/"
+        self.assertEqual(self.call(self.as_sam, "patch", base, {"status": "in_progress"})["status"], "in_progress")
+        self.assertEqual(self.call(self.as_sam, "patch", base, {"status": "closed"})["status"], "closed")
+        self.assert_error(self.call(self.as_sam, "patch", base, {"status": "in_progress"}, 409), "invalid_transition")
+        self.assert_error(self.call(self.as_sam, "patch", base, {"status": "sleeping"}, 400), "invalid_input")
+        self.assert_error(self.call(self.as_sam, "patch", base, {}, 400), "invalid_input")
+
+    def test_priority(self) -> None:
+        t = self.open(self.as_alice)
+        base = f"/api/support/tickets/{t['id']}/priority/"
+        updated = self.call(self.as_sam, "patch", base, {"priority": "high"})
+        self.assertEqual(updated["priority"], "high")
+        self.assertEqual(updated["sla"][0]["metric"], "first_response")
+        self.assert_error(self.call(self.as_sam, "patch", base, {"priority": "critical"}, 400), "invalid_input")
+        self.assert_error(
+            self.call(self.as_sam, "patch", "/api/support/tickets/TKT-1999-00009/priority/", {"priority": "low"}, 404),
+            "not_found",
+        )
+
+    def test_internal_note(self) -> None:
+        t = self.open(self.as_alice)
+        note = self.call(self.as_sam, "post", f"/api/support/tickets/{t['id']}/internal/", {"message": "check logs"}, 201)
+        self.assertEqual((note["message"], note["is_internal"], note["author"]["id"]), ("check logs", True, self.sam.pk))
+        self.assertEqual(self.call(self.as_sam, "get", f"/api/support/tickets/{t['id']}/")["status"], "new")
+
+    def test_stats(self) -> None:
+        a = self.open(self.as_alice)
+        self.open(self.as_bob)
+        self.call(self.as_alice, "post", f"/api/support/tickets/{a['id']}/close/")
+        s = self.call(self.as_sam, "get", "/api/support/stats/")
+        self.assertEqual(s["total"], 2)
+        self.assertEqual((s["by_status"]["new"], s["by_status"]["closed"], s["by_status"]["open"]), (1, 1, 0))
+        self.assertEqual(len(s["by_status"]), 8)
+
+    # ----- operations ---------------------------------------------------------------
+
+    def test_sla_sweep_command(self) -> None:
+        t = self.open(self.as_alice)  # medium: first response due in 8 h (24/7)
+        created = support.desk().get_ticket(t["id"]).created_at
+        out = io.StringIO()
+        call_command("sla_sweep", now=(created + timedelta(hours=1)).isoformat(), stdout=out)
+        self.assertIn("recorded 0 alert(s)", out.getvalue())
+        out = io.StringIO()
+        call_command("sla_sweep", now=(created + timedelta(hours=7)).isoformat(), stdout=out)
+        self.assertIn(f"warning  {t['number']} first_response", out.getvalue())  # 80 % of 8 h
+        out = io.StringIO()
+        call_command("sla_sweep", now=(created + timedelta(hours=9)).isoformat(), stdout=out)
+        self.assertIn(f"breached {t['number']} first_response", out.getvalue())
+        out = io.StringIO()
+        call_command("sla_sweep", now=(created + timedelta(hours=9)).isoformat(), stdout=out)
+        self.assertIn("recorded 0 alert(s)", out.getvalue())  # once only
+
+    def test_ticketry_lives_in_djangos_database(self) -> None:
+        self.open(self.as_alice)
+        if connection.vendor != "postgresql":
+            self.skipTest("needs PostgreSQL")
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = 'tickets'",
+                [settings.TICKETRY["SCHEMA"]],
+            )
+            self.assertEqual(cur.fetchone()[0], 1)
