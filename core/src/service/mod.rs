@@ -151,9 +151,17 @@ impl Helpdesk {
     }
 
     /// Records that `consumer` (e.g. `"mailer"`) handled every event up to `seq`.
+    /// Acknowledging an event that does not exist yet is `invalid_input`: it
+    /// would make the consumer skip events written later.
     pub async fn ack_events(&self, ws: WorkspaceId, consumer: &str, seq: u64) -> Result<()> {
         validate::key("consumer", consumer)?;
         self.get_workspace(ws).await?;
+        if seq > 0 && self.store.events_after(ws, seq - 1, 1).await?.is_empty() {
+            return Err(Error::invalid_input(
+                "seq",
+                format!("there is no event {seq} yet"),
+            ));
+        }
         Ok(self.store.ack_events(ws, consumer, seq).await?)
     }
 

@@ -619,6 +619,15 @@ pub async fn event_cursor_sees_each_once(store: Arc<dyn Store>) {
         120,
         "ack never moves back"
     );
+    assert_code(
+        f.desk.ack_events(f.ws, "mailer", 121).await,
+        "invalid_input",
+    );
+    assert_code(
+        f.desk.ack_events(f.ws, "Not A Key", 1).await,
+        "invalid_input",
+    );
+    assert_eq!(f.desk.consumer_position(f.ws, "mailer").await.unwrap(), 120);
     assert!(f.desk.events(f.ws, 120, 10).await.unwrap().is_empty());
 }
 
