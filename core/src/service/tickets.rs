@@ -471,6 +471,17 @@ impl Helpdesk {
         })
     }
 
+    /// [`change_ticket`](Self::change_ticket) without a caller's version,
+    /// returning the ticket after the change.
+    async fn apply(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        f: impl Fn(&Ticket, DateTime<Utc>) -> Result<TicketWrite> + Send + Sync,
+    ) -> Result<Ticket> {
+        Ok(self.change_ticket(ws, id, None, f).await?.ticket)
+    }
+
     async fn add_message(
         &self,
         ws: WorkspaceId,
@@ -558,21 +569,18 @@ impl Helpdesk {
                 .map_err(|_| Error::invalid_input("team", format!("no team {team}")))?;
         }
         let reason = text_opt("reason", change.reason, 2000)?;
-        let t = self
-            .change_ticket(ws, id, None, |t, now| {
-                rules::assign(
-                    t,
-                    change.agent.as_ref(),
-                    change.team,
-                    change.escalate,
-                    &by,
-                    reason.clone(),
-                    now,
-                )
-            })
-            .await?
-            .ticket;
-        Ok(t)
+        self.apply(ws, id, |t, now| {
+            rules::assign(
+                t,
+                change.agent.as_ref(),
+                change.team,
+                change.escalate,
+                &by,
+                reason.clone(),
+                now,
+            )
+        })
+        .await
     }
 
     /// Removes the assignee.
@@ -588,13 +596,8 @@ impl Helpdesk {
         status: Status,
         by: Actor,
     ) -> Result<Ticket> {
-        let t = self
-            .change_ticket(ws, id, None, |t, now| {
-                rules::set_status(t, status, &by, now)
-            })
-            .await?
-            .ticket;
-        Ok(t)
+        self.apply(ws, id, |t, now| rules::set_status(t, status, &by, now))
+            .await
     }
 
     /// Resolves the ticket.
@@ -610,11 +613,8 @@ impl Helpdesk {
     /// Reopens a resolved ticket, or a closed one within the workspace's reopen window.
     pub async fn reopen(&self, ws: WorkspaceId, id: TicketId, by: Actor) -> Result<Ticket> {
         let window = self.get_workspace(ws).await?.settings.reopen_window;
-        let t = self
-            .change_ticket(ws, id, None, |t, now| rules::reopen(t, &by, window, now))
-            .await?
-            .ticket;
-        Ok(t)
+        self.apply(ws, id, |t, now| rules::reopen(t, &by, window, now))
+            .await
     }
 
     /// Changes the priority to another code of the workspace.
@@ -637,13 +637,10 @@ impl Helpdesk {
                 format!("no priority {code:?} in this workspace"),
             ));
         }
-        let t = self
-            .change_ticket(ws, id, None, |t, now| {
-                rules::set_priority(t, code.to_owned(), &by, now)
-            })
-            .await?
-            .ticket;
-        Ok(t)
+        self.apply(ws, id, |t, now| {
+            rules::set_priority(t, code.to_owned(), &by, now)
+        })
+        .await
     }
 
     /// Changes (or clears) the category.
@@ -663,13 +660,8 @@ impl Helpdesk {
                 return Err(Error::invalid_input("category", "the category is inactive"));
             }
         }
-        let t = self
-            .change_ticket(ws, id, None, |t, now| {
-                rules::set_category(t, category, &by, now)
-            })
-            .await?
-            .ticket;
-        Ok(t)
+        self.apply(ws, id, |t, now| rules::set_category(t, category, &by, now))
+            .await
     }
 
     /// Adds a tag slug.
@@ -681,13 +673,8 @@ impl Helpdesk {
         by: Actor,
     ) -> Result<Ticket> {
         let slug = validate::key("tag", tag)?;
-        let t = self
-            .change_ticket(ws, id, None, |t, now| {
-                rules::tag(t, slug.clone(), true, &by, now)
-            })
-            .await?
-            .ticket;
-        Ok(t)
+        self.apply(ws, id, |t, now| rules::tag(t, slug.clone(), true, &by, now))
+            .await
     }
 
     /// Removes a tag slug.
@@ -699,13 +686,10 @@ impl Helpdesk {
         by: Actor,
     ) -> Result<Ticket> {
         let slug = validate::key("tag", tag)?;
-        let t = self
-            .change_ticket(ws, id, None, |t, now| {
-                rules::tag(t, slug.clone(), false, &by, now)
-            })
-            .await?
-            .ticket;
-        Ok(t)
+        self.apply(ws, id, |t, now| {
+            rules::tag(t, slug.clone(), false, &by, now)
+        })
+        .await
     }
 
     /// Links a host record (`order:8812`).
@@ -717,13 +701,8 @@ impl Helpdesk {
         by: Actor,
     ) -> Result<Ticket> {
         let link = Link::new(&link.kind, &link.id)?;
-        let t = self
-            .change_ticket(ws, id, None, |t, now| {
-                rules::link(t, link.clone(), &by, now)
-            })
-            .await?
-            .ticket;
-        Ok(t)
+        self.apply(ws, id, |t, now| rules::link(t, link.clone(), &by, now))
+            .await
     }
 
     /// Records the customer's rating, 1–5, of a resolved or closed ticket.
@@ -736,13 +715,10 @@ impl Helpdesk {
         by: Actor,
     ) -> Result<Ticket> {
         let comment = text_opt("comment", comment, 5000)?;
-        let t = self
-            .change_ticket(ws, id, None, |t, now| {
-                rules::rate(t, rating, comment.clone(), &by, now)
-            })
-            .await?
-            .ticket;
-        Ok(t)
+        self.apply(ws, id, |t, now| {
+            rules::rate(t, rating, comment.clone(), &by, now)
+        })
+        .await
     }
 
     /// Edits subject, description or custom fields; with `expected_version`,
