@@ -858,3 +858,81 @@ fn memory_and_sharing() {
     let again = cal(&serde_json::to_string(c.config()).unwrap());
     assert_eq!(again.config(), c.config());
 }
+
+#[test]
+fn whole_cycle_jumps_far_from_the_present() {
+    let c = cal(BENCH_LIKE);
+    let y = |year: i32| z(year, 1, 1, 0, 0);
+    // Long ranges (jumped) equal the sum of yearly pieces (walked), future and past.
+    for (from, to) in [(2190, 2230), (1760, 1810), (2400, 2441)] {
+        let pieces: TimeDelta = (from..to).map(|k| c.between(y(k), y(k + 1))).sum();
+        assert_eq!(c.between(y(from), y(to)), pieces, "{from}..{to}");
+    }
+    // Chained short adds (walked) equal one long add (jumped): stay-at-close composes.
+    for start in [
+        z(2190, 3, 4, 10, 30),
+        z(1750, 6, 1, 0, 0),
+        z(-3000, 1, 1, 0, 0),
+    ] {
+        let mut t = start;
+        for _ in 0..40 {
+            t = c.add(t, h(1000)).unwrap();
+        }
+        assert_eq!(c.add(start, h(40_000)), Some(t), "from {start}");
+        assert_eq!(c.between(start, t), h(40_000));
+    }
+    // Extreme ranges answer quickly and consistently.
+    let (lo, hi) = (z(-200_000, 1, 1, 0, 0), z(200_000, 1, 1, 0, 0));
+    let mid = z(2026, 6, 1, 12, 0);
+    let total = c.between(lo, hi);
+    assert_eq!(total, c.between(lo, mid) + c.between(mid, hi));
+    assert_eq!(
+        total,
+        c.between(lo, y(1000)) + c.between(y(1000), y(3000)) + c.between(y(3000), hi)
+    );
+    let d = c.between(mid, hi);
+    assert_eq!(c.add(mid, d), c.next_close(c.add(mid, d - h(1)).unwrap()));
+    let far = c.add(lo, h(24 * 365 * 50_000)).unwrap();
+    assert_eq!(c.between(lo, far), h(24 * 365 * 50_000));
+    assert_eq!(c.add(mid, TimeDelta::MAX), None);
+    assert!(c.memory_bytes() <= 50 * 1024, "{}", c.memory_bytes());
+}
+
+#[test]
+fn extreme_instants_do_not_panic() {
+    let (min, max) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
+    let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+        .unwrap()
+        .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+        .unwrap()
+        .and_utc();
+    let calendars = [
+        cal(BENCH_LIKE),
+        BusinessCalendar::always_open(),
+        cal(&berlin_24_7(r#""2026-12-25""#)),
+        cal(r#"{"timezone":"Pacific/Kiritimati","weekly":{"sun":[["23:00","24:00"]]}}"#),
+        cal(r#"{"timezone":"UTC","weekly":{}}"#),
+    ];
+    for c in &calendars {
+        for t in [min, max, leap, z(2026, 1, 1, 0, 0)] {
+            for d in [TimeDelta::zero(), h(1), h(24 * 365 * 1000), TimeDelta::MAX] {
+                let _ = c.add(t, d);
+                let _ = c.try_add(t, d);
+                let _ = c.add_segments(t, d.min(h(100)));
+            }
+            let _ = (c.is_open(t), c.next_open(t), c.next_close(t));
+            let _ = c.between(min, t) + c.between(t, max);
+        }
+        assert_eq!(
+            c.between(min, max),
+            c.between(min, z(2026, 1, 1, 0, 0)) + c.between(z(2026, 1, 1, 0, 0), max)
+        );
+        let _ = c.holidays_between(z(2020, 1, 1, 0, 0), z(2030, 1, 1, 0, 0));
+    }
+    // A leap second (23:59:60.5) is read as the last nanosecond of 23:59:59.
+    let c = BusinessCalendar::always_open();
+    assert_eq!(
+        c.between(leap, z(2017, 1, 1, 0, 0)),
+        TimeDelta::nanoseconds(1)
+    );
+}

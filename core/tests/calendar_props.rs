@@ -108,18 +108,20 @@ fn duration() -> impl Strategy<Value = i64> {
 
 fn case() -> impl Strategy<Value = Case> {
     let weekly = proptest::array::uniform7(prop::collection::vec(0u32..=96, 0..=6));
-    let dated = prop::collection::vec((-3i64..=3, pair()), 0..=2).prop_map(|v| {
-        v.into_iter()
-            .map(|(d, (f, t))| (d, f, t))
-            .collect::<Vec<_>>()
-    });
+    let dated = || {
+        prop::collection::vec((-3i64..=3, pair()), 0..=2).prop_map(|v| {
+            v.into_iter()
+                .map(|(d, (f, t))| (d, f, t))
+                .collect::<Vec<_>>()
+        })
+    };
     (
         (0usize..ZONES.len(), 0usize..64, weekly),
         (
             prop::collection::vec(-3i64..=3, 0..=2),
             prop::collection::vec(-3i64..=3, 0..=1),
-            dated.clone(),
-            dated,
+            dated(),
+            dated(),
         ),
         (any::<bool>(), 0u8..3, -4i64..=3, 1u32..=6),
         prop::collection::vec((instant_offset(), duration(), instant_offset()), 4),
@@ -200,7 +202,7 @@ fn at(center: DateTime<Utc>, off_ns: i64) -> DateTime<Utc> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 384, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     /// add, between, is_open, next_open and next_close agree with the naive reference.
     #[test]

@@ -28,7 +28,7 @@ pub struct RefCal {
 }
 
 pub fn hms(secs: u32) -> String {
-    if secs % 60 == 0 {
+    if secs.is_multiple_of(60) {
         format!("{:02}:{:02}", secs / 3600, secs / 60 % 60)
     } else {
         format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)

@@ -101,8 +101,8 @@ impl WeeklyHours {
     ///
     /// ```
     /// # use ticketry_core::calendar::WeeklyHours;
-    /// let days = WeeklyHours::default().days();
-    /// assert_eq!(days[6].0, "sun");
+    /// let weekly = WeeklyHours::default();
+    /// assert_eq!(weekly.days()[6], ("sun", None));
     /// ```
     pub fn days(&self) -> [(&'static str, Option<&DayHours>); 7] {
         let d = [

@@ -2,7 +2,9 @@
 //! precomputed window where it applies and generates local days chunk by chunk elsewhere.
 
 use super::Inner;
-use super::rules::DAY;
+use chrono::NaiveDate;
+
+use super::rules::{DAY, epoch_day};
 
 /// Days generated per chunk outside the window.
 const CHUNK_DAYS: i64 = 14;
@@ -39,17 +41,22 @@ pub(crate) struct Cursor<'a> {
     pub(crate) exhausted: Exhausted,
 }
 
-/// Last UTC day number the cursor generates (well inside chrono's range, which ends in
-/// year 262 143; resolving needs a day of margin on each side).
-const LAST_DAY: i64 = 95_000_000;
-const FIRST_DAY: i64 = -97_000_000;
+/// Last UTC day number the cursor generates (the end of chrono's range).
+fn last_day() -> i64 {
+    epoch_day(NaiveDate::MAX)
+}
+
+/// First UTC day number the cursor generates (the start of chrono's range).
+fn first_day() -> i64 {
+    epoch_day(NaiveDate::MIN)
+}
 
 impl<'a> Cursor<'a> {
     pub(crate) fn new(inner: &'a Inner, secs: i64) -> Self {
         let tl = &inner.timeline;
         let src = match tl.rel(secs) {
             Some(rel) => Source::Window(tl.locate(rel)),
-            None => Source::Slow(secs.div_euclid(DAY).max(FIRST_DAY)),
+            None => Source::Slow(secs.div_euclid(DAY).max(first_day())),
         };
         Self {
             inner,
@@ -90,7 +97,18 @@ impl<'a> Cursor<'a> {
                         self.exhausted = Exhausted::NoBusinessTime;
                         return None;
                     }
-                    if day > LAST_DAY {
+                    if let Some(first) = rules.first_open_from
+                        && at < first
+                    {
+                        // Nothing opens before `first`: jump there.
+                        let day = first.div_euclid(DAY);
+                        self.src = match tl.rel(day * DAY) {
+                            Some(rel) => Source::Window(tl.locate(rel)),
+                            None => Source::Slow(day),
+                        };
+                        continue;
+                    }
+                    if day > last_day() {
                         self.src = Source::Done;
                         self.exhausted = Exhausted::OutOfRange;
                         return None;
@@ -114,7 +132,16 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Next maximal open stretch.
+    /// Next open piece: pieces are sorted and disjoint but may touch (at window or chunk
+    /// edges); enough for summing and searching, and never walks further than needed.
+    pub(crate) fn next_piece(&mut self) -> Option<(i64, i64)> {
+        match self.pending.take() {
+            Some(p) => Some(p),
+            None => self.raw_next(),
+        }
+    }
+
+    /// Next maximal open stretch (touching pieces merged; may walk far for long stretches).
     pub(crate) fn next_stretch(&mut self) -> Option<(i64, i64)> {
         let mut cur = match self.pending.take() {
             Some(p) => p,

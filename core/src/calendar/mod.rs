@@ -55,11 +55,12 @@
 mod config;
 mod cursor;
 mod error;
+mod periodic;
 mod rules;
 mod timeline;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -69,10 +70,13 @@ pub use config::{BoundaryMode, CalendarConfig, DateWindow, DayHours, WeeklyHours
 pub use error::{CalendarError, CalendarErrorKind};
 
 use cursor::{Cursor, Exhausted, FOREVER};
+use periodic::{CYCLE_SECS, Periodic};
 use rules::{DAY, Rules, date_of, epoch_day, normalize};
 use timeline::{MAX_STRETCHES, NS, Timeline, WindowAdd};
 
 const NS_I: i128 = NS as i128;
+/// "Never" in nanoseconds: far beyond chrono's range, small enough not to overflow sums.
+const INF_NS: i128 = i128::MAX / 4;
 /// Memory goal per compiled calendar.
 const MEMORY_GOAL: usize = 50 * 1024;
 const _: () = assert!(WINDOW_BUDGET + 4 * 1024 <= MEMORY_GOAL);
@@ -128,7 +132,13 @@ pub(crate) struct Inner {
     rules: Rules,
     boundary: BoundaryMode,
     timeline: Timeline,
+    /// Reference cycles for far-future / far-past ranges, computed on first use.
+    future_cycle: OnceLock<Periodic>,
+    past_cycle: OnceLock<Periodic>,
 }
+
+/// Ranges longer than this (real time) use whole-cycle jumps where the calendar is periodic.
+const JUMP_NS: i128 = 4 * 365 * DAY as i128 * NS_I;
 
 /// A compiled business calendar. Cheap to clone (an `Arc`), `Send + Sync`.
 ///
@@ -175,7 +185,7 @@ fn to_ns(t: DateTime<Utc>) -> i128 {
 #[inline]
 fn secs_ns(secs: i64) -> i128 {
     if secs == FOREVER {
-        i128::MAX
+        INF_NS
     } else {
         i128::from(secs) * NS_I
     }
@@ -321,6 +331,8 @@ impl BusinessCalendar {
                 boundary: config.boundary.unwrap_or_default(),
                 rules,
                 timeline,
+                future_cycle: OnceLock::new(),
+                past_cycle: OnceLock::new(),
             }),
         }
     }
@@ -398,7 +410,13 @@ impl BusinessCalendar {
     /// assert!(BusinessCalendar::always_open().memory_bytes() < 50 * 1024);
     /// ```
     pub fn memory_bytes(&self) -> usize {
-        Self::fixed_bytes(&self.inner.config, &self.inner.rules) + self.inner.timeline.heap_bytes()
+        let inner = &*self.inner;
+        let cycles = [&inner.future_cycle, &inner.past_cycle]
+            .iter()
+            .filter_map(|c| c.get())
+            .map(Periodic::heap_bytes)
+            .sum::<usize>();
+        Self::fixed_bytes(&inner.config, &inner.rules) + inner.timeline.heap_bytes() + cycles
     }
 
     /// The UTC range covered by the precomputed window, if any (diagnostics only: results do
@@ -514,74 +532,15 @@ impl BusinessCalendar {
         let t = to_ns(start);
         let d = dur_ns(d);
         let due = if d == 0 {
-            self.next_open_ns(t)?
+            self.inner.next_open_ns(t)?
         } else {
-            let x = self.add_stay(t, d)?;
+            let x = self.inner.add_stay(t, d)?;
             match self.inner.boundary {
                 BoundaryMode::StayAtClose => x,
-                BoundaryMode::NextOpening => self.next_open_ns(x).unwrap_or(x),
+                BoundaryMode::NextOpening => self.inner.next_open_ns(x).unwrap_or(x),
             }
         };
         from_ns(due).ok_or(Exhausted::OutOfRange)
-    }
-
-    /// Stay-at-close `add` for `d > 0`, in nanoseconds.
-    fn add_stay(&self, t: i128, d: i128) -> Result<i128, Exhausted> {
-        let tl = &self.inner.timeline;
-        let (mut t, mut rem) = (t, d);
-        if !tl.is_empty() {
-            let w0 = secs_ns(tl.origin);
-            let w1 = secs_ns(tl.origin + i64::from(tl.len));
-            if t < w0 {
-                match self.slow_add(t, rem, Some(w0)) {
-                    SlowAdd::Due(x) => return Ok(x),
-                    SlowAdd::Rest(r) => (t, rem) = (w0, r),
-                    SlowAdd::Exhausted(e) => return Err(e),
-                }
-            }
-            if t < w1 {
-                let rel = u32::try_from((t - w0).div_euclid(NS_I)).unwrap_or(0);
-                let nanos = t.rem_euclid(NS_I) as u32;
-                match u64::try_from(rem) {
-                    Ok(r) => match tl.add(rel, nanos, r) {
-                        WindowAdd::Due(s, n) => return Ok(i128::from(s) * NS_I + i128::from(n)),
-                        WindowAdd::Rest(r) => rem = r as i128,
-                    },
-                    Err(_) => rem -= i128::from(tl.total() - tl.position(rel, nanos)),
-                }
-                t = w1;
-            }
-        }
-        match self.slow_add(t, rem, None) {
-            SlowAdd::Due(x) => Ok(x),
-            SlowAdd::Rest(_) => Err(Exhausted::NoBusinessTime),
-            SlowAdd::Exhausted(e) => Err(e),
-        }
-    }
-
-    /// Exact day-by-day `add` from `t` (ns) for `rem > 0`, stopping at `limit` if given.
-    fn slow_add(&self, t: i128, mut rem: i128, limit: Option<i128>) -> SlowAdd {
-        let mut cur = Cursor::new(&self.inner, t.div_euclid(NS_I) as i64);
-        let limit_ns = limit.unwrap_or(i128::MAX);
-        while let Some((s, e)) = cur.next_stretch() {
-            let (s, e) = (secs_ns(s), secs_ns(e));
-            if e <= t {
-                continue;
-            }
-            if s >= limit_ns {
-                return SlowAdd::Rest(rem);
-            }
-            let from = s.max(t);
-            let avail = e.min(limit_ns) - from;
-            if rem <= avail {
-                return SlowAdd::Due(from + rem);
-            }
-            rem -= avail;
-        }
-        match limit {
-            Some(_) => SlowAdd::Rest(rem),
-            None => SlowAdd::Exhausted(cur.exhausted),
-        }
     }
 
     /// [`add`](Self::add) over a slice of `(start, duration)` pairs.
@@ -645,23 +604,32 @@ impl BusinessCalendar {
             return Some(Vec::new());
         }
         let t = to_ns(start);
-        let due = self.add_stay(t, d).ok()?;
-        let mut out = Vec::new();
+        let due = self.inner.add_stay(t, d).ok()?;
+        let mut spans: Vec<(i128, i128)> = Vec::new();
         let mut cur = Cursor::new(&self.inner, t.div_euclid(NS_I) as i64);
-        while let Some((s, e)) = cur.next_stretch() {
+        while let Some((s, e)) = cur.next_piece() {
             let (s, e) = (secs_ns(s), secs_ns(e));
             let (from, to) = (s.max(t), e.min(due));
             if from < to {
-                out.push(Segment {
-                    start: from_ns(from)?,
-                    end: from_ns(to)?,
-                });
+                // Touching pieces (window or chunk edges, midnight) form one segment.
+                match spans.last_mut() {
+                    Some(last) if last.1 == from => last.1 = to,
+                    _ => spans.push((from, to)),
+                }
             }
             if e >= due {
                 break;
             }
         }
-        Some(out)
+        spans
+            .into_iter()
+            .map(|(from, to)| {
+                Some(Segment {
+                    start: from_ns(from)?,
+                    end: from_ns(to)?,
+                })
+            })
+            .collect()
     }
 
     // ----- between ---------------------------------------------------------------------
@@ -702,13 +670,13 @@ impl BusinessCalendar {
         }
         let tl = &self.inner.timeline;
         if tl.is_empty() {
-            return delta_ns(self.slow_between(a, b));
+            return delta_ns(self.inner.slow_between(a, b));
         }
         let w0 = secs_ns(tl.origin);
         let w1 = secs_ns(tl.origin + i64::from(tl.len));
         let mut sum = 0i128;
         if a < w0 {
-            sum += self.slow_between(a, b.min(w0));
+            sum += self.inner.slow_between(a, b.min(w0));
         }
         let (lo, hi) = (a.max(w0), b.min(w1));
         if lo < hi {
@@ -723,25 +691,9 @@ impl BusinessCalendar {
             sum += i128::from(pos(hi) - pos(lo));
         }
         if b > w1 {
-            sum += self.slow_between(a.max(w1), b);
+            sum += self.inner.slow_between(a.max(w1), b);
         }
         delta_ns(sum)
-    }
-
-    /// Exact business nanoseconds in `[a, b)` by walking stretches.
-    fn slow_between(&self, a: i128, b: i128) -> i128 {
-        let mut cur = Cursor::new(&self.inner, a.div_euclid(NS_I) as i64);
-        let mut sum = 0;
-        while let Some((s, e)) = cur.next_stretch() {
-            let (s, e) = (secs_ns(s), secs_ns(e));
-            if s >= b {
-                break;
-            }
-            if e > a {
-                sum += e.min(b) - s.max(a);
-            }
-        }
-        sum
     }
 
     /// [`between`](Self::between) over a slice of `(a, b)` pairs.
@@ -803,7 +755,7 @@ impl BusinessCalendar {
         }
         let t = to_ns(t);
         let mut cur = Cursor::new(&self.inner, secs);
-        while let Some((s, e)) = cur.next_stretch() {
+        while let Some((s, e)) = cur.next_piece() {
             if secs_ns(e) > t {
                 return secs_ns(s) <= t;
             }
@@ -824,26 +776,7 @@ impl BusinessCalendar {
     /// assert_eq!(cal.next_open(sunday), Some(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()));
     /// ```
     pub fn next_open(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        from_ns(self.next_open_ns(to_ns(t)).ok()?)
-    }
-
-    fn next_open_ns(&self, t: i128) -> Result<i128, Exhausted> {
-        let tl = &self.inner.timeline;
-        let secs = t.div_euclid(NS_I) as i64;
-        let mut from = secs;
-        if let Some(rel) = tl.rel(secs) {
-            if let Some((s, n)) = tl.next_open(rel, t.rem_euclid(NS_I) as u32) {
-                return Ok(i128::from(s) * NS_I + i128::from(n));
-            }
-            from = tl.origin + i64::from(tl.len);
-        }
-        let mut cur = Cursor::new(&self.inner, from);
-        while let Some((s, e)) = cur.next_stretch() {
-            if secs_ns(e) > t {
-                return Ok(secs_ns(s).max(t));
-            }
-        }
-        Err(cur.exhausted)
+        from_ns(self.inner.next_open_ns(to_ns(t)).ok()?)
     }
 
     /// The first closed instant at or after `t`: `t` itself when closed, else the end of the
@@ -872,8 +805,16 @@ impl BusinessCalendar {
                 return DateTime::from_timestamp(tl.origin + i64::from(end), 0);
             }
         }
-        let tn = to_ns(t);
-        let mut cur = Cursor::new(&self.inner, secs);
+        let (mut t, mut tn, mut from) = (t, to_ns(t), secs);
+        let rules = &self.inner.rules;
+        // A calendar whose only closures are dated ones is open throughout the periodic past,
+        // so next_close(t) = next_close(end of that past): skip (possibly) millennia of open days.
+        if let (Some(_), Some(q)) = (rules.always_open_from, rules.past_periodic_until)
+            && secs < q
+        {
+            (t, tn, from) = (DateTime::from_timestamp(q, 0)?, secs_ns(q), q);
+        }
+        let mut cur = Cursor::new(&self.inner, from);
         while let Some((s, e)) = cur.next_stretch() {
             if secs_ns(e) > tn {
                 if secs_ns(s) > tn {
@@ -894,7 +835,7 @@ impl BusinessCalendar {
     /// The holidays (local dates, ascending) that removed business time within `[a, b)`: dated,
     /// recurring or partial holidays whose date's weekly hours, minus what the date still has
     /// open (extra windows count as open), intersect `[a, b)`. A holiday on a day without
-    /// weekly hours is not listed. Cost grows with the number of days in the range.
+    /// weekly hours is not listed. Cost grows with the number of holidays in the range.
     ///
     /// ```
     /// use chrono::{NaiveDate, TimeZone, Utc};
@@ -915,14 +856,32 @@ impl BusinessCalendar {
         }
         let rules = &self.inner.rules;
         let (an, bn) = (to_ns(a), to_ns(b));
-        let first = epoch_day(a.with_timezone(&rules.tz).date_naive()) - 1;
-        let last = epoch_day(b.with_timezone(&rules.tz).date_naive()) + 1;
-        let (mut weekly, mut open, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
-        for day in first..=last {
-            let Some(d) = date_of(day) else { continue };
-            if !rules.is_any_holiday(d) {
-                continue;
+        let first = date_of(epoch_day(a.with_timezone(&rules.tz).date_naive()) - 1)
+            .unwrap_or(NaiveDate::MIN);
+        let last = date_of(epoch_day(b.with_timezone(&rules.tz).date_naive()) + 1)
+            .unwrap_or(NaiveDate::MAX);
+        // Candidate dates only (dated, partial and recurring holidays in range), so the cost
+        // follows the number of holidays rather than the number of days.
+        let in_range = |d: &NaiveDate| (first..=last).contains(d);
+        let mut dates: Vec<NaiveDate> = rules.holidays.iter().copied().filter(in_range).collect();
+        dates.extend(rules.partials.iter().map(|p| p.0).filter(in_range));
+        if rules.recurring.iter().any(|&m| m != 0) {
+            for year in first.year()..=last.year() {
+                for (m, &bits) in (1u32..).zip(&rules.recurring) {
+                    for d in (1u32..=31).filter(|d| bits & (1 << (d - 1)) != 0) {
+                        if let Some(date) = NaiveDate::from_ymd_opt(year, m, d)
+                            && in_range(&date)
+                        {
+                            dates.push(date);
+                        }
+                    }
+                }
             }
+        }
+        dates.sort_unstable();
+        dates.dedup();
+        let (mut weekly, mut open, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+        for d in dates {
             weekly.clear();
             open.clear();
             rules.push_resolved(d, rules.weekly_of(d), &mut weekly);
@@ -934,6 +893,191 @@ impl BusinessCalendar {
             }
         }
         out
+    }
+}
+
+impl Inner {
+    fn future(&self) -> Option<&Periodic> {
+        let from = self.rules.future_periodic_from?;
+        Some(self.future_cycle.get_or_init(|| Periodic::new(self, from)))
+    }
+
+    fn past(&self) -> Option<&Periodic> {
+        let until = self.rules.past_periodic_until?;
+        Some(
+            self.past_cycle
+                .get_or_init(|| Periodic::new(self, until - CYCLE_SECS)),
+        )
+    }
+
+    /// Business nanoseconds in `[a, b)` outside the window: whole 400-year cycles are jumped
+    /// where the calendar is periodic, the rest is walked day by day.
+    pub(crate) fn slow_between(&self, mut a: i128, mut b: i128) -> i128 {
+        let mut sum = 0;
+        if b - a > JUMP_NS {
+            if let Some(q) = self.rules.past_periodic_until.map(secs_ns)
+                && a < q
+                && let Some(p) = self.past()
+            {
+                let hi = b.min(q);
+                sum += p.position(self, hi) - p.position(self, a);
+                a = hi;
+            }
+            if let Some(f) = self.rules.future_periodic_from.map(secs_ns)
+                && b > f
+                && b - a.max(f) > JUMP_NS
+                && let Some(p) = self.future()
+            {
+                let lo = a.max(f);
+                sum += p.position(self, b) - p.position(self, lo);
+                b = lo;
+            }
+        }
+        if a < b {
+            sum += self.walk_between(a, b);
+        }
+        sum
+    }
+
+    /// Stay-at-close `add` outside the window (stopping at `limit` if given), jumping whole
+    /// 400-year cycles for long durations where the calendar is periodic.
+    fn slow_add(&self, mut t: i128, mut rem: i128, limit: Option<i128>) -> SlowAdd {
+        if rem > JUMP_NS {
+            if let Some(q) = self.rules.past_periodic_until.map(secs_ns)
+                && t < q
+                && let Some(p) = self.past()
+            {
+                let end = limit.map_or(q, |l| l.min(q));
+                let (pt, pe) = (p.position(self, t), p.position(self, end));
+                if rem <= pe - pt {
+                    return p
+                        .inverse(self, pt + rem)
+                        .map_or(SlowAdd::Exhausted(Exhausted::NoBusinessTime), SlowAdd::Due);
+                }
+                rem -= pe - pt;
+                t = end;
+                if limit == Some(end) {
+                    return SlowAdd::Rest(rem);
+                }
+            }
+            if let Some(f) = self.rules.future_periodic_from.map(secs_ns)
+                && limit.is_none()
+                && let Some(p) = self.future()
+            {
+                if t < f {
+                    match self.walk_add(t, rem, Some(f)) {
+                        SlowAdd::Rest(r) => (t, rem) = (f, r),
+                        done => return done,
+                    }
+                }
+                let pt = p.position(self, t);
+                return p
+                    .inverse(self, pt + rem)
+                    .map_or(SlowAdd::Exhausted(Exhausted::NoBusinessTime), SlowAdd::Due);
+            }
+        }
+        self.walk_add(t, rem, limit)
+    }
+
+    /// The earliest instant with `rem > 0` business nanoseconds in `[t, instant)`, walking.
+    pub(crate) fn walk_due(&self, t: i128, rem: i128) -> Option<i128> {
+        match self.walk_add(t, rem, None) {
+            SlowAdd::Due(x) => Some(x),
+            _ => None,
+        }
+    }
+    /// Stay-at-close `add` for `d > 0`, in nanoseconds.
+    pub(crate) fn add_stay(&self, t: i128, d: i128) -> Result<i128, Exhausted> {
+        let tl = &self.timeline;
+        let (mut t, mut rem) = (t, d);
+        if !tl.is_empty() {
+            let w0 = secs_ns(tl.origin);
+            let w1 = secs_ns(tl.origin + i64::from(tl.len));
+            if t < w0 {
+                match self.slow_add(t, rem, Some(w0)) {
+                    SlowAdd::Due(x) => return Ok(x),
+                    SlowAdd::Rest(r) => (t, rem) = (w0, r),
+                    SlowAdd::Exhausted(e) => return Err(e),
+                }
+            }
+            if t < w1 {
+                let rel = u32::try_from((t - w0).div_euclid(NS_I)).unwrap_or(0);
+                let nanos = t.rem_euclid(NS_I) as u32;
+                match u64::try_from(rem) {
+                    Ok(r) => match tl.add(rel, nanos, r) {
+                        WindowAdd::Due(s, n) => return Ok(i128::from(s) * NS_I + i128::from(n)),
+                        WindowAdd::Rest(r) => rem = r as i128,
+                    },
+                    Err(_) => rem -= i128::from(tl.total() - tl.position(rel, nanos)),
+                }
+                t = w1;
+            }
+        }
+        match self.slow_add(t, rem, None) {
+            SlowAdd::Due(x) => Ok(x),
+            SlowAdd::Rest(_) => Err(Exhausted::NoBusinessTime),
+            SlowAdd::Exhausted(e) => Err(e),
+        }
+    }
+
+    /// Exact day-by-day `add` from `t` (ns) for `rem > 0`, stopping at `limit` if given.
+    fn walk_add(&self, t: i128, mut rem: i128, limit: Option<i128>) -> SlowAdd {
+        let mut cur = Cursor::new(self, t.div_euclid(NS_I) as i64);
+        let limit_ns = limit.unwrap_or(INF_NS);
+        while let Some((s, e)) = cur.next_piece() {
+            let (s, e) = (secs_ns(s), secs_ns(e));
+            if e <= t {
+                continue;
+            }
+            if s >= limit_ns {
+                return SlowAdd::Rest(rem);
+            }
+            let from = s.max(t);
+            let avail = e.min(limit_ns) - from;
+            if rem <= avail {
+                return SlowAdd::Due(from + rem);
+            }
+            rem -= avail;
+        }
+        match limit {
+            Some(_) => SlowAdd::Rest(rem),
+            None => SlowAdd::Exhausted(cur.exhausted),
+        }
+    }
+
+    /// Exact business nanoseconds in `[a, b)` by walking stretches.
+    pub(crate) fn walk_between(&self, a: i128, b: i128) -> i128 {
+        let mut cur = Cursor::new(self, a.div_euclid(NS_I) as i64);
+        let mut sum = 0;
+        while let Some((s, e)) = cur.next_piece() {
+            let (s, e) = (secs_ns(s), secs_ns(e));
+            if s >= b {
+                break;
+            }
+            if e > a {
+                sum += e.min(b) - s.max(a);
+            }
+        }
+        sum
+    }
+
+    pub(crate) fn next_open_ns(&self, t: i128) -> Result<i128, Exhausted> {
+        let tl = &self.timeline;
+        let secs = t.div_euclid(NS_I) as i64;
+        let mut from = secs;
+        if let Some(rel) = tl.rel(secs) {
+            if let Some((s, n)) = tl.next_open(rel, t.rem_euclid(NS_I) as u32) {
+                return Ok(i128::from(s) * NS_I + i128::from(n));
+            }
+            from = tl.origin + i64::from(tl.len);
+        }
+        let mut cur = Cursor::new(self, from);
+        while let Some((s, e)) = cur.next_piece() {
+            if secs_ns(e) > t {
+                return Ok(secs_ns(s).max(t));
+            }
+        }
+        Err(cur.exhausted)
     }
 }
 

@@ -32,7 +32,21 @@ pub(crate) struct Rules {
     pub always_open_from: Option<i64>,
     /// UTC seconds from which the calendar is never open again (`i64::MIN`: never opens).
     pub never_open_from: Option<i64>,
+    /// UTC seconds before which a calendar that only opens through extra windows is closed.
+    pub first_open_from: Option<i64>,
+    /// UTC midnight from which the open set repeats every 400 years (no dated rule and no
+    /// time-zone transition after it); `None` if that cannot be established.
+    pub future_periodic_from: Option<i64>,
+    /// UTC midnight before which the open set repeats every 400 years.
+    pub past_periodic_until: Option<i64>,
 }
+
+/// First year after which chrono-tz is assumed to have no transitions (its generated data ends
+/// in November 2099); checked per zone by sampling January and July offsets, see
+/// [`Rules::compile`].
+const TZ_FIXED_FROM_YEAR: i32 = 2100;
+/// Year before which chrono-tz is assumed to use one fixed offset (its data starts in 1845).
+const TZ_FIXED_UNTIL_YEAR: i32 = 1800;
 
 fn days_in_month(month: u32) -> u32 {
     match month {
@@ -274,6 +288,43 @@ impl Rules {
         let no_weekly = weekly.iter().all(Vec::is_empty);
         let never_open_from =
             (no_weekly || all_recurring).then(|| horizon(extras.iter().map(|e| e.0).max()));
+        let first_open_from = never_open_from
+            .and(extras.first())
+            .map(|e| (epoch_day(e.0) - 3) * DAY);
+
+        // Periodicity far from the present: no dated rule and a fixed UTC offset. The offset is
+        // sampled in January and July of several years, so a database extending DST rules past
+        // these years disables the optimisation instead of making it wrong.
+        let fixed_over = |years: &[i32]| {
+            let off = |y: i32, m: u32| {
+                NaiveDate::from_ymd_opt(y, m, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| tz.offset_from_utc_datetime(&t).fix())
+            };
+            let first = off(years[0], 1);
+            first.is_some()
+                && years
+                    .iter()
+                    .all(|&y| off(y, 1) == first && off(y, 7) == first)
+        };
+        let dated = || {
+            holidays
+                .iter()
+                .copied()
+                .chain(partials.iter().map(|p| p.0))
+                .chain(extras.iter().map(|e| e.0))
+        };
+        let year_start = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).map_or(0, epoch_day);
+        let future_periodic_from =
+            fixed_over(&[TZ_FIXED_FROM_YEAR, 2101, 2150, 2399, 2999]).then(|| {
+                let last = dated().max().map_or(i64::MIN, |d| epoch_day(d) + 3);
+                year_start(TZ_FIXED_FROM_YEAR).max(last) * DAY
+            });
+        let past_periodic_until = fixed_over(&[1000, 1001, 1500, 1798, TZ_FIXED_UNTIL_YEAR - 1])
+            .then(|| {
+                let first = dated().min().map_or(i64::MAX, |d| epoch_day(d) - 3);
+                year_start(TZ_FIXED_UNTIL_YEAR).min(first) * DAY
+            });
 
         Ok(Self {
             tz,
@@ -284,6 +335,9 @@ impl Rules {
             extras,
             always_open_from,
             never_open_from,
+            first_open_from,
+            future_periodic_from,
+            past_periodic_until,
         })
     }
 
@@ -297,11 +351,6 @@ impl Rules {
         let lo = list.partition_point(|x| x.0 < d);
         let hi = lo + list[lo..].partition_point(|x| x.0 == d);
         &list[lo..hi]
-    }
-
-    /// Is `d` a holiday of any kind (whole, recurring or partial)?
-    pub(crate) fn is_any_holiday(&self, d: NaiveDate) -> bool {
-        self.is_full_holiday(d) || !Self::dated(&self.partials, d).is_empty()
     }
 
     /// The weekly hours of `d`'s weekday, ignoring holidays and extra windows.

@@ -112,6 +112,12 @@ pub(crate) fn add_message(
             ),
         ));
     }
+    if draft.kind == MessageKind::Customer && draft.author != Actor::Customer(t.customer.clone()) {
+        return Err(Error::invalid_input(
+            "customer",
+            "only the ticket's customer can write as the customer",
+        ));
+    }
     if let Some(to) = draft.then_status {
         if draft.kind != MessageKind::Reply {
             return Err(Error::invalid_input(
