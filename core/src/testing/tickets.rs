@@ -311,6 +311,22 @@ pub async fn bad_input_changes_nothing(store: Arc<dyn Store>) {
         d.reply(f.ws, open.id, &f.agent, "".into()).await,
         "invalid_input",
     );
+    let back_to_new = MessageInput {
+        status: Some(Status::New),
+        ..MessageInput::text("hi")
+    };
+    assert_code(
+        d.reply(f.ws, open.id, &f.agent, back_to_new).await,
+        "invalid_transition",
+    );
+    let reopen_by_reply = MessageInput {
+        status: Some(Status::Open),
+        ..MessageInput::text("hi")
+    };
+    assert_code(
+        d.reply(f.ws, closed.id, &f.agent, reopen_by_reply).await,
+        "invalid_transition",
+    );
     assert_code(
         d.reply(
             f.ws,

@@ -125,7 +125,9 @@ pub(crate) fn add_message(
                 "only agent replies can set a status",
             ));
         }
-        if to != t.status && to != Status::Open {
+        // Staying where it is is fine (a reply to a pending ticket that
+        // stays pending); `new` is never a place to go back to.
+        if to != t.status || to == Status::New {
             t.status.check_transition(to)?;
         }
     }
