@@ -898,41 +898,70 @@ fn whole_cycle_jumps_far_from_the_present() {
     assert!(c.memory_bytes() <= 50 * 1024, "{}", c.memory_bytes());
 }
 
-#[test]
-fn extreme_instants_do_not_panic() {
+/// Every operation at chrono's extremes (and at a leap second) answers without panicking and
+/// `between` stays additive across the whole range.
+fn check_extremes(c: &BusinessCalendar) {
     let (min, max) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
     let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
         .unwrap()
         .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
         .unwrap()
         .and_utc();
-    let calendars = [
-        cal(BENCH_LIKE),
-        BusinessCalendar::always_open(),
-        cal(&berlin_24_7(r#""2026-12-25""#)),
-        cal(r#"{"timezone":"Pacific/Kiritimati","weekly":{"sun":[["23:00","24:00"]]}}"#),
-        cal(r#"{"timezone":"UTC","weekly":{}}"#),
-    ];
-    for c in &calendars {
-        for t in [min, max, leap, z(2026, 1, 1, 0, 0)] {
-            for d in [TimeDelta::zero(), h(1), h(24 * 365 * 1000), TimeDelta::MAX] {
-                let _ = c.add(t, d);
-                let _ = c.try_add(t, d);
-                let _ = c.add_segments(t, d.min(h(100)));
-            }
-            let _ = (c.is_open(t), c.next_open(t), c.next_close(t));
-            let _ = c.between(min, t) + c.between(t, max);
-        }
-        assert_eq!(
-            c.between(min, max),
-            c.between(min, z(2026, 1, 1, 0, 0)) + c.between(z(2026, 1, 1, 0, 0), max)
+    let now = z(2026, 1, 1, 0, 0);
+    for t in [min, max, leap, now] {
+        let _ = (
+            c.add(t, h(1)),
+            c.try_add(t, TimeDelta::MAX),
+            c.add(t, h(24 * 365 * 1000)),
         );
-        let _ = c.holidays_between(z(2020, 1, 1, 0, 0), z(2030, 1, 1, 0, 0));
+        let _ = (c.add(t, TimeDelta::zero()), c.add_segments(t, h(100)));
+        let _ = (c.is_open(t), c.next_open(t), c.next_close(t));
     }
+    assert_eq!(
+        c.between(min, max),
+        c.between(min, now) + c.between(now, max)
+    );
+    assert_eq!(c.between(max, min), TimeDelta::zero());
+    let month = TimeDelta::days(30);
+    let _ = (
+        c.holidays_between(min, min + month),
+        c.holidays_between(max - month, max),
+    );
+}
+
+#[test]
+fn extremes_business_calendar() {
+    check_extremes(&cal(BENCH_LIKE));
     // A leap second (23:59:60.5) is read as the last nanosecond of 23:59:59.
+    let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+        .unwrap()
+        .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+        .unwrap()
+        .and_utc();
     let c = BusinessCalendar::always_open();
     assert_eq!(
         c.between(leap, z(2017, 1, 1, 0, 0)),
         TimeDelta::nanoseconds(1)
     );
+}
+
+#[test]
+fn extremes_open_closed_and_sparse_calendars() {
+    check_extremes(&BusinessCalendar::always_open());
+    check_extremes(&cal(r#"{"timezone":"UTC","weekly":{}}"#));
+    check_extremes(&cal(
+        r#"{"timezone":"Europe/Berlin","weekly":{},"extra_windows":[{"date":"2026-06-06","from":"10:00","to":"12:00"}]}"#,
+    ));
+}
+
+#[test]
+fn extremes_24_7_with_a_holiday() {
+    check_extremes(&cal(&berlin_24_7(r#""2026-12-25""#)));
+}
+
+#[test]
+fn extremes_kiritimati_weekly_hour() {
+    check_extremes(&cal(
+        r#"{"timezone":"Pacific/Kiritimati","weekly":{"sun":[["23:00","24:00"]]}}"#,
+    ));
 }

@@ -25,8 +25,8 @@ const ZONES: [Tz; 6] = [
     chrono_tz::America::Santiago,
 ];
 
-/// UTC offset changes of each zone in 2025–2027 (hour precision), or a few fixed instants for
-/// zones without DST.
+/// UTC offset changes of each zone in 2025–2027 and 2089–2090 (hour precision), or a few fixed
+/// instants for zones without DST.
 fn switches(zone: usize) -> &'static [DateTime<Utc>] {
     static CACHE: OnceLock<Vec<Vec<DateTime<Utc>>>> = OnceLock::new();
     &CACHE.get_or_init(|| {
@@ -34,20 +34,24 @@ fn switches(zone: usize) -> &'static [DateTime<Utc>] {
             .iter()
             .map(|tz| {
                 let mut out = vec![];
-                let mut t = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
-                let end = Utc.with_ymd_and_hms(2028, 1, 1, 0, 0, 0).unwrap();
                 let off = |t: DateTime<Utc>| t.with_timezone(tz).offset().fix();
-                while t < end {
-                    let n = t + TimeDelta::hours(1);
-                    if off(t) != off(n) {
-                        out.push(n);
+                // Near the present (inside the default window) and around 2090 (outside it).
+                for (from, to) in [(2025, 2028), (2089, 2091)] {
+                    let mut t = Utc.with_ymd_and_hms(from, 1, 1, 0, 0, 0).unwrap();
+                    let end = Utc.with_ymd_and_hms(to, 1, 1, 0, 0, 0).unwrap();
+                    while t < end {
+                        let n = t + TimeDelta::hours(1);
+                        if off(t) != off(n) {
+                            out.push(n);
+                        }
+                        t = n;
                     }
-                    t = n;
                 }
                 if out.is_empty() {
                     out = vec![
                         Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap(),
                         Utc.with_ymd_and_hms(2026, 12, 31, 18, 30, 0).unwrap(),
+                        Utc.with_ymd_and_hms(2090, 10, 29, 1, 0, 0).unwrap(),
                     ];
                 }
                 out

@@ -57,6 +57,13 @@ pub struct DateWindow {
 }
 
 /// A list of half-open local-time intervals `[["09:00","12:00"], ["13:00","17:00"]]`.
+///
+/// ```
+/// use ticketry_core::calendar::DayHours;
+///
+/// let hours: DayHours = serde_json::from_str(r#"[["22:00","24:00"]]"#).expect("valid");
+/// assert_eq!(hours[0][1], "24:00");
+/// ```
 pub type DayHours = Vec<[String; 2]>;
 
 /// Opening hours per weekday; a missing (or `null`) day is closed.

@@ -84,7 +84,7 @@ impl<'a> Cursor<'a> {
                         self.src = Source::Window(idx + 1);
                         return Some(tl.span(idx));
                     }
-                    self.src = Source::Slow((tl.origin + i64::from(tl.len)) / DAY);
+                    self.src = Source::Slow((tl.origin + i64::from(tl.len)).div_euclid(DAY));
                 }
                 Source::Slow(day) => {
                     let at = day * DAY;
@@ -100,8 +100,9 @@ impl<'a> Cursor<'a> {
                     if let Some(first) = rules.first_open_from
                         && at < first
                     {
-                        // Nothing opens before `first`: jump there.
-                        let day = first.div_euclid(DAY);
+                        // Nothing opens before `first` (a midnight, 3 days before the first extra
+                        // window): jump there. Rounding up guarantees progress.
+                        let day = (first + DAY - 1).div_euclid(DAY);
                         self.src = match tl.rel(day * DAY) {
                             Some(rel) => Source::Window(tl.locate(rel)),
                             None => Source::Slow(day),
@@ -113,7 +114,7 @@ impl<'a> Cursor<'a> {
                         self.exhausted = Exhausted::OutOfRange;
                         return None;
                     }
-                    let w0 = tl.origin / DAY;
+                    let w0 = tl.origin.div_euclid(DAY);
                     let mut to = day + CHUNK_DAYS;
                     let enters_window = !tl.is_empty() && day < w0 && to >= w0;
                     if enters_window {

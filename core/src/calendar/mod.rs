@@ -32,7 +32,9 @@
 //! sized to keep [`BusinessCalendar::memory_bytes`] under 50 KiB) as open stretches with
 //! cumulative business time and a per-day index, so `add`/`between` inside it are a table
 //! lookup and a short search. Outside the window an exact path generates local days on the
-//! fly; results never depend on the window.
+//! fly (about 0.4 µs per day walked); far from the present (after 2100 and the last dated
+//! rule, before 1800 and the first one) the open set repeats every 400 Gregorian years, so long
+//! ranges there jump whole cycles. Results never depend on the window.
 //!
 //! ```
 //! use chrono::{TimeDelta, TimeZone, Utc};
@@ -62,7 +64,7 @@ mod timeline;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -856,10 +858,13 @@ impl BusinessCalendar {
         }
         let rules = &self.inner.rules;
         let (an, bn) = (to_ns(a), to_ns(b));
-        let first = date_of(epoch_day(a.with_timezone(&rules.tz).date_naive()) - 1)
-            .unwrap_or(NaiveDate::MIN);
-        let last = date_of(epoch_day(b.with_timezone(&rules.tz).date_naive()) + 1)
-            .unwrap_or(NaiveDate::MAX);
+        // Local day numbers without building local date-times (which overflow at chrono's edges).
+        let local_day = |t: DateTime<Utc>| {
+            let off = rules.tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+            (t.timestamp() + i64::from(off.local_minus_utc())).div_euclid(DAY)
+        };
+        let first = date_of(local_day(a) - 1).unwrap_or(NaiveDate::MIN);
+        let last = date_of(local_day(b) + 1).unwrap_or(NaiveDate::MAX);
         // Candidate dates only (dated, partial and recurring holidays in range), so the cost
         // follows the number of holidays rather than the number of days.
         let in_range = |d: &NaiveDate| (first..=last).contains(d);
@@ -882,6 +887,9 @@ impl BusinessCalendar {
         dates.dedup();
         let (mut weekly, mut open, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
         for d in dates {
+            if rules.weekly_of(d).is_empty() {
+                continue; // nothing to remove on a day without weekly hours
+            }
             weekly.clear();
             open.clear();
             rules.push_resolved(d, rules.weekly_of(d), &mut weekly);
@@ -986,6 +994,7 @@ impl Inner {
             _ => None,
         }
     }
+
     /// Stay-at-close `add` for `d > 0`, in nanoseconds.
     pub(crate) fn add_stay(&self, t: i128, d: i128) -> Result<i128, Exhausted> {
         let tl = &self.timeline;
