@@ -965,3 +965,47 @@ fn extremes_kiritimati_weekly_hour() {
         r#"{"timezone":"Pacific/Kiritimati","weekly":{"sun":[["23:00","24:00"]]}}"#,
     ));
 }
+
+/// The 24/7 fast path answers exactly like the general engine on a calendar
+/// that is also open around the clock but not recognized as such (a Berlin
+/// calendar with DST switches, written with an extra window that changes nothing).
+#[test]
+fn always_open_fast_path_matches_the_general_engine() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use ticketry_core::calendar::BusinessCalendar;
+    let fast = BusinessCalendar::always_open();
+    let day = r#"[["00:00","24:00"]]"#;
+    let general = BusinessCalendar::from_json(&format!(
+        r#"{{"timezone":"Europe/Berlin","weekly":{{"mon":{day},"tue":{day},"wed":{day},"thu":{day},"fri":{day},"sat":{day},"sun":{day}}},
+            "partial_holidays":[{{"date":"1999-01-01","from":"00:00","to":"00:01"}}]}}"#
+    ))
+    .expect("valid");
+    for (i, start) in [
+        Utc.with_ymd_and_hms(2026, 3, 29, 0, 30, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 10, 24, 23, 59, 59).unwrap(),
+        Utc.with_ymd_and_hms(2027, 6, 1, 12, 0, 0).unwrap(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for d in [
+            TimeDelta::zero(),
+            TimeDelta::minutes(1),
+            TimeDelta::hours(30 + i as i64),
+            TimeDelta::days(40),
+        ] {
+            assert_eq!(fast.add(start, d), general.add(start, d), "add {start} {d}");
+            let end = start + d;
+            assert_eq!(fast.between(start, end), general.between(start, end));
+            assert_eq!(fast.between(end, start), TimeDelta::zero());
+            assert_eq!(
+                fast.add_segments(start, d)
+                    .map(|s| s.iter().map(|x| x.duration()).sum::<TimeDelta>()),
+                Some(d)
+            );
+        }
+        assert!(fast.is_open(start) && general.is_open(start));
+        assert_eq!(fast.next_open(start), general.next_open(start));
+        assert_eq!(fast.next_close(start), general.next_close(start));
+    }
+}

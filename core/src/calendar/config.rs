@@ -198,6 +198,30 @@ impl CalendarConfig {
         }
     }
 
+    /// Whether this calendar is open at every instant: every day exactly
+    /// `00:00–24:00` and no (recurring or partial) holidays. Such a day is
+    /// continuous even across DST switches, so business time is elapsed time.
+    ///
+    /// ```
+    /// use ticketry_core::calendar::CalendarConfig;
+    /// assert!(CalendarConfig::always_open().is_always_open());
+    /// let mut c = CalendarConfig::always_open();
+    /// c.holidays.push("2026-12-25".into());
+    /// assert!(!c.is_always_open());
+    /// ```
+    pub fn is_always_open(&self) -> bool {
+        let whole_day = |d: Option<&DayHours>| {
+            d.is_some_and(|d| {
+                matches!(d.as_slice(), [[from, to]]
+                    if matches!(from.as_str(), "00:00" | "00:00:00") && matches!(to.as_str(), "24:00" | "24:00:00"))
+            })
+        };
+        self.holidays.is_empty()
+            && self.recurring_holidays.is_empty()
+            && self.partial_holidays.is_empty()
+            && self.weekly.days().iter().all(|(_, d)| whole_day(*d))
+    }
+
     /// Parses the JSON shape, reporting structural errors with the path of the offending
     /// field (`weekly.mon[1]`, `partial_holidays[0].from`, an unknown key, ...).
     ///

@@ -131,6 +131,9 @@ impl Segment {
 #[derive(Debug)]
 pub(crate) struct Inner {
     config: CalendarConfig,
+    /// Open every instant (every day `00:00–24:00`, no holidays): business
+    /// time is plain elapsed time, answered without the timeline.
+    always: bool,
     rules: Rules,
     boundary: BoundaryMode,
     timeline: Timeline,
@@ -176,6 +179,12 @@ impl fmt::Debug for BusinessCalendar {
 fn split(t: DateTime<Utc>) -> (i64, u32) {
     // A leap second (nanos >= 1e9) is read as the last nanosecond of its second.
     (t.timestamp(), t.timestamp_subsec_nanos().min(999_999_999))
+}
+
+/// Whether `t` falls in a leap second (chrono's nanos ≥ 1e9).
+#[inline]
+fn is_leap(t: DateTime<Utc>) -> bool {
+    t.timestamp_subsec_nanos() >= 1_000_000_000
 }
 
 #[inline]
@@ -329,6 +338,7 @@ impl BusinessCalendar {
     fn assemble(config: &CalendarConfig, rules: Rules, timeline: Timeline) -> Self {
         Self {
             inner: Arc::new(Inner {
+                always: config.is_always_open(),
                 config: config.clone(),
                 boundary: config.boundary.unwrap_or_default(),
                 rules,
@@ -486,6 +496,12 @@ impl BusinessCalendar {
     #[inline]
     pub fn add(&self, start: DateTime<Utc>, duration: TimeDelta) -> Option<DateTime<Utc>> {
         let inner = &*self.inner;
+        if inner.always {
+            return match is_leap(start) {
+                false => start.checked_add_signed(duration.max(TimeDelta::zero())),
+                true => from_ns(to_ns(start) + dur_ns(duration.max(TimeDelta::zero()))),
+            };
+        }
         if inner.boundary == BoundaryMode::StayAtClose
             && let Some(d) = duration.num_nanoseconds()
             && d > 0
@@ -605,6 +621,10 @@ impl BusinessCalendar {
         if d <= 0 {
             return Some(Vec::new());
         }
+        if self.inner.always {
+            let end = self.add(start, duration)?;
+            return Some(vec![Segment { start, end }]);
+        }
         let t = to_ns(start);
         let due = self.inner.add_stay(t, d).ok()?;
         let mut spans: Vec<(i128, i128)> = Vec::new();
@@ -652,6 +672,12 @@ impl BusinessCalendar {
     /// ```
     #[inline]
     pub fn between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> TimeDelta {
+        if self.inner.always {
+            return match is_leap(a) || is_leap(b) {
+                false => (b - a).max(TimeDelta::zero()),
+                true => delta_ns((to_ns(b) - to_ns(a)).max(0)),
+            };
+        }
         let tl = &self.inner.timeline;
         let ((sa, na), (sb, nb)) = (split(a), split(b));
         if let (Some(ra), Some(rb)) = (tl.rel(sa), tl.rel(sb)) {
@@ -750,6 +776,9 @@ impl BusinessCalendar {
     /// assert!(!cal.is_open(Utc.with_ymd_and_hms(2026, 3, 2, 17, 0, 0).unwrap()));
     /// ```
     pub fn is_open(&self, t: DateTime<Utc>) -> bool {
+        if self.inner.always {
+            return true;
+        }
         let tl = &self.inner.timeline;
         let (secs, _) = split(t);
         if let Some(rel) = tl.rel(secs) {
@@ -778,6 +807,9 @@ impl BusinessCalendar {
     /// assert_eq!(cal.next_open(sunday), Some(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()));
     /// ```
     pub fn next_open(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.inner.always {
+            return Some(t);
+        }
         from_ns(self.inner.next_open_ns(to_ns(t)).ok()?)
     }
 
@@ -795,6 +827,9 @@ impl BusinessCalendar {
     /// assert_eq!(cal.next_close(t), Some(Utc.with_ymd_and_hms(2026, 3, 3, 6, 0, 0).unwrap()));
     /// ```
     pub fn next_close(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.inner.always {
+            return None;
+        }
         let tl = &self.inner.timeline;
         let (secs, _) = split(t);
         if let Some(rel) = tl.rel(secs) {
