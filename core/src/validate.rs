@@ -3,20 +3,54 @@
 
 use crate::error::{Error, Result};
 
-/// Trims `value` and checks it is 1..=`max` characters.
+/// Trims `value` and checks it is 1..=`max` characters (see [`body`]).
 pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String> {
-    let v = value.trim();
-    if v.is_empty() {
+    body(field, value.trim(), max).map(str::to_owned)
+}
+
+/// Checks free text kept as written: not blank, at most `max` characters,
+/// no NUL character (no SQL database stores it in text or JSON).
+pub(crate) fn body<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str> {
+    if value.trim().is_empty() {
         return Err(Error::invalid_input(field, "must not be empty"));
     }
-    let n = v.chars().count();
+    let n = value.chars().count();
     if n > max {
         return Err(Error::invalid_input(
             field,
             format!("must be at most {max} characters (got {n})"),
         ));
     }
-    Ok(v.to_owned())
+    if value.contains('\0') {
+        return Err(Error::invalid_input(
+            field,
+            "must not contain a NUL character",
+        ));
+    }
+    Ok(value)
+}
+
+/// Checks a JSON object of the host's fields: no NUL character in any key or string.
+pub(crate) fn json_fields(
+    field: &str,
+    value: &serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
+    fn clean(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => !s.contains('\0'),
+            serde_json::Value::Array(a) => a.iter().all(clean),
+            serde_json::Value::Object(o) => o.iter().all(|(k, v)| !k.contains('\0') && clean(v)),
+            _ => true,
+        }
+    }
+    if value.iter().all(|(k, v)| !k.contains('\0') && clean(v)) {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            field,
+            "must not contain a NUL character",
+        ))
+    }
 }
 
 /// Like [`text`] but `None` and blank strings are allowed (and become `None`).

@@ -21,7 +21,27 @@ pub const MAX_SUBJECT: usize = 255;
 /// Longest message or description body, in characters.
 pub const MAX_BODY: usize = 100_000;
 /// How many times an operation re-reads the ticket after losing a race.
-const RETRIES: usize = 8;
+const RETRIES: usize = 16;
+
+/// Lets other tasks run once (runtime-agnostic `yield_now`): the loser of
+/// a write race steps back a little longer after each attempt.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
 
 /// Input for [`Helpdesk::open_ticket`].
 #[derive(Debug, Clone, Default)]
@@ -198,15 +218,9 @@ fn idempotency_key(v: Option<String>) -> Result<Option<String>> {
 
 impl MessageInput {
     fn into_draft(self, kind: MessageKind, author: Actor) -> Result<MessageDraft> {
-        if self.body.trim().is_empty() {
-            return Err(Error::invalid_input("body", "must not be empty"));
-        }
-        let n = self.body.chars().count();
-        if n > MAX_BODY {
-            return Err(Error::invalid_input(
-                "body",
-                format!("must be at most {MAX_BODY} characters (got {n})"),
-            ));
+        validate::body("body", &self.body, MAX_BODY)?;
+        if let Some(html) = self.html.as_deref().filter(|h| !h.trim().is_empty()) {
+            validate::body("html", html, 4 * MAX_BODY)?;
         }
         Ok(MessageDraft {
             kind,
@@ -316,7 +330,10 @@ impl Helpdesk {
             team: None,
             tags,
             links,
-            custom_fields: input.custom_fields,
+            custom_fields: {
+                validate::json_fields("custom_fields", &input.custom_fields)?;
+                input.custom_fields
+            },
             created_at: now,
             updated_at: now,
             first_response_at: None,
@@ -436,7 +453,7 @@ impl Helpdesk {
         expected_version: Option<u64>,
         f: impl Fn(&Ticket, DateTime<Utc>) -> Result<TicketWrite> + Send + Sync,
     ) -> Result<Committed> {
-        for _ in 0..RETRIES {
+        for attempt in 0..RETRIES {
             let t = self.get_ticket(ws, id).await?;
             if let Some(v) = expected_version.filter(|v| *v != t.version) {
                 return Err(Error::Conflict {
@@ -462,7 +479,11 @@ impl Helpdesk {
                         message: Some(m),
                     });
                 }
-                Err(StoreError::VersionConflict { .. }) if expected_version.is_none() => continue,
+                Err(StoreError::VersionConflict { .. }) if expected_version.is_none() => {
+                    for _ in 0..attempt * attempt {
+                        YieldNow(false).await;
+                    }
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -731,6 +752,9 @@ impl Helpdesk {
             .description
             .map(|s| validate::text("description", &s, MAX_BODY))
             .transpose()?;
+        if let Some(fields) = &update.custom_fields {
+            validate::json_fields("custom_fields", fields)?;
+        }
         let t = self
             .change_ticket(ws, id, update.expected_version, |t, now| {
                 rules::update_fields(

@@ -311,6 +311,20 @@ pub async fn bad_input_changes_nothing(store: Arc<dyn Store>) {
         d.reply(f.ws, open.id, &f.agent, "".into()).await,
         "invalid_input",
     );
+    assert_code(
+        d.reply(f.ws, open.id, &f.agent, "nul \0 byte".into()).await,
+        "invalid_input",
+    );
+    assert_code(
+        d.open_ticket(f.ws, OpenTicket::new(f.customer.clone(), "nul \0", "x"))
+            .await,
+        "invalid_input",
+    );
+    let mut nul_field = OpenTicket::new(f.customer.clone(), "ok", "x");
+    nul_field
+        .custom_fields
+        .insert("note".into(), serde_json::json!(["a\0b"]));
+    assert_code(d.open_ticket(f.ws, nul_field).await, "invalid_input");
     let back_to_new = MessageInput {
         status: Some(Status::New),
         ..MessageInput::text("hi")
