@@ -1,0 +1,275 @@
+//! PostgreSQL backend benchmarks (figures, not timed tests).
+//!
+//! ```text
+//! scripts/pg-throwaway.sh cargo bench -p ticketry-benches --bench postgres
+//! ```
+//!
+//! 1. Tickets created per second (each with its opening message, through
+//!    `Helpdesk::open_ticket`) by 1, 8 and 32 concurrent tasks, in one
+//!    workspace and spread over one workspace per task.
+//! 2. On 1 M tickets in 100 workspaces (seeded by `pg_seed` if missing):
+//!    p50/p99 of the agent queue (new/open/in-progress tickets of one
+//!    workspace, urgency order, first page of 50 via `Helpdesk::list_tickets`),
+//!    of its second page, of "my tickets" of one customer, and of the SLA
+//!    sweep's read, with the `EXPLAIN (ANALYZE, BUFFERS)` of each.
+//!
+//! Without `--bench` (e.g. `cargo test --all-targets`) it does nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../pg_seed.rs"]
+mod pg_seed;
+
+use sqlx::{AssertSqlSafe, Connection};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use ticketry_core::store::TicketStore;
+use ticketry_core::{
+    CustomerInput, Helpdesk, NewWorkspace, OpenTicket, Status, TicketOrder, TicketQuery,
+};
+use ticketry_postgres::{PgOptions, PgStore};
+
+/// The RLS-subject role the measured stores run as.
+const ROLE: &str = "ticketry_bench_app";
+const RUN: Duration = Duration::from_secs(5);
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("postgres bench: skipped (run it with `cargo bench --bench postgres`)");
+        return;
+    }
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "DATABASE_URL is not set: run `scripts/pg-throwaway.sh cargo bench -p \
+             ticketry-benches --bench postgres` (starts a throwaway PostgreSQL)"
+        )
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        ensure_role(&url).await;
+        throughput(&url).await;
+        queues(&url).await;
+    });
+}
+
+async fn ensure_role(url: &str) {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN
+                CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+            END IF;
+        END $$"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+}
+
+fn options(schema: &str, max_connections: u32) -> PgOptions {
+    PgOptions {
+        schema: schema.into(),
+        max_connections,
+        role: Some(ROLE.into()),
+        ..PgOptions::default()
+    }
+}
+
+async fn throughput(url: &str) {
+    let schema = "ticketry_bench_create";
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let store = PgStore::connect(url, options(schema, 40)).await.unwrap();
+    store.migrate().await.unwrap();
+    let desk = Helpdesk::new(Arc::new(store));
+    println!("== tickets created per second (open_ticket with its first message, {RUN:?} each)");
+    let mut n = 0;
+    for (tasks, spread) in [(1, false), (8, false), (32, false), (8, true), (32, true)] {
+        let mut targets = Vec::new();
+        for _ in 0..(if spread { tasks } else { 1 }) {
+            n += 1;
+            let ws = desk
+                .create_workspace(NewWorkspace::new("Create", format!("create-{n}")))
+                .await
+                .unwrap()
+                .id;
+            let customer = pg_seed::customer(1);
+            desk.put_customer(ws, CustomerInput::new(customer.clone(), "C"))
+                .await
+                .unwrap();
+            targets.push((ws, customer));
+        }
+        let created = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let handles: Vec<_> = (0..tasks)
+            .map(|i| {
+                let (desk, created) = (desk.clone(), created.clone());
+                let (ws, customer) = targets[i % targets.len()].clone();
+                tokio::spawn(async move {
+                    while started.elapsed() < RUN {
+                        let input = OpenTicket::new(customer.clone(), "Bench", "It hangs.");
+                        desk.open_ticket(ws, input).await.unwrap();
+                        created.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let total = created.load(Ordering::Relaxed);
+        println!(
+            "{tasks:>3} tasks, {:<24} {:>7.0} tickets/s ({total} in {secs:.1} s)",
+            if spread {
+                "one workspace per task:"
+            } else {
+                "one workspace:"
+            },
+            total as f64 / secs,
+        );
+    }
+}
+
+/// p50, p99 and mean of `iterations` sequential calls.
+async fn measure<F, Fut>(label: &str, iterations: usize, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for _ in 0..50 {
+        f().await;
+    }
+    let mut times = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let t = Instant::now();
+        f().await;
+        times.push(t.elapsed());
+    }
+    times.sort_unstable();
+    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    let mean = times.iter().sum::<Duration>() / times.len() as u32;
+    println!(
+        "{label:<44} p50 {:>8.3} ms  p99 {:>8.3} ms  mean {:>8.3} ms  ({iterations} runs)",
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        mean.as_secs_f64() * 1e3,
+    );
+}
+
+async fn queues(url: &str) {
+    let started = Instant::now();
+    if pg_seed::seed(url).await.unwrap() {
+        println!(
+            "== seeded {} tickets in {} workspaces in {:.1?}",
+            pg_seed::WORKSPACES * pg_seed::TICKETS,
+            pg_seed::WORKSPACES,
+            started.elapsed()
+        );
+    }
+    let store = PgStore::connect(url, options(pg_seed::SCHEMA, 4))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap(); // grants the role its rights
+    assert!(store.rls_enforced().await.unwrap());
+    let desk = Helpdesk::new(Arc::new(store.clone()));
+    let ws = desk
+        .get_workspace_by_slug(&pg_seed::slug(42))
+        .await
+        .unwrap()
+        .id;
+    // The data reads back through the store.
+    let stats = desk.ticket_stats(ws).await.unwrap();
+    assert_eq!(stats.total, pg_seed::TICKETS as u64);
+    let queue = TicketQuery {
+        statuses: vec![Status::New, Status::Open, Status::InProgress],
+        order: TicketOrder::Urgency,
+        limit: 50,
+        ..TicketQuery::default()
+    };
+    let first = desk.list_tickets(ws, &queue).await.unwrap();
+    assert_eq!(first.items.len(), 50);
+    assert!(first.items.iter().all(|t| t.priority == "urgent"));
+    desk.thread(ws, first.items[0].id, ticketry_core::View::Agent)
+        .await
+        .unwrap();
+    let second = TicketQuery {
+        after: first.next_cursor.clone(),
+        ..queue.clone()
+    };
+    let mine = TicketQuery {
+        customer: Some(pg_seed::customer(17)),
+        limit: 50,
+        ..TicketQuery::default()
+    };
+    let mine_page = desk.list_tickets(ws, &mine).await.unwrap();
+    assert_eq!(mine_page.items.len(), pg_seed::TICKETS / pg_seed::CUSTOMERS);
+    let due = store.sla_due(ws, pg_seed::now(), 500).await.unwrap();
+    println!(
+        "== 1 M tickets, workspace {} ({:?}): {} active of {}, {} SLA checks due at {}",
+        pg_seed::slug(42),
+        ws,
+        stats.by_status[&Status::New]
+            + stats.by_status[&Status::Open]
+            + stats.by_status[&Status::InProgress]
+            + stats.by_status[&Status::Pending],
+        stats.total,
+        due.len(),
+        pg_seed::now()
+    );
+    measure("agent queue, urgency, first page (50)", 1000, || async {
+        desk.list_tickets(ws, &queue).await.unwrap();
+    })
+    .await;
+    measure("agent queue, urgency, second page (50)", 1000, || async {
+        desk.list_tickets(ws, &second).await.unwrap();
+    })
+    .await;
+    measure("my tickets (one customer, newest first)", 1000, || async {
+        desk.list_tickets(ws, &mine).await.unwrap();
+    })
+    .await;
+    measure("SLA sweep read (sla_due, limit 500)", 1000, || async {
+        store.sla_due(ws, pg_seed::now(), 500).await.unwrap();
+    })
+    .await;
+    measure("get_ticket by id", 1000, || async {
+        desk.get_ticket(ws, first.items[0].id).await.unwrap();
+    })
+    .await;
+    for (label, plan) in [
+        (
+            "agent queue",
+            store.explain_list_tickets(ws, &queue).await.unwrap(),
+        ),
+        (
+            "agent queue, second page",
+            store.explain_list_tickets(ws, &second).await.unwrap(),
+        ),
+        (
+            "my tickets",
+            store.explain_list_tickets(ws, &mine).await.unwrap(),
+        ),
+        (
+            "SLA sweep",
+            store
+                .explain_sla_due(ws, pg_seed::now(), 500)
+                .await
+                .unwrap(),
+        ),
+    ] {
+        println!("== EXPLAIN {label}");
+        for line in plan {
+            println!("   {line}");
+        }
+    }
+}

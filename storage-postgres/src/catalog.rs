@@ -1,0 +1,459 @@
+//! Workspaces, the directory (agents, customers, teams) and the catalog
+//! (priorities, categories, tags, templates, SLA policies).
+
+use crate::{PgStore, backend, commit, is_unique_violation, missing_workspace, workspace_fk};
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use sqlx::types::Json;
+use sqlx::{Encode, Postgres, Type};
+use std::sync::Arc;
+use ticketry_core::sla::SlaPolicy;
+use ticketry_core::store::{CatalogStore, DirectoryStore, StoreResult, WorkspaceStore};
+use ticketry_core::{
+    Agent, AgentId, Category, CategoryId, Customer, CustomerId, Priority, StoreError, Tag, Team,
+    TeamId, Template, TemplateId, Workspace, WorkspaceId,
+};
+
+impl PgStore {
+    /// One document by key, or `None` (`NotFound` when the workspace is missing).
+    pub(crate) async fn fetch_doc<T, K>(
+        &self,
+        ws: WorkspaceId,
+        sql: &'static str,
+        key: K,
+    ) -> StoreResult<Option<T>>
+    where
+        T: DeserializeOwned + Send + Unpin + 'static,
+        K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
+    {
+        let mut tx = self.begin(ws).await?;
+        let doc: Option<Json<T>> = sqlx::query_scalar(sql)
+            .bind(ws.as_uuid())
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        match doc {
+            Some(Json(v)) => Ok(Some(v)),
+            None => Self::ensure_workspace(&mut tx, ws).await.map(|()| None),
+        }
+        // Read-only: dropping the transaction queues its rollback.
+    }
+
+    /// Every document a query returns (`NotFound` when the workspace is missing).
+    pub(crate) async fn fetch_docs<T>(
+        &self,
+        ws: WorkspaceId,
+        sql: &'static str,
+    ) -> StoreResult<Vec<T>>
+    where
+        T: DeserializeOwned + Send + Unpin + 'static,
+    {
+        let mut tx = self.begin(ws).await?;
+        let docs: Vec<Json<T>> = sqlx::query_scalar(sql)
+            .bind(ws.as_uuid())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if docs.is_empty() {
+            Self::ensure_workspace(&mut tx, ws).await?;
+        }
+        Ok(docs.into_iter().map(|Json(v)| v).collect())
+    }
+
+    /// Inserts or replaces one document by key (`$1` workspace, `$2` key, `$3` doc).
+    async fn put_doc<K, T>(
+        &self,
+        ws: WorkspaceId,
+        sql: &'static str,
+        key: K,
+        doc: &T,
+    ) -> StoreResult<()>
+    where
+        K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
+        T: serde::Serialize + Sync,
+    {
+        let mut tx = self.begin(ws).await?;
+        sqlx::query(sql)
+            .bind(ws.as_uuid())
+            .bind(key)
+            .bind(Json(doc))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| workspace_fk(e, ws))?;
+        commit(tx).await
+    }
+
+    /// Locks the workspace's counter row: serializes with every ticket write
+    /// of the workspace. `NotFound` when the workspace is missing.
+    pub(crate) async fn lock_workspace(
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+        ws: WorkspaceId,
+    ) -> StoreResult<()> {
+        let found: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM workspace_counters WHERE workspace_id = $1 FOR UPDATE",
+        )
+        .bind(ws.as_uuid())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?;
+        found.map(|_| ()).ok_or_else(|| missing_workspace(ws))
+    }
+}
+
+#[async_trait]
+impl WorkspaceStore for PgStore {
+    async fn insert_workspace(&self, ws: &Workspace) -> StoreResult<()> {
+        let mut tx = self.begin(ws.id).await?;
+        let r = sqlx::query(
+            "WITH w AS (
+                INSERT INTO workspaces (workspace_id, slug, created_at, doc)
+                VALUES ($1, $2, $3, $4)
+                RETURNING workspace_id
+            )
+            INSERT INTO workspace_counters (workspace_id) SELECT workspace_id FROM w",
+        )
+        .bind(ws.id.as_uuid())
+        .bind(&ws.slug)
+        .bind(ws.created_at)
+        .bind(Json(ws))
+        .execute(&mut *tx)
+        .await;
+        match r {
+            Ok(_) => commit(tx).await,
+            Err(e) if is_unique_violation(&e, None) => Err(StoreError::AlreadyExists {
+                entity: "workspace",
+                key: ws.slug.clone(),
+            }),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn update_workspace(&self, ws: &Workspace) -> StoreResult<()> {
+        let mut tx = self.begin(ws.id).await?;
+        let done = sqlx::query(
+            "UPDATE workspaces
+             SET doc = doc || jsonb_build_object('name', $2::text, 'settings', $3::jsonb)
+             WHERE workspace_id = $1",
+        )
+        .bind(ws.id.as_uuid())
+        .bind(&ws.name)
+        .bind(Json(&ws.settings))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(missing_workspace(ws.id));
+        }
+        commit(tx).await
+    }
+
+    async fn get_workspace(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>> {
+        let mut tx = self.begin(id).await?;
+        let doc: Option<Json<Workspace>> =
+            sqlx::query_scalar("SELECT doc FROM workspaces WHERE workspace_id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        Ok(doc.map(|Json(w)| w))
+    }
+
+    async fn get_workspace_by_slug(&self, slug: &str) -> StoreResult<Option<Workspace>> {
+        let Some(mut tx) = self.begin_slug(slug).await? else {
+            return Ok(None);
+        };
+        let doc: Option<Json<Workspace>> =
+            sqlx::query_scalar("SELECT doc FROM workspaces WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        Ok(doc.map(|Json(w)| w))
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for PgStore {
+    async fn put_agent(&self, ws: WorkspaceId, agent: &Agent) -> StoreResult<()> {
+        self.put_doc(
+            ws,
+            "INSERT INTO agents (workspace_id, agent_id, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id, agent_id) DO UPDATE SET doc = EXCLUDED.doc",
+            agent.id.as_str().to_owned(),
+            agent,
+        )
+        .await
+    }
+
+    async fn get_agent(&self, ws: WorkspaceId, id: &AgentId) -> StoreResult<Option<Agent>> {
+        self.fetch_doc(
+            ws,
+            "SELECT doc FROM agents WHERE workspace_id = $1 AND agent_id = $2",
+            id.as_str().to_owned(),
+        )
+        .await
+    }
+
+    async fn list_agents(&self, ws: WorkspaceId) -> StoreResult<Vec<Agent>> {
+        let mut v: Vec<Agent> = self
+            .fetch_docs(ws, "SELECT doc FROM agents WHERE workspace_id = $1")
+            .await?;
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(v)
+    }
+
+    async fn put_customer(&self, ws: WorkspaceId, customer: &Customer) -> StoreResult<()> {
+        self.put_doc(
+            ws,
+            "INSERT INTO customers (workspace_id, customer_id, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc",
+            customer.id.as_str().to_owned(),
+            customer,
+        )
+        .await
+    }
+
+    async fn get_customer(
+        &self,
+        ws: WorkspaceId,
+        id: &CustomerId,
+    ) -> StoreResult<Option<Customer>> {
+        self.fetch_doc(
+            ws,
+            "SELECT doc FROM customers WHERE workspace_id = $1 AND customer_id = $2",
+            id.as_str().to_owned(),
+        )
+        .await
+    }
+
+    async fn list_customers(&self, ws: WorkspaceId) -> StoreResult<Vec<Customer>> {
+        let mut v: Vec<Customer> = self
+            .fetch_docs(ws, "SELECT doc FROM customers WHERE workspace_id = $1")
+            .await?;
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(v)
+    }
+
+    async fn put_team(&self, ws: WorkspaceId, team: &Team) -> StoreResult<()> {
+        self.put_doc(
+            ws,
+            "INSERT INTO teams (workspace_id, team_id, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id, team_id) DO UPDATE SET doc = EXCLUDED.doc",
+            team.id.as_uuid(),
+            team,
+        )
+        .await
+    }
+
+    async fn get_team(&self, ws: WorkspaceId, id: TeamId) -> StoreResult<Option<Team>> {
+        self.fetch_doc(
+            ws,
+            "SELECT doc FROM teams WHERE workspace_id = $1 AND team_id = $2",
+            id.as_uuid(),
+        )
+        .await
+    }
+
+    async fn list_teams(&self, ws: WorkspaceId) -> StoreResult<Vec<Team>> {
+        let mut v: Vec<Team> = self
+            .fetch_docs(ws, "SELECT doc FROM teams WHERE workspace_id = $1")
+            .await?;
+        v.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        Ok(v)
+    }
+}
+
+#[async_trait]
+impl CatalogStore for PgStore {
+    async fn save_priorities(&self, ws: WorkspaceId, priorities: &[Priority]) -> StoreResult<()> {
+        let mut sorted = priorities.to_vec();
+        sorted.sort_by_key(|p| p.rank); // stable, like the reference backend
+        let codes: Vec<&str> = sorted.iter().map(|p| p.code.as_str()).collect();
+        let ranks: Vec<i32> = sorted.iter().map(|p| p.rank).collect();
+        let positions: Vec<i32> = (0..sorted.len())
+            .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
+            .collect();
+        let docs: Vec<Json<&Priority>> = sorted.iter().map(Json).collect();
+        let mut tx = self.begin(ws).await?;
+        // Ticket writes take this lock too, so no ticket is written with a
+        // rank read before this change commits.
+        Self::lock_workspace(&mut tx, ws).await?;
+        sqlx::query("DELETE FROM priorities WHERE workspace_id = $1")
+            .bind(ws.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO priorities (workspace_id, code, rank, position, doc)
+             SELECT $1, u.code, u.rank, u.position, u.doc
+             FROM unnest($2::text[], $3::int4[], $4::int4[], $5::jsonb[]) AS u(code, rank, position, doc)",
+        )
+        .bind(ws.as_uuid())
+        .bind(&codes)
+        .bind(&ranks)
+        .bind(&positions)
+        .bind(&docs)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        // The queue order of existing tickets follows the new ranks.
+        sqlx::query(
+            "UPDATE tickets t SET rank_key = r.rank_key
+             FROM (
+                 SELECT t2.ticket_id, -COALESCE(p.rank, 0) AS rank_key
+                 FROM tickets t2
+                 LEFT JOIN priorities p ON p.workspace_id = t2.workspace_id AND p.code = t2.priority
+                 WHERE t2.workspace_id = $1
+             ) r
+             WHERE t.workspace_id = $1 AND t.ticket_id = r.ticket_id AND t.rank_key <> r.rank_key",
+        )
+        .bind(ws.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        commit(tx).await
+    }
+
+    async fn list_priorities(&self, ws: WorkspaceId) -> StoreResult<Arc<[Priority]>> {
+        let v: Vec<Priority> = self
+            .fetch_docs(
+                ws,
+                "SELECT doc FROM priorities WHERE workspace_id = $1 ORDER BY position",
+            )
+            .await?;
+        Ok(v.into())
+    }
+
+    async fn put_category(&self, ws: WorkspaceId, category: &Category) -> StoreResult<()> {
+        self.put_doc(
+            ws,
+            "INSERT INTO categories (workspace_id, category_id, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id, category_id) DO UPDATE SET doc = EXCLUDED.doc",
+            category.id.as_uuid(),
+            category,
+        )
+        .await
+    }
+
+    async fn get_category(&self, ws: WorkspaceId, id: CategoryId) -> StoreResult<Option<Category>> {
+        self.fetch_doc(
+            ws,
+            "SELECT doc FROM categories WHERE workspace_id = $1 AND category_id = $2",
+            id.as_uuid(),
+        )
+        .await
+    }
+
+    async fn list_categories(&self, ws: WorkspaceId) -> StoreResult<Vec<Category>> {
+        let mut v: Vec<Category> = self
+            .fetch_docs(ws, "SELECT doc FROM categories WHERE workspace_id = $1")
+            .await?;
+        v.sort_by(|a, b| (a.position, &a.name, a.id).cmp(&(b.position, &b.name, b.id)));
+        Ok(v)
+    }
+
+    async fn put_tag(&self, ws: WorkspaceId, tag: &Tag) -> StoreResult<()> {
+        self.put_doc(
+            ws,
+            "INSERT INTO tags (workspace_id, slug, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id, slug) DO UPDATE SET doc = EXCLUDED.doc",
+            tag.slug.clone(),
+            tag,
+        )
+        .await
+    }
+
+    async fn list_tags(&self, ws: WorkspaceId) -> StoreResult<Vec<Tag>> {
+        let mut v: Vec<Tag> = self
+            .fetch_docs(ws, "SELECT doc FROM tags WHERE workspace_id = $1")
+            .await?;
+        v.sort_by(|a, b| a.slug.cmp(&b.slug));
+        Ok(v)
+    }
+
+    async fn put_template(&self, ws: WorkspaceId, template: &Template) -> StoreResult<()> {
+        self.put_doc(
+            ws,
+            "INSERT INTO templates (workspace_id, template_id, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id, template_id) DO UPDATE SET doc = EXCLUDED.doc",
+            template.id.as_uuid(),
+            template,
+        )
+        .await
+    }
+
+    async fn get_template(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<Option<Template>> {
+        self.fetch_doc(
+            ws,
+            "SELECT doc FROM templates WHERE workspace_id = $1 AND template_id = $2",
+            id.as_uuid(),
+        )
+        .await
+    }
+
+    async fn list_templates(&self, ws: WorkspaceId) -> StoreResult<Vec<Template>> {
+        let mut v: Vec<Template> = self
+            .fetch_docs(ws, "SELECT doc FROM templates WHERE workspace_id = $1")
+            .await?;
+        v.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        Ok(v)
+    }
+
+    async fn increment_template_usage(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<()> {
+        let mut tx = self.begin(ws).await?;
+        let done = sqlx::query(
+            "UPDATE templates
+             SET doc = jsonb_set(doc, '{usage_count}', to_jsonb((doc->>'usage_count')::numeric + 1))
+             WHERE workspace_id = $1 AND template_id = $2",
+        )
+        .bind(ws.as_uuid())
+        .bind(id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            Self::ensure_workspace(&mut tx, ws).await?;
+            return Err(StoreError::NotFound {
+                entity: "template",
+                id: id.to_string(),
+            });
+        }
+        commit(tx).await
+    }
+
+    async fn save_sla_policies(&self, ws: WorkspaceId, policies: &[SlaPolicy]) -> StoreResult<()> {
+        let positions: Vec<i32> = (0..policies.len())
+            .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
+            .collect();
+        let docs: Vec<Json<&SlaPolicy>> = policies.iter().map(Json).collect();
+        let mut tx = self.begin(ws).await?;
+        Self::ensure_workspace(&mut tx, ws).await?;
+        sqlx::query("DELETE FROM sla_policies WHERE workspace_id = $1")
+            .bind(ws.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO sla_policies (workspace_id, position, doc)
+             SELECT $1, u.position, u.doc FROM unnest($2::int4[], $3::jsonb[]) AS u(position, doc)",
+        )
+        .bind(ws.as_uuid())
+        .bind(&positions)
+        .bind(&docs)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| workspace_fk(e, ws))?;
+        commit(tx).await
+    }
+
+    async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Arc<[SlaPolicy]>> {
+        let v: Vec<SlaPolicy> = self
+            .fetch_docs(
+                ws,
+                "SELECT doc FROM sla_policies WHERE workspace_id = $1 ORDER BY position",
+            )
+            .await?;
+        Ok(v.into())
+    }
+}
