@@ -1,0 +1,347 @@
+//! `Calendar`: a compiled business calendar, and `ManualClock`.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+use std::sync::Arc;
+use ticketry_core::calendar::{BoundaryMode, BusinessCalendar};
+use ticketry_core::clock::Clock;
+
+use crate::convert::{calendar_config, delta, json_to_py, py_dt, py_dt_opt, py_enum, seq, utc};
+use crate::errors::calendar_err;
+use crate::model::segment;
+
+/// Longer single calls release the GIL; shorter ones inside the precomputed
+/// window finish in well under a microsecond, where handing the GIL to
+/// another thread and waiting to get it back would cost far more.
+const SHORT: TimeDelta = TimeDelta::days(62);
+
+/// A compiled business calendar (immutable, thread-safe).
+#[pyclass(module = "ticketry._native", name = "Calendar", frozen)]
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    pub inner: BusinessCalendar,
+    window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Calendar {
+    fn new(inner: BusinessCalendar) -> Self {
+        let window = inner.precomputed_range();
+        Self { inner, window }
+    }
+
+    fn in_window(&self, t: DateTime<Utc>) -> bool {
+        self.window.is_some_and(|(a, b)| a <= t && t < b)
+    }
+
+    /// Runs `f` holding the GIL when it is quick, else with the GIL released.
+    fn run<T: Send>(&self, py: Python<'_>, quick: bool, f: impl FnOnce() -> T + Send) -> T {
+        if quick { f() } else { py.detach(f) }
+    }
+
+    fn quick_span(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
+        self.in_window(a) && self.in_window(b)
+    }
+
+    fn quick_add(&self, t: DateTime<Utc>, d: TimeDelta) -> bool {
+        self.in_window(t) && d < SHORT
+    }
+}
+
+fn pairs<'py>(
+    ob: &Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+    seq(ob, what)?
+        .into_iter()
+        .map(|p| {
+            p.extract::<(Bound<'py, PyAny>, Bound<'py, PyAny>)>()
+                .map_err(|_| {
+                    pyo3::exceptions::PyTypeError::new_err(format!(
+                        "{what}: expected a sequence of 2-tuples"
+                    ))
+                })
+        })
+        .collect()
+}
+
+#[pymethods]
+impl Calendar {
+    /// Compiles a calendar from its JSON shape (a `str` or a `dict`):
+    /// `{"timezone": "Europe/Berlin", "weekly": {"mon": [["09:00","17:00"]]}, "holidays": [...]}`.
+    /// Errors are `InvalidInputError` whose `field` is the JSON path (`weekly.mon[1]`)
+    /// and `kind` the category (`overlapping_intervals`).
+    #[staticmethod]
+    fn from_json(config: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let cfg = calendar_config(config, "")?;
+        BusinessCalendar::from_config(&cfg)
+            .map(Self::new)
+            .map_err(|e| calendar_err(config.py(), &e, ""))
+    }
+
+    /// The 24/7 calendar (UTC, no holidays): `add` is plain addition.
+    #[staticmethod]
+    fn always_open() -> Self {
+        Self::new(BusinessCalendar::always_open())
+    }
+
+    /// Like `from_json`, precomputing exactly the UTC days
+    /// `[first_day, first_day + days)` (0 disables the window; results are
+    /// identical whatever the window).
+    #[staticmethod]
+    fn with_window(config: &Bound<'_, PyAny>, first_day: NaiveDate, days: u32) -> PyResult<Self> {
+        let cfg = calendar_config(config, "")?;
+        BusinessCalendar::with_window(&cfg, first_day, days)
+            .map(Self::new)
+            .map_err(|e| calendar_err(config.py(), &e, ""))
+    }
+
+    /// The configuration as a `dict` (the JSON shape).
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, self.inner.config())
+    }
+
+    /// The configuration as JSON text.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(self.inner.config())
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    }
+
+    /// The IANA time zone name.
+    #[getter]
+    fn timezone(&self) -> &'static str {
+        self.inner.timezone().name()
+    }
+
+    /// The boundary convention (`BoundaryMode`).
+    #[getter]
+    fn boundary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let v = match self.inner.boundary() {
+            BoundaryMode::StayAtClose => "stay_at_close",
+            BoundaryMode::NextOpening => "next_opening",
+        };
+        py_enum!(py, "BoundaryMode", v)
+    }
+
+    /// Approximate bytes held by the compiled calendar.
+    fn memory_bytes(&self) -> usize {
+        self.inner.memory_bytes()
+    }
+
+    /// The UTC range of the precomputed window, or `None`.
+    fn precomputed_range<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.window {
+            Some((a, b)) => Ok(PyTuple::new(py, [py_dt(py, a)?, py_dt(py, b)?])?.into_any()),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Breached iff `at` is strictly after `due` (both boundary modes).
+    #[staticmethod]
+    fn is_breached(due: &Bound<'_, PyAny>, at: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(BusinessCalendar::is_breached(
+            utc(due, "due")?,
+            utc(at, "at")?,
+        ))
+    }
+
+    /// The due instant `duration` of business time after `start`; `None`
+    /// when the calendar does not offer that much. Negative durations count as zero.
+    fn add<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        duration: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (t, d) = (utc(start, "start")?, delta(duration, "duration")?);
+        let due = self.run(py, self.quick_add(t, d), || self.inner.add(t, d));
+        py_dt_opt(py, due)
+    }
+
+    /// Like `add`, but raises `InvalidInputError` for a negative duration
+    /// (`kind="negative_duration"`) or a calendar without enough business
+    /// time (`kind="no_business_time"`).
+    fn try_add<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        duration: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (t, d) = (utc(start, "start")?, delta(duration, "duration")?);
+        match self.run(py, self.quick_add(t, d), || self.inner.try_add(t, d)) {
+            Ok(due) => py_dt(py, due),
+            Err(e) => Err(calendar_err(py, &e, "")),
+        }
+    }
+
+    /// `add` over a sequence of `(start, duration)` pairs (GIL released while computing).
+    fn add_many<'py>(
+        &self,
+        py: Python<'py>,
+        items: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let items = pairs(items, "items")?
+            .iter()
+            .map(|(s, d)| Ok((utc(s, "start")?, delta(d, "duration")?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        let out = py.detach(|| self.inner.add_many(&items));
+        let out = out
+            .into_iter()
+            .map(|d| py_dt_opt(py, d))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, out)
+    }
+
+    /// The business segments an `add` consumes (`list[Segment]`), or `None`.
+    fn add_segments<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        duration: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (t, d) = (utc(start, "start")?, delta(duration, "duration")?);
+        match py.detach(|| self.inner.add_segments(t, d)) {
+            Some(segs) => {
+                let items = segs
+                    .iter()
+                    .map(|s| segment(py, s))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, items)?.into_any())
+            }
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Business time in `[a, b)` (zero when `b <= a`).
+    fn between(
+        &self,
+        py: Python<'_>,
+        a: &Bound<'_, PyAny>,
+        b: &Bound<'_, PyAny>,
+    ) -> PyResult<TimeDelta> {
+        let (a, b) = (utc(a, "a")?, utc(b, "b")?);
+        Ok(self.run(py, self.quick_span(a, b), || self.inner.between(a, b)))
+    }
+
+    /// `between` over a sequence of `(a, b)` pairs (GIL released while computing).
+    fn between_many<'py>(
+        &self,
+        py: Python<'py>,
+        ranges: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<TimeDelta>> {
+        let ranges = pairs(ranges, "ranges")?
+            .iter()
+            .map(|(a, b)| Ok((utc(a, "a")?, utc(b, "b")?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(py.detach(|| self.inner.between_many(&ranges)))
+    }
+
+    /// Whether `t` is business time.
+    fn is_open(&self, py: Python<'_>, t: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let t = utc(t, "t")?;
+        Ok(self.run(py, self.in_window(t), || self.inner.is_open(t)))
+    }
+
+    /// The first business instant at or after `t`, or `None`.
+    fn next_open<'py>(
+        &self,
+        py: Python<'py>,
+        t: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let t = utc(t, "t")?;
+        let r = self.run(py, self.in_window(t), || self.inner.next_open(t));
+        py_dt_opt(py, r)
+    }
+
+    /// The end of the open stretch containing `t` (or the next one), or `None`.
+    fn next_close<'py>(
+        &self,
+        py: Python<'py>,
+        t: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let t = utc(t, "t")?;
+        let r = self.run(py, self.in_window(t), || self.inner.next_close(t));
+        py_dt_opt(py, r)
+    }
+
+    /// Holiday dates (local) between `a` and `b`.
+    fn holidays_between(
+        &self,
+        py: Python<'_>,
+        a: &Bound<'_, PyAny>,
+        b: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<NaiveDate>> {
+        let (a, b) = (utc(a, "a")?, utc(b, "b")?);
+        Ok(py.detach(|| self.inner.holidays_between(a, b)))
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Calendar>()
+            .is_ok_and(|o| o.get().inner.config() == self.inner.config())
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.config().hash(&mut h);
+        h.finish()
+    }
+
+    fn __repr__(&self) -> String {
+        let days = self
+            .inner
+            .config()
+            .weekly
+            .days()
+            .iter()
+            .filter(|d| d.1.is_some_and(|h| !h.is_empty()))
+            .map(|d| d.0)
+            .collect::<Vec<_>>()
+            .join(",");
+        format!(
+            "Calendar(timezone={}, open=[{days}], holidays={})",
+            crate::convert::quoted(self.inner.timezone().name()),
+            self.inner.config().holidays.len() + self.inner.config().recurring_holidays.len()
+        )
+    }
+}
+
+/// A clock that only moves when told to (tests, simulations).
+#[pyclass(module = "ticketry._native", name = "ManualClock", frozen)]
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    pub inner: Arc<ticketry_core::ManualClock>,
+}
+
+#[pymethods]
+impl ManualClock {
+    #[new]
+    fn py_new(start: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(Self {
+            inner: Arc::new(ticketry_core::ManualClock::new(utc(start, "start")?)),
+        })
+    }
+
+    /// The current instant (UTC).
+    fn now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py_dt(py, self.inner.now())
+    }
+
+    /// Moves the clock to `t` (backwards too).
+    fn set(&self, t: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.set(utc(t, "t")?);
+        Ok(())
+    }
+
+    /// Moves the clock forward by `d`.
+    fn advance(&self, d: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.advance(delta(d, "d")?);
+        Ok(())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ManualClock({})", self.inner.now().to_rfc3339())
+    }
+}

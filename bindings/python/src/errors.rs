@@ -1,0 +1,116 @@
+//! Core errors as Python exceptions.
+//!
+//! The code → exception class mapping lives in one place, the Python module
+//! `ticketry.errors` (`ERRORS`); this side only hands over the core's stable
+//! code, its message and the variant's details.
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyModule};
+use ticketry_core::Error;
+use ticketry_core::calendar::{CalendarError, CalendarErrorKind};
+
+use crate::convert::py_enum;
+
+fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    ERRORS
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(py.import("ticketry.errors")?.unbind())
+        })
+        .map(|m| m.bind(py))
+}
+
+fn build(py: Python<'_>, code: &str, message: String, details: &Bound<'_, PyDict>) -> PyErr {
+    let made = errors_module(py).and_then(|m| {
+        m.getattr(intern!(py, "_from_native"))?
+            .call1((code, message, details))
+    });
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
+fn details<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    match e {
+        Error::NotFound { entity, id } => {
+            d.set_item("entity", *entity)?;
+            d.set_item("id", id)?;
+        }
+        Error::InvalidInput { field, message } => {
+            d.set_item("field", field)?;
+            d.set_item("reason", message)?;
+        }
+        Error::InvalidTransition { from, .. } => {
+            d.set_item("status", py_enum!(py, "Status", from.as_str())?)?;
+        }
+        Error::AlreadyExists { entity, key } => {
+            d.set_item("entity", *entity)?;
+            d.set_item("key", key)?;
+        }
+        _ => {}
+    }
+    Ok(d)
+}
+
+/// The Python exception for a core error (`NotFoundError`, `InvalidInputError`, …).
+pub fn core_err(py: Python<'_>, e: &Error) -> PyErr {
+    match details(py, e) {
+        Ok(d) => build(py, e.code(), e.to_string(), &d),
+        Err(err) => err,
+    }
+}
+
+/// The calendar error kind as a snake_case name (`unknown_time_zone`).
+fn kind_name(kind: CalendarErrorKind) -> String {
+    let debug = format!("{kind:?}");
+    let mut out = String::with_capacity(debug.len() + 4);
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A calendar error as `InvalidInputError`: `field` is the JSON path
+/// (prefixed with `prefix.` when given), `kind` its category.
+pub fn calendar_err(py: Python<'_>, e: &CalendarError, prefix: &str) -> PyErr {
+    let field = match (prefix.is_empty(), e.field().is_empty()) {
+        (true, _) => e.field().to_owned(),
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}.{}", e.field()),
+    };
+    let core = Error::invalid_input(field, e.message());
+    let made = details(py, &core).and_then(|d| {
+        d.set_item("kind", kind_name(e.kind()))?;
+        Ok(d)
+    });
+    match made {
+        Ok(d) => build(py, core.code(), core.to_string(), &d),
+        Err(err) => err,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kind_name;
+    use ticketry_core::calendar::CalendarErrorKind;
+
+    #[test]
+    fn kind_names_are_snake_case() {
+        assert_eq!(
+            kind_name(CalendarErrorKind::UnknownTimeZone),
+            "unknown_time_zone"
+        );
+        assert_eq!(kind_name(CalendarErrorKind::Syntax), "syntax");
+    }
+}

@@ -1,0 +1,133 @@
+//! One tokio runtime for the whole process, and [`Pending`]: an operation
+//! that has been validated and is ready to run, either blocking (GIL
+//! released) or as an asyncio awaitable.
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+
+use crate::errors::core_err;
+use crate::model::ToPy;
+
+/// Turns the result into Python once the GIL is held.
+pub type Convert = Box<dyn for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>> + Send>;
+
+/// Why an operation failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The core refused or the backend failed.
+    Core(ticketry_core::Error),
+    /// The binding failed (rare: a conversion).
+    Py(PyErr),
+}
+
+impl Failure {
+    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match self {
+            Failure::Core(e) => core_err(py, &e),
+            Failure::Py(e) => e,
+        }
+    }
+}
+
+/// Boxes a conversion (the bound makes the closure generic over the GIL lifetime).
+pub fn convert<F>(f: F) -> Convert
+where
+    F: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>> + Send + 'static,
+{
+    Box::new(f)
+}
+
+type Fut = Pin<Box<dyn Future<Output = Result<Convert, Failure>> + Send>>;
+
+/// The process-wide tokio runtime (the one `pyo3-async-runtimes` drives
+/// awaitables on; blocking calls `block_on` it with the GIL released).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    pyo3_async_runtimes::tokio::get_runtime()
+}
+
+/// A ready operation. Python calls exactly one of `wait()` or `future()`.
+#[pyclass(module = "ticketry._native", frozen)]
+pub struct Pending {
+    fut: Mutex<Option<Fut>>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pending")
+    }
+}
+
+impl Pending {
+    /// An operation producing a value the binding knows how to convert.
+    pub fn new<T, F>(fut: F) -> Self
+    where
+        T: ToPy,
+        F: Future<Output = ticketry_core::Result<T>> + Send + 'static,
+    {
+        Self::raw(async move {
+            match fut.await {
+                Ok(v) => Ok(convert(move |py| v.to_py(py))),
+                Err(e) => Err(Failure::Core(e)),
+            }
+        })
+    }
+
+    /// An operation with its own conversion.
+    pub fn raw(fut: impl Future<Output = Result<Convert, Failure>> + Send + 'static) -> Self {
+        Self {
+            fut: Mutex::new(Some(Box::pin(fut))),
+        }
+    }
+
+    fn take(&self) -> PyResult<Fut> {
+        self.fut
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("this operation already ran"))
+    }
+}
+
+/// Carries the conversion out of the tokio task into the asyncio loop.
+struct Deferred(Convert);
+
+impl<'py> IntoPyObject<'py> for Deferred {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        (self.0)(py)
+    }
+}
+
+#[pymethods]
+impl Pending {
+    /// Runs the operation to completion with the GIL released.
+    fn wait(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let fut = self.take()?;
+        match py.detach(|| runtime().block_on(fut)) {
+            Ok(convert) => convert(py).map(Bound::unbind),
+            Err(f) => Err(f.into_pyerr(py)),
+        }
+    }
+
+    /// Starts the operation on the runtime; returns an asyncio future
+    /// (needs a running event loop).
+    fn future<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.take()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            match fut.await {
+                Ok(convert) => Ok(Deferred(convert)),
+                Err(f) => Err(Python::attach(|py| f.into_pyerr(py))),
+            }
+        })
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "<ticketry._native.Pending>"
+    }
+}

@@ -1,0 +1,123 @@
+"""Datetimes, durations, ids, enums, result objects."""
+
+from __future__ import annotations
+
+import pickle
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ticketry import (
+    Actor,
+    ActorType,
+    Calendar,
+    Channel,
+    InvalidInputError,
+    Link,
+    Priority,
+    Status,
+    Ticket,
+    WorkspaceSettings,
+)
+
+IST = timezone(timedelta(hours=5, minutes=30))
+
+
+def test_aware_datetime_any_offset_in_utc_out() -> None:
+    cal = Calendar.always_open()
+    start = datetime(2026, 3, 2, 9, 15, 30, 123456, tzinfo=IST)
+    out = cal.add(start, timedelta(0))
+    assert out == start
+    assert out.tzinfo is timezone.utc
+    assert out == datetime(2026, 3, 2, 3, 45, 30, 123456, tzinfo=timezone.utc)
+    assert out.microsecond == 123456
+
+
+def test_zoneinfo_datetimes_are_accepted() -> None:
+    zoneinfo = pytest.importorskip("zoneinfo")
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    cal = Calendar.always_open()
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=berlin)  # CEST, +02:00
+    assert cal.add(summer, timedelta(0)) == datetime(2026, 7, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def test_naive_datetime_is_a_clear_error() -> None:
+    cal = Calendar.always_open()
+    with pytest.raises(InvalidInputError) as e:
+        cal.add(datetime(2026, 3, 2, 9, 0), timedelta(hours=1))
+    assert e.value.field == "start"
+    assert "naive" in str(e.value)
+    assert isinstance(e.value, ValueError)
+
+
+def test_wrong_types_are_type_errors() -> None:
+    cal = Calendar.always_open()
+    with pytest.raises(TypeError, match="expected an aware datetime"):
+        cal.add("2026-03-02", timedelta(hours=1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="timedelta"):
+        cal.add(datetime(2026, 3, 2, tzinfo=timezone.utc), 3600)  # type: ignore[arg-type]
+
+
+def test_timedelta_round_trips_through_priorities(desk) -> None:  # type: ignore[no-untyped-def]
+    p = Priority("p9", "Sev 9", 9, first_response=timedelta(minutes=7, seconds=30), resolution=timedelta(days=2, hours=3))
+    saved = {x.code: x for x in desk.put_priority(p)}["p9"]
+    assert saved == p
+    assert saved.first_response == timedelta(seconds=450)
+
+
+def test_datetimes_from_the_desk_are_utc(desk) -> None:  # type: ignore[no-untyped-def]
+    t = desk.open_ticket(7, "Hi", "There")
+    assert t.created_at.tzinfo is timezone.utc
+    assert t.sla.clocks[0].due_at.tzinfo is timezone.utc
+    assert t.sla.clocks[0].target == timedelta(hours=8)
+
+
+def test_ids_accept_str_int_uuid_and_objects(desk) -> None:  # type: ignore[no-untyped-def]
+    t = desk.open_ticket(7, "Hi", "There")
+    assert desk.get_ticket(t) == t
+    assert desk.get_ticket(t.id) == t
+    assert desk.get_ticket(uuid.UUID(t.id)) == t
+    assert desk.get_customer(7).id == "7"
+    assert desk.get_customer("7") == desk.get_customer(desk.get_customer(7))
+    with pytest.raises(InvalidInputError) as e:
+        desk.get_ticket("not-a-uuid")
+    assert e.value.field == "ticket_id"
+    with pytest.raises(TypeError):
+        desk.get_ticket(3.5)
+
+
+def test_enums_are_str_valued() -> None:
+    assert Status.IN_PROGRESS == "in_progress"
+    assert isinstance(Status.OPEN, str)
+    assert f"{Status.OPEN}" == "open" and str(Channel.EMAIL) == "email"
+    assert Status("closed") is Status.CLOSED
+    assert Status.OPEN.is_active and not Status.CLOSED.is_active
+
+
+def test_results_have_readable_repr_and_value_equality(desk) -> None:  # type: ignore[no-untyped-def]
+    t = desk.open_ticket(7, "Cannot log in", "It says 403")
+    r = repr(t)
+    assert r.startswith("Ticket(") and "TKT-" in r and "Cannot log in" in r
+    assert "sla=" not in r  # bulky fields stay out of the repr
+    again = desk.get_ticket(t.id)
+    assert again == t and again is not t
+    assert isinstance(t, Ticket)
+    with pytest.raises(Exception):
+        t.subject = "changed"  # type: ignore[misc]  # frozen
+    assert repr(Actor.agent(5)) == "Actor(type=<ActorType.AGENT: 'agent'>, id='5')"
+    assert Actor.system().type is ActorType.SYSTEM
+
+
+def test_link_and_settings_values() -> None:
+    assert str(Link.parse("order:8812")) == "order:8812"
+    assert Link("order", "1") == Link.parse("order:1")
+    assert WorkspaceSettings().reopen_window == timedelta(days=7)
+
+
+def test_exceptions_pickle_with_their_details() -> None:
+    cal = Calendar.always_open()
+    with pytest.raises(InvalidInputError) as e:
+        cal.add(datetime(2026, 1, 1), timedelta(0))
+    back = pickle.loads(pickle.dumps(e.value))
+    assert type(back) is InvalidInputError and back.field == "start" and str(back) == str(e.value)

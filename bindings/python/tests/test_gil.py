@@ -1,0 +1,84 @@
+"""Calls release the GIL: another Python thread keeps running during a long call."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+
+from ticketry import Calendar, Helpdesk
+
+CFG = {"timezone": "Europe/Berlin", "weekly": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}}
+
+
+class Spinner:
+    """Counts in a Python thread; the count only moves while this thread holds the GIL."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.count += 1
+
+    def __enter__(self) -> "Spinner":
+        self._thread.start()
+        time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def test_a_python_thread_runs_during_a_long_calendar_call() -> None:
+    # No precomputed window: every call walks day by day, so this batch takes a while.
+    cal = Calendar.with_window(CFG, date(2026, 1, 1), 0)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    ranges = [(start, start + timedelta(days=3650))] * 400
+    with Spinner() as spin:
+        before = spin.count
+        t0 = time.perf_counter()
+        out = cal.between_many(ranges)
+        elapsed = time.perf_counter() - t0
+        during = spin.count - before
+    assert len(out) == 400 and elapsed > 0.05, f"the call was too short to tell ({elapsed:.3f}s)"
+    # With the GIL held for the whole call the spinner could not have counted at all.
+    assert during > 1000, f"the spinner counted {during} times in {elapsed:.3f}s"
+
+
+def test_a_python_thread_runs_during_a_long_single_call() -> None:
+    cal = Calendar.with_window(CFG, date(2026, 1, 1), 0)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with Spinner() as spin:
+        before = spin.count
+        t0 = time.perf_counter()
+        for _ in range(20):
+            cal.between(start, start + timedelta(days=36500))
+        elapsed = time.perf_counter() - t0
+        during = spin.count - before
+    assert elapsed > 0.05 and during > 1000
+
+
+def test_blocking_operations_from_many_threads() -> None:
+    h = Helpdesk.in_memory()
+    d = h.workspace(h.create_workspace("Threads", "threads"))
+    d.put_customer(1, "A")
+    errors: list = []
+
+    def work() -> None:
+        try:
+            for _ in range(25):
+                d.open_ticket(1, "s", "b")
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(t.seq for t in d.iter_tickets(limit=500)) == list(range(1, 201))
