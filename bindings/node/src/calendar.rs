@@ -1,0 +1,347 @@
+//! The `Calendar` class: a compiled business calendar. Pure computation on
+//! the calling thread (microseconds per call), so its methods are
+//! synchronous; the batch forms take whole arrays in one crossing.
+
+use crate::convert::{self, CoreResult, duration, ms, sync};
+use crate::types::{CalendarConfig, Segment};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use napi::Env;
+use napi::bindgen_prelude::{Either, Float64Array, Float64ArraySlice};
+use napi_derive::napi;
+use ticketry_core as tc;
+use ticketry_core::calendar::{BusinessCalendar, CalendarError};
+
+fn config_from_json(json: &str) -> CoreResult<ticketry_core::calendar::CalendarConfig> {
+    ticketry_core::calendar::CalendarConfig::from_json(json).map_err(calendar_error)
+}
+
+fn calendar_error(e: CalendarError) -> tc::Error {
+    let field = if e.field().is_empty() {
+        "calendar"
+    } else {
+        e.field()
+    };
+    tc::Error::invalid_input(field, e.message().to_owned())
+}
+
+/// A compiled business calendar (time zone, weekly hours, holidays): due
+/// instants and business time between instants. Durations are milliseconds.
+#[napi]
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    inner: BusinessCalendar,
+}
+
+fn epoch_ms(t: DateTime<Utc>) -> f64 {
+    t.timestamp_millis() as f64 + f64::from(t.timestamp_subsec_nanos() % 1_000_000) / 1e6
+}
+
+fn from_epoch_ms(field: &str, x: f64) -> CoreResult<DateTime<Utc>> {
+    let bad = || tc::Error::invalid_input(field, format!("not an instant: {x}"));
+    if !x.is_finite() {
+        return Err(bad());
+    }
+    let nanos = (x * 1e6).round();
+    if nanos.abs() > 9.2e18 {
+        return Err(bad());
+    }
+    Ok(DateTime::from_timestamp_nanos(nanos as i64))
+}
+
+fn same_length(a: usize, b: usize) -> CoreResult<()> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(tc::Error::invalid_input(
+            "arrays",
+            format!("both arrays must have the same length (got {a} and {b})"),
+        ))
+    }
+}
+
+#[napi]
+impl Calendar {
+    /// Parses and compiles the core's JSON shape (`{"timezone": …,
+    /// "weekly": {"mon": [["09:00","17:00"]]}, "holidays": […], …}`).
+    /// Throws `invalid_input` naming the field (`weekly.mon[1]`).
+    #[napi(factory)]
+    pub fn from_json(env: &Env, json: String) -> napi::Result<Calendar> {
+        sync(
+            env,
+            BusinessCalendar::from_json(&json)
+                .map(|inner| Calendar { inner })
+                .map_err(calendar_error),
+        )
+    }
+
+    /// Compiles a calendar from its camelCase object form.
+    #[napi(factory)]
+    pub fn from_config(env: &Env, config: CalendarConfig) -> napi::Result<Calendar> {
+        sync(
+            env,
+            config.into_core().and_then(|c| {
+                BusinessCalendar::from_config(&c)
+                    .map(|inner| Calendar { inner })
+                    .map_err(calendar_error)
+            }),
+        )
+    }
+
+    /// Like `fromJson`/`fromConfig`, but precomputes exactly the UTC days
+    /// `[firstDay, firstDay + days)` (`firstDay` as `YYYY-MM-DD`) instead of
+    /// the default window; `days = 0` disables the window. Results are the
+    /// same whatever the window; only speed and memory change.
+    #[napi(factory)]
+    pub fn with_window(
+        env: &Env,
+        config: Either<String, CalendarConfig>,
+        first_day: String,
+        days: u32,
+    ) -> napi::Result<Calendar> {
+        let r = (|| {
+            let cfg = match config {
+                Either::A(json) => config_from_json(&json)?,
+                Either::B(c) => c.into_core()?,
+            };
+            let day = NaiveDate::parse_from_str(&first_day, "%Y-%m-%d").map_err(|_| {
+                tc::Error::invalid_input(
+                    "firstDay",
+                    format!("not a YYYY-MM-DD date: {first_day:?}"),
+                )
+            })?;
+            BusinessCalendar::with_window(&cfg, day, days)
+                .map(|inner| Calendar { inner })
+                .map_err(calendar_error)
+        })();
+        sync(env, r)
+    }
+
+    /// Whether an SLA target due at `due` is breached at `at`: strictly after.
+    #[napi]
+    pub fn is_breached(due: DateTime<Utc>, at: DateTime<Utc>) -> bool {
+        BusinessCalendar::is_breached(due, at)
+    }
+
+    /// The 24/7 calendar: `add` is plain addition.
+    #[napi(factory)]
+    pub fn always_open() -> Calendar {
+        Calendar {
+            inner: BusinessCalendar::always_open(),
+        }
+    }
+
+    /// The configuration, as an object.
+    #[napi(getter)]
+    pub fn config(&self) -> CalendarConfig {
+        self.inner.config().clone().into()
+    }
+
+    /// The configuration in the core's JSON shape.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self.inner.config()).unwrap_or_default()
+    }
+
+    /// The IANA time zone.
+    #[napi(getter)]
+    pub fn timezone(&self) -> String {
+        self.inner.timezone().name().to_owned()
+    }
+
+    /// What a due instant landing exactly on a closing time becomes.
+    #[napi(getter, ts_return_type = "BoundaryMode")]
+    pub fn boundary(&self) -> String {
+        convert::name(&self.inner.boundary())
+    }
+
+    /// The UTC range the precomputed window covers, if any (diagnostics only).
+    #[napi(getter, ts_return_type = "Segment | null")]
+    pub fn precomputed_range(&self) -> Option<Segment> {
+        self.inner
+            .precomputed_range()
+            .map(|(start, end)| Segment { start, end })
+    }
+
+    /// Approximate bytes held by the compiled calendar.
+    #[napi(getter)]
+    pub fn memory_bytes(&self) -> f64 {
+        self.inner.memory_bytes() as f64
+    }
+
+    /// The due instant `durationMs` of business time after `start`
+    /// (negative durations count as zero); `null` if the calendar never
+    /// offers that much business time.
+    #[napi(ts_return_type = "Date | null")]
+    pub fn add(
+        &self,
+        env: &Env,
+        start: DateTime<Utc>,
+        duration_ms: f64,
+    ) -> napi::Result<Option<DateTime<Utc>>> {
+        let d = sync(env, duration("durationMs", duration_ms))?;
+        Ok(self.inner.add(start, d))
+    }
+
+    /// Like `add`, but throws `invalid_input` for a negative duration or
+    /// when no due instant exists.
+    #[napi]
+    pub fn try_add(
+        &self,
+        env: &Env,
+        start: DateTime<Utc>,
+        duration_ms: f64,
+    ) -> napi::Result<DateTime<Utc>> {
+        sync(
+            env,
+            duration("durationMs", duration_ms)
+                .and_then(|d| self.inner.try_add(start, d).map_err(calendar_error)),
+        )
+    }
+
+    /// Business time in `[a, b)`, in milliseconds (0 when `b <= a`).
+    #[napi]
+    pub fn between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
+        ms(self.inner.between(a, b))
+    }
+
+    /// Is `t` business time?
+    #[napi]
+    pub fn is_open(&self, t: DateTime<Utc>) -> bool {
+        self.inner.is_open(t)
+    }
+
+    /// The first business instant at or after `t`; `null` if it never opens again.
+    #[napi(ts_return_type = "Date | null")]
+    pub fn next_open(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.inner.next_open(t)
+    }
+
+    /// The first closed instant at or after `t`; `null` if it stays open for good.
+    #[napi(ts_return_type = "Date | null")]
+    pub fn next_close(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.inner.next_close(t)
+    }
+
+    /// The business segments an `add` consumes (for explain traces).
+    #[napi(ts_return_type = "Segment[] | null")]
+    pub fn add_segments(
+        &self,
+        env: &Env,
+        start: DateTime<Utc>,
+        duration_ms: f64,
+    ) -> napi::Result<Option<Vec<Segment>>> {
+        let d = sync(env, duration("durationMs", duration_ms))?;
+        Ok(self
+            .inner
+            .add_segments(start, d)
+            .map(|v| v.into_iter().map(Segment::from).collect()))
+    }
+
+    /// Holidays (`YYYY-MM-DD`) that removed business time within `[a, b)`.
+    #[napi]
+    pub fn holidays_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> Vec<String> {
+        self.inner
+            .holidays_between(a, b)
+            .into_iter()
+            .map(|d| d.to_string())
+            .collect()
+    }
+
+    /// `add` over arrays: `starts[i] + durationsMs[i]`.
+    #[napi(ts_return_type = "Array<Date | null>")]
+    pub fn add_many(
+        &self,
+        env: &Env,
+        starts: Vec<DateTime<Utc>>,
+        durations_ms: Vec<f64>,
+    ) -> napi::Result<Vec<Option<DateTime<Utc>>>> {
+        let items = sync(env, pairs(&starts, &durations_ms))?;
+        Ok(self.inner.add_many(&items))
+    }
+
+    /// `between` over arrays: business milliseconds in `[starts[i], ends[i])`.
+    #[napi]
+    pub fn between_many(
+        &self,
+        env: &Env,
+        starts: Vec<DateTime<Utc>>,
+        ends: Vec<DateTime<Utc>>,
+    ) -> napi::Result<Vec<f64>> {
+        sync(env, same_length(starts.len(), ends.len()))?;
+        let ranges: Vec<_> = starts.into_iter().zip(ends).collect();
+        Ok(self
+            .inner
+            .between_many(&ranges)
+            .into_iter()
+            .map(ms)
+            .collect())
+    }
+
+    /// The fastest batch `add`: instants as epoch milliseconds (`Date.getTime()`)
+    /// in a `Float64Array`; due instants likewise, `NaN` where none exists.
+    #[napi]
+    pub fn add_many_epoch(
+        &self,
+        env: &Env,
+        starts: Float64ArraySlice<'_>,
+        durations_ms: Float64ArraySlice<'_>,
+    ) -> napi::Result<Float64Array> {
+        let items = sync(
+            env,
+            same_length(starts.len(), durations_ms.len()).and_then(|()| {
+                starts
+                    .iter()
+                    .zip(durations_ms.iter())
+                    .map(|(&s, &d)| Ok((from_epoch_ms("starts", s)?, duration("durationsMs", d)?)))
+                    .collect::<CoreResult<Vec<(DateTime<Utc>, TimeDelta)>>>()
+            }),
+        )?;
+        let out: Vec<f64> = self
+            .inner
+            .add_many(&items)
+            .into_iter()
+            .map(|t| t.map_or(f64::NAN, epoch_ms))
+            .collect();
+        Ok(Float64Array::new(out))
+    }
+
+    /// The fastest batch `between`: epoch milliseconds in, business
+    /// milliseconds out.
+    #[napi]
+    pub fn between_many_epoch(
+        &self,
+        env: &Env,
+        starts: Float64ArraySlice<'_>,
+        ends: Float64ArraySlice<'_>,
+    ) -> napi::Result<Float64Array> {
+        let ranges = sync(
+            env,
+            same_length(starts.len(), ends.len()).and_then(|()| {
+                starts
+                    .iter()
+                    .zip(ends.iter())
+                    .map(|(&a, &b)| Ok((from_epoch_ms("starts", a)?, from_epoch_ms("ends", b)?)))
+                    .collect::<CoreResult<Vec<_>>>()
+            }),
+        )?;
+        let out: Vec<f64> = self
+            .inner
+            .between_many(&ranges)
+            .into_iter()
+            .map(ms)
+            .collect();
+        Ok(Float64Array::new(out))
+    }
+}
+
+fn pairs(
+    starts: &[DateTime<Utc>],
+    durations: &[f64],
+) -> CoreResult<Vec<(DateTime<Utc>, TimeDelta)>> {
+    same_length(starts.len(), durations.len())?;
+    starts
+        .iter()
+        .zip(durations)
+        .map(|(&s, &d)| Ok((s, convert::duration("durationsMs", d)?)))
+        .collect()
+}

@@ -1,0 +1,126 @@
+//! Conversion helpers between JavaScript values and core values: ids,
+//! durations (milliseconds in JS), enum names and errors.
+
+use chrono::TimeDelta;
+use napi::bindgen_prelude::{JsError, PromiseRaw, ToNapiValue};
+use napi::{Env, JsValue};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::str::FromStr;
+use ticketry_core as tc;
+
+/// The core's result type.
+pub type CoreResult<T> = Result<T, tc::Error>;
+
+/// Builds the JavaScript `Error` for a core error: `message` is the core's
+/// text, `code` its stable code, and `field` the offending field of an
+/// `invalid_input` error. The returned `napi::Error` holds a reference to that
+/// exact object, so throwing or rejecting with it hands it to JavaScript as is.
+/// Must run on the JavaScript thread.
+pub fn js_error(env: &Env, e: &tc::Error) -> napi::Error {
+    let err = napi::Error::new(e.code().to_owned(), e.to_string());
+    let value = JsError::from(err).into_unknown(*env);
+    if let tc::Error::InvalidInput { field, .. } = e
+        && let Ok(mut obj) = value.coerce_to_object()
+    {
+        // Best effort: the error is still thrown without the field.
+        let _ = obj.set("field", field.as_str());
+    }
+    napi::Error::from(value)
+}
+
+/// Runs `fut` on the addon's tokio runtime and settles a Promise with its
+/// output on the JavaScript thread: a value, or a rejection with the core
+/// error's `Error` object (see [`js_error`]). Never blocks the event loop.
+pub fn spawn<'e, T, F>(env: &'e Env, fut: F) -> napi::Result<PromiseRaw<'e, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = CoreResult<T>> + Send + 'static,
+{
+    env.spawn_future_with_callback(async move { Ok(fut.await) }, |env, out| {
+        out.map_err(|e| js_error(env, &e))
+    })
+}
+
+/// Converts a synchronous core result for a method that throws.
+pub fn sync<T>(env: &Env, r: CoreResult<T>) -> napi::Result<T> {
+    r.map_err(|e| js_error(env, &e))
+}
+
+/// Parses an id (UUID or host id) with the core's own validation.
+pub fn id<T: FromStr<Err = tc::Error>>(s: &str) -> CoreResult<T> {
+    s.parse()
+}
+
+/// Parses an optional id.
+pub fn opt_id<T: FromStr<Err = tc::Error>>(s: Option<String>) -> CoreResult<Option<T>> {
+    s.as_deref().map(id).transpose()
+}
+
+/// Parses a list of ids.
+pub fn ids<T: FromStr<Err = tc::Error>>(list: Option<Vec<String>>) -> CoreResult<Vec<T>> {
+    list.unwrap_or_default().iter().map(|s| id(s)).collect()
+}
+
+/// Milliseconds (possibly fractional) to a duration; `field` names it in errors.
+pub fn duration(field: &str, ms: f64) -> CoreResult<TimeDelta> {
+    if !ms.is_finite() || ms.abs() > 9.0e15 {
+        return Err(tc::Error::invalid_input(
+            field,
+            format!("must be a finite number of milliseconds (got {ms})"),
+        ));
+    }
+    Ok(TimeDelta::nanoseconds((ms * 1e6).round() as i64))
+}
+
+/// An optional duration in milliseconds.
+pub fn opt_duration(field: &str, ms: Option<f64>) -> CoreResult<Option<TimeDelta>> {
+    ms.map(|ms| duration(field, ms)).transpose()
+}
+
+/// A duration as (possibly fractional) milliseconds.
+pub fn ms(d: TimeDelta) -> f64 {
+    d.num_seconds() as f64 * 1000.0 + f64::from(d.subsec_nanos()) / 1e6
+}
+
+/// An optional duration as milliseconds.
+pub fn opt_ms(d: Option<TimeDelta>) -> Option<f64> {
+    d.map(ms)
+}
+
+/// The serde name of a core enum value (`in_progress`, `first_response`, …).
+pub fn name<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// Parses a core enum from its serde name; `invalid_input` on `field` otherwise.
+pub fn parse_name<T: DeserializeOwned>(field: &str, s: &str) -> CoreResult<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| tc::Error::invalid_input(field, format!("unknown value {s:?}")))
+}
+
+/// Parses a status, accepting the core's aliases (`waiting_user`, `solved`, …).
+pub fn status(s: &str) -> CoreResult<tc::Status> {
+    s.parse()
+}
+
+/// Parses `u64` counters given as JS numbers (non-negative integers).
+pub fn counter(field: &str, n: f64) -> CoreResult<u64> {
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 {
+        Ok(n as u64)
+    } else {
+        Err(tc::Error::invalid_input(
+            field,
+            format!("must be a non-negative integer (got {n})"),
+        ))
+    }
+}
+
+/// A `u64` counter as a JS number.
+pub fn num(n: u64) -> f64 {
+    n as f64
+}

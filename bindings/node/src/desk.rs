@@ -1,0 +1,353 @@
+//! The `Helpdesk` class: a backend (memory or PostgreSQL), a clock, and
+//! workspaces.
+
+use crate::convert::{self, CoreResult, duration, spawn, sync};
+use crate::types::{NewWorkspace, WorkspaceInfo, WorkspaceUpdate};
+use crate::workspace::Workspace;
+use chrono::{DateTime, Utc};
+use napi::Env;
+use napi::bindgen_prelude::{Either, Null, PromiseRaw};
+use napi_derive::napi;
+use std::sync::Arc;
+use ticketry_core as tc;
+use ticketry_core::Clock;
+use ticketry_memory::MemoryStore;
+
+/// A clock that only moves when told to (tests, simulations). Give it to
+/// `Helpdesk.inMemory({ clock })` or `Helpdesk.connect(url, { clock })`.
+#[napi]
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    inner: Arc<tc::ManualClock>,
+}
+
+#[napi]
+impl ManualClock {
+    /// A clock stopped at `start`.
+    #[napi(constructor)]
+    pub fn new(start: DateTime<Utc>) -> Self {
+        ManualClock {
+            inner: Arc::new(tc::ManualClock::new(start)),
+        }
+    }
+
+    /// The current instant.
+    #[napi]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.now()
+    }
+
+    /// Moves the clock to `at` (backwards too).
+    #[napi]
+    pub fn set(&self, at: DateTime<Utc>) {
+        self.inner.set(at);
+    }
+
+    /// Moves the clock forward by `ms` milliseconds; returns the new instant.
+    #[napi]
+    pub fn advance(&self, env: &Env, ms: f64) -> napi::Result<DateTime<Utc>> {
+        let d = sync(env, duration("ms", ms))?;
+        self.inner.advance(d);
+        Ok(self.inner.now())
+    }
+}
+
+/// Options of `Helpdesk.inMemory`.
+#[napi(object, object_to_js = false)]
+#[derive(Debug, Clone)]
+pub struct InMemoryOptions {
+    /// Run on this manual clock (default: the system clock).
+    pub clock: Option<&'static ManualClock>,
+}
+
+/// Options of `Helpdesk.connect`.
+#[napi(object, object_to_js = false)]
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// The PostgreSQL schema holding Ticketry's tables (default `ticketry`).
+    pub schema: Option<String>,
+    /// Largest number of pooled connections (default 10).
+    pub max_connections: Option<u32>,
+    /// How long a call waits for a free connection, in milliseconds (default 10 000).
+    pub acquire_timeout_ms: Option<f64>,
+    /// Server-side limit of one statement, in milliseconds (default 30 000;
+    /// `null`: the server's own).
+    pub statement_timeout_ms: Option<Either<f64, Null>>,
+    /// A role subject to row-level security that every transaction switches
+    /// to (`SET LOCAL ROLE`); the login user must be a member of it.
+    pub role: Option<String>,
+    /// Run on this manual clock (default: the system clock).
+    pub clock: Option<&'static ManualClock>,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Memory,
+    #[cfg(feature = "postgres")]
+    Postgres(Arc<ticketry_postgres::PgStore>),
+}
+
+/// The help desk: one per process, shared by every request. Every method
+/// that reads or writes returns a Promise; errors are `Error`s with a `code`.
+#[napi]
+#[derive(Debug, Clone)]
+pub struct Helpdesk {
+    desk: tc::Helpdesk,
+    backend: Backend,
+}
+
+fn with_clock(store: Arc<dyn tc::store::Store>, clock: Option<Arc<tc::ManualClock>>) -> Helpdesk {
+    let desk = match clock {
+        Some(c) => tc::Helpdesk::with_clock(store, c),
+        None => tc::Helpdesk::new(store),
+    };
+    Helpdesk {
+        desk,
+        backend: Backend::Memory,
+    }
+}
+
+#[napi]
+impl Helpdesk {
+    /// A help desk whose data lives in this process (the embedded default).
+    #[napi(factory)]
+    pub fn in_memory(options: Option<InMemoryOptions>) -> Helpdesk {
+        with_clock(
+            Arc::new(MemoryStore::new()),
+            options.and_then(|o| o.clock).map(|c| c.inner.clone()),
+        )
+    }
+
+    /// Connects to PostgreSQL (`postgres://user:pass@host/db`). Call
+    /// `migrate()` once to create or upgrade the schema.
+    #[napi(ts_return_type = "Promise<Helpdesk>")]
+    pub fn connect<'e>(
+        env: &'e Env,
+        url: String,
+        options: Option<ConnectOptions>,
+    ) -> napi::Result<PromiseRaw<'e, Helpdesk>> {
+        // Take what the connection needs now: the clock reference is only
+        // valid during this call.
+        let (settings, clock) = match options {
+            Some(o) => {
+                let clock = o.clock.map(|c| c.inner.clone());
+                let settings = PgSettings {
+                    schema: o.schema,
+                    max_connections: o.max_connections,
+                    acquire_timeout_ms: o.acquire_timeout_ms,
+                    statement_timeout_ms: o.statement_timeout_ms.map(|e| match e {
+                        Either::A(ms) => Some(ms),
+                        Either::B(Null) => None,
+                    }),
+                    role: o.role,
+                };
+                (settings, clock)
+            }
+            None => (PgSettings::default(), None),
+        };
+        spawn(env, async move { connect(url, settings, clock).await })
+    }
+
+    /// Creates or upgrades the database schema (a no-op in memory).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn migrate<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
+        let backend = self.backend.clone();
+        spawn(env, async move {
+            match backend {
+                Backend::Memory => Ok(()),
+                #[cfg(feature = "postgres")]
+                Backend::Postgres(pg) => {
+                    // `PgStore::migrate`'s future is not provably `Send`
+                    // (sqlx's `Acquire` is higher-ranked), so it runs on a
+                    // blocking thread of the same runtime.
+                    let rt = tokio::runtime::Handle::current();
+                    tokio::task::spawn_blocking(move || rt.block_on(pg.migrate()))
+                        .await
+                        .map_err(|e| tc::Error::Storage {
+                            message: format!("migration task failed: {e}"),
+                        })?
+                        .map_err(tc::Error::from)
+                }
+            }
+        })
+    }
+
+    /// Closes the connection pool (a no-op in memory).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
+        let backend = self.backend.clone();
+        spawn(env, async move {
+            match backend {
+                Backend::Memory => {}
+                #[cfg(feature = "postgres")]
+                Backend::Postgres(pg) => pg.pool().close().await,
+            }
+            Ok(())
+        })
+    }
+
+    /// The PostgreSQL schema holding Ticketry's tables; `null` in memory.
+    #[napi(getter)]
+    pub fn schema(&self) -> Option<String> {
+        match &self.backend {
+            Backend::Memory => None,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pg) => Some(pg.schema().to_owned()),
+        }
+    }
+
+    /// `memory` or `postgres`.
+    #[napi(getter, ts_return_type = "'memory' | 'postgres'")]
+    pub fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Memory => "memory",
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Creates a workspace (tenant) and returns its handle; `already_exists`
+    /// if the slug is taken.
+    #[napi]
+    pub fn create_workspace<'e>(
+        &self,
+        env: &'e Env,
+        input: NewWorkspace,
+    ) -> napi::Result<PromiseRaw<'e, Workspace>> {
+        let desk = self.desk.clone();
+        spawn(env, async move {
+            let ws = desk.create_workspace(input.into_core()?).await?;
+            Ok(Workspace::new(desk, ws.id))
+        })
+    }
+
+    /// The handle of a workspace by id, without I/O (a missing workspace
+    /// shows as `not_found` on first use). Throws `invalid_input` for a
+    /// malformed id.
+    #[napi]
+    pub fn workspace(&self, env: &Env, id: String) -> napi::Result<Workspace> {
+        let ws = sync(env, convert::id::<tc::WorkspaceId>(&id))?;
+        Ok(Workspace::new(self.desk.clone(), ws))
+    }
+
+    /// The handle of a workspace by slug; `not_found` if there is none.
+    #[napi]
+    pub fn workspace_by_slug<'e>(
+        &self,
+        env: &'e Env,
+        slug: String,
+    ) -> napi::Result<PromiseRaw<'e, Workspace>> {
+        let desk = self.desk.clone();
+        spawn(env, async move {
+            let ws = desk.get_workspace_by_slug(&slug).await?;
+            Ok(Workspace::new(desk, ws.id))
+        })
+    }
+
+    /// A workspace's record by slug.
+    #[napi]
+    pub fn get_workspace_by_slug<'e>(
+        &self,
+        env: &'e Env,
+        slug: String,
+    ) -> napi::Result<PromiseRaw<'e, WorkspaceInfo>> {
+        let desk = self.desk.clone();
+        spawn(env, async move {
+            Ok(desk.get_workspace_by_slug(&slug).await?.into())
+        })
+    }
+
+    /// Renames a workspace and/or changes settings (as `Workspace.update`).
+    #[napi]
+    pub fn update_workspace<'e>(
+        &self,
+        env: &'e Env,
+        id: String,
+        update: WorkspaceUpdate,
+    ) -> napi::Result<PromiseRaw<'e, WorkspaceInfo>> {
+        let desk = self.desk.clone();
+        spawn(env, async move {
+            let ws = convert::id(&id)?;
+            Workspace::new(desk, ws).update_core(update).await
+        })
+    }
+
+    /// A workspace's record by id.
+    #[napi]
+    pub fn get_workspace<'e>(
+        &self,
+        env: &'e Env,
+        id: String,
+    ) -> napi::Result<PromiseRaw<'e, WorkspaceInfo>> {
+        let desk = self.desk.clone();
+        spawn(env, async move {
+            Ok(desk.get_workspace(convert::id(&id)?).await?.into())
+        })
+    }
+
+    /// The desk's current time (its manual clock, or the system clock).
+    #[napi]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.desk.clock().now()
+    }
+}
+
+/// `ConnectOptions` without the clock, ready to cross to the runtime.
+#[derive(Debug, Default)]
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+struct PgSettings {
+    schema: Option<String>,
+    max_connections: Option<u32>,
+    acquire_timeout_ms: Option<f64>,
+    statement_timeout_ms: Option<Option<f64>>,
+    role: Option<String>,
+}
+
+#[cfg(feature = "postgres")]
+fn std_duration(field: &str, ms: f64) -> CoreResult<std::time::Duration> {
+    duration(field, ms)?
+        .to_std()
+        .map_err(|_| tc::Error::invalid_input(field, "must not be negative"))
+}
+
+#[cfg(feature = "postgres")]
+async fn connect(
+    url: String,
+    s: PgSettings,
+    clock: Option<Arc<tc::ManualClock>>,
+) -> CoreResult<Helpdesk> {
+    let mut opts = ticketry_postgres::PgOptions::default();
+    if let Some(schema) = s.schema {
+        opts.schema = schema;
+    }
+    if let Some(n) = s.max_connections {
+        opts.max_connections = n;
+    }
+    if let Some(ms) = s.acquire_timeout_ms {
+        opts.acquire_timeout = std_duration("acquire_timeout", ms)?;
+    }
+    if let Some(t) = s.statement_timeout_ms {
+        opts.statement_timeout = t
+            .map(|ms| std_duration("statement_timeout", ms))
+            .transpose()?;
+    }
+    if s.role.is_some() {
+        opts.role = s.role;
+    }
+    let pg = Arc::new(ticketry_postgres::PgStore::connect(&url, opts).await?);
+    let mut desk = with_clock(pg.clone(), clock);
+    desk.backend = Backend::Postgres(pg);
+    Ok(desk)
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn connect(
+    url: String,
+    s: PgSettings,
+    clock: Option<Arc<tc::ManualClock>>,
+) -> CoreResult<Helpdesk> {
+    let _ = (url, s, clock);
+    Err(tc::Error::Storage {
+        message: "this build of ticketry has no PostgreSQL backend".into(),
+    })
+}

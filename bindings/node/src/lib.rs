@@ -1,0 +1,38 @@
+//! # Ticketry for Node.js
+//!
+//! A napi-rs addon over `ticketry-core`: the whole `Helpdesk` API as
+//! Promises (run on one tokio runtime, never on the event loop), plain
+//! camelCase objects with `Date` instants and millisecond durations, and
+//! `Error`s whose `code` is the core's stable code. Conversion only: every
+//! rule lives in the core.
+
+mod calendar;
+mod convert;
+mod desk;
+mod types;
+mod workspace;
+
+use napi_derive::napi;
+
+/// A stable error code (its TypeScript union is in `header.d.ts`).
+pub type ErrorCode = &'static str;
+
+/// Every stable error code of the core (`err.code` of a rejected Promise or
+/// thrown error), in declaration order.
+#[napi]
+pub const ERROR_CODES: [ErrorCode; 6] = [
+    "not_found",
+    "invalid_input",
+    "invalid_transition",
+    "conflict",
+    "already_exists",
+    "storage",
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn error_codes_match_the_core() {
+        assert_eq!(super::ERROR_CODES.as_slice(), ticketry_core::Error::CODES);
+    }
+}

@@ -1,0 +1,625 @@
+// Every public operation of the addon, on the memory and PostgreSQL backends.
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { Helpdesk, Workspace, ManualClock, ERROR_CODES } from '../index.js'
+import { backends, rejectsWith, setup, slug, H, MIN } from './helpers.mjs'
+
+const MISSING = '00000000-0000-7000-8000-000000000000'
+const BERLIN = {
+  timezone: 'Europe/Berlin',
+  weekly: {
+    mon: [['09:00', '12:00'], ['13:00', '17:00']],
+    tue: [['09:00', '12:00'], ['13:00', '17:00']],
+    wed: [['09:00', '12:00'], ['13:00', '17:00']],
+    thu: [['09:00', '12:00'], ['13:00', '17:00']],
+    fri: [['09:00', '12:00'], ['13:00', '17:00']],
+  },
+  holidays: ['2026-04-03'],
+}
+
+describe('module', () => {
+  it('exports the error codes of the core', () => {
+    assert.deepEqual(ERROR_CODES, ['not_found', 'invalid_input', 'invalid_transition', 'conflict', 'already_exists', 'storage'])
+  })
+  it('has no public constructors for handles', () => {
+    assert.throws(() => new Helpdesk())
+    assert.throws(() => new Workspace())
+  })
+  it('reports a storage error when the database is unreachable', async () => {
+    await rejectsWith(
+      Helpdesk.connect('postgres://nobody@127.0.0.1:1/none', { acquireTimeoutMs: 300 }),
+      'storage',
+    )
+  })
+  it('rejects bad connection options with invalid_input', async () => {
+    await rejectsWith(Helpdesk.connect('postgres://x@127.0.0.1:1/x', { acquireTimeoutMs: -5 }), 'invalid_input', 'acquire_timeout')
+  })
+})
+
+for (const backend of backends) {
+  describe(`${backend.name} backend`, () => {
+    let desk
+    before(async () => {
+      desk = await backend.open()
+    })
+    after(async () => {
+      await desk?.close()
+    })
+
+    it('reports its backend', () => {
+      assert.equal(desk.backend, backend.name)
+      if (backend.name === 'memory') assert.equal(desk.schema, null)
+      else assert.match(desk.schema, /^node_t_/)
+      assert.ok(desk.now() instanceof Date)
+    })
+
+    it('creates, finds and updates workspaces', async () => {
+      const s = slug()
+      const ws = await desk.createWorkspace({
+        name: 'Acme',
+        slug: s,
+        settings: { timezone: 'Europe/Berlin', numberFormat: 'ACME-{seq:04}' },
+      })
+      assert.ok(ws instanceof Workspace)
+      assert.match(ws.id, /^[0-9a-f-]{36}$/)
+      const info = await ws.info()
+      assert.equal(info.slug, s)
+      assert.equal(info.settings.timezone, 'Europe/Berlin')
+      assert.equal(info.settings.reopenWindowMs, 7 * 24 * H)
+      assert.ok(info.createdAt instanceof Date)
+      assert.equal((await desk.getWorkspace(ws.id)).name, 'Acme')
+      assert.equal((await desk.workspaceBySlug(s)).id, ws.id)
+      assert.equal(desk.workspace(ws.id).id, ws.id)
+      assert.equal((await desk.getWorkspaceBySlug(s)).id, ws.id)
+      const renamed = await desk.updateWorkspace(ws.id, { name: 'Acme GmbH' })
+      assert.equal(renamed.name, 'Acme GmbH')
+      assert.equal(renamed.settings.timezone, 'Europe/Berlin')
+      const upd = await ws.update({ name: 'Acme Inc', settings: { reopenWindowMs: null, locale: 'de' } })
+      assert.equal(upd.name, 'Acme Inc')
+      assert.equal(upd.settings.reopenWindowMs, null)
+      assert.equal(upd.settings.locale, 'de')
+      assert.equal(upd.settings.timezone, 'Europe/Berlin', 'omitted settings are kept')
+      const again = await ws.update({ settings: { reopenWindowMs: 2 * H } })
+      assert.equal(again.settings.reopenWindowMs, 2 * H)
+      assert.equal(again.name, 'Acme Inc')
+      // The number format is used.
+      await ws.putCustomer({ id: 'c', name: 'C' })
+      const t = await ws.openTicket({ customer: 'c', subject: 's', description: 'd' })
+      assert.equal(t.number, 'ACME-0001')
+      // No priorities at all.
+      const bare = await desk.createWorkspace({ name: 'Bare', slug: slug(), priorityPreset: 'none' })
+      assert.deepEqual(await bare.listPriorities(), [])
+      const p0 = await desk.createWorkspace({ name: 'P', slug: slug(), priorityPreset: 'p0_to_p3' })
+      assert.deepEqual((await p0.listPriorities()).map((p) => p.code), ['p3', 'p2', 'p1', 'p0'])
+    })
+
+    it('maps workspace errors to codes', async () => {
+      const s = slug()
+      await desk.createWorkspace({ name: 'A', slug: s })
+      await rejectsWith(desk.createWorkspace({ name: 'B', slug: s }), 'already_exists')
+      await rejectsWith(desk.createWorkspace({ name: 'B', slug: 'Not A Slug' }), 'invalid_input', 'slug')
+      await rejectsWith(desk.createWorkspace({ name: 'B', slug: slug(), settings: { timezone: 'Mars/Base' } }), 'invalid_input', 'settings.timezone')
+      await rejectsWith(desk.createWorkspace({ name: 'B', slug: slug(), priorityPreset: 'nope' }), 'invalid_input', 'priority_preset')
+      await rejectsWith(desk.workspaceBySlug('no-such-slug'), 'not_found')
+      await rejectsWith(desk.getWorkspaceBySlug('no-such-slug'), 'not_found')
+      await rejectsWith(desk.updateWorkspace(MISSING, { name: 'x' }), 'not_found')
+      await rejectsWith(desk.updateWorkspace(s, { name: 'x' }), 'invalid_input', 'workspace_id')
+      await rejectsWith(desk.getWorkspace(MISSING), 'not_found')
+      await rejectsWith(desk.workspace(MISSING).info(), 'not_found')
+      await rejectsWith(() => desk.workspace('not-a-uuid'), 'invalid_input', 'workspace_id')
+      await rejectsWith(desk.getWorkspace('x'), 'invalid_input')
+    })
+
+    it('manages priorities', async () => {
+      const ws = await setup(desk)
+      const initial = await ws.listPriorities()
+      assert.deepEqual(initial.map((p) => p.code), ['low', 'medium', 'high', 'urgent'])
+      assert.equal(initial.find((p) => p.isDefault).code, 'medium')
+      assert.equal(initial.find((p) => p.code === 'urgent').firstResponseMs, 30 * MIN)
+      const put = await ws.putPriority({ code: 'critical', name: 'Critical', rank: 10, color: '#ff0000', firstResponseMs: 15 * MIN, isDefault: true })
+      assert.equal(put.length, 5)
+      assert.equal(put.at(-1).code, 'critical')
+      assert.equal(put.filter((p) => p.isDefault).length, 1)
+      assert.equal(put.at(-1).resolutionMs, null)
+      const set = await ws.setPriorities([
+        { code: 'b', name: 'B', rank: 2 },
+        { code: 'a', name: 'A', rank: 1, isDefault: true },
+      ])
+      assert.deepEqual(set.map((p) => p.code), ['a', 'b'])
+      await rejectsWith(ws.setPriorities([{ code: 'a', name: 'A', rank: 1 }, { code: 'a', name: 'A', rank: 2 }]), 'invalid_input', 'code')
+      await rejectsWith(ws.putPriority({ code: 'x', name: 'X', rank: 1, firstResponseMs: -1 }), 'invalid_input', 'first_response')
+      const preset = await ws.installPriorityPreset('p0_to_p3')
+      assert.equal(preset.length, 4)
+      await rejectsWith(ws.installPriorityPreset('bogus'), 'invalid_input', 'preset')
+      await rejectsWith(desk.workspace(MISSING).listPriorities(), 'not_found')
+    })
+
+    it('manages categories, tags, agents, customers and teams', async () => {
+      const ws = await setup(desk)
+      const team = await ws.createTeam({ name: 'Tier 1', description: 'First line', lead: 'bob', members: ['carol'] })
+      assert.deepEqual(team.members.sort(), ['bob', 'carol'])
+      assert.equal(team.lead, 'bob')
+      const team2 = await ws.updateTeam(team.id, { name: 'Tier 1b', members: ['carol'] })
+      assert.equal(team2.name, 'Tier 1b')
+      assert.deepEqual(team2.members, ['carol'])
+      assert.equal(team2.createdAt.getTime(), team.createdAt.getTime())
+      assert.equal((await ws.getTeam(team.id)).name, 'Tier 1b')
+      assert.equal((await ws.listTeams()).length, 1)
+      await rejectsWith(ws.createTeam({ name: 'X', members: ['ghost'] }), 'invalid_input', 'members')
+      await rejectsWith(ws.getTeam(MISSING), 'not_found')
+
+      const parent = await ws.createCategory({ name: 'Rides', icon: 'car', position: 1 })
+      const child = await ws.createCategory({
+        name: 'Ride Issue', description: 'Something went wrong on a ride', parent: parent.id,
+        defaultPriority: 'high', defaultTeam: team.id, defaultAssignee: 'bob', position: 2,
+      })
+      assert.equal(child.parent, parent.id)
+      assert.equal(child.active, true)
+      assert.equal(parent.description, null)
+      const upd = await ws.updateCategory(child.id, { name: 'Ride issue', parent: parent.id, active: false, position: 2 })
+      assert.equal(upd.active, false)
+      assert.equal(upd.defaultPriority, null)
+      assert.equal((await ws.getCategory(child.id)).name, 'Ride issue')
+      assert.deepEqual((await ws.listCategories()).map((c) => c.name), ['Rides', 'Ride issue'])
+      await rejectsWith(ws.updateCategory(parent.id, { name: 'Rides', parent: child.id }), 'invalid_input', 'parent')
+      await rejectsWith(ws.createCategory({ name: 'X', defaultPriority: 'nope' }), 'invalid_input', 'default_priority')
+      await rejectsWith(ws.getCategory(MISSING), 'not_found')
+      await rejectsWith(ws.getCategory('bad'), 'invalid_input', 'category_id')
+
+      const tag = await ws.putTag({ slug: 'vip', name: 'VIP', color: '#aa0000' })
+      assert.deepEqual(tag, { slug: 'vip', name: 'VIP', color: '#aa0000' })
+      await ws.putTag({ slug: 'bug', name: 'Bug' })
+      assert.deepEqual((await ws.listTags()).map((t) => t.slug), ['bug', 'vip'])
+      await rejectsWith(ws.putTag({ slug: 'x', name: 'X', color: 'red' }), 'invalid_input', 'color')
+
+      const agent = await ws.putAgent({ id: 'erin', name: 'Erin', email: 'erin@example.com', capacity: 5, available: false })
+      assert.equal(agent.capacity, 5)
+      assert.equal(agent.available, false)
+      assert.equal(agent.active, true)
+      const again = await ws.putAgent({ id: 'erin', name: 'Erin B', active: false })
+      assert.equal(again.createdAt.getTime(), agent.createdAt.getTime())
+      assert.equal((await ws.getAgent('erin')).name, 'Erin B')
+      assert.deepEqual((await ws.listAgents()).map((a) => a.id), ['bob', 'carol', 'erin'])
+      await rejectsWith(ws.getAgent('ghost'), 'not_found')
+      await rejectsWith(ws.putAgent({ id: 'x', name: 'X', email: 'not-an-email' }), 'invalid_input', 'email')
+
+      const cust = await ws.putCustomer({ id: 'frank', name: 'Frank', tier: 'gold', locale: 'de' })
+      assert.equal(cust.tier, 'gold')
+      assert.equal((await ws.getCustomer('frank')).locale, 'de')
+      assert.deepEqual((await ws.listCustomers()).map((c) => c.id), ['alice', 'dave', 'frank'])
+      await rejectsWith(ws.getCustomer('ghost'), 'not_found')
+      await rejectsWith(ws.putCustomer({ id: '', name: 'X' }), 'invalid_input', 'customer_id')
+    })
+
+    it('manages and renders templates', async () => {
+      const ws = await setup(desk)
+      const cat = await ws.createCategory({ name: 'Billing' })
+      const other = await ws.createCategory({ name: 'Other' })
+      const tpl = await ws.createTemplate({ name: 'Hello', body: 'Hi {{ customer.name }}, about {{ ticket.number }} from {{ agent.name }} at {{ workspace.name }}', language: 'en' })
+      const billing = await ws.createTemplate({ name: 'Refund', body: 'Refund for {{ customer.name }}', category: cat.id })
+      assert.equal(tpl.usageCount, 0)
+      assert.equal(tpl.active, true)
+      assert.equal(billing.category, cat.id)
+      const t = await ws.openTicket({ customer: 'alice', subject: 'Card', description: 'Charged twice', assignee: 'carol' })
+      assert.equal(await ws.renderTemplate(tpl.id, t.id, { agent: 'bob' }), `Hi Alice, about ${t.number} from Bob at Acme`)
+      assert.equal(await ws.renderTemplate(tpl.id, t.id), `Hi Alice, about ${t.number} from Carol at Acme`)
+      assert.equal((await ws.getTemplate(tpl.id)).usageCount, 2)
+      const upd = await ws.updateTemplate(tpl.id, { name: 'Hello!', body: 'Hey {{ customer.name }}', active: false })
+      assert.equal(upd.usageCount, 2)
+      await rejectsWith(ws.renderTemplate(tpl.id, t.id), 'invalid_input', 'template')
+      assert.deepEqual((await ws.listTemplates()).map((x) => x.name), ['Hello!', 'Refund'])
+      assert.deepEqual((await ws.listTemplates({ category: other.id })).map((x) => x.name), ['Hello!'])
+      assert.deepEqual((await ws.listTemplates({ category: cat.id })).map((x) => x.name), ['Hello!', 'Refund'])
+      await rejectsWith(ws.createTemplate({ name: 'Bad', body: 'Hi {{ customer.name ' }), 'invalid_input', 'body')
+      await rejectsWith(ws.getTemplate(MISSING), 'not_found')
+    })
+
+    it('opens tickets with every option, idempotently', async () => {
+      const ws = await setup(desk)
+      const team = await ws.createTeam({ name: 'T', members: ['bob'] })
+      const cat = await ws.createCategory({ name: 'Rides', defaultPriority: 'high', defaultTeam: team.id, defaultAssignee: 'bob' })
+      const t = await ws.openTicket({
+        customer: 'alice',
+        subject: 'Driver was rude',
+        description: 'On my ride yesterday',
+        html: '<p>On my ride yesterday</p>',
+        category: cat.id,
+        channel: 'telegram',
+        tags: ['vip', 'ride', 'vip'],
+        links: [{ kind: 'ride', id: '77' }],
+        customFields: { rideId: 77, nested: { ok: true }, list: [1, 'two'] },
+        attachments: [{ filename: 'a.png', size: 1234, mimeType: 'image/png', storageKey: 's3://x/a.png' }],
+        emailMessageId: '<m1@example.com>',
+        idempotencyKey: 'req-1',
+      })
+      assert.equal(t.status, 'new')
+      assert.equal(t.priority, 'high')
+      assert.equal(t.category, cat.id)
+      assert.equal(t.team, team.id)
+      assert.equal(t.assignee, 'bob')
+      assert.equal(t.channel, 'telegram')
+      assert.deepEqual(t.tags, ['ride', 'vip'])
+      assert.deepEqual(t.links, [{ kind: 'ride', id: '77' }])
+      assert.deepEqual(t.customFields, { rideId: 77, nested: { ok: true }, list: [1, 'two'] })
+      assert.equal(t.seq, 1)
+      assert.equal(t.version, 1)
+      assert.match(t.number, /^TKT-\d{4}-00001$/)
+      assert.equal(t.customer, 'alice')
+      assert.equal(t.firstResponseAt, null)
+      assert.ok(t.awaitingReplySince instanceof Date)
+      assert.equal(t.sla.policy, null)
+      assert.deepEqual(t.sla.clocks.map((c) => c.metric), ['first_response', 'resolution'])
+      assert.equal(t.sla.clocks[0].targetMs, 2 * H)
+      assert.equal(t.sla.clocks[0].status, 'running')
+      assert.ok(t.sla.dueAt instanceof Date)
+      const same = await ws.openTicket({ customer: 'alice', subject: 'Driver was rude', description: 'again', idempotencyKey: 'req-1' })
+      assert.equal(same.id, t.id)
+      const th = await ws.thread(t.id)
+      assert.equal(th.messages.length, 1)
+      assert.equal(th.messages[0].html, '<p>On my ride yesterday</p>')
+      assert.deepEqual(th.messages[0].attachments, [{ filename: 'a.png', size: 1234, mimeType: 'image/png', storageKey: 's3://x/a.png' }])
+      assert.equal(th.messages[0].emailMessageId, '<m1@example.com>')
+      assert.deepEqual(th.messages[0].author, { type: 'customer', id: 'alice' })
+      assert.equal((await ws.getTicket(t.id)).id, t.id)
+      assert.equal((await ws.getTicketByNumber(t.number)).id, t.id)
+
+      await rejectsWith(ws.openTicket({ customer: 'ghost', subject: 's', description: 'd' }), 'not_found')
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: '', description: 'd' }), 'invalid_input', 'subject')
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: ' ' }), 'invalid_input', 'body')
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', channel: 'pigeon' }), 'invalid_input', 'channel')
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', priority: 'p9' }), 'invalid_input', 'priority')
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', links: [{ kind: 'Bad Kind', id: '1' }] }), 'invalid_input', 'link.kind')
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', attachments: [{ filename: 'a', size: -1, mimeType: 'x', storageKey: 'k' }] }), 'invalid_input', 'attachments.size')
+      await rejectsWith(ws.getTicket(MISSING), 'not_found')
+      await rejectsWith(ws.getTicket('nope'), 'invalid_input', 'ticket_id')
+      await rejectsWith(ws.getTicketByNumber('TKT-0000-99999'), 'not_found')
+    })
+
+    it('runs the ticket workflow: messages, notes, assignment, status, tags, links, rating, edits', async () => {
+      const ws = await setup(desk)
+      const team = await ws.createTeam({ name: 'T2', members: ['bob', 'carol'] })
+      const cat = await ws.createCategory({ name: 'Payments' })
+      const t = await ws.openTicket({ customer: 'alice', subject: 'Refund', description: 'Please refund' })
+
+      const reply = await ws.reply(t.id, 'bob', { body: 'Looking into it', status: 'waiting_user', idempotencyKey: 'r1' })
+      assert.equal(reply.kind, 'reply')
+      assert.deepEqual(reply.author, { type: 'agent', id: 'bob' })
+      let cur = await ws.getTicket(t.id)
+      assert.equal(cur.status, 'pending')
+      assert.ok(cur.firstResponseAt instanceof Date)
+      const dupe = await ws.reply(t.id, 'bob', { body: 'Looking into it', idempotencyKey: 'r1' })
+      assert.equal(dupe.id, reply.id)
+
+      const cm = await ws.customerMessage(t.id, 'alice', 'Any news?')
+      assert.equal(cm.kind, 'customer')
+      assert.equal((await ws.getTicket(t.id)).status, 'open')
+      await rejectsWith(ws.customerMessage(t.id, 'dave', 'me too'), 'invalid_input', 'customer')
+
+      const note = await ws.addNote(t.id, 'carol', 'Customer is a VIP')
+      assert.equal(note.kind, 'note')
+      await rejectsWith(ws.addNote(t.id, 'carol', { body: 'x', status: 'open' }), 'invalid_input', 'status')
+      await rejectsWith(ws.reply(t.id, 'ghost', 'x'), 'invalid_input', 'agent')
+      await rejectsWith(ws.reply(t.id, 'bob', ''), 'invalid_input', 'body')
+
+      const agentView = await ws.thread(t.id, { view: 'agent' })
+      const customerView = await ws.thread(t.id, { view: 'customer' })
+      assert.deepEqual(agentView.messages.map((m) => m.kind), ['customer', 'reply', 'customer', 'note'])
+      assert.deepEqual(customerView.messages.map((m) => m.kind), ['customer', 'reply', 'customer'])
+      assert.equal(customerView.ticket.id, t.id)
+      await rejectsWith(ws.thread(t.id, { view: 'boss' }), 'invalid_input', 'view')
+
+      cur = await ws.assign(t.id, { agent: 'bob', team: team.id, by: { type: 'agent', id: 'carol' } })
+      assert.equal(cur.assignee, 'bob')
+      assert.equal(cur.team, team.id)
+      cur = await ws.assign(t.id, { agent: 'carol', reason: 'Needs a specialist', escalate: true })
+      assert.equal(cur.assignee, 'carol')
+      cur = await ws.unassign(t.id, { by: { type: 'system' } })
+      assert.equal(cur.assignee, null)
+      const hist = await ws.assignmentHistory(t.id)
+      assert.deepEqual(hist.map((h) => h.action), ['assigned', 'escalated', 'unassigned'])
+      assert.deepEqual(hist[0].by, { type: 'agent', id: 'carol' })
+      assert.equal(hist[1].reason, 'Needs a specialist')
+      assert.equal(hist[1].from, 'bob')
+      assert.ok(hist[2].at instanceof Date)
+      await rejectsWith(ws.assign(t.id, { agent: 'ghost' }), 'invalid_input', 'agent')
+      await rejectsWith(ws.assign(t.id, { by: { type: 'agent', id: '' } }), 'invalid_input')
+
+      cur = await ws.setStatus(t.id, 'in_progress', { by: { type: 'agent', id: 'bob' } })
+      assert.equal(cur.status, 'in_progress')
+      await rejectsWith(ws.setStatus(t.id, 'new'), 'invalid_transition')
+      await rejectsWith(ws.setStatus(t.id, 'whatever'), 'invalid_input', 'status')
+
+      cur = await ws.setPriority(t.id, 'urgent')
+      assert.equal(cur.priority, 'urgent')
+      await rejectsWith(ws.setPriority(t.id, 'nope'), 'invalid_input', 'priority')
+      cur = await ws.setCategory(t.id, cat.id)
+      assert.equal(cur.category, cat.id)
+      cur = await ws.setCategory(t.id, null)
+      assert.equal(cur.category, null)
+      await rejectsWith(ws.setCategory(t.id, MISSING), 'invalid_input', 'category')
+
+      cur = await ws.addTag(t.id, 'refund')
+      cur = await ws.addTag(t.id, 'vip')
+      assert.deepEqual(cur.tags, ['refund', 'vip'])
+      cur = await ws.removeTag(t.id, 'refund')
+      assert.deepEqual(cur.tags, ['vip'])
+      await rejectsWith(ws.addTag(t.id, 'Not A Tag'), 'invalid_input', 'tag')
+      cur = await ws.link(t.id, 'order:8812')
+      cur = await ws.link(t.id, { kind: 'ride', id: '9' })
+      assert.deepEqual(cur.links, [{ kind: 'order', id: '8812' }, { kind: 'ride', id: '9' }])
+      await rejectsWith(ws.link(t.id, 'no-colon'), 'invalid_input', 'link')
+
+      await rejectsWith(ws.rate(t.id, 5), 'invalid_transition')
+      cur = await ws.resolve(t.id, { by: { type: 'agent', id: 'bob' } })
+      assert.equal(cur.status, 'resolved')
+      assert.ok(cur.resolvedAt instanceof Date)
+      await rejectsWith(ws.rate(t.id, 6), 'invalid_input', 'rating')
+      cur = await ws.rate(t.id, 5, { comment: 'Great!', by: { type: 'customer', id: 'alice' } })
+      assert.equal(cur.satisfaction.rating, 5)
+      assert.equal(cur.satisfaction.comment, 'Great!')
+      assert.ok(cur.satisfaction.ratedAt instanceof Date)
+      cur = await ws.reopen(t.id)
+      assert.equal(cur.status, 'open')
+      cur = await ws.close(t.id)
+      assert.equal(cur.status, 'closed')
+      assert.ok(cur.closedAt instanceof Date)
+      await rejectsWith(ws.customerMessage(t.id, 'alice', 'hello?'), 'invalid_transition')
+      cur = await ws.reopen(t.id)
+      assert.equal(cur.status, 'open')
+
+      const v = cur.version
+      cur = await ws.updateTicket(t.id, { subject: 'Refund please', customFields: { order: 8812 }, expectedVersion: v, by: { type: 'agent', id: 'bob' } })
+      assert.equal(cur.subject, 'Refund please')
+      assert.deepEqual(cur.customFields, { order: 8812 })
+      assert.equal(cur.version, v + 1)
+      await rejectsWith(ws.updateTicket(t.id, { description: 'stale', expectedVersion: v }), 'conflict')
+      await rejectsWith(ws.updateTicket(t.id, { expectedVersion: -1 }), 'invalid_input', 'expected_version')
+      cur = await ws.setStatus(t.id, 'cancelled')
+      await rejectsWith(ws.reopen(t.id), 'invalid_transition')
+      await rejectsWith(ws.resolve(MISSING), 'not_found')
+    })
+
+    it('lists tickets with filters, orders and cursors; counts them', async () => {
+      const ws = await setup(desk)
+      const team = await ws.createTeam({ name: 'Q', members: ['bob'] })
+      const cat = await ws.createCategory({ name: 'Cat' })
+      const mk = (o) => ws.openTicket({ customer: 'alice', subject: 's', description: 'd', ...o })
+      const a = await mk({ priority: 'low' })
+      const b = await mk({ priority: 'urgent', assignee: 'bob', team: team.id })
+      const c = await mk({ customer: 'dave', tags: ['vip'], category: cat.id })
+      const d = await mk({ priority: 'high' })
+      await ws.resolve(d.id)
+      const e = await mk({})
+      await ws.setStatus(e.id, 'pending')
+      const ids = (page) => page.items.map((t) => t.id)
+
+      assert.deepEqual(ids(await ws.listTickets()), [e.id, d.id, c.id, b.id, a.id])
+      assert.deepEqual(ids(await ws.listTickets({ order: 'oldest' })), [a.id, b.id, c.id, d.id, e.id])
+      assert.deepEqual(ids(await ws.listTickets({ statuses: ['resolved', 'pending'], order: 'oldest' })), [d.id, e.id])
+      assert.deepEqual(ids(await ws.listTickets({ statuses: ['waiting_user'] })), [e.id], 'status aliases')
+      assert.deepEqual(ids(await ws.listTickets({ priority: 'urgent' })), [b.id])
+      assert.deepEqual(ids(await ws.listTickets({ assignee: 'bob' })), [b.id])
+      assert.equal((await ws.listTickets({ unassigned: true })).items.length, 4)
+      assert.deepEqual(ids(await ws.listTickets({ team: team.id })), [b.id])
+      assert.deepEqual(ids(await ws.listTickets({ category: cat.id })), [c.id])
+      assert.deepEqual(ids(await ws.listTickets({ tag: 'vip' })), [c.id])
+      assert.deepEqual(ids(await ws.listTickets({ customer: 'dave' })), [c.id])
+      assert.equal(ids(await ws.listTickets({ order: 'urgency' }))[0], b.id)
+
+      for (const order of ['newest', 'oldest', 'urgency']) {
+        const seen = []
+        let after
+        let pages = 0
+        do {
+          const page = await ws.listTickets({ order, limit: 2, after })
+          seen.push(...ids(page))
+          after = page.nextCursor ?? undefined
+          pages += 1
+        } while (after)
+        assert.equal(pages, 3, order)
+        assert.equal(new Set(seen).size, 5, order)
+      }
+      await rejectsWith(ws.listTickets({ limit: 0 }), 'invalid_input', 'limit')
+      await rejectsWith(ws.listTickets({ after: 'garbage' }), 'invalid_input', 'after')
+      await rejectsWith(ws.listTickets({ order: 'random' }), 'invalid_input', 'order')
+      await rejectsWith(ws.listTickets({ statuses: ['bogus'] }), 'invalid_input', 'status')
+
+      const stats = await ws.ticketStats()
+      assert.equal(stats.total, 5)
+      assert.deepEqual(stats.byStatus, { new: 3, open: 0, in_progress: 0, pending: 1, on_hold: 0, resolved: 1, closed: 0, cancelled: 0 })
+      await rejectsWith(desk.workspace(MISSING).ticketStats(), 'not_found')
+    })
+
+    it('reads events after a cursor and tracks consumers', async () => {
+      const ws = await setup(desk)
+      const t = await ws.openTicket({ customer: 'alice', subject: 's', description: 'd' })
+      await ws.reply(t.id, 'bob', 'hi')
+      await ws.assign(t.id, { agent: 'bob' })
+      await ws.setPriority(t.id, 'high')
+      await ws.addTag(t.id, 'x')
+      await ws.removeTag(t.id, 'x')
+      await ws.link(t.id, 'order:1')
+      await ws.updateTicket(t.id, { subject: 'new' })
+      await ws.resolve(t.id)
+      await ws.rate(t.id, 4)
+      const cat = await ws.createCategory({ name: 'C' })
+      await ws.setCategory(t.id, cat.id)
+      const all = await ws.events()
+      const types = all.map((e) => e.type)
+      assert.deepEqual(types, [
+        'ticket.created', 'message.added', 'status.changed', 'ticket.assigned', 'priority.changed',
+        'ticket.tagged', 'ticket.untagged', 'ticket.linked', 'ticket.updated', 'status.changed',
+        'ticket.rated', 'category.changed',
+      ])
+      assert.deepEqual(all.map((e) => e.seq), all.map((_, i) => i + 1))
+      const [created, added, status, assigned, prio, tagged, , linked, updated, , rated, catChanged] = all
+      assert.equal(created.number, t.number)
+      assert.equal(created.channel, 'web')
+      assert.equal(created.ticketId, t.id)
+      assert.equal(created.workspaceId, ws.id)
+      assert.deepEqual(created.actor, { type: 'customer', id: 'alice' })
+      assert.ok(created.at instanceof Date)
+      assert.equal(added.messageKind, 'reply')
+      assert.deepEqual([status.from, status.to], ['new', 'open'])
+      assert.deepEqual([assigned.action, assigned.from, assigned.to, assigned.team], ['assigned', null, 'bob', null])
+      assert.deepEqual([prio.from, prio.to], ['medium', 'high'])
+      assert.equal(tagged.tag, 'x')
+      assert.deepEqual(linked.link, { kind: 'order', id: '1' })
+      assert.deepEqual(updated.fields, ['subject'])
+      assert.deepEqual([rated.rating, rated.comment], [4, null])
+      assert.deepEqual([catChanged.from, catChanged.to], [null, cat.id])
+
+      const page = await ws.events({ after: 3, limit: 2 })
+      assert.deepEqual(page.map((e) => e.seq), [4, 5])
+      assert.deepEqual(await ws.events({ after: 12 }), [])
+      await rejectsWith(ws.events({ limit: 0 }), 'invalid_input', 'limit')
+      await rejectsWith(ws.events({ after: -1 }), 'invalid_input', 'after')
+      assert.equal(await ws.consumerPosition('mailer'), 0)
+      assert.equal(await ws.ackEvents('mailer', 5), undefined)
+      assert.equal(await ws.consumerPosition('mailer'), 5)
+      await rejectsWith(ws.ackEvents('Bad Consumer', 1), 'invalid_input', 'consumer')
+    })
+
+    it('resolves 1000 concurrent openTicket calls to 1000 distinct numbers', async () => {
+      const ws = await setup(desk)
+      let ticks = 0
+      const timer = setInterval(() => { ticks += 1 }, 1)
+      const started = Date.now()
+      const all = await Promise.all(
+        Array.from({ length: 1000 }, (_, i) => ws.openTicket({ customer: i % 2 ? 'alice' : 'dave', subject: `s${i}`, description: 'd' })),
+      )
+      clearInterval(timer)
+      assert.equal(new Set(all.map((t) => t.number)).size, 1000)
+      assert.equal(new Set(all.map((t) => t.id)).size, 1000)
+      assert.deepEqual(all.map((t) => t.seq).sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i + 1))
+      assert.equal((await ws.ticketStats()).total, 1000)
+      // The event loop kept running while the work happened off-thread.
+      if (Date.now() - started > 50) assert.ok(ticks > 0, 'timers ran during the calls')
+    })
+
+    it('keeps Dates exact (milliseconds) through storage, with a manual clock', async () => {
+      const start = new Date('2026-03-02T08:00:00.123Z')
+      const clock = new ManualClock(start)
+      const d2 = await backend.open({ clock })
+      try {
+        assert.equal(d2.now().getTime(), start.getTime())
+        const ws = await setup(d2)
+        const info = await ws.info()
+        assert.equal(info.createdAt.getTime(), start.getTime())
+        const t = await ws.openTicket({ customer: 'alice', subject: 's', description: 'd' })
+        assert.equal(t.createdAt.getTime(), start.getTime())
+        assert.equal(clock.advance(90 * MIN + 7).getTime(), start.getTime() + 90 * MIN + 7)
+        await ws.reply(t.id, 'bob', 'hi')
+        const got = await ws.getTicket(t.id)
+        assert.equal(got.createdAt.getTime(), start.getTime())
+        assert.equal(got.firstResponseAt.getTime(), start.getTime() + 90 * MIN + 7)
+        assert.equal(got.updatedAt.getTime(), got.firstResponseAt.getTime())
+        clock.set(new Date('2030-01-01T00:00:00Z'))
+        assert.equal(clock.now().toISOString(), '2030-01-01T00:00:00.000Z')
+        assert.equal(d2.now().toISOString(), '2030-01-01T00:00:00.000Z')
+      } finally {
+        await d2.close()
+      }
+    })
+
+    it('runs SLA policies on business calendars: clocks, pauses, explain and sweep', async () => {
+      // Monday 2026-03-02 09:00 in Berlin.
+      const clock = new ManualClock(new Date('2026-03-02T08:00:00Z'))
+      const d2 = await backend.open({ clock })
+      try {
+        const ws = await setup(d2)
+        const policies = await ws.setSlaPolicies([
+          {
+            name: 'Gold hours',
+            conditions: { customerTiers: ['gold'], channels: ['web', 'email'] },
+            calendar: BERLIN,
+            targets: [{ priority: 'high', firstResponseMs: 2 * H, nextResponseMs: H, resolutionMs: 8 * H }],
+            warning: { percent: 50 },
+          },
+          { name: 'Off', targets: [], active: false, pauseOn: ['on_hold'], warning: { beforeMs: 10 * MIN } },
+        ])
+        assert.equal(policies.length, 2)
+        assert.match(policies[0].id, /^[0-9a-f-]{36}$/)
+        const listed = await ws.listSlaPolicies()
+        assert.deepEqual(listed, policies)
+        assert.deepEqual(listed[0].pauseOn, ['pending', 'on_hold'])
+        assert.deepEqual(listed[0].calendar.weekly.mon, [['09:00', '12:00'], ['13:00', '17:00']])
+        assert.deepEqual(listed[0].calendar.holidays, ['2026-04-03'])
+        assert.deepEqual(listed[0].warning, { percent: 50 })
+        assert.deepEqual(listed[1].warning, { beforeMs: 10 * MIN })
+        assert.equal(listed[1].active, false)
+        // Re-saving what was listed keeps it.
+        assert.deepEqual(await ws.setSlaPolicies(listed), listed)
+
+        const t = await ws.openTicket({ customer: 'alice', subject: 'Gold', description: 'd', priority: 'high' })
+        assert.equal(t.sla.policy, policies[0].id)
+        const fr = t.sla.clocks.find((c) => c.metric === 'first_response')
+        const res = t.sla.clocks.find((c) => c.metric === 'resolution')
+        assert.equal(fr.dueAt.toISOString(), '2026-03-02T10:00:00.000Z') // 11:00 Berlin
+        assert.equal(fr.warnAt.toISOString(), '2026-03-02T09:00:00.000Z')
+        assert.equal(res.dueAt.toISOString(), '2026-03-03T09:00:00.000Z') // Tue 10:00 Berlin
+        assert.equal(t.sla.dueAt.toISOString(), '2026-03-02T10:00:00.000Z')
+
+        const ex = await ws.explainSla(t.id, 'first_response')
+        assert.equal(ex.policyName, 'Gold hours')
+        assert.equal(ex.timezone, 'Europe/Berlin')
+        assert.equal(ex.targetMs, 2 * H)
+        assert.equal(ex.remainingMs, 2 * H)
+        assert.equal(ex.status, 'running')
+        assert.deepEqual(ex.segments.map((s) => [s.start.toISOString(), s.end.toISOString()]), [['2026-03-02T08:00:00.000Z', '2026-03-02T10:00:00.000Z']])
+        assert.ok(ex.lines.length > 1)
+        await rejectsWith(ws.explainSla(t.id, 'next_response'), 'not_found')
+        await rejectsWith(ws.explainSla(t.id, 'speed'), 'invalid_input', 'metric')
+
+        let report = await ws.slaSweep({ now: new Date('2026-03-02T09:00:01Z') })
+        assert.deepEqual(report.alerts.map((a) => [a.kind, a.metric, a.number]), [['warning', 'first_response', t.number]])
+        assert.equal(report.alerts[0].dueAt.toISOString(), '2026-03-02T10:00:00.000Z')
+        assert.equal(report.examined, 1)
+        report = await ws.slaSweep({ now: new Date('2026-03-02T09:00:01Z') })
+        assert.deepEqual(report.alerts, [])
+        clock.set(new Date('2026-03-02T10:00:01Z'))
+        report = await ws.slaSweep()
+        assert.deepEqual(report.alerts.map((a) => [a.kind, a.metric]), [['breached', 'first_response']])
+        const slaEvents = (await ws.events()).filter((e) => e.type.startsWith('sla.'))
+        assert.deepEqual(slaEvents.map((e) => e.type), ['sla.warning', 'sla.breached'])
+        assert.equal(slaEvents[1].breachedAt.toISOString(), '2026-03-02T10:00:00.000Z')
+        assert.equal(slaEvents[1].metric, 'first_response')
+
+        // A pause moves the resolution due instant by the paused business time.
+        clock.set(new Date('2026-03-02T11:00:00Z')) // 12:00 Berlin, lunch
+        await ws.setStatus(t.id, 'pending')
+        let cur = await ws.getTicket(t.id)
+        const paused = cur.sla.clocks.find((c) => c.metric === 'resolution')
+        assert.equal(paused.status, 'paused')
+        assert.equal(paused.dueAt, null)
+        assert.equal(paused.pauses.length, 1)
+        assert.equal(paused.pauses[0].to, null)
+        clock.set(new Date('2026-03-02T13:00:00Z')) // 14:00 Berlin: one business hour paused
+        cur = await ws.setStatus(t.id, 'open')
+        const resumed = cur.sla.clocks.find((c) => c.metric === 'resolution')
+        assert.equal(resumed.status, 'running')
+        assert.equal(resumed.dueAt.toISOString(), '2026-03-03T10:00:00.000Z')
+        assert.equal(resumed.pauses[0].to.toISOString(), '2026-03-02T13:00:00.000Z')
+
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], calendar: { ...BERLIN, timezone: 'Nope/Nowhere' } }]), 'invalid_input', 'policies[0].calendar.timezone')
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [{ priority: 'high', firstResponseMs: 0 }] }]), 'invalid_input', 'policies[0].targets[0].first_response')
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], warning: { percent: 50, beforeMs: 1 } }]), 'invalid_input', 'policies[0].warning')
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], warning: { percent: 100 } }]), 'invalid_input', 'policies[0].warning')
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], pauseOn: ['closed'] }]), 'invalid_input', 'policies[0].pause_on')
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], calendar: { ...BERLIN, boundary: 'sideways' } }]), 'invalid_input', 'boundary')
+        await rejectsWith(desk.workspace(MISSING).slaSweep(), 'not_found')
+      } finally {
+        await d2.close()
+      }
+    })
+
+    it('isolates workspaces', async () => {
+      const a = await setup(desk)
+      const b = await setup(desk)
+      const t = await a.openTicket({ customer: 'alice', subject: 's', description: 'd' })
+      await rejectsWith(b.getTicket(t.id), 'not_found')
+      await rejectsWith(b.reply(t.id, 'bob', 'x'), 'not_found')
+      assert.equal((await b.listTickets()).items.length, 0)
+    })
+  })
+}

@@ -1,0 +1,78 @@
+// Compiled by test/typings.test.mjs with `tsc --noEmit --strict`: the committed
+// index.d.ts describes the API as the tests use it.
+import {
+  Calendar,
+  ERROR_CODES,
+  Helpdesk,
+  ManualClock,
+  type ErrorCode,
+  type Event,
+  type Ticket,
+  type TicketStatus,
+  type TicketryError,
+  type Workspace,
+} from '../index'
+
+async function demo(): Promise<void> {
+  const clock = new ManualClock(new Date('2026-03-02T08:00:00Z'))
+  const desk: Helpdesk = Helpdesk.inMemory({ clock })
+  const pg: Promise<Helpdesk> = Helpdesk.connect('postgres://localhost/app', { schema: 'ticketry', acquireTimeoutMs: 500 })
+  void pg
+  const ws: Workspace = await desk.createWorkspace({ name: 'Acme', slug: 'acme', priorityPreset: 'none' })
+  await ws.putCustomer({ id: 'u1', name: 'Alice' })
+  const t: Ticket = await ws.openTicket({ customer: 'u1', subject: 's', description: 'd', channel: 'email' })
+  const status: TicketStatus = t.status
+  const created: Date = t.createdAt
+  const due: Date | null = t.sla.dueAt
+  const ms: number | null = t.sla.clocks[0]?.targetMs ?? null
+  void [status, created, due, ms]
+  await ws.setStatus(t.id, 'in_progress', { by: { type: 'agent', id: 'a1' } })
+  // @ts-expect-error: not a status
+  await ws.setStatus(t.id, 'sideways')
+  // @ts-expect-error: an agent actor needs an id
+  await ws.resolve(t.id, { by: { type: 'agent' } })
+  const page = await ws.listTickets({ statuses: ['open', 'pending'], order: 'urgency', limit: 10 })
+  const next: string | null = page.nextCursor
+  void next
+  const events: Event[] = await ws.events({ after: 0 })
+  for (const e of events) {
+    if (e.type === 'status.changed') {
+      const to: TicketStatus = e.to
+      void to
+    } else if (e.type === 'sla.breached') {
+      const at: Date = e.breachedAt
+      void at
+    }
+  }
+  const m = await ws.reply(t.id, 'a1', { body: 'hi', status: 'pending' })
+  if (m.author.type === 'agent') {
+    const who: string = m.author.id
+    void who
+  }
+  await ws.setSlaPolicies([
+    {
+      name: 'Hours',
+      calendar: { timezone: 'Europe/Berlin', weekly: { mon: [['09:00', '17:00']] }, boundary: 'next_opening' },
+      targets: [{ priority: 'high', firstResponseMs: 3_600_000 }],
+      warning: { percent: 80 },
+    },
+  ])
+  const report = await ws.slaSweep({ now: new Date() })
+  const kind: 'warning' | 'breached' | undefined = report.alerts[0]?.kind
+  void kind
+  const cal = Calendar.fromJson('{"timezone":"UTC","weekly":{}}')
+  const d: Date | null = cal.add(new Date(), 3_600_000)
+  const many: Float64Array = cal.addManyEpoch(new Float64Array([0]), new Float64Array([1]))
+  void [d, many]
+  const codes: ErrorCode[] = ERROR_CODES
+  void codes
+  try {
+    await ws.getTicket('x')
+  } catch (err) {
+    const e = err as TicketryError
+    const code: ErrorCode = e.code
+    const field: string | undefined = e.field
+    void [code, field]
+  }
+}
+void demo
