@@ -3,7 +3,7 @@
 //! Every storage backend runs the same cases with
 //! [`conformance_suite!`](crate::conformance_suite):
 //!
-//! ```ignore
+//! ```text
 //! ticketry_core::conformance_suite!(async { std::sync::Arc::new(MyStore::new()) as _ });
 //! ```
 //!
