@@ -9,6 +9,40 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
+/// A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits
+/// from a per-thread SplitMix64 generator seeded by the standard library's
+/// per-process random keys. Ids need uniqueness, not secrecy, and this avoids
+/// a `getrandom` system call per id (7 % of a ticket write in profiles).
+fn uuid_v7() -> Uuid {
+    use std::cell::Cell;
+    use std::hash::{BuildHasher, Hasher};
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(std::process::id().into());
+            h.finish()
+        });
+    }
+    let next = || {
+        STATE.with(|s| {
+            let x = s.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+            s.set(x);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        })
+    };
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let random = (u128::from(next()) << 64) | u128::from(next());
+    let mut bits = (u128::from(millis & 0xFFFF_FFFF_FFFF) << 80) | (random & ((1_u128 << 80) - 1));
+    bits = (bits & !(0xF_u128 << 76)) | (0x7_u128 << 76); // version 7
+    bits = (bits & !(0b11_u128 << 62)) | (0b10_u128 << 62); // RFC 9562 variant
+    Uuid::from_u128(bits)
+}
+
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident, $entity:literal) => {
         $(#[$doc])*
@@ -17,9 +51,9 @@ macro_rules! uuid_id {
         pub struct $name(Uuid);
 
         impl $name {
-            /// A fresh, time-ordered id.
+            /// A fresh, time-ordered id (UUIDv7).
             pub fn generate() -> Self {
-                Self(Uuid::now_v7())
+                Self(uuid_v7())
             }
             /// Wraps an existing UUID (e.g. read from storage).
             pub const fn from_uuid(u: Uuid) -> Self {
@@ -141,3 +175,25 @@ host_id!(
 host_id!(
     /// A customer: the host application's user id of an end user.
     CustomerId, "customer_id");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_v7_is_versioned_unique_and_time_ordered() {
+        let ids: Vec<Uuid> = (0..10_000).map(|_| uuid_v7()).collect();
+        assert!(
+            ids.iter()
+                .all(|u| u.get_version_num() == 7 && u.get_variant() == uuid::Variant::RFC4122)
+        );
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        let a = uuid_v7();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = uuid_v7();
+        assert!(a < b, "later milliseconds sort later");
+        let other_thread = std::thread::spawn(uuid_v7).join().expect("thread");
+        assert!(!distinct.contains(&other_thread));
+    }
+}

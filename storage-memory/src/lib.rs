@@ -64,7 +64,9 @@ impl std::hash::Hasher for FxHasher {
         self.write_u64(n as u64);
     }
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves its entropy in the high bits; hashbrown picks
+        // buckets with the low ones (as in rustc-hash 2).
+        self.0.rotate_left(26)
     }
 }
 
