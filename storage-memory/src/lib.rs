@@ -582,15 +582,21 @@ impl TicketStore for MemoryStore {
                         }
                         _ => None,
                     };
-                    let mut items: Vec<&Ticket> = d
+                    let mut items: Vec<_> = d
                         .tickets
                         .iter()
                         .map(|r| &r.ticket)
-                        .filter(|t| q.matches(t) && after_key.is_none_or(|a| key(t) > a))
+                        .filter(|t| q.matches(t))
+                        .map(|t| (key(t), t))
+                        .filter(|(k, _)| after_key.is_none_or(|a| *k > a))
                         .collect();
-                    items.sort_by_key(|t| key(t));
-                    items.truncate(want);
-                    let items = items.into_iter().cloned().collect();
+                    // Only the page is ordered: select it, then sort it.
+                    if items.len() > want {
+                        items.select_nth_unstable_by_key(want - 1, |(k, _)| *k);
+                        items.truncate(want);
+                    }
+                    items.sort_unstable_by_key(|(k, _)| *k);
+                    let items = items.into_iter().map(|(_, t)| t.clone()).collect();
                     page_from(items, q.limit, |t| {
                         let (std::cmp::Reverse(rank), due, seq) = key(t);
                         Position::Urgency { rank, due, seq }
