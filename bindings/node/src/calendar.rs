@@ -2,7 +2,7 @@
 //! the calling thread (microseconds per call), so its methods are
 //! synchronous; the batch forms take whole arrays in one crossing.
 
-use crate::convert::{self, CoreResult, duration, ms, sync};
+use crate::convert::{self, CoreResult, Date, duration, instants, ms, sync};
 use crate::types::{CalendarConfig, Segment};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use napi::Env;
@@ -118,8 +118,9 @@ impl Calendar {
 
     /// Whether an SLA target due at `due` is breached at `at`: strictly after.
     #[napi]
-    pub fn is_breached(due: DateTime<Utc>, at: DateTime<Utc>) -> bool {
-        BusinessCalendar::is_breached(due, at)
+    pub fn is_breached(env: &Env, due: Date, at: Date) -> napi::Result<bool> {
+        let (due, at) = sync(env, both(due, "due", at, "at"))?;
+        Ok(BusinessCalendar::is_breached(due, at))
     }
 
     /// The 24/7 calendar: `add` is plain addition.
@@ -175,9 +176,10 @@ impl Calendar {
     pub fn add(
         &self,
         env: &Env,
-        start: DateTime<Utc>,
+        start: Date,
         duration_ms: f64,
     ) -> napi::Result<Option<DateTime<Utc>>> {
+        let start = sync(env, start.instant("start"))?;
         let d = sync(env, duration("durationMs", duration_ms))?;
         Ok(self.inner.add(start, d))
     }
@@ -185,41 +187,39 @@ impl Calendar {
     /// Like `add`, but throws `invalid_input` for a negative duration or
     /// when no due instant exists.
     #[napi]
-    pub fn try_add(
-        &self,
-        env: &Env,
-        start: DateTime<Utc>,
-        duration_ms: f64,
-    ) -> napi::Result<DateTime<Utc>> {
+    pub fn try_add(&self, env: &Env, start: Date, duration_ms: f64) -> napi::Result<DateTime<Utc>> {
         sync(
             env,
-            duration("durationMs", duration_ms)
-                .and_then(|d| self.inner.try_add(start, d).map_err(calendar_error)),
+            start.instant("start").and_then(|start| {
+                let d = duration("durationMs", duration_ms)?;
+                self.inner.try_add(start, d).map_err(calendar_error)
+            }),
         )
     }
 
     /// Business time in `[a, b)`, in milliseconds (0 when `b <= a`).
     #[napi]
-    pub fn between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
-        ms(self.inner.between(a, b))
+    pub fn between(&self, env: &Env, a: Date, b: Date) -> napi::Result<f64> {
+        let (a, b) = sync(env, both(a, "a", b, "b"))?;
+        Ok(ms(self.inner.between(a, b)))
     }
 
     /// Is `t` business time?
     #[napi]
-    pub fn is_open(&self, t: DateTime<Utc>) -> bool {
-        self.inner.is_open(t)
+    pub fn is_open(&self, env: &Env, t: Date) -> napi::Result<bool> {
+        Ok(self.inner.is_open(sync(env, t.instant("t"))?))
     }
 
     /// The first business instant at or after `t`; `null` if it never opens again.
     #[napi(ts_return_type = "Date | null")]
-    pub fn next_open(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.inner.next_open(t)
+    pub fn next_open(&self, env: &Env, t: Date) -> napi::Result<Option<DateTime<Utc>>> {
+        Ok(self.inner.next_open(sync(env, t.instant("t"))?))
     }
 
     /// The first closed instant at or after `t`; `null` if it stays open for good.
     #[napi(ts_return_type = "Date | null")]
-    pub fn next_close(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.inner.next_close(t)
+    pub fn next_close(&self, env: &Env, t: Date) -> napi::Result<Option<DateTime<Utc>>> {
+        Ok(self.inner.next_close(sync(env, t.instant("t"))?))
     }
 
     /// The business segments an `add` consumes (for explain traces).
@@ -227,9 +227,10 @@ impl Calendar {
     pub fn add_segments(
         &self,
         env: &Env,
-        start: DateTime<Utc>,
+        start: Date,
         duration_ms: f64,
     ) -> napi::Result<Option<Vec<Segment>>> {
+        let start = sync(env, start.instant("start"))?;
         let d = sync(env, duration("durationMs", duration_ms))?;
         Ok(self
             .inner
@@ -239,12 +240,14 @@ impl Calendar {
 
     /// Holidays (`YYYY-MM-DD`) that removed business time within `[a, b)`.
     #[napi]
-    pub fn holidays_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> Vec<String> {
-        self.inner
+    pub fn holidays_between(&self, env: &Env, a: Date, b: Date) -> napi::Result<Vec<String>> {
+        let (a, b) = sync(env, both(a, "a", b, "b"))?;
+        Ok(self
+            .inner
             .holidays_between(a, b)
             .into_iter()
             .map(|d| d.to_string())
-            .collect()
+            .collect())
     }
 
     /// `add` over arrays: `starts[i] + durationsMs[i]`.
@@ -252,7 +255,7 @@ impl Calendar {
     pub fn add_many(
         &self,
         env: &Env,
-        starts: Vec<DateTime<Utc>>,
+        starts: Vec<Date>,
         durations_ms: Vec<f64>,
     ) -> napi::Result<Vec<Option<DateTime<Utc>>>> {
         let items = sync(env, pairs(&starts, &durations_ms))?;
@@ -264,11 +267,18 @@ impl Calendar {
     pub fn between_many(
         &self,
         env: &Env,
-        starts: Vec<DateTime<Utc>>,
-        ends: Vec<DateTime<Utc>>,
+        starts: Vec<Date>,
+        ends: Vec<Date>,
     ) -> napi::Result<Vec<f64>> {
-        sync(env, same_length(starts.len(), ends.len()))?;
-        let ranges: Vec<_> = starts.into_iter().zip(ends).collect();
+        let ranges = sync(
+            env,
+            same_length(starts.len(), ends.len()).and_then(|()| {
+                Ok(instants("starts", &starts)?
+                    .into_iter()
+                    .zip(instants("ends", &ends)?)
+                    .collect::<Vec<_>>())
+            }),
+        )?;
         Ok(self
             .inner
             .between_many(&ranges)
@@ -334,14 +344,21 @@ impl Calendar {
     }
 }
 
-fn pairs(
-    starts: &[DateTime<Utc>],
-    durations: &[f64],
-) -> CoreResult<Vec<(DateTime<Utc>, TimeDelta)>> {
+fn pairs(starts: &[Date], durations: &[f64]) -> CoreResult<Vec<(DateTime<Utc>, TimeDelta)>> {
     same_length(starts.len(), durations.len())?;
-    starts
-        .iter()
+    instants("starts", starts)?
+        .into_iter()
         .zip(durations)
-        .map(|(&s, &d)| Ok((s, convert::duration("durationsMs", d)?)))
+        .map(|(s, &d)| Ok((s, convert::duration("durationsMs", d)?)))
         .collect()
+}
+
+/// Two instants, checked in argument order.
+fn both(
+    a: Date,
+    a_field: &str,
+    b: Date,
+    b_field: &str,
+) -> CoreResult<(DateTime<Utc>, DateTime<Utc>)> {
+    Ok((a.instant(a_field)?, b.instant(b_field)?))
 }

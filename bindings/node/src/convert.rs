@@ -1,9 +1,12 @@
 //! Conversion helpers between JavaScript values and core values: ids,
-//! durations (milliseconds in JS), enum names and errors.
+//! instants (`Date` in JS), durations (milliseconds in JS), enum names and
+//! errors.
 
-use chrono::TimeDelta;
-use napi::bindgen_prelude::{JsError, PromiseRaw, ToNapiValue};
-use napi::{Env, JsValue};
+use chrono::{DateTime, TimeDelta, Utc};
+use napi::bindgen_prelude::{
+    FromNapiValue, JsError, PromiseRaw, ToNapiValue, TypeName, ValidateNapiValue,
+};
+use napi::{Env, JsDate, JsValue, ValueType, sys};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -61,6 +64,87 @@ pub fn opt_id<T: FromStr<Err = tc::Error>>(s: Option<String>) -> CoreResult<Opti
 /// Parses a list of ids.
 pub fn ids<T: FromStr<Err = tc::Error>>(list: Option<Vec<String>>) -> CoreResult<Vec<T>> {
     list.unwrap_or_default().iter().map(|s| id(s)).collect()
+}
+
+/// A JavaScript `Date` received as an argument or an input field: its time
+/// value, not yet validated. An invalid `Date` (`new Date('x')`) has the time
+/// value `NaN`, which napi's own `DateTime` conversion turns into the epoch;
+/// this type keeps it, and [`Date::instant`] — the only way to the instant —
+/// rejects it as `invalid_input` naming the argument. Checking at the call
+/// site, not during napi's argument conversion, is what lets the error name
+/// the argument and lets Promise-returning methods reject instead of throwing.
+/// A value that is not a `Date` at all fails the conversion, as before.
+///
+/// The name is deliberate: napi's typings generator maps a Rust type named
+/// `Date` to the TypeScript `Date`. Outputs stay `DateTime<Utc>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Date(f64);
+
+impl Date {
+    /// The instant, or `invalid_input` on `field` for an invalid `Date`
+    /// (time value `NaN`) or one outside the range of instants.
+    pub fn instant(self, field: &str) -> CoreResult<DateTime<Utc>> {
+        let ms = self.0;
+        if !ms.is_finite() {
+            return Err(tc::Error::invalid_input(
+                field,
+                "must be a valid Date (got an invalid Date: its time value is NaN)",
+            ));
+        }
+        // A valid `Date`'s time value is a whole number of milliseconds.
+        DateTime::from_timestamp_millis(ms as i64).ok_or_else(|| {
+            tc::Error::invalid_input(
+                field,
+                format!("is outside the supported range of instants (time value {ms})"),
+            )
+        })
+    }
+}
+
+/// The instants of an array of `Date`s; errors name the element (`starts[2]`).
+pub fn instants(field: &str, dates: &[Date]) -> CoreResult<Vec<DateTime<Utc>>> {
+    dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| d.instant(&format!("{field}[{i}]")))
+        .collect()
+}
+
+impl TypeName for Date {
+    fn type_name() -> &'static str {
+        "Date"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ValidateNapiValue for Date {
+    unsafe fn validate(
+        env: sys::napi_env,
+        napi_val: sys::napi_value,
+    ) -> napi::Result<sys::napi_value> {
+        // SAFETY: forwards the caller's pair under this function's own contract
+        // (a live `env` and a value of it).
+        unsafe { <JsDate<'_> as ValidateNapiValue>::validate(env, napi_val) }
+    }
+}
+
+impl FromNapiValue for Date {
+    unsafe fn from_napi_value(env: sys::napi_env, napi_val: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: forwards the caller's pair under this function's own contract
+        // (a live `env` and a value of it); the `JsDate` is dropped before returning.
+        let date = unsafe { JsDate::from_napi_value(env, napi_val) }?;
+        // `napi_get_date_value` fails (`DateExpected`) for a value that is not
+        // a `Date`: the same error as napi's own `DateTime` conversion.
+        date.value_of().map(Date).map_err(|e| {
+            napi::Error::new(
+                e.status,
+                "Failed to convert napi value into rust type `DateTime`",
+            )
+        })
+    }
 }
 
 /// Milliseconds (possibly fractional) to a duration; `field` names it in errors.

@@ -1,7 +1,7 @@
 //! The `Helpdesk` class: a backend (memory or PostgreSQL), a clock, and
 //! workspaces.
 
-use crate::convert::{self, CoreResult, duration, spawn, sync};
+use crate::convert::{self, CoreResult, Date, duration, spawn, sync};
 use crate::types::{NewWorkspace, WorkspaceInfo, WorkspaceUpdate};
 use crate::workspace::Workspace;
 use chrono::{DateTime, Utc};
@@ -25,10 +25,11 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock stopped at `start`.
     #[napi(constructor)]
-    pub fn new(start: DateTime<Utc>) -> Self {
-        ManualClock {
+    pub fn new(env: &Env, start: Date) -> napi::Result<Self> {
+        let start = sync(env, start.instant("start"))?;
+        Ok(ManualClock {
             inner: Arc::new(tc::ManualClock::new(start)),
-        }
+        })
     }
 
     /// The current instant.
@@ -39,8 +40,9 @@ impl ManualClock {
 
     /// Moves the clock to `at` (backwards too).
     #[napi]
-    pub fn set(&self, at: DateTime<Utc>) {
-        self.inner.set(at);
+    pub fn set(&self, env: &Env, at: Date) -> napi::Result<()> {
+        self.inner.set(sync(env, at.instant("at"))?);
+        Ok(())
     }
 
     /// Moves the clock forward by `ms` milliseconds; returns the new instant.

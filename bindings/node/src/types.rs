@@ -4,7 +4,8 @@
 //! the core.
 
 use crate::convert::{
-    self, CoreResult, duration, id, ids, ms, name, num, opt_duration, opt_id, opt_ms, parse_name,
+    self, CoreResult, Date, duration, id, ids, ms, name, num, opt_duration, opt_id, opt_ms,
+    parse_name,
 };
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{Either, Null};
@@ -1806,11 +1807,11 @@ impl From<tc::SweepReport> for SweepReport {
 }
 
 /// Options of `Workspace.slaSweep`.
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
     /// Record what fell due by this instant (default: the desk's clock).
-    pub now: Option<DateTime<Utc>>,
+    pub now: Option<Date>,
 }
 
 /// Why an SLA clock's due instant is what it is.

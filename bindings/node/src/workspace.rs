@@ -837,9 +837,10 @@ impl Workspace {
         options: Option<SweepOptions>,
     ) -> napi::Result<PromiseRaw<'e, SweepReport>> {
         self.run(env, |d, ws| async move {
-            let now = options
-                .and_then(|o| o.now)
-                .unwrap_or_else(|| d.clock().now());
+            let now = match options.and_then(|o| o.now) {
+                Some(now) => now.instant("now")?,
+                None => d.clock().now(),
+            };
             Ok(d.sla_sweep(ws, now).await?.into())
         })
     }

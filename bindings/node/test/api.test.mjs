@@ -31,6 +31,14 @@ describe('module', () => {
       'storage',
     )
   })
+  it('rejects invalid Dates for a manual clock and leaves it unchanged', async () => {
+    await rejectsWith(() => new ManualClock(new Date('x')), 'invalid_input', 'start')
+    await rejectsWith(() => new ManualClock(new Date(8.64e15)), 'invalid_input', 'start')
+    const clock = new ManualClock(new Date('2026-03-02T08:00:00Z'))
+    await rejectsWith(() => clock.set(new Date(Number.NaN)), 'invalid_input', 'at')
+    assert.equal(clock.now().toISOString(), '2026-03-02T08:00:00.000Z')
+  })
+
   it('rejects bad connection options with invalid_input', async () => {
     await rejectsWith(Helpdesk.connect('postgres://x@127.0.0.1:1/x', { acquireTimeoutMs: -5 }), 'invalid_input', 'acquire_timeout')
   })
@@ -570,6 +578,12 @@ for (const backend of backends) {
         assert.ok(ex.lines.length > 1)
         await rejectsWith(ws.explainSla(t.id, 'next_response'), 'not_found')
         await rejectsWith(ws.explainSla(t.id, 'speed'), 'invalid_input', 'metric')
+
+        // An invalid `now` rejects (a Promise, not a synchronous throw) and records nothing.
+        const invalid = ws.slaSweep({ now: new Date(Number.NaN) })
+        assert.ok(invalid instanceof Promise)
+        await rejectsWith(invalid, 'invalid_input', 'now')
+        await rejectsWith(ws.slaSweep({ now: new Date('x') }), 'invalid_input', 'now')
 
         let report = await ws.slaSweep({ now: new Date('2026-03-02T09:00:01Z') })
         assert.deepEqual(report.alerts.map((a) => [a.kind, a.metric, a.number]), [['warning', 'first_response', t.number]])

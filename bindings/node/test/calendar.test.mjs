@@ -132,4 +132,33 @@ describe('Calendar', () => {
     await rejectsWith(() => cal.addManyEpoch(Float64Array.of(Number.NaN), Float64Array.of(1)), 'invalid_input', 'starts')
     await rejectsWith(() => cal.betweenManyEpoch(Float64Array.of(1, 2), Float64Array.of(1)), 'invalid_input', 'arrays')
   })
+
+  it('rejects invalid Dates with invalid_input naming the argument (never the epoch)', async () => {
+    const ok = d('2026-03-02T08:00:00Z')
+    const bad = new Date('x')
+    assert.ok(Number.isNaN(bad.getTime()))
+    await rejectsWith(() => cal.add(bad, 1000), 'invalid_input', 'start')
+    await rejectsWith(() => cal.tryAdd(bad, H), 'invalid_input', 'start')
+    await rejectsWith(() => cal.addSegments(new Date(Number.NaN), H), 'invalid_input', 'start')
+    await rejectsWith(() => cal.between(bad, ok), 'invalid_input', 'a')
+    await rejectsWith(() => cal.between(ok, bad), 'invalid_input', 'b')
+    await rejectsWith(() => cal.holidaysBetween(ok, bad), 'invalid_input', 'b')
+    await rejectsWith(() => cal.isOpen(bad), 'invalid_input', 't')
+    await rejectsWith(() => cal.nextOpen(bad), 'invalid_input', 't')
+    await rejectsWith(() => cal.nextClose(bad), 'invalid_input', 't')
+    await rejectsWith(() => Calendar.isBreached(bad, ok), 'invalid_input', 'due')
+    await rejectsWith(() => Calendar.isBreached(ok, bad), 'invalid_input', 'at')
+    await rejectsWith(() => Calendar.alwaysOpen().add(bad, 0), 'invalid_input', 'start')
+    // Arrays: the offending element is named.
+    await rejectsWith(() => cal.addMany([ok, bad], [H, H]), 'invalid_input', 'starts[1]')
+    await rejectsWith(() => cal.betweenMany([ok, ok], [ok, bad]), 'invalid_input', 'ends[1]')
+    await rejectsWith(() => cal.betweenMany([bad], [ok]), 'invalid_input', 'starts[0]')
+    // The largest JS Date is beyond the instants the core represents.
+    await rejectsWith(() => cal.add(new Date(8.64e15), H), 'invalid_input', 'start')
+    await rejectsWith(() => cal.isOpen(new Date(-8.64e15)), 'invalid_input', 't')
+    // Far but representable instants still work; non-Dates still fail (not silently).
+    assert.ok(cal.add(new Date(8e15), H) instanceof Date)
+    assert.throws(() => cal.add('2026-03-02T08:00:00Z', H))
+    assert.throws(() => cal.isOpen(null))
+  })
 })
