@@ -222,3 +222,9 @@ pub trait EventStore: Send + Sync {
 pub trait Store: WorkspaceStore + DirectoryStore + CatalogStore + TicketStore + EventStore {}
 
 impl<T: WorkspaceStore + DirectoryStore + CatalogStore + TicketStore + EventStore> Store for T {}
+
+impl std::fmt::Debug for dyn Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}

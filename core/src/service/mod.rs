@@ -44,12 +44,6 @@ pub struct Helpdesk {
     calendars: Arc<sla::CalendarCache>,
 }
 
-impl std::fmt::Debug for dyn Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Store")
-    }
-}
-
 impl NewWorkspace {
     /// A workspace with default settings and the low..urgent priorities.
     pub fn new(name: impl Into<String>, slug: impl Into<String>) -> Self {

@@ -206,7 +206,12 @@ impl SlaClock {
             from: now,
             to: None,
         });
-        self.schedule(cal, WarningThreshold::default());
+        // Paused: no due instant, no warning (a breached clock keeps its due).
+        if self.breached_at.is_none() {
+            self.due_at = None;
+            self.warn_at = None;
+        }
+        self.refresh_status();
     }
 
     /// Resumes at `now`: the due instant moves by the paused business time.
