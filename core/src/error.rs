@@ -12,7 +12,9 @@
 //! | `invalid_transition` | the ticket's status does not allow the operation |
 //! | `conflict` | a concurrent write won (stale `expected_version`), retry on fresh data |
 //! | `already_exists` | a unique key (slug, code, host id) is taken |
-//! | `storage` | the storage backend failed (connection, I/O); nothing was changed |
+//! | `storage` | the storage backend failed before anything was written; nothing was changed |
+//! | `outcome_unknown` | the backend failed while committing: the change may or may not have been written. Retry with the same idempotency key, or read before retrying |
+//! | `internal` | a bug in Ticketry (a panic caught at the language boundary); nothing is known about the change |
 
 use crate::ticket::Status;
 
@@ -68,10 +70,24 @@ pub enum Error {
         /// The taken key.
         key: String,
     },
-    /// The storage backend failed; nothing was changed.
+    /// The storage backend failed before anything was written; nothing was changed.
     #[error("storage error: {message}")]
     Storage {
         /// Backend-specific description.
+        message: String,
+    },
+    /// The backend failed while committing (connection lost after the
+    /// commit was sent): the change may or may not be stored. Retrying with
+    /// the same idempotency key is safe; without one, read first.
+    #[error("outcome unknown: {message}")]
+    OutcomeUnknown {
+        /// Backend-specific description.
+        message: String,
+    },
+    /// A bug in Ticketry: a panic caught at the language boundary.
+    #[error("internal error: {message}")]
+    Internal {
+        /// What went wrong.
         message: String,
     },
 }
@@ -85,6 +101,8 @@ impl Error {
         "conflict",
         "already_exists",
         "storage",
+        "outcome_unknown",
+        "internal",
     ];
 
     /// The stable snake_case code of this error.
@@ -96,6 +114,8 @@ impl Error {
             Error::Conflict { .. } => "conflict",
             Error::AlreadyExists { .. } => "already_exists",
             Error::Storage { .. } => "storage",
+            Error::OutcomeUnknown { .. } => "outcome_unknown",
+            Error::Internal { .. } => "internal",
         }
     }
 
@@ -107,11 +127,18 @@ impl Error {
         }
     }
 
-    /// Shorthand for [`Error::NotFound`].
+    /// Shorthand for [`Error::NotFound`] (a long id is shortened, see [`shown`]).
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
         Error::NotFound {
             entity,
-            id: id.to_string(),
+            id: shown(&id.to_string()),
+        }
+    }
+
+    /// Shorthand for [`Error::Conflict`].
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Error::Conflict {
+            message: message.into(),
         }
     }
 
@@ -121,6 +148,25 @@ impl Error {
             from,
             message: message.into(),
         }
+    }
+}
+
+/// Longest echo of caller input inside an error message, in characters.
+pub const MAX_ECHO: usize = 80;
+
+/// `value` as an error message may quote it: at most [`MAX_ECHO`]
+/// characters, the rest replaced by `…`, so a 1 MB input never comes back
+/// in a message.
+///
+/// ```
+/// use ticketry_core::error::shown;
+/// assert_eq!(shown("abc"), "abc");
+/// assert_eq!(shown(&"x".repeat(1000)).chars().count(), 81);
+/// ```
+pub fn shown(value: &str) -> String {
+    match value.char_indices().nth(MAX_ECHO) {
+        None => value.to_owned(),
+        Some((cut, _)) => format!("{}…", &value[..cut]),
     }
 }
 
@@ -157,9 +203,20 @@ pub enum StoreError {
         /// The taken key.
         key: String,
     },
-    /// Any backend failure (connection, I/O, serialization).
+    /// The idempotency key was already used in the workspace for a
+    /// different request (another customer, subject or body).
+    #[error("idempotency key {key} was used for a different request")]
+    IdempotencyMismatch {
+        /// The key.
+        key: String,
+    },
+    /// A backend failure before anything could have been written
+    /// (connection, I/O, serialization).
     #[error("backend: {0}")]
     Backend(String),
+    /// A failure while committing: the write may or may not be stored.
+    #[error("outcome unknown: {0}")]
+    OutcomeUnknown(String),
 }
 
 impl From<StoreError> for Error {
@@ -170,7 +227,14 @@ impl From<StoreError> for Error {
                 message: e.to_string(),
             },
             StoreError::AlreadyExists { entity, key } => Error::AlreadyExists { entity, key },
+            StoreError::IdempotencyMismatch { key } => Error::Conflict {
+                message: format!(
+                    "idempotency key {:?} was already used for a different request",
+                    shown(&key)
+                ),
+            },
             StoreError::Backend(message) => Error::Storage { message },
+            StoreError::OutcomeUnknown(message) => Error::OutcomeUnknown { message },
         }
     }
 }

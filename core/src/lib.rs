@@ -15,6 +15,7 @@ mod duration_serde;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod limits;
 pub mod people;
 pub mod priority;
 pub mod query;

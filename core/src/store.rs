@@ -110,17 +110,39 @@ pub struct TicketCreate {
     pub assignments: Vec<AssignmentRecord>,
     /// Events, numbered by the store.
     pub events: Vec<NewEvent>,
-    /// The caller's idempotency key: a second create with the same key in the
-    /// workspace returns the first ticket and writes nothing.
-    pub idempotency_key: Option<String>,
+    /// The year of `ticket.created_at` in the workspace's time zone (the
+    /// number's `{year}`).
+    pub local_year: i32,
+    /// The caller's idempotency key, bound to its request.
+    pub idempotency: Option<Idempotency>,
+}
+
+/// An idempotency key and the fingerprint of the request it was sent with.
+///
+/// A second create with the same key in the workspace returns the first
+/// ticket and writes nothing when the fingerprints are equal, and fails with
+/// [`StoreError::IdempotencyMismatch`] when they differ (a key reused for
+/// another customer or another text). A stored key without a fingerprint
+/// (written by an older version) matches any request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    /// The host's key (1–255 characters).
+    pub key: String,
+    /// A stable hash of the validated request (UUIDv5 of its canonical JSON).
+    pub fingerprint: uuid::Uuid,
 }
 
 impl TicketCreate {
+    /// The idempotency key, if any.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency.as_ref().map(|i| i.key.as_str())
+    }
+
     /// Gives the ticket its place `seq` in the workspace's counter and renders
     /// its number. Backends call this inside the atomic write, after taking
     /// the next value of the per-workspace counter.
     pub fn assign_number(&mut self, seq: u64) {
-        let number = self.number_format.render(seq, self.ticket.created_at);
+        let number = self.number_format.render(seq, self.local_year);
         for e in &mut self.events {
             if let crate::event::EventKind::TicketCreated { number: n, .. } = &mut e.kind {
                 n.clone_from(&number);
@@ -173,7 +195,8 @@ pub trait TicketStore: Send + Sync {
     -> StoreResult<WriteOutcome>;
     /// By id.
     async fn get_ticket(&self, ws: WorkspaceId, id: TicketId) -> StoreResult<Option<Ticket>>;
-    /// By number (`TKT-2026-00042`).
+    /// By number (`TKT-2026-00042`), compared ASCII-case-insensitively
+    /// (`tkt-2026-00042` finds it too).
     async fn get_ticket_by_number(
         &self,
         ws: WorkspaceId,

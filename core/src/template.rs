@@ -1,10 +1,37 @@
 //! Response templates (macros): canned replies with variables, rendered by
 //! minijinja (Jinja2 syntax, so Django hosts already know it).
+//!
+//! A template body is a tenant's content, so it is hostile input: one
+//! workspace's template must never stall or crash the process that serves
+//! the others. Bodies are therefore checked when saved and rendered under
+//! limits (see [`limits`](crate::limits) for the numbers):
+//!
+//! - **A safe subset of Jinja2**: output (`{{ … }}`), `if`/`elif`/`else` and
+//!   `for` over a value of the context (`ticket.tags`, `ticket.custom_fields.items`),
+//!   attribute and item access, literals, comparisons, `and`/`or`/`not`,
+//!   `+ - / // %`, `~` concatenation, conditional expressions, the tests
+//!   (`is defined`, …) and a list of filters that cannot amplify their input.
+//!   Not allowed: `set`, `with`, macros, includes, function calls (`range`,
+//!   `namespace`, `debug`, method calls), `*` and `**`: the constructs that
+//!   build unbounded values without reading the context.
+//! - **Bounded parsing**: the body's length, the tokens of one tag and the
+//!   nesting of blocks are checked on the token stream before the (recursive)
+//!   parser runs, so no body can exhaust the stack.
+//! - **Bounded rendering**: instruction fuel, an output cap and a deadline
+//!   checked on every read of the context and every loop step; renders run
+//!   on their own threads, at most [`RENDER_THREADS`] at a time, never on
+//!   the caller's async workers.
 
 use crate::error::{Error, Result};
 use crate::ids::{CategoryId, TemplateId};
+use crate::limits;
 use chrono::{DateTime, Utc};
+use minijinja::machinery::{Token, ast};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 /// A canned reply.
 ///
@@ -37,7 +64,8 @@ pub struct Template {
 pub struct TemplateInput {
     /// Display name.
     pub name: String,
-    /// Jinja2 body; rejected with `invalid_input` (field `body`) if it does not parse.
+    /// Jinja2 body; rejected with `invalid_input` (field `body`) if it does
+    /// not parse or leaves the safe subset (see the module docs).
     pub body: String,
     /// Language code.
     pub language: Option<String>,
@@ -47,29 +75,645 @@ pub struct TemplateInput {
     pub active: Option<bool>,
 }
 
+/// At most this many renders run at once (each on its own thread).
+pub const RENDER_THREADS: usize = 4;
+
+/// Filters a template may use: none of them can make its output much larger
+/// than its input (`replace` and `join` are checked, see [`environment`]).
+const FILTERS: &[&str] = &[
+    "abs",
+    "bool",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "sort",
+    "split",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "unique",
+    "upper",
+];
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::invalid_input("body", message)
+}
+
 fn environment() -> minijinja::Environment<'static> {
     let mut env = minijinja::Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_fuel(Some(limits::TEMPLATE_FUEL));
+    env.add_filter(
+        "replace",
+        |s: &str, from: &str, to: &str, count: Option<usize>| -> Fallible<String> {
+            let hits = if from.is_empty() {
+                s.chars().count() + 1
+            } else {
+                s.matches(from).count()
+            };
+            let hits = count.map_or(hits, |c| hits.min(c));
+            if s.len().saturating_add(hits.saturating_mul(to.len())) > limits::TEMPLATE_OUTPUT {
+                return Err(too_large());
+            }
+            Ok(s.replacen(from, to, hits))
+        },
+    );
+    env.add_filter("join", |v: &Value, sep: Option<&str>| -> Fallible<String> {
+        let sep = sep.unwrap_or("");
+        let mut out = String::new();
+        for (i, item) in v.try_iter()?.enumerate() {
+            if i > 0 {
+                out.push_str(sep);
+            }
+            use std::fmt::Write;
+            let _ = write!(out, "{item}");
+            if out.len() > limits::TEMPLATE_OUTPUT {
+                return Err(too_large());
+            }
+        }
+        Ok(out)
+    });
     env
 }
 
-/// Checks that `body` is a valid template.
+/// A filter's result.
+type Fallible<T> = std::result::Result<T, minijinja::Error>;
+
+fn too_large() -> minijinja::Error {
+    minijinja::Error::new(
+        minijinja::ErrorKind::InvalidOperation,
+        format!("the result would exceed {} bytes", limits::TEMPLATE_OUTPUT),
+    )
+}
+
+/// Checks that `body` is a valid template of the safe subset.
 ///
 /// ```
 /// use ticketry_core::template::check_syntax;
 /// assert!(check_syntax("Hi {{ customer.name }}").is_ok());
 /// assert_eq!(check_syntax("Hi {{ customer.name ").unwrap_err().code(), "invalid_input");
+/// assert!(check_syntax("{{ range(10) }}").is_err()); // no function calls
 /// ```
 pub fn check_syntax(body: &str) -> Result<()> {
-    environment()
-        .template_from_str(body)
-        .map(|_| ())
-        .map_err(|e| Error::invalid_input("body", format!("template does not parse: {e}")))
+    let n = body.chars().count();
+    if n > limits::TEMPLATE_BODY {
+        return Err(invalid(format!(
+            "must be at most {} characters (got {n})",
+            limits::TEMPLATE_BODY
+        )));
+    }
+    check_tokens(body)?;
+    let stmt = minijinja::machinery::parse(body, "body", Default::default())
+        .map_err(|e| invalid(format!("template does not parse: {e}")))?;
+    Subset::default().stmt(&stmt)
 }
 
-/// Renders `body` with a serializable context.
-pub(crate) fn render(body: &str, context: impl Serialize) -> Result<String> {
-    environment()
-        .render_str(body, minijinja::value::Serde(context))
-        .map_err(|e| Error::invalid_input("body", format!("template failed to render: {e}")))
+/// The bounds the recursive parser relies on, checked on the (iterative)
+/// token stream: tokens per tag and nesting of blocks and brackets.
+fn check_tokens(body: &str) -> Result<()> {
+    // Tokens seen in the current tag (0 outside tags).
+    let mut in_tag = 0usize;
+    let mut blocks = 0usize;
+    let mut brackets = 0usize;
+    for token in minijinja::machinery::tokenize(body, false, Default::default()) {
+        let (token, span) = token.map_err(|e| invalid(format!("template does not parse: {e}")))?;
+        let line = span.start_line;
+        match token {
+            Token::VariableStart | Token::BlockStart => in_tag = 0,
+            Token::VariableEnd | Token::BlockEnd => in_tag = 0,
+            Token::TemplateData(_) => {}
+            Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => brackets += 1,
+            Token::ParenClose | Token::BracketClose | Token::BraceClose => {
+                brackets = brackets.saturating_sub(1);
+            }
+            // The tag's first word opens or closes a block.
+            Token::Ident(name) if in_tag == 1 => match name {
+                "if" | "for" | "with" | "filter" | "autoescape" | "block" | "macro" | "call"
+                | "set" | "raw" => blocks += 1,
+                n if n.starts_with("end") => blocks = blocks.saturating_sub(1),
+                _ => {}
+            },
+            _ => {}
+        }
+        if !matches!(
+            token,
+            Token::TemplateData(_) | Token::VariableEnd | Token::BlockEnd
+        ) {
+            in_tag += 1;
+        }
+        if in_tag > limits::TEMPLATE_TAG_TOKENS {
+            return Err(invalid(format!(
+                "line {line}: a tag has more than {} tokens",
+                limits::TEMPLATE_TAG_TOKENS
+            )));
+        }
+        if blocks > limits::TEMPLATE_NESTING || brackets > limits::TEMPLATE_NESTING {
+            return Err(invalid(format!(
+                "line {line}: nested more than {} levels deep",
+                limits::TEMPLATE_NESTING
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The safe subset, checked on the syntax tree.
+#[derive(Default)]
+struct Subset;
+
+impl Subset {
+    fn stmts(&self, list: &[ast::Stmt<'_>]) -> Result<()> {
+        list.iter().try_for_each(|s| self.stmt(s))
+    }
+
+    fn stmt(&self, s: &ast::Stmt<'_>) -> Result<()> {
+        use ast::Stmt;
+        let line = |span: minijinja::machinery::Span| span.start_line;
+        match s {
+            Stmt::Template(t) => self.stmts(&t.children),
+            Stmt::EmitRaw(_) => Ok(()),
+            Stmt::EmitExpr(e) => self.expr(&e.expr),
+            Stmt::IfCond(c) => {
+                self.expr(&c.expr)?;
+                self.stmts(&c.true_body)?;
+                self.stmts(&c.false_body)
+            }
+            Stmt::ForLoop(f) => {
+                if f.recursive {
+                    return Err(invalid(format!(
+                        "line {}: recursive loops are not allowed",
+                        line(f.span())
+                    )));
+                }
+                if !is_context_path(&f.iter) {
+                    return Err(invalid(format!(
+                        "line {}: a loop must go over a value of the context \
+                         (like ticket.tags), not over a literal or an expression",
+                        line(f.span())
+                    )));
+                }
+                self.expr(&f.target)?;
+                self.expr(&f.iter)?;
+                if let Some(e) = &f.filter_expr {
+                    self.expr(e)?;
+                }
+                self.stmts(&f.body)?;
+                self.stmts(&f.else_body)
+            }
+            other => {
+                let (what, span) = match other {
+                    Stmt::Set(x) => ("set", x.span()),
+                    Stmt::SetBlock(x) => ("set", x.span()),
+                    Stmt::WithBlock(x) => ("with", x.span()),
+                    Stmt::AutoEscape(x) => ("autoescape", x.span()),
+                    Stmt::FilterBlock(x) => ("filter", x.span()),
+                    Stmt::Do(x) => ("do", x.span()),
+                    _ => ("this tag", Default::default()),
+                };
+                Err(invalid(format!(
+                    "line {}: `{what}` is not allowed in templates",
+                    line(span).max(1)
+                )))
+            }
+        }
+    }
+
+    fn args(&self, args: &[ast::CallArg<'_>]) -> Result<()> {
+        args.iter().try_for_each(|a| match a {
+            ast::CallArg::Pos(e)
+            | ast::CallArg::Kwarg(_, e)
+            | ast::CallArg::PosSplat(e)
+            | ast::CallArg::KwargSplat(e) => self.expr(e),
+        })
+    }
+
+    fn expr(&self, e: &ast::Expr<'_>) -> Result<()> {
+        use ast::Expr;
+        match e {
+            Expr::Var(_) | Expr::Const(_) => Ok(()),
+            Expr::Slice(s) => {
+                self.expr(&s.expr)?;
+                [&s.start, &s.stop, &s.step]
+                    .into_iter()
+                    .flatten()
+                    .try_for_each(|e| self.expr(e))
+            }
+            Expr::UnaryOp(u) => self.expr(&u.expr),
+            Expr::BinOp(b) => {
+                if matches!(b.op, ast::BinOpKind::Mul | ast::BinOpKind::Pow) {
+                    return Err(invalid(format!(
+                        "line {}: `*` and `**` are not allowed in templates",
+                        b.span().start_line
+                    )));
+                }
+                self.expr(&b.left)?;
+                self.expr(&b.right)
+            }
+            Expr::Compare(c) => {
+                self.expr(&c.expr)?;
+                c.ops.iter().try_for_each(|o| self.expr(&o.expr))
+            }
+            Expr::IfExpr(i) => {
+                self.expr(&i.test_expr)?;
+                self.expr(&i.true_expr)?;
+                i.false_expr.as_ref().map_or(Ok(()), |e| self.expr(e))
+            }
+            Expr::Filter(f) => {
+                if !FILTERS.contains(&f.name) {
+                    return Err(invalid(format!(
+                        "line {}: unknown or disallowed filter {:?} (allowed: {})",
+                        f.span().start_line,
+                        crate::error::shown(f.name),
+                        FILTERS.join(", ")
+                    )));
+                }
+                if let Some(e) = &f.expr {
+                    self.expr(e)?;
+                }
+                self.args(&f.args)
+            }
+            Expr::Test(t) => {
+                self.expr(&t.expr)?;
+                self.args(&t.args)
+            }
+            Expr::GetAttr(g) => self.expr(&g.expr),
+            Expr::GetItem(g) => {
+                self.expr(&g.expr)?;
+                self.expr(&g.subscript_expr)
+            }
+            Expr::Call(c) => Err(invalid(format!(
+                "line {}: function and method calls are not allowed in templates",
+                c.span().start_line
+            ))),
+            Expr::List(l) => l.items.iter().try_for_each(|e| self.expr(e)),
+            Expr::Tuple(t) => t.items.iter().try_for_each(|e| self.expr(e)),
+            Expr::Map(m) => m
+                .keys
+                .iter()
+                .chain(m.values.iter())
+                .try_for_each(|e| self.expr(e)),
+        }
+    }
+}
+
+/// `ticket.tags`, `ticket.custom_fields["items"]`: a read of the context,
+/// so every step of a loop over it passes the render's deadline check.
+fn is_context_path(e: &ast::Expr<'_>) -> bool {
+    match e {
+        ast::Expr::Var(_) => true,
+        ast::Expr::GetAttr(g) => is_context_path(&g.expr),
+        ast::Expr::GetItem(g) => {
+            matches!(g.subscript_expr, ast::Expr::Const(_)) && is_context_path(&g.expr)
+        }
+        _ => false,
+    }
+}
+
+/// A render's time budget, shared by the context and the output.
+#[derive(Debug)]
+struct Budget {
+    deadline: Instant,
+    exceeded: AtomicBool,
+}
+
+impl Budget {
+    /// `false` once the deadline has passed (and from then on).
+    fn ok(&self) -> bool {
+        if self.exceeded.load(Ordering::Relaxed) {
+            return false;
+        }
+        if Instant::now() > self.deadline {
+            self.exceeded.store(true, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}
+
+/// The render context: JSON maps and lists whose every read and loop step
+/// checks the budget (a loop stops and reads come back undefined once it
+/// is spent; the render then fails).
+#[derive(Debug)]
+enum Metered {
+    Map(Vec<(String, Value)>, Arc<Budget>),
+    Seq(Vec<Value>, Arc<Budget>),
+}
+
+fn metered(v: serde_json::Value, budget: &Arc<Budget>) -> Value {
+    match v {
+        serde_json::Value::Object(m) => Value::from_object(Metered::Map(
+            m.into_iter()
+                .map(|(k, v)| (k, metered(v, budget)))
+                .collect(),
+            budget.clone(),
+        )),
+        serde_json::Value::Array(a) => Value::from_object(Metered::Seq(
+            a.into_iter().map(|v| metered(v, budget)).collect(),
+            budget.clone(),
+        )),
+        serde_json::Value::Null => Value::from(()),
+        serde_json::Value::Bool(b) => Value::from(b),
+        serde_json::Value::String(s) => Value::from(s),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(Value::from)
+            .or_else(|| n.as_u64().map(Value::from))
+            .unwrap_or_else(|| Value::from(n.as_f64().unwrap_or(f64::NAN))),
+    }
+}
+
+/// Steps through a metered value, stopping when the budget is spent.
+struct Steps {
+    items: Vec<Value>,
+    next: usize,
+    budget: Arc<Budget>,
+}
+
+impl Iterator for Steps {
+    type Item = Value;
+    fn next(&mut self) -> Option<Value> {
+        if !self.budget.ok() {
+            return None;
+        }
+        let v = self.items.get(self.next).cloned();
+        self.next += 1;
+        v
+    }
+}
+
+impl Object for Metered {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        match &**self {
+            Metered::Map(..) => ObjectRepr::Map,
+            Metered::Seq(..) => ObjectRepr::Seq,
+        }
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match &**self {
+            Metered::Map(m, budget) => {
+                let key = key.as_str()?;
+                budget.ok().then_some(())?;
+                m.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+            }
+            Metered::Seq(s, budget) => {
+                budget.ok().then_some(())?;
+                let i = key.as_i64()?;
+                let i = if i < 0 { s.len() as i64 + i } else { i };
+                s.get(usize::try_from(i).ok()?).cloned()
+            }
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let (items, budget) = match &**self {
+            Metered::Map(m, budget) => (
+                m.iter().map(|(k, _)| Value::from(k.as_str())).collect(),
+                budget,
+            ),
+            Metered::Seq(s, budget) => (s.clone(), budget),
+        };
+        Enumerator::Iter(Box::new(Steps {
+            items,
+            next: 0,
+            budget: budget.clone(),
+        }))
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(match &**self {
+            Metered::Map(m, _) => m.len(),
+            Metered::Seq(s, _) => s.len(),
+        })
+    }
+}
+
+/// The render's output: capped in size, checks the deadline on each write.
+struct Capped<'a> {
+    out: &'a mut String,
+    budget: &'a Budget,
+    overflow: bool,
+}
+
+impl std::fmt::Write for Capped<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.out.len() + s.len() > limits::TEMPLATE_OUTPUT {
+            self.overflow = true;
+            return Err(std::fmt::Error);
+        }
+        if !self.budget.ok() {
+            return Err(std::fmt::Error);
+        }
+        self.out.push_str(s);
+        Ok(())
+    }
+}
+
+/// Renders `body` (already checked by [`check_syntax`]) under the limits,
+/// on the calling thread.
+fn render_now(body: &str, context: serde_json::Value) -> Result<String> {
+    let budget = Arc::new(Budget {
+        deadline: Instant::now() + limits::TEMPLATE_DEADLINE,
+        exceeded: AtomicBool::new(false),
+    });
+    check_syntax(body)?;
+    let env = environment();
+    let tpl = env
+        .template_from_str(body)
+        .map_err(|e| invalid(format!("template does not parse: {e}")))?;
+    let ctx = metered(context, &budget);
+    let mut text = String::new();
+    let mut out = Capped {
+        out: &mut text,
+        budget: &budget,
+        overflow: false,
+    };
+    let result = tpl.render_captured_to(ctx, FmtWriter(&mut out));
+    let overflow = out.overflow;
+    if overflow {
+        return Err(invalid(format!(
+            "the rendered text exceeds {} bytes",
+            limits::TEMPLATE_OUTPUT
+        )));
+    }
+    if budget.exceeded.load(Ordering::Relaxed) {
+        return Err(invalid(format!(
+            "rendering took longer than {} ms",
+            limits::TEMPLATE_DEADLINE.as_millis()
+        )));
+    }
+    match result {
+        Ok(_) => Ok(text),
+        Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => Err(invalid(
+            "rendering needs too many steps (a loop too long for a template)",
+        )),
+        Err(e) => Err(invalid(format!("template failed to render: {e}"))),
+    }
+}
+
+/// Adapts a `fmt::Write` to the `io::Write` minijinja renders into.
+struct FmtWriter<'a, 'b>(&'a mut Capped<'b>);
+
+impl std::io::Write for FmtWriter<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let s = std::str::from_utf8(buf).map_err(std::io::Error::other)?;
+        std::fmt::Write::write_str(self.0, s).map_err(std::io::Error::other)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+static RENDERERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(RENDER_THREADS);
+
+/// Renders `body` with a serializable context, under the limits, on a
+/// render thread (never on the caller's async worker).
+pub(crate) async fn render(body: &str, context: serde_json::Value) -> Result<String> {
+    let _permit = RENDERERS.acquire().await.map_err(|_| Error::Internal {
+        message: "the template renderer is closed".into(),
+    })?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let body = body.to_owned();
+    std::thread::Builder::new()
+        .name("ticketry-render".into())
+        .spawn(move || {
+            let _ = tx.send(render_now(&body, context));
+        })
+        .map_err(|e| Error::Internal {
+            message: format!("cannot start a render thread: {e}"),
+        })?;
+    rx.await.unwrap_or_else(|_| {
+        Err(Error::Internal {
+            message: "the render thread stopped without an answer".into(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rejected(body: &str) -> String {
+        match check_syntax(body) {
+            Err(Error::InvalidInput { field, message }) => {
+                assert_eq!(field, "body");
+                message
+            }
+            other => panic!("{:.60}: expected invalid_input, got {other:?}", body),
+        }
+    }
+
+    fn ctx() -> serde_json::Value {
+        json!({
+            "ticket": {"number": "TKT-2026-00042", "tags": ["vip", "billing"],
+                       "custom_fields": {"big": "x".repeat(60_000),
+                                         "many": (0..20_000).collect::<Vec<_>>()}},
+            "customer": {"name": "Carol", "email": "carol@example.com"},
+        })
+    }
+
+    #[test]
+    fn ordinary_templates_render() {
+        let body = "Hello {{ customer.name|title }}, about {{ ticket.number }}\
+                    {% for t in ticket.tags %} #{{ loop.index }}:{{ t|upper }}{% endfor %}\
+                    {% if ticket.custom_fields.plan is defined %}!{% else %}.{% endif %} \
+                    {{ ticket.tags|join(', ') }} {{ 'a-b'|replace('-', '+') }} {{ 2 + 3 }}";
+        check_syntax(body).unwrap();
+        assert_eq!(
+            render_now(body, ctx()).unwrap(),
+            "Hello Carol, about TKT-2026-00042 #1:VIP #2:BILLING. vip, billing a+b 5"
+        );
+    }
+
+    #[test]
+    fn deep_expressions_are_rejected_before_parsing() {
+        for unit in ["-", "+1", "~x", " and x", ".a", "[0]", "()", "(", "not "] {
+            let body = format!("{{{{ {}1 }}}}", unit.repeat(30_000 / unit.len()));
+            let body: String = body.chars().take(limits::TEMPLATE_BODY - 10).collect();
+            let msg = rejected(&format!("{body} }}}}"));
+            assert!(
+                msg.contains("tokens") || msg.contains("nested"),
+                "{unit}: {msg}"
+            );
+        }
+        let blocks = "{% if x %}".repeat(1000);
+        assert!(rejected(&blocks).contains("nested"));
+        assert!(rejected(&"x".repeat(limits::TEMPLATE_BODY + 1)).contains("at most"));
+    }
+
+    #[test]
+    fn constructs_that_build_unbounded_values_are_rejected() {
+        for (body, why) in [
+            (
+                "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+                "set",
+            ),
+            (
+                "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+                "loop",
+            ),
+            ("{{ 'x' * 100000000 }}", "`*`"),
+            ("{{ 2 ** 100 }}", "`*`"),
+            ("{{ debug() }}", "calls"),
+            ("{{ ticket.items() }}", "calls"),
+            ("{% with a = 1 %}{% endwith %}", "with"),
+            ("{{ x|center(1000000000) }}", "filter"),
+            ("{{ x|indent(100000) }}", "filter"),
+            ("{% for x in [1, 2] %}{% endfor %}", "loop"),
+            ("{% include 'other' %}", "unknown statement"),
+        ] {
+            let msg = rejected(body);
+            assert!(msg.contains(why), "{body}: {msg}");
+        }
+    }
+
+    #[test]
+    fn renders_stop_at_the_output_cap_and_the_deadline() {
+        let body =
+            "{% for n in ticket.custom_fields.many %}{{ ticket.custom_fields.big }}{% endfor %}";
+        let e = render_now(body, ctx()).unwrap_err();
+        assert!(e.to_string().contains("exceeds"), "{e}");
+        // Heavy work that writes nothing: stopped by the deadline or the fuel.
+        let body = "{% for a in ticket.custom_fields.many %}{% for b in ticket.custom_fields.many %}\
+                    {% if (ticket.custom_fields.big ~ ticket.custom_fields.big)|length > 1 %}{% endif %}\
+                    {% endfor %}{% endfor %}";
+        let e = render_now(body, ctx()).unwrap_err();
+        assert!(
+            e.to_string().contains("longer than") || e.to_string().contains("too many steps"),
+            "{e}"
+        );
+        let e = render_now(
+            "{{ ticket.custom_fields.big|replace('', 'yyyyyyyy') }}",
+            ctx(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("exceed"), "{e}");
+    }
 }

@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::ids::WorkspaceId;
 use crate::validate;
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// A tenant of the help desk.
@@ -49,6 +50,16 @@ impl Default for WorkspaceSettings {
 }
 
 impl WorkspaceSettings {
+    /// The workspace's time zone (UTC if the stored name is unknown).
+    pub fn tz(&self) -> Tz {
+        self.timezone.parse().unwrap_or(Tz::UTC)
+    }
+
+    /// The calendar year of `at` in the workspace's time zone.
+    pub fn local_year(&self, at: DateTime<Utc>) -> i32 {
+        at.with_timezone(&self.tz()).year()
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
         NumberFormat::check(&self.number_format.0)?;
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
@@ -70,16 +81,16 @@ impl WorkspaceSettings {
 
 /// The format of ticket numbers, e.g. the default `TKT-{year}-{seq:05}`.
 ///
-/// Placeholders: `{year}` (creation year, UTC), `{seq}` and `{seq:0N}` (the
-/// workspace's counter, zero-padded to N digits). The counter never resets,
-/// so numbers stay unique across years.
+/// Placeholders: `{year}` (creation year in the workspace's time zone),
+/// `{seq}` and `{seq:0N}` (the workspace's counter, zero-padded to N digits).
+/// The counter never resets, so numbers stay unique across years. Formats
+/// are printable ASCII, so numbers are safe in e-mail subjects and are looked
+/// up case-insensitively.
 ///
 /// ```
 /// use ticketry_core::workspace::NumberFormat;
-/// use chrono::{TimeZone, Utc};
 /// let f = NumberFormat::default();
-/// let at = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
-/// assert_eq!(f.render(42, at), "TKT-2026-00042");
+/// assert_eq!(f.render(42, 2026), "TKT-2026-00042");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -98,6 +109,9 @@ impl NumberFormat {
         let bad = |m: &str| Error::invalid_input("settings.number_format", m.to_owned());
         if s.len() > 64 {
             return Err(bad("must be at most 64 characters"));
+        }
+        if !s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(bad("must be printable ASCII"));
         }
         let mut rest = s;
         let mut has_seq = false;
@@ -120,10 +134,10 @@ impl NumberFormat {
         }
     }
 
-    /// Renders the number of the `seq`-th ticket created at `at`.
+    /// Renders the number of the `seq`-th ticket, created in local `year`.
     /// (Formats are validated when settings are saved; an unknown
     /// placeholder in an unvalidated format renders as the sequence.)
-    pub fn render(&self, seq: u64, at: DateTime<Utc>) -> String {
+    pub fn render(&self, seq: u64, year: i32) -> String {
         use std::fmt::Write;
         let mut out = String::with_capacity(self.0.len() + 8);
         let mut rest = self.0.as_str();
@@ -131,7 +145,7 @@ impl NumberFormat {
             out.push_str(&rest[..open]);
             let close = rest[open..].find('}').map_or(rest.len(), |c| c + open);
             let _ = match rest.get(open + 1..close).unwrap_or("") {
-                "year" => write!(out, "{}", at.year()),
+                "year" => write!(out, "{year}"),
                 name => {
                     let width = name
                         .strip_prefix("seq:0")

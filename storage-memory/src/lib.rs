@@ -142,8 +142,10 @@ struct TenantData {
     tickets: Chunked<Row>,
     by_id: FastMap<TicketId, u32>,
     by_number: FastMap<Box<str>, u32>,
-    ticket_keys: FastMap<Box<str>, u32>,
-    message_keys: FastMap<Box<str>, (u32, u32)>,
+    /// Host-chosen keys: a keyed hash (SipHash, random keys), so crafted
+    /// colliding keys cannot make inserts quadratic.
+    ticket_keys: HashMap<Box<str>, (u32, uuid::Uuid)>,
+    message_keys: HashMap<Box<str>, (u32, u32)>,
     /// `(next_check, index)` of tickets with SLA work pending.
     sla_index: BTreeSet<(DateTime<Utc>, u32)>,
     /// Events by `seq - 1`.
@@ -422,11 +424,14 @@ impl TicketStore for MemoryStore {
         mut create: TicketCreate,
     ) -> StoreResult<(Ticket, bool)> {
         self.with_mut(ws, |d| {
-            if let Some(&i) = create
-                .idempotency_key
-                .as_deref()
-                .and_then(|k| d.ticket_keys.get(k))
+            if let Some(idem) = &create.idempotency
+                && let Some(&(i, fingerprint)) = d.ticket_keys.get(idem.key.as_str())
             {
+                if fingerprint != idem.fingerprint {
+                    return Err(StoreError::IdempotencyMismatch {
+                        key: idem.key.clone(),
+                    });
+                }
                 return Ok((d.tickets[i as usize].ticket.clone(), false));
             }
             if let Some(m) = d.check_message_keys(&create.messages) {
@@ -436,16 +441,18 @@ impl TicketStore for MemoryStore {
             let idx = d.tickets.len() as u32;
             create.assign_number(u64::from(idx) + 1);
             let ticket = create.ticket.clone();
-            if d.by_number.contains_key(ticket.number.as_str()) {
+            let number_key = ticket.number.to_ascii_lowercase().into_boxed_str();
+            if d.by_number.contains_key(&number_key) {
                 return Err(StoreError::AlreadyExists {
                     entity: "ticket",
                     key: ticket.number,
                 });
             }
             d.by_id.insert(ticket.id, idx);
-            d.by_number.insert(ticket.number.as_str().into(), idx);
-            if let Some(k) = create.idempotency_key {
-                d.ticket_keys.insert(k.into(), idx);
+            d.by_number.insert(number_key, idx);
+            if let Some(idem) = create.idempotency {
+                d.ticket_keys
+                    .insert(idem.key.into_boxed_str(), (idx, idem.fingerprint));
             }
             d.index_sla(idx, None, ticket.sla.next_check());
             let mut messages = create.messages;
@@ -509,7 +516,7 @@ impl TicketStore for MemoryStore {
     ) -> StoreResult<Option<Ticket>> {
         self.with(ws, |d| {
             d.by_number
-                .get(number)
+                .get(number.to_ascii_lowercase().as_str())
                 .map(|&i| d.tickets[i as usize].ticket.clone())
         })
     }

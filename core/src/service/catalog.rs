@@ -206,7 +206,7 @@ impl Helpdesk {
         Ok(Template {
             id: old.as_ref().map_or_else(TemplateId::generate, |t| t.id),
             name: validate::text("name", &input.name, 200)?,
-            body: validate::text("body", &input.body, 100_000)?,
+            body: validate::text("body", &input.body, crate::limits::TEMPLATE_BODY)?,
             language: validate::optional_text("language", input.language.as_deref(), 35)?,
             category: input.category,
             usage_count: old.as_ref().map_or(0, |t| t.usage_count),
@@ -296,7 +296,8 @@ impl Helpdesk {
                 "agent": agent,
                 "workspace": { "name": workspace.name, "slug": workspace.slug },
             }),
-        )?;
+        )
+        .await?;
         self.store.increment_template_usage(ws, template).await?;
         Ok(text)
     }

@@ -5,7 +5,7 @@ use crate::error::{Error, Result, StoreError};
 use crate::event::{EventKind, NewEvent};
 use crate::ids::{AgentId, CategoryId, CustomerId, TeamId, TicketId, WorkspaceId};
 use crate::query::{Page, TicketQuery};
-use crate::store::{TicketCreate, TicketWrite, WriteOutcome};
+use crate::store::{Idempotency, TicketCreate, TicketWrite, WriteOutcome};
 use crate::ticket::rules::{self, MessageDraft};
 use crate::ticket::{
     Actor, AssignmentRecord, Attachment, Channel, Link, Message, MessageKind, Status, Thread,
@@ -212,6 +212,29 @@ fn attachments(list: Vec<Attachment>) -> Result<Vec<Attachment>> {
         .collect()
 }
 
+/// The fingerprint an idempotency key is bound to: a UUIDv5 of the
+/// validated request (who, what, where, and every routing choice), so a
+/// retry matches and a reused key with another payload does not.
+fn fingerprint(input: &OpenTicket) -> uuid::Uuid {
+    let canonical = serde_json::json!([
+        input.customer,
+        input.subject,
+        input.description,
+        input.html,
+        input.attachments,
+        input.email_message_id,
+        input.priority,
+        input.category,
+        input.channel,
+        input.team,
+        input.assignee,
+        input.tags,
+        input.links,
+        input.custom_fields,
+    ]);
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, canonical.to_string().as_bytes())
+}
+
 fn idempotency_key(v: Option<String>) -> Result<Option<String>> {
     text_opt("idempotency_key", v, 255)
 }
@@ -239,6 +262,11 @@ impl Helpdesk {
     /// Opens a ticket: validates, routes by category, numbers it
     /// (`TKT-2026-00042`), starts its SLA clocks and records `ticket.created`.
     pub async fn open_ticket(&self, ws: WorkspaceId, input: OpenTicket) -> Result<Ticket> {
+        let fingerprint = if input.idempotency_key.is_some() {
+            fingerprint(&input)
+        } else {
+            uuid::Uuid::nil()
+        };
         let workspace = self.get_workspace(ws).await?;
         let customer_id = input
             .customer
@@ -253,7 +281,8 @@ impl Helpdesk {
             status: None,
         }
         .into_draft(MessageKind::Customer, Actor::Customer(customer_id.clone()))?;
-        let idempotency_key = idempotency_key(input.idempotency_key)?;
+        let idempotency = idempotency_key(input.idempotency_key.clone())?
+            .map(|key| Idempotency { key, fingerprint });
         let customer = self.get_customer(ws, &customer_id).await?;
 
         let category = match input.category {
@@ -375,12 +404,13 @@ impl Helpdesk {
         self.sla_on_create(ws, &mut ticket, &customer, &priorities)
             .await?;
         let create = TicketCreate {
+            local_year: workspace.settings.local_year(now),
             ticket,
             number_format: workspace.settings.number_format,
             messages: vec![message],
             assignments,
             events,
-            idempotency_key,
+            idempotency,
         };
         let (ticket, _created) = self.store.create_ticket(ws, create).await?;
         Ok(ticket)
