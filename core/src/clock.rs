@@ -47,10 +47,42 @@ impl ManualClock {
         *self.now.lock().unwrap_or_else(|p| p.into_inner()) = t;
     }
 
-    /// Moves the clock forward by `d`.
-    pub fn advance(&self, d: TimeDelta) {
+    /// Moves the clock forward by `d`: `invalid_input` (and the clock stays)
+    /// if `d` is negative or the result would leave the supported range
+    /// ([`limits::max_instant`](crate::limits::max_instant)).
+    ///
+    /// ```
+    /// use ticketry_core::clock::{Clock, ManualClock};
+    /// use chrono::{TimeDelta, Utc};
+    /// let clock = ManualClock::new(Utc::now());
+    /// assert!(clock.try_advance(TimeDelta::hours(-1)).is_err());
+    /// assert!(clock.try_advance(TimeDelta::days(5_000_000)).is_err());
+    /// ```
+    pub fn try_advance(&self, d: TimeDelta) -> crate::Result<()> {
+        if d < TimeDelta::zero() {
+            return Err(crate::Error::invalid_input(
+                "by",
+                "must not be negative (the clock only moves forward; use set)",
+            ));
+        }
         let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
-        *now += d;
+        let next = now
+            .checked_add_signed(d)
+            .filter(|t| *t <= crate::limits::max_instant())
+            .ok_or_else(|| crate::Error::invalid_input("by", "moves the clock past 9999-12-31"))?;
+        *now = next;
+        Ok(())
+    }
+
+    /// Moves the clock forward by `d` (tests and simulations; hosts and
+    /// bindings use [`try_advance`](Self::try_advance)).
+    ///
+    /// # Panics
+    /// If `d` is negative or the result is past 9999-12-31.
+    pub fn advance(&self, d: TimeDelta) {
+        if let Err(e) = self.try_advance(d) {
+            panic!("ManualClock::advance({d}): {e}");
+        }
     }
 }
 

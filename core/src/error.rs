@@ -135,6 +135,15 @@ impl Error {
         }
     }
 
+    /// The same error naming `field` instead (an `invalid_input` raised for
+    /// an argument the caller named differently); other errors unchanged.
+    pub fn for_field(self, field: &str) -> Self {
+        match self {
+            Error::InvalidInput { message, .. } => Error::invalid_input(field, message),
+            other => other,
+        }
+    }
+
     /// Shorthand for [`Error::Conflict`].
     pub fn conflict(message: impl Into<String>) -> Self {
         Error::Conflict {

@@ -29,13 +29,11 @@ pub const JSON_DEPTH: usize = 32;
 pub const JSON_BYTES: usize = 64 * 1024;
 
 /// Most intervals on one weekday of a calendar.
-pub const CALENDAR_INTERVALS_PER_DAY: usize = 16;
+pub const CALENDAR_INTERVALS_PER_DAY: usize = 48;
 /// Most dated entries (`holidays`, `partial_holidays`, `extra_windows`) each.
 pub const CALENDAR_DATED_ENTRIES: usize = 1_000;
 /// Most `recurring_holidays`.
 pub const CALENDAR_RECURRING: usize = 366;
-/// Shortest interval a calendar may open, in seconds.
-pub const CALENDAR_MIN_INTERVAL_SECS: i64 = 60;
 /// Distinct compiled calendars kept in a process.
 pub const CALENDAR_CACHE: usize = 1_024;
 /// Longest SLA target or warning lead (business time).

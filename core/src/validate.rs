@@ -3,9 +3,35 @@
 
 use crate::error::{Error, Result};
 
-/// Trims `value` and checks it is 1..=`max` characters (see [`body`]).
+/// A single line (names, subjects, file names): trimmed, 1..=`max`
+/// characters (see [`body`]) and no control character, so it is safe in an
+/// e-mail header or a log line.
 pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = body(field, value.trim(), max)?;
+    if v.chars().any(char::is_control) {
+        return Err(Error::invalid_input(
+            field,
+            "must be one line without control characters",
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// Free text of several lines, trimmed (see [`body`]).
+pub(crate) fn paragraph(field: &str, value: &str, max: usize) -> Result<String> {
     body(field, value.trim(), max).map(str::to_owned)
+}
+
+/// Like [`paragraph`] but `None` and blank strings are allowed (and become `None`).
+pub(crate) fn optional_paragraph(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => paragraph(field, v, max).map(Some),
+    }
 }
 
 /// Checks free text kept as written: not blank, at most `max` characters,
@@ -30,26 +56,101 @@ pub(crate) fn body<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a st
     Ok(value)
 }
 
-/// Checks a JSON object of the host's fields: no NUL character in any key or string.
+/// Checks a JSON object of the host's fields: at most
+/// [`JSON_DEPTH`](crate::limits::JSON_DEPTH) levels deep and
+/// [`JSON_BYTES`](crate::limits::JSON_BYTES) serialized, no NUL character in
+/// any key or string. Whatever passes, every backend stores and reads back.
 pub(crate) fn json_fields(
     field: &str,
     value: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<()> {
-    fn clean(v: &serde_json::Value) -> bool {
+    use crate::limits::JSON_BYTES;
+    if let Some((path, message)) = json_problem(field, value, false) {
+        // Found: walk again, this time naming the path.
+        let (path, message) = json_problem(field, value, true).unwrap_or((path, message));
+        return Err(Error::invalid_input(path, message));
+    }
+    let mut size = SizeLimit(0);
+    if serde_json::to_writer(&mut size, value).is_err() {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at most {JSON_BYTES} bytes as JSON"),
+        ));
+    }
+    Ok(())
+}
+
+/// The first value too deep or holding a NUL character, with its path when
+/// `paths` (the walk is iterative and stops at the first level too deep, so
+/// no input can make the check itself recurse).
+fn json_problem(
+    field: &str,
+    value: &serde_json::Map<String, serde_json::Value>,
+    paths: bool,
+) -> Option<(String, String)> {
+    use crate::limits::JSON_DEPTH;
+    use serde_json::Value;
+    let path = |parent: &str, key: &dyn std::fmt::Display| {
+        if paths {
+            format!("{parent}{key}")
+        } else {
+            String::new()
+        }
+    };
+    let nul = || "must not contain a NUL character".to_owned();
+    let mut stack: Vec<(String, &Value, usize)> = Vec::new();
+    for (k, v) in value {
+        if k.contains('\0') {
+            return Some((field.to_owned(), nul()));
+        }
+        stack.push((
+            path(field, &format_args!(".{}", crate::error::shown(k))),
+            v,
+            2,
+        ));
+    }
+    while let Some((at, v, depth)) = stack.pop() {
         match v {
-            serde_json::Value::String(s) => !s.contains('\0'),
-            serde_json::Value::Array(a) => a.iter().all(clean),
-            serde_json::Value::Object(o) => o.iter().all(|(k, v)| !k.contains('\0') && clean(v)),
-            _ => true,
+            Value::Array(_) | Value::Object(_) if depth > JSON_DEPTH => {
+                return Some((at, format!("nested more than {JSON_DEPTH} levels deep")));
+            }
+            Value::String(s) if s.contains('\0') => return Some((at, nul())),
+            Value::Array(a) => stack.extend(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, v)| (path(&at, &format_args!("[{i}]")), v, depth + 1)),
+            ),
+            Value::Object(o) => {
+                for (k, v) in o {
+                    if k.contains('\0') {
+                        return Some((at, nul()));
+                    }
+                    stack.push((
+                        path(&at, &format_args!(".{}", crate::error::shown(k))),
+                        v,
+                        depth + 1,
+                    ));
+                }
+            }
+            _ => {}
         }
     }
-    if value.iter().all(|(k, v)| !k.contains('\0') && clean(v)) {
+    None
+}
+
+/// Counts bytes written and fails past [`JSON_BYTES`](crate::limits::JSON_BYTES).
+struct SizeLimit(usize);
+
+impl std::io::Write for SizeLimit {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        if self.0 > crate::limits::JSON_BYTES {
+            return Err(std::io::Error::other("too large"));
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    } else {
-        Err(Error::invalid_input(
-            field,
-            "must not contain a NUL character",
-        ))
     }
 }
 
@@ -78,7 +179,10 @@ pub(crate) fn key(field: &str, value: &str) -> Result<String> {
     } else {
         Err(Error::invalid_input(
             field,
-            format!("{value:?} must be 1-64 characters of a-z, 0-9, '_', '-', '.', ':'"),
+            format!(
+                "{:?} must be 1-64 characters of a-z, 0-9, '_', '-', '.', ':'",
+                crate::error::shown(value)
+            ),
         ))
     }
 }
@@ -96,7 +200,7 @@ pub(crate) fn color(field: &str, value: Option<&str>) -> Result<Option<String>> 
         }
         Some(c) => Err(Error::invalid_input(
             field,
-            format!("{c:?} is not a #rrggbb color"),
+            format!("{:?} is not a #rrggbb color", crate::error::shown(c)),
         )),
     }
 }
@@ -114,7 +218,7 @@ pub(crate) fn email(field: &str, value: Option<&str>) -> Result<Option<String>> 
             } else {
                 Err(Error::invalid_input(
                     field,
-                    format!("{e:?} is not an e-mail address"),
+                    format!("{:?} is not an e-mail address", crate::error::shown(e)),
                 ))
             }
         }

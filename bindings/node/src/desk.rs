@@ -49,7 +49,10 @@ impl ManualClock {
     #[napi]
     pub fn advance(&self, env: &Env, ms: f64) -> napi::Result<DateTime<Utc>> {
         let d = sync(env, duration("ms", ms))?;
-        self.inner.advance(d);
+        sync(
+            env,
+            self.inner.try_advance(d).map_err(|e| e.for_field("ms")),
+        )?;
         Ok(self.inner.now())
     }
 }

@@ -336,9 +336,10 @@ impl ManualClock {
     }
 
     /// Moves the clock forward by `d`.
-    fn advance(&self, d: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.inner.advance(delta(d, "d")?);
-        Ok(())
+    fn advance(&self, py: Python<'_>, d: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner
+            .try_advance(delta(d, "d")?)
+            .map_err(|e| crate::errors::core_err(py, &e.for_field("d")))
     }
 
     fn __repr__(&self) -> String {

@@ -38,6 +38,9 @@ pub enum CalendarErrorKind {
     NoBusinessTime,
     /// The result would fall outside the range `chrono` can represent.
     OutOfRange,
+    /// A list is longer than [`limits`](crate::limits) allows (intervals a
+    /// day, holidays, windows): compiling it would cost too much.
+    TooLarge,
 }
 
 /// A configuration or evaluation error naming the offending field.
@@ -64,6 +67,24 @@ pub struct CalendarError {
 }
 
 impl CalendarError {
+    /// The service error for this calendar error, its field under `prefix`
+    /// (`calendar.` or `policies[0].calendar.`): always `invalid_input`.
+    ///
+    /// ```
+    /// use ticketry_core::calendar::CalendarConfig;
+    /// let e = CalendarConfig::from_json(r#"{"timezone":"Mars/Base","weekly":{}}"#)
+    ///     .and_then(|c| ticketry_core::calendar::BusinessCalendar::from_config(&c).map(|_| ()))
+    ///     .unwrap_err();
+    /// let e = e.to_error("calendar.");
+    /// assert_eq!((e.code(), e.to_string().starts_with("invalid input: calendar.timezone")), ("invalid_input", true));
+    /// ```
+    pub fn to_error(&self, prefix: &str) -> crate::Error {
+        crate::Error::invalid_input(
+            format!("{prefix}{}", self.field()),
+            self.message().to_owned(),
+        )
+    }
+
     pub(crate) fn new(
         kind: CalendarErrorKind,
         field: impl Into<String>,

@@ -199,15 +199,59 @@ pub(crate) fn normalize<T: Copy + Ord>(v: &mut Vec<(T, T)>) {
     merge_sorted(v);
 }
 
+/// The list sizes of [`limits`](crate::limits), checked before anything is compiled.
+fn check_sizes(cfg: &CalendarConfig) -> Result<(), CalendarError> {
+    use crate::limits::{CALENDAR_DATED_ENTRIES, CALENDAR_INTERVALS_PER_DAY, CALENDAR_RECURRING};
+    let too_large = |field: String, max: usize| {
+        CalendarError::new(
+            CalendarErrorKind::TooLarge,
+            field,
+            format!("at most {max} entries"),
+        )
+    };
+    for (key, hours) in cfg.weekly.days() {
+        if hours.is_some_and(|h| h.len() > CALENDAR_INTERVALS_PER_DAY) {
+            return Err(too_large(
+                format!("weekly.{key}"),
+                CALENDAR_INTERVALS_PER_DAY,
+            ));
+        }
+    }
+    for (field, len, max) in [
+        ("holidays", cfg.holidays.len(), CALENDAR_DATED_ENTRIES),
+        (
+            "partial_holidays",
+            cfg.partial_holidays.len(),
+            CALENDAR_DATED_ENTRIES,
+        ),
+        (
+            "extra_windows",
+            cfg.extra_windows.len(),
+            CALENDAR_DATED_ENTRIES,
+        ),
+        (
+            "recurring_holidays",
+            cfg.recurring_holidays.len(),
+            CALENDAR_RECURRING,
+        ),
+    ] {
+        if len > max {
+            return Err(too_large(field.to_owned(), max));
+        }
+    }
+    Ok(())
+}
+
 impl Rules {
     pub(crate) fn compile(cfg: &CalendarConfig) -> Result<Self, CalendarError> {
+        check_sizes(cfg)?;
         let tz: Tz = cfg.timezone.parse().map_err(|_| {
             CalendarError::new(
                 CalendarErrorKind::UnknownTimeZone,
                 "timezone",
                 format!(
                     "unknown time zone `{}` (expected an IANA name such as \"Europe/Berlin\" or \"UTC\")",
-                    cfg.timezone
+                    crate::error::shown(&cfg.timezone)
                 ),
             )
         })?;

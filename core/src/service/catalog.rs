@@ -89,9 +89,7 @@ impl Helpdesk {
                     .store
                     .get_category(ws, c)
                     .await?
-                    .ok_or_else(|| {
-                        Error::invalid_input("parent", format!("no category {c} in this workspace"))
-                    })?
+                    .ok_or_else(|| Error::not_found("category", c))?
                     .parent;
                 depth += 1;
             }
@@ -109,13 +107,8 @@ impl Helpdesk {
                 format!("no priority {code:?}"),
             ));
         }
-        if let Some(team) = input.default_team
-            && self.store.get_team(ws, team).await?.is_none()
-        {
-            return Err(Error::invalid_input(
-                "default_team",
-                format!("no team {team}"),
-            ));
+        if let Some(team) = input.default_team {
+            self.get_team(ws, team).await?;
         }
         if let Some(agent) = &input.default_assignee {
             self.active_agent(ws, agent, "default_assignee").await?;
@@ -123,7 +116,7 @@ impl Helpdesk {
         Ok(Category {
             id,
             name: validate::text("name", &input.name, 200)?,
-            description: validate::optional_text(
+            description: validate::optional_paragraph(
                 "description",
                 input.description.as_deref(),
                 2000,
@@ -135,7 +128,7 @@ impl Helpdesk {
             default_assignee: input.default_assignee,
             position: input.position,
             active: input.active.unwrap_or(true),
-            created_at: self.clock.now(),
+            created_at: self.now()?,
         })
     }
 
@@ -206,12 +199,15 @@ impl Helpdesk {
         Ok(Template {
             id: old.as_ref().map_or_else(TemplateId::generate, |t| t.id),
             name: validate::text("name", &input.name, 200)?,
-            body: validate::text("body", &input.body, crate::limits::TEMPLATE_BODY)?,
+            body: validate::paragraph("body", &input.body, crate::limits::TEMPLATE_BODY)?,
             language: validate::optional_text("language", input.language.as_deref(), 35)?,
             category: input.category,
             usage_count: old.as_ref().map_or(0, |t| t.usage_count),
             active: input.active.unwrap_or(true),
-            created_at: old.map_or_else(|| self.clock.now(), |t| t.created_at),
+            created_at: match old {
+                Some(t) => t.created_at,
+                None => self.now()?,
+            },
         })
     }
 
@@ -315,10 +311,7 @@ impl Helpdesk {
                 field,
                 format!("agent {id} is inactive"),
             )),
-            None => Err(Error::invalid_input(
-                field,
-                format!("no agent {id} in this workspace"),
-            )),
+            None => Err(Error::not_found("agent", id)),
         }
     }
 }

@@ -18,7 +18,10 @@ impl Helpdesk {
             active: input.active,
             available: input.available,
             capacity: input.capacity,
-            created_at: existing.map_or_else(|| self.clock.now(), |a| a.created_at),
+            created_at: match existing {
+                Some(a) => a.created_at,
+                None => self.now()?,
+            },
             id: input.id,
         };
         self.store.put_agent(ws, &agent).await?;
@@ -51,7 +54,10 @@ impl Helpdesk {
                 .map(|t| validate::key("tier", t))
                 .transpose()?,
             locale: validate::optional_text("locale", input.locale.as_deref(), 35)?,
-            created_at: existing.map_or_else(|| self.clock.now(), |c| c.created_at),
+            created_at: match existing {
+                Some(c) => c.created_at,
+                None => self.now()?,
+            },
             id: input.id,
         };
         self.store.put_customer(ws, &customer).await?;
@@ -101,7 +107,7 @@ impl Helpdesk {
         Ok(Team {
             id,
             name: validate::text("name", &input.name, 200)?,
-            description: validate::optional_text(
+            description: validate::optional_paragraph(
                 "description",
                 input.description.as_deref(),
                 2000,
@@ -116,7 +122,7 @@ impl Helpdesk {
     pub async fn create_team(&self, ws: WorkspaceId, input: TeamInput) -> Result<Team> {
         self.get_workspace(ws).await?;
         let team = self
-            .team_from_input(ws, TeamId::generate(), input, self.clock.now())
+            .team_from_input(ws, TeamId::generate(), input, self.now()?)
             .await?;
         self.store.put_team(ws, &team).await?;
         Ok(team)

@@ -81,6 +81,13 @@ impl Helpdesk {
         &self.clock
     }
 
+    /// The clock's reading, if Ticketry can store it (`invalid_input` on
+    /// `clock` otherwise: a host's manual clock set to year -10000 must not
+    /// write what one backend accepts and another cannot store).
+    pub(crate) fn now(&self) -> Result<chrono::DateTime<chrono::Utc>> {
+        crate::limits::instant("clock", self.clock.now())
+    }
+
     /// Creates a workspace; `already_exists` if the slug is taken.
     pub async fn create_workspace(&self, input: NewWorkspace) -> Result<Workspace> {
         let ws = Workspace {
@@ -88,7 +95,7 @@ impl Helpdesk {
             name: validate::text("name", &input.name, 200)?,
             slug: validate::key("slug", &input.slug)?,
             settings: input.settings,
-            created_at: self.clock.now(),
+            created_at: self.now()?,
         };
         ws.settings.validate()?;
         self.store.insert_workspace(&ws).await?;

@@ -10,7 +10,7 @@ use crate::sla::engine::{self, Change, Terms};
 use crate::sla::{SlaExplanation, SlaMetric, SlaPolicy, WarningThreshold};
 use crate::store::{TicketWrite, WriteOutcome};
 use crate::ticket::{Actor, Status, Ticket};
-use crate::validate;
+use crate::{limits, validate};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -24,8 +24,6 @@ pub(crate) struct CalendarCache {
     always_open: Arc<BusinessCalendar>,
 }
 
-/// At most this many distinct calendars are kept compiled (≤ 50 KiB each).
-const CALENDAR_CACHE: usize = 20_000;
 /// Tickets a sweep reads per round trip.
 const SWEEP_BATCH: usize = 500;
 
@@ -39,6 +37,8 @@ impl Default for CalendarCache {
 }
 
 impl CalendarCache {
+    /// The compiled calendar of `config` (24/7 when `None`); errors name
+    /// `calendar.<field>`.
     fn get(&self, config: Option<&CalendarConfig>) -> Result<Arc<BusinessCalendar>> {
         let Some(config) = config else {
             return Ok(self.always_open.clone());
@@ -47,10 +47,9 @@ impl CalendarCache {
         if let Some(c) = map.get(config) {
             return Ok(c.clone());
         }
-        let cal = Arc::new(BusinessCalendar::from_config(config).map_err(|e| {
-            Error::invalid_input(format!("calendar.{}", e.field()), e.message().to_owned())
-        })?);
-        if map.len() >= CALENDAR_CACHE {
+        let cal =
+            Arc::new(BusinessCalendar::from_config(config).map_err(|e| e.to_error("calendar."))?);
+        if map.len() >= crate::limits::CALENDAR_CACHE {
             map.clear();
         }
         map.insert(config.clone(), cal.clone());
@@ -160,6 +159,13 @@ impl Helpdesk {
         policies: Vec<SlaPolicy>,
     ) -> Result<Vec<SlaPolicy>> {
         self.get_workspace(ws).await?;
+        if policies.len() > limits::SLA_POLICIES {
+            return Err(Error::invalid_input(
+                "policies",
+                format!("at most {} policies", limits::SLA_POLICIES),
+            ));
+        }
+        let now = self.now()?;
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(policies.len());
         for (i, mut p) in policies.into_iter().enumerate() {
@@ -168,14 +174,15 @@ impl Helpdesk {
                 return Err(Error::invalid_input(at("id"), "listed twice"));
             }
             p.name = validate::text(&at("name"), &p.name, 200)?;
-            if let Some(cal) = &p.calendar {
-                BusinessCalendar::from_config(cal).map_err(|e| {
-                    Error::invalid_input(
-                        at(&format!("calendar.{}", e.field())),
-                        e.message().to_owned(),
-                    )
+            let cal = self
+                .calendars
+                .get(p.calendar.as_ref())
+                .map_err(|e| match e {
+                    Error::InvalidInput { field, message } => {
+                        Error::invalid_input(at(&field), message)
+                    }
+                    other => other,
                 })?;
-            }
             for (j, t) in p.targets.iter().enumerate() {
                 validate::key(&at(&format!("targets[{j}].priority")), &t.priority)?;
                 for (name, v) in [
@@ -183,10 +190,28 @@ impl Helpdesk {
                     ("next_response", t.next_response),
                     ("resolution", t.resolution),
                 ] {
-                    if v.is_some_and(|v| v <= TimeDelta::zero()) {
+                    let Some(v) = v else { continue };
+                    let field = || at(&format!("targets[{j}].{name}"));
+                    if v <= TimeDelta::zero() || v > limits::SLA_TARGET {
                         return Err(Error::invalid_input(
-                            at(&format!("targets[{j}].{name}")),
-                            "must be positive",
+                            field(),
+                            format!(
+                                "must be positive and at most {} days",
+                                limits::SLA_TARGET.num_days()
+                            ),
+                        ));
+                    }
+                    if cal
+                        .add(now, v)
+                        .is_none_or(|due| due - now > limits::SLA_HORIZON)
+                    {
+                        return Err(Error::invalid_input(
+                            field(),
+                            format!(
+                                "the calendar has too little business time: this target would \
+                                 fall due more than {} years after a ticket starts",
+                                limits::SLA_HORIZON.num_days() / 366
+                            ),
                         ));
                     }
                 }
@@ -198,8 +223,14 @@ impl Helpdesk {
                         "percent must be 1 to 99",
                     ));
                 }
-                WarningThreshold::Before(d) if d <= TimeDelta::zero() => {
-                    return Err(Error::invalid_input(at("warning"), "must be positive"));
+                WarningThreshold::Before(d) if d <= TimeDelta::zero() || d > limits::SLA_TARGET => {
+                    return Err(Error::invalid_input(
+                        at("warning"),
+                        format!(
+                            "must be positive and at most {} days",
+                            limits::SLA_TARGET.num_days()
+                        ),
+                    ));
                 }
                 _ => {}
             }
@@ -319,6 +350,6 @@ impl Helpdesk {
         let cal = self
             .calendars
             .get(policy.and_then(|p| p.calendar.as_ref()))?;
-        Ok(SlaExplanation::new(clock, policy, &cal, self.clock.now()))
+        Ok(SlaExplanation::new(clock, policy, &cal, self.now()?))
     }
 }

@@ -235,6 +235,18 @@ fn fingerprint(input: &OpenTicket) -> uuid::Uuid {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, canonical.to_string().as_bytes())
 }
 
+/// Whether a stored message and a retried one are the same request (a
+/// message never changes once written, so its fields are its fingerprint).
+fn same_request(stored: &Message, tried: &Message) -> bool {
+    stored.ticket_id == tried.ticket_id
+        && stored.kind == tried.kind
+        && stored.author == tried.author
+        && stored.body == tried.body
+        && stored.html == tried.html
+        && stored.attachments == tried.attachments
+        && stored.email_message_id == tried.email_message_id
+}
+
 fn idempotency_key(v: Option<String>) -> Result<Option<String>> {
     text_opt("idempotency_key", v, 255)
 }
@@ -321,9 +333,7 @@ impl Helpdesk {
             .team
             .or(category.as_ref().and_then(|c| c.default_team));
         if let Some(team) = team {
-            self.get_team(ws, team)
-                .await
-                .map_err(|_| Error::invalid_input("team", format!("no team {team}")))?;
+            self.get_team(ws, team).await?;
         }
         let assignee = input
             .assignee
@@ -340,7 +350,7 @@ impl Helpdesk {
         tags.dedup();
         let mut links = input.links;
         links.dedup();
-        let now = self.clock.now();
+        let now = self.now()?;
         let description = draft.body.clone();
         let actor = draft.author.clone();
         let mut ticket = Ticket {
@@ -490,7 +500,7 @@ impl Helpdesk {
                     message: format!("ticket {id} is at version {}, not {v}", t.version),
                 });
             }
-            let now = self.clock.now();
+            let now = self.now()?;
             let mut write = f(&t, now)?;
             if write.is_noop() {
                 return Ok(Committed {
@@ -504,6 +514,14 @@ impl Helpdesk {
             match self.store.update_ticket(ws, write).await {
                 Ok(WriteOutcome::Applied) => return Ok(Committed { ticket, message }),
                 Ok(WriteOutcome::DuplicateMessage(m)) => {
+                    if let Some(tried) = &message
+                        && !same_request(&m, tried)
+                    {
+                        return Err(StoreError::IdempotencyMismatch {
+                            key: m.idempotency_key.clone().unwrap_or_default(),
+                        }
+                        .into());
+                    }
                     return Ok(Committed {
                         ticket: t,
                         message: Some(m),
@@ -524,13 +542,30 @@ impl Helpdesk {
 
     /// [`change_ticket`](Self::change_ticket) without a caller's version,
     /// returning the ticket after the change.
+    /// `by` must exist in the workspace, and a customer may act only on
+    /// their own ticket ([`rules::may_act`]).
     async fn apply(
         &self,
         ws: WorkspaceId,
         id: TicketId,
+        by: &Actor,
         f: impl Fn(&Ticket, DateTime<Utc>) -> Result<TicketWrite> + Send + Sync,
     ) -> Result<Ticket> {
-        Ok(self.change_ticket(ws, id, None, f).await?.ticket)
+        self.known_actor(ws, by).await?;
+        let checked = |t: &Ticket, now| {
+            rules::may_act(t, by)?;
+            f(t, now)
+        };
+        Ok(self.change_ticket(ws, id, None, checked).await?.ticket)
+    }
+
+    /// `not_found` unless `actor` is an agent or customer of the workspace (or the system).
+    pub(crate) async fn known_actor(&self, ws: WorkspaceId, actor: &Actor) -> Result<()> {
+        match actor {
+            Actor::Agent(a) => self.get_agent(ws, a).await.map(drop),
+            Actor::Customer(c) => self.get_customer(ws, c).await.map(drop),
+            Actor::System => Ok(()),
+        }
     }
 
     async fn add_message(
@@ -608,12 +643,10 @@ impl Helpdesk {
             self.active_agent(ws, a, "agent").await?;
         }
         if let Some(team) = change.team {
-            self.get_team(ws, team)
-                .await
-                .map_err(|_| Error::invalid_input("team", format!("no team {team}")))?;
+            self.get_team(ws, team).await?;
         }
-        let reason = text_opt("reason", change.reason, 2000)?;
-        self.apply(ws, id, |t, now| {
+        let reason = validate::optional_paragraph("reason", change.reason.as_deref(), 2000)?;
+        self.apply(ws, id, &by, |t, now| {
             rules::assign(
                 t,
                 change.agent.as_ref(),
@@ -640,7 +673,7 @@ impl Helpdesk {
         status: Status,
         by: Actor,
     ) -> Result<Ticket> {
-        self.apply(ws, id, |t, now| rules::set_status(t, status, &by, now))
+        self.apply(ws, id, &by, |t, now| rules::set_status(t, status, &by, now))
             .await
     }
 
@@ -657,7 +690,7 @@ impl Helpdesk {
     /// Reopens a resolved ticket, or a closed one within the workspace's reopen window.
     pub async fn reopen(&self, ws: WorkspaceId, id: TicketId, by: Actor) -> Result<Ticket> {
         let window = self.get_workspace(ws).await?.settings.reopen_window;
-        self.apply(ws, id, |t, now| rules::reopen(t, &by, window, now))
+        self.apply(ws, id, &by, |t, now| rules::reopen(t, &by, window, now))
             .await
     }
 
@@ -681,7 +714,7 @@ impl Helpdesk {
                 format!("no priority {code:?} in this workspace"),
             ));
         }
-        self.apply(ws, id, |t, now| {
+        self.apply(ws, id, &by, |t, now| {
             rules::set_priority(t, code.to_owned(), &by, now)
         })
         .await
@@ -696,16 +729,15 @@ impl Helpdesk {
         by: Actor,
     ) -> Result<Ticket> {
         if let Some(c) = category {
-            let c = self
-                .get_category(ws, c)
-                .await
-                .map_err(|_| Error::invalid_input("category", format!("no category {c}")))?;
+            let c = self.get_category(ws, c).await?;
             if !c.active {
                 return Err(Error::invalid_input("category", "the category is inactive"));
             }
         }
-        self.apply(ws, id, |t, now| rules::set_category(t, category, &by, now))
-            .await
+        self.apply(ws, id, &by, |t, now| {
+            rules::set_category(t, category, &by, now)
+        })
+        .await
     }
 
     /// Adds a tag slug.
@@ -717,8 +749,10 @@ impl Helpdesk {
         by: Actor,
     ) -> Result<Ticket> {
         let slug = validate::key("tag", tag)?;
-        self.apply(ws, id, |t, now| rules::tag(t, slug.clone(), true, &by, now))
-            .await
+        self.apply(ws, id, &by, |t, now| {
+            rules::tag(t, slug.clone(), true, &by, now)
+        })
+        .await
     }
 
     /// Removes a tag slug.
@@ -730,7 +764,7 @@ impl Helpdesk {
         by: Actor,
     ) -> Result<Ticket> {
         let slug = validate::key("tag", tag)?;
-        self.apply(ws, id, |t, now| {
+        self.apply(ws, id, &by, |t, now| {
             rules::tag(t, slug.clone(), false, &by, now)
         })
         .await
@@ -745,7 +779,7 @@ impl Helpdesk {
         by: Actor,
     ) -> Result<Ticket> {
         let link = Link::new(&link.kind, &link.id)?;
-        self.apply(ws, id, |t, now| rules::link(t, link.clone(), &by, now))
+        self.apply(ws, id, &by, |t, now| rules::link(t, link.clone(), &by, now))
             .await
     }
 
@@ -758,8 +792,8 @@ impl Helpdesk {
         comment: Option<String>,
         by: Actor,
     ) -> Result<Ticket> {
-        let comment = text_opt("comment", comment, 5000)?;
-        self.apply(ws, id, |t, now| {
+        let comment = validate::optional_paragraph("comment", comment.as_deref(), 5000)?;
+        self.apply(ws, id, &by, |t, now| {
             rules::rate(t, rating, comment.clone(), &by, now)
         })
         .await
@@ -780,13 +814,15 @@ impl Helpdesk {
             .transpose()?;
         let description = update
             .description
-            .map(|s| validate::text("description", &s, MAX_BODY))
+            .map(|s| validate::paragraph("description", &s, MAX_BODY))
             .transpose()?;
         if let Some(fields) = &update.custom_fields {
             validate::json_fields("custom_fields", fields)?;
         }
+        self.known_actor(ws, &by).await?;
         let t = self
             .change_ticket(ws, id, update.expected_version, |t, now| {
+                rules::may_act(t, &by)?;
                 rules::update_fields(
                     t,
                     subject.clone(),

@@ -222,7 +222,7 @@ pub async fn tenant_isolation(store: Arc<dyn Store>) {
     );
     assert_code(
         d.assign(b.ws, t.id, Assign::to(a.agent.clone()), by).await,
-        "invalid_input",
+        "not_found",
     );
     assert!(
         d.list_tickets(b.ws, &TicketQuery::default())

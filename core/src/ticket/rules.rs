@@ -371,7 +371,21 @@ pub(crate) fn link(
     Ok(w)
 }
 
-/// Records the customer's rating (resolved or closed tickets only).
+/// A customer may act only on their own ticket; agents and the system on any
+/// ticket of the workspace (the service checks they exist).
+pub(crate) fn may_act(t: &Ticket, actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::Customer(c) if *c != t.customer => Err(Error::invalid_input(
+            "by",
+            "a customer can only act on their own ticket",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Records the customer's rating (resolved or closed tickets only). Only the
+/// ticket's customer (or the system, importing) rates, once: a second rating
+/// is `already_exists`.
 pub(crate) fn rate(
     t: &Ticket,
     rating: u8,
@@ -390,6 +404,18 @@ pub(crate) fn rate(
             t.status,
             "only resolved or closed tickets can be rated",
         ));
+    }
+    if matches!(actor, Actor::Agent(_)) {
+        return Err(Error::invalid_input(
+            "by",
+            "only the ticket's customer rates it",
+        ));
+    }
+    if t.satisfaction.is_some() {
+        return Err(Error::AlreadyExists {
+            entity: "rating",
+            key: t.number.clone(),
+        });
     }
     let mut w = TicketWrite::begin(t, now);
     w.ticket.satisfaction = Some(Satisfaction {
