@@ -11,10 +11,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod fixture;
+mod hostile;
 mod sla;
 mod tickets;
 
 pub use fixture::Fixture;
+pub use hostile::*;
 pub use sla::*;
 pub use tickets::*;
 
@@ -50,7 +52,12 @@ macro_rules! conformance_suite {
             sla_priority_change_keeps_consumed,
             sla_sweep_is_idempotent,
             sla_sweep_concurrent_emits_once,
-            sla_policy_with_calendar
+            sla_policy_with_calendar,
+            hostile_templates_change_nothing,
+            hostile_input_changes_nothing,
+            actors_are_checked,
+            idempotency_keys_bind_their_request,
+            numbers_and_documents_round_trip
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
