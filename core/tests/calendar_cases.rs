@@ -1009,3 +1009,46 @@ fn always_open_fast_path_matches_the_general_engine() {
         assert_eq!(fast.next_close(start), general.next_close(start));
     }
 }
+
+/// Regression (proptest seed in `calendar_props.proptest-regressions`): on Santiago's spring
+/// date 2025-09-07 local 00:00–01:00 does not exist. Sunday hours `00:15–01:00` resolve to
+/// 04:15Z–04:00Z, not increasing, so that Sunday has no business time; an extra window
+/// `00:15–00:30` inside those hours changes nothing, since the date's open local set is still
+/// the one interval `00:15–01:00` (nor do touching weekly intervals `00:15–00:30`,
+/// `00:30–01:00`). The reference model used to resolve the pieces `00:15–00:30` (04:15Z–04:30Z)
+/// and `00:30–01:00` (empty) separately and found 15 minutes.
+#[test]
+fn redundant_boundary_inside_a_dst_gap_adds_no_time() {
+    let tz = chrono_tz::America::Santiago;
+    let sunday = date(2025, 9, 7);
+    let q = |n: u32| n * 900;
+    let mut with_extra = RefCal::new(tz);
+    with_extra.weekly[6] = vec![(q(1), q(4))];
+    with_extra.extras = vec![(sunday, q(1), q(2))];
+    let mut plain = RefCal::new(tz);
+    plain.weekly[6] = vec![(q(1), q(4))];
+    let mut split = RefCal::new(tz);
+    split.weekly[6] = vec![(q(1), q(2)), (q(2), q(4))];
+
+    let (lo, hi) = (z(2025, 9, 6, 0, 0), z(2025, 9, 8, 0, 0));
+    let switch = z(2025, 9, 7, 4, 0); // local 00:00 -04 = 01:00 -03
+    let next_sunday = z(2025, 9, 14, 3, 15); // 00:15 -03
+    for r in [&with_extra, &plain, &split] {
+        let cfg = CalendarConfig::from_json(&r.to_json()).unwrap();
+        for c in [
+            BusinessCalendar::with_window(&cfg, sunday, 0).unwrap(),
+            BusinessCalendar::with_window(&cfg, sunday - TimeDelta::days(1), 3).unwrap(),
+            BusinessCalendar::with_window(&cfg, date(2025, 1, 1), 365).unwrap(),
+        ] {
+            assert_eq!(c.between(lo, hi), TimeDelta::zero(), "{}", r.to_json());
+            assert_eq!(c.add(switch, TimeDelta::zero()), Some(next_sunday));
+            assert_eq!(c.next_open(switch), Some(next_sunday));
+            assert!(!c.is_open(z(2025, 9, 7, 4, 15)));
+            // 45 min on 2025-09-14 (03:15Z–04:00Z), then 15 min from 2025-09-21 03:15Z.
+            assert_eq!(c.add(switch, h(1)), Some(z(2025, 9, 21, 3, 30)));
+        }
+        let ops = RefOps::around(r, lo, hi, 10);
+        assert_eq!(ops.between(ns(lo), ns(hi)), 0, "{}", r.to_json());
+        assert_eq!(ops.add(ns(switch), 0).map(from_ns), Some(next_sunday));
+    }
+}

@@ -4,9 +4,16 @@
 //!
 //! It works per local date: the open local wall-clock set of a date is evaluated point-wise
 //! (`extra || (!holiday && weekly && !partial)`) on the elementary segments between all
-//! boundaries, each segment's ends are turned into UTC with an independent implementation of the
+//! boundaries, touching open segments are joined into the date's maximal open local intervals,
+//! each interval's ends are turned into UTC with an independent implementation of the
 //! "compatible" rule (gap: probe minute by minute for the offsets around it), and the union of
 //! all those UTC spans is the open set. Operations walk that list linearly.
+//!
+//! Joining before resolving matters: "compatible" resolution is not monotone at the end of a DST
+//! gap (a wall time inside the gap resolves later than the gap's end), so resolving the pieces of
+//! one local interval separately would count time that the interval as a whole does not have,
+//! and a redundant boundary (an extra window inside the weekly hours, two touching weekly
+//! intervals) would change the result.
 #![allow(clippy::unwrap_used, dead_code)]
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
@@ -102,7 +109,9 @@ impl RefCal {
                 .any(|&(x, s, e)| x == d && inside(&(s, e)))
     }
 
-    /// Open local segments of date `d`, from point-wise evaluation.
+    /// Maximal open local intervals of date `d`: point-wise evaluation on the elementary
+    /// segments, touching open segments joined (the date's open set as a set of wall times,
+    /// however its rules happen to be written).
     pub fn local_segments(&self, d: NaiveDate) -> Vec<(u32, u32)> {
         let mut pts = vec![0u32, 86_400];
         let wd = d.weekday().num_days_from_monday() as usize;
@@ -116,10 +125,14 @@ impl RefCal {
         }
         pts.sort_unstable();
         pts.dedup();
-        pts.windows(2)
-            .filter(|w| self.open_local(d, w[0]))
-            .map(|w| (w[0], w[1]))
-            .collect()
+        let mut out: Vec<(u32, u32)> = vec![];
+        for w in pts.windows(2).filter(|w| self.open_local(d, w[0])) {
+            match out.last_mut() {
+                Some(l) if l.1 == w[0] => l.1 = w[1],
+                _ => out.push((w[0], w[1])),
+            }
+        }
+        out
     }
 
     /// UTC spans (seconds) of the open set restricted to local dates `[from, to]`, merged.
@@ -324,4 +337,16 @@ fn reference_ops_basics() {
     let ops = RefOps::around(&cal, a, a, 10);
     assert_eq!(ops.add(ns(a), 3 * 3600 * NS), Some(ns(a) + 4 * 3600 * NS));
     assert_eq!(ops.between(ns(a), ns(a) + 86_400 * NS), 7 * 3600 * NS);
+}
+
+#[test]
+fn reference_joins_touching_pieces_before_resolving() {
+    // Santiago 2025-09-07: local 00:00–01:00 is a gap. 00:15–01:00 resolves to 04:15Z–04:00Z
+    // (empty) however it is written.
+    let sunday = date(2025, 9, 7);
+    let mut cal = RefCal::new(chrono_tz::America::Santiago);
+    cal.weekly[6] = vec![(900, 1800), (1800, 3600)];
+    cal.extras = vec![(sunday, 900, 1800)];
+    assert_eq!(cal.local_segments(sunday), vec![(900, 3600)]);
+    assert!(cal.spans(sunday, sunday).is_empty());
 }
