@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'conflict'
   | 'already_exists'
   | 'storage'
+  | 'outcome_unknown'
+  | 'internal'
 
 
 /** What a rejected Promise (or a throwing method) gives you. */

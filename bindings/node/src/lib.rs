@@ -20,13 +20,15 @@ pub type ErrorCode = &'static str;
 /// Every stable error code of the core (`err.code` of a rejected Promise or
 /// thrown error), in declaration order.
 #[napi]
-pub const ERROR_CODES: [ErrorCode; 6] = [
+pub const ERROR_CODES: [ErrorCode; 8] = [
     "not_found",
     "invalid_input",
     "invalid_transition",
     "conflict",
     "already_exists",
     "storage",
+    "outcome_unknown",
+    "internal",
 ];
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ const BERLIN = {
 
 describe('module', () => {
   it('exports the error codes of the core', () => {
-    assert.deepEqual(ERROR_CODES, ['not_found', 'invalid_input', 'invalid_transition', 'conflict', 'already_exists', 'storage'])
+    assert.deepEqual(ERROR_CODES, ['not_found', 'invalid_input', 'invalid_transition', 'conflict', 'already_exists', 'storage', 'outcome_unknown', 'internal'])
   })
   it('has no public constructors for handles', () => {
     assert.throws(() => new Helpdesk())

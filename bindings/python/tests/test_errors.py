@@ -13,6 +13,8 @@ from ticketry import (
     InvalidTransitionError,
     NotFoundError,
     StorageError,
+    OutcomeUnknownError,
+    InternalError,
     TicketryError,
     _native,
 )
@@ -25,6 +27,8 @@ EXPECTED = {
     "conflict": ConflictError,
     "already_exists": AlreadyExistsError,
     "storage": StorageError,
+    "outcome_unknown": OutcomeUnknownError,
+    "internal": InternalError,
 }
 
 

@@ -9,10 +9,12 @@ from ticketry import (
     AssignmentAction,
     Attachment,
     Channel,
+    ConflictError,
     InvalidInputError,
     InvalidTransitionError,
     Link,
     MessageKind,
+    NotFoundError,
     Page,
     Status,
     TicketOrder,
@@ -51,8 +53,11 @@ def test_open_ticket_with_every_field(desk) -> None:  # type: ignore[no-untyped-
     assert t.awaiting_reply_since == t.created_at
     first = desk.thread(t).messages[0]
     assert first.attachments == (att,) and first.html == "<p>It says 403</p>" and first.kind is MessageKind.CUSTOMER
-    # idempotency: the same key returns the first ticket
-    assert desk.open_ticket(7, "Cannot log in", "again", idempotency_key="form-1") == t
+    # idempotency: the key is bound to its request; another payload is a conflict
+    with pytest.raises(ConflictError):
+        desk.open_ticket(7, "Cannot log in", "again", idempotency_key="form-1")
+    same = desk.open_ticket(7, "Cannot log in", "again", idempotency_key="form-2")
+    assert desk.open_ticket(7, "Cannot log in", "again", idempotency_key="form-2") == same
     assert desk.get_ticket_by_number(t.number) == t
 
 
@@ -105,7 +110,7 @@ def test_assignment(desk) -> None:  # type: ignore[no-untyped-def]
     assert (history[1].from_agent, history[1].to_agent) == ("bob", "eve")
     assert desk.assign(t, "bob").assignee == "bob"
     assert desk.assign(t, None).assignee is None
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(NotFoundError):
         desk.assign(t, "ghost")
 
 

@@ -25,6 +25,8 @@ from .errors import (
     InvalidTransitionError,
     NotFoundError,
     StorageError,
+    OutcomeUnknownError,
+    InternalError,
     TicketryError,
 )
 from .models import *  # noqa: F401,F403
@@ -45,5 +47,7 @@ __all__ = [
     "ConflictError",
     "AlreadyExistsError",
     "StorageError",
+    "OutcomeUnknownError",
+    "InternalError",
     *_models_all,
 ]

@@ -19,6 +19,8 @@ __all__ = [
     "ConflictError",
     "AlreadyExistsError",
     "StorageError",
+    "OutcomeUnknownError",
+    "InternalError",
     "ERRORS",
 ]
 
@@ -80,9 +82,24 @@ class AlreadyExistsError(TicketryError):
 
 
 class StorageError(TicketryError):
-    """The storage backend failed (connection, I/O); nothing was changed."""
+    """The storage backend failed before anything was written (connection,
+    I/O); nothing was changed, so retrying is safe."""
 
     code = "storage"
+
+
+class OutcomeUnknownError(TicketryError):
+    """The backend failed while committing: the change may or may not be
+    stored. Retry with the same idempotency key (no duplicate is made), or
+    read before retrying."""
+
+    code = "outcome_unknown"
+
+
+class InternalError(TicketryError):
+    """A bug in Ticketry (a panic caught at the language boundary)."""
+
+    code = "internal"
 
 
 ERRORS: Dict[str, Type[TicketryError]] = {
@@ -94,6 +111,8 @@ ERRORS: Dict[str, Type[TicketryError]] = {
         ConflictError,
         AlreadyExistsError,
         StorageError,
+        OutcomeUnknownError,
+        InternalError,
     )
 }
 
