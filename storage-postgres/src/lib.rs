@@ -76,9 +76,34 @@
 //!   write of the ticket has been applied, or after 100 ms), so many tasks
 //!   changing one ticket do not collide again round after round.
 //! * **Idempotency**: ticket and message idempotency keys have unique
-//!   indexes per workspace. A create (or message) whose key exists returns
-//!   the earlier row; when two writers race with one key, the loser hits the
-//!   unique index, rolls back, and returns the winner's row.
+//!   indexes per workspace. A ticket's key is stored with the fingerprint of
+//!   the request it came with (`idempotency_fingerprint`): a create whose key
+//!   exists returns the earlier ticket when the fingerprints are equal (or
+//!   the earlier row, written before fingerprints existed, has none), and
+//!   fails with `IdempotencyMismatch` otherwise. A message whose key exists
+//!   returns the earlier message. When two writers race with one key, the
+//!   loser hits the unique index, rolls back, and then answers the same way
+//!   from the winner's row.
+//!
+//! ## Failures
+//!
+//! * A failure before `COMMIT` was sent rolls the transaction back:
+//!   `StoreError::Backend` (code `storage`), nothing was written. So is a
+//!   server's error in answer to `COMMIT` (serialization failure, deferred
+//!   constraint): the server rolled back.
+//! * A failure once `COMMIT` is on its way (I/O error, connection closed,
+//!   protocol error, the session terminated) is
+//!   `StoreError::OutcomeUnknown` (code `outcome_unknown`): the change may
+//!   or may not be stored. Retry with the same idempotency key, or read
+//!   first.
+//! * The pool does not test a connection before handing it out (that would
+//!   cost every call a round trip). After a server restart every pooled
+//!   connection is dead: a call whose connection fails while beginning its
+//!   transaction (nothing written yet) discards it and begins again on
+//!   another, at most `max_connections + 1` times, so the first call after a
+//!   restart succeeds.
+//! * Error messages carry the server's message and SQLSTATE, never the
+//!   server's source location, and at most [`MAX_MESSAGE`] characters.
 //!
 //! ## Indexes
 //!
@@ -86,7 +111,11 @@
 //! agent queue (active tickets in urgency order, a partial index), by
 //! assignee, by team, by customer, by tag (GIN), and by the instant of the
 //! next SLA check (`ticket.sla.next_check()`), so the SLA sweep
-//! ([`TicketStore::sla_due`]) reads only the due tickets. Timestamps are
+//! ([`TicketStore::sla_due`]) reads only the due tickets. Numbers are found
+//! ASCII-case-insensitively through `number_key`, a stored
+//! `lower(number COLLATE "C")` with a unique index per workspace (a stored
+//! column, not an expression index: `lower()` is not leakproof, so under
+//! row-level security PostgreSQL would not use an index on it). Timestamps are
 //! stored with microsecond precision (PostgreSQL's); the sweep re-checks the
 //! exact instant on the decoded ticket.
 
@@ -95,12 +124,15 @@ mod events;
 mod tickets;
 mod turns;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::error::DatabaseError;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgPoolOptions, PgSeverity};
 use sqlx::{AssertSqlSafe, Connection, PgPool, Postgres, Transaction};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use ticketry_core::error::shown;
 use ticketry_core::{StoreError, WorkspaceId};
 
 pub use ticketry_core::store::{
@@ -174,6 +206,8 @@ struct Inner {
     temporary: Option<TemporarySchema>,
     /// Retry turns of concurrent writers of one ticket.
     turns: turns::Turns,
+    /// [`PgStore::rls_enforced`], once known.
+    rls: OnceLock<bool>,
 }
 
 impl fmt::Debug for PgStore {
@@ -186,9 +220,79 @@ impl fmt::Debug for PgStore {
     }
 }
 
-/// Maps a driver error onto the store's error.
+/// Longest message a [`StoreError`] of this backend carries, in characters.
+pub const MAX_MESSAGE: usize = 300;
+
+/// `text`, cut to [`MAX_MESSAGE`] characters (the rest replaced by `…`).
+fn capped(mut text: String) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(MAX_MESSAGE) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+/// A driver error as text for a [`StoreError`]: for a server error its
+/// message and SQLSTATE, without the ` at line N` that sqlx's `Display`
+/// appends (the line of the PostgreSQL *source file* that raised it, field
+/// `L` of the error response, meaningless to a caller), bounded by
+/// [`MAX_MESSAGE`].
+pub(crate) fn describe(e: &sqlx::Error) -> String {
+    capped(describe_unbounded(e))
+}
+
+fn describe_unbounded(e: &sqlx::Error) -> String {
+    use sqlx::migrate::MigrateError;
+    match e {
+        sqlx::Error::Database(d) => match d.code() {
+            Some(code) => format!("error returned from database: {} ({code})", d.message()),
+            None => format!("error returned from database: {}", d.message()),
+        },
+        sqlx::Error::Migrate(m) => match &**m {
+            MigrateError::Execute(e) => format!("while executing migrations: {}", describe(e)),
+            MigrateError::ExecuteMigration(e, v) => {
+                format!("while executing migration {v}: {}", describe(e))
+            }
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Maps a driver error onto the store's error (a failure before anything
+/// was committed: the transaction, if any, is rolled back).
 pub(crate) fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    StoreError::Backend(describe(&e))
+}
+
+/// Whether `e` says the connection is unusable (I/O, TLS, protocol, the
+/// server shutting down or crashing) rather than answering the statement.
+/// Only such errors are retried on a fresh connection.
+pub(crate) fn is_connection_error(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| is_connection_code(&c)),
+        _ => false,
+    }
+}
+
+/// SQLSTATEs of a lost session: class 08 (connection exception), 57P01
+/// (admin shutdown, also sent to every session by a fast shutdown or
+/// `pg_terminate_backend`) and 57P02 (crash shutdown).
+fn is_connection_code(code: &str) -> bool {
+    code.starts_with("08") || code == "57P01" || code == "57P02"
+}
+
+/// Whether a server error ends the session (`FATAL`/`PANIC`, or one of the
+/// codes of [`is_connection_error`]): sent in answer to `COMMIT`, it does not
+/// tell whether the commit happened first.
+fn ends_session(d: &dyn DatabaseError) -> bool {
+    d.try_downcast_ref::<PgDatabaseError>()
+        .is_some_and(|p| matches!(p.severity(), PgSeverity::Fatal | PgSeverity::Panic))
+        || d.code().is_some_and(|c| is_connection_code(&c))
 }
 
 /// The SQLSTATE and constraint name of a database error.
@@ -232,7 +336,8 @@ pub(crate) fn to_i64(v: u64, what: &str) -> StoreResult<i64> {
 fn quote_ident(what: &str, name: &str) -> StoreResult<String> {
     if name.is_empty() || name.len() > 63 || name.contains('\0') {
         return Err(StoreError::Backend(format!(
-            "invalid {what} name {name:?}: 1-63 bytes, no NUL"
+            "invalid {what} name {:?}: 1-63 bytes, no NUL",
+            shown(name)
         )));
     }
     Ok(format!("\"{}\"", name.replace('"', "\"\"")))
@@ -268,7 +373,11 @@ impl PgStore {
             .connect_with(Self::connect_options(url, &options, None)?)
             .await
             .map_err(backend)?;
-        Self::build(pool, &options.schema, options.role, None)
+        let store = Self::build(pool, &options.schema, options.role, None)?;
+        // Known from now on; if the check fails (e.g. the role is created
+        // later), the first call of `rls_enforced` or `migrate` makes it.
+        let _ = store.rls_enforced().await;
+        Ok(store)
     }
 
     /// A store on the host's own pool, with Ticketry's tables in `schema`.
@@ -364,6 +473,7 @@ impl PgStore {
                 begin_prefix,
                 temporary,
                 turns: turns::Turns::default(),
+                rls: OnceLock::new(),
             }),
         })
     }
@@ -393,7 +503,7 @@ impl PgStore {
         let schema = quote_ident("schema", &self.inner.schema)?;
         // The session's search_path changes below: take the connection out
         // of the pool and close it afterwards.
-        let mut conn = self.inner.pool.acquire().await.map_err(backend)?.detach();
+        let mut conn = self.acquire_live().await?.detach();
         let result = async {
             let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
             if let Err(e) = sqlx::raw_sql(AssertSqlSafe(create))
@@ -431,18 +541,38 @@ impl PgStore {
         }
         .await;
         let _ = conn.close().await;
-        result
+        result?;
+        // The role's rights may have changed with this migration's grants.
+        let enforced = self.check_rls().await?;
+        let _ = self.inner.rls.set(enforced);
+        Ok(())
     }
 
     /// Whether the role this store's transactions run as is subject to
-    /// row-level security (neither superuser nor `BYPASSRLS`).
+    /// row-level security: `true` iff that role, [`PgOptions::role`] (or
+    /// [`PgStore::with_role`]) when set, else the login user, is neither a
+    /// superuser nor `BYPASSRLS`. When it is `false`, tenant isolation rests
+    /// on the queries' `WHERE workspace_id = …` alone.
+    ///
+    /// Computed once per store: by [`PgStore::connect`] and
+    /// [`PgStore::temporary`], by [`PgStore::migrate`], else by the first
+    /// call (for [`PgStore::from_pool`] and [`PgStore::with_role`]); later
+    /// calls only read it, so changing the role's attributes afterwards is
+    /// not noticed. Prints nothing: a host that requires RLS checks this at
+    /// start-up and decides itself (warn, or refuse to start).
     pub async fn rls_enforced(&self) -> StoreResult<bool> {
+        if let Some(&enforced) = self.inner.rls.get() {
+            return Ok(enforced);
+        }
+        let enforced = self.check_rls().await?;
+        Ok(*self.inner.rls.get_or_init(|| enforced))
+    }
+
+    /// Asks the server whether the transactions' role bypasses RLS.
+    async fn check_rls(&self) -> StoreResult<bool> {
         let mut tx = self
-            .inner
-            .pool
-            .begin_with(AssertSqlSafe(self.inner.begin_prefix.clone()))
-            .await
-            .map_err(backend)?;
+            .begin_with_retry(self.inner.begin_prefix.clone())
+            .await?;
         let bypass: bool = sqlx::query_scalar(
             "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
         )
@@ -456,17 +586,17 @@ impl PgStore {
     /// the store's own: Ticketry's tables (unqualified names resolve to its
     /// schema) show only that workspace's rows. For the host's own queries
     /// and reports on Ticketry's data.
+    ///
+    /// A connection found dead while beginning (e.g. every pooled connection
+    /// after a server restart) is discarded and the transaction begun on
+    /// another one (at most `max_connections + 1` attempts).
     pub async fn begin(&self, ws: WorkspaceId) -> StoreResult<Transaction<'static, Postgres>> {
         let sql = format!(
             "{}SET LOCAL ticketry.workspace_id = '{}'",
             self.inner.begin_prefix,
             ws.as_uuid()
         );
-        self.inner
-            .pool
-            .begin_with(AssertSqlSafe(sql))
-            .await
-            .map_err(backend)
+        self.begin_with_retry(sql).await
     }
 
     /// A transaction that may see the workspace whose slug is `slug` (and no
@@ -482,12 +612,58 @@ impl PgStore {
             "{}SET LOCAL ticketry.workspace_slug = {literal}",
             self.inner.begin_prefix
         );
+        self.begin_with_retry(sql).await.map(Some)
+    }
+
+    /// How many connections a call may try before giving up on a connection
+    /// error: every pooled one may be dead, plus a fresh one.
+    fn connection_attempts(&self) -> u32 {
         self.inner
             .pool
-            .begin_with(AssertSqlSafe(sql))
-            .await
-            .map(Some)
-            .map_err(backend)
+            .options()
+            .get_max_connections()
+            .saturating_add(1)
+    }
+
+    /// Takes a connection and runs `sql` (`BEGIN; SET LOCAL …`) on it.
+    ///
+    /// The pool does not test connections before handing them out (that
+    /// would cost every call a round trip), so after a server restart every
+    /// idle connection is dead and fails here. Nothing of the transaction can
+    /// have been written at this point, so on a connection error (see
+    /// [`is_connection_error`]) the call is repeated: the failed connection
+    /// is not returned to the pool (its release check fails and closes it),
+    /// and the next one is another idle connection or a new one. At most
+    /// `max_connections + 1` attempts; other errors are returned at once.
+    async fn begin_with_retry(&self, sql: String) -> StoreResult<Transaction<'static, Postgres>> {
+        let attempts = self.connection_attempts();
+        let mut attempt = 1;
+        loop {
+            match self.inner.pool.begin_with(AssertSqlSafe(sql.clone())).await {
+                Ok(tx) => return Ok(tx),
+                Err(e) if attempt < attempts && is_connection_error(&e) => attempt += 1,
+                Err(e) => return Err(backend(e)),
+            }
+        }
+    }
+
+    /// A pooled connection that answered a ping (for [`PgStore::migrate`],
+    /// which is rare enough to afford the round trip), with the same
+    /// bounded retry as [`PgStore::begin_with_retry`].
+    async fn acquire_live(&self) -> StoreResult<PoolConnection<Postgres>> {
+        let attempts = self.connection_attempts();
+        let mut attempt = 1;
+        loop {
+            let result = match self.inner.pool.acquire().await {
+                Ok(mut conn) => conn.ping().await.map(|()| conn),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(conn) => return Ok(conn),
+                Err(e) if attempt < attempts && is_connection_error(&e) => attempt += 1,
+                Err(e) => return Err(backend(e)),
+            }
+        }
     }
 
     /// Fails with `NotFound` unless the workspace exists (called when a read
@@ -510,9 +686,33 @@ impl PgStore {
     }
 }
 
-/// Commits, mapping errors.
+/// Commits, telling a refused commit from one whose outcome is unknown.
+///
+/// * The server answered `COMMIT` with an error (a serialization failure, a
+///   deferred constraint): the transaction was rolled back, nothing was
+///   written: `Backend`.
+/// * The connection failed once `COMMIT` was on its way (I/O error, closed
+///   connection, protocol error, the session terminated with `FATAL`): the
+///   server may have committed before the reply was lost: `OutcomeUnknown`.
+///
+/// Every statement before `COMMIT` is awaited to its end (`ReadyForQuery`)
+/// by the store's code, so nothing is pending on the connection and sqlx's
+/// `commit` starts by writing `COMMIT`: any failure in it happens after the
+/// commit may have reached the server. A failure of an earlier statement
+/// never gets here (its `Backend` error returns first and the dropped
+/// transaction rolls back).
 pub(crate) async fn commit(tx: Transaction<'static, Postgres>) -> StoreResult<()> {
-    tx.commit().await.map_err(backend)
+    tx.commit().await.map_err(commit_error)
+}
+
+fn commit_error(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if !ends_session(&**d) => backend(e),
+        _ => StoreError::OutcomeUnknown(capped(format!(
+            "the connection failed while committing, the change may or may not be stored: {}",
+            describe(&e)
+        ))),
+    }
 }
 
 /// A schema to drop when the store is dropped.

@@ -43,15 +43,15 @@ macro_rules! children_sql {
     };
 }
 
-/// Inserts a ticket with its children. Ticket binds `$16..=$33`.
+/// Inserts a ticket with its children. Ticket binds `$16..=$34`.
 const CREATE_SQL: &str = concat!(
     "WITH t AS (
         INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
             rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
-            tags, idempotency_key, created_at, updated_at, version, doc)
+            tags, idempotency_key, created_at, updated_at, version, doc, idempotency_fingerprint)
         VALUES ($1, $16, $17, $18, $19, $20, $21,
             -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $21), 0),
-            $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
+            $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)
         RETURNING ticket_id
     ), ",
     children_sql!("")
@@ -72,11 +72,14 @@ const UPDATE_SQL: &str = concat!(
 );
 
 /// The earlier ticket a create's idempotency keys point to: by the ticket's
-/// own key first, then by its messages' keys in order.
-const EXISTING_TICKET_SQL: &str = "SELECT x.doc FROM (
-        SELECT 0::int8 AS k, doc FROM tickets WHERE workspace_id = $1 AND idempotency_key = $2
+/// own key first (with the fingerprint of the request that made it), then by
+/// its messages' keys in order (no fingerprint: a message key names one
+/// message, whatever the request).
+const EXISTING_TICKET_SQL: &str = "SELECT x.doc, x.fingerprint FROM (
+        SELECT 0::int8 AS k, doc, idempotency_fingerprint AS fingerprint
+        FROM tickets WHERE workspace_id = $1 AND idempotency_key = $2
         UNION ALL
-        SELECT u.n AS k, t.doc
+        SELECT u.n AS k, t.doc, NULL::uuid
         FROM unnest($3::text[]) WITH ORDINALITY AS u(key, n)
         JOIN messages m ON m.workspace_id = $1 AND m.idempotency_key = u.key
         JOIN tickets t ON t.workspace_id = $1 AND t.ticket_id = m.ticket_id
@@ -215,25 +218,46 @@ fn event_count(events: &[NewEvent]) -> StoreResult<i64> {
     to_i64(events.len() as u64, "event count")
 }
 
+/// What a create whose keys were used before returns: the earlier ticket
+/// when the request is the same (or the earlier one recorded no
+/// fingerprint), `IdempotencyMismatch` when the key was sent with another
+/// request.
+fn replay(
+    create: &TicketCreate,
+    earlier: Ticket,
+    fingerprint: Option<Uuid>,
+) -> StoreResult<Ticket> {
+    match (&create.idempotency, fingerprint) {
+        (Some(idem), Some(stored)) if stored != idem.fingerprint => {
+            Err(StoreError::IdempotencyMismatch {
+                key: idem.key.clone(),
+            })
+        }
+        _ => Ok(earlier),
+    }
+}
+
 impl PgStore {
-    /// The ticket an earlier create with the same keys made, if any.
+    /// The ticket an earlier create with the same keys made, if any (see
+    /// [`replay`]).
     async fn existing_ticket(
         tx: &mut Transaction<'static, Postgres>,
         ws: WorkspaceId,
         create: &TicketCreate,
     ) -> StoreResult<Option<Ticket>> {
         let keys = message_keys(&create.messages);
-        if create.idempotency_key.is_none() && keys.is_empty() {
+        if create.idempotency.is_none() && keys.is_empty() {
             return Ok(None);
         }
-        let doc: Option<Json<Ticket>> = sqlx::query_scalar(EXISTING_TICKET_SQL)
+        let row: Option<(Json<Ticket>, Option<Uuid>)> = sqlx::query_as(EXISTING_TICKET_SQL)
             .bind(ws.as_uuid())
-            .bind(create.idempotency_key.as_deref())
+            .bind(create.idempotency_key())
             .bind(&keys)
             .fetch_optional(&mut **tx)
             .await
             .map_err(backend)?;
-        Ok(doc.map(|Json(t)| t))
+        row.map(|(Json(t), fingerprint)| replay(create, t, fingerprint))
+            .transpose()
     }
 
     /// The earlier message one of `messages`' keys names, if any.
@@ -310,11 +334,12 @@ impl PgStore {
             .bind(c.team)
             .bind(c.category)
             .bind(&t.tags)
-            .bind(create.idempotency_key.as_deref())
+            .bind(create.idempotency_key())
             .bind(t.created_at)
             .bind(t.updated_at)
             .bind(c.version)
-            .bind(Json(t));
+            .bind(Json(t))
+            .bind(create.idempotency.as_ref().map(|i| i.fingerprint));
         match q.execute(&mut *tx).await {
             Ok(_) => {}
             Err(e)
@@ -323,7 +348,10 @@ impl PgStore {
             {
                 return Err(CreateError::KeyRace);
             }
-            Err(e) if is_unique_violation(&e, Some("tickets_number")) => {
+            Err(e)
+                if is_unique_violation(&e, Some("tickets_number_ci"))
+                    || is_unique_violation(&e, Some("tickets_number")) =>
+            {
                 return Err(StoreError::AlreadyExists {
                     entity: "ticket",
                     key: create.ticket.number,
@@ -613,9 +641,13 @@ impl TicketStore for PgStore {
         ws: WorkspaceId,
         number: &str,
     ) -> StoreResult<Option<Ticket>> {
+        // `number_key` is lower(number COLLATE "C") (migration 0002): the
+        // function applies to the parameter only, so the unique index
+        // (workspace_id, number_key) serves the lookup under row-level
+        // security too (lower() is not leakproof).
         self.fetch_doc(
             ws,
-            "SELECT doc FROM tickets WHERE workspace_id = $1 AND number = $2",
+            "SELECT doc FROM tickets WHERE workspace_id = $1 AND number_key = lower($2 COLLATE \"C\")",
             number.to_owned(),
         )
         .await

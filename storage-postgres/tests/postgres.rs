@@ -4,12 +4,14 @@
 
 mod common;
 
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Connection, Row};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use ticketry_core::event::NewEvent;
-use ticketry_core::store::{Store, TicketStore, TicketWrite, WriteOutcome};
+use ticketry_core::store::{
+    Idempotency, Store, TicketCreate, TicketStore, TicketWrite, WriteOutcome,
+};
 use ticketry_core::testing::Fixture;
 use ticketry_core::{
     Actor, Assign, CategoryInput, EventKind, MessageInput, OpenTicket, StoreError, Tag,
@@ -225,7 +227,11 @@ async fn idempotency_race_returns_the_winner() {
             messages: Vec::new(),
             assignments: Vec::new(),
             events: Vec::new(),
-            idempotency_key: Some(key.into()),
+            local_year: 2026,
+            idempotency: Some(Idempotency {
+                key: key.into(),
+                fingerprint: uuid::Uuid::nil(),
+            }),
         }
     };
     // Hold the workspace's counter lock (as the login user).
@@ -472,4 +478,463 @@ async fn migrate_is_idempotent_and_schemas_are_separate() {
             .is_err(),
         "an unknown workspace is not_found"
     );
+}
+
+/// A create of a copy of `seed` (new id) with an idempotency key.
+fn keyed_create(seed: &Ticket, key: &str, fingerprint: uuid::Uuid) -> TicketCreate {
+    let mut t = seed.clone();
+    t.id = ticketry_core::TicketId::generate();
+    TicketCreate {
+        ticket: t,
+        number_format: Default::default(),
+        messages: Vec::new(),
+        assignments: Vec::new(),
+        events: Vec::new(),
+        local_year: 2026,
+        idempotency: Some(Idempotency {
+            key: key.into(),
+            fingerprint,
+        }),
+    }
+}
+
+/// Holds the workspace's counter lock (as the login user) until committed,
+/// so that concurrent creates all pass their idempotency check first.
+async fn hold_counter_lock(
+    store: &PgStore,
+    ws: WorkspaceId,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut blocker = store.pool().begin().await.unwrap();
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT 1 FROM \"{}\".workspace_counters WHERE workspace_id = $1 FOR UPDATE",
+        store.schema()
+    )))
+    .bind(ws.as_uuid())
+    .fetch_one(&mut *blocker)
+    .await
+    .unwrap();
+    blocker
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn idempotency_key_is_bound_to_its_request() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+
+    // Through the desk: the same request again is the same ticket; the key
+    // with another request is a conflict and writes nothing.
+    let mut input = OpenTicket::new(f.customer.clone(), "printer", "on fire");
+    input.idempotency_key = Some("<bound@mail.example>".into());
+    let first = f.desk.open_ticket(f.ws, input.clone()).await.unwrap();
+    assert_eq!(
+        f.desk.open_ticket(f.ws, input.clone()).await.unwrap(),
+        first
+    );
+    let mut other = input.clone();
+    other.subject = "another printer".into();
+    let err = f.desk.open_ticket(f.ws, other).await.unwrap_err();
+    assert_eq!(err.code(), "conflict", "{err}");
+    let mut tx = store.begin(f.ws).await.unwrap();
+    let stored: Option<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT idempotency_fingerprint FROM tickets WHERE workspace_id = $1 AND ticket_id = $2",
+    )
+    .bind(f.ws.as_uuid())
+    .bind(first.id.as_uuid())
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    drop(tx);
+    assert!(stored.is_some_and(|u| !u.is_nil()), "{stored:?}");
+    let unkeyed = f.open("no key").await;
+    let mut tx = store.begin(f.ws).await.unwrap();
+    let none: Option<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT idempotency_fingerprint FROM tickets WHERE workspace_id = $1 AND ticket_id = $2",
+    )
+    .bind(f.ws.as_uuid())
+    .bind(unkeyed.id.as_uuid())
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    drop(tx);
+    assert_eq!(none, None);
+
+    // At the store.
+    let (a, b) = (uuid::Uuid::from_u128(0xa), uuid::Uuid::from_u128(0xb));
+    let (made, created) = store
+        .create_ticket(f.ws, keyed_create(&first, "k", a))
+        .await
+        .unwrap();
+    assert!(created);
+    let (again, created) = store
+        .create_ticket(f.ws, keyed_create(&first, "k", a))
+        .await
+        .unwrap();
+    assert_eq!((again.id, created), (made.id, false));
+    let err = store
+        .create_ticket(f.ws, keyed_create(&first, "k", b))
+        .await
+        .unwrap_err();
+    assert_eq!(err, StoreError::IdempotencyMismatch { key: "k".into() });
+    // A key stored without a fingerprint (before version 2) matches any request.
+    let mut tx = store.begin(f.ws).await.unwrap();
+    sqlx::query(
+        "UPDATE tickets SET idempotency_fingerprint = NULL WHERE workspace_id = $1 AND ticket_id = $2",
+    )
+    .bind(f.ws.as_uuid())
+    .bind(made.id.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (old, created) = store
+        .create_ticket(f.ws, keyed_create(&first, "k", b))
+        .await
+        .unwrap();
+    assert_eq!((old.id, created), (made.id, false));
+    assert_eq!(counters(&store, f.ws).await.0, 3, "a replay used a number");
+}
+
+/// Forces the unique-violation path with two different requests: the loser
+/// gets `IdempotencyMismatch`, not the winner's ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn idempotency_race_with_another_request_is_a_mismatch() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    let seed = f.open("seed").await;
+    let blocker = hold_counter_lock(&store, f.ws).await;
+    let ws = f.ws;
+    let tasks: Vec<_> = [0xa_u128, 0xb]
+        .into_iter()
+        .map(|fp| {
+            let (s, c) = (
+                store.clone(),
+                keyed_create(&seed, "race", uuid::Uuid::from_u128(fp)),
+            );
+            tokio::spawn(async move { s.create_ticket(ws, c).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    blocker.commit().await.unwrap();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    let won = results
+        .iter()
+        .filter(|r| matches!(r, Ok((_, true))))
+        .count();
+    let mismatched = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::IdempotencyMismatch { key }) if key == "race"))
+        .count();
+    assert_eq!((won, mismatched), (1, 1), "{results:?}");
+    assert_eq!(counters(&store, f.ws).await.0, 2);
+
+    // Many callers through the desk, two different requests under one key:
+    // one ticket; callers of its request get it, the others a conflict.
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let f = f.clone();
+            let mut input = OpenTicket::new(f.customer.clone(), format!("subject {}", i % 2), "b");
+            input.idempotency_key = Some("<shared@mail.example>".into());
+            tokio::spawn(async move { (i % 2, f.desk.open_ticket(f.ws, input).await) })
+        })
+        .collect();
+    let mut ok: Vec<(usize, ticketry_core::TicketId)> = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            (i, Ok(t)) => ok.push((i, t.id)),
+            (_, Err(e)) => assert_eq!(e.code(), "conflict", "{e}"),
+        }
+    }
+    let ids: HashSet<_> = ok.iter().map(|(_, id)| *id).collect();
+    let kinds: HashSet<_> = ok.iter().map(|(i, _)| *i).collect();
+    assert_eq!(ids.len(), 1, "{ok:?}");
+    assert_eq!(
+        kinds.len(),
+        1,
+        "callers of the other request got the ticket"
+    );
+    assert_eq!(ok.len(), 4);
+    assert_eq!(counters(&store, f.ws).await.0, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ticket_numbers_are_found_ignoring_ascii_case() {
+    let store = common::store().await;
+    let a = Fixture::new(dyn_store(&store)).await;
+    let b = Fixture::in_desk(a.desk.clone(), a.clock.clone(), "globex").await;
+    let ta = a.open("in A").await;
+    let tb = b.open("in B").await;
+    assert_eq!(ta.number, "TKT-2026-00001");
+    assert_eq!(ta.number, tb.number);
+    for n in ["TKT-2026-00001", "tkt-2026-00001", "Tkt-2026-00001"] {
+        assert_eq!(
+            a.desk.get_ticket_by_number(a.ws, n).await.unwrap().id,
+            ta.id
+        );
+        // Scoped to the workspace: B's ticket of the same number.
+        assert_eq!(
+            b.desk.get_ticket_by_number(b.ws, n).await.unwrap().id,
+            tb.id
+        );
+    }
+    for n in ["TKT-2026-00002", "TKT-2026-00001 ", "TKT-2026-0001"] {
+        let r = a.desk.get_ticket_by_number(a.ws, n).await;
+        assert_eq!(r.unwrap_err().code(), "not_found");
+    }
+
+    // Numbers are unique per workspace regardless of case.
+    let mut tx = store.begin(a.ws).await.unwrap();
+    sqlx::query("UPDATE tickets SET number = 'TKT-2026-00002' WHERE workspace_id = $1")
+        .bind(a.ws.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut lower = keyed_create(&ta, "lower", uuid::Uuid::nil());
+    lower.idempotency = None;
+    lower.number_format = ticketry_core::NumberFormat("tkt-{year}-{seq:05}".into());
+    let err = store.create_ticket(a.ws, lower).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::AlreadyExists { entity: "ticket", key } if key == "tkt-2026-00002"),
+        "{err:?}"
+    );
+
+    // The lookup uses the index as the RLS-subject role, with a custom and
+    // with a generic plan (lower() is not leakproof: it must not be applied
+    // to the column).
+    let sql =
+        "SELECT doc FROM tickets WHERE workspace_id = $1 AND number_key = lower($2 COLLATE \"C\")";
+    // (With two tickets every index costs the same: add enough of them.)
+    let mut tx = store.begin(a.ws).await.unwrap();
+    sqlx::query(
+        "INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
+             rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
+             tags, created_at, updated_at, version, doc)
+         SELECT workspace_id, gen_random_uuid(), seq + g, number || '-' || g, status, active,
+             priority, rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id,
+             category_id, tags, created_at, updated_at, version, doc
+         FROM tickets, generate_series(1, 2000) AS g WHERE workspace_id = $1",
+    )
+    .bind(a.ws.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "ANALYZE \"{}\".tickets",
+        store.schema()
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let mut tx = store.begin(a.ws).await.unwrap();
+    sqlx::raw_sql("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let custom: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!("EXPLAIN {sql}")))
+        .bind(a.ws.as_uuid())
+        .bind("tkt-2026-00002")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "SET LOCAL plan_cache_mode = force_generic_plan; PREPARE by_number(uuid, text) AS {sql}"
+    )))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let generic: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "EXPLAIN EXECUTE by_number('{}', 'tkt-2026-00002')",
+        a.ws.as_uuid()
+    )))
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    for plan in [custom, generic] {
+        let plan = plan.join("\n");
+        assert!(plan.contains("tickets_number_ci"), "{plan}");
+        assert!(
+            plan.lines()
+                .any(|l| l.contains("Index Cond") && l.contains("number_key")),
+            "{plan}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rls_enforced_tells_the_role_and_is_known_from_the_start() {
+    let store = common::store().await;
+    assert!(store.rls_enforced().await.unwrap());
+    let bypass: bool = sqlx::query_scalar(
+        "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    // As the login user (a superuser on the throwaway server).
+    let plain = PgStore::from_pool(store.pool().clone(), store.schema()).unwrap();
+    assert_eq!(plain.rls_enforced().await.unwrap(), !bypass);
+    let with_role = plain.with_role(Some(common::APP_ROLE)).unwrap();
+    assert!(with_role.rls_enforced().await.unwrap());
+
+    // Computed when connecting: known even once the server is out of reach.
+    for (role, expected) in [(Some(common::APP_ROLE), true), (None, !bypass)] {
+        let options = ticketry_postgres::PgOptions {
+            schema: store.schema().into(),
+            role: role.map(Into::into),
+            max_connections: 1,
+            ..Default::default()
+        };
+        let connected = PgStore::connect(&common::database_url(), options)
+            .await
+            .unwrap();
+        connected.pool().close().await;
+        assert_eq!(
+            connected.rls_enforced().await.unwrap(),
+            expected,
+            "{role:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn server_errors_lose_their_source_line_and_are_bounded() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    let schema = store.schema();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "CREATE FUNCTION \"{schema}\".long() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'long %', repeat('x', 5000); END $$;
+         CREATE TRIGGER long BEFORE INSERT ON \"{schema}\".tags FOR EACH ROW
+            WHEN (NEW.slug = 'long') EXECUTE FUNCTION \"{schema}\".long()"
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let tag = |slug: &str| Tag {
+        slug: slug.into(),
+        name: "x".into(),
+        color: None,
+    };
+    let err = f.desk.put_tag(f.ws, tag("long")).await.unwrap_err();
+    assert_eq!(err.code(), "storage", "{err}");
+    let ticketry_core::Error::Storage { message } = &err else {
+        unreachable!()
+    };
+    assert!(
+        message.starts_with("error returned from database: long xxx"),
+        "{message}"
+    );
+    assert!(
+        message.chars().count() <= ticketry_postgres::MAX_MESSAGE + 1,
+        "{} characters",
+        message.chars().count()
+    );
+    assert!(!message.contains(" at line "), "{message}");
+    // What sqlx's Display gives for the same kind of error, for contrast.
+    let raw = sqlx::query("SELECT 1/0")
+        .execute(store.pool())
+        .await
+        .unwrap_err();
+    assert!(raw.to_string().contains(" at line "), "{raw}");
+}
+
+/// A deferred trigger that runs at COMMIT on `event_consumers`: refuses the
+/// row (`refused`) or kills its own session (`lost`).
+async fn commit_time_triggers(store: &PgStore) {
+    let schema = store.schema();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "CREATE FUNCTION \"{schema}\".at_commit() RETURNS trigger LANGUAGE plpgsql
+            SECURITY DEFINER AS $$ BEGIN
+                IF NEW.consumer = 'refused' THEN
+                    RAISE EXCEPTION 'refused at commit' USING ERRCODE = '40001';
+                END IF;
+                PERFORM pg_terminate_backend(pg_backend_pid());
+                PERFORM pg_sleep(5);
+                RETURN NULL;
+            END $$;
+         CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT OR UPDATE ON \"{schema}\".event_consumers
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+            WHEN (NEW.consumer IN ('refused', 'lost')) EXECUTE FUNCTION \"{schema}\".at_commit()"
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_commit_is_storage_and_a_lost_one_is_outcome_unknown() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    f.open("an event to acknowledge").await;
+    commit_time_triggers(&store).await;
+    // The server answers COMMIT with an error: definite, nothing written.
+    let err = f.desk.ack_events(f.ws, "refused", 1).await.unwrap_err();
+    assert_eq!(err.code(), "storage", "{err}");
+    assert!(err.to_string().contains("refused at commit"), "{err}");
+    assert_eq!(f.desk.consumer_position(f.ws, "refused").await.unwrap(), 0);
+    // The session dies while COMMIT is in flight: the store cannot know.
+    let err = f.desk.ack_events(f.ws, "lost", 1).await.unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err}");
+    assert!(err.to_string().chars().count() < 400, "{err}");
+    // The dead connection is not reused.
+    assert_eq!(f.desk.consumer_position(f.ws, "lost").await.unwrap(), 0);
+    f.desk.ack_events(f.ws, "fine", 1).await.unwrap();
+    assert_eq!(f.desk.consumer_position(f.ws, "fine").await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dead_pooled_connections_are_replaced_before_a_transaction_starts() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    let max = common::options().max_connections as usize;
+    // Fill the pool: `max` transactions open at once, then all idle.
+    let mut open = Vec::new();
+    for _ in 0..max {
+        open.push(store.begin(f.ws).await.unwrap());
+    }
+    drop(open);
+    let mut admin = sqlx::PgConnection::connect(&common::database_url())
+        .await
+        .unwrap();
+    let count = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1";
+    for _ in 0..100 {
+        let idle: i64 = sqlx::query_scalar(AssertSqlSafe(format!("{count} AND state = 'idle'")))
+            .bind(store.schema())
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+        if idle as usize == max {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(store.pool().num_idle(), max);
+    // Kill every one of them, as a server restart would.
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(store.schema())
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        let left: i64 = sqlx::query_scalar(count)
+            .bind(store.schema())
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The very next call works, reads and writes alike.
+    f.desk.get_workspace(f.ws).await.unwrap();
+    let t = f.open("after the restart").await;
+    assert_eq!(t.seq, 1);
+    admin.close().await.ok();
 }
