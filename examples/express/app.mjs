@@ -13,7 +13,8 @@
 //
 // Errors are JSON `{"error": {"code", "message", "field"}}`: Ticketry's codes
 // map to 400 (invalid_input), 404 (not_found), 409 (invalid_transition,
-// conflict, already_exists), 503 (storage); the example adds 401
+// conflict, already_exists), 503 (storage, outcome_unknown: retry with the
+// same idempotency key), 500 (internal); the example adds 401
 // not_authenticated, 403 forbidden and 404 for unknown routes.
 
 import express from 'express'
@@ -26,6 +27,8 @@ export const HTTP_STATUS = {
   conflict: 409,
   already_exists: 409,
   storage: 503,
+  outcome_unknown: 503,
+  internal: 500,
 }
 
 /** The seed's categories, created when the workspace has none. */

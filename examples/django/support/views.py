@@ -31,6 +31,8 @@ HTTP_STATUS = {
     "conflict": 409,
     "already_exists": 409,
     "storage": 503,
+    "outcome_unknown": 503,
+    "internal": 500,
 }
 
 
