@@ -26,6 +26,9 @@ command -v npm >/dev/null || { echo "test-node: npm is not installed" >&2; exit 
 # One target triple for cargo, maturin and napi: they share the compiled dependencies.
 export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-x86_64-unknown-linux-gnu}"
 npm_flags=(--no-audit --no-fund --loglevel=error)
+# The tests connect through a role subject to row-level security.
+TICKETRY_TEST_ROLE="$(scripts/pg-app-role.sh)"
+export TICKETRY_TEST_ROLE
 
 echo "== npm install (bindings/node)"
 (cd bindings/node && npm install "${npm_flags[@]}")

@@ -20,6 +20,10 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 python="${PYTHON:-python3}"
+# The tests and the Django example connect through a role subject to
+# row-level security, as a production host should.
+TICKETRY_TEST_ROLE="$(scripts/pg-app-role.sh)"
+export TICKETRY_TEST_ROLE
 venv="$root/target/python-test/venv"
 wheels="$root/target/python-test/wheels"
 

@@ -195,6 +195,12 @@ export declare class Helpdesk {
    * `migrate()` once to create or upgrade the schema.
    */
   static connect(url: string, options?: ConnectOptions | undefined | null): Promise<Helpdesk>
+  /**
+   * Whether PostgreSQL's row-level security applies to the role the
+   * store runs as (`false` for a superuser or `BYPASSRLS` role: tenant
+   * isolation then rests on the queries alone); `null` in memory.
+   */
+  rlsEnforced(): Promise<boolean | null>
   /** Creates or upgrades the database schema (a no-op in memory). */
   migrate(): Promise<void>
   /** Closes the connection pool (a no-op in memory). */

@@ -6,7 +6,8 @@ import { createApp } from './app.mjs'
 const url = process.env.DATABASE_URL
 let desk
 if (url) {
-  desk = await Helpdesk.connect(url, { schema: process.env.TICKETRY_SCHEMA || 'ticketry' })
+  // TICKETRY_ROLE: a role subject to row-level security (not a superuser).
+  desk = await Helpdesk.connect(url, { schema: process.env.TICKETRY_SCHEMA || 'ticketry', role: process.env.TICKETRY_ROLE })
   await desk.migrate()
 } else {
   desk = Helpdesk.inMemory()

@@ -1,11 +1,12 @@
 //! The `Helpdesk` class: a backend (memory or PostgreSQL), a clock, and
 //! workspaces.
 
-use crate::convert::{self, CoreResult, Date, duration, spawn, sync};
+use crate::convert::{self, CoreResult, Date, duration, js_error, spawn, sync};
 use crate::types::{NewWorkspace, WorkspaceInfo, WorkspaceUpdate};
 use crate::workspace::Workspace;
 use chrono::{DateTime, Utc};
 use napi::Env;
+use napi::bindgen_prelude::JsObjectValue;
 use napi::bindgen_prelude::{Either, Null, PromiseRaw};
 use napi_derive::napi;
 use std::sync::Arc;
@@ -150,7 +151,31 @@ impl Helpdesk {
             }
             None => (PgSettings::default(), None),
         };
-        spawn(env, async move { connect(url, settings, clock).await })
+        env.spawn_future_with_callback(
+            async move { Ok(connect(url, settings, clock).await) },
+            |env, out| {
+                let (desk, rls) = out.map_err(|e| js_error(env, &e))?;
+                if rls == Some(false) {
+                    emit_warning(env, RLS_OFF);
+                }
+                Ok(desk)
+            },
+        )
+    }
+
+    /// Whether PostgreSQL's row-level security applies to the role the
+    /// store runs as (`false` for a superuser or `BYPASSRLS` role: tenant
+    /// isolation then rests on the queries alone); `null` in memory.
+    #[napi(ts_return_type = "Promise<boolean | null>")]
+    pub fn rls_enforced<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Option<bool>>> {
+        let backend = self.backend.clone();
+        spawn(env, async move {
+            match backend {
+                Backend::Memory => Ok(None),
+                #[cfg(feature = "postgres")]
+                Backend::Postgres(pg) => Ok(Some(pg.rls_enforced().await?)),
+            }
+        })
     }
 
     /// Creates or upgrades the database schema (a no-op in memory).
@@ -320,7 +345,7 @@ async fn connect(
     url: String,
     s: PgSettings,
     clock: Option<Arc<tc::ManualClock>>,
-) -> CoreResult<Helpdesk> {
+) -> CoreResult<(Helpdesk, Option<bool>)> {
     let mut opts = ticketry_postgres::PgOptions::default();
     if let Some(schema) = s.schema {
         opts.schema = schema;
@@ -340,9 +365,27 @@ async fn connect(
         opts.role = s.role;
     }
     let pg = Arc::new(ticketry_postgres::PgStore::connect(&url, opts).await?);
+    let rls = pg.rls_enforced().await.ok();
     let mut desk = with_clock(pg.clone(), clock);
     desk.backend = Backend::Postgres(pg);
-    Ok(desk)
+    Ok((desk, rls))
+}
+
+/// The warning a connection without row-level security emits.
+const RLS_OFF: &str = "ticketry: row-level security is off for this PostgreSQL role (a superuser or \
+BYPASSRLS role): tenant isolation rests on the queries alone; connect with { role } set to a role \
+without those attributes";
+
+/// `process.emitWarning(message)`, best effort (a warning never fails a call).
+fn emit_warning(env: &Env, message: &str) {
+    let _ = (|| -> napi::Result<()> {
+        let process: napi::bindgen_prelude::Object<'_> =
+            env.get_global()?.get_named_property("process")?;
+        let emit: napi::bindgen_prelude::Function<'_, &str, napi::bindgen_prelude::Unknown<'_>> =
+            process.get_named_property("emitWarning")?;
+        emit.apply(process, message)?;
+        Ok(())
+    })();
 }
 
 #[cfg(not(feature = "postgres"))]
@@ -350,7 +393,7 @@ async fn connect(
     url: String,
     s: PgSettings,
     clock: Option<Arc<tc::ManualClock>>,
-) -> CoreResult<Helpdesk> {
+) -> CoreResult<(Helpdesk, Option<bool>)> {
     let _ = (url, s, clock);
     Err(tc::Error::Storage {
         message: "this build of ticketry has no PostgreSQL backend".into(),

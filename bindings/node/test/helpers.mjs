@@ -20,7 +20,9 @@ export const backends = [
     name: 'postgres',
     open: async (opts = {}) => {
       assert.ok(DATABASE_URL, 'DATABASE_URL must be set for the PostgreSQL tests (use scripts/pg-throwaway.sh)')
-      const desk = await Helpdesk.connect(DATABASE_URL, { schema: freshSchema(), maxConnections: 20, ...opts })
+      // TICKETRY_TEST_ROLE: a role subject to row-level security (scripts/pg-app-role.sh).
+      const role = process.env.TICKETRY_TEST_ROLE
+      const desk = await Helpdesk.connect(DATABASE_URL, { schema: freshSchema(), maxConnections: 20, ...(role ? { role } : {}), ...opts })
       await desk.migrate()
       return desk
     },

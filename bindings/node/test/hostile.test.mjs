@@ -166,3 +166,30 @@ for (const backend of backends) {
     })
   })
 }
+
+describe('row-level security', () => {
+  it('is visible to the host, with a warning when it is off', async () => {
+    const { Helpdesk } = await import('../index.js')
+    assert.equal(await Helpdesk.inMemory().rlsEnforced(), null)
+    const url = process.env.DATABASE_URL
+    const role = process.env.TICKETRY_TEST_ROLE
+    assert.ok(url && role, 'scripts/test-node.sh sets DATABASE_URL and TICKETRY_TEST_ROLE')
+    const warnings = []
+    const onWarning = (w) => warnings.push(w.message)
+    process.on('warning', onWarning)
+    try {
+      const schema = `node_rls_${process.pid}`
+      const ok = await Helpdesk.connect(url, { schema, role })
+      assert.equal(await ok.rlsEnforced(), true)
+      await ok.close()
+      // The test server's login user is a superuser: RLS would be off.
+      const su = await Helpdesk.connect(url, { schema })
+      assert.equal(await su.rlsEnforced(), false)
+      await su.close()
+      await new Promise((r) => setImmediate(r))
+      assert.equal(warnings.filter((m) => /row-level security is off/.test(m)).length, 1, warnings.join('\n'))
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})

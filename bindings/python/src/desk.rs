@@ -29,6 +29,11 @@ use crate::pending::{Convert, Failure, Pending, convert, runtime};
 
 type Core = ticketry_core::Helpdesk;
 
+/// The warning a connection without row-level security raises.
+const RLS_OFF: &std::ffi::CStr = c"ticketry: row-level security is off for this PostgreSQL role \
+(a superuser or BYPASSRLS role): tenant isolation rests on the queries alone; \
+connect with role=<a role without those attributes>";
+
 /// The help desk: a backend and a clock.
 #[pyclass(module = "ticketry._native", name = "Helpdesk", frozen)]
 #[derive(Debug, Clone)]
@@ -135,6 +140,7 @@ impl Helpdesk {
                 PgStore::connect(&url, options).await
             }
             .map_err(|e| Failure::Core(e.into()))?;
+            let rls = store.rls_enforced().await.ok();
             let store_dyn: Arc<dyn Store> = Arc::new(store.clone());
             let core = match clock {
                 Some(c) => Core::with_clock(store_dyn, c),
@@ -144,8 +150,38 @@ impl Helpdesk {
                 core,
                 pg: Some(store),
             };
-            Ok(convert(move |py| Ok(Bound::new(py, h)?.into_any())))
+            Ok(convert(move |py| {
+                if rls == Some(false) {
+                    PyErr::warn(
+                        py,
+                        &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
+                        RLS_OFF,
+                        1,
+                    )?;
+                }
+                Ok(Bound::new(py, h)?.into_any())
+            }))
         }))
+    }
+
+    /// Whether PostgreSQL's row-level security applies to the role the
+    /// store runs as (`False` for a superuser or `BYPASSRLS` role: tenant
+    /// isolation then rests on the queries alone); `None` in memory.
+    fn rls_enforced(&self) -> Pending {
+        let pg = self.pg.clone();
+        Pending::raw(async move {
+            let rls = match pg {
+                Some(pg) => Some(
+                    pg.rls_enforced()
+                        .await
+                        .map_err(|e| Failure::Core(e.into()))?,
+                ),
+                None => None,
+            };
+            Ok(convert(move |py| {
+                Ok(rls.into_pyobject(py)?.to_owned().into_any())
+            }))
+        })
     }
 
     /// `"memory"` or `"postgres"`.

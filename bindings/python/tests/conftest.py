@@ -20,6 +20,8 @@ import ticketry
 from ticketry import Helpdesk, ManualClock
 
 DATABASE_URL = os.environ.get("DATABASE_URL")
+# A role subject to row-level security (scripts/pg-app-role.sh creates it).
+TEST_ROLE = os.environ.get("TICKETRY_TEST_ROLE")
 _slugs = itertools.count(1)
 
 
@@ -33,7 +35,9 @@ def _postgres_or_skip() -> str:
 
 def connect(clock: "ManualClock | None" = None) -> Helpdesk:
     """A Helpdesk on a fresh temporary schema (dropped when collected)."""
-    return Helpdesk.connect(_postgres_or_skip(), schema="tk_pytest", temporary=True, clock=clock)
+    return Helpdesk.connect(
+        _postgres_or_skip(), schema="tk_pytest", temporary=True, clock=clock, role=TEST_ROLE
+    )
 
 
 @pytest.fixture(scope="session")

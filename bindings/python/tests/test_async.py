@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import DATABASE_URL, new_slug
+from conftest import DATABASE_URL, TEST_ROLE, new_slug
 from ticketry import Desk, Helpdesk, InvalidTransitionError, NotFoundError, Status
 
 
@@ -58,7 +58,11 @@ def test_async_context_manager_and_connect() -> None:
 
     async def main() -> None:
         async with await Helpdesk.connect_async(
-            DATABASE_URL, schema="tk_async", temporary=True, statement_timeout=timedelta(seconds=5)
+            DATABASE_URL,
+            schema="tk_async",
+            temporary=True,
+            statement_timeout=timedelta(seconds=5),
+            role=TEST_ROLE,
         ) as h:
             assert h.backend == "postgres" and h.schema.startswith("tk_async_")
             ws = await h.create_workspace_async("A", "a")

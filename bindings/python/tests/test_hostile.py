@@ -186,3 +186,24 @@ def test_text_and_echoes(desk) -> None:  # type: ignore[no-untyped-def]
     t = desk.open_ticket(7, "found", "x")
     assert desk.get_ticket_by_number(t.number.lower()) == t
     assert issubclass(InvalidInputError, TicketryError) and ManualClock
+
+
+def test_rls_is_visible_and_warned_about() -> None:
+    from conftest import DATABASE_URL, TEST_ROLE, _postgres_or_skip
+    from ticketry import Helpdesk
+
+    assert Helpdesk.in_memory().rls_enforced() is None
+    url = _postgres_or_skip()
+    assert DATABASE_URL and TEST_ROLE, "scripts/test-python.sh sets TICKETRY_TEST_ROLE"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning with an RLS-subject role
+        h = Helpdesk.connect(url, schema="tk_rls", temporary=True, role=TEST_ROLE)
+    assert h.rls_enforced() is True
+    h.close()
+    # The test server's login user is a superuser: RLS would be off, and the host is told.
+    with pytest.warns(RuntimeWarning, match="row-level security is off"):
+        su = Helpdesk.connect(url, schema="tk_rls", temporary=True)
+    assert su.rls_enforced() is False
+    su.close()

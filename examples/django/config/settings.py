@@ -65,4 +65,8 @@ TICKETRY = {
     "WORKSPACE": os.environ.get("TICKETRY_WORKSPACE", "support"),
     "WORKSPACE_NAME": "Support",
     "SCHEMA": "ticketry",
+    # The role Ticketry's transactions run as: one subject to row-level
+    # security (not a superuser, not BYPASSRLS), so PostgreSQL enforces
+    # tenant isolation a second time. The login user must be a member.
+    "ROLE": os.environ.get("TICKETRY_ROLE", os.environ.get("TICKETRY_TEST_ROLE")),
 }

@@ -48,7 +48,9 @@ def helpdesk() -> Helpdesk:
             if url is None:
                 _helpdesk = Helpdesk.in_memory()
             else:
-                _helpdesk = Helpdesk.connect(url, schema=settings.TICKETRY["SCHEMA"])
+                _helpdesk = Helpdesk.connect(
+                    url, schema=settings.TICKETRY["SCHEMA"], role=settings.TICKETRY.get("ROLE")
+                )
         return _helpdesk
 
 

@@ -12,7 +12,8 @@ const backends = [
     name: 'postgres',
     open: async () => {
       assert.ok(process.env.DATABASE_URL, 'DATABASE_URL must be set for the PostgreSQL tests (use scripts/pg-throwaway.sh)')
-      const desk = await Helpdesk.connect(process.env.DATABASE_URL, { schema: `node_x_${randomBytes(6).toString('hex')}` })
+      const role = process.env.TICKETRY_TEST_ROLE
+      const desk = await Helpdesk.connect(process.env.DATABASE_URL, { schema: `node_x_${randomBytes(6).toString('hex')}`, ...(role ? { role } : {}) })
       await desk.migrate()
       return desk
     },

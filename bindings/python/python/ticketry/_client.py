@@ -18,6 +18,7 @@ __all__ = ["Helpdesk", "Desk"]
 
 HELPDESK_OPS: Tuple[str, ...] = (
     "migrate",
+    "rls_enforced",
     "close",
     "create_workspace",
     "get_workspace",
