@@ -330,6 +330,11 @@ export declare class Workspace {
   getTicket(ticketId: string): Promise<Ticket>
   /** A ticket by its number (`TKT-2026-00042`). */
   getTicketByNumber(number: string): Promise<Ticket>
+  /**
+   * One page of the thread as `view` sees it, oldest first; pass
+   * `nextCursor` as `after` for the next page.
+   */
+  messages(ticketId: string, options?: MessagesOptions | undefined | null): Promise<MessagePage>
   /** The ticket with its thread as `view` sees it (customers never see notes). */
   thread(ticketId: string, options?: ThreadOptions | undefined | null): Promise<Thread>
   /** The assignment history of a ticket, oldest first. */
@@ -715,6 +720,24 @@ export interface MessageInput {
   idempotencyKey?: string
   /** Agent replies only: the status to leave the ticket in (e.g. `pending`). */
   status?: TicketStatus
+}
+
+/** One page of a thread. */
+export interface MessagePage {
+  /** The messages, oldest first. */
+  items: Array<Message>
+  /** Pass as `after` for the next page; `null` on the last page. */
+  nextCursor: string | null
+}
+
+/** Options of `Workspace.messages`. */
+export interface MessagesOptions {
+  /** `agent` (everything, the default) or `customer` (no internal notes). */
+  view?: View
+  /** The previous page's `nextCursor`. */
+  after?: string
+  /** At most this many, 1..=500 (default 50). */
+  limit?: number
 }
 
 /** Input of `Helpdesk.createWorkspace`. */

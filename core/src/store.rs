@@ -204,6 +204,18 @@ pub trait TicketStore: Send + Sync {
     ) -> StoreResult<Option<Ticket>>;
     /// The thread, oldest first (all kinds).
     async fn list_messages(&self, ws: WorkspaceId, ticket: TicketId) -> StoreResult<Vec<Message>>;
+    /// One page of the thread, oldest first: at most `limit` messages
+    /// positioned after `after` (from the start when `None`), each with its
+    /// position, an increasing key opaque to the core. With `public_only`,
+    /// internal notes are skipped.
+    async fn list_messages_page(
+        &self,
+        ws: WorkspaceId,
+        ticket: TicketId,
+        after: Option<u64>,
+        limit: usize,
+        public_only: bool,
+    ) -> StoreResult<Vec<(u64, Message)>>;
     /// Assignment history, oldest first.
     async fn list_assignments(
         &self,

@@ -525,6 +525,28 @@ impl TicketStore for MemoryStore {
         self.with(ws, |d| d.row(ticket).map(Row::thread).unwrap_or_default())
     }
 
+    async fn list_messages_page(
+        &self,
+        ws: WorkspaceId,
+        ticket: TicketId,
+        after: Option<u64>,
+        limit: usize,
+        public_only: bool,
+    ) -> StoreResult<Vec<(u64, Message)>> {
+        // A message's position is its index in the thread, plus one.
+        self.with(ws, |d| {
+            let Some(row) = d.row(ticket) else {
+                return Vec::new();
+            };
+            let from = usize::try_from(after.unwrap_or(0)).unwrap_or(usize::MAX);
+            (from..row.messages.len())
+                .filter(|&i| !public_only || row.messages[i].kind.is_public())
+                .take(limit)
+                .map(|i| (i as u64 + 1, row.message(i)))
+                .collect()
+        })
+    }
+
     async fn list_assignments(
         &self,
         ws: WorkspaceId,

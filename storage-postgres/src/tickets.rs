@@ -662,6 +662,37 @@ impl TicketStore for PgStore {
         .await
     }
 
+    async fn list_messages_page(
+        &self,
+        ws: WorkspaceId,
+        ticket: TicketId,
+        after: Option<u64>,
+        limit: usize,
+        public_only: bool,
+    ) -> StoreResult<Vec<(u64, Message)>> {
+        // A message's position is its `ord` (an identity, increasing in
+        // insertion order); the index `messages_thread` serves the range.
+        let mut tx = self.begin(ws).await?;
+        let rows: Vec<(i64, Json<Message>)> = sqlx::query_as(
+            "SELECT ord, doc FROM messages \
+             WHERE workspace_id = $1 AND ticket_id = $2 AND ord > $3 \
+               AND (NOT $5 OR kind <> 'note') \
+             ORDER BY ord LIMIT $4",
+        )
+        .bind(ws.as_uuid())
+        .bind(ticket.as_uuid())
+        .bind(i64::try_from(after.unwrap_or(0)).unwrap_or(i64::MAX))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(public_only)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(ord, Json(m))| (u64::try_from(ord).unwrap_or(0), m))
+            .collect())
+    }
+
     async fn list_assignments(
         &self,
         ws: WorkspaceId,

@@ -1281,6 +1281,29 @@ pub struct ThreadOptions {
     pub view: Option<String>,
 }
 
+/// Options of `Workspace.messages`.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct MessagesOptions {
+    /// `agent` (everything, the default) or `customer` (no internal notes).
+    #[napi(ts_type = "View")]
+    pub view: Option<String>,
+    /// The previous page's `nextCursor`.
+    pub after: Option<String>,
+    /// At most this many, 1..=500 (default 50).
+    pub limit: Option<f64>,
+}
+
+/// One page of a thread.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct MessagePage {
+    /// The messages, oldest first.
+    pub items: Vec<Message>,
+    /// Pass as `after` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
 /// Options of `Workspace.listTemplates`.
 #[napi(object)]
 #[derive(Debug, Clone)]

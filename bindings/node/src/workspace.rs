@@ -468,6 +468,39 @@ impl Workspace {
         })
     }
 
+    /// One page of the thread as `view` sees it, oldest first; pass
+    /// `nextCursor` as `after` for the next page.
+    #[napi]
+    pub fn messages<'e>(
+        &self,
+        env: &'e Env,
+        ticket_id: String,
+        options: Option<MessagesOptions>,
+    ) -> napi::Result<PromiseRaw<'e, MessagePage>> {
+        self.run(env, |d, ws| async move {
+            let o = options.unwrap_or(MessagesOptions {
+                view: None,
+                after: None,
+                limit: None,
+            });
+            let view = match o.view {
+                Some(v) => parse_name("view", &v)?,
+                None => tc::View::default(),
+            };
+            let limit = match o.limit {
+                Some(n) => usize::try_from(counter("limit", n)?).unwrap_or(0),
+                None => 50,
+            };
+            let page = d
+                .messages(ws, id(&ticket_id)?, view, o.after.as_deref(), limit)
+                .await?;
+            Ok(MessagePage {
+                items: list(page.items),
+                next_cursor: page.next_cursor,
+            })
+        })
+    }
+
     /// The ticket with its thread as `view` sees it (customers never see notes).
     #[napi]
     pub fn thread<'e>(

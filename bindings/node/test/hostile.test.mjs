@@ -193,3 +193,37 @@ describe('row-level security', () => {
     }
   })
 })
+
+for (const backend of backends) {
+  describe(`long threads on ${backend.name}`, () => {
+    it('page by cursor, each message once, notes hidden from customers', async () => {
+      const desk = await backend.open()
+      try {
+        const ws = await setup(desk)
+        const t = await ws.openTicket({ customer: 'alice', subject: 'long', description: 'first' })
+        for (let i = 0; i < 9; i++) {
+          if (i % 3 === 2) await ws.addNote(t.id, 'bob', `m${i}`)
+          else await ws.reply(t.id, 'bob', `m${i}`)
+        }
+        for (const view of ['agent', 'customer']) {
+          const seen = []
+          let after
+          for (;;) {
+            const page = await ws.messages(t.id, { view, after, limit: 4 })
+            assert.ok(page.items.length <= 4)
+            seen.push(...page.items)
+            if (page.nextCursor === null) break
+            after = page.nextCursor
+          }
+          assert.deepEqual(seen, (await ws.thread(t.id, { view })).messages)
+        }
+        for (const limit of [0, -1, 4.5, 2 ** 32 + 1, Number.NaN]) {
+          await rejectsWith(ws.messages(t.id, { limit }), 'invalid_input', 'limit')
+        }
+        await rejectsWith(ws.messages(t.id, { after: 'garbage' }), 'invalid_input', 'after')
+      } finally {
+        await desk.close()
+      }
+    })
+  })
+}

@@ -929,6 +929,29 @@ impl Desk {
         Ok(Pending::new(async move { d.thread(ws, t, v).await }))
     }
 
+    /// One page of the thread as `view` sees it, oldest first (`limit`
+    /// 1..=500); pass `next_cursor` as `after` for the next page.
+    #[pyo3(signature = (ticket, view=None, *, after=None, limit=50))]
+    fn messages(
+        &self,
+        ticket: &Bound<'_, PyAny>,
+        view: Option<&Bound<'_, PyAny>>,
+        after: Option<String>,
+        limit: i64,
+    ) -> PyResult<Pending> {
+        // Out of range (negative, huge) is the core's invalid_input on `limit`.
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let t = self::ticket(ticket)?;
+        let v = view
+            .map(crate::convert::view)
+            .transpose()?
+            .unwrap_or_default();
+        let (d, ws) = self.parts();
+        Ok(Pending::new(async move {
+            d.messages(ws, t, v, after.as_deref(), limit).await
+        }))
+    }
+
     /// The assignment history, oldest first.
     fn assignment_history(&self, ticket: &Bound<'_, PyAny>) -> PyResult<Pending> {
         let t = self::ticket(ticket)?;

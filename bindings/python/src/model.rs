@@ -356,7 +356,7 @@ impl ToPy for AssignmentRecord {
     }
 }
 
-impl ToPy for Page<Ticket> {
+impl<T: ToPy> ToPy for Page<T> {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         model!(py, "Page" {
             items: tuple(py, &self.items, |py, t| t.to_py(py))?,

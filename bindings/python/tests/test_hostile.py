@@ -207,3 +207,24 @@ def test_rls_is_visible_and_warned_about() -> None:
         su = Helpdesk.connect(url, schema="tk_rls", temporary=True)
     assert su.rls_enforced() is False
     su.close()
+
+
+def test_long_threads_page(desk) -> None:  # type: ignore[no-untyped-def]
+    t = desk.open_ticket(7, "long", "first")
+    for i in range(9):
+        (desk.add_note if i % 3 == 2 else desk.reply)(t, "bob", f"m{i}")
+    for view in ("agent", "customer"):
+        seen, after = [], None
+        while True:
+            page = desk.messages(t, view, after=after, limit=4)
+            assert len(page.items) <= 4
+            seen.extend(page.items)
+            if page.next_cursor is None:
+                break
+            after = page.next_cursor
+        assert seen == list(desk.thread(t, view).messages)
+    with pytest.raises(InvalidInputError) as e:
+        desk.messages(t, limit=-1)
+    assert e.value.field == "limit"
+    with pytest.raises(InvalidInputError):
+        desk.messages(t, after="garbage")

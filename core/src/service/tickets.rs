@@ -442,7 +442,8 @@ impl Helpdesk {
             .ok_or_else(|| Error::not_found("ticket", number))
     }
 
-    /// The ticket with its thread as `view` sees it (customers never see notes).
+    /// The ticket with its whole thread as `view` sees it (customers never
+    /// see notes). Long threads: page them with [`messages`](Self::messages).
     pub async fn thread(&self, ws: WorkspaceId, id: TicketId, view: View) -> Result<Thread> {
         let ticket = self.get_ticket(ws, id).await?;
         let mut messages = self.store.list_messages(ws, id).await?;
@@ -450,6 +451,44 @@ impl Helpdesk {
             messages.retain(|m| m.kind.is_public());
         }
         Ok(Thread { ticket, messages })
+    }
+
+    /// One page of a ticket's thread as `view` sees it (customers never see
+    /// notes), oldest first: at most `limit` (1..=500) messages; pass
+    /// `next_cursor` as `after` for the next page. For long threads, where
+    /// [`thread`](Self::thread) would return thousands of messages at once.
+    pub async fn messages(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        view: View,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Message>> {
+        if !(1..=500).contains(&limit) {
+            return Err(Error::invalid_input("limit", "must be between 1 and 500"));
+        }
+        let after = after
+            .map(|c| {
+                c.strip_prefix('m')
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .ok_or_else(|| Error::invalid_input("after", "not a cursor of this thread"))
+            })
+            .transpose()?;
+        self.get_ticket(ws, id).await?;
+        let mut rows = self
+            .store
+            .list_messages_page(ws, id, after, limit + 1, view == View::Customer)
+            .await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = more
+            .then(|| rows.last().map(|(pos, _)| format!("m{pos}")))
+            .flatten();
+        Ok(Page {
+            items: rows.into_iter().map(|(_, m)| m).collect(),
+            next_cursor,
+        })
     }
 
     /// The assignment history of a ticket, oldest first.

@@ -57,7 +57,8 @@ macro_rules! conformance_suite {
             hostile_input_changes_nothing,
             actors_are_checked,
             idempotency_keys_bind_their_request,
-            numbers_and_documents_round_trip
+            numbers_and_documents_round_trip,
+            thread_pages
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -1390,3 +1390,66 @@ pub async fn editing_description_keeps_the_thread(store: Arc<dyn Store>) {
         "Rewritten by an agent"
     );
 }
+
+/// Threads page by cursor, in order, each message once; customers never see notes.
+pub async fn thread_pages(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let d = &f.desk;
+    let t = f.open("long thread").await;
+    for i in 0..9 {
+        let body = format!("m{i}");
+        if i % 3 == 2 {
+            d.add_note(f.ws, t.id, &f.agent, body.as_str().into())
+                .await
+                .unwrap();
+        } else {
+            d.reply(f.ws, t.id, &f.agent, body.as_str().into())
+                .await
+                .unwrap();
+        }
+    }
+    for view in [View::Agent, View::Customer] {
+        let whole = d.thread(f.ws, t.id, view).await.unwrap().messages;
+        let mut paged = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = d
+                .messages(f.ws, t.id, view, after.as_deref(), 4)
+                .await
+                .unwrap();
+            assert!(page.items.len() <= 4);
+            paged.extend(page.items);
+            match page.next_cursor {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(paged, whole, "{view:?}");
+    }
+    assert_eq!(
+        d.thread(f.ws, t.id, View::Customer)
+            .await
+            .unwrap()
+            .messages
+            .len(),
+        7
+    );
+    assert_code(
+        d.messages(f.ws, t.id, View::Agent, None, 0).await,
+        "invalid_input",
+    );
+    assert_code(
+        d.messages(f.ws, t.id, View::Agent, None, 501).await,
+        "invalid_input",
+    );
+    assert_code(
+        d.messages(f.ws, t.id, View::Agent, Some("garbage"), 10)
+            .await,
+        "invalid_input",
+    );
+    assert_code(
+        d.messages(f.ws, TicketId::generate(), View::Agent, None, 10)
+            .await,
+        "not_found",
+    );
+}

@@ -65,6 +65,7 @@ DESK_OPS: Tuple[str, ...] = (
     "get_ticket",
     "get_ticket_by_number",
     "thread",
+    "messages",
     "assignment_history",
     "list_tickets",
     "ticket_stats",
