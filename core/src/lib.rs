@@ -16,6 +16,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod limits;
+pub mod panic;
 pub mod people;
 pub mod priority;
 pub mod query;

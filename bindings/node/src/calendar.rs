@@ -64,7 +64,7 @@ impl Calendar {
     /// Parses and compiles the core's JSON shape (`{"timezone": …,
     /// "weekly": {"mon": [["09:00","17:00"]]}, "holidays": […], …}`).
     /// Throws `invalid_input` naming the field (`weekly.mon[1]`).
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn from_json(env: &Env, json: String) -> napi::Result<Calendar> {
         sync(
             env,
@@ -75,7 +75,7 @@ impl Calendar {
     }
 
     /// Compiles a calendar from its camelCase object form.
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn from_config(env: &Env, config: CalendarConfig) -> napi::Result<Calendar> {
         sync(
             env,
@@ -91,7 +91,7 @@ impl Calendar {
     /// `[firstDay, firstDay + days)` (`firstDay` as `YYYY-MM-DD`) instead of
     /// the default window; `days = 0` disables the window. Results are the
     /// same whatever the window; only speed and memory change.
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn with_window(
         env: &Env,
         config: Either<String, CalendarConfig>,
@@ -117,14 +117,14 @@ impl Calendar {
     }
 
     /// Whether an SLA target due at `due` is breached at `at`: strictly after.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn is_breached(env: &Env, due: Date, at: Date) -> napi::Result<bool> {
         let (due, at) = sync(env, both(due, "due", at, "at"))?;
         Ok(BusinessCalendar::is_breached(due, at))
     }
 
     /// The 24/7 calendar: `add` is plain addition.
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn always_open() -> Calendar {
         Calendar {
             inner: BusinessCalendar::always_open(),
@@ -132,31 +132,31 @@ impl Calendar {
     }
 
     /// The configuration, as an object.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn config(&self) -> CalendarConfig {
         self.inner.config().clone().into()
     }
 
     /// The configuration in the core's JSON shape.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn to_json(&self) -> String {
         serde_json::to_string(self.inner.config()).unwrap_or_default()
     }
 
     /// The IANA time zone.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn timezone(&self) -> String {
         self.inner.timezone().name().to_owned()
     }
 
     /// What a due instant landing exactly on a closing time becomes.
-    #[napi(getter, ts_return_type = "BoundaryMode")]
+    #[napi(getter, ts_return_type = "BoundaryMode", catch_unwind)]
     pub fn boundary(&self) -> String {
         convert::name(&self.inner.boundary())
     }
 
     /// The UTC range the precomputed window covers, if any (diagnostics only).
-    #[napi(getter, ts_return_type = "Segment | null")]
+    #[napi(getter, ts_return_type = "Segment | null", catch_unwind)]
     pub fn precomputed_range(&self) -> Option<Segment> {
         self.inner
             .precomputed_range()
@@ -164,7 +164,7 @@ impl Calendar {
     }
 
     /// Approximate bytes held by the compiled calendar.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn memory_bytes(&self) -> f64 {
         self.inner.memory_bytes() as f64
     }
@@ -172,7 +172,7 @@ impl Calendar {
     /// The due instant `durationMs` of business time after `start`
     /// (negative durations count as zero); `null` if the calendar never
     /// offers that much business time.
-    #[napi(ts_return_type = "Date | null")]
+    #[napi(ts_return_type = "Date | null", catch_unwind)]
     pub fn add(
         &self,
         env: &Env,
@@ -186,7 +186,7 @@ impl Calendar {
 
     /// Like `add`, but throws `invalid_input` for a negative duration or
     /// when no due instant exists.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn try_add(&self, env: &Env, start: Date, duration_ms: f64) -> napi::Result<DateTime<Utc>> {
         sync(
             env,
@@ -198,32 +198,32 @@ impl Calendar {
     }
 
     /// Business time in `[a, b)`, in milliseconds (0 when `b <= a`).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn between(&self, env: &Env, a: Date, b: Date) -> napi::Result<f64> {
         let (a, b) = sync(env, both(a, "a", b, "b"))?;
         Ok(ms(self.inner.between(a, b)))
     }
 
     /// Is `t` business time?
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn is_open(&self, env: &Env, t: Date) -> napi::Result<bool> {
         Ok(self.inner.is_open(sync(env, t.instant("t"))?))
     }
 
     /// The first business instant at or after `t`; `null` if it never opens again.
-    #[napi(ts_return_type = "Date | null")]
+    #[napi(ts_return_type = "Date | null", catch_unwind)]
     pub fn next_open(&self, env: &Env, t: Date) -> napi::Result<Option<DateTime<Utc>>> {
         Ok(self.inner.next_open(sync(env, t.instant("t"))?))
     }
 
     /// The first closed instant at or after `t`; `null` if it stays open for good.
-    #[napi(ts_return_type = "Date | null")]
+    #[napi(ts_return_type = "Date | null", catch_unwind)]
     pub fn next_close(&self, env: &Env, t: Date) -> napi::Result<Option<DateTime<Utc>>> {
         Ok(self.inner.next_close(sync(env, t.instant("t"))?))
     }
 
     /// The business segments an `add` consumes (for explain traces).
-    #[napi(ts_return_type = "Segment[] | null")]
+    #[napi(ts_return_type = "Segment[] | null", catch_unwind)]
     pub fn add_segments(
         &self,
         env: &Env,
@@ -239,7 +239,7 @@ impl Calendar {
     }
 
     /// Holidays (`YYYY-MM-DD`) that removed business time within `[a, b)`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn holidays_between(&self, env: &Env, a: Date, b: Date) -> napi::Result<Vec<String>> {
         let (a, b) = sync(env, both(a, "a", b, "b"))?;
         Ok(self
@@ -251,7 +251,7 @@ impl Calendar {
     }
 
     /// `add` over arrays: `starts[i] + durationsMs[i]`.
-    #[napi(ts_return_type = "Array<Date | null>")]
+    #[napi(ts_return_type = "Array<Date | null>", catch_unwind)]
     pub fn add_many(
         &self,
         env: &Env,
@@ -263,7 +263,7 @@ impl Calendar {
     }
 
     /// `between` over arrays: business milliseconds in `[starts[i], ends[i])`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn between_many(
         &self,
         env: &Env,
@@ -289,7 +289,7 @@ impl Calendar {
 
     /// The fastest batch `add`: instants as epoch milliseconds (`Date.getTime()`)
     /// in a `Float64Array`; due instants likewise, `NaN` where none exists.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn add_many_epoch(
         &self,
         env: &Env,
@@ -317,7 +317,7 @@ impl Calendar {
 
     /// The fastest batch `between`: epoch milliseconds in, business
     /// milliseconds out.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn between_many_epoch(
         &self,
         env: &Env,

@@ -41,9 +41,12 @@ where
     T: ToNapiValue + Send + 'static,
     F: Future<Output = CoreResult<T>> + Send + 'static,
 {
-    env.spawn_future_with_callback(async move { Ok(fut.await) }, |env, out| {
-        out.map_err(|e| js_error(env, &e))
-    })
+    // A panic inside the future (a bug) becomes an `internal` rejection
+    // instead of unwinding into Node.
+    env.spawn_future_with_callback(
+        async move { Ok(tc::panic::catch_panic(fut).await.and_then(|r| r)) },
+        |env, out| out.map_err(|e| js_error(env, &e)),
+    )
 }
 
 /// Converts a synchronous core result for a method that throws.

@@ -25,7 +25,7 @@ pub struct ManualClock {
 #[napi]
 impl ManualClock {
     /// A clock stopped at `start`.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(env: &Env, start: Date) -> napi::Result<Self> {
         let start = sync(env, start.instant("start"))?;
         Ok(ManualClock {
@@ -34,20 +34,20 @@ impl ManualClock {
     }
 
     /// The current instant.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn now(&self) -> DateTime<Utc> {
         self.inner.now()
     }
 
     /// Moves the clock to `at` (backwards too).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set(&self, env: &Env, at: Date) -> napi::Result<()> {
         self.inner.set(sync(env, at.instant("at"))?);
         Ok(())
     }
 
     /// Moves the clock forward by `ms` milliseconds; returns the new instant.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn advance(&self, env: &Env, ms: f64) -> napi::Result<DateTime<Utc>> {
         let d = sync(env, duration("ms", ms))?;
         sync(
@@ -116,7 +116,7 @@ fn with_clock(store: Arc<dyn tc::store::Store>, clock: Option<Arc<tc::ManualCloc
 #[napi]
 impl Helpdesk {
     /// A help desk whose data lives in this process (the embedded default).
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn in_memory(options: Option<InMemoryOptions>) -> Helpdesk {
         with_clock(
             Arc::new(MemoryStore::new()),
@@ -126,7 +126,7 @@ impl Helpdesk {
 
     /// Connects to PostgreSQL (`postgres://user:pass@host/db`). Call
     /// `migrate()` once to create or upgrade the schema.
-    #[napi(ts_return_type = "Promise<Helpdesk>")]
+    #[napi(ts_return_type = "Promise<Helpdesk>", catch_unwind)]
     pub fn connect<'e>(
         env: &'e Env,
         url: String,
@@ -152,7 +152,11 @@ impl Helpdesk {
             None => (PgSettings::default(), None),
         };
         env.spawn_future_with_callback(
-            async move { Ok(connect(url, settings, clock).await) },
+            async move {
+                Ok(tc::panic::catch_panic(connect(url, settings, clock))
+                    .await
+                    .and_then(|r| r))
+            },
             |env, out| {
                 let (desk, rls) = out.map_err(|e| js_error(env, &e))?;
                 if rls == Some(false) {
@@ -166,7 +170,7 @@ impl Helpdesk {
     /// Whether PostgreSQL's row-level security applies to the role the
     /// store runs as (`false` for a superuser or `BYPASSRLS` role: tenant
     /// isolation then rests on the queries alone); `null` in memory.
-    #[napi(ts_return_type = "Promise<boolean | null>")]
+    #[napi(ts_return_type = "Promise<boolean | null>", catch_unwind)]
     pub fn rls_enforced<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Option<bool>>> {
         let backend = self.backend.clone();
         spawn(env, async move {
@@ -179,7 +183,7 @@ impl Helpdesk {
     }
 
     /// Creates or upgrades the database schema (a no-op in memory).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn migrate<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
         let backend = self.backend.clone();
         spawn(env, async move {
@@ -203,7 +207,7 @@ impl Helpdesk {
     }
 
     /// Closes the connection pool (a no-op in memory).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn close<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
         let backend = self.backend.clone();
         spawn(env, async move {
@@ -217,7 +221,7 @@ impl Helpdesk {
     }
 
     /// The PostgreSQL schema holding Ticketry's tables; `null` in memory.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn schema(&self) -> Option<String> {
         match &self.backend {
             Backend::Memory => None,
@@ -227,7 +231,7 @@ impl Helpdesk {
     }
 
     /// `memory` or `postgres`.
-    #[napi(getter, ts_return_type = "'memory' | 'postgres'")]
+    #[napi(getter, ts_return_type = "'memory' | 'postgres'", catch_unwind)]
     pub fn backend(&self) -> &'static str {
         match self.backend {
             Backend::Memory => "memory",
@@ -238,7 +242,7 @@ impl Helpdesk {
 
     /// Creates a workspace (tenant) and returns its handle; `already_exists`
     /// if the slug is taken.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn create_workspace<'e>(
         &self,
         env: &'e Env,
@@ -254,14 +258,14 @@ impl Helpdesk {
     /// The handle of a workspace by id, without I/O (a missing workspace
     /// shows as `not_found` on first use). Throws `invalid_input` for a
     /// malformed id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn workspace(&self, env: &Env, id: String) -> napi::Result<Workspace> {
         let ws = sync(env, convert::id::<tc::WorkspaceId>(&id))?;
         Ok(Workspace::new(self.desk.clone(), ws))
     }
 
     /// The handle of a workspace by slug; `not_found` if there is none.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn workspace_by_slug<'e>(
         &self,
         env: &'e Env,
@@ -275,7 +279,7 @@ impl Helpdesk {
     }
 
     /// A workspace's record by slug.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_workspace_by_slug<'e>(
         &self,
         env: &'e Env,
@@ -288,7 +292,7 @@ impl Helpdesk {
     }
 
     /// Renames a workspace and/or changes settings (as `Workspace.update`).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn update_workspace<'e>(
         &self,
         env: &'e Env,
@@ -303,7 +307,7 @@ impl Helpdesk {
     }
 
     /// A workspace's record by id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_workspace<'e>(
         &self,
         env: &'e Env,
@@ -316,7 +320,7 @@ impl Helpdesk {
     }
 
     /// The desk's current time (its manual clock, or the system clock).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn now(&self) -> DateTime<Utc> {
         self.desk.clock().now()
     }

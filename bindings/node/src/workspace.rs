@@ -61,13 +61,13 @@ impl Workspace {
     // ----- the workspace ---------------------------------------------------------
 
     /// The workspace's id (UUID).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn id(&self) -> String {
         self.ws.to_string()
     }
 
     /// The workspace's record; `not_found` if it does not exist.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn info<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, WorkspaceInfo>> {
         self.run(
             env,
@@ -76,7 +76,7 @@ impl Workspace {
     }
 
     /// Renames the workspace and/or changes settings (omitted ones are kept).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn update<'e>(
         &self,
         env: &'e Env,
@@ -90,7 +90,7 @@ impl Workspace {
 
     /// Events with `seq > after`, oldest first (the per-workspace log hosts
     /// turn into notifications; page with the last `seq` seen).
-    #[napi(ts_return_type = "Promise<Array<Event>>")]
+    #[napi(ts_return_type = "Promise<Array<Event>>", catch_unwind)]
     pub fn events<'e>(
         &self,
         env: &'e Env,
@@ -105,7 +105,7 @@ impl Workspace {
     }
 
     /// Records that `consumer` handled every event up to `seq`.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn ack_events<'e>(
         &self,
         env: &'e Env,
@@ -118,7 +118,7 @@ impl Workspace {
     }
 
     /// The last `seq` `consumer` acknowledged (0 if none).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn consumer_position<'e>(
         &self,
         env: &'e Env,
@@ -132,7 +132,7 @@ impl Workspace {
     // ----- priorities ------------------------------------------------------------
 
     /// Replaces the priorities (codes unique, at most one default).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_priorities<'e>(
         &self,
         env: &'e Env,
@@ -148,7 +148,7 @@ impl Workspace {
     }
 
     /// Creates or replaces one priority by code; a default one unmarks the others.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn put_priority<'e>(
         &self,
         env: &'e Env,
@@ -160,7 +160,7 @@ impl Workspace {
     }
 
     /// Replaces the priorities with a preset.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn install_priority_preset<'e>(
         &self,
         env: &'e Env,
@@ -173,7 +173,7 @@ impl Workspace {
     }
 
     /// The priorities, least urgent first.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list_priorities<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Vec<Priority>>> {
         self.run(env, |d, ws| async move {
             Ok(list(d.list_priorities(ws).await?))
@@ -183,7 +183,7 @@ impl Workspace {
     // ----- categories ------------------------------------------------------------
 
     /// Creates a category.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn create_category<'e>(
         &self,
         env: &'e Env,
@@ -195,7 +195,7 @@ impl Workspace {
     }
 
     /// Replaces a category's fields.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn update_category<'e>(
         &self,
         env: &'e Env,
@@ -209,7 +209,7 @@ impl Workspace {
     }
 
     /// A category by id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_category<'e>(
         &self,
         env: &'e Env,
@@ -221,7 +221,7 @@ impl Workspace {
     }
 
     /// All categories, by position then name.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list_categories<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Vec<Category>>> {
         self.run(env, |d, ws| async move {
             Ok(list(d.list_categories(ws).await?))
@@ -231,7 +231,7 @@ impl Workspace {
     // ----- tags --------------------------------------------------------------------
 
     /// Registers or renames a tag.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn put_tag<'e>(&self, env: &'e Env, tag: TagInput) -> napi::Result<PromiseRaw<'e, Tag>> {
         self.run(env, |d, ws| async move {
             Ok(d.put_tag(ws, tag.into_core()).await?.into())
@@ -239,7 +239,7 @@ impl Workspace {
     }
 
     /// All registered tags.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list_tags<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Vec<Tag>>> {
         self.run(env, |d, ws| async move { Ok(list(d.list_tags(ws).await?)) })
     }
@@ -247,7 +247,7 @@ impl Workspace {
     // ----- templates ---------------------------------------------------------------
 
     /// Creates a response template (a body that does not parse is `invalid_input`).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn create_template<'e>(
         &self,
         env: &'e Env,
@@ -259,7 +259,7 @@ impl Workspace {
     }
 
     /// Replaces a template's fields (keeps its usage count).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn update_template<'e>(
         &self,
         env: &'e Env,
@@ -273,7 +273,7 @@ impl Workspace {
     }
 
     /// A template by id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_template<'e>(
         &self,
         env: &'e Env,
@@ -285,7 +285,7 @@ impl Workspace {
     }
 
     /// Templates by name; with `category`, only those offered for it.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list_templates<'e>(
         &self,
         env: &'e Env,
@@ -299,7 +299,7 @@ impl Workspace {
 
     /// Renders a template for a ticket (Jinja2: `ticket`, `customer`,
     /// `agent`, `workspace`) and counts the use.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn render_template<'e>(
         &self,
         env: &'e Env,
@@ -317,7 +317,7 @@ impl Workspace {
     // ----- agents, customers, teams ------------------------------------------------
 
     /// Creates or updates an agent by the host's user id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn put_agent<'e>(
         &self,
         env: &'e Env,
@@ -329,7 +329,7 @@ impl Workspace {
     }
 
     /// An agent by id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_agent<'e>(
         &self,
         env: &'e Env,
@@ -341,7 +341,7 @@ impl Workspace {
     }
 
     /// All agents.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list_agents<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Vec<Agent>>> {
         self.run(
             env,
@@ -350,7 +350,7 @@ impl Workspace {
     }
 
     /// Creates or updates a customer by the host's user id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn put_customer<'e>(
         &self,
         env: &'e Env,
@@ -362,7 +362,7 @@ impl Workspace {
     }
 
     /// A customer by id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_customer<'e>(
         &self,
         env: &'e Env,
@@ -374,7 +374,7 @@ impl Workspace {
     }
 
     /// All customers.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list_customers<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Vec<Customer>>> {
         self.run(
             env,
@@ -383,7 +383,7 @@ impl Workspace {
     }
 
     /// Creates a team of existing agents.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn create_team<'e>(
         &self,
         env: &'e Env,
@@ -395,7 +395,7 @@ impl Workspace {
     }
 
     /// Replaces a team's name, description, lead and members.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn update_team<'e>(
         &self,
         env: &'e Env,
@@ -409,7 +409,7 @@ impl Workspace {
     }
 
     /// A team by id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_team<'e>(
         &self,
         env: &'e Env,
@@ -421,7 +421,7 @@ impl Workspace {
     }
 
     /// All teams.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list_teams<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Vec<Team>>> {
         self.run(
             env,
@@ -433,7 +433,7 @@ impl Workspace {
 
     /// Opens a ticket: validates, routes by category, numbers it
     /// (`TKT-2026-00042`), starts its SLA clocks, records `ticket.created`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn open_ticket<'e>(
         &self,
         env: &'e Env,
@@ -445,7 +445,7 @@ impl Workspace {
     }
 
     /// A ticket by id.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_ticket<'e>(
         &self,
         env: &'e Env,
@@ -457,7 +457,7 @@ impl Workspace {
     }
 
     /// A ticket by its number (`TKT-2026-00042`).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_ticket_by_number<'e>(
         &self,
         env: &'e Env,
@@ -470,7 +470,7 @@ impl Workspace {
 
     /// One page of the thread as `view` sees it, oldest first; pass
     /// `nextCursor` as `after` for the next page.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn messages<'e>(
         &self,
         env: &'e Env,
@@ -502,7 +502,7 @@ impl Workspace {
     }
 
     /// The ticket with its thread as `view` sees it (customers never see notes).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn thread<'e>(
         &self,
         env: &'e Env,
@@ -519,7 +519,7 @@ impl Workspace {
     }
 
     /// The assignment history of a ticket, oldest first.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn assignment_history<'e>(
         &self,
         env: &'e Env,
@@ -531,7 +531,7 @@ impl Workspace {
     }
 
     /// One page of tickets; pass `nextCursor` as `after` for the next one.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list_tickets<'e>(
         &self,
         env: &'e Env,
@@ -551,7 +551,7 @@ impl Workspace {
     }
 
     /// Counts of tickets per status.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn ticket_stats<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, TicketStats>> {
         self.run(
             env,
@@ -563,7 +563,7 @@ impl Workspace {
 
     /// Adds a message from the ticket's customer (reopens pending or
     /// resolved tickets; `invalid_transition` on closed ones).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn customer_message<'e>(
         &self,
         env: &'e Env,
@@ -583,7 +583,7 @@ impl Workspace {
 
     /// Adds a public agent reply (meets first/next response); `status`
     /// leaves the ticket in that status.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn reply<'e>(
         &self,
         env: &'e Env,
@@ -602,7 +602,7 @@ impl Workspace {
     }
 
     /// Adds an internal note (never shown to the customer).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn add_note<'e>(
         &self,
         env: &'e Env,
@@ -623,7 +623,7 @@ impl Workspace {
     // ----- tickets: changes --------------------------------------------------------
 
     /// Assigns, reassigns, unassigns (no `agent`) or escalates.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn assign<'e>(
         &self,
         env: &'e Env,
@@ -644,7 +644,7 @@ impl Workspace {
     }
 
     /// Removes the assignee.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn unassign<'e>(
         &self,
         env: &'e Env,
@@ -657,7 +657,7 @@ impl Workspace {
     }
 
     /// Moves the ticket along the workflow; `invalid_transition` if not allowed.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_status<'e>(
         &self,
         env: &'e Env,
@@ -674,7 +674,7 @@ impl Workspace {
     }
 
     /// Resolves the ticket.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn resolve<'e>(
         &self,
         env: &'e Env,
@@ -687,7 +687,7 @@ impl Workspace {
     }
 
     /// Closes the ticket.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn close<'e>(
         &self,
         env: &'e Env,
@@ -700,7 +700,7 @@ impl Workspace {
     }
 
     /// Reopens a resolved ticket, or a closed one within the reopen window.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn reopen<'e>(
         &self,
         env: &'e Env,
@@ -713,7 +713,7 @@ impl Workspace {
     }
 
     /// Changes the priority to another code of the workspace.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_priority<'e>(
         &self,
         env: &'e Env,
@@ -729,7 +729,7 @@ impl Workspace {
     }
 
     /// Changes the category, or clears it with `null`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_category<'e>(
         &self,
         env: &'e Env,
@@ -749,7 +749,7 @@ impl Workspace {
     }
 
     /// Adds a tag slug.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn add_tag<'e>(
         &self,
         env: &'e Env,
@@ -765,7 +765,7 @@ impl Workspace {
     }
 
     /// Removes a tag slug.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn remove_tag<'e>(
         &self,
         env: &'e Env,
@@ -781,7 +781,7 @@ impl Workspace {
     }
 
     /// Links a host record: `{ kind: 'order', id: '8812' }` or `'order:8812'`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn link<'e>(
         &self,
         env: &'e Env,
@@ -799,7 +799,7 @@ impl Workspace {
     }
 
     /// Records the customer's rating, 1–5, of a resolved or closed ticket.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn rate<'e>(
         &self,
         env: &'e Env,
@@ -818,7 +818,7 @@ impl Workspace {
 
     /// Edits subject, description or custom fields; with `expectedVersion`,
     /// a ticket changed since it was read is `conflict`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn update_ticket<'e>(
         &self,
         env: &'e Env,
@@ -834,7 +834,7 @@ impl Workspace {
     // ----- SLA ---------------------------------------------------------------------
 
     /// Replaces the ordered SLA policy list (calendars are validated first).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_sla_policies<'e>(
         &self,
         env: &'e Env,
@@ -851,7 +851,7 @@ impl Workspace {
     }
 
     /// The ordered SLA policies.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list_sla_policies<'e>(
         &self,
         env: &'e Env,
@@ -863,7 +863,7 @@ impl Workspace {
 
     /// Records every SLA warning and breach that fell due by `now` (default:
     /// the desk's clock), once per ticket and clock.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn sla_sweep<'e>(
         &self,
         env: &'e Env,
@@ -880,7 +880,7 @@ impl Workspace {
 
     /// Explains one SLA clock of a ticket: policy, calendar, pauses,
     /// holidays skipped, segments and due instant.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn explain_sla<'e>(
         &self,
         env: &'e Env,

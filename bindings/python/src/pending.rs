@@ -76,9 +76,16 @@ impl Pending {
     }
 
     /// An operation with its own conversion.
+    /// Every operation's future: a panic inside it (a bug) becomes
+    /// `InternalError` instead of unwinding into Python.
     pub fn raw(fut: impl Future<Output = Result<Convert, Failure>> + Send + 'static) -> Self {
+        let guarded = async move {
+            ticketry_core::panic::catch_panic(fut)
+                .await
+                .unwrap_or_else(|e| Err(Failure::Core(e)))
+        };
         Self {
-            fut: Mutex::new(Some(Box::pin(fut))),
+            fut: Mutex::new(Some(Box::pin(guarded))),
         }
     }
 
