@@ -59,6 +59,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 
+# Closes Ticketry's connection pool before Django drops the test database.
+TEST_RUNNER = "support.testing.TicketryTestRunner"
+
 # Ticketry: the workspace this site's support desk lives in, and the schema
 # holding Ticketry's tables in the database above.
 TICKETRY = {
