@@ -55,4 +55,4 @@ pub use ticket::{
     Actor, AssignmentAction, AssignmentRecord, Attachment, Channel, Link, Message, MessageKind,
     Satisfaction, Status, Thread, Ticket, View,
 };
-pub use workspace::{NewWorkspace, NumberFormat, Workspace, WorkspaceSettings};
+pub use workspace::{NewWorkspace, NumberFormat, SettingsPatch, Workspace, WorkspaceSettings};

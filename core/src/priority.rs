@@ -51,8 +51,12 @@ impl Priority {
             ("first_response", self.first_response),
             ("resolution", self.resolution),
         ] {
-            if t.is_some_and(|t| t <= TimeDelta::zero()) {
-                return Err(crate::Error::invalid_input(field, "must be positive"));
+            let max = crate::limits::SLA_TARGET;
+            if t.is_some_and(|t| t <= TimeDelta::zero() || t > max) {
+                return Err(crate::Error::invalid_input(
+                    field,
+                    format!("must be positive and at most {} days", max.num_days()),
+                ));
             }
         }
         Ok(self)

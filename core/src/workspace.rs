@@ -79,6 +79,47 @@ impl WorkspaceSettings {
     }
 }
 
+/// A change to some of a workspace's [`WorkspaceSettings`]: each field left
+/// `None` keeps its value (the one merge rule every binding uses).
+///
+/// ```
+/// use ticketry_core::workspace::{SettingsPatch, WorkspaceSettings};
+/// let patch = SettingsPatch { timezone: Some("Europe/Berlin".into()), ..SettingsPatch::default() };
+/// let s = patch.apply(WorkspaceSettings::default());
+/// assert_eq!((s.timezone.as_str(), s.locale.as_str()), ("Europe/Berlin", "en"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SettingsPatch {
+    /// New ticket-number format.
+    pub number_format: Option<NumberFormat>,
+    /// New IANA time zone.
+    pub timezone: Option<String>,
+    /// New locale.
+    pub locale: Option<String>,
+    /// New reopen window; `Some(None)` forbids reopening closed tickets.
+    pub reopen_window: Option<Option<TimeDelta>>,
+}
+
+impl SettingsPatch {
+    /// `settings` with this patch's fields replaced (not validated: the
+    /// service validates the result before saving it).
+    pub fn apply(self, mut settings: WorkspaceSettings) -> WorkspaceSettings {
+        if let Some(f) = self.number_format {
+            settings.number_format = f;
+        }
+        if let Some(t) = self.timezone {
+            settings.timezone = t;
+        }
+        if let Some(l) = self.locale {
+            settings.locale = l;
+        }
+        if let Some(w) = self.reopen_window {
+            settings.reopen_window = w;
+        }
+        settings
+    }
+}
+
 /// The format of ticket numbers, e.g. the default `TKT-{year}-{seq:05}`.
 ///
 /// Placeholders: `{year}` (creation year in the workspace's time zone),

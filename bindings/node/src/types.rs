@@ -180,22 +180,18 @@ pub struct WorkspaceSettingsInput {
 }
 
 impl WorkspaceSettingsInput {
-    pub fn apply(self, mut s: tc::WorkspaceSettings) -> CoreResult<tc::WorkspaceSettings> {
-        if let Some(f) = self.number_format {
-            s.number_format = tc::NumberFormat(f);
-        }
-        if let Some(t) = self.timezone {
-            s.timezone = t;
-        }
-        if let Some(l) = self.locale {
-            s.locale = l;
-        }
-        match self.reopen_window_ms {
-            Some(Either::A(w)) => s.reopen_window = Some(duration("settings.reopen_window", w)?),
-            Some(Either::B(Null)) => s.reopen_window = None,
-            None => {}
-        }
-        Ok(s)
+    /// The settings given, as a patch (omitted ones keep their value).
+    pub fn into_patch(self) -> CoreResult<tc::SettingsPatch> {
+        Ok(tc::SettingsPatch {
+            number_format: self.number_format.map(tc::NumberFormat),
+            timezone: self.timezone,
+            locale: self.locale,
+            reopen_window: match self.reopen_window_ms {
+                Some(Either::A(w)) => Some(Some(duration("settings.reopen_window", w)?)),
+                Some(Either::B(Null)) => Some(None),
+                None => None,
+            },
+        })
     }
 }
 
@@ -246,7 +242,7 @@ impl NewWorkspace {
     pub fn into_core(self) -> CoreResult<tc::NewWorkspace> {
         let mut w = tc::NewWorkspace::new(self.name, self.slug);
         if let Some(s) = self.settings {
-            w.settings = s.apply(w.settings)?;
+            w.settings = s.into_patch()?.apply(w.settings);
         }
         match self.priority_preset.as_deref() {
             None => {}

@@ -40,10 +40,10 @@ impl Workspace {
     /// `update`, for `Helpdesk.updateWorkspace` too: omitted settings keep their value.
     pub async fn update_core(self, update: WorkspaceUpdate) -> CoreResult<WorkspaceInfo> {
         let (d, ws) = (self.desk, self.ws);
-        let settings = match update.settings {
-            Some(s) => Some(s.apply(d.get_workspace(ws).await?.settings)?),
-            None => None,
-        };
+        let settings = update
+            .settings
+            .map(WorkspaceSettingsInput::into_patch)
+            .transpose()?;
         Ok(d.update_workspace(ws, update.name, settings).await?.into())
     }
 }

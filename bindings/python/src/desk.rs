@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use ticketry_core::sla::{PolicyConditions, PolicyTarget, WarningThreshold};
 use ticketry_core::store::Store;
-use ticketry_core::workspace::NumberFormat;
+use ticketry_core::workspace::{NumberFormat, SettingsPatch};
 use ticketry_core::{
     AgentId, AgentInput, Assign, CategoryId, CategoryInput, CustomerId, CustomerInput, Error,
     MessageInput, NewWorkspace, OpenTicket, PolicyId, Priority, SlaPolicy, Status, Tag, TeamId,
@@ -56,25 +56,29 @@ impl Helpdesk {
     }
 }
 
-fn settings(ob: Option<&Bound<'_, PyAny>>) -> PyResult<Option<WorkspaceSettings>> {
+/// The settings keys a caller gave, as a patch (omitted keys keep their value).
+fn settings(ob: Option<&Bound<'_, PyAny>>) -> PyResult<Option<SettingsPatch>> {
     let Some(ob) = ob.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
     let f = Fields(ob);
-    let mut s = WorkspaceSettings::default();
+    let mut p = SettingsPatch::default();
     if let Some(v) = f.get("number_format")? {
-        s.number_format = NumberFormat(text(&v, "settings.number_format")?);
+        p.number_format = Some(NumberFormat(text(&v, "settings.number_format")?));
     }
     if let Some(v) = f.get("timezone")? {
-        s.timezone = text(&v, "settings.timezone")?;
+        p.timezone = Some(text(&v, "settings.timezone")?);
     }
     if let Some(v) = f.get("locale")? {
-        s.locale = text(&v, "settings.locale")?;
+        p.locale = Some(text(&v, "settings.locale")?);
     }
     if f.has("reopen_window")? {
-        s.reopen_window = delta_opt(f.get("reopen_window")?.as_ref(), "settings.reopen_window")?;
+        p.reopen_window = Some(delta_opt(
+            f.get("reopen_window")?.as_ref(),
+            "settings.reopen_window",
+        )?);
     }
-    Ok(Some(s))
+    Ok(Some(p))
 }
 
 fn desk_value(h: &Helpdesk, ws: WorkspaceId) -> Convert {
@@ -249,7 +253,9 @@ impl Helpdesk {
         let input = NewWorkspace {
             name,
             slug,
-            settings: self::settings(settings)?.unwrap_or_default(),
+            settings: self::settings(settings)?
+                .unwrap_or_default()
+                .apply(WorkspaceSettings::default()),
             priority_preset,
         };
         let core = self.core.clone();
@@ -479,7 +485,7 @@ impl Desk {
         Pending::new(async move { d.get_workspace(ws).await })
     }
 
-    /// Renames this workspace and/or replaces its settings.
+    /// Renames this workspace and/or changes the settings given (others keep their value).
     #[pyo3(signature = (*, name=None, settings=None))]
     fn update(
         &self,

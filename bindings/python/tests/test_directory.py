@@ -35,6 +35,6 @@ def test_teams(desk) -> None:  # type: ignore[no-untyped-def]
     updated = desk.update_team(team, "Tier 1 support", members=["eve"])
     assert updated.members == ("eve",) and updated.lead is None
     assert desk.list_teams() == [updated]
-    with pytest.raises(InvalidInputError) as e:
+    with pytest.raises(NotFoundError) as nf:
         desk.create_team("Ghosts", members=["casper"])
-    assert e.value.field == "members"
+    assert (nf.value.entity, nf.value.id) == ("agent", "casper")

@@ -88,6 +88,9 @@ def test_conversation_and_views(desk) -> None:  # type: ignore[no-untyped-def]
     assert [m.kind for m in agent_view.messages] == ["customer", "note", "reply", "customer"]
     assert [m.kind for m in customer_view.messages] == ["customer", "reply", "customer"]
     assert all(m.kind is not MessageKind.NOTE for m in customer_view.messages)
+    with pytest.raises(NotFoundError):
+        desk.customer_message(t, 8, "nobody by that id")
+    desk.put_customer(8, "Mallory")
     with pytest.raises(InvalidInputError):
         desk.customer_message(t, 8, "I am not the customer")
     with pytest.raises(InvalidInputError):

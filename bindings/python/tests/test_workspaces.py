@@ -24,10 +24,12 @@ def test_create_get_update(helpdesk) -> None:  # type: ignore[no-untyped-def]
     assert d.info() == renamed
     d.put_customer(1, "A")
     assert d.open_ticket(1, "s", "b").number == "SUP-0001"
-    # settings are replaced as a whole: keys left out take their defaults
+    # a mapping changes only the keys it names (as in Node and Rust)
     again = d.update(settings={"timezone": "UTC"})
-    assert again.settings == WorkspaceSettings(timezone="UTC")
-    assert again.settings.reopen_window == timedelta(days=7)
+    assert again.settings == WorkspaceSettings(
+        number_format="SUP-{seq:04}", timezone="UTC", locale="de", reopen_window=None
+    )
+    assert d.update(settings={"reopen_window": timedelta(days=7)}).settings.reopen_window == timedelta(days=7)
 
 
 def test_no_priority_preset(helpdesk) -> None:  # type: ignore[no-untyped-def]

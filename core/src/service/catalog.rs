@@ -279,10 +279,11 @@ impl Helpdesk {
         }
         let t = self.get_ticket(ws, ticket).await?;
         let customer = self.store.get_customer(ws, &t.customer).await?;
-        let agent_id = agent.or(t.assignee.as_ref());
-        let agent = match agent_id {
-            Some(a) => self.store.get_agent(ws, a).await?,
-            None => None,
+        // An agent named by the caller must exist; the assignee may be gone.
+        let agent = match (agent, &t.assignee) {
+            (Some(a), _) => Some(self.get_agent(ws, a).await?),
+            (None, Some(a)) => self.store.get_agent(ws, a).await?,
+            (None, None) => None,
         };
         let text = template::render(
             &tpl.body,

@@ -97,12 +97,7 @@ impl Helpdesk {
                     format!("{m} is listed twice"),
                 ));
             }
-            if self.store.get_agent(ws, m).await?.is_none() {
-                return Err(Error::invalid_input(
-                    "members",
-                    format!("no agent {m} in this workspace"),
-                ));
-            }
+            self.get_agent(ws, m).await?;
         }
         Ok(Team {
             id,

@@ -19,7 +19,7 @@ use crate::ids::WorkspaceId;
 use crate::priority::PriorityPreset;
 use crate::store::Store;
 use crate::validate;
-use crate::workspace::{NewWorkspace, Workspace, WorkspaceSettings};
+use crate::workspace::{NewWorkspace, SettingsPatch, Workspace, WorkspaceSettings};
 use std::sync::Arc;
 
 /// The help desk: all operations, over a [`Store`] and a [`Clock`].
@@ -123,18 +123,20 @@ impl Helpdesk {
             .ok_or_else(|| Error::not_found("workspace", slug))
     }
 
-    /// Renames a workspace and/or replaces its settings.
+    /// Renames a workspace and/or changes some of its settings (the ones
+    /// the patch leaves `None` keep their value).
     pub async fn update_workspace(
         &self,
         id: WorkspaceId,
         name: Option<String>,
-        settings: Option<WorkspaceSettings>,
+        settings: Option<SettingsPatch>,
     ) -> Result<Workspace> {
         let mut ws = self.get_workspace(id).await?;
         if let Some(name) = name {
             ws.name = validate::text("name", &name, 200)?;
         }
-        if let Some(settings) = settings {
+        if let Some(patch) = settings {
+            let settings = patch.apply(ws.settings);
             settings.validate()?;
             ws.settings = settings;
         }

@@ -633,6 +633,7 @@ impl Helpdesk {
         input: MessageInput,
     ) -> Result<Message> {
         let draft = input.into_draft(MessageKind::Customer, Actor::Customer(customer.clone()))?;
+        self.get_customer(ws, customer).await?;
         self.add_message(ws, id, draft).await
     }
 

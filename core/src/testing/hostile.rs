@@ -350,13 +350,11 @@ pub async fn idempotency_keys_bind_their_request(store: Arc<dyn Store>) {
 pub async fn numbers_and_documents_round_trip(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let d = &f.desk;
-    let mut settings = WorkspaceSettings {
-        timezone: "Europe/Berlin".into(),
-        ..WorkspaceSettings::default()
+    let zone = SettingsPatch {
+        timezone: Some("Europe/Berlin".into()),
+        ..SettingsPatch::default()
     };
-    d.update_workspace(f.ws, None, Some(settings.clone()))
-        .await
-        .unwrap();
+    d.update_workspace(f.ws, None, Some(zone)).await.unwrap();
     // 23:30 UTC on 31 December is 00:30 on 1 January in Berlin.
     f.clock
         .set(Utc.with_ymd_and_hms(2026, 12, 31, 23, 30, 0).unwrap());
@@ -378,9 +376,12 @@ pub async fn numbers_and_documents_round_trip(store: Arc<dyn Store>) {
         d.get_ticket(f.ws, t.id).await.unwrap().custom_fields,
         t.custom_fields
     );
-    settings.number_format = NumberFormat("Ticket №{seq}".into());
+    let non_ascii = SettingsPatch {
+        number_format: Some(NumberFormat("Ticket №{seq}".into())),
+        ..SettingsPatch::default()
+    };
     assert_code(
-        d.update_workspace(f.ws, None, Some(settings)).await,
+        d.update_workspace(f.ws, None, Some(non_ascii)).await,
         "invalid_input",
     );
 }

@@ -432,7 +432,7 @@ pub async fn bad_input_changes_nothing(store: Arc<dyn Store>) {
             },
         )
         .await,
-        "invalid_input",
+        "not_found",
     );
     assert_code(
         d.put_tag(
@@ -1230,20 +1230,33 @@ pub async fn catalog_rules(store: Arc<dyn Store>) {
             .await,
         "invalid_input",
     );
-    let mut settings = WorkspaceSettings {
-        timezone: "Mars/Olympus".into(),
-        ..Default::default()
+    let bad = SettingsPatch {
+        timezone: Some("Mars/Olympus".into()),
+        ..SettingsPatch::default()
     };
     assert_code(
-        d.update_workspace(f.ws, None, Some(settings.clone())).await,
+        d.update_workspace(f.ws, None, Some(bad)).await,
         "invalid_input",
     );
-    settings.timezone = "Europe/Berlin".into();
-    settings.number_format = NumberFormat("HD-{seq:06}".into());
+    let zone = SettingsPatch {
+        timezone: Some("Europe/Berlin".into()),
+        ..SettingsPatch::default()
+    };
+    d.update_workspace(f.ws, None, Some(zone)).await.unwrap();
+    // A patch changes only what it names: the zone set above stays.
+    let format = SettingsPatch {
+        number_format: Some(NumberFormat("HD-{seq:06}".into())),
+        ..SettingsPatch::default()
+    };
     let ws = d
-        .update_workspace(f.ws, Some("Acme Inc".into()), Some(settings))
+        .update_workspace(f.ws, Some("Acme Inc".into()), Some(format))
         .await
         .unwrap();
+    assert_eq!(ws.settings.timezone, "Europe/Berlin");
+    assert_eq!(
+        ws.settings.reopen_window,
+        WorkspaceSettings::default().reopen_window
+    );
     assert_eq!(d.get_workspace_by_slug("acme").await.unwrap(), ws);
     assert_eq!(f.open("new format").await.number, "HD-000004");
 }
