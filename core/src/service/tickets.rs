@@ -258,6 +258,7 @@ impl MessageInput {
             validate::body("html", html, 4 * MAX_BODY)?;
         }
         Ok(MessageDraft {
+            id: crate::ids::MessageId::generate(),
             kind,
             author,
             body: self.body,

@@ -67,6 +67,8 @@ impl TicketWrite {
 /// A new message for a ticket (already validated text).
 #[derive(Debug, Clone)]
 pub(crate) struct MessageDraft {
+    /// The message's id, chosen by the caller (rules generate no ids).
+    pub id: crate::ids::MessageId,
     pub kind: MessageKind,
     pub author: Actor,
     pub body: String,
@@ -81,7 +83,7 @@ pub(crate) struct MessageDraft {
 impl MessageDraft {
     pub(crate) fn into_message(self, t: &Ticket, now: DateTime<Utc>) -> Message {
         Message {
-            id: crate::ids::MessageId::generate(),
+            id: self.id,
             ticket_id: t.id,
             kind: self.kind,
             author: self.author,
@@ -454,4 +456,159 @@ pub(crate) fn update_fields(
         w.emit(actor, EventKind::Updated { fields });
     }
     Ok(w)
+}
+
+/// The rules on values alone: no store, no clock.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::ids::{CustomerId, MessageId, TicketId, WorkspaceId};
+    use chrono::TimeZone;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, h, 0, 0).unwrap()
+    }
+
+    fn ticket(status: Status) -> Ticket {
+        Ticket {
+            id: TicketId::generate(),
+            workspace_id: WorkspaceId::generate(),
+            seq: 1,
+            number: "TKT-2026-00001".into(),
+            subject: "s".into(),
+            description: "d".into(),
+            status,
+            priority: "medium".into(),
+            category: None,
+            channel: Default::default(),
+            customer: CustomerId::new("carol").unwrap(),
+            assignee: None,
+            team: None,
+            tags: vec![],
+            links: vec![],
+            custom_fields: Default::default(),
+            created_at: at(8),
+            updated_at: at(8),
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            awaiting_reply_since: Some(at(8)),
+            satisfaction: None,
+            sla: Default::default(),
+            version: 3,
+        }
+    }
+
+    fn draft(kind: MessageKind, author: Actor) -> MessageDraft {
+        MessageDraft {
+            id: MessageId::generate(),
+            kind,
+            author,
+            body: "hello".into(),
+            html: None,
+            attachments: vec![],
+            email_message_id: None,
+            idempotency_key: None,
+            then_status: None,
+        }
+    }
+
+    fn carol() -> Actor {
+        Actor::Customer(CustomerId::new("carol").unwrap())
+    }
+
+    fn ann() -> Actor {
+        Actor::Agent(AgentId::new("ann").unwrap())
+    }
+
+    #[test]
+    fn a_reply_opens_a_new_ticket_and_answers_the_customer() {
+        let t = ticket(Status::New);
+        let d = draft(MessageKind::Reply, ann());
+        let id = d.id;
+        let w = add_message(&t, d, at(9)).unwrap();
+        assert_eq!(
+            (w.ticket.status, w.ticket.version, w.expected_version),
+            (Status::Open, 4, 3)
+        );
+        assert_eq!(w.ticket.first_response_at, Some(at(9)));
+        assert_eq!(w.ticket.awaiting_reply_since, None);
+        assert_eq!(w.messages[0].id, id, "the rule keeps the caller's id");
+        assert!(w.events.iter().any(|e| e.kind.name() == "message.added"));
+    }
+
+    #[test]
+    fn a_note_changes_only_the_thread() {
+        let t = ticket(Status::Open);
+        let w = add_message(&t, draft(MessageKind::Note, ann()), at(9)).unwrap();
+        assert_eq!(
+            (w.ticket.status, w.ticket.first_response_at),
+            (Status::Open, None)
+        );
+        assert_eq!(w.ticket.awaiting_reply_since, Some(at(8)));
+    }
+
+    #[test]
+    fn customer_messages_reopen_and_only_the_owner_writes() {
+        let w = add_message(
+            &ticket(Status::Pending),
+            draft(MessageKind::Customer, carol()),
+            at(9),
+        )
+        .unwrap();
+        assert_eq!(w.ticket.status, Status::Open);
+        let dave = Actor::Customer(CustomerId::new("dave").unwrap());
+        let e = add_message(
+            &ticket(Status::Open),
+            draft(MessageKind::Customer, dave),
+            at(9),
+        );
+        assert_eq!(e.unwrap_err().code(), "invalid_input");
+        let e = add_message(
+            &ticket(Status::Closed),
+            draft(MessageKind::Customer, carol()),
+            at(9),
+        );
+        assert_eq!(e.unwrap_err().code(), "invalid_transition");
+    }
+
+    #[test]
+    fn who_may_act() {
+        let t = ticket(Status::Open);
+        assert!(may_act(&t, &carol()).is_ok());
+        assert!(may_act(&t, &ann()).is_ok());
+        assert!(may_act(&t, &Actor::System).is_ok());
+        let dave = Actor::Customer(CustomerId::new("dave").unwrap());
+        assert_eq!(may_act(&t, &dave).unwrap_err().code(), "invalid_input");
+    }
+
+    #[test]
+    fn ratings_are_the_customers_once_on_finished_tickets() {
+        assert_eq!(
+            rate(&ticket(Status::Open), 5, None, &carol(), at(9))
+                .unwrap_err()
+                .code(),
+            "invalid_transition"
+        );
+        let t = ticket(Status::Resolved);
+        for bad in [0, 6] {
+            assert_eq!(
+                rate(&t, bad, None, &carol(), at(9)).unwrap_err().code(),
+                "invalid_input"
+            );
+        }
+        assert_eq!(
+            rate(&t, 5, None, &ann(), at(9)).unwrap_err().code(),
+            "invalid_input"
+        );
+        let rated = rate(&t, 4, Some("ok".into()), &carol(), at(9))
+            .unwrap()
+            .ticket;
+        assert_eq!(rated.satisfaction.as_ref().map(|s| s.rating), Some(4));
+        assert_eq!(
+            rate(&rated, 5, None, &carol(), at(10)).unwrap_err().code(),
+            "already_exists"
+        );
+    }
 }
