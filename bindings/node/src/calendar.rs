@@ -96,9 +96,10 @@ impl Calendar {
         env: &Env,
         config: Either<String, CalendarConfig>,
         first_day: String,
-        days: u32,
+        days: f64,
     ) -> napi::Result<Calendar> {
         let r = (|| {
+            let days: u32 = crate::convert::integer("days", days)?;
             let cfg = match config {
                 Either::A(json) => config_from_json(&json)?,
                 Either::B(c) => c.into_core()?,

@@ -207,6 +207,20 @@ pub fn counter(field: &str, n: f64) -> CoreResult<u64> {
     }
 }
 
+/// A JS number that must be an integer fitting `T` (a count, a rank, a
+/// rating): never wrapped or truncated; `invalid_input` on `field` otherwise.
+pub fn integer<T: TryFrom<i64>>(field: &str, n: f64) -> CoreResult<T> {
+    const SAFE: f64 = 9_007_199_254_740_991.0;
+    if !(n.is_finite() && n.fract() == 0.0 && n.abs() <= SAFE) {
+        return Err(tc::Error::invalid_input(
+            field,
+            format!("must be an integer (got {n})"),
+        ));
+    }
+    T::try_from(n as i64)
+        .map_err(|_| tc::Error::invalid_input(field, format!("{n} is out of range")))
+}
+
 /// A `u64` counter as a JS number.
 pub fn num(n: u64) -> f64 {
     n as f64

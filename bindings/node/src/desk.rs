@@ -73,7 +73,7 @@ pub struct ConnectOptions {
     /// The PostgreSQL schema holding Ticketry's tables (default `ticketry`).
     pub schema: Option<String>,
     /// Largest number of pooled connections (default 10).
-    pub max_connections: Option<u32>,
+    pub max_connections: Option<f64>,
     /// How long a call waits for a free connection, in milliseconds (default 10 000).
     pub acquire_timeout_ms: Option<f64>,
     /// Server-side limit of one statement, in milliseconds (default 30 000;
@@ -331,7 +331,7 @@ impl Helpdesk {
 #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 struct PgSettings {
     schema: Option<String>,
-    max_connections: Option<u32>,
+    max_connections: Option<f64>,
     acquire_timeout_ms: Option<f64>,
     statement_timeout_ms: Option<Option<f64>>,
     role: Option<String>,
@@ -355,7 +355,7 @@ async fn connect(
         opts.schema = schema;
     }
     if let Some(n) = s.max_connections {
-        opts.max_connections = n;
+        opts.max_connections = convert::integer("maxConnections", n)?;
     }
     if let Some(ms) = s.acquire_timeout_ms {
         opts.acquire_timeout = std_duration("acquire_timeout", ms)?;

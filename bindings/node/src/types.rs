@@ -4,8 +4,8 @@
 //! the core.
 
 use crate::convert::{
-    self, CoreResult, Date, duration, id, ids, ms, name, num, opt_duration, opt_id, opt_ms,
-    parse_name,
+    self, CoreResult, Date, duration, id, ids, integer, ms, name, num, opt_duration, opt_id,
+    opt_ms, parse_name,
 };
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{Either, Null};
@@ -308,7 +308,7 @@ pub struct PriorityInput {
     /// Display name.
     pub name: String,
     /// Larger is more urgent.
-    pub rank: i32,
+    pub rank: f64,
     /// `#rrggbb`.
     pub color: Option<String>,
     /// First-response target in milliseconds.
@@ -324,7 +324,7 @@ impl PriorityInput {
         Ok(tc::Priority {
             code: self.code,
             name: self.name,
-            rank: self.rank,
+            rank: integer("rank", self.rank)?,
             color: self.color,
             first_response: opt_duration("first_response", self.first_response_ms)?,
             resolution: opt_duration("resolution", self.resolution_ms)?,
@@ -398,7 +398,7 @@ pub struct CategoryInput {
     /// Default assignee (agent id).
     pub default_assignee: Option<String>,
     /// Sort order (default 0).
-    pub position: Option<i32>,
+    pub position: Option<f64>,
     /// Default `true`.
     pub active: Option<bool>,
 }
@@ -413,7 +413,11 @@ impl CategoryInput {
             default_priority: self.default_priority,
             default_team: opt_id(self.default_team)?,
             default_assignee: opt_id(self.default_assignee)?,
-            position: self.position.unwrap_or(0),
+            position: self
+                .position
+                .map(|p| integer("position", p))
+                .transpose()?
+                .unwrap_or(0),
             active: self.active,
         })
     }
@@ -579,7 +583,7 @@ pub struct AgentInput {
     /// Default `true`.
     pub available: Option<bool>,
     /// Maximum open tickets (unlimited when omitted).
-    pub capacity: Option<u32>,
+    pub capacity: Option<f64>,
 }
 
 impl AgentInput {
@@ -588,7 +592,7 @@ impl AgentInput {
         a.email = self.email;
         a.active = self.active.unwrap_or(true);
         a.available = self.available.unwrap_or(true);
-        a.capacity = self.capacity;
+        a.capacity = self.capacity.map(|c| integer("capacity", c)).transpose()?;
         Ok(a)
     }
 }
@@ -1236,7 +1240,7 @@ pub struct TicketQuery {
     /// The `nextCursor` of the previous page.
     pub after: Option<String>,
     /// Page size, 1..=500 (default 50).
-    pub limit: Option<u32>,
+    pub limit: Option<f64>,
 }
 
 impl TicketQuery {
@@ -1263,7 +1267,10 @@ impl TicketQuery {
                 .transpose()?
                 .unwrap_or(d.order),
             after: self.after,
-            limit: self.limit.unwrap_or(d.limit),
+            limit: match self.limit {
+                Some(n) => integer("limit", n)?,
+                None => d.limit,
+            },
         })
     }
 }
@@ -1325,7 +1332,7 @@ pub struct EventsOptions {
     /// Return events with `seq > after` (default 0: from the start).
     pub after: Option<f64>,
     /// At most this many, 1..=1000 (default 100).
-    pub limit: Option<u32>,
+    pub limit: Option<f64>,
 }
 
 /// An event of the workspace log as one flat record: the common fields plus
@@ -1633,7 +1640,7 @@ pub struct PolicyTarget {
 #[derive(Debug, Clone)]
 pub struct WarningThreshold {
     /// Percentage of the target consumed.
-    pub percent: Option<u32>,
+    pub percent: Option<f64>,
     /// Business time before the due instant, in milliseconds.
     pub before_ms: Option<f64>,
 }
@@ -1670,7 +1677,7 @@ impl SlaPolicy {
             Some(WarningThreshold {
                 percent: Some(p),
                 before_ms: None,
-            }) => tsla::WarningThreshold::Percent(u8::try_from(p).unwrap_or(u8::MAX)),
+            }) => tsla::WarningThreshold::Percent(integer(&at("warning.percent"), p)?),
             Some(WarningThreshold {
                 percent: None,
                 before_ms: Some(b),
@@ -1759,7 +1766,7 @@ impl From<tsla::SlaPolicy> for SlaPolicy {
                 .collect(),
             warning: Some(match p.warning {
                 tsla::WarningThreshold::Percent(n) => WarningThreshold {
-                    percent: Some(u32::from(n)),
+                    percent: Some(f64::from(n)),
                     before_ms: None,
                 },
                 tsla::WarningThreshold::Before(d) => WarningThreshold {

@@ -2,7 +2,7 @@
 //! workspace. Each method converts its arguments, runs the core call on the
 //! tokio runtime and converts the result; nothing else.
 
-use crate::convert::{CoreResult, counter, id, opt_id, parse_name, spawn, status};
+use crate::convert::{CoreResult, counter, id, integer, opt_id, parse_name, spawn, status};
 use crate::types::*;
 use napi::Env;
 use napi::bindgen_prelude::{Either, Null, PromiseRaw};
@@ -99,7 +99,10 @@ impl Workspace {
         let (after, limit) = options.map_or((None, None), |o| (o.after, o.limit));
         self.run(env, move |d, ws| async move {
             let after = counter("after", after.unwrap_or(0.0))?;
-            let limit = limit.unwrap_or(100) as usize;
+            let limit = match limit {
+                Some(n) => integer("limit", n)?,
+                None => 100,
+            };
             Ok(list(d.events(ws, after, limit).await?))
         })
     }
@@ -804,12 +807,12 @@ impl Workspace {
         &self,
         env: &'e Env,
         ticket_id: String,
-        rating: u32,
+        rating: f64,
         options: Option<RateOptions>,
     ) -> napi::Result<PromiseRaw<'e, Ticket>> {
         self.run(env, |d, ws| async move {
             let (comment, who) = options.map_or((None, None), |o| (o.comment, o.by));
-            let rating = u8::try_from(rating).unwrap_or(u8::MAX);
+            let rating: u8 = integer("rating", rating)?;
             Ok(d.rate(ws, id(&ticket_id)?, rating, comment, actor(who)?)
                 .await?
                 .into())

@@ -227,3 +227,33 @@ for (const backend of backends) {
     })
   })
 }
+
+describe('integers from JavaScript', () => {
+  it('are checked, never wrapped or truncated', async () => {
+    const { Helpdesk, Calendar } = await import('../index.js')
+    const desk = Helpdesk.inMemory()
+    const ws = await setup(desk)
+    const t = await ws.openTicket({ customer: 'alice', subject: 's', description: 'x' })
+    await ws.resolve(t.id)
+    for (const rating of [2 ** 32 + 5, 4.5, -1, 256, Number.NaN, Infinity]) {
+      await rejectsWith(ws.rate(t.id, rating, { by: { type: 'customer', id: 'alice' } }), 'invalid_input', 'rating')
+    }
+    assert.equal((await ws.getTicket(t.id)).satisfaction, null)
+    for (const capacity of [-1, 2 ** 32, 1.5]) {
+      await rejectsWith(ws.putAgent({ id: 'eve', name: 'Eve', capacity }), 'invalid_input', 'capacity')
+    }
+    await rejectsWith(ws.getAgent('eve'), 'not_found')
+    for (const limit of [2 ** 32 + 1, 0, -3, 2.5]) {
+      await rejectsWith(ws.listTickets({ limit }), 'invalid_input', 'limit')
+      await rejectsWith(ws.events({ limit }), 'invalid_input', 'limit')
+    }
+    await rejectsWith(ws.createCategory({ name: 'C', position: 2 ** 31 }), 'invalid_input', 'position')
+    await rejectsWith(ws.putPriority({ code: 'x', name: 'X', rank: 1.5 }), 'invalid_input', 'rank')
+    await rejectsWith(
+      ws.setSlaPolicies([{ name: 'p', targets: [], warning: { percent: 2 ** 32 + 50 } }]),
+      'invalid_input',
+      'policies[0].warning.percent',
+    )
+    await rejectsWith(() => Calendar.withWindow({ timezone: 'UTC', weekly: {} }, '2026-01-01', -1), 'invalid_input', 'days')
+  })
+})
