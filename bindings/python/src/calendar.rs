@@ -89,7 +89,12 @@ impl Calendar {
     /// `[first_day, first_day + days)` (0 disables the window; results are
     /// identical whatever the window).
     #[staticmethod]
-    fn with_window(config: &Bound<'_, PyAny>, first_day: NaiveDate, days: u32) -> PyResult<Self> {
+    fn with_window(
+        config: &Bound<'_, PyAny>,
+        first_day: NaiveDate,
+        days: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let days = crate::convert::int(days, "days")?;
         let cfg = calendar_config(config, "")?;
         BusinessCalendar::with_window(&cfg, first_day, days)
             .map(Self::new)

@@ -218,6 +218,35 @@ pub fn seq<'py>(ob: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, P
 }
 
 /// A string, for enum-valued arguments (`str`-valued enums are `str`).
+/// A Python `int` that fits `T` (a rating, a count, a limit): never
+/// wrapped, truncated or coerced (no `bool`, no `float`); otherwise
+/// `InvalidInputError` naming `field` (not a bare `OverflowError`).
+pub fn int<T: TryFrom<i128>>(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<T> {
+    let py = ob.py();
+    let bad =
+        |msg: String| crate::errors::core_err(py, &ticketry_core::Error::invalid_input(field, msg));
+    if ob.is_instance_of::<pyo3::types::PyBool>() || !ob.is_instance_of::<pyo3::types::PyInt>() {
+        let ty = ob
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".into(), |n| n.to_string());
+        return Err(bad(format!("must be an int, got {ty}")));
+    }
+    let n: i128 = ob.extract().map_err(|_| bad("is out of range".into()))?;
+    T::try_from(n).map_err(|_| bad(format!("{n} is out of range")))
+}
+
+/// [`int`] for an optional argument (`None` stays `None`).
+pub fn int_opt<T: TryFrom<i128>>(
+    ob: Option<&Bound<'_, PyAny>>,
+    field: &str,
+) -> PyResult<Option<T>> {
+    match ob {
+        Some(o) if !o.is_none() => int(o, field).map(Some),
+        _ => Ok(None),
+    }
+}
+
 pub fn text(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
     ob.cast::<PyString>()
         .map_err(|_| {
@@ -353,11 +382,12 @@ pub fn attachments(ob: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Attachment>> {
     };
     seq(ob, "attachments")?
         .iter()
-        .map(|a| {
+        .enumerate()
+        .map(|(i, a)| {
             let f = Fields(a);
             Ok(Attachment {
                 filename: f.req("filename")?.extract()?,
-                size: f.req("size")?.extract()?,
+                size: int(&f.req("size")?, &format!("attachments[{i}].size"))?,
                 mime_type: f.req("mime_type")?.extract()?,
                 storage_key: f.req("storage_key")?.extract()?,
             })

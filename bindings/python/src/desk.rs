@@ -21,8 +21,8 @@ use ticketry_postgres::{PgOptions, PgStore};
 
 use crate::calendar::ManualClock;
 use crate::convert::{
-    Fields, actor, attachments, calendar_config, delta, delta_opt, id, id_opt, ids, json_object,
-    link, links, order, parse, preset, py_dt, seq, strings, text, utc_opt,
+    Fields, actor, attachments, calendar_config, delta, delta_opt, id, id_opt, ids, int, int_opt,
+    json_object, link, links, order, parse, preset, py_dt, seq, strings, text, utc_opt,
 };
 use crate::errors::core_err;
 use crate::pending::{Convert, Failure, Pending, convert, runtime};
@@ -102,13 +102,13 @@ impl Helpdesk {
     /// `temporary=True` (tests) migrates a fresh schema `<schema>_<random>`
     /// and drops it when the last handle of this help desk is gone.
     #[staticmethod]
-    #[pyo3(signature = (url, *, schema="ticketry".to_owned(), role=None, max_connections=10, acquire_timeout=None, statement_timeout=None, clock=None, temporary=false))]
+    #[pyo3(signature = (url, *, schema="ticketry".to_owned(), role=None, max_connections=None, acquire_timeout=None, statement_timeout=None, clock=None, temporary=false))]
     #[allow(clippy::too_many_arguments)]
     fn connect(
         url: String,
         schema: String,
         role: Option<String>,
-        max_connections: u32,
+        max_connections: Option<&Bound<'_, PyAny>>,
         acquire_timeout: Option<&Bound<'_, PyAny>>,
         statement_timeout: Option<&Bound<'_, PyAny>>,
         clock: Option<Bound<'_, ManualClock>>,
@@ -119,7 +119,8 @@ impl Helpdesk {
         let options = PgOptions {
             schema,
             role,
-            max_connections,
+            max_connections: int_opt(max_connections, "max_connections")?
+                .unwrap_or(defaults.max_connections),
             acquire_timeout: delta_opt(acquire_timeout, "acquire_timeout")?
                 .map_or(defaults.acquire_timeout, to_std),
             statement_timeout: match statement_timeout {
@@ -500,16 +501,27 @@ impl Desk {
     }
 
     /// Events with `seq > after`, oldest first, at most `limit` (1..=1000).
-    #[pyo3(signature = (after=0, limit=100))]
-    fn events(&self, after: u64, limit: usize) -> Pending {
+    #[pyo3(signature = (after=None, limit=None))]
+    fn events(
+        &self,
+        after: Option<&Bound<'_, PyAny>>,
+        limit: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pending> {
+        let after = int_opt(after, "after")?.unwrap_or(0);
+        let limit = int_opt(limit, "limit")?.unwrap_or(100);
         let (d, ws) = self.parts();
-        Pending::new(async move { d.events(ws, after, limit).await })
+        Ok(Pending::new(
+            async move { d.events(ws, after, limit).await },
+        ))
     }
 
     /// Records that `consumer` handled every event up to `seq`.
-    fn ack_events(&self, consumer: String, seq: u64) -> Pending {
+    fn ack_events(&self, consumer: String, seq: &Bound<'_, PyAny>) -> PyResult<Pending> {
+        let seq = int(seq, "seq")?;
         let (d, ws) = self.parts();
-        Pending::new(async move { d.ack_events(ws, &consumer, seq).await })
+        Ok(Pending::new(async move {
+            d.ack_events(ws, &consumer, seq).await
+        }))
     }
 
     /// The last `seq` `consumer` acknowledged (0 if none).
@@ -555,7 +567,7 @@ impl Desk {
     }
 
     /// Creates a category.
-    #[pyo3(signature = (name, *, description=None, icon=None, parent=None, default_priority=None, default_team=None, default_assignee=None, position=0, active=true))]
+    #[pyo3(signature = (name, *, description=None, icon=None, parent=None, default_priority=None, default_team=None, default_assignee=None, position=None, active=true))]
     #[allow(clippy::too_many_arguments)]
     fn create_category(
         &self,
@@ -566,7 +578,7 @@ impl Desk {
         default_priority: Option<String>,
         default_team: Option<&Bound<'_, PyAny>>,
         default_assignee: Option<&Bound<'_, PyAny>>,
-        position: i32,
+        position: Option<&Bound<'_, PyAny>>,
         active: bool,
     ) -> PyResult<Pending> {
         let input = CategoryInput {
@@ -577,7 +589,7 @@ impl Desk {
             default_priority,
             default_team: id_opt(default_team, "default_team")?,
             default_assignee: id_opt(default_assignee, "default_assignee")?,
-            position,
+            position: int_opt(position, "position")?.unwrap_or(0),
             active: Some(active),
         };
         let (d, ws) = self.parts();
@@ -587,7 +599,7 @@ impl Desk {
     }
 
     /// Replaces a category's fields.
-    #[pyo3(signature = (category, name, *, description=None, icon=None, parent=None, default_priority=None, default_team=None, default_assignee=None, position=0, active=true))]
+    #[pyo3(signature = (category, name, *, description=None, icon=None, parent=None, default_priority=None, default_team=None, default_assignee=None, position=None, active=true))]
     #[allow(clippy::too_many_arguments)]
     fn update_category(
         &self,
@@ -599,7 +611,7 @@ impl Desk {
         default_priority: Option<String>,
         default_team: Option<&Bound<'_, PyAny>>,
         default_assignee: Option<&Bound<'_, PyAny>>,
-        position: i32,
+        position: Option<&Bound<'_, PyAny>>,
         active: bool,
     ) -> PyResult<Pending> {
         let cid: CategoryId = id(category, "category_id")?;
@@ -611,7 +623,7 @@ impl Desk {
             default_priority,
             default_team: id_opt(default_team, "default_team")?,
             default_assignee: id_opt(default_assignee, "default_assignee")?,
-            position,
+            position: int_opt(position, "position")?.unwrap_or(0),
             active: Some(active),
         };
         let (d, ws) = self.parts();
@@ -737,7 +749,7 @@ impl Desk {
         email: Option<String>,
         active: bool,
         available: bool,
-        capacity: Option<u32>,
+        capacity: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Pending> {
         let input = AgentInput {
             id: crate::convert::id(id, "agent_id")?,
@@ -745,7 +757,7 @@ impl Desk {
             email,
             active,
             available,
-            capacity,
+            capacity: int_opt(capacity, "capacity")?,
         };
         let (d, ws) = self.parts();
         Ok(Pending::new(async move { d.put_agent(ws, input).await }))
@@ -937,16 +949,15 @@ impl Desk {
 
     /// One page of the thread as `view` sees it, oldest first (`limit`
     /// 1..=500); pass `next_cursor` as `after` for the next page.
-    #[pyo3(signature = (ticket, view=None, *, after=None, limit=50))]
+    #[pyo3(signature = (ticket, view=None, *, after=None, limit=None))]
     fn messages(
         &self,
         ticket: &Bound<'_, PyAny>,
         view: Option<&Bound<'_, PyAny>>,
         after: Option<String>,
-        limit: i64,
+        limit: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Pending> {
-        // Out of range (negative, huge) is the core's invalid_input on `limit`.
-        let limit = usize::try_from(limit).unwrap_or(0);
+        let limit = int_opt(limit, "limit")?.unwrap_or(50);
         let t = self::ticket(ticket)?;
         let v = view
             .map(crate::convert::view)
@@ -968,7 +979,7 @@ impl Desk {
     }
 
     /// One page of tickets; pass `page.next_cursor` as `after` for the next.
-    #[pyo3(signature = (*, statuses=None, priority=None, assignee=None, unassigned=false, team=None, category=None, tag=None, customer=None, order=None, after=None, limit=50))]
+    #[pyo3(signature = (*, statuses=None, priority=None, assignee=None, unassigned=false, team=None, category=None, tag=None, customer=None, order=None, after=None, limit=None))]
     #[allow(clippy::too_many_arguments)]
     fn list_tickets(
         &self,
@@ -982,7 +993,7 @@ impl Desk {
         customer: Option<&Bound<'_, PyAny>>,
         order: Option<&Bound<'_, PyAny>>,
         after: Option<String>,
-        limit: u32,
+        limit: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Pending> {
         let statuses = match statuses.filter(|s| !s.is_none()) {
             Some(s) if s.is_instance_of::<pyo3::types::PyString>() => vec![parse(s, "statuses")?],
@@ -1003,7 +1014,7 @@ impl Desk {
             customer: id_opt(customer, "customer")?,
             order: order.map(self::order).transpose()?.unwrap_or_default(),
             after,
-            limit,
+            limit: int_opt(limit, "limit")?.unwrap_or(50),
         };
         let (d, ws) = self.parts();
         Ok(Pending::new(
@@ -1253,11 +1264,12 @@ impl Desk {
     fn rate(
         &self,
         ticket: &Bound<'_, PyAny>,
-        rating: u8,
+        rating: &Bound<'_, PyAny>,
         comment: Option<String>,
         by: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Pending> {
         let (t, by) = (self::ticket(ticket)?, actor(by)?);
+        let rating = int(rating, "rating")?;
         let (d, ws) = self.parts();
         Ok(Pending::new(async move {
             d.rate(ws, t, rating, comment, by).await
@@ -1272,7 +1284,7 @@ impl Desk {
         subject: Option<String>,
         description: Option<String>,
         custom_fields: Option<&Bound<'_, PyAny>>,
-        expected_version: Option<u64>,
+        expected_version: Option<&Bound<'_, PyAny>>,
         by: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Pending> {
         let (t, by) = (self::ticket(ticket)?, actor(by)?);
@@ -1280,7 +1292,7 @@ impl Desk {
             subject,
             description,
             custom_fields: json_object(custom_fields, "custom_fields")?,
-            expected_version,
+            expected_version: int_opt(expected_version, "expected_version")?,
         };
         let (d, ws) = self.parts();
         Ok(Pending::new(async move {

@@ -228,3 +228,32 @@ def test_long_threads_page(desk) -> None:  # type: ignore[no-untyped-def]
     assert e.value.field == "limit"
     with pytest.raises(InvalidInputError):
         desk.messages(t, after="garbage")
+
+
+def test_integers_are_checked_never_overflow(desk) -> None:  # type: ignore[no-untyped-def]
+    from ticketry import Actor
+
+    t = desk.open_ticket(7, "s", "x")
+    desk.resolve(t)
+    for rating in (-1, 256, 2**64, 4.5, "5", True, None):
+        with pytest.raises(InvalidInputError) as e:
+            desk.rate(t, rating, by=Actor.customer(7))
+        assert e.value.field == "rating"
+    assert desk.get_ticket(t).satisfaction is None
+    with pytest.raises(InvalidInputError) as e:
+        desk.events(-1)
+    assert e.value.field == "after"
+    for limit in (-1, 0, 2**64):
+        with pytest.raises(InvalidInputError) as e:
+            desk.list_tickets(limit=limit)
+        assert e.value.field == "limit"
+    with pytest.raises(InvalidInputError) as e:
+        desk.put_agent("eve", "Eve", capacity=-1)
+    assert e.value.field == "capacity"
+    att = {"filename": "a.png", "size": -1, "mime_type": "image/png", "storage_key": "k"}
+    with pytest.raises(InvalidInputError) as e:
+        desk.open_ticket(7, "s", "x", attachments=[att])
+    assert e.value.field == "attachments[0].size"
+    with pytest.raises(InvalidInputError) as e:
+        desk.update_ticket(t, subject="y", expected_version=-5)
+    assert e.value.field == "expected_version"
