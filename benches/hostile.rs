@@ -13,8 +13,7 @@ use serde_json::json;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
-use ticketry_core::calendar::CalendarConfig;
-use ticketry_core::sla::{PolicyConditions, PolicyTarget, WarningThreshold};
+use ticketry_core::testing::{RARE_CALENDAR, dense_calendar, nested, policy_on};
 use ticketry_core::*;
 use ticketry_memory::MemoryStore;
 
@@ -36,28 +35,6 @@ where
     times.sort_by(f64::total_cmp);
     println!("{name:<40} {:>10.2}", times[2]);
     Ok(())
-}
-
-fn nested(depth: usize) -> serde_json::Value {
-    (0..depth).fold(json!(1), |v, _| json!({ "a": v }))
-}
-
-fn policy(calendar: &str, resolution: TimeDelta) -> Result<SlaPolicy> {
-    Ok(SlaPolicy {
-        id: PolicyId::generate(),
-        name: "p".into(),
-        conditions: PolicyConditions::default(),
-        calendar: Some(CalendarConfig::from_json(calendar).map_err(|e| e.to_error("calendar."))?),
-        targets: vec![PolicyTarget {
-            priority: "low".into(),
-            first_response: None,
-            next_response: None,
-            resolution: Some(resolution),
-        }],
-        warning: WarningThreshold::default(),
-        pause_on: vec![],
-        active: true,
-    })
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -108,22 +85,7 @@ async fn main() -> Result<()> {
         o.custom_fields.insert("x".into(), v);
         o
     };
-    let slots: Vec<String> = (0..1000)
-        .map(|i| {
-            format!(
-                r#"["{:02}:{:02}:00","{:02}:{:02}:01"]"#,
-                i / 60 % 24,
-                i % 60,
-                i / 60 % 24,
-                i % 60
-            )
-        })
-        .collect();
-    let dense = format!(
-        r#"{{"timezone":"UTC","weekly":{{"mon":[{}]}}}}"#,
-        slots.join(",")
-    );
-    let rare = r#"{"timezone":"UTC","weekly":{"mon":[["09:00:00","09:00:01"]]}}"#;
+    let dense = dense_calendar(1000);
     let d = &desk;
     println!(
         "{:<40} {:>10}",
@@ -175,12 +137,12 @@ async fn main() -> Result<()> {
         d.open_ticket(ws, fields(json!("z".repeat(20_000_000))))
     })
     .await?;
-    let dense_policy = policy(&dense, TimeDelta::hours(8))?;
+    let dense_policy = policy_on(&dense, TimeDelta::hours(8));
     time("calendar: 1,000 intervals a day", || {
         d.set_sla_policies(ws, vec![dense_policy.clone()])
     })
     .await?;
-    let rare_policy = policy(rare, TimeDelta::hours(1000))?;
+    let rare_policy = policy_on(RARE_CALENDAR, TimeDelta::hours(1000));
     time("calendar: 1 s a week, 1,000 h target", || {
         d.set_sla_policies(ws, vec![rare_policy.clone()])
     })

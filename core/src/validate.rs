@@ -28,9 +28,19 @@ pub(crate) fn optional_paragraph(
     value: Option<&str>,
     max: usize,
 ) -> Result<Option<String>> {
+    optional(paragraph, field, value, max)
+}
+
+/// `check` on a present, non-blank value; `None` for a missing or blank one.
+fn optional(
+    check: fn(&str, &str, usize) -> Result<String>,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => paragraph(field, v, max).map(Some),
+        Some(v) => check(field, v, max).map(Some),
     }
 }
 
@@ -160,10 +170,7 @@ pub(crate) fn optional_text(
     value: Option<&str>,
     max: usize,
 ) -> Result<Option<String>> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => text(field, v, max).map(Some),
-    }
+    optional(text, field, value, max)
 }
 
 /// A machine key: 1–64 of `a-z 0-9 _ - . :`, starting with a letter or digit.

@@ -11,7 +11,8 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-fn nested(depth: usize) -> Value {
+/// A JSON value `depth` objects deep.
+pub fn nested(depth: usize) -> Value {
     let mut v = json!(1);
     for _ in 0..depth {
         v = json!({ "a": v });
@@ -25,7 +26,8 @@ fn fields(v: Value) -> Map<String, Value> {
     m
 }
 
-fn policy_on(calendar: &str, resolution: TimeDelta) -> SlaPolicy {
+/// A policy on `calendar` whose `low` priority resolves in `resolution`.
+pub fn policy_on(calendar: &str, resolution: TimeDelta) -> SlaPolicy {
     SlaPolicy {
         id: PolicyId::generate(),
         name: "p".into(),
@@ -42,6 +44,23 @@ fn policy_on(calendar: &str, resolution: TimeDelta) -> SlaPolicy {
         active: true,
     }
 }
+
+/// A calendar open `n` one-second intervals every Monday.
+pub fn dense_calendar(n: usize) -> String {
+    let slots: Vec<String> = (0..n)
+        .map(|i| {
+            let (h, m) = (i / 60 % 24, i % 60);
+            format!(r#"["{h:02}:{m:02}:00","{h:02}:{m:02}:01"]"#)
+        })
+        .collect();
+    format!(
+        r#"{{"timezone":"UTC","weekly":{{"mon":[{}]}}}}"#,
+        slots.join(",")
+    )
+}
+
+/// A calendar open one second a week.
+pub const RARE_CALENDAR: &str = r#"{"timezone":"UTC","weekly":{"mon":[["09:00:00","09:00:01"]]}}"#;
 
 /// The hostile templates of issue 10, saved and rendered: each one is
 /// `invalid_input` on `body`, fast, and nothing is written.
@@ -125,21 +144,7 @@ pub async fn hostile_input_changes_nothing(store: Arc<dyn Store>) {
     // A document at the limit is accepted elsewhere (see the round trip below).
 
     // Calendars and SLA targets.
-    let slots: Vec<String> = (0..1000)
-        .map(|i| {
-            format!(
-                r#"["{:02}:{:02}:00","{:02}:{:02}:01"]"#,
-                i / 60 % 24,
-                i % 60,
-                i / 60 % 24,
-                i % 60
-            )
-        })
-        .collect();
-    let dense = format!(
-        r#"{{"timezone":"UTC","weekly":{{"mon":[{}]}}}}"#,
-        slots.join(",")
-    );
+    let dense = dense_calendar(1000);
     let e = d
         .set_sla_policies(f.ws, vec![policy_on(&dense, TimeDelta::hours(8))])
         .await
@@ -148,7 +153,7 @@ pub async fn hostile_input_changes_nothing(store: Arc<dyn Store>) {
         matches!(&e, Error::InvalidInput { field, .. } if field == "policies[0].calendar.weekly.mon"),
         "{e}"
     );
-    let rare = r#"{"timezone":"UTC","weekly":{"mon":[["09:00:00","09:00:01"]]}}"#;
+    let rare = RARE_CALENDAR;
     let e = d
         .set_sla_policies(f.ws, vec![policy_on(rare, TimeDelta::hours(1000))])
         .await
