@@ -1,0 +1,249 @@
+//! Tickets, their threads, assignment history, listing and the SLA index.
+
+use super::*;
+
+#[async_trait]
+impl TicketStore for MemoryStore {
+    async fn create_ticket(
+        &self,
+        ws: WorkspaceId,
+        mut create: TicketCreate,
+    ) -> StoreResult<(Ticket, bool)> {
+        self.with_mut(ws, |d| {
+            if let Some(idem) = &create.idempotency
+                && let Some(&(i, fingerprint)) = d.ticket_keys.get(idem.key.as_str())
+            {
+                if fingerprint != idem.fingerprint {
+                    return Err(StoreError::IdempotencyMismatch {
+                        key: idem.key.clone(),
+                    });
+                }
+                return Ok((d.tickets[i as usize].ticket.clone(), false));
+            }
+            if let Some(m) = d.check_message_keys(&create.messages) {
+                let t = d.tickets[d.by_id[&m.ticket_id] as usize].ticket.clone();
+                return Ok((t, false));
+            }
+            let idx = d.tickets.len() as u32;
+            create.assign_number(u64::from(idx) + 1);
+            let ticket = create.ticket.clone();
+            let number_key = ticket.number.to_ascii_lowercase().into_boxed_str();
+            if d.by_number.contains_key(&number_key) {
+                return Err(StoreError::AlreadyExists {
+                    entity: "ticket",
+                    key: ticket.number,
+                });
+            }
+            d.by_id.insert(ticket.id, idx);
+            d.by_number.insert(number_key, idx);
+            if let Some(idem) = create.idempotency {
+                d.ticket_keys
+                    .insert(idem.key.into_boxed_str(), (idx, idem.fingerprint));
+            }
+            d.index_sla(idx, None, ticket.sla.next_check());
+            let mut messages = create.messages;
+            let opening_shared = messages
+                .first_mut()
+                .filter(|m| m.body == create.ticket.description)
+                .map(|m| m.body = String::new())
+                .is_some();
+            d.tickets.push(Row {
+                ticket: create.ticket,
+                messages: Vec::new(),
+                assignments: create.assignments,
+                opening_shared,
+            });
+            d.add_messages(idx, messages);
+            d.append_events(ws, create.events);
+            Ok((ticket, true))
+        })
+    }
+
+    async fn update_ticket(&self, ws: WorkspaceId, w: TicketWrite) -> StoreResult<WriteOutcome> {
+        self.with_mut(ws, |d| {
+            if let Some(m) = d.check_message_keys(&w.messages) {
+                return Ok(WriteOutcome::DuplicateMessage(m));
+            }
+            let idx = *d
+                .by_id
+                .get(&w.ticket.id)
+                .ok_or_else(|| StoreError::NotFound {
+                    entity: "ticket",
+                    id: w.ticket.id.to_string(),
+                })?;
+            let row = &mut d.tickets[idx as usize];
+            if row.ticket.version != w.expected_version {
+                return Err(StoreError::VersionConflict {
+                    entity: "ticket",
+                    id: w.ticket.id.to_string(),
+                    expected: w.expected_version,
+                });
+            }
+            let old_check = row.ticket.sla.next_check();
+            let new_check = w.ticket.sla.next_check();
+            row.set_ticket(w.ticket);
+            row.assignments.reserve_exact(w.assignments.len());
+            row.assignments.extend(w.assignments);
+            d.index_sla(idx, old_check, new_check);
+            d.add_messages(idx, w.messages);
+            d.append_events(ws, w.events);
+            Ok(WriteOutcome::Applied)
+        })
+    }
+
+    async fn get_ticket(&self, ws: WorkspaceId, id: TicketId) -> StoreResult<Option<Ticket>> {
+        self.with(ws, |d| d.row(id).map(|r| r.ticket.clone()))
+    }
+
+    async fn get_ticket_by_number(
+        &self,
+        ws: WorkspaceId,
+        number: &str,
+    ) -> StoreResult<Option<Ticket>> {
+        self.with(ws, |d| {
+            d.by_number
+                .get(number.to_ascii_lowercase().as_str())
+                .map(|&i| d.tickets[i as usize].ticket.clone())
+        })
+    }
+
+    async fn list_messages(&self, ws: WorkspaceId, ticket: TicketId) -> StoreResult<Vec<Message>> {
+        self.with(ws, |d| d.row(ticket).map(Row::thread).unwrap_or_default())
+    }
+
+    async fn list_messages_page(
+        &self,
+        ws: WorkspaceId,
+        ticket: TicketId,
+        after: Option<u64>,
+        limit: usize,
+        public_only: bool,
+    ) -> StoreResult<Vec<(u64, Message)>> {
+        // A message's position is its index in the thread, plus one.
+        self.with(ws, |d| {
+            let Some(row) = d.row(ticket) else {
+                return Vec::new();
+            };
+            let from = usize::try_from(after.unwrap_or(0)).unwrap_or(usize::MAX);
+            (from..row.messages.len())
+                .filter(|&i| !public_only || row.messages[i].kind.is_public())
+                .take(limit)
+                .map(|i| (i as u64 + 1, row.message(i)))
+                .collect()
+        })
+    }
+
+    async fn list_assignments(
+        &self,
+        ws: WorkspaceId,
+        ticket: TicketId,
+    ) -> StoreResult<Vec<AssignmentRecord>> {
+        self.with(ws, |d| {
+            d.row(ticket)
+                .map(|r| r.assignments.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    async fn list_tickets(&self, ws: WorkspaceId, q: &TicketQuery) -> StoreResult<Page<Ticket>> {
+        let after = q
+            .validate()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.with(ws, |d| {
+            let want = q.limit as usize + 1;
+            let n = d.tickets.len();
+            let seq_position = |t: &Ticket| Position::Seq(t.seq);
+            match (q.order, after) {
+                (TicketOrder::Newest, after) => {
+                    // seq = index + 1; `after` is the last seq seen.
+                    let end = match after {
+                        Some(Position::Seq(a)) => (a as usize).saturating_sub(1).min(n),
+                        _ => n,
+                    };
+                    let items = d
+                        .tickets
+                        .range(0, end)
+                        .rev()
+                        .filter(|r| q.matches(&r.ticket));
+                    page_from(
+                        items.take(want).map(|r| r.ticket.clone()).collect(),
+                        q.limit,
+                        seq_position,
+                    )
+                }
+                (TicketOrder::Oldest, after) => {
+                    let start = match after {
+                        Some(Position::Seq(a)) => (a as usize).min(n),
+                        _ => 0,
+                    };
+                    let items = d.tickets.range(start, n).filter(|r| q.matches(&r.ticket));
+                    page_from(
+                        items.take(want).map(|r| r.ticket.clone()).collect(),
+                        q.limit,
+                        seq_position,
+                    )
+                }
+                (TicketOrder::Urgency, after) => {
+                    let rank = |code: &str| {
+                        d.priorities
+                            .iter()
+                            .find(|p| p.code == code)
+                            .map_or(0, |p| p.rank)
+                    };
+                    let key = |t: &Ticket| Position::urgency_key(rank(&t.priority), t);
+                    let after_key = match after {
+                        Some(Position::Urgency { rank, due, seq }) => {
+                            Some((std::cmp::Reverse(rank), due, seq))
+                        }
+                        _ => None,
+                    };
+                    let mut items: Vec<_> = d
+                        .tickets
+                        .iter()
+                        .map(|r| &r.ticket)
+                        .filter(|t| q.matches(t))
+                        .map(|t| (key(t), t))
+                        .filter(|(k, _)| after_key.is_none_or(|a| *k > a))
+                        .collect();
+                    // Only the page is ordered: select it, then sort it.
+                    if items.len() > want {
+                        items.select_nth_unstable_by_key(want - 1, |(k, _)| *k);
+                        items.truncate(want);
+                    }
+                    items.sort_unstable_by_key(|(k, _)| *k);
+                    let items = items.into_iter().map(|(_, t)| t.clone()).collect();
+                    page_from(items, q.limit, |t| {
+                        let (std::cmp::Reverse(rank), due, seq) = key(t);
+                        Position::Urgency { rank, due, seq }
+                    })
+                }
+            }
+        })
+    }
+
+    async fn count_by_status(&self, ws: WorkspaceId) -> StoreResult<Vec<(Status, u64)>> {
+        self.with(ws, |d| {
+            let mut counts: BTreeMap<Status, u64> = BTreeMap::new();
+            for r in d.tickets.iter() {
+                *counts.entry(r.ticket.status).or_default() += 1;
+            }
+            counts.into_iter().collect()
+        })
+    }
+
+    async fn sla_due(
+        &self,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>> {
+        self.with(ws, |d| {
+            d.sla_index
+                .iter()
+                .take_while(|(at, _)| *at <= now)
+                .take(limit)
+                .map(|&(_, i)| d.tickets[i as usize].ticket.clone())
+                .collect()
+        })
+    }
+}
