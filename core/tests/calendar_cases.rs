@@ -1052,3 +1052,160 @@ fn redundant_boundary_inside_a_dst_gap_adds_no_time() {
         assert_eq!(ops.add(ns(switch), 0).map(from_ns), Some(next_sunday));
     }
 }
+
+/// New York hours with a night shift across midnight, dated rules spread over decades (inside
+/// and far outside any window), recurring holidays including February 29.
+const LONG_SPANS: &str = r#"{"timezone":"America/New_York",
+    "weekly":{"mon":[["09:00","12:00"],["13:00","17:30"]],"tue":[["09:00","12:00"],["13:00","17:30"]],
+              "wed":[["09:00","17:30"]],"thu":[["09:00","12:00"],["13:00","17:30"]],
+              "fri":[["09:00","12:00"],["13:00","17:30"]],"sat":[["22:00","24:00"]],"sun":[["00:00","02:30"]]},
+    "recurring_holidays":["01-01","07-04","12-25","02-29"],
+    "holidays":["2026-11-26","2027-03-14","2031-11-02","2075-03-10","2099-12-31"],
+    "partial_holidays":[{"date":"2026-12-24","from":"12:00","to":"24:00"},
+                        {"date":"2040-03-11","from":"01:00","to":"02:15"}],
+    "extra_windows":[{"date":"2028-03-12","from":"01:30","to":"04:00"},
+                     {"date":"2150-11-07","from":"00:00","to":"24:00"}]}"#;
+
+/// `between` over centuries equals the sum of its parts: yearly parts (each cut at the zone's
+/// offset changes), and week-long parts (each walked day by day) across the years with DST,
+/// with and without the precomputed window.
+#[test]
+fn long_spans_equal_the_sum_of_their_parts() {
+    let y = |year: i32| z(year, 1, 1, 0, 0);
+    let (a, b) = (y(2026), y(2600));
+    let cs = variants(LONG_SPANS, date(2026, 3, 8));
+    let total = cs[0].between(a, b);
+    assert!(total > h(1_000_000), "{total}");
+    for c in &cs {
+        assert_eq!(c.between(a, b), total);
+        let yearly: TimeDelta = (2026..2600).map(|k| c.between(y(k), y(k + 1))).sum();
+        assert_eq!(yearly, total);
+        // Odd cut points: the middle of a DST switch hour, a nanosecond off midnight.
+        for cut in [
+            z(2026, 3, 8, 7, 30),
+            z(2075, 11, 3, 6, 15),
+            y(2100) + TimeDelta::nanoseconds(1),
+            z(2333, 7, 4, 13, 0),
+        ] {
+            assert_eq!(c.between(a, cut) + c.between(cut, b), total, "{cut}");
+        }
+        assert_eq!(c.between(b, a), TimeDelta::zero());
+    }
+    // Week-long parts take the day-by-day path.
+    let c = &cs[1];
+    let (from, to) = (z(2025, 12, 29, 5, 0), z(2101, 1, 3, 5, 0));
+    let mut t = from;
+    let mut weekly = TimeDelta::zero();
+    while t < to {
+        let next = (t + TimeDelta::days(7)).min(to);
+        weekly += c.between(t, next);
+        t = next;
+    }
+    assert_eq!(c.between(from, to), weekly);
+    assert_eq!(cs[0].between(from, to), weekly);
+}
+
+/// A long `add` (cut at offset changes) equals the same time added in short steps (each
+/// walked day by day: stay-at-close composes), with and without the window, from instants in
+/// and out of DST, before the window and far after it.
+#[test]
+fn long_adds_equal_chained_short_adds() {
+    let cs = variants(LONG_SPANS, date(2026, 3, 8));
+    for start in [
+        z(2026, 3, 8, 6, 45),
+        z(1975, 10, 26, 5, 30),
+        z(2027, 11, 7, 5, 59) + TimeDelta::nanoseconds(999_999_999),
+        z(2098, 12, 31, 23, 0),
+        z(2450, 6, 1, 12, 0),
+    ] {
+        let mut t = start;
+        for _ in 0..300 {
+            t = cs[1].add(t, h(10)).unwrap();
+        }
+        for c in &cs {
+            assert_eq!(c.add(start, h(3000)), Some(t), "from {start}");
+            assert_eq!(c.between(start, t), h(3000));
+            assert_eq!(c.add_many(&[(start, h(3000))]), vec![Some(t)]);
+        }
+    }
+    // Decades at once, in both directions of the window.
+    let start = z(1990, 2, 3, 4, 5);
+    let due = cs[0].add(start, h(150_000)).unwrap();
+    for c in &cs {
+        assert_eq!(c.add(start, h(150_000)), Some(due));
+        assert_eq!(c.between(start, due), h(150_000));
+        assert_eq!(c.between_many(&[(start, due)]), vec![h(150_000)]);
+    }
+    assert!(due > z(2050, 1, 1, 0, 0), "{due}");
+}
+
+/// A calendar at every size limit (48 intervals a day, 1 000 holidays, partial holidays and
+/// extra windows, 366 recurring holidays but one) answers long ranges consistently with and
+/// without the window, and its long `add` is the inverse of `between`.
+#[test]
+fn calendar_at_the_size_limits_over_long_spans() {
+    let slots: Vec<String> = (0..48)
+        .map(|i| {
+            format!(
+                r#"["{:02}:{:02}","{:02}:{:02}:30"]"#,
+                i / 2,
+                i % 2 * 30,
+                i / 2,
+                i % 2 * 30 + 29
+            )
+        })
+        .collect();
+    let day = format!("[{}]", slots.join(","));
+    let dates = |from: NaiveDate| (0..1000).map(move |i| from + TimeDelta::days(i));
+    let holidays: Vec<String> = dates(date(2026, 1, 1))
+        .map(|d| format!(r#""{d}""#))
+        .collect();
+    let windows = |from, a: &str, b: &str| -> Vec<String> {
+        dates(from)
+            .map(|d| format!(r#"{{"date":"{d}","from":"{a}","to":"{b}"}}"#))
+            .collect()
+    };
+    // Every month-day but March 3 and a few others recurring: open on those only (and on
+    // February 29, not listed), plus the extra windows.
+    let recurring: Vec<String> = (1..=12)
+        .flat_map(|m| (1..=31).map(move |d| (m, d)))
+        .filter(|&(m, d)| NaiveDate::from_ymd_opt(2024, m, d).is_some())
+        .filter(|&(m, d)| !matches!((m, d), (2, 29) | (3, 3) | (7, 14) | (11, 2) | (12, 31)))
+        .map(|(m, d)| format!(r#""{m:02}-{d:02}""#))
+        .collect();
+    let json = format!(
+        r#"{{"timezone":"America/New_York","weekly":{{"mon":{day},"tue":{day},"wed":{day},"thu":{day},"fri":{day},"sat":{day},"sun":{day}}},
+            "holidays":[{}],"partial_holidays":[{}],"extra_windows":[{}],"recurring_holidays":[{}]}}"#,
+        holidays.join(","),
+        windows(date(2029, 1, 1), "06:00", "18:00").join(","),
+        windows(date(2031, 6, 1), "01:00", "03:00").join(","),
+        recurring.join(",")
+    );
+    let cs = variants(&json, date(2026, 11, 1));
+    let (a, b) = (z(1970, 1, 1, 0, 0), z(9999, 12, 31, 23, 59));
+    let total = cs[0].between(a, b);
+    for c in &cs {
+        assert_eq!(c.between(a, b), total);
+        for cut in [
+            z(2026, 11, 1, 6, 30),
+            z(2031, 6, 2, 5, 0),
+            z(2100, 3, 3, 12, 0),
+        ] {
+            assert_eq!(c.between(a, cut) + c.between(cut, b), total, "{cut}");
+        }
+        let start = z(2026, 1, 1, 0, 0);
+        let due = c.add(start, TimeDelta::days(366)).unwrap();
+        assert_eq!(c.between(start, due), TimeDelta::days(366));
+        assert_eq!(Some(due), cs[1].add(start, TimeDelta::days(366)));
+    }
+    // A year of it in week-long (walked) parts.
+    let (from, to) = (z(2031, 1, 1, 0, 0), z(2032, 1, 1, 0, 0));
+    let mut t = from;
+    let mut parts = TimeDelta::zero();
+    while t < to {
+        let next = (t + TimeDelta::days(7)).min(to);
+        parts += cs[1].between(t, next);
+        t = next;
+    }
+    assert_eq!(cs[0].between(from, to), parts);
+}

@@ -42,12 +42,12 @@ pub(crate) struct Cursor<'a> {
 }
 
 /// Last UTC day number the cursor generates (the end of chrono's range).
-fn last_day() -> i64 {
+pub(crate) fn last_day() -> i64 {
     epoch_day(NaiveDate::MAX)
 }
 
 /// First UTC day number the cursor generates (the start of chrono's range).
-fn first_day() -> i64 {
+pub(crate) fn first_day() -> i64 {
     epoch_day(NaiveDate::MIN)
 }
 

@@ -32,9 +32,15 @@
 //! sized to keep [`BusinessCalendar::memory_bytes`] under 50 KiB) as open stretches with
 //! cumulative business time and a per-day index, so `add`/`between` inside it are a table
 //! lookup and a short search. Outside the window an exact path generates local days on the
-//! fly (about 0.4 µs per day walked); far from the present (after 2100 and the last dated
-//! rule, before 1800 and the first one) the open set repeats every 400 Gregorian years, so long
-//! ranges there jump whole cycles. Results never depend on the window.
+//! fly for short ranges (up to 8 days); longer ones are cut at the time zone's UTC offset
+//! changes: between two changes every local time has the same offset, so business time there is
+//! the open local time summed in closed form (whole weeks, 400-year cycles for recurring
+//! holidays, one correction per dated rule), and only the one or two dates holding each change
+//! are generated. Any range costs about a microsecond per offset change in it (about two a year
+//! from 1970 to 2099 in DST zones, none later) plus its dated rules: 1970–9999 takes about
+//! 0.1 ms for an office-hours calendar and 1–2 ms at the size limits. A zone's offset changes
+//! are found on first use (about a millisecond per century sampled) and shared by all calendars
+//! of the zone in the process. Results never depend on the window or on the path taken.
 //!
 //! ```
 //! use chrono::{TimeDelta, TimeZone, Utc};
@@ -57,9 +63,11 @@
 mod config;
 mod cursor;
 mod error;
-mod periodic;
+mod fast;
+mod local;
 mod rules;
 mod timeline;
+mod zone;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -72,7 +80,7 @@ pub use config::{BoundaryMode, CalendarConfig, DateWindow, DayHours, WeeklyHours
 pub use error::{CalendarError, CalendarErrorKind};
 
 use cursor::{Cursor, Exhausted, FOREVER};
-use periodic::{CYCLE_SECS, Periodic};
+use fast::WALK_NS;
 use rules::{DAY, Rules, date_of, epoch_day, normalize};
 use timeline::{MAX_STRETCHES, NS, Timeline, WindowAdd};
 
@@ -137,13 +145,10 @@ pub(crate) struct Inner {
     rules: Rules,
     boundary: BoundaryMode,
     timeline: Timeline,
-    /// Reference cycles for far-future / far-past ranges, computed on first use.
-    future_cycle: OnceLock<Periodic>,
-    past_cycle: OnceLock<Periodic>,
+    /// The time zone's UTC offset changes (shared by every calendar of the zone, fetched on
+    /// first use by a long range outside the window).
+    zone: OnceLock<Arc<zone::Zone>>,
 }
-
-/// Ranges longer than this (real time) use whole-cycle jumps where the calendar is periodic.
-const JUMP_NS: i128 = 4 * 365 * DAY as i128 * NS_I;
 
 /// A compiled business calendar. Cheap to clone (an `Arc`), `Send + Sync`.
 ///
@@ -231,7 +236,7 @@ fn exhausted_error(e: Exhausted) -> CalendarError {
     }
 }
 
-enum SlowAdd {
+pub(crate) enum SlowAdd {
     Due(i128),
     Rest(i128),
     Exhausted(Exhausted),
@@ -293,7 +298,8 @@ impl BusinessCalendar {
     /// Like [`from_config`](Self::from_config) but precomputes exactly the UTC days
     /// `[first_day, first_day + days)` (shortened if it would exceed ~65 000 stretches or
     /// 100 years), ignoring the memory goal. `days == 0` disables the window, so every query
-    /// takes the exact day-by-day path. Useful for historical reporting ranges and for tests;
+    /// takes the exact path used outside it (day by day for short ranges, cut at the zone's
+    /// offset changes for long ones). Useful for historical reporting ranges and for tests;
     /// results are identical whatever the window.
     ///
     /// ```
@@ -343,8 +349,7 @@ impl BusinessCalendar {
                 boundary: config.boundary.unwrap_or_default(),
                 rules,
                 timeline,
-                future_cycle: OnceLock::new(),
-                past_cycle: OnceLock::new(),
+                zone: OnceLock::new(),
             }),
         }
     }
@@ -415,7 +420,9 @@ impl BusinessCalendar {
 
     /// Approximate bytes held by this calendar (inline, rules, source config and the
     /// precomputed window). The default window keeps this under 50 KiB unless the config itself
-    /// is huge (thousands of dated holidays).
+    /// is huge (thousands of dated holidays). Queries allocate nothing that stays with the
+    /// calendar; the time zone's offset changes, used by long ranges outside the window, are
+    /// shared by all calendars of the zone and not counted here.
     ///
     /// ```
     /// # use ticketry_core::calendar::BusinessCalendar;
@@ -423,12 +430,7 @@ impl BusinessCalendar {
     /// ```
     pub fn memory_bytes(&self) -> usize {
         let inner = &*self.inner;
-        let cycles = [&inner.future_cycle, &inner.past_cycle]
-            .iter()
-            .filter_map(|c| c.get())
-            .map(Periodic::heap_bytes)
-            .sum::<usize>();
-        Self::fixed_bytes(&inner.config, &inner.rules) + inner.timeline.heap_bytes() + cycles
+        Self::fixed_bytes(&inner.config, &inner.rules) + inner.timeline.heap_bytes()
     }
 
     /// The UTC range covered by the precomputed window, if any (diagnostics only: results do
@@ -940,93 +942,39 @@ impl BusinessCalendar {
 }
 
 impl Inner {
-    fn future(&self) -> Option<&Periodic> {
-        let from = self.rules.future_periodic_from?;
-        Some(self.future_cycle.get_or_init(|| Periodic::new(self, from)))
+    fn zone(&self) -> &zone::Zone {
+        self.zone.get_or_init(|| zone::zone(self.rules.tz))
     }
 
-    fn past(&self) -> Option<&Periodic> {
-        let until = self.rules.past_periodic_until?;
-        Some(
-            self.past_cycle
-                .get_or_init(|| Periodic::new(self, until - CYCLE_SECS)),
-        )
-    }
-
-    /// Business nanoseconds in `[a, b)` outside the window: whole 400-year cycles are jumped
-    /// where the calendar is periodic, the rest is walked day by day.
-    pub(crate) fn slow_between(&self, mut a: i128, mut b: i128) -> i128 {
-        let mut sum = 0;
-        if b - a > JUMP_NS {
-            if let Some(q) = self.rules.past_periodic_until.map(secs_ns)
-                && a < q
-                && let Some(p) = self.past()
-            {
-                let hi = b.min(q);
-                sum += p.position(self, hi) - p.position(self, a);
-                a = hi;
-            }
-            if let Some(f) = self.rules.future_periodic_from.map(secs_ns)
-                && b > f
-                && b - a.max(f) > JUMP_NS
-                && let Some(p) = self.future()
-            {
-                let lo = a.max(f);
-                sum += p.position(self, b) - p.position(self, lo);
-                b = lo;
-            }
+    /// Business nanoseconds in `[a, b)` outside the window: walked day by day when short, cut
+    /// at the zone's offset changes otherwise ([`fast`]).
+    pub(crate) fn slow_between(&self, a: i128, b: i128) -> i128 {
+        if b - a <= WALK_NS || self.settled(a) {
+            self.walk_between(a, b)
+        } else {
+            self.fast_between(a, b)
         }
-        if a < b {
-            sum += self.walk_between(a, b);
-        }
-        sum
     }
 
-    /// Stay-at-close `add` outside the window (stopping at `limit` if given), jumping whole
-    /// 400-year cycles for long durations where the calendar is periodic.
-    fn slow_add(&self, mut t: i128, mut rem: i128, limit: Option<i128>) -> SlowAdd {
-        if rem > JUMP_NS {
-            if let Some(q) = self.rules.past_periodic_until.map(secs_ns)
-                && t < q
-                && let Some(p) = self.past()
-            {
-                let end = limit.map_or(q, |l| l.min(q));
-                let (pt, pe) = (p.position(self, t), p.position(self, end));
-                if rem <= pe - pt {
-                    return p
-                        .inverse(self, pt + rem)
-                        .map_or(SlowAdd::Exhausted(Exhausted::NoBusinessTime), SlowAdd::Due);
-                }
-                rem -= pe - pt;
-                t = end;
-                if limit == Some(end) {
-                    return SlowAdd::Rest(rem);
-                }
-            }
-            if let Some(f) = self.rules.future_periodic_from.map(secs_ns)
-                && limit.is_none()
-                && let Some(p) = self.future()
-            {
-                if t < f {
-                    match self.walk_add(t, rem, Some(f)) {
-                        SlowAdd::Rest(r) => (t, rem) = (f, r),
-                        done => return done,
-                    }
-                }
-                let pt = p.position(self, t);
-                return p
-                    .inverse(self, pt + rem)
-                    .map_or(SlowAdd::Exhausted(Exhausted::NoBusinessTime), SlowAdd::Due);
-            }
-        }
-        self.walk_add(t, rem, limit)
+    /// From `t` on the calendar is open for good or never opens again: the walk answers at once.
+    fn settled(&self, t: i128) -> bool {
+        let r = &self.rules;
+        [r.always_open_from, r.never_open_from]
+            .into_iter()
+            .flatten()
+            .any(|x| secs_ns(x) <= t)
     }
 
-    /// The earliest instant with `rem > 0` business nanoseconds in `[t, instant)`, walking.
-    pub(crate) fn walk_due(&self, t: i128, rem: i128) -> Option<i128> {
-        match self.walk_add(t, rem, None) {
-            SlowAdd::Due(x) => Some(x),
-            _ => None,
+    /// Stay-at-close `add` outside the window (stopping at `limit` if given): walked day by day
+    /// for a few days, then cut at the zone's offset changes ([`fast`]).
+    fn slow_add(&self, t: i128, rem: i128, limit: Option<i128>) -> SlowAdd {
+        let walked = t + WALK_NS;
+        if limit.is_some_and(|l| l <= walked) || self.settled(t) {
+            return self.walk_add(t, rem, limit);
+        }
+        match self.walk_add(t, rem, Some(walked)) {
+            SlowAdd::Rest(r) => self.fast_add(walked, r, limit),
+            done => done,
         }
     }
 

@@ -34,19 +34,47 @@ pub(crate) struct Rules {
     pub never_open_from: Option<i64>,
     /// UTC seconds before which a calendar that only opens through extra windows is closed.
     pub first_open_from: Option<i64>,
-    /// UTC midnight from which the open set repeats every 400 years (no dated rule and no
-    /// time-zone transition after it); `None` if that cannot be established.
-    pub future_periodic_from: Option<i64>,
-    /// UTC midnight before which the open set repeats every 400 years.
+    /// UTC midnight before which the open set repeats every 400 years (no dated rule and no
+    /// time-zone transition before it); `None` if that cannot be established.
     pub past_periodic_until: Option<i64>,
+}
+
+/// One UTC offset change: at UTC second `at` the offset goes from `before` to `after` (seconds
+/// east of UTC). Also the resolution rule near an isolated change, see
+/// [`Rules::open_near`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shift {
+    pub at: i64,
+    pub before: i32,
+    pub after: i32,
 }
 
 /// First year after which chrono-tz is assumed to have no transitions (its generated data ends
 /// in November 2099); checked per zone by sampling January and July offsets, see
-/// [`Rules::compile`].
-const TZ_FIXED_FROM_YEAR: i32 = 2100;
+/// [`tz_fixed_over`].
+pub(crate) const TZ_FIXED_FROM_YEAR: i32 = 2100;
 /// Year before which chrono-tz is assumed to use one fixed offset (its data starts in 1845).
-const TZ_FIXED_UNTIL_YEAR: i32 = 1800;
+pub(crate) const TZ_FIXED_UNTIL_YEAR: i32 = 1800;
+/// Years sampled to accept that a zone keeps one offset from [`TZ_FIXED_FROM_YEAR`] on.
+pub(crate) const TZ_FUTURE_SAMPLES: [i32; 5] = [TZ_FIXED_FROM_YEAR, 2101, 2150, 2399, 2999];
+/// Years sampled to accept that a zone kept one offset before [`TZ_FIXED_UNTIL_YEAR`].
+pub(crate) const TZ_PAST_SAMPLES: [i32; 5] = [1000, 1001, 1500, 1798, TZ_FIXED_UNTIL_YEAR - 1];
+
+/// The UTC offset of `tz` on January 1 and July 1 (00:00 UTC) of every year in `years`, if it is
+/// one and the same; a database extending DST rules past these years makes this `None`, which
+/// disables the optimisations relying on it instead of making them wrong.
+pub(crate) fn tz_fixed_over(tz: Tz, years: &[i32]) -> Option<i32> {
+    let off = |y: i32, m: u32| {
+        NaiveDate::from_ymd_opt(y, m, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| tz.offset_from_utc_datetime(&t).fix().local_minus_utc())
+    };
+    let first = off(*years.first()?, 1)?;
+    years
+        .iter()
+        .all(|&y| off(y, 1) == Some(first) && off(y, 7) == Some(first))
+        .then_some(first)
+}
 
 fn days_in_month(month: u32) -> u32 {
     match month {
@@ -336,21 +364,7 @@ impl Rules {
             .and(extras.first())
             .map(|e| (epoch_day(e.0) - 3) * DAY);
 
-        // Periodicity far from the present: no dated rule and a fixed UTC offset. The offset is
-        // sampled in January and July of several years, so a database extending DST rules past
-        // these years disables the optimisation instead of making it wrong.
-        let fixed_over = |years: &[i32]| {
-            let off = |y: i32, m: u32| {
-                NaiveDate::from_ymd_opt(y, m, 1)
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .map(|t| tz.offset_from_utc_datetime(&t).fix())
-            };
-            let first = off(years[0], 1);
-            first.is_some()
-                && years
-                    .iter()
-                    .all(|&y| off(y, 1) == first && off(y, 7) == first)
-        };
+        // Periodicity in the far past: no dated rule and a fixed UTC offset.
         let dated = || {
             holidays
                 .iter()
@@ -359,16 +373,10 @@ impl Rules {
                 .chain(extras.iter().map(|e| e.0))
         };
         let year_start = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).map_or(0, epoch_day);
-        let future_periodic_from =
-            fixed_over(&[TZ_FIXED_FROM_YEAR, 2101, 2150, 2399, 2999]).then(|| {
-                let last = dated().max().map_or(i64::MIN, |d| epoch_day(d) + 3);
-                year_start(TZ_FIXED_FROM_YEAR).max(last) * DAY
-            });
-        let past_periodic_until = fixed_over(&[1000, 1001, 1500, 1798, TZ_FIXED_UNTIL_YEAR - 1])
-            .then(|| {
-                let first = dated().min().map_or(i64::MAX, |d| epoch_day(d) - 3);
-                year_start(TZ_FIXED_UNTIL_YEAR).min(first) * DAY
-            });
+        let past_periodic_until = tz_fixed_over(tz, &TZ_PAST_SAMPLES).map(|_| {
+            let first = dated().min().map_or(i64::MAX, |d| epoch_day(d) - 3);
+            year_start(TZ_FIXED_UNTIL_YEAR).min(first) * DAY
+        });
 
         Ok(Self {
             tz,
@@ -380,7 +388,6 @@ impl Rules {
             always_open_from,
             never_open_from,
             first_open_from,
-            future_periodic_from,
             past_periodic_until,
         })
     }
@@ -476,6 +483,23 @@ impl Rules {
         Some(wall - off)
     }
 
+    /// [`resolve`](Self::resolve) of local date `d` (day number `day`) where `shift` is the
+    /// zone's only offset change nearby: away from the change the offset is read directly; local
+    /// times the change skips or repeats (`[at + min, at + max)` of the two offsets) take the
+    /// offset before it under the compatible rule (forward by the gap; the earlier of two
+    /// instants), and are still resolved through the database.
+    fn resolve_near(&self, d: NaiveDate, day: i64, secs: u32, shift: &Shift) -> Option<i64> {
+        let wall = day * DAY + i64::from(secs);
+        let (before, after) = (i64::from(shift.before), i64::from(shift.after));
+        if wall < shift.at + before.min(after) {
+            return Some(wall - before);
+        }
+        if wall >= shift.at + before.max(after) {
+            return Some(wall - after);
+        }
+        self.resolve(d, secs)
+    }
+
     /// Appends the UTC spans (seconds) of local date `d` to `out` (unsorted across days).
     pub(crate) fn utc_spans_of_day(
         &self,
@@ -501,6 +525,34 @@ impl Rules {
                 out.push((us, ue));
             }
         }
+    }
+
+    /// The open UTC spans (seconds, sorted, merged) of the local dates `first_day ..= last_day`,
+    /// where `shift` is the zone's only offset change from 2 days before the first date to 2 days
+    /// after the last one, so every local time resolves by [`resolve_near`](Self::resolve_near).
+    pub(crate) fn open_near(
+        &self,
+        first_day: i64,
+        last_day: i64,
+        shift: &Shift,
+    ) -> Vec<(i64, i64)> {
+        let (mut spans, mut scratch) = (Vec::new(), Vec::new());
+        for day in first_day..=last_day {
+            if let Some(d) = date_of(day) {
+                self.local_spans(d, &mut scratch);
+                for &(s, e) in &scratch {
+                    if let (Some(us), Some(ue)) = (
+                        self.resolve_near(d, day, s, shift),
+                        self.resolve_near(d, day, e, shift),
+                    ) && us < ue
+                    {
+                        spans.push((us, ue));
+                    }
+                }
+            }
+        }
+        normalize(&mut spans);
+        spans
     }
 
     /// Appends to `out` the open time within UTC days `[from_day, to_day)` (day numbers since
