@@ -14,6 +14,10 @@
 //!    sweep's read, with the `EXPLAIN (ANALYZE, BUFFERS)` of each.
 //!
 //! Without `--bench` (e.g. `cargo test --all-targets`) it does nothing.
+//!
+//! `TICKETRY_BENCH_QUICK=1` runs only part 1 at 1 and 8 tasks in one
+//! workspace (no seeding), `TICKETRY_BENCH_SECS=N` sets each run's length
+//! (default 5 s).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../pg_seed.rs"]
@@ -32,7 +36,21 @@ use ticketry_postgres::{PgOptions, PgStore};
 
 /// The RLS-subject role the measured stores run as.
 const ROLE: &str = "ticketry_bench_app";
-const RUN: Duration = Duration::from_secs(5);
+
+/// Whether `TICKETRY_BENCH_QUICK` asks for the short run.
+fn quick() -> bool {
+    std::env::var("TICKETRY_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// How long each throughput run lasts (`TICKETRY_BENCH_SECS`, default 5 s).
+fn run_length() -> Duration {
+    let secs = std::env::var("TICKETRY_BENCH_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .unwrap_or(5.0);
+    Duration::from_secs_f64(secs)
+}
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -52,7 +70,9 @@ fn main() {
     rt.block_on(async {
         ensure_role(&url).await;
         throughput(&url).await;
-        queues(&url).await;
+        if !quick() {
+            queues(&url).await;
+        }
     });
 }
 
@@ -91,9 +111,15 @@ async fn throughput(url: &str) {
     let store = PgStore::connect(url, options(schema, 40)).await.unwrap();
     store.migrate().await.unwrap();
     let desk = Helpdesk::new(Arc::new(store));
-    println!("== tickets created per second (open_ticket with its first message, {RUN:?} each)");
+    let run = run_length();
+    println!("== tickets created per second (open_ticket with its first message, {run:?} each)");
     let mut n = 0;
-    for (tasks, spread) in [(1, false), (8, false), (32, false), (8, true), (32, true)] {
+    let runs: &[(usize, bool)] = if quick() {
+        &[(1, false), (8, false)]
+    } else {
+        &[(1, false), (8, false), (32, false), (8, true), (32, true)]
+    };
+    for &(tasks, spread) in runs {
         let mut targets = Vec::new();
         for _ in 0..(if spread { tasks } else { 1 }) {
             n += 1;
@@ -115,7 +141,7 @@ async fn throughput(url: &str) {
                 let (desk, created) = (desk.clone(), created.clone());
                 let (ws, customer) = targets[i % targets.len()].clone();
                 tokio::spawn(async move {
-                    while started.elapsed() < RUN {
+                    while started.elapsed() < run {
                         let input = OpenTicket::new(customer.clone(), "Bench", "It hangs.");
                         desk.open_ticket(ws, input).await.unwrap();
                         created.fetch_add(1, Ordering::Relaxed);

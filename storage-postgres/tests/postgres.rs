@@ -938,3 +938,124 @@ async fn dead_pooled_connections_are_replaced_before_a_transaction_starts() {
     assert_eq!(t.seq, 1);
     admin.close().await.ok();
 }
+
+/// The store's own reads and writes run under row-level security, as the
+/// store's role with the workspace set, however their transactions are
+/// begun (a guard for any change that folds the settings into fewer round
+/// trips). A restrictive policy that hides the current workspace's rows
+/// only when both are in force makes every read come back empty (as a
+/// superuser, or without the setting, the rows would show).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_reads_and_writes_run_under_row_level_security() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    let t = f.open("visible until the probe").await;
+    assert!(f.desk.get_ticket(f.ws, t.id).await.is_ok());
+    let schema = store.schema();
+    let mut admin = sqlx::PgConnection::connect(&common::database_url())
+        .await
+        .unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "CREATE POLICY probe ON \"{schema}\".tickets AS RESTRICTIVE
+            USING (current_user <> '{role}'
+                OR current_setting('ticketry.workspace_id', true) <> '{ws}')",
+        role = common::APP_ROLE,
+        ws = f.ws.as_uuid(),
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(store.get_ticket(f.ws, t.id).await.unwrap(), None);
+    assert_eq!(
+        store.get_ticket_by_number(f.ws, &t.number).await.unwrap(),
+        None
+    );
+    let page = f
+        .desk
+        .list_tickets(f.ws, &TicketQuery::default())
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
+    assert!(store.count_by_status(f.ws).await.unwrap().is_empty());
+    // A write scoped the same way cannot see the ticket either: it is
+    // refused as not found, and nothing is written.
+    let (_, events_before) = counters(&store, f.ws).await;
+    let mut ticket = t.clone();
+    ticket.version += 1;
+    let err = store
+        .update_ticket(
+            f.ws,
+            TicketWrite {
+                ticket,
+                expected_version: t.version,
+                messages: vec![],
+                assignments: vec![],
+                events: vec![],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert_eq!(counters(&store, f.ws).await.1, events_before);
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DROP POLICY probe ON \"{schema}\".tickets"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        store.get_ticket(f.ws, t.id).await.unwrap().unwrap().id,
+        t.id
+    );
+    admin.close().await.ok();
+}
+
+/// A deferred trigger on `tickets` that runs when a ticket write commits: refuses the row (`refused` in the subject) or kills its own
+/// session (`lost`).
+async fn ticket_commit_triggers(store: &PgStore) {
+    let schema = store.schema();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "CREATE FUNCTION \"{schema}\".ticket_at_commit() RETURNS trigger LANGUAGE plpgsql
+            SECURITY DEFINER AS $$ BEGIN
+                IF NEW.doc->>'subject' = 'refused' THEN
+                    RAISE EXCEPTION 'refused at commit' USING ERRCODE = '40001';
+                END IF;
+                PERFORM pg_terminate_backend(pg_backend_pid());
+                PERFORM pg_sleep(5);
+                RETURN NULL;
+            END $$;
+         CREATE CONSTRAINT TRIGGER ticket_at_commit AFTER INSERT ON \"{schema}\".tickets
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+            WHEN (NEW.doc->>'subject' IN ('refused', 'lost'))
+            EXECUTE FUNCTION \"{schema}\".ticket_at_commit()"
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ticket_write_refused_at_commit_is_storage_and_a_lost_one_outcome_unknown() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    f.open("first").await;
+    ticket_commit_triggers(&store).await;
+    let before = counters(&store, f.ws).await;
+    let err = f
+        .desk
+        .open_ticket(f.ws, OpenTicket::new(f.customer.clone(), "refused", "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "storage", "{err}");
+    assert!(err.to_string().contains("refused at commit"), "{err}");
+    // Nothing written, the counter included.
+    assert_eq!(counters(&store, f.ws).await, before);
+    let err = f
+        .desk
+        .open_ticket(f.ws, OpenTicket::new(f.customer.clone(), "lost", "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err}");
+    let t = f.open("after").await;
+    assert_eq!(t.seq, 2);
+}
