@@ -24,7 +24,7 @@ command -v node >/dev/null || { echo "test-node: node is not installed" >&2; exi
 command -v npm >/dev/null || { echo "test-node: npm is not installed" >&2; exit 1; }
 
 # One target triple for cargo, maturin and napi: they share the compiled dependencies.
-export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-x86_64-unknown-linux-gnu}"
+export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}"
 npm_flags=(--no-audit --no-fund --loglevel=error)
 # The tests connect through a role subject to row-level security.
 TICKETRY_TEST_ROLE="$(scripts/pg-app-role.sh)"

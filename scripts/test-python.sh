@@ -20,6 +20,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 python="${PYTHON:-python3}"
+# The same target triple as the Rust and Node builds (see scripts/test).
+export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}"
 # The tests and the Django example connect through a role subject to
 # row-level security, as a production host should.
 TICKETRY_TEST_ROLE="$(scripts/pg-app-role.sh)"
