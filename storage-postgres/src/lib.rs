@@ -519,8 +519,11 @@ impl PgStore {
                 .execute(&mut conn)
                 .await
                 .map_err(backend)?;
+            // `run_direct` on the connection itself: `run` takes an
+            // `Acquire<'a>`, whose higher-ranked bound makes this future
+            // not `Send` (hosts could not spawn it on a multi-thread runtime).
             MIGRATOR
-                .run(&mut conn)
+                .run_direct(None, &mut conn, false)
                 .await
                 .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
             if let Some(role) = &self.inner.role {
@@ -760,4 +763,13 @@ impl Drop for TemporarySchema {
         });
         let _ = cleanup.join();
     }
+}
+
+/// `migrate` and `temporary` return `Send` futures: a host spawns them on
+/// any tokio runtime (checked at compile time).
+#[allow(dead_code)]
+fn migration_futures_are_send(store: &PgStore, url: &str) {
+    fn is_send<T: Send>(_: &T) {}
+    is_send(&store.migrate());
+    is_send(&PgStore::temporary(url, PgOptions::default()));
 }

@@ -190,18 +190,7 @@ impl Helpdesk {
             match backend {
                 Backend::Memory => Ok(()),
                 #[cfg(feature = "postgres")]
-                Backend::Postgres(pg) => {
-                    // `PgStore::migrate`'s future is not provably `Send`
-                    // (sqlx's `Acquire` is higher-ranked), so it runs on a
-                    // blocking thread of the same runtime.
-                    let rt = tokio::runtime::Handle::current();
-                    tokio::task::spawn_blocking(move || rt.block_on(pg.migrate()))
-                        .await
-                        .map_err(|e| tc::Error::Storage {
-                            message: format!("migration task failed: {e}"),
-                        })?
-                        .map_err(tc::Error::from)
-                }
+                Backend::Postgres(pg) => pg.migrate().await.map_err(tc::Error::from),
             }
         })
     }

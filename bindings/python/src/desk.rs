@@ -25,7 +25,7 @@ use crate::convert::{
     json_object, link, links, order, parse, preset, py_dt, seq, strings, text, utc_opt,
 };
 use crate::errors::core_err;
-use crate::pending::{Convert, Failure, Pending, convert, runtime};
+use crate::pending::{Convert, Failure, Pending, convert};
 
 type Core = ticketry_core::Helpdesk;
 
@@ -132,15 +132,8 @@ impl Helpdesk {
         Ok(Pending::raw(async move {
             let store = if temporary {
                 // Connects, migrates `<schema>_<random>` and drops it with the
-                // last handle. `temporary()` migrates, whose future is not
-                // provably `Send`: run it on a blocking thread.
-                tokio::task::spawn_blocking(move || {
-                    runtime().block_on(PgStore::temporary(&url, options))
-                })
-                .await
-                .map_err(|e| {
-                    Failure::Py(pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
-                })?
+                // last handle.
+                PgStore::temporary(&url, options).await
             } else {
                 PgStore::connect(&url, options).await
             }
@@ -210,14 +203,7 @@ impl Helpdesk {
         let pg = self.pg.clone();
         Pending::new(async move {
             let Some(pg) = pg else { return Ok(()) };
-            // `PgStore::migrate`'s future is not provably `Send` (sqlx's
-            // `Acquire` is higher-ranked), so it runs on a blocking thread.
-            tokio::task::spawn_blocking(move || runtime().block_on(pg.migrate()))
-                .await
-                .map_err(|e| Error::Storage {
-                    message: format!("migration task failed: {e}"),
-                })?
-                .map_err(Error::from)
+            pg.migrate().await.map_err(Error::from)
         })
     }
 
