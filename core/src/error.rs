@@ -10,8 +10,8 @@
 //! | `not_found` | the entity does not exist *in this workspace* |
 //! | `invalid_input` | a field is malformed or breaks a rule; `field` names it |
 //! | `invalid_transition` | the ticket's status does not allow the operation |
-//! | `conflict` | a concurrent write won (stale `expected_version`), retry on fresh data |
-//! | `already_exists` | a unique key (slug, code, host id) is taken |
+//! | `conflict` | a concurrent write won (stale `expected_version`), retry on fresh data; or an idempotency key was reused for another request |
+//! | `already_exists` | a unique key (slug, code, host id) is taken, or the ticket is already rated |
 //! | `storage` | the storage backend failed before anything was written; nothing was changed |
 //! | `outcome_unknown` | the backend failed while committing: the change may or may not have been written. Retry with the same idempotency key, or read before retrying |
 //! | `internal` | a bug in Ticketry (a panic caught at the language boundary); nothing is known about the change |

@@ -128,7 +128,7 @@ pub struct TicketCreate {
 pub struct Idempotency {
     /// The host's key (1–255 characters).
     pub key: String,
-    /// A stable hash of the validated request (UUIDv5 of its canonical JSON).
+    /// A stable hash of the request as sent (UUIDv5 of its canonical JSON).
     pub fingerprint: uuid::Uuid,
 }
 

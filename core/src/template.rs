@@ -196,28 +196,65 @@ pub fn check_syntax(body: &str) -> Result<()> {
 /// The bounds the recursive parser relies on, checked on the (iterative)
 /// token stream: tokens per tag and nesting of blocks and brackets.
 fn check_tokens(body: &str) -> Result<()> {
+    /// Statements that open a block closed by `end<name>`.
+    const OPENERS: &[&str] = &[
+        "if",
+        "for",
+        "with",
+        "filter",
+        "autoescape",
+        "block",
+        "macro",
+        "call",
+        "set",
+        "raw",
+    ];
     // Tokens seen in the current tag (0 outside tags).
     let mut in_tag = 0usize;
+    // In a `{% … %}` tag: its first word, and whether it assigns (`set x = …`
+    // opens no block).
+    let mut statement: Option<(&str, bool)> = None;
+    let mut in_statement = false;
     let mut blocks = 0usize;
     let mut brackets = 0usize;
     for token in minijinja::machinery::tokenize(body, false, Default::default()) {
         let (token, span) = token.map_err(|e| invalid(format!("template does not parse: {e}")))?;
         let line = span.start_line;
         match token {
-            Token::VariableStart | Token::BlockStart => in_tag = 0,
-            Token::VariableEnd | Token::BlockEnd => in_tag = 0,
+            Token::BlockStart => {
+                in_tag = 0;
+                in_statement = true;
+                statement = None;
+            }
+            Token::VariableStart => {
+                in_tag = 0;
+                in_statement = false;
+            }
+            Token::BlockEnd => {
+                in_tag = 0;
+                if let Some((word, assigns)) = statement.take() {
+                    if let Some(name) = word.strip_prefix("end") {
+                        if OPENERS.contains(&name) {
+                            blocks = blocks.saturating_sub(1);
+                        }
+                    } else if OPENERS.contains(&word) && !(word == "set" && assigns) {
+                        blocks += 1;
+                    }
+                }
+            }
+            Token::VariableEnd => in_tag = 0,
             Token::TemplateData(_) => {}
             Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => brackets += 1,
             Token::ParenClose | Token::BracketClose | Token::BraceClose => {
                 brackets = brackets.saturating_sub(1);
             }
-            // The tag's first word opens or closes a block.
-            Token::Ident(name) if in_tag == 1 => match name {
-                "if" | "for" | "with" | "filter" | "autoescape" | "block" | "macro" | "call"
-                | "set" | "raw" => blocks += 1,
-                n if n.starts_with("end") => blocks = blocks.saturating_sub(1),
-                _ => {}
-            },
+            // The statement's first word.
+            Token::Ident(name) if in_statement && in_tag == 1 => statement = Some((name, false)),
+            Token::Assign => {
+                if let Some((_, assigns)) = statement.as_mut() {
+                    *assigns = true;
+                }
+            }
             _ => {}
         }
         if !matches!(
@@ -350,6 +387,22 @@ impl Subset {
                         crate::error::shown(f.name),
                         FILTERS.join(", ")
                     )));
+                }
+                // `map('name', …)` applies the filter it names: that name
+                // must be on the list too (or `map(attribute=…)`).
+                if f.name == "map" {
+                    match f.args.first() {
+                        Some(ast::CallArg::Kwarg("attribute", _)) => {}
+                        Some(ast::CallArg::Pos(ast::Expr::Const(c)))
+                            if c.value.as_str().is_some_and(|n| FILTERS.contains(&n)) => {}
+                        _ => {
+                            return Err(invalid(format!(
+                                "line {}: map must name an allowed filter as a string, \
+                                 or take attribute=",
+                                f.span().start_line
+                            )));
+                        }
+                    }
                 }
                 if let Some(e) = &f.expr {
                     self.expr(e)?;
@@ -535,16 +588,20 @@ impl std::fmt::Write for Capped<'_> {
 
 /// Renders `body` (already checked by [`check_syntax`]) under the limits,
 /// on the calling thread.
-fn render_now(body: &str, context: serde_json::Value) -> Result<String> {
-    let budget = Arc::new(Budget {
-        deadline: Instant::now() + limits::TEMPLATE_DEADLINE,
-        exceeded: AtomicBool::new(false),
-    });
+fn render_now(
+    body: &str,
+    context: serde_json::Value,
+    deadline: std::time::Duration,
+) -> Result<String> {
     check_syntax(body)?;
     let env = environment();
     let tpl = env
         .template_from_str(body)
         .map_err(|e| invalid(format!("template does not parse: {e}")))?;
+    let budget = Arc::new(Budget {
+        deadline: Instant::now() + deadline,
+        exceeded: AtomicBool::new(false),
+    });
     let ctx = metered(context, &budget);
     let mut text = String::new();
     let mut out = Capped {
@@ -594,7 +651,7 @@ static RENDERERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(REN
 /// Renders `body` with a serializable context, under the limits, on a
 /// render thread (never on the caller's async worker).
 pub(crate) async fn render(body: &str, context: serde_json::Value) -> Result<String> {
-    let _permit = RENDERERS.acquire().await.map_err(|_| Error::Internal {
+    let permit = RENDERERS.acquire().await.map_err(|_| Error::Internal {
         message: "the template renderer is closed".into(),
     })?;
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -602,7 +659,10 @@ pub(crate) async fn render(body: &str, context: serde_json::Value) -> Result<Str
     std::thread::Builder::new()
         .name("ticketry-render".into())
         .spawn(move || {
-            let _ = tx.send(render_now(&body, context));
+            // Held by the thread: a caller that stops waiting does not free
+            // its slot while the render still runs.
+            let _permit = permit;
+            let _ = tx.send(render_now(&body, context, limits::TEMPLATE_DEADLINE));
         })
         .map_err(|e| Error::Internal {
             message: format!("cannot start a render thread: {e}"),
@@ -619,6 +679,10 @@ pub(crate) async fn render(body: &str, context: serde_json::Value) -> Result<Str
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A deadline no test reaches, for the cases another limit must stop
+    /// (a loaded CI machine must not turn them into deadline errors).
+    const LONG: std::time::Duration = std::time::Duration::from_secs(600);
 
     fn rejected(body: &str) -> String {
         match check_syntax(body) {
@@ -647,9 +711,11 @@ mod tests {
                     {{ ticket.tags|join(', ') }} {{ 'a-b'|replace('-', '+') }} {{ 2 + 3 }}";
         check_syntax(body).unwrap();
         assert_eq!(
-            render_now(body, ctx()).unwrap(),
+            render_now(body, ctx(), LONG).unwrap(),
             "Hello Carol, about TKT-2026-00042 #1:VIP #2:BILLING. vip, billing a+b 5"
         );
+        let mapped = "{{ ticket.tags|map('upper')|join(',') }}";
+        assert_eq!(render_now(mapped, ctx(), LONG).unwrap(), "VIP,BILLING");
     }
 
     #[test]
@@ -665,6 +731,11 @@ mod tests {
         }
         let blocks = "{% if x %}".repeat(1000);
         assert!(rejected(&blocks).contains("nested"));
+        // An output tag's first word is no `end…` that closes a block.
+        let sneaky = "{% if a %}{{ endx }}".repeat(1000);
+        assert!(rejected(&sneaky).contains("nested"));
+        // `set x = …` opens no block (and is refused as `set`, not as nesting).
+        assert!(rejected(&"{% set x = 1 %}".repeat(20)).contains("`set`"));
         assert!(rejected(&"x".repeat(limits::TEMPLATE_BODY + 1)).contains("at most"));
     }
 
@@ -686,6 +757,11 @@ mod tests {
             ("{% with a = 1 %}{% endwith %}", "with"),
             ("{{ x|center(1000000000) }}", "filter"),
             ("{{ x|indent(100000) }}", "filter"),
+            (
+                "{{ ticket.tags|map('indent', 100000000, true)|join }}",
+                "map",
+            ),
+            ("{{ ticket.tags|map(f)|join }}", "map"),
             ("{% for x in [1, 2] %}{% endfor %}", "loop"),
             ("{% include 'other' %}", "unknown statement"),
         ] {
@@ -698,13 +774,13 @@ mod tests {
     fn renders_stop_at_the_output_cap_and_the_deadline() {
         let body =
             "{% for n in ticket.custom_fields.many %}{{ ticket.custom_fields.big }}{% endfor %}";
-        let e = render_now(body, ctx()).unwrap_err();
+        let e = render_now(body, ctx(), LONG).unwrap_err();
         assert!(e.to_string().contains("exceeds"), "{e}");
         // Heavy work that writes nothing: stopped by the deadline or the fuel.
         let body = "{% for a in ticket.custom_fields.many %}{% for b in ticket.custom_fields.many %}\
                     {% if (ticket.custom_fields.big ~ ticket.custom_fields.big)|length > 1 %}{% endif %}\
                     {% endfor %}{% endfor %}";
-        let e = render_now(body, ctx()).unwrap_err();
+        let e = render_now(body, ctx(), limits::TEMPLATE_DEADLINE).unwrap_err();
         assert!(
             e.to_string().contains("longer than") || e.to_string().contains("too many steps"),
             "{e}"
@@ -712,6 +788,7 @@ mod tests {
         let e = render_now(
             "{{ ticket.custom_fields.big|replace('', 'yyyyyyyy') }}",
             ctx(),
+            LONG,
         )
         .unwrap_err();
         assert!(e.to_string().contains("exceed"), "{e}");

@@ -212,9 +212,10 @@ fn attachments(list: Vec<Attachment>) -> Result<Vec<Attachment>> {
         .collect()
 }
 
-/// The fingerprint an idempotency key is bound to: a UUIDv5 of the
-/// validated request (who, what, where, and every routing choice), so a
-/// retry matches and a reused key with another payload does not.
+/// The fingerprint an idempotency key is bound to: a UUIDv5 of the request
+/// as the caller sent it (who, what, where, and every routing choice;
+/// object keys sorted), so a retry of the same call matches and a reused
+/// key with another payload does not.
 fn fingerprint(input: &OpenTicket) -> uuid::Uuid {
     let canonical = serde_json::json!([
         input.customer,
