@@ -197,14 +197,12 @@ pub fn status(s: &str) -> CoreResult<tc::Status> {
 
 /// Parses `u64` counters given as JS numbers (non-negative integers).
 pub fn counter(field: &str, n: f64) -> CoreResult<u64> {
-    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 {
-        Ok(n as u64)
-    } else {
-        Err(tc::Error::invalid_input(
-            field,
-            format!("must be a non-negative integer (got {n})"),
-        ))
-    }
+    integer(field, n)
+}
+
+/// The thread view named by an option: `agent` (also when omitted) or `customer`.
+pub fn view(name: Option<String>) -> CoreResult<tc::View> {
+    name.map_or(Ok(tc::View::default()), |v| parse_name("view", &v))
 }
 
 /// A JS number that must be an integer fitting `T` (a count, a rank, a

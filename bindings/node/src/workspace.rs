@@ -486,12 +486,9 @@ impl Workspace {
                 after: None,
                 limit: None,
             });
-            let view = match o.view {
-                Some(v) => parse_name("view", &v)?,
-                None => tc::View::default(),
-            };
+            let view = crate::convert::view(o.view)?;
             let limit = match o.limit {
-                Some(n) => usize::try_from(counter("limit", n)?).unwrap_or(0),
+                Some(n) => integer("limit", n)?,
                 None => 50,
             };
             let page = d
@@ -513,10 +510,7 @@ impl Workspace {
         options: Option<ThreadOptions>,
     ) -> napi::Result<PromiseRaw<'e, Thread>> {
         self.run(env, |d, ws| async move {
-            let view = match options.and_then(|o| o.view) {
-                Some(v) => parse_name("view", &v)?,
-                None => tc::View::default(),
-            };
+            let view = crate::convert::view(options.and_then(|o| o.view))?;
             Ok(d.thread(ws, id(&ticket_id)?, view).await?.into())
         })
     }

@@ -217,7 +217,6 @@ pub fn seq<'py>(ob: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, P
     ob.try_iter()?.collect()
 }
 
-/// A string, for enum-valued arguments (`str`-valued enums are `str`).
 /// A Python `int` that fits `T` (a rating, a count, a limit): never
 /// wrapped, truncated or coerced (no `bool`, no `float`); otherwise
 /// `InvalidInputError` naming `field` (not a bare `OverflowError`).
@@ -247,6 +246,7 @@ pub fn int_opt<T: TryFrom<i128>>(
     }
 }
 
+/// A string, for enum-valued arguments (`str`-valued enums are `str`).
 pub fn text(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
     ob.cast::<PyString>()
         .map_err(|_| {
@@ -283,7 +283,11 @@ fn bad_choice(py: Python<'_>, what: &str, v: &str, choices: &[&str]) -> PyErr {
 }
 
 /// `"agent"` / `"customer"`.
-pub fn view(ob: &Bound<'_, PyAny>) -> PyResult<View> {
+/// `"agent"` (also when omitted) / `"customer"`.
+pub fn view(ob: Option<&Bound<'_, PyAny>>) -> PyResult<View> {
+    let Some(ob) = ob else {
+        return Ok(View::default());
+    };
     match text(ob, "view")?.as_str() {
         "agent" => Ok(View::Agent),
         "customer" => Ok(View::Customer),

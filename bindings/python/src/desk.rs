@@ -925,10 +925,7 @@ impl Desk {
         view: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Pending> {
         let t = self::ticket(ticket)?;
-        let v = view
-            .map(crate::convert::view)
-            .transpose()?
-            .unwrap_or_default();
+        let v = crate::convert::view(view)?;
         let (d, ws) = self.parts();
         Ok(Pending::new(async move { d.thread(ws, t, v).await }))
     }
@@ -945,10 +942,7 @@ impl Desk {
     ) -> PyResult<Pending> {
         let limit = int_opt(limit, "limit")?.unwrap_or(50);
         let t = self::ticket(ticket)?;
-        let v = view
-            .map(crate::convert::view)
-            .transpose()?
-            .unwrap_or_default();
+        let v = crate::convert::view(view)?;
         let (d, ws) = self.parts();
         Ok(Pending::new(async move {
             d.messages(ws, t, v, after.as_deref(), limit).await

@@ -183,6 +183,10 @@ impl Helpdesk {
                     }
                     other => other,
                 })?;
+            // Business time within the horizon, once per policy: `between`
+            // costs at most the horizon's days, where `add` on an almost
+            // closed calendar would walk for ever.
+            let reachable = cal.between(now, now + limits::SLA_HORIZON);
             for (j, t) in p.targets.iter().enumerate() {
                 validate::key(&at(&format!("targets[{j}].priority")), &t.priority)?;
                 for (name, v) in [
@@ -201,10 +205,7 @@ impl Helpdesk {
                             ),
                         ));
                     }
-                    // Business time within the horizon first: `between` costs at
-                    // most the horizon's days, where `add` on an almost closed
-                    // calendar would walk for ever.
-                    if cal.between(now, now + limits::SLA_HORIZON) < v {
+                    if reachable < v {
                         return Err(Error::invalid_input(
                             field(),
                             format!(

@@ -474,7 +474,7 @@ impl Helpdesk {
             .map(|c| {
                 c.strip_prefix('m')
                     .and_then(|n| n.parse::<u64>().ok())
-                    .ok_or_else(|| Error::invalid_input("after", "not a cursor of this thread"))
+                    .ok_or_else(|| Error::invalid_input("after", "not a cursor from messages()"))
             })
             .transpose()?;
         self.get_ticket(ws, id).await?;
