@@ -32,7 +32,8 @@ pub struct Category {
 }
 
 /// Input for creating or updating a category.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CategoryInput {
     /// Display name.
     pub name: String,
@@ -49,6 +50,7 @@ pub struct CategoryInput {
     /// Default assignee.
     pub default_assignee: Option<AgentId>,
     /// Sort order.
+    #[serde(default)]
     pub position: i32,
     /// `None` means active.
     pub active: Option<bool>,

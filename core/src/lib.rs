@@ -11,7 +11,7 @@
 pub mod calendar;
 pub mod category;
 pub mod clock;
-mod duration_serde;
+pub mod duration_serde;
 pub mod error;
 pub mod event;
 pub mod ids;

@@ -24,7 +24,8 @@ pub struct Agent {
 }
 
 /// Input for [`Helpdesk::put_agent`](crate::Helpdesk::put_agent): creates or updates by id.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AgentInput {
     /// The host's user id.
     pub id: AgentId,
@@ -33,8 +34,10 @@ pub struct AgentInput {
     /// E-mail address.
     pub email: Option<String>,
     /// Defaults to `true`.
+    #[serde(default = "yes")]
     pub active: bool,
     /// Defaults to `true`.
+    #[serde(default = "yes")]
     pub available: bool,
     /// Maximum open tickets; `None` is unlimited.
     pub capacity: Option<u32>,
@@ -72,7 +75,8 @@ pub struct Customer {
 }
 
 /// Input for [`Helpdesk::put_customer`](crate::Helpdesk::put_customer): creates or updates by id.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     /// The host's user id.
     pub id: CustomerId,
@@ -97,4 +101,8 @@ impl CustomerInput {
             locale: None,
         }
     }
+}
+
+fn yes() -> bool {
+    true
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// `rank` orders queues: the larger, the more urgent. The targets are the
 /// workspace's default SLA policy (see the `sla` module).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Priority {
     /// Key used on tickets (`high`, `p1`).
     pub code: String,
@@ -20,12 +21,13 @@ pub struct Priority {
     /// `#rrggbb` badge color.
     pub color: Option<String>,
     /// First-response target (24/7 unless a policy says otherwise).
-    #[serde(with = "crate::duration_serde::opt_secs")]
+    #[serde(default, with = "crate::duration_serde::opt_secs")]
     pub first_response: Option<TimeDelta>,
     /// Resolution target.
-    #[serde(with = "crate::duration_serde::opt_secs")]
+    #[serde(default, with = "crate::duration_serde::opt_secs")]
     pub resolution: Option<TimeDelta>,
     /// The priority a ticket gets when none is given (one per workspace).
+    #[serde(default)]
     pub is_default: bool,
 }
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(q.limit, 20);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TicketQuery {
     /// Any of these statuses.
     pub statuses: Vec<Status>,

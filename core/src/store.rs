@@ -12,7 +12,9 @@
 use crate::category::Category;
 use crate::error::StoreError;
 use crate::event::{Event, NewEvent};
-use crate::ids::{AgentId, CategoryId, CustomerId, TeamId, TemplateId, TicketId, WorkspaceId};
+use crate::ids::{
+    AgentId, CategoryId, CustomerId, MessageId, TeamId, TemplateId, TicketId, WorkspaceId,
+};
 use crate::people::{Agent, Customer};
 use crate::priority::Priority;
 use crate::query::{Page, TicketQuery};
@@ -204,6 +206,8 @@ pub trait TicketStore: Send + Sync {
     ) -> StoreResult<Option<Ticket>>;
     /// The thread, oldest first (all kinds).
     async fn list_messages(&self, ws: WorkspaceId, ticket: TicketId) -> StoreResult<Vec<Message>>;
+    /// One message by id.
+    async fn get_message(&self, ws: WorkspaceId, id: MessageId) -> StoreResult<Option<Message>>;
     /// One page of the thread, oldest first: at most `limit` messages
     /// positioned after `after` (from the start when `None`), each with its
     /// position, an increasing key opaque to the core. With `public_only`,

@@ -22,7 +22,8 @@ pub struct Team {
 }
 
 /// Input for creating or updating a team.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TeamInput {
     /// Display name.
     pub name: String,
@@ -31,5 +32,6 @@ pub struct TeamInput {
     /// Lead; added to members if missing.
     pub lead: Option<AgentId>,
     /// Members (existing agents of the workspace).
+    #[serde(default)]
     pub members: Vec<AgentId>,
 }

@@ -60,7 +60,8 @@ pub struct Template {
 }
 
 /// Input for creating or updating a template.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TemplateInput {
     /// Display name.
     pub name: String,

@@ -88,7 +88,8 @@ impl WorkspaceSettings {
 /// let s = patch.apply(WorkspaceSettings::default());
 /// assert_eq!((s.timezone.as_str(), s.locale.as_str()), ("Europe/Berlin", "en"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     /// New ticket-number format.
     pub number_format: Option<NumberFormat>,
@@ -97,6 +98,7 @@ pub struct SettingsPatch {
     /// New locale.
     pub locale: Option<String>,
     /// New reopen window; `Some(None)` forbids reopening closed tickets.
+    #[serde(default, deserialize_with = "crate::duration_serde::present")]
     pub reopen_window: Option<Option<TimeDelta>>,
 }
 

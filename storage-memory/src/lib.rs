@@ -46,8 +46,8 @@ use ticketry_core::store::{
 };
 use ticketry_core::{
     Agent, AgentId, AssignmentRecord, Category, CategoryId, Customer, CustomerId, Message,
-    Priority, Status, StoreError, Tag, Team, TeamId, Template, TemplateId, Ticket, TicketId,
-    Workspace, WorkspaceId,
+    MessageId, Priority, Status, StoreError, Tag, Team, TeamId, Template, TemplateId, Ticket,
+    TicketId, Workspace, WorkspaceId,
 };
 
 /// FxHash (the rustc hasher): keys here are UUIDs and short strings chosen
@@ -156,6 +156,8 @@ struct TenantData {
     /// colliding keys cannot make inserts quadratic.
     ticket_keys: HashMap<Box<str>, (u32, uuid::Uuid)>,
     message_keys: HashMap<Box<str>, (u32, u32)>,
+    /// Messages by id: `(ticket index, position in its thread)`.
+    message_ids: FastMap<MessageId, (u32, u32)>,
     /// `(next_check, index)` of tickets with SLA work pending.
     sla_index: BTreeSet<(DateTime<Utc>, u32)>,
     /// Events by `seq - 1`.
@@ -246,10 +248,11 @@ impl TenantData {
         // Exact capacity: a first push would reserve room for four messages.
         row.messages.reserve_exact(messages.len());
         for m in messages {
+            let at = (idx, row.messages.len() as u32);
             if let Some(k) = &m.idempotency_key {
-                self.message_keys
-                    .insert(k.as_str().into(), (idx, row.messages.len() as u32));
+                self.message_keys.insert(k.as_str().into(), at);
             }
+            self.message_ids.insert(m.id, at);
             row.messages.push(m);
         }
     }

@@ -111,6 +111,13 @@ impl TicketStore for MemoryStore {
         self.with(ws, |d| d.row(ticket).map(Row::thread).unwrap_or_default())
     }
 
+    async fn get_message(&self, ws: WorkspaceId, id: MessageId) -> StoreResult<Option<Message>> {
+        self.with(ws, |d| {
+            let &(t, i) = d.message_ids.get(&id)?;
+            Some(d.tickets[t as usize].message(i as usize))
+        })
+    }
+
     async fn list_messages_page(
         &self,
         ws: WorkspaceId,

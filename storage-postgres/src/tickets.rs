@@ -8,7 +8,9 @@ use sqlx::{Postgres, QueryBuilder, Transaction};
 use ticketry_core::event::{Event, NewEvent};
 use ticketry_core::query::{Page, Position, TicketOrder, TicketQuery, page_from};
 use ticketry_core::store::{StoreResult, TicketCreate, TicketStore, TicketWrite, WriteOutcome};
-use ticketry_core::{AssignmentRecord, Message, Status, StoreError, Ticket, TicketId, WorkspaceId};
+use ticketry_core::{
+    AssignmentRecord, Message, MessageId, Status, StoreError, Ticket, TicketId, WorkspaceId,
+};
 use uuid::Uuid;
 
 /// The rows written with a ticket: messages, assignment history, events.
@@ -660,6 +662,22 @@ impl TicketStore for PgStore {
             ticket,
         )
         .await
+    }
+
+    async fn get_message(&self, ws: WorkspaceId, id: MessageId) -> StoreResult<Option<Message>> {
+        let mut tx = self.begin(ws).await?;
+        let doc: Option<Json<Message>> = sqlx::query_scalar(
+            "SELECT doc FROM messages WHERE workspace_id = $1 AND message_id = $2",
+        )
+        .bind(ws.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if doc.is_none() {
+            Self::ensure_workspace(&mut tx, ws).await?;
+        }
+        Ok(doc.map(|Json(m)| m))
     }
 
     async fn list_messages_page(

@@ -84,7 +84,7 @@ impl Helpdesk {
     /// The clock's reading, if Ticketry can store it (`invalid_input` on
     /// `clock` otherwise: a host's manual clock set to year -10000 must not
     /// write what one backend accepts and another cannot store).
-    pub(crate) fn now(&self) -> Result<chrono::DateTime<chrono::Utc>> {
+    pub fn now(&self) -> Result<chrono::DateTime<chrono::Utc>> {
         crate::limits::instant("clock", self.clock.now())
     }
 

@@ -3,7 +3,7 @@
 use super::Helpdesk;
 use crate::error::{Error, Result, StoreError};
 use crate::event::{EventKind, NewEvent};
-use crate::ids::{AgentId, CategoryId, CustomerId, TeamId, TicketId, WorkspaceId};
+use crate::ids::{AgentId, CategoryId, CustomerId, MessageId, TeamId, TicketId, WorkspaceId};
 use crate::query::{Page, TicketQuery};
 use crate::store::{Idempotency, TicketCreate, TicketWrite, WriteOutcome};
 use crate::ticket::rules::{self, MessageDraft};
@@ -259,7 +259,7 @@ impl MessageInput {
             validate::body("html", html, 4 * MAX_BODY)?;
         }
         Ok(MessageDraft {
-            id: crate::ids::MessageId::generate(),
+            id: MessageId::generate(),
             kind,
             author,
             body: self.body,
@@ -491,6 +491,15 @@ impl Helpdesk {
             items: rows.into_iter().map(|(_, m)| m).collect(),
             next_cursor,
         })
+    }
+
+    /// One message by id as `view` sees it: an internal note is `not_found`
+    /// in the customer view, as is a message of another workspace.
+    pub async fn get_message(&self, ws: WorkspaceId, id: MessageId, view: View) -> Result<Message> {
+        match self.store.get_message(ws, id).await? {
+            Some(m) if view == View::Agent || m.kind.is_public() => Ok(m),
+            _ => Err(Error::not_found("message", id)),
+        }
     }
 
     /// The assignment history of a ticket, oldest first.

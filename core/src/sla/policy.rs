@@ -35,6 +35,23 @@ pub struct SlaPolicy {
     pub active: bool,
 }
 
+impl SlaPolicy {
+    /// An active policy without conditions, calendar or targets, with the
+    /// default warning (80 %) and pausing statuses (pending, on hold).
+    pub fn new(id: PolicyId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            conditions: PolicyConditions::default(),
+            calendar: None,
+            targets: Vec::new(),
+            warning: WarningThreshold::default(),
+            pause_on: default_pause(),
+            active: true,
+        }
+    }
+}
+
 fn default_pause() -> Vec<Status> {
     vec![Status::Pending, Status::OnHold]
 }
@@ -46,7 +63,7 @@ fn yes() -> bool {
 /// Conditions of a policy. Each list, when not empty, must contain the
 /// ticket's value (tags: any of the ticket's tags); all lists must match.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PolicyConditions {
     /// Priority codes.
     pub priorities: Vec<String>,
@@ -62,6 +79,7 @@ pub struct PolicyConditions {
 
 /// The targets of one priority under a policy (business time).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PolicyTarget {
     /// Priority code.
     pub priority: String,

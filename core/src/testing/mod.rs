@@ -58,7 +58,8 @@ macro_rules! conformance_suite {
             actors_are_checked,
             idempotency_keys_bind_their_request,
             numbers_and_documents_round_trip,
-            thread_pages
+            thread_pages,
+            messages_by_id
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

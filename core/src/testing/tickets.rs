@@ -1466,3 +1466,51 @@ pub async fn thread_pages(store: Arc<dyn Store>) {
         "not_found",
     );
 }
+
+/// `get_message` finds each message of a thread by id, as written; the
+/// customer view does not see notes, and another workspace sees nothing.
+pub async fn messages_by_id(store: Arc<dyn Store>) {
+    let f = Fixture::new(store.clone()).await;
+    let t = f.open("by id").await;
+    f.desk
+        .reply(f.ws, t.id, &f.agent, "Try again".into())
+        .await
+        .unwrap();
+    f.desk
+        .add_note(f.ws, t.id, &f.agent, "VIP".into())
+        .await
+        .unwrap();
+    let thread = f.desk.thread(f.ws, t.id, View::Agent).await.unwrap();
+    for m in &thread.messages {
+        let got = f.desk.get_message(f.ws, m.id, View::Agent).await.unwrap();
+        assert_eq!(&got, m);
+    }
+    assert_eq!(thread.messages[0].body, t.description);
+    let note = &thread.messages[2];
+    let e = f
+        .desk
+        .get_message(f.ws, note.id, View::Customer)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "not_found");
+    let reply = &thread.messages[1];
+    let seen = f.desk.get_message(f.ws, reply.id, View::Customer).await;
+    assert_eq!(seen.unwrap().id, reply.id);
+    let e = f
+        .desk
+        .get_message(f.ws, MessageId::generate(), View::Agent)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "not_found");
+    let other = f
+        .desk
+        .create_workspace(NewWorkspace::new("Other", "other-by-id"))
+        .await
+        .unwrap();
+    let e = f
+        .desk
+        .get_message(other.id, reply.id, View::Agent)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "not_found");
+}

@@ -49,6 +49,7 @@ impl MessageKind {
 
 /// Metadata of a file stored by the host (Ticketry never holds the bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// Original file name.
     pub filename: String,

@@ -143,6 +143,7 @@ impl fmt::Display for Channel {
 /// assert_eq!(l.to_string(), "order:8812");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Link {
     /// Record kind (`order`, `ride`, `lesson`).
     pub kind: String,
