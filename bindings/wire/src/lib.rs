@@ -1,0 +1,27 @@
+//! # ticketry-wire
+//!
+//! What the Python and the Node binding share: the [operation table](ops)
+//! (each operation defined once: its arguments, its core call, its doc) and
+//! the strict conversion between host values and core types
+//! ([`value`]). A binding only turns its own values into a [`Value`] and
+//! back, and calls [`ops::call`]; every rule and default lives in the core
+//! or in the table.
+//!
+//! ```
+//! use ticketry_wire::{Host, Value, ops};
+//! use ticketry_core::Helpdesk;
+//! # let desk = Helpdesk::new(std::sync::Arc::new(ticketry_memory::MemoryStore::new()));
+//! let args = Value::Map(vec![
+//!     ("name".into(), Value::Str("Acme".into())),
+//!     ("slug".into(), Value::Str("acme".into())),
+//!     ("prioritPreset".into(), Value::Null),
+//! ]);
+//! let err = ops::call(&desk, None, "create_workspace", args, Host::Node).err().unwrap();
+//! assert_eq!(err.to_string(), "invalid input: prioritPreset: unknown key");
+//! ```
+
+pub mod event;
+pub mod ops;
+pub mod value;
+
+pub use value::{Host, Value};

@@ -1,0 +1,498 @@
+//! The operation table: every operation of the bindings, defined once.
+//!
+//! Each entry names the operation, its scope (`desk`: the help desk as a
+//! whole; `ws`: one workspace), how many leading arguments the Python and
+//! the Node client take positionally, its arguments (a serde struct: unknown
+//! keys are refused, `Option` fields may be omitted) and the core call. The
+//! [`ops!`] macro turns the table into one argument struct per operation
+//! (`ops::reply::Args`), the dispatch [`call`], and the [`OPS`] catalog from
+//! which the clients of both languages are generated.
+
+use crate::value::{Host, Value, decode, encode};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::future::Future;
+use std::pin::Pin;
+use ticketry_core::calendar::CalendarConfig;
+use ticketry_core::sla::{PolicyConditions, PolicyTarget, WarningThreshold};
+use ticketry_core::workspace::SettingsPatch;
+use ticketry_core::*;
+
+/// A prepared call: runs the core operation and encodes its result.
+pub type Call = Pin<Box<dyn Future<Output = Result<Value, Error>> + Send>>;
+
+/// One operation, as the client generators see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Op {
+    /// snake_case name (Node spells it camelCase).
+    pub name: &'static str,
+    /// `desk` or `ws`.
+    pub scope: &'static str,
+    /// The doc comment.
+    pub doc: &'static str,
+    /// Leading arguments Python takes positionally (the rest are keyword-only).
+    pub py: usize,
+    /// Leading arguments Node takes positionally (the rest form one options object).
+    pub js: usize,
+    /// Arguments: name and Rust type (`Option<…>` ones may be omitted).
+    pub args: &'static [(&'static str, &'static str)],
+    /// The Rust type of the result.
+    pub result: &'static str,
+}
+
+fn need(ws: Option<WorkspaceId>) -> Result<WorkspaceId, Error> {
+    ws.ok_or_else(|| Error::Internal {
+        message: "a workspace operation was called without a workspace".into(),
+    })
+}
+
+macro_rules! ops {
+    ($(
+        $(#[doc = $doc:literal])*
+        $scope:ident $name:ident [$py:literal, $js:literal]
+        ( $( $(#[$fa:meta])* $f:ident : $t:ty ),* $(,)? ) -> $out:ty
+        = |$d:ident, $ws:ident, $a:ident| $body:expr;
+    )*) => {
+        $(
+            #[doc = concat!("Arguments of `", stringify!($name), "`.")]
+            pub mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                /// The operation's arguments.
+                #[derive(Debug, Deserialize)]
+                #[serde(deny_unknown_fields)]
+                pub struct Args {
+                    $( $(#[$fa])* #[allow(missing_docs)] pub $f: $t, )*
+                }
+            }
+        )*
+
+        /// Every operation, in table order.
+        pub const OPS: &[Op] = &[$(
+            Op {
+                name: stringify!($name),
+                scope: stringify!($scope),
+                doc: concat!($($doc, "\n"),*),
+                py: $py,
+                js: $js,
+                args: &[$( (stringify!($f), stringify!($t)) ),*],
+                result: stringify!($out),
+            },
+        )*];
+
+        /// Decodes `args` for operation `op` (with the caller's spelling for
+        /// errors) and prepares the call; nothing runs until it is awaited.
+        /// `ws` is the workspace of a `ws` operation.
+        pub fn call(
+            desk: &Helpdesk,
+            ws: Option<WorkspaceId>,
+            op: &str,
+            args: Value,
+            host: Host,
+        ) -> Result<Call, Error> {
+            match op {
+                $(
+                    stringify!($name) => {
+                        let $a: $name::Args = decode(args, host)?;
+                        let $d = desk.clone();
+                        let $ws = scope!($scope, ws);
+                        Ok(Box::pin(async move {
+                            let out: $out = $body.await?;
+                            encode(&out)
+                        }))
+                    }
+                )*
+                _ => Err(Error::invalid_input("operation", format!("unknown operation {:?}", ticketry_core::error::shown(op)))),
+            }
+        }
+    };
+}
+
+macro_rules! scope {
+    (ws, $ws:expr) => {
+        need($ws)?
+    };
+    (desk, $ws:expr) => {
+        ()
+    };
+}
+
+fn by(a: Option<Actor>) -> Actor {
+    a.unwrap_or(Actor::System)
+}
+
+/// A new workspace's priorities: a preset, or `none`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresetChoice {
+    /// `low`, `medium`, `high`, `urgent`.
+    LowToUrgent,
+    /// `p3` … `p0`.
+    P0ToP3,
+    /// No priorities.
+    None,
+}
+
+/// An SLA policy as callers write it: the id is optional (a new one is
+/// generated), and so are conditions, calendar, warning and pausing statuses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyInput {
+    id: Option<PolicyId>,
+    name: String,
+    #[serde(default)]
+    conditions: PolicyConditions,
+    calendar: Option<CalendarConfig>,
+    targets: Vec<PolicyTarget>,
+    warning: Option<WarningThreshold>,
+    pause_on: Option<Vec<Status>>,
+    active: Option<bool>,
+}
+
+impl PolicyInput {
+    fn into_core(self) -> SlaPolicy {
+        let mut p = SlaPolicy::new(self.id.unwrap_or_else(PolicyId::generate), self.name);
+        p.conditions = self.conditions;
+        p.calendar = self.calendar;
+        p.targets = self.targets;
+        if let Some(w) = self.warning {
+            p.warning = w;
+        }
+        if let Some(s) = self.pause_on {
+            p.pause_on = s;
+        }
+        if let Some(a) = self.active {
+            p.active = a;
+        }
+        p
+    }
+}
+
+fn message(
+    body: String,
+    html: Option<String>,
+    attachments: Option<Vec<Attachment>>,
+    email_message_id: Option<String>,
+    idempotency_key: Option<String>,
+    status: Option<Status>,
+) -> MessageInput {
+    MessageInput {
+        body,
+        html,
+        attachments: attachments.unwrap_or_default(),
+        email_message_id,
+        idempotency_key,
+        status,
+    }
+}
+
+async fn now(d: &Helpdesk, at: Option<DateTime<Utc>>) -> Result<DateTime<Utc>, Error> {
+    match at {
+        Some(t) => ticketry_core::limits::instant("now", t),
+        None => d.now(),
+    }
+}
+
+ops! {
+    // ----- workspaces ---------------------------------------------------------
+
+    /// Creates a workspace (tenant) with its settings and a priority preset
+    /// (default `low_to_urgent`; `none` installs none).
+    desk create_workspace [2, 0] (
+        name: String, slug: String, settings: Option<SettingsPatch>,
+        priority_preset: Option<PresetChoice>,
+    ) -> Workspace = |d, _ws, a| {
+        let mut w = NewWorkspace::new(a.name, a.slug);
+        if let Some(s) = a.settings { w.settings = s.apply(w.settings); }
+        w.priority_preset = match a.priority_preset {
+            None | Some(PresetChoice::LowToUrgent) => Some(PriorityPreset::LowToUrgent),
+            Some(PresetChoice::P0ToP3) => Some(PriorityPreset::P0ToP3),
+            Some(PresetChoice::None) => None,
+        };
+        async move { d.create_workspace(w).await }
+    };
+    /// A workspace's record by id; `not_found` if it does not exist.
+    desk get_workspace [1, 1] (workspace: WorkspaceId) -> Workspace
+        = |d, _ws, a| async move { d.get_workspace(a.workspace).await };
+    /// A workspace's record by slug.
+    desk get_workspace_by_slug [1, 1] (slug: String) -> Workspace
+        = |d, _ws, a| async move { d.get_workspace_by_slug(&a.slug).await };
+    /// Renames a workspace and/or changes settings (omitted ones are kept).
+    desk update_workspace [1, 1] (workspace: WorkspaceId, name: Option<String>, settings: Option<SettingsPatch>) -> Workspace
+        = |d, _ws, a| async move { d.update_workspace(a.workspace, a.name, a.settings).await };
+    /// This workspace's record.
+    ws info [0, 0] () -> Workspace
+        = |d, ws, _a| async move { d.get_workspace(ws).await };
+    /// Renames this workspace and/or changes settings (omitted ones are kept).
+    ws update [0, 0] (name: Option<String>, settings: Option<SettingsPatch>) -> Workspace
+        = |d, ws, a| async move { d.update_workspace(ws, a.name, a.settings).await };
+
+    // ----- events -------------------------------------------------------------
+
+    /// Events with `seq > after`, oldest first, at most `limit` (default 100).
+    ws events [2, 0] (after: Option<u64>, limit: Option<u32>) -> Vec<Value>
+        = |d, ws, a| async move {
+            let events = d.events(ws, a.after.unwrap_or(0), a.limit.unwrap_or(100) as usize).await?;
+            events.iter().map(crate::event::shape).collect::<Result<Vec<_>, Error>>()
+        };
+    /// Records that `consumer` handled every event up to `seq`.
+    ws ack_events [2, 2] (consumer: String, seq: u64) -> ()
+        = |d, ws, a| async move { d.ack_events(ws, &a.consumer, a.seq).await };
+    /// The last `seq` `consumer` acknowledged (0 if none).
+    ws consumer_position [1, 1] (consumer: String) -> u64
+        = |d, ws, a| async move { d.consumer_position(ws, &a.consumer).await };
+
+    // ----- priorities, categories, tags, templates ------------------------------
+
+    /// Replaces the priorities (codes unique, at most one default).
+    ws set_priorities [1, 1] (priorities: Vec<Priority>) -> Vec<Priority>
+        = |d, ws, a| async move { d.set_priorities(ws, a.priorities).await };
+    /// Creates or replaces one priority by code; a default one unmarks the others.
+    ws put_priority [1, 1] (priority: Priority) -> Vec<Priority>
+        = |d, ws, a| async move { d.put_priority(ws, a.priority).await };
+    /// Replaces the priorities with a preset.
+    ws install_priority_preset [1, 1] (preset: PriorityPreset) -> Vec<Priority>
+        = |d, ws, a| async move { d.install_priority_preset(ws, a.preset).await };
+    /// The priorities, least urgent first.
+    ws list_priorities [0, 0] () -> Vec<Priority>
+        = |d, ws, _a| async move { d.list_priorities(ws).await };
+    /// Creates a category.
+    ws create_category [1, 1] (input: CategoryInput) -> Category
+        = |d, ws, a| async move { d.create_category(ws, a.input).await };
+    /// Replaces a category's fields.
+    ws update_category [2, 2] (category: CategoryId, input: CategoryInput) -> Category
+        = |d, ws, a| async move { d.update_category(ws, a.category, a.input).await };
+    /// A category.
+    ws get_category [1, 1] (category: CategoryId) -> Category
+        = |d, ws, a| async move { d.get_category(ws, a.category).await };
+    /// Every category.
+    ws list_categories [0, 0] () -> Vec<Category>
+        = |d, ws, _a| async move { d.list_categories(ws).await };
+    /// Creates or renames a tag by slug.
+    ws put_tag [1, 1] (tag: Tag) -> Tag
+        = |d, ws, a| async move { d.put_tag(ws, a.tag).await };
+    /// Every tag.
+    ws list_tags [0, 0] () -> Vec<Tag>
+        = |d, ws, _a| async move { d.list_tags(ws).await };
+    /// Creates a response template (a body in the safe Jinja2 subset).
+    ws create_template [1, 1] (input: TemplateInput) -> Template
+        = |d, ws, a| async move { d.create_template(ws, a.input).await };
+    /// Replaces a template's fields.
+    ws update_template [2, 2] (template: TemplateId, input: TemplateInput) -> Template
+        = |d, ws, a| async move { d.update_template(ws, a.template, a.input).await };
+    /// A template.
+    ws get_template [1, 1] (template: TemplateId) -> Template
+        = |d, ws, a| async move { d.get_template(ws, a.template).await };
+    /// Templates, optionally only those for a category (and those for none).
+    ws list_templates [1, 0] (category: Option<CategoryId>) -> Vec<Template>
+        = |d, ws, a| async move { d.list_templates(ws, a.category).await };
+    /// Renders a template for a ticket (and the replying agent).
+    ws render_template [2, 2] (template: TemplateId, ticket: TicketId, agent: Option<AgentId>) -> String
+        = |d, ws, a| async move { d.render_template(ws, a.template, a.ticket, a.agent.as_ref()).await };
+
+    // ----- people and teams ---------------------------------------------------
+
+    /// Creates or updates an agent by the host's user id.
+    ws put_agent [1, 1] (input: AgentInput) -> Agent
+        = |d, ws, a| async move { d.put_agent(ws, a.input).await };
+    /// An agent.
+    ws get_agent [1, 1] (agent: AgentId) -> Agent
+        = |d, ws, a| async move { d.get_agent(ws, &a.agent).await };
+    /// Every agent.
+    ws list_agents [0, 0] () -> Vec<Agent>
+        = |d, ws, _a| async move { d.list_agents(ws).await };
+    /// Creates or updates a customer by the host's user id.
+    ws put_customer [1, 1] (input: CustomerInput) -> Customer
+        = |d, ws, a| async move { d.put_customer(ws, a.input).await };
+    /// A customer.
+    ws get_customer [1, 1] (customer: CustomerId) -> Customer
+        = |d, ws, a| async move { d.get_customer(ws, &a.customer).await };
+    /// Every customer.
+    ws list_customers [0, 0] () -> Vec<Customer>
+        = |d, ws, _a| async move { d.list_customers(ws).await };
+    /// Creates a team.
+    ws create_team [1, 1] (input: TeamInput) -> Team
+        = |d, ws, a| async move { d.create_team(ws, a.input).await };
+    /// Replaces a team's fields.
+    ws update_team [2, 2] (team: TeamId, input: TeamInput) -> Team
+        = |d, ws, a| async move { d.update_team(ws, a.team, a.input).await };
+    /// A team.
+    ws get_team [1, 1] (team: TeamId) -> Team
+        = |d, ws, a| async move { d.get_team(ws, a.team).await };
+    /// Every team.
+    ws list_teams [0, 0] () -> Vec<Team>
+        = |d, ws, _a| async move { d.list_teams(ws).await };
+
+    // ----- tickets ------------------------------------------------------------
+
+    /// Opens a ticket for a customer; the description is the first message.
+    ws open_ticket [3, 0] (
+        customer: CustomerId, subject: String, description: String,
+        html: Option<String>, priority: Option<String>, category: Option<CategoryId>,
+        channel: Option<Channel>, team: Option<TeamId>, assignee: Option<AgentId>,
+        tags: Option<Vec<String>>, links: Option<Vec<Link>>,
+        custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
+        attachments: Option<Vec<Attachment>>, email_message_id: Option<String>,
+        idempotency_key: Option<String>,
+    ) -> Ticket = |d, ws, a| {
+        let input = OpenTicket {
+            customer: Some(a.customer),
+            subject: a.subject,
+            description: a.description,
+            html: a.html,
+            priority: a.priority,
+            category: a.category,
+            channel: a.channel.unwrap_or_default(),
+            team: a.team,
+            assignee: a.assignee,
+            tags: a.tags.unwrap_or_default(),
+            links: a.links.unwrap_or_default(),
+            custom_fields: a.custom_fields.unwrap_or_default(),
+            attachments: a.attachments.unwrap_or_default(),
+            email_message_id: a.email_message_id,
+            idempotency_key: a.idempotency_key,
+        };
+        async move { d.open_ticket(ws, input).await }
+    };
+    /// A ticket by id.
+    ws get_ticket [1, 1] (ticket: TicketId) -> Ticket
+        = |d, ws, a| async move { d.get_ticket(ws, a.ticket).await };
+    /// A ticket by its number (`TKT-2026-00042`, any letter case).
+    ws get_ticket_by_number [1, 1] (number: String) -> Ticket
+        = |d, ws, a| async move { d.get_ticket_by_number(ws, &a.number).await };
+    /// One message by id (the customer view hides internal notes: `not_found`).
+    ws get_message [1, 1] (message: MessageId, view: Option<View>) -> Message
+        = |d, ws, a| async move { d.get_message(ws, a.message, a.view.unwrap_or_default()).await };
+    /// The ticket and its whole thread as `view` sees it (default `agent`).
+    ws thread [2, 1] (ticket: TicketId, view: Option<View>) -> Thread
+        = |d, ws, a| async move { d.thread(ws, a.ticket, a.view.unwrap_or_default()).await };
+    /// One page of a ticket's messages, oldest first (`limit` default 50).
+    ws messages [2, 1] (ticket: TicketId, view: Option<View>, after: Option<String>, limit: Option<u32>) -> Page<Message>
+        = |d, ws, a| async move {
+            d.messages(ws, a.ticket, a.view.unwrap_or_default(), a.after.as_deref(), a.limit.unwrap_or(50) as usize).await
+        };
+    /// Who the ticket was assigned to, oldest first.
+    ws assignment_history [1, 1] (ticket: TicketId) -> Vec<AssignmentRecord>
+        = |d, ws, a| async move { d.assignment_history(ws, a.ticket).await };
+    /// One page of tickets matching the filters.
+    ws list_tickets [0, 0] (
+        statuses: Option<Vec<Status>>, priority: Option<String>, assignee: Option<AgentId>,
+        unassigned: Option<bool>, team: Option<TeamId>, category: Option<CategoryId>,
+        tag: Option<String>, customer: Option<CustomerId>, order: Option<TicketOrder>,
+        after: Option<String>, limit: Option<u32>,
+    ) -> Page<Ticket> = |d, ws, a| {
+        let mut q = TicketQuery {
+            statuses: a.statuses.unwrap_or_default(),
+            priority: a.priority,
+            assignee: a.assignee,
+            unassigned: a.unassigned.unwrap_or(false),
+            team: a.team,
+            category: a.category,
+            tag: a.tag,
+            customer: a.customer,
+            after: a.after,
+            ..TicketQuery::default()
+        };
+        if let Some(o) = a.order { q.order = o; }
+        if let Some(l) = a.limit { q.limit = l; }
+        async move { d.list_tickets(ws, &q).await }
+    };
+    /// Ticket counts per status.
+    ws ticket_stats [0, 0] () -> TicketStats
+        = |d, ws, _a| async move { d.ticket_stats(ws).await };
+    /// A message from the ticket's customer.
+    ws customer_message [3, 3] (
+        ticket: TicketId, customer: CustomerId, body: String, html: Option<String>,
+        attachments: Option<Vec<Attachment>>, email_message_id: Option<String>,
+        idempotency_key: Option<String>,
+    ) -> Message = |d, ws, a| {
+        let m = message(a.body, a.html, a.attachments, a.email_message_id, a.idempotency_key, None);
+        async move { d.customer_message(ws, a.ticket, &a.customer, m).await }
+    };
+    /// A public reply by an agent (optionally leaving the ticket in `status`).
+    ws reply [3, 3] (
+        ticket: TicketId, agent: AgentId, body: String, html: Option<String>,
+        attachments: Option<Vec<Attachment>>, email_message_id: Option<String>,
+        idempotency_key: Option<String>, status: Option<Status>,
+    ) -> Message = |d, ws, a| {
+        let m = message(a.body, a.html, a.attachments, a.email_message_id, a.idempotency_key, a.status);
+        async move { d.reply(ws, a.ticket, &a.agent, m).await }
+    };
+    /// An internal note (never in the customer's view, never an SLA response).
+    ws add_note [3, 3] (
+        ticket: TicketId, agent: AgentId, body: String, html: Option<String>,
+        attachments: Option<Vec<Attachment>>, email_message_id: Option<String>,
+        idempotency_key: Option<String>,
+    ) -> Message = |d, ws, a| {
+        let m = message(a.body, a.html, a.attachments, a.email_message_id, a.idempotency_key, None);
+        async move { d.add_note(ws, a.ticket, &a.agent, m).await }
+    };
+    /// Assigns to an agent (null unassigns) and/or a team.
+    ws assign [2, 1] (
+        ticket: TicketId, agent: Option<AgentId>, team: Option<TeamId>,
+        reason: Option<String>, escalate: Option<bool>, by: Option<Actor>,
+    ) -> Ticket = |d, ws, a| {
+        let change = Assign { agent: a.agent, team: a.team, reason: a.reason, escalate: a.escalate.unwrap_or(false) };
+        async move { d.assign(ws, a.ticket, change, by(a.by)).await }
+    };
+    /// Removes the assignee.
+    ws unassign [1, 1] (ticket: TicketId, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.unassign(ws, a.ticket, by(a.by)).await };
+    /// Moves the ticket to `status` (the workflow decides what is allowed).
+    ws set_status [2, 2] (ticket: TicketId, status: Status, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.set_status(ws, a.ticket, a.status, by(a.by)).await };
+    /// Resolves the ticket.
+    ws resolve [1, 1] (ticket: TicketId, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.resolve(ws, a.ticket, by(a.by)).await };
+    /// Closes the ticket.
+    ws close [1, 1] (ticket: TicketId, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.close(ws, a.ticket, by(a.by)).await };
+    /// Reopens a resolved or closed ticket (within the reopen window).
+    ws reopen [1, 1] (ticket: TicketId, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.reopen(ws, a.ticket, by(a.by)).await };
+    /// Changes the priority (SLA targets follow).
+    ws set_priority [2, 2] (ticket: TicketId, priority: String, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.set_priority(ws, a.ticket, &a.priority, by(a.by)).await };
+    /// Changes the category (null removes it).
+    ws set_category [2, 2] (ticket: TicketId, category: Option<CategoryId>, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.set_category(ws, a.ticket, a.category, by(a.by)).await };
+    /// Adds a tag (created on first use).
+    ws add_tag [2, 2] (ticket: TicketId, tag: String, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.add_tag(ws, a.ticket, &a.tag, by(a.by)).await };
+    /// Removes a tag.
+    ws remove_tag [2, 2] (ticket: TicketId, tag: String, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.remove_tag(ws, a.ticket, &a.tag, by(a.by)).await };
+    /// Links the ticket to a host record (`{kind: "order", id: "8812"}`).
+    ws link [2, 2] (ticket: TicketId, link: Link, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.link(ws, a.ticket, a.link, by(a.by)).await };
+    /// The customer's rating (1–5), once, on a resolved or closed ticket.
+    ws rate [2, 2] (ticket: TicketId, rating: u8, comment: Option<String>, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.rate(ws, a.ticket, a.rating, a.comment, by(a.by)).await };
+    /// Edits subject, description or custom fields; `expected_version`
+    /// turns a concurrent change into `conflict`.
+    ws update_ticket [1, 1] (
+        ticket: TicketId, subject: Option<String>, description: Option<String>,
+        custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
+        expected_version: Option<u64>, by: Option<Actor>,
+    ) -> Ticket = |d, ws, a| {
+        let u = TicketUpdate { subject: a.subject, description: a.description, custom_fields: a.custom_fields, expected_version: a.expected_version };
+        async move { d.update_ticket(ws, a.ticket, u, by(a.by)).await }
+    };
+
+    // ----- SLA ----------------------------------------------------------------
+
+    /// Replaces the SLA policies (first matching active one applies).
+    ws set_sla_policies [1, 1] (policies: Vec<PolicyInput>) -> Vec<SlaPolicy> = |d, ws, a| {
+        let p = a.policies.into_iter().map(PolicyInput::into_core).collect();
+        async move { d.set_sla_policies(ws, p).await }
+    };
+    /// The SLA policies, in order.
+    ws list_sla_policies [0, 0] () -> Vec<SlaPolicy>
+        = |d, ws, _a| async move { d.list_sla_policies(ws).await };
+    /// Emits every warning and breach due by `now` (default: the clock).
+    ws sla_sweep [1, 0] (now: Option<DateTime<Utc>>) -> SweepReport
+        = |d, ws, a| async move { d.sla_sweep(ws, now(&d, a.now).await?).await };
+    /// How a ticket's SLA clock for `metric` stands, and why.
+    ws explain_sla [2, 2] (ticket: TicketId, metric: SlaMetric) -> sla::SlaExplanation
+        = |d, ws, a| async move { d.explain_sla(ws, a.ticket, a.metric).await };
+}
