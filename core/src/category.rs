@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A ticket category; nested via `parent`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Category {
     /// Id.
     pub id: CategoryId,
@@ -33,6 +34,7 @@ pub struct Category {
 
 /// Input for creating or updating a category.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
     /// Display name.

@@ -86,3 +86,22 @@ impl<'de> Deserialize<'de> for Wrapped {
 pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<TimeDelta>>, D::Error> {
     opt_secs::deserialize(d).map(Some)
 }
+
+/// The JSON Schema of a duration in whole seconds (`format: duration`):
+/// the generated clients type it as `timedelta` (Python) and milliseconds (Node).
+#[cfg(feature = "schema")]
+#[derive(Debug)]
+pub struct Seconds;
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Seconds {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Seconds".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "format": "duration" })
+    }
+}

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// A recorded event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Event {
     /// Position in the workspace's log (the cursor), gap-free from 1.
     pub seq: u64,
@@ -34,6 +35,7 @@ pub struct Event {
 
 /// An event before storage numbers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewEvent {
     /// The ticket concerned, if any.
     pub ticket_id: Option<TicketId>,
@@ -61,6 +63,7 @@ impl NewEvent {
 
 /// What happened. Serialized with a `type` field holding [`EventKind::name`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type")]
 #[non_exhaustive]
 pub enum EventKind {

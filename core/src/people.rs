@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A support staff member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Agent {
     /// The host's user id.
     pub id: AgentId,
@@ -25,6 +26,7 @@ pub struct Agent {
 
 /// Input for [`Helpdesk::put_agent`](crate::Helpdesk::put_agent): creates or updates by id.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AgentInput {
     /// The host's user id.
@@ -59,6 +61,7 @@ impl AgentInput {
 
 /// An end user who asks for help.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Customer {
     /// The host's user id.
     pub id: CustomerId,
@@ -76,6 +79,7 @@ pub struct Customer {
 
 /// Input for [`Helpdesk::put_customer`](crate::Helpdesk::put_customer): creates or updates by id.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     /// The host's user id.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// `rank` orders queues: the larger, the more urgent. The targets are the
 /// workspace's default SLA policy (see the `sla` module).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Priority {
     /// Key used on tickets (`high`, `p1`).
@@ -22,9 +23,17 @@ pub struct Priority {
     pub color: Option<String>,
     /// First-response target (24/7 unless a policy says otherwise).
     #[serde(default, with = "crate::duration_serde::opt_secs")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::duration_serde::Seconds>")
+    )]
     pub first_response: Option<TimeDelta>,
     /// Resolution target.
     #[serde(default, with = "crate::duration_serde::opt_secs")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::duration_serde::Seconds>")
+    )]
     pub resolution: Option<TimeDelta>,
     /// The priority a ticket gets when none is given (one per workspace).
     #[serde(default)]
@@ -67,6 +76,7 @@ impl Priority {
 
 /// Ready-made priority sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PriorityPreset {
     /// `low`, `medium` (default), `high`, `urgent`.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(q.limit, 20);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct TicketQuery {
     /// Any of these statuses.
@@ -60,6 +61,7 @@ impl Default for TicketQuery {
 
 /// Order of a ticket listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketOrder {
     /// Newest first (by number).
@@ -98,6 +100,8 @@ impl Position {
 
 /// One page of results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "{T}Page"))]
 pub struct Page<T> {
     /// The items.
     pub items: Vec<T>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A group of agents tickets can be routed to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Team {
     /// Id.
     pub id: TeamId,
@@ -23,6 +24,7 @@ pub struct Team {
 
 /// Input for creating or updating a team.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TeamInput {
     /// Display name.

@@ -40,6 +40,7 @@ use std::time::Instant;
 /// `name`, `email`, `tier`), `agent` (`id`, `name`, `email`; the agent the
 /// render is for, or the assignee) and `workspace` (`name`, `slug`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Template {
     /// Id.
     pub id: TemplateId,
@@ -61,6 +62,7 @@ pub struct Template {
 
 /// Input for creating or updating a template.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TemplateInput {
     /// Display name.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A tenant of the help desk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Workspace {
     /// Id.
     pub id: WorkspaceId,
@@ -24,6 +25,7 @@ pub struct Workspace {
 
 /// Per-workspace settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct WorkspaceSettings {
     /// Ticket-number format; see [`NumberFormat`].
@@ -35,6 +37,10 @@ pub struct WorkspaceSettings {
     /// How long after closing a customer or agent may still reopen a ticket;
     /// `None` means closed tickets can never be reopened.
     #[serde(with = "crate::duration_serde::opt_secs")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::duration_serde::Seconds>")
+    )]
     pub reopen_window: Option<TimeDelta>,
 }
 
@@ -89,6 +95,7 @@ impl WorkspaceSettings {
 /// assert_eq!((s.timezone.as_str(), s.locale.as_str()), ("Europe/Berlin", "en"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     /// New ticket-number format.
@@ -99,6 +106,10 @@ pub struct SettingsPatch {
     pub locale: Option<String>,
     /// New reopen window; `Some(None)` forbids reopening closed tickets.
     #[serde(default, deserialize_with = "crate::duration_serde::present")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::duration_serde::Seconds>")
+    )]
     pub reopen_window: Option<Option<TimeDelta>>,
 }
 
@@ -136,6 +147,7 @@ impl SettingsPatch {
 /// assert_eq!(f.render(42, 2026), "TKT-2026-00042");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct NumberFormat(pub String);
 

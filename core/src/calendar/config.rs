@@ -24,6 +24,7 @@ use super::error::{CalendarError, CalendarErrorKind};
 /// assert_eq!(m, BoundaryMode::NextOpening);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BoundaryMode {
     /// A due instant landing exactly on an interval end stays at that end (default).
@@ -46,6 +47,7 @@ pub enum BoundaryMode {
 /// assert_eq!(w.to, "13:00");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DateWindow {
     /// Local date, `"YYYY-MM-DD"`.
@@ -75,6 +77,7 @@ pub type DayHours = Vec<[String; 2]>;
 /// assert!(w.mon.is_some() && w.sun.is_none());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyHours {
     /// Monday.
@@ -144,6 +147,7 @@ impl WeeklyHours {
 /// assert_eq!(serde_json::to_string(&cfg).expect("serializable"), json);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CalendarConfig {
     /// IANA time zone name, e.g. `"Europe/Berlin"` or `"UTC"`.

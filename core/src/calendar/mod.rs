@@ -115,6 +115,7 @@ const FILL_STEP_DAYS: i64 = 32;
 /// assert_eq!(s.duration(), chrono::TimeDelta::hours(3));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Segment {
     /// First business instant of the segment.
     pub start: DateTime<Utc>,

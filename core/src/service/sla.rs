@@ -59,6 +59,7 @@ impl CalendarCache {
 
 /// One warning or breach a sweep recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SlaAlert {
     /// The ticket.
     pub ticket_id: TicketId,
@@ -74,6 +75,7 @@ pub struct SlaAlert {
 
 /// What a sweep recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     /// The warning threshold was crossed.
@@ -84,6 +86,7 @@ pub enum AlertKind {
 
 /// The result of [`Helpdesk::sla_sweep`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SweepReport {
     /// Alerts recorded by this sweep (none twice across sweeps).
     pub alerts: Vec<SlaAlert>,

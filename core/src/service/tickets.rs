@@ -173,6 +173,7 @@ pub(crate) struct Committed {
 
 /// Ticket counts of a workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TicketStats {
     /// All tickets.
     pub total: u64,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which target a clock measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaMetric {
     /// Creation → first public agent reply.
@@ -50,6 +51,7 @@ impl std::str::FromStr for SlaMetric {
 
 /// A clock's state, derived from its instants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ClockStatus {
     /// Counting business time toward its due instant.
@@ -64,6 +66,7 @@ pub enum ClockStatus {
 
 /// A span during which a clock was paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Pause {
     /// Paused at.
     pub from: DateTime<Utc>,
@@ -77,6 +80,7 @@ pub struct Pause {
 /// so a pause of any length moves the due instant by exactly the business
 /// time it covered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SlaClock {
     /// What it measures.
     pub metric: SlaMetric,
@@ -84,11 +88,13 @@ pub struct SlaClock {
     pub status: ClockStatus,
     /// The business-time target.
     #[serde(with = "crate::duration_serde::secs")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
     pub target: TimeDelta,
     /// When the clock started.
     pub started_at: DateTime<Utc>,
     /// Business time consumed before `running_since` (whole earlier running spans).
     #[serde(with = "crate::duration_serde::secs")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
     pub consumed: TimeDelta,
     /// Start of the current running span (`None` while paused or stopped).
     pub running_since: Option<DateTime<Utc>>,
@@ -107,13 +113,48 @@ pub struct SlaClock {
     pub pauses: Vec<Pause>,
 }
 
-/// All SLA clocks of a ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// All SLA clocks of a ticket. Serialized with the derived `due_at` (the
+/// earliest due instant of a running clock), which deserialization ignores.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct SlaState {
     /// The policy that applies (`None`: the priorities' own targets, 24/7).
     pub policy: Option<PolicyId>,
     /// The clocks, one per metric at most.
     pub clocks: Vec<SlaClock>,
+}
+
+/// What [`SlaState`] serializes as.
+#[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "SlaState"))]
+struct SlaStateOut<'a> {
+    /// The policy that applies (`None`: the priorities' own targets, 24/7).
+    policy: Option<PolicyId>,
+    /// The earliest due instant of a running clock.
+    due_at: Option<DateTime<Utc>>,
+    /// The clocks, one per metric at most.
+    clocks: &'a [SlaClock],
+}
+
+impl Serialize for SlaState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SlaStateOut {
+            policy: self.policy,
+            due_at: self.due_at(),
+            clocks: &self.clocks,
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for SlaState {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SlaState".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        SlaStateOut::json_schema(g)
+    }
 }
 
 /// Smallest step a stored instant can take (PostgreSQL keeps microseconds):

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The explain trace of one SLA clock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SlaExplanation {
     /// Which clock.
     pub metric: SlaMetric,
@@ -21,14 +22,17 @@ pub struct SlaExplanation {
     pub timezone: String,
     /// The target.
     #[serde(with = "crate::duration_serde::secs")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
     pub target: TimeDelta,
     /// When the clock started.
     pub started_at: DateTime<Utc>,
     /// Business time consumed up to the explained instant.
     #[serde(with = "crate::duration_serde::secs")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
     pub consumed: TimeDelta,
     /// Business time left (zero once due).
     #[serde(with = "crate::duration_serde::secs")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
     pub remaining: TimeDelta,
     /// The due instant (while running, or the one that was breached).
     pub due_at: Option<DateTime<Utc>>,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// matches, the ticket's priority's own `first_response` and `resolution`
 /// targets apply, 24/7, with the default warning and pausing statuses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SlaPolicy {
     /// Id.
     pub id: PolicyId,
@@ -63,6 +64,7 @@ fn yes() -> bool {
 /// Conditions of a policy. Each list, when not empty, must contain the
 /// ticket's value (tags: any of the ticket's tags); all lists must match.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PolicyConditions {
     /// Priority codes.
@@ -79,27 +81,45 @@ pub struct PolicyConditions {
 
 /// The targets of one priority under a policy (business time).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PolicyTarget {
     /// Priority code.
     pub priority: String,
     /// Creation → first public agent reply.
     #[serde(default, with = "crate::duration_serde::opt_secs")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::duration_serde::Seconds>")
+    )]
     pub first_response: Option<TimeDelta>,
     /// Oldest unanswered customer message → next public agent reply.
     #[serde(default, with = "crate::duration_serde::opt_secs")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::duration_serde::Seconds>")
+    )]
     pub next_response: Option<TimeDelta>,
     /// Creation → resolved.
     #[serde(default, with = "crate::duration_serde::opt_secs")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::duration_serde::Seconds>")
+    )]
     pub resolution: Option<TimeDelta>,
 }
 
 /// When `sla.warning` fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WarningThreshold {
     /// This much business time before the due instant.
-    Before(#[serde(with = "crate::duration_serde::secs")] TimeDelta),
+    Before(
+        #[serde(with = "crate::duration_serde::secs")]
+        #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
+        TimeDelta,
+    ),
     /// When this percentage (1..=99) of the target is consumed.
     Percent(u8),
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// What happened to a ticket's assignee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentAction {
     /// First assignee.
@@ -21,6 +22,7 @@ pub enum AssignmentAction {
 
 /// One entry of a ticket's assignment history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AssignmentRecord {
     /// The ticket.
     pub ticket_id: TicketId,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who did something.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum Actor {
     /// A customer (host user id).
@@ -18,6 +19,7 @@ pub enum Actor {
 
 /// What kind of message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     /// Written by the customer.
@@ -49,6 +51,7 @@ impl MessageKind {
 
 /// Metadata of a file stored by the host (Ticketry never holds the bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// Original file name.
@@ -63,6 +66,7 @@ pub struct Attachment {
 
 /// One entry of a thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Message {
     /// Id.
     pub id: MessageId,

@@ -18,6 +18,7 @@ use std::str::FromStr;
 
 /// A support request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ticket {
     /// Id.
     pub id: TicketId,
@@ -73,6 +74,7 @@ pub struct Ticket {
 
 /// Where a ticket came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// A web form (the default).
@@ -142,8 +144,8 @@ impl fmt::Display for Channel {
 /// assert_eq!((l.kind.as_str(), l.id.as_str()), ("order", "8812"));
 /// assert_eq!(l.to_string(), "order:8812");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Link {
     /// Record kind (`order`, `ride`, `lesson`).
     pub kind: String,
@@ -158,6 +160,37 @@ impl Link {
             kind: crate::validate::key("link.kind", kind)?,
             id: crate::validate::text("link.id", id, 255)?,
         })
+    }
+}
+
+/// Deserializes `{"kind": "order", "id": "8812"}` or the text `order:8812`.
+impl<'de> Deserialize<'de> for Link {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Link;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a link: `kind:id` or {kind, id}")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Link, E> {
+                s.parse().map_err(|e: crate::Error| E::custom(e))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Link, A::Error> {
+                let (mut kind, mut id) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "kind" => kind = Some(map.next_value::<String>()?),
+                        "id" => id = Some(map.next_value::<String>()?),
+                        _ => return Err(de::Error::unknown_field(&key, &["kind", "id"])),
+                    }
+                }
+                let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
+                let id = id.ok_or_else(|| de::Error::missing_field("id"))?;
+                Link::new(&kind, &id).map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -179,6 +212,7 @@ impl fmt::Display for Link {
 
 /// A customer's rating of the support they got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Satisfaction {
     /// 1 (bad) to 5 (great).
     pub rating: u8,
@@ -190,6 +224,7 @@ pub struct Satisfaction {
 
 /// A ticket with its messages, as one reader may see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Thread {
     /// The ticket.
     pub ticket: Ticket,
@@ -199,6 +234,7 @@ pub struct Thread {
 
 /// Who is looking at a thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum View {
     /// Support staff: everything.
