@@ -24,3 +24,33 @@ pub fn shape(e: &Event) -> Result<Value, Error> {
         ],
     ))
 }
+
+/// A shaped event as an operation's result.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(transparent)]
+pub struct Shaped(pub Value);
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Shaped {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Event".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        use ticketry_core::{Actor, TicketId, WorkspaceId};
+        schemars::json_schema!({
+            "description": "A recorded event: the envelope, the dotted `type` and the kind's fields under `data`.",
+            "type": "object",
+            "properties": {
+                "seq": { "type": "integer", "format": "uint64", "description": "Position in the workspace's log (the cursor), gap-free from 1." },
+                "workspace_id": g.subschema_for::<WorkspaceId>(),
+                "ticket_id": g.subschema_for::<Option<TicketId>>(),
+                "actor": g.subschema_for::<Actor>(),
+                "at": g.subschema_for::<chrono::DateTime<chrono::Utc>>(),
+                "type": { "type": "string", "description": "The dotted name (`ticket.created`)." },
+                "data": { "type": "object", "description": "The kind's fields (see `EventKind`).", "additionalProperties": true },
+                "kinds": g.subschema_for::<ticketry_core::EventKind>(),
+            },
+            "required": ["seq", "workspace_id", "ticket_id", "actor", "at", "type", "data"],
+        })
+    }
+}

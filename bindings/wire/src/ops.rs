@@ -60,6 +60,7 @@ macro_rules! ops {
                 use super::*;
                 /// The operation's arguments.
                 #[derive(Debug, Deserialize)]
+                #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
                 #[serde(deny_unknown_fields)]
                 pub struct Args {
                     $( $(#[$fa])* #[allow(missing_docs)] pub $f: $t, )*
@@ -80,6 +81,30 @@ macro_rules! ops {
             },
         )*];
 
+        /// The catalog the client generators read: every operation with the
+        /// JSON Schema of each argument and of its result; the shared types
+        /// are left in `generator`'s definitions.
+        #[cfg(feature = "schema")]
+        pub fn catalog(generator: &mut schemars::SchemaGenerator) -> Vec<serde_json::Value> {
+            let mut out = Vec::new();
+            $(
+                out.push(serde_json::json!({
+                    "name": stringify!($name),
+                    "scope": stringify!($scope),
+                    "doc": concat!($($doc, "\n"),*).trim(),
+                    "py": $py,
+                    "js": $js,
+                    "args": [$( {
+                        "name": stringify!($f),
+                        "rust": stringify!($t),
+                        "schema": generator.subschema_for::<$t>(),
+                    } ),*],
+                    "result": generator.subschema_for::<$out>(),
+                }));
+            )*
+            out
+        }
+
         /// Decodes `args` for operation `op` (with the caller's spelling for
         /// errors) and prepares the call; nothing runs until it is awaited.
         /// `ws` is the workspace of a `ws` operation.
@@ -97,7 +122,7 @@ macro_rules! ops {
                         let $d = desk.clone();
                         let $ws = scope!($scope, ws);
                         Ok(Box::pin(async move {
-                            let out: $out = $body.await?;
+                            let out: $out = $body.await.map_err(|e| host.rename(e))?;
                             encode(&out)
                         }))
                     }
@@ -123,6 +148,7 @@ fn by(a: Option<Actor>) -> Actor {
 
 /// A new workspace's priorities: a preset, or `none`.
 #[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PresetChoice {
     /// `low`, `medium`, `high`, `urgent`.
@@ -136,6 +162,7 @@ pub enum PresetChoice {
 /// An SLA policy as callers write it: the id is optional (a new one is
 /// generated), and so are conditions, calendar, warning and pausing statuses.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PolicyInput {
     id: Option<PolicyId>,
@@ -230,10 +257,10 @@ ops! {
     // ----- events -------------------------------------------------------------
 
     /// Events with `seq > after`, oldest first, at most `limit` (default 100).
-    ws events [2, 0] (after: Option<u64>, limit: Option<u32>) -> Vec<Value>
+    ws events [2, 0] (after: Option<u64>, limit: Option<u32>) -> Vec<crate::event::Shaped>
         = |d, ws, a| async move {
             let events = d.events(ws, a.after.unwrap_or(0), a.limit.unwrap_or(100) as usize).await?;
-            events.iter().map(crate::event::shape).collect::<Result<Vec<_>, Error>>()
+            events.iter().map(|e| crate::event::shape(e).map(crate::event::Shaped)).collect::<Result<Vec<_>, Error>>()
         };
     /// Records that `consumer` handled every event up to `seq`.
     ws ack_events [2, 2] (consumer: String, seq: u64) -> ()

@@ -66,6 +66,20 @@ impl Host {
     }
 }
 
+impl Host {
+    /// A core error with its field path (`targets[0].first_response`) as
+    /// the host spells it (`targets[0].firstResponse` in Node).
+    pub fn rename(self, e: Error) -> Error {
+        match (self, e) {
+            (Host::Node, Error::InvalidInput { field, message }) => {
+                let field = field.split('.').map(camel).collect::<Vec<_>>().join(".");
+                Error::InvalidInput { field, message }
+            }
+            (_, e) => e,
+        }
+    }
+}
+
 /// `first_response` → `firstResponse`.
 pub fn camel(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
@@ -104,16 +118,26 @@ pub fn snake(camel: &str) -> String {
 pub fn decode<T: DeserializeOwned>(value: Value, host: Host) -> Result<T, Error> {
     serde_path_to_error::deserialize(De { v: value, host }).map_err(|e| {
         let mut field = String::new();
-        for seg in e.path().iter() {
+        // An argument named `input` is the caller's object itself (Node
+        // passes it whole, Python spreads it as keywords): its fields are
+        // named as the caller wrote them, without `input.`.
+        let mut segments = e.path().iter().peekable();
+        if let Some(serde_path_to_error::Segment::Map { key }) = segments.peek()
+            && key == "input"
+        {
+            segments.next();
+        }
+        for seg in segments {
             match seg {
                 serde_path_to_error::Segment::Seq { index } => {
                     field.push_str(&format!("[{index}]"));
                 }
-                serde_path_to_error::Segment::Map { key } => {
+                serde_path_to_error::Segment::Map { key: name }
+                | serde_path_to_error::Segment::Enum { variant: name } => {
                     if !field.is_empty() {
                         field.push('.');
                     }
-                    field.push_str(&host.key(key));
+                    field.push_str(&host.key(name));
                 }
                 _ => {}
             }
@@ -153,14 +177,20 @@ impl std::error::Error for DeError {}
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         let message = msg.to_string();
-        // The core's own validation errors come back as their message.
-        let message = message
+        // The core's own validation errors come back as their message; a
+        // nested field they name (`link.kind`) extends the path (`kind`).
+        match message
             .strip_prefix("invalid input: ")
-            .and_then(|m| m.split_once(": ").map(|(_, m)| m.to_owned()))
-            .unwrap_or(message);
-        DeError {
-            field: None,
-            message,
+            .and_then(|m| m.split_once(": "))
+        {
+            Some((field, m)) => DeError {
+                field: field.split_once('.').map(|(_, inner)| inner.to_owned()),
+                message: m.to_owned(),
+            },
+            None => DeError {
+                field: None,
+                message,
+            },
         }
     }
 }
@@ -680,7 +710,47 @@ macro_rules! struct_out {
 }
 struct_out!(SerializeStruct, SerializeStructVariant);
 
+/// A [`Value`] serializes as what it stands for, so a shaped result (see
+/// [`crate::event`]) can be returned by an operation like any core value.
+impl Serialize for Value {
+    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use ser::{SerializeMap, SerializeSeq, SerializeStruct};
+        match self {
+            Value::Null => s.serialize_none(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Float(f) => s.serialize_f64(*f),
+            Value::Str(v) => s.serialize_str(v),
+            Value::Instant(t) => s.collect_str(&instant_text(t)),
+            Value::Duration(d) => s.serialize_newtype_struct(SECONDS, &d.num_seconds()),
+            Value::Variant(e, v) => s.serialize_unit_variant(e, 0, v),
+            Value::Seq(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+            Value::Map(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+            Value::Struct(name, fields) => {
+                let mut st = s.serialize_struct(name, fields.len())?;
+                for (k, v) in fields {
+                    st.serialize_field(k, v)?;
+                }
+                st.end()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde::Deserialize;
@@ -755,44 +825,5 @@ mod tests {
     fn camel_and_snake_round_trip() {
         assert_eq!(camel("first_response_at"), "firstResponseAt");
         assert_eq!(snake("firstResponseAt"), "first_response_at");
-    }
-}
-
-/// A [`Value`] serializes as what it stands for, so a shaped result (see
-/// [`crate::event`]) can be returned by an operation like any core value.
-impl Serialize for Value {
-    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use ser::{SerializeMap, SerializeSeq, SerializeStruct};
-        match self {
-            Value::Null => s.serialize_none(),
-            Value::Bool(b) => s.serialize_bool(*b),
-            Value::Int(i) => s.serialize_i64(*i),
-            Value::Float(f) => s.serialize_f64(*f),
-            Value::Str(v) => s.serialize_str(v),
-            Value::Instant(t) => s.collect_str(&instant_text(t)),
-            Value::Duration(d) => s.serialize_newtype_struct(SECONDS, &d.num_seconds()),
-            Value::Variant(e, v) => s.serialize_unit_variant(e, 0, v),
-            Value::Seq(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for v in items {
-                    seq.serialize_element(v)?;
-                }
-                seq.end()
-            }
-            Value::Map(entries) => {
-                let mut map = s.serialize_map(Some(entries.len()))?;
-                for (k, v) in entries {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-            Value::Struct(name, fields) => {
-                let mut st = s.serialize_struct(name, fields.len())?;
-                for (k, v) in fields {
-                    st.serialize_field(k, v)?;
-                }
-                st.end()
-            }
-        }
     }
 }
