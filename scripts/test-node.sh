@@ -6,7 +6,8 @@
 #
 # 1. npm install (from the registry, as locked) in bindings/node and examples/express;
 # 2. builds the addon in debug (`napi build --platform`) and fails if the generated
-#    index.d.ts differs from the committed one (commit the regenerated file);
+#    native.d.ts, or the typed client generated from the operation table
+#    (index.js, index.d.ts: scripts/gen-clients.py), differs from the committed one;
 # 3. runs `node --test` for the addon and the Express example, on the memory backend
 #    and on PostgreSQL (each suite in fresh schemas); fails on any failure or if no
 #    test ran.
@@ -34,13 +35,19 @@ echo "== npm install (bindings/node)"
 (cd bindings/node && npm install "${npm_flags[@]}")
 
 echo "== napi build (debug)"
-dts=bindings/node/index.d.ts
+dts=bindings/node/native.d.ts
 before="$(mktemp)"
 trap 'rm -f "$before"' EXIT
 if [[ -f "$dts" ]]; then cp "$dts" "$before"; else : >"$before"; fi
-(cd bindings/node && npx --no-install napi build --platform)
+(cd bindings/node && npx --no-install napi build --platform --js native.js --dts native.d.ts)
 
-echo "== index.d.ts drift check"
+echo "== generated client drift check (index.js, index.d.ts)"
+catalog="$(mktemp)"
+cargo run -q --locked -p ticketry-wire --features schema --bin catalog >"$catalog"
+python3 scripts/gen-clients.py "$catalog" --check --node-only
+rm -f "$catalog"
+
+echo "== native.d.ts drift check"
 if ! cmp -s "$before" "$dts"; then
     echo "test-node: the generated $dts differs from the one in the tree:" >&2
     diff -u "$before" "$dts" >&2 || true

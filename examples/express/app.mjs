@@ -295,13 +295,21 @@ export async function createApp({ desk, slug = 'support' }) {
     const internal = b.is_internal === true
     let m
     if (me.staff) {
-      m = internal ? await ws.addNote(t.id, me.id, body) : await ws.reply(t.id, me.id, { body, status: b.status || undefined })
+      m = internal ? await ws.addNote(t.id, me.id, body) : await ws.reply(t.id, me.id, body, { status: b.status || undefined })
     } else {
       if (internal) throw new HttpError(403, 'forbidden', 'internal notes are for support staff')
       m = await ws.customerMessage(t.id, me.id, body)
     }
     return messageJson(m)
   }, 201))
+
+  // Seed 004: one message; a customer sees public messages of their own tickets only.
+  api.get('/messages/:id/', route(async (req, me) => {
+    const m = await ws.getMessage(req.params.id, { view: me.staff ? 'agent' : 'customer' })
+    const t = await ws.getTicket(m.ticketId)
+    if (!me.staff && t.customer !== me.id) throw new HttpError(404, 'not_found', `not found: message ${m.id}`)
+    return messageJson(m)
+  }))
 
   app.use('/api/support', api)
 

@@ -3,12 +3,13 @@
 //! synchronous; the batch forms take whole arrays in one crossing.
 
 use crate::convert::{self, CoreResult, Date, duration, instants, ms, sync};
-use crate::types::{CalendarConfig, Segment};
+use crate::wire::{Out, decode};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use napi::Env;
-use napi::bindgen_prelude::{Either, Float64Array, Float64ArraySlice};
+use napi::bindgen_prelude::{Either, Float64Array, Float64ArraySlice, Unknown};
 use napi_derive::napi;
 use ticketry_core as tc;
+use ticketry_core::calendar::CalendarConfig;
 use ticketry_core::calendar::{BusinessCalendar, CalendarError};
 
 fn config_from_json(json: &str) -> CoreResult<ticketry_core::calendar::CalendarConfig> {
@@ -22,6 +23,11 @@ fn calendar_error(e: CalendarError) -> tc::Error {
         e.field()
     };
     tc::Error::invalid_input(field, e.message().to_owned())
+}
+
+/// The segments as JavaScript sees them (`{start, end}` `Date`s).
+fn segments(v: &impl serde::Serialize) -> CoreResult<Out> {
+    ticketry_wire::value::encode(v).map(Out)
 }
 
 /// A compiled business calendar (time zone, weekly hours, holidays): due
@@ -76,10 +82,13 @@ impl Calendar {
 
     /// Compiles a calendar from its camelCase object form.
     #[napi(factory, catch_unwind)]
-    pub fn from_config(env: &Env, config: CalendarConfig) -> napi::Result<Calendar> {
+    pub fn from_config<'e>(
+        env: &'e Env,
+        #[napi(ts_arg_type = "CalendarConfig")] config: Unknown<'e>,
+    ) -> napi::Result<Calendar> {
         sync(
             env,
-            config.into_core().and_then(|c| {
+            decode::<CalendarConfig>(env, "config", config).and_then(|c| {
                 BusinessCalendar::from_config(&c)
                     .map(|inner| Calendar { inner })
                     .map_err(calendar_error)
@@ -92,9 +101,9 @@ impl Calendar {
     /// the default window; `days = 0` disables the window. Results are the
     /// same whatever the window; only speed and memory change.
     #[napi(factory, catch_unwind)]
-    pub fn with_window(
-        env: &Env,
-        config: Either<String, CalendarConfig>,
+    pub fn with_window<'e>(
+        env: &'e Env,
+        #[napi(ts_arg_type = "string | CalendarConfig")] config: Either<String, Unknown<'e>>,
         first_day: String,
         days: f64,
     ) -> napi::Result<Calendar> {
@@ -102,7 +111,7 @@ impl Calendar {
             let days: u32 = crate::convert::integer("days", days)?;
             let cfg = match config {
                 Either::A(json) => config_from_json(&json)?,
-                Either::B(c) => c.into_core()?,
+                Either::B(c) => decode::<CalendarConfig>(env, "config", c)?,
             };
             let day = NaiveDate::parse_from_str(&first_day, "%Y-%m-%d").map_err(|_| {
                 tc::Error::invalid_input(
@@ -133,9 +142,9 @@ impl Calendar {
     }
 
     /// The configuration, as an object.
-    #[napi(getter, catch_unwind)]
-    pub fn config(&self) -> CalendarConfig {
-        self.inner.config().clone().into()
+    #[napi(getter, ts_return_type = "CalendarConfig", catch_unwind)]
+    pub fn config(&self, env: &Env) -> napi::Result<Out> {
+        sync(env, segments(self.inner.config()))
     }
 
     /// The configuration in the core's JSON shape.
@@ -158,10 +167,12 @@ impl Calendar {
 
     /// The UTC range the precomputed window covers, if any (diagnostics only).
     #[napi(getter, ts_return_type = "Segment | null", catch_unwind)]
-    pub fn precomputed_range(&self) -> Option<Segment> {
-        self.inner
+    pub fn precomputed_range(&self, env: &Env) -> napi::Result<Out> {
+        let range = self
+            .inner
             .precomputed_range()
-            .map(|(start, end)| Segment { start, end })
+            .map(|(start, end)| tc::calendar::Segment { start, end });
+        sync(env, segments(&range))
     }
 
     /// Approximate bytes held by the compiled calendar.
@@ -225,18 +236,10 @@ impl Calendar {
 
     /// The business segments an `add` consumes (for explain traces).
     #[napi(ts_return_type = "Segment[] | null", catch_unwind)]
-    pub fn add_segments(
-        &self,
-        env: &Env,
-        start: Date,
-        duration_ms: f64,
-    ) -> napi::Result<Option<Vec<Segment>>> {
+    pub fn add_segments(&self, env: &Env, start: Date, duration_ms: f64) -> napi::Result<Out> {
         let start = sync(env, start.instant("start"))?;
         let d = sync(env, duration("durationMs", duration_ms))?;
-        Ok(self
-            .inner
-            .add_segments(start, d)
-            .map(|v| v.into_iter().map(Segment::from).collect()))
+        sync(env, segments(&self.inner.add_segments(start, d)))
     }
 
     /// Holidays (`YYYY-MM-DD`) that removed business time within `[a, b)`.

@@ -8,7 +8,6 @@ use napi::bindgen_prelude::{
 };
 use napi::{Env, JsDate, JsValue, ValueType, sys};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::str::FromStr;
 use ticketry_core as tc;
@@ -57,16 +56,6 @@ pub fn sync<T>(env: &Env, r: CoreResult<T>) -> napi::Result<T> {
 /// Parses an id (UUID or host id) with the core's own validation.
 pub fn id<T: FromStr<Err = tc::Error>>(s: &str) -> CoreResult<T> {
     s.parse()
-}
-
-/// Parses an optional id.
-pub fn opt_id<T: FromStr<Err = tc::Error>>(s: Option<String>) -> CoreResult<Option<T>> {
-    s.as_deref().map(id).transpose()
-}
-
-/// Parses a list of ids.
-pub fn ids<T: FromStr<Err = tc::Error>>(list: Option<Vec<String>>) -> CoreResult<Vec<T>> {
-    list.unwrap_or_default().iter().map(|s| id(s)).collect()
 }
 
 /// A JavaScript `Date` received as an argument or an input field: its time
@@ -161,19 +150,9 @@ pub fn duration(field: &str, ms: f64) -> CoreResult<TimeDelta> {
     Ok(TimeDelta::nanoseconds((ms * 1e6).round() as i64))
 }
 
-/// An optional duration in milliseconds.
-pub fn opt_duration(field: &str, ms: Option<f64>) -> CoreResult<Option<TimeDelta>> {
-    ms.map(|ms| duration(field, ms)).transpose()
-}
-
 /// A duration as (possibly fractional) milliseconds.
 pub fn ms(d: TimeDelta) -> f64 {
     d.num_seconds() as f64 * 1000.0 + f64::from(d.subsec_nanos()) / 1e6
-}
-
-/// An optional duration as milliseconds.
-pub fn opt_ms(d: Option<TimeDelta>) -> Option<f64> {
-    d.map(ms)
 }
 
 /// The serde name of a core enum value (`in_progress`, `first_response`, …).
@@ -182,27 +161,6 @@ pub fn name<T: Serialize>(v: &T) -> String {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),
     }
-}
-
-/// Parses a core enum from its serde name; `invalid_input` on `field` otherwise.
-pub fn parse_name<T: DeserializeOwned>(field: &str, s: &str) -> CoreResult<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| tc::Error::invalid_input(field, format!("unknown value {s:?}")))
-}
-
-/// Parses a status, accepting the core's aliases (`waiting_user`, `solved`, …).
-pub fn status(s: &str) -> CoreResult<tc::Status> {
-    s.parse()
-}
-
-/// Parses `u64` counters given as JS numbers (non-negative integers).
-pub fn counter(field: &str, n: f64) -> CoreResult<u64> {
-    integer(field, n)
-}
-
-/// The thread view named by an option: `agent` (also when omitted) or `customer`.
-pub fn view(name: Option<String>) -> CoreResult<tc::View> {
-    name.map_or(Ok(tc::View::default()), |v| parse_name("view", &v))
 }
 
 /// A JS number that must be an integer fitting `T` (a count, a rank, a
@@ -217,9 +175,4 @@ pub fn integer<T: TryFrom<i64>>(field: &str, n: f64) -> CoreResult<T> {
     }
     T::try_from(n as i64)
         .map_err(|_| tc::Error::invalid_input(field, format!("{n} is out of range")))
-}
-
-/// A `u64` counter as a JS number.
-pub fn num(n: u64) -> f64 {
-    n as f64
 }

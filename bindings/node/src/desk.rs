@@ -2,12 +2,11 @@
 //! workspaces.
 
 use crate::convert::{self, CoreResult, Date, duration, js_error, spawn, sync};
-use crate::types::{NewWorkspace, WorkspaceInfo, WorkspaceUpdate};
-use crate::workspace::Workspace;
+use crate::wire::Out;
 use chrono::{DateTime, Utc};
 use napi::Env;
 use napi::bindgen_prelude::JsObjectValue;
-use napi::bindgen_prelude::{Either, Null, PromiseRaw};
+use napi::bindgen_prelude::{Either, Null, PromiseRaw, Unknown};
 use napi_derive::napi;
 use std::sync::Arc;
 use ticketry_core as tc;
@@ -229,83 +228,31 @@ impl Helpdesk {
         }
     }
 
-    /// Creates a workspace (tenant) and returns its handle; `already_exists`
-    /// if the slug is taken.
-    #[napi(catch_unwind)]
-    pub fn create_workspace<'e>(
-        &self,
-        env: &'e Env,
-        input: NewWorkspace,
-    ) -> napi::Result<PromiseRaw<'e, Workspace>> {
-        let desk = self.desk.clone();
-        spawn(env, async move {
-            let ws = desk.create_workspace(input.into_core()?).await?;
-            Ok(Workspace::new(desk, ws.id))
-        })
-    }
-
     /// The handle of a workspace by id, without I/O (a missing workspace
     /// shows as `not_found` on first use). Throws `invalid_input` for a
     /// malformed id.
     #[napi(catch_unwind)]
     pub fn workspace(&self, env: &Env, id: String) -> napi::Result<Workspace> {
-        let ws = sync(env, convert::id::<tc::WorkspaceId>(&id))?;
-        Ok(Workspace::new(self.desk.clone(), ws))
-    }
-
-    /// The handle of a workspace by slug; `not_found` if there is none.
-    #[napi(catch_unwind)]
-    pub fn workspace_by_slug<'e>(
-        &self,
-        env: &'e Env,
-        slug: String,
-    ) -> napi::Result<PromiseRaw<'e, Workspace>> {
-        let desk = self.desk.clone();
-        spawn(env, async move {
-            let ws = desk.get_workspace_by_slug(&slug).await?;
-            Ok(Workspace::new(desk, ws.id))
+        let ws = sync(
+            env,
+            convert::id::<tc::WorkspaceId>(&id).map_err(|e| e.for_field("id")),
+        )?;
+        Ok(Workspace {
+            desk: self.desk.clone(),
+            ws,
         })
     }
 
-    /// A workspace's record by slug.
-    #[napi(catch_unwind)]
-    pub fn get_workspace_by_slug<'e>(
+    /// Runs operation `op` of the table (the generated client calls this).
+    #[napi(ts_return_type = "Promise<unknown>", catch_unwind)]
+    pub fn call<'e>(
         &self,
         env: &'e Env,
-        slug: String,
-    ) -> napi::Result<PromiseRaw<'e, WorkspaceInfo>> {
-        let desk = self.desk.clone();
-        spawn(env, async move {
-            Ok(desk.get_workspace_by_slug(&slug).await?.into())
-        })
-    }
-
-    /// Renames a workspace and/or changes settings (as `Workspace.update`).
-    #[napi(catch_unwind)]
-    pub fn update_workspace<'e>(
-        &self,
-        env: &'e Env,
-        id: String,
-        update: WorkspaceUpdate,
-    ) -> napi::Result<PromiseRaw<'e, WorkspaceInfo>> {
-        let desk = self.desk.clone();
-        spawn(env, async move {
-            let ws = convert::id(&id)?;
-            Workspace::new(desk, ws).update_core(update).await
-        })
-    }
-
-    /// A workspace's record by id.
-    #[napi(catch_unwind)]
-    pub fn get_workspace<'e>(
-        &self,
-        env: &'e Env,
-        id: String,
-    ) -> napi::Result<PromiseRaw<'e, WorkspaceInfo>> {
-        let desk = self.desk.clone();
-        spawn(env, async move {
-            Ok(desk.get_workspace(convert::id(&id)?).await?.into())
-        })
+        op: String,
+        positional: Vec<Unknown<'e>>,
+        options: Option<Unknown<'e>>,
+    ) -> napi::Result<PromiseRaw<'e, Out>> {
+        crate::wire::call(env, &self.desk, None, &op, positional, options)
     }
 
     /// The desk's current time (its manual clock, or the system clock).
@@ -391,4 +338,35 @@ async fn connect(
     Err(tc::Error::Storage {
         message: "this build of ticketry has no PostgreSQL backend".into(),
     })
+}
+
+/// A workspace (tenant) of a `Helpdesk`: the scope of every per-workspace
+/// operation (the generated client adds them as methods).
+#[napi]
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    desk: tc::Helpdesk,
+    ws: tc::WorkspaceId,
+}
+
+#[napi]
+impl Workspace {
+    /// The workspace's id (UUID).
+    #[napi(getter, catch_unwind)]
+    pub fn id(&self) -> String {
+        self.ws.to_string()
+    }
+
+    /// Runs operation `op` of the table in this workspace (the generated
+    /// client calls this).
+    #[napi(ts_return_type = "Promise<unknown>", catch_unwind)]
+    pub fn call<'e>(
+        &self,
+        env: &'e Env,
+        op: String,
+        positional: Vec<Unknown<'e>>,
+        options: Option<Unknown<'e>>,
+    ) -> napi::Result<PromiseRaw<'e, Out>> {
+        crate::wire::call(env, &self.desk, Some(self.ws), &op, positional, options)
+    }
 }

@@ -73,7 +73,7 @@ for (const backend of backends) {
       const info = await ws.info()
       assert.equal(info.slug, s)
       assert.equal(info.settings.timezone, 'Europe/Berlin')
-      assert.equal(info.settings.reopenWindowMs, 7 * 24 * H)
+      assert.equal(info.settings.reopenWindow, 7 * 24 * H)
       assert.ok(info.createdAt instanceof Date)
       assert.equal((await desk.getWorkspace(ws.id)).name, 'Acme')
       assert.equal((await desk.workspaceBySlug(s)).id, ws.id)
@@ -82,13 +82,13 @@ for (const backend of backends) {
       const renamed = await desk.updateWorkspace(ws.id, { name: 'Acme GmbH' })
       assert.equal(renamed.name, 'Acme GmbH')
       assert.equal(renamed.settings.timezone, 'Europe/Berlin')
-      const upd = await ws.update({ name: 'Acme Inc', settings: { reopenWindowMs: null, locale: 'de' } })
+      const upd = await ws.update({ name: 'Acme Inc', settings: { reopenWindow: null, locale: 'de' } })
       assert.equal(upd.name, 'Acme Inc')
-      assert.equal(upd.settings.reopenWindowMs, null)
+      assert.equal(upd.settings.reopenWindow, null)
       assert.equal(upd.settings.locale, 'de')
       assert.equal(upd.settings.timezone, 'Europe/Berlin', 'omitted settings are kept')
-      const again = await ws.update({ settings: { reopenWindowMs: 2 * H } })
-      assert.equal(again.settings.reopenWindowMs, 2 * H)
+      const again = await ws.update({ settings: { reopenWindow: 2 * H } })
+      assert.equal(again.settings.reopenWindow, 2 * H)
       assert.equal(again.name, 'Acme Inc')
       // The number format is used.
       await ws.putCustomer({ id: 'c', name: 'C' })
@@ -107,14 +107,14 @@ for (const backend of backends) {
       await rejectsWith(desk.createWorkspace({ name: 'B', slug: s }), 'already_exists')
       await rejectsWith(desk.createWorkspace({ name: 'B', slug: 'Not A Slug' }), 'invalid_input', 'slug')
       await rejectsWith(desk.createWorkspace({ name: 'B', slug: slug(), settings: { timezone: 'Mars/Base' } }), 'invalid_input', 'settings.timezone')
-      await rejectsWith(desk.createWorkspace({ name: 'B', slug: slug(), priorityPreset: 'nope' }), 'invalid_input', 'priority_preset')
+      await rejectsWith(desk.createWorkspace({ name: 'B', slug: slug(), priorityPreset: 'nope' }), 'invalid_input', 'priorityPreset')
       await rejectsWith(desk.workspaceBySlug('no-such-slug'), 'not_found')
       await rejectsWith(desk.getWorkspaceBySlug('no-such-slug'), 'not_found')
       await rejectsWith(desk.updateWorkspace(MISSING, { name: 'x' }), 'not_found')
-      await rejectsWith(desk.updateWorkspace(s, { name: 'x' }), 'invalid_input', 'workspace_id')
+      await rejectsWith(desk.updateWorkspace(s, { name: 'x' }), 'invalid_input', 'workspace')
       await rejectsWith(desk.getWorkspace(MISSING), 'not_found')
       await rejectsWith(desk.workspace(MISSING).info(), 'not_found')
-      await rejectsWith(() => desk.workspace('not-a-uuid'), 'invalid_input', 'workspace_id')
+      await rejectsWith(() => desk.workspace('not-a-uuid'), 'invalid_input', 'id')
       await rejectsWith(desk.getWorkspace('x'), 'invalid_input')
     })
 
@@ -123,19 +123,19 @@ for (const backend of backends) {
       const initial = await ws.listPriorities()
       assert.deepEqual(initial.map((p) => p.code), ['low', 'medium', 'high', 'urgent'])
       assert.equal(initial.find((p) => p.isDefault).code, 'medium')
-      assert.equal(initial.find((p) => p.code === 'urgent').firstResponseMs, 30 * MIN)
-      const put = await ws.putPriority({ code: 'critical', name: 'Critical', rank: 10, color: '#ff0000', firstResponseMs: 15 * MIN, isDefault: true })
+      assert.equal(initial.find((p) => p.code === 'urgent').firstResponse, 30 * MIN)
+      const put = await ws.putPriority({ code: 'critical', name: 'Critical', rank: 10, color: '#ff0000', firstResponse: 15 * MIN, isDefault: true })
       assert.equal(put.length, 5)
       assert.equal(put.at(-1).code, 'critical')
       assert.equal(put.filter((p) => p.isDefault).length, 1)
-      assert.equal(put.at(-1).resolutionMs, null)
+      assert.equal(put.at(-1).resolution, null)
       const set = await ws.setPriorities([
         { code: 'b', name: 'B', rank: 2 },
         { code: 'a', name: 'A', rank: 1, isDefault: true },
       ])
       assert.deepEqual(set.map((p) => p.code), ['a', 'b'])
       await rejectsWith(ws.setPriorities([{ code: 'a', name: 'A', rank: 1 }, { code: 'a', name: 'A', rank: 2 }]), 'invalid_input', 'code')
-      await rejectsWith(ws.putPriority({ code: 'x', name: 'X', rank: 1, firstResponseMs: -1 }), 'invalid_input', 'first_response')
+      await rejectsWith(ws.putPriority({ code: 'x', name: 'X', rank: 1, firstResponse: -1 }), 'invalid_input', 'firstResponse')
       const preset = await ws.installPriorityPreset('p0_to_p3')
       assert.equal(preset.length, 4)
       await rejectsWith(ws.installPriorityPreset('bogus'), 'invalid_input', 'preset')
@@ -170,9 +170,9 @@ for (const backend of backends) {
       assert.equal((await ws.getCategory(child.id)).name, 'Ride issue')
       assert.deepEqual((await ws.listCategories()).map((c) => c.name), ['Rides', 'Ride issue'])
       await rejectsWith(ws.updateCategory(parent.id, { name: 'Rides', parent: child.id }), 'invalid_input', 'parent')
-      await rejectsWith(ws.createCategory({ name: 'X', defaultPriority: 'nope' }), 'invalid_input', 'default_priority')
+      await rejectsWith(ws.createCategory({ name: 'X', defaultPriority: 'nope' }), 'invalid_input', 'defaultPriority')
       await rejectsWith(ws.getCategory(MISSING), 'not_found')
-      await rejectsWith(ws.getCategory('bad'), 'invalid_input', 'category_id')
+      await rejectsWith(ws.getCategory('bad'), 'invalid_input', 'category')
 
       const tag = await ws.putTag({ slug: 'vip', name: 'VIP', color: '#aa0000' })
       assert.deepEqual(tag, { slug: 'vip', name: 'VIP', color: '#aa0000' })
@@ -196,7 +196,7 @@ for (const backend of backends) {
       assert.equal((await ws.getCustomer('frank')).locale, 'de')
       assert.deepEqual((await ws.listCustomers()).map((c) => c.id), ['alice', 'dave', 'frank'])
       await rejectsWith(ws.getCustomer('ghost'), 'not_found')
-      await rejectsWith(ws.putCustomer({ id: '', name: 'X' }), 'invalid_input', 'customer_id')
+      await rejectsWith(ws.putCustomer({ id: '', name: 'X' }), 'invalid_input', 'id')
     })
 
     it('manages and renders templates', async () => {
@@ -257,7 +257,7 @@ for (const backend of backends) {
       assert.ok(t.awaitingReplySince instanceof Date)
       assert.equal(t.sla.policy, null)
       assert.deepEqual(t.sla.clocks.map((c) => c.metric), ['first_response', 'resolution'])
-      assert.equal(t.sla.clocks[0].targetMs, 2 * H)
+      assert.equal(t.sla.clocks[0].target, 2 * H)
       assert.equal(t.sla.clocks[0].status, 'running')
       assert.ok(t.sla.dueAt instanceof Date)
       // The key is bound to its request: another payload is a conflict.
@@ -276,10 +276,10 @@ for (const backend of backends) {
       await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: ' ' }), 'invalid_input', 'body')
       await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', channel: 'pigeon' }), 'invalid_input', 'channel')
       await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', priority: 'p9' }), 'invalid_input', 'priority')
-      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', links: [{ kind: 'Bad Kind', id: '1' }] }), 'invalid_input', 'link.kind')
-      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', attachments: [{ filename: 'a', size: -1, mimeType: 'x', storageKey: 'k' }] }), 'invalid_input', 'attachments.size')
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', links: [{ kind: 'Bad Kind', id: '1' }] }), 'invalid_input', 'links[0].kind')
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', attachments: [{ filename: 'a', size: -1, mimeType: 'x', storageKey: 'k' }] }), 'invalid_input', 'attachments[0].size')
       await rejectsWith(ws.getTicket(MISSING), 'not_found')
-      await rejectsWith(ws.getTicket('nope'), 'invalid_input', 'ticket_id')
+      await rejectsWith(ws.getTicket('nope'), 'invalid_input', 'ticket')
       await rejectsWith(ws.getTicketByNumber('TKT-0000-99999'), 'not_found')
     })
 
@@ -289,13 +289,13 @@ for (const backend of backends) {
       const cat = await ws.createCategory({ name: 'Payments' })
       const t = await ws.openTicket({ customer: 'alice', subject: 'Refund', description: 'Please refund' })
 
-      const reply = await ws.reply(t.id, 'bob', { body: 'Looking into it', status: 'waiting_user', idempotencyKey: 'r1' })
+      const reply = await ws.reply(t.id, 'bob', 'Looking into it', { status: 'waiting_user', idempotencyKey: 'r1' })
       assert.equal(reply.kind, 'reply')
       assert.deepEqual(reply.author, { type: 'agent', id: 'bob' })
       let cur = await ws.getTicket(t.id)
       assert.equal(cur.status, 'pending')
       assert.ok(cur.firstResponseAt instanceof Date)
-      const dupe = await ws.reply(t.id, 'bob', { body: 'Looking into it', idempotencyKey: 'r1' })
+      const dupe = await ws.reply(t.id, 'bob', 'Looking into it', { idempotencyKey: 'r1' })
       assert.equal(dupe.id, reply.id)
 
       const cm = await ws.customerMessage(t.id, 'alice', 'Any news?')
@@ -305,7 +305,7 @@ for (const backend of backends) {
 
       const note = await ws.addNote(t.id, 'carol', 'Customer is a VIP')
       assert.equal(note.kind, 'note')
-      await rejectsWith(ws.addNote(t.id, 'carol', { body: 'x', status: 'open' }), 'invalid_input', 'status')
+      await rejectsWith(ws.addNote(t.id, 'carol', 'x', { status: 'open' }), 'invalid_input', 'status')
       await rejectsWith(ws.reply(t.id, 'ghost', 'x'), 'not_found')
       await rejectsWith(ws.reply(t.id, 'bob', ''), 'invalid_input', 'body')
 
@@ -381,7 +381,7 @@ for (const backend of backends) {
       assert.deepEqual(cur.customFields, { order: 8812 })
       assert.equal(cur.version, v + 1)
       await rejectsWith(ws.updateTicket(t.id, { description: 'stale', expectedVersion: v }), 'conflict')
-      await rejectsWith(ws.updateTicket(t.id, { expectedVersion: -1 }), 'invalid_input', 'expected_version')
+      await rejectsWith(ws.updateTicket(t.id, { expectedVersion: -1 }), 'invalid_input', 'expectedVersion')
       cur = await ws.setStatus(t.id, 'cancelled')
       await rejectsWith(ws.reopen(t.id), 'invalid_transition')
       await rejectsWith(ws.resolve(MISSING), 'not_found')
@@ -430,7 +430,7 @@ for (const backend of backends) {
       await rejectsWith(ws.listTickets({ limit: 0 }), 'invalid_input', 'limit')
       await rejectsWith(ws.listTickets({ after: 'garbage' }), 'invalid_input', 'after')
       await rejectsWith(ws.listTickets({ order: 'random' }), 'invalid_input', 'order')
-      await rejectsWith(ws.listTickets({ statuses: ['bogus'] }), 'invalid_input', 'status')
+      await rejectsWith(ws.listTickets({ statuses: ['bogus'] }), 'invalid_input', 'statuses[0]')
 
       const stats = await ws.ticketStats()
       assert.equal(stats.total, 5)
@@ -461,21 +461,21 @@ for (const backend of backends) {
       ])
       assert.deepEqual(all.map((e) => e.seq), all.map((_, i) => i + 1))
       const [created, added, status, assigned, prio, tagged, , linked, updated, , rated, catChanged] = all
-      assert.equal(created.number, t.number)
-      assert.equal(created.channel, 'web')
+      assert.equal(created.data.number, t.number)
+      assert.equal(created.data.channel, 'web')
       assert.equal(created.ticketId, t.id)
       assert.equal(created.workspaceId, ws.id)
       assert.deepEqual(created.actor, { type: 'customer', id: 'alice' })
       assert.ok(created.at instanceof Date)
-      assert.equal(added.messageKind, 'reply')
-      assert.deepEqual([status.from, status.to], ['new', 'open'])
-      assert.deepEqual([assigned.action, assigned.from, assigned.to, assigned.team], ['assigned', null, 'bob', null])
-      assert.deepEqual([prio.from, prio.to], ['medium', 'high'])
-      assert.equal(tagged.tag, 'x')
-      assert.deepEqual(linked.link, { kind: 'order', id: '1' })
-      assert.deepEqual(updated.fields, ['subject'])
-      assert.deepEqual([rated.rating, rated.comment], [4, null])
-      assert.deepEqual([catChanged.from, catChanged.to], [null, cat.id])
+      assert.equal(added.data.messageKind, 'reply')
+      assert.deepEqual([status.data.from, status.data.to], ['new', 'open'])
+      assert.deepEqual([assigned.data.action, assigned.data.from, assigned.data.to, assigned.data.team], ['assigned', null, 'bob', null])
+      assert.deepEqual([prio.data.from, prio.data.to], ['medium', 'high'])
+      assert.equal(tagged.data.tag, 'x')
+      assert.deepEqual(linked.data.link, { kind: 'order', id: '1' })
+      assert.deepEqual(updated.data.fields, ['subject'])
+      assert.deepEqual([rated.data.rating, rated.data.comment], [4, null])
+      assert.deepEqual([catChanged.data.from, catChanged.data.to], [null, cat.id])
 
       const page = await ws.events({ after: 3, limit: 2 })
       assert.deepEqual(page.map((e) => e.seq), [4, 5])
@@ -541,10 +541,10 @@ for (const backend of backends) {
             name: 'Gold hours',
             conditions: { customerTiers: ['gold'], channels: ['web', 'email'] },
             calendar: BERLIN,
-            targets: [{ priority: 'high', firstResponseMs: 2 * H, nextResponseMs: H, resolutionMs: 8 * H }],
+            targets: [{ priority: 'high', firstResponse: 2 * H, nextResponse: H, resolution: 8 * H }],
             warning: { percent: 50 },
           },
-          { name: 'Off', targets: [], active: false, pauseOn: ['on_hold'], warning: { beforeMs: 10 * MIN } },
+          { name: 'Off', targets: [], active: false, pauseOn: ['on_hold'], warning: { before: 10 * MIN } },
         ])
         assert.equal(policies.length, 2)
         assert.match(policies[0].id, /^[0-9a-f-]{36}$/)
@@ -554,7 +554,7 @@ for (const backend of backends) {
         assert.deepEqual(listed[0].calendar.weekly.mon, [['09:00', '12:00'], ['13:00', '17:00']])
         assert.deepEqual(listed[0].calendar.holidays, ['2026-04-03'])
         assert.deepEqual(listed[0].warning, { percent: 50 })
-        assert.deepEqual(listed[1].warning, { beforeMs: 10 * MIN })
+        assert.deepEqual(listed[1].warning, { before: 10 * MIN })
         assert.equal(listed[1].active, false)
         // Re-saving what was listed keeps it.
         assert.deepEqual(await ws.setSlaPolicies(listed), listed)
@@ -571,8 +571,8 @@ for (const backend of backends) {
         const ex = await ws.explainSla(t.id, 'first_response')
         assert.equal(ex.policyName, 'Gold hours')
         assert.equal(ex.timezone, 'Europe/Berlin')
-        assert.equal(ex.targetMs, 2 * H)
-        assert.equal(ex.remainingMs, 2 * H)
+        assert.equal(ex.target, 2 * H)
+        assert.equal(ex.remaining, 2 * H)
         assert.equal(ex.status, 'running')
         assert.deepEqual(ex.segments.map((s) => [s.start.toISOString(), s.end.toISOString()]), [['2026-03-02T08:00:00.000Z', '2026-03-02T10:00:00.000Z']])
         assert.ok(ex.lines.length > 1)
@@ -596,8 +596,8 @@ for (const backend of backends) {
         assert.deepEqual(report.alerts.map((a) => [a.kind, a.metric]), [['breached', 'first_response']])
         const slaEvents = (await ws.events()).filter((e) => e.type.startsWith('sla.'))
         assert.deepEqual(slaEvents.map((e) => e.type), ['sla.warning', 'sla.breached'])
-        assert.equal(slaEvents[1].breachedAt.toISOString(), '2026-03-02T10:00:00.000Z')
-        assert.equal(slaEvents[1].metric, 'first_response')
+        assert.equal(slaEvents[1].data.breachedAt.toISOString(), '2026-03-02T10:00:00.000Z')
+        assert.equal(slaEvents[1].data.metric, 'first_response')
 
         // A pause moves the resolution due instant by the paused business time.
         clock.set(new Date('2026-03-02T11:00:00Z')) // 12:00 Berlin, lunch
@@ -616,11 +616,11 @@ for (const backend of backends) {
         assert.equal(resumed.pauses[0].to.toISOString(), '2026-03-02T13:00:00.000Z')
 
         await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], calendar: { ...BERLIN, timezone: 'Nope/Nowhere' } }]), 'invalid_input', 'policies[0].calendar.timezone')
-        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [{ priority: 'high', firstResponseMs: 0 }] }]), 'invalid_input', 'policies[0].targets[0].first_response')
-        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], warning: { percent: 50, beforeMs: 1 } }]), 'invalid_input', 'policies[0].warning')
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [{ priority: 'high', firstResponse: 0 }] }]), 'invalid_input', 'policies[0].targets[0].firstResponse')
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], warning: { percent: 50, before: 1 } }]), 'invalid_input', 'policies[0].warning')
         await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], warning: { percent: 100 } }]), 'invalid_input', 'policies[0].warning')
-        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], pauseOn: ['closed'] }]), 'invalid_input', 'policies[0].pause_on')
-        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], calendar: { ...BERLIN, boundary: 'sideways' } }]), 'invalid_input', 'boundary')
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], pauseOn: ['closed'] }]), 'invalid_input', 'policies[0].pauseOn')
+        await rejectsWith(ws.setSlaPolicies([{ name: 'Bad', targets: [], calendar: { ...BERLIN, boundary: 'sideways' } }]), 'invalid_input', 'policies[0].calendar.boundary')
         await rejectsWith(desk.workspace(MISSING).slaSweep(), 'not_found')
       } finally {
         await d2.close()

@@ -120,14 +120,14 @@ for (const backend of backends) {
         const mm = String(i % 60).padStart(2, '0')
         return [`${hh}:${mm}:00`, `${hh}:${mm}:01`]
       })
-      const target = [{ priority: 'low', resolutionMs: 8 * H }]
+      const target = [{ priority: 'low', resolution: 8 * H }]
       await rejectsWith(
         ws.setSlaPolicies([{ name: 'dense', targets: target, calendar: { timezone: 'UTC', weekly: { mon: slots } } }]),
         'invalid_input',
         'policies[0].calendar.weekly.mon',
       )
       await rejectsWith(
-        ws.setSlaPolicies([{ name: 'rare', targets: [{ priority: 'low', resolutionMs: 1000 * H }], calendar: { timezone: 'UTC', weekly: { mon: [['09:00:00', '09:00:01']] } } }]),
+        ws.setSlaPolicies([{ name: 'rare', targets: [{ priority: 'low', resolution: 1000 * H }], calendar: { timezone: 'UTC', weekly: { mon: [['09:00:00', '09:00:01']] } } }]),
         'invalid_input',
         'policies[0].targets[0].resolution',
       )

@@ -24,7 +24,7 @@ async function demo(): Promise<void> {
   const status: TicketStatus = t.status
   const created: Date = t.createdAt
   const due: Date | null = t.sla.dueAt
-  const ms: number | null = t.sla.clocks[0]?.targetMs ?? null
+  const ms: number | null = t.sla.clocks[0]?.target ?? null
   void [status, created, due, ms]
   await ws.setStatus(t.id, 'in_progress', { by: { type: 'agent', id: 'a1' } })
   // @ts-expect-error: not a status
@@ -37,14 +37,14 @@ async function demo(): Promise<void> {
   const events: Event[] = await ws.events({ after: 0 })
   for (const e of events) {
     if (e.type === 'status.changed') {
-      const to: TicketStatus = e.to
+      const to: TicketStatus = e.data.to
       void to
     } else if (e.type === 'sla.breached') {
-      const at: Date = e.breachedAt
+      const at: Date = e.data.breachedAt
       void at
     }
   }
-  const m = await ws.reply(t.id, 'a1', { body: 'hi', status: 'pending' })
+  const m = await ws.reply(t.id, 'a1', 'hi', { status: 'pending' })
   if (m.author.type === 'agent') {
     const who: string = m.author.id
     void who
@@ -53,7 +53,7 @@ async function demo(): Promise<void> {
     {
       name: 'Hours',
       calendar: { timezone: 'Europe/Berlin', weekly: { mon: [['09:00', '17:00']] }, boundary: 'next_opening' },
-      targets: [{ priority: 'high', firstResponseMs: 3_600_000 }],
+      targets: [{ priority: 'high', firstResponse: 3_600_000 }],
       warning: { percent: 80 },
     },
   ])

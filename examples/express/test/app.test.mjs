@@ -189,6 +189,15 @@ for (const backend of backends) {
       await call('POST', '/messages/', STAFF, { ticket: t.id, message: 'VIP customer', is_internal: true })
       const msgs = (await call('GET', `/tickets/${t.id}/messages/`, ALICE)).json
       assert.ok(msgs.every((m) => m.message !== 'VIP customer'))
+      // GET /messages/:id/ (seed 004): one message, under the same rules.
+      const staffView = (await call('GET', `/tickets/${t.id}/messages/`, STAFF)).json
+      const note = staffView.find((m) => m.message === 'VIP customer')
+      const opening = staffView[0]
+      assert.deepEqual((await call('GET', `/messages/${opening.id}/`, ALICE)).json, opening)
+      assert.equal((await call('GET', `/messages/${note.id}/`, STAFF)).json.is_internal, true)
+      expectError(await call('GET', `/messages/${note.id}/`, ALICE), 404, 'not_found')
+      expectError(await call('GET', `/messages/${opening.id}/`, BOB), 404, 'not_found')
+      expectError(await call('GET', '/messages/not-a-uuid/', STAFF), 400, 'invalid_input', 'message')
       // Staff open tickets on behalf of a user.
       const onBehalf = await call('POST', '/tickets/', STAFF, { user: 'carl', subject: 'Phone call', description: 'Called in' })
       assert.equal(onBehalf.status, 201)
@@ -220,7 +229,7 @@ for (const backend of backends) {
       expectError(await call('POST', '/tickets/', ALICE, { subject: 'no description' }), 400, 'invalid_input', 'description')
       expectError(await call('POST', '/tickets/', ALICE, { subject: 'x'.repeat(300), description: 'd' }), 400, 'invalid_input', 'subject')
       expectError(await call('POST', '/tickets/', ALICE, { subject: 's', description: 'd', priority: 'meh' }), 400, 'invalid_input', 'priority')
-      expectError(await call('POST', '/tickets/', ALICE, { subject: 's', description: 'd', category: 'not-a-uuid' }), 400, 'invalid_input', 'category_id')
+      expectError(await call('POST', '/tickets/', ALICE, { subject: 's', description: 'd', category: 'not-a-uuid' }), 400, 'invalid_input', 'category')
       expectError(await call('POST', '/tickets/', ALICE, '{not json'), 400, 'invalid_input', 'body')
       expectError(await call('GET', '/tickets/00000000-0000-7000-8000-000000000000/', STAFF), 404, 'not_found')
       expectError(await call('GET', '/tickets/TKT-1999-99999/', STAFF), 404, 'not_found')

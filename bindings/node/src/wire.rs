@@ -1,0 +1,320 @@
+//! JavaScript values to and from the shared [`Value`]: the only conversion
+//! the operations need. Arguments are taken as JavaScript wrote them
+//! (`undefined` keys omitted, `Date`s as instants, numbers as integers when
+//! they are whole and safe); anything JSON cannot say is refused here with
+//! the caller's path: `NaN`, `BigInt`, functions, symbols, `Map`s, class
+//! instances, cycles. Results come back as plain objects with camelCase keys,
+//! `Date`s and millisecond durations.
+
+use napi::bindgen_prelude::{JsObjectValue, Null, Object, PromiseRaw, ToNapiValue, Unknown};
+use napi::{Env, JsDate, JsValue, ValueType, sys};
+use ticketry_core as tc;
+use ticketry_wire::value::camel;
+use ticketry_wire::{Host, Value, ops};
+
+/// Deepest nesting of an argument (a cyclic object ends here).
+const MAX_DEPTH: usize = 64;
+/// Most characters and entries in one call's arguments, all together.
+const MAX_SIZE: usize = 8 << 20;
+/// Largest integer a JavaScript number holds exactly.
+const SAFE: f64 = 9_007_199_254_740_991.0;
+
+/// Reads JavaScript arguments into a [`Value`].
+pub struct Reader<'e> {
+    env: &'e Env,
+    object_prototype: Unknown<'e>,
+    path: Vec<String>,
+    size: usize,
+}
+
+impl<'e> Reader<'e> {
+    /// A reader for one call.
+    pub fn new(env: &'e Env) -> napi::Result<Self> {
+        let object: Unknown<'e> = env.get_global()?.get_named_property("Object")?;
+        let object = object.coerce_to_object()?;
+        Ok(Self {
+            env,
+            object_prototype: object.get_named_property("prototype")?,
+            path: Vec::new(),
+            size: 0,
+        })
+    }
+
+    fn fail(&self, message: impl Into<String>) -> tc::Error {
+        let mut field = String::new();
+        for seg in &self.path {
+            if !seg.starts_with('[') && !field.is_empty() {
+                field.push('.');
+            }
+            field.push_str(seg);
+        }
+        if field.is_empty() {
+            field.push_str("arguments");
+        }
+        tc::Error::invalid_input(field, message)
+    }
+
+    fn grow(&mut self, n: usize) -> Result<(), tc::Error> {
+        self.size += n;
+        if self.size > MAX_SIZE {
+            return Err(self.fail(format!(
+                "the arguments exceed {MAX_SIZE} characters and entries"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Converts `v`; `undefined` becomes `None`.
+    pub fn read(&mut self, v: Unknown<'e>) -> Result<Option<Value>, tc::Error> {
+        let napi = |e: napi::Error| tc::Error::Internal {
+            message: format!("reading an argument: {e}"),
+        };
+        if self.path.len() > MAX_DEPTH {
+            return Err(self.fail(format!(
+                "nesting deeper than {MAX_DEPTH} levels (a cyclic object?)"
+            )));
+        }
+        self.grow(1)?;
+        let value = match v.get_type().map_err(napi)? {
+            ValueType::Undefined => return Ok(None),
+            ValueType::Null => Value::Null,
+            ValueType::Boolean => Value::Bool(unsafe { v.cast::<bool>() }.map_err(napi)?),
+            ValueType::Number => {
+                let n = unsafe { v.cast::<f64>() }.map_err(napi)?;
+                if !n.is_finite() {
+                    return Err(self.fail(format!("must be a finite number (got {n})")));
+                }
+                if n.fract() == 0.0 && n.abs() <= SAFE {
+                    Value::Int(n as i64)
+                } else if n.fract() == 0.0 {
+                    return Err(self.fail(format!(
+                        "{n} is beyond the integers a number holds exactly (±2^53)"
+                    )));
+                } else {
+                    Value::Float(n)
+                }
+            }
+            ValueType::String => {
+                let s = unsafe { v.cast::<String>() }.map_err(napi)?;
+                self.grow(s.len())?;
+                Value::Str(s)
+            }
+            ValueType::Object => self.object(v)?,
+            other => {
+                let what = match other {
+                    ValueType::BigInt => "a BigInt",
+                    ValueType::Symbol => "a symbol",
+                    ValueType::Function => "a function",
+                    _ => "an unsupported value",
+                };
+                return Err(self.fail(format!("expected a JSON value, got {what}")));
+            }
+        };
+        Ok(Some(value))
+    }
+
+    fn object(&mut self, v: Unknown<'e>) -> Result<Value, tc::Error> {
+        let napi = |e: napi::Error| tc::Error::Internal {
+            message: format!("reading an argument: {e}"),
+        };
+        if v.is_date().map_err(napi)? {
+            let ms = unsafe { v.cast::<JsDate<'e>>() }
+                .and_then(|d| d.value_of())
+                .map_err(napi)?;
+            if !ms.is_finite() {
+                return Err(self.fail("must be a valid Date (got an invalid Date)"));
+            }
+            return chrono::DateTime::from_timestamp_millis(ms as i64)
+                .map(Value::Instant)
+                .ok_or_else(|| {
+                    self.fail(format!("is outside the supported range of instants ({ms})"))
+                });
+        }
+        let obj = unsafe { v.cast::<Object<'e>>() }.map_err(napi)?;
+        if v.is_array().map_err(napi)? {
+            let len = obj.get_array_length().map_err(napi)?;
+            let mut items = Vec::with_capacity(len.min(1024) as usize);
+            for i in 0..len {
+                self.path.push(format!("[{i}]"));
+                let item = obj.get_element::<Unknown<'e>>(i).map_err(napi)?;
+                items.push(self.read(item)?.unwrap_or(Value::Null));
+                self.path.pop();
+            }
+            return Ok(Value::Seq(items));
+        }
+        let proto = obj.get_prototype().map_err(napi)?;
+        let plain = proto.get_type().map_err(napi)? == ValueType::Null
+            || self
+                .env
+                .strict_equals(proto, self.object_prototype)
+                .map_err(napi)?;
+        if !plain {
+            let name = obj
+                .get_named_property::<Unknown<'e>>("constructor")
+                .and_then(|c| c.coerce_to_object())
+                .and_then(|c| c.get_named_property::<String>("name"))
+                .unwrap_or_else(|_| "an object with a prototype".into());
+            return Err(self.fail(format!("expected a plain object, got {name}")));
+        }
+        let keys = obj.get_property_names().map_err(napi)?;
+        let n = keys.get_array_length().map_err(napi)?;
+        let mut entries = Vec::with_capacity(n.min(1024) as usize);
+        for i in 0..n {
+            let key: String = keys.get_element(i).map_err(napi)?;
+            self.grow(key.len())?;
+            let item = obj.get_named_property::<Unknown<'e>>(&key).map_err(napi)?;
+            self.path.push(key);
+            let value = self.read(item)?;
+            let key = self.path.pop().unwrap_or_default();
+            if let Some(value) = value {
+                entries.push((key, value));
+            }
+        }
+        Ok(Value::Map(entries))
+    }
+
+    /// The arguments of an operation: the positional values under their
+    /// names, then the options object's keys (a key given twice is refused).
+    pub fn args(
+        &mut self,
+        names: &[&str],
+        positional: Vec<Unknown<'e>>,
+        options: Option<Unknown<'e>>,
+    ) -> Result<Value, tc::Error> {
+        let mut entries = Vec::new();
+        for (name, v) in names.iter().zip(positional) {
+            self.path.push(camel(name));
+            if let Some(v) = self.read(v)? {
+                entries.push((camel(name), v));
+            }
+            self.path.pop();
+        }
+        if let Some(o) = options {
+            match self.read(o)? {
+                None | Some(Value::Null) => {}
+                Some(Value::Map(more)) => {
+                    for (k, v) in more {
+                        if entries.iter().any(|(e, _)| *e == k) {
+                            return Err(tc::Error::invalid_input(
+                                k,
+                                "given both as an argument and as an option",
+                            ));
+                        }
+                        entries.push((k, v));
+                    }
+                }
+                Some(_) => return Err(self.fail("options must be an object")),
+            }
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+/// A result on its way to JavaScript.
+#[derive(Debug)]
+pub struct Out(pub Value);
+
+impl ToNapiValue for Out {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        let e = Env::from_raw(env);
+        unsafe {
+            match val.0 {
+                Value::Null => Null::to_napi_value(env, Null),
+                Value::Bool(b) => bool::to_napi_value(env, b),
+                Value::Int(i) => f64::to_napi_value(env, i as f64),
+                Value::Float(f) => f64::to_napi_value(env, f),
+                Value::Str(s) => String::to_napi_value(env, s),
+                Value::Variant(_, v) => <&str>::to_napi_value(env, v),
+                Value::Instant(t) => Ok(e.create_date(t.timestamp_millis() as f64)?.raw()),
+                Value::Duration(d) => f64::to_napi_value(env, d.num_milliseconds() as f64),
+                Value::Seq(items) => {
+                    Vec::<Out>::to_napi_value(env, items.into_iter().map(Out).collect())
+                }
+                Value::Map(entries) => {
+                    let mut o = Object::new(&e)?;
+                    for (k, v) in entries {
+                        o.set_named_property(&k, Out(v))?;
+                    }
+                    Object::to_napi_value(env, o)
+                }
+                Value::Struct(_, fields) => {
+                    let mut o = Object::new(&e)?;
+                    for (k, v) in fields {
+                        o.set_named_property(&Host::Node.key(k), Out(v))?;
+                    }
+                    Object::to_napi_value(env, o)
+                }
+            }
+        }
+    }
+}
+
+/// Runs operation `op` with JavaScript arguments: a rejected Promise (never
+/// a throw) for bad arguments, as for any other failure.
+pub fn call<'e>(
+    env: &'e Env,
+    desk: &tc::Helpdesk,
+    ws: Option<tc::WorkspaceId>,
+    op: &str,
+    positional: Vec<Unknown<'e>>,
+    options: Option<Unknown<'e>>,
+) -> napi::Result<PromiseRaw<'e, Out>> {
+    let prepared = (|| {
+        let spec = ops::OPS
+            .iter()
+            .find(|o| o.name == op && (o.scope == "ws") == ws.is_some())
+            .ok_or_else(|| {
+                tc::Error::invalid_input("operation", format!("unknown operation {op:?}"))
+            })?;
+        if positional.len() > spec.js {
+            return Err(tc::Error::invalid_input(
+                "arguments",
+                format!(
+                    "{} takes {} arguments and an options object",
+                    camel(op),
+                    spec.js
+                ),
+            ));
+        }
+        let names: Vec<&str> = spec.args.iter().take(spec.js).map(|a| a.0).collect();
+        let mut reader = Reader::new(env).map_err(|e| tc::Error::Internal {
+            message: e.to_string(),
+        })?;
+        let args = reader.args(&names, positional, options)?;
+        let objects: Vec<String> = names.iter().map(|n| format!("{}.", camel(n))).collect();
+        // A positional object's fields are the caller's own: `capacity`,
+        // not `input.capacity`.
+        let unprefix = move |e: tc::Error| match e {
+            tc::Error::InvalidInput { field, message } => {
+                let field = objects
+                    .iter()
+                    .find_map(|p| field.strip_prefix(p.as_str()))
+                    .map_or(field.clone(), str::to_owned);
+                tc::Error::InvalidInput { field, message }
+            }
+            other => other,
+        };
+        let call = ops::call(desk, ws, op, args, Host::Node).map_err(&unprefix)?;
+        Ok(async move { call.await.map_err(unprefix) })
+    })();
+    crate::convert::spawn(env, async move { prepared?.await.map(Out) })
+}
+
+/// Decodes a value the caller passed directly (a calendar configuration).
+pub fn decode<'e, T: serde::de::DeserializeOwned>(
+    env: &'e Env,
+    field: &str,
+    v: Unknown<'e>,
+) -> Result<T, tc::Error> {
+    let mut reader = Reader::new(env).map_err(|e| tc::Error::Internal {
+        message: e.to_string(),
+    })?;
+    reader.path.push(field.to_owned());
+    let value = reader.read(v)?.unwrap_or(Value::Null);
+    ticketry_wire::value::decode(value, Host::Node).map_err(|e| match e {
+        tc::Error::InvalidInput { field: f, message } if f == "arguments" => {
+            tc::Error::invalid_input(field, message)
+        }
+        other => other,
+    })
+}
