@@ -29,6 +29,7 @@ pub struct Category {
     /// Inactive categories are kept for old tickets but refused on new ones.
     pub active: bool,
     /// When it was created.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -27,6 +27,7 @@ pub struct Event {
     /// Who caused it.
     pub actor: Actor,
     /// When it happened.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub at: DateTime<Utc>,
     /// What happened.
     #[serde(flatten)]
@@ -42,6 +43,7 @@ pub struct NewEvent {
     /// Who caused it.
     pub actor: Actor,
     /// When it happened.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub at: DateTime<Utc>,
     /// What happened.
     pub kind: EventKind,
@@ -161,6 +163,7 @@ pub enum EventKind {
         /// Which clock.
         metric: SlaMetric,
         /// Its due instant.
+        #[serde(serialize_with = "crate::time_serde::instant")]
         due_at: DateTime<Utc>,
     },
     /// `sla.breached`: a clock passed its due instant unmet.
@@ -169,8 +172,10 @@ pub enum EventKind {
         /// Which clock.
         metric: SlaMetric,
         /// Its due instant.
+        #[serde(serialize_with = "crate::time_serde::instant")]
         due_at: DateTime<Utc>,
         /// The true instant of the breach.
+        #[serde(serialize_with = "crate::time_serde::instant")]
         breached_at: DateTime<Utc>,
     },
 }

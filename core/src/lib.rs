@@ -27,6 +27,7 @@ pub mod tag;
 pub mod team;
 pub mod template;
 pub mod ticket;
+pub mod time_serde;
 mod validate;
 pub mod workspace;
 

@@ -21,6 +21,7 @@ pub struct Agent {
     /// Maximum open tickets for automatic assignment; `None` is unlimited.
     pub capacity: Option<u32>,
     /// When Ticketry first saw this agent.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -74,6 +75,7 @@ pub struct Customer {
     /// Preferred locale.
     pub locale: Option<String>,
     /// When Ticketry first saw this customer.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -19,6 +19,7 @@ pub struct Team {
     /// Members, in the order given.
     pub members: Vec<AgentId>,
     /// When it was created.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -57,6 +57,7 @@ pub struct Template {
     /// Inactive templates cannot be rendered.
     pub active: bool,
     /// When it was created.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -20,6 +20,7 @@ pub struct Workspace {
     /// Settings.
     pub settings: WorkspaceSettings,
     /// When it was created.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -47,6 +47,30 @@ pub enum Value {
     Variant(&'static str, &'static str),
 }
 
+impl Value {
+    /// An encoded result as an argument again (structs as maps, enum
+    /// values as their names): a host may pass back what it received.
+    pub fn into_input(self) -> Value {
+        match self {
+            Value::Struct(_, fields) => Value::Map(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.into_input()))
+                    .collect(),
+            ),
+            Value::Variant(_, v) => Value::Str(v.to_owned()),
+            Value::Seq(items) => Value::Seq(items.into_iter().map(Value::into_input).collect()),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_input()))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
 /// How a host names keys and measures durations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Host {
@@ -150,7 +174,7 @@ pub fn decode<T: DeserializeOwned>(value: Value, host: Host) -> Result<T, Error>
             if !field.is_empty() {
                 field.push('.');
             }
-            field.push_str(&k);
+            field.push_str(&k.spelled(host));
         }
         if field.is_empty() {
             field.push_str("arguments");
@@ -162,8 +186,30 @@ pub fn decode<T: DeserializeOwned>(value: Value, host: Host) -> Result<T, Error>
 /// A deserialization failure: its message and, for an unknown key, the key.
 #[derive(Debug)]
 pub struct DeError {
-    field: Option<String>,
+    field: Option<Key>,
     message: String,
+}
+
+/// A key a failure names beyond the path.
+#[derive(Debug)]
+enum Key {
+    /// As the caller wrote it (an unknown key).
+    Written(String),
+    /// A field of the core's (a missing one, a nested one the core named).
+    Core(String),
+}
+
+impl Key {
+    fn spelled(self, host: Host) -> String {
+        match self {
+            Key::Written(k) => k,
+            Key::Core(k) => k
+                .split('.')
+                .map(|s| host.key(s))
+                .collect::<Vec<_>>()
+                .join("."),
+        }
+    }
 }
 
 impl fmt::Display for DeError {
@@ -175,6 +221,13 @@ impl fmt::Display for DeError {
 impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
+    fn missing_field(field: &'static str) -> Self {
+        DeError {
+            field: Some(Key::Core(field.to_owned())),
+            message: "is required".to_owned(),
+        }
+    }
+
     fn custom<T: fmt::Display>(msg: T) -> Self {
         let message = msg.to_string();
         // The core's own validation errors come back as their message; a
@@ -184,7 +237,9 @@ impl de::Error for DeError {
             .and_then(|m| m.split_once(": "))
         {
             Some((field, m)) => DeError {
-                field: field.split_once('.').map(|(_, inner)| inner.to_owned()),
+                field: field
+                    .split_once('.')
+                    .map(|(_, inner)| Key::Core(inner.to_owned())),
                 message: m.to_owned(),
             },
             None => DeError {
@@ -421,7 +476,7 @@ impl<'de> de::MapAccess<'de> for Entries {
                     && (self.host == Host::Python || camel(&name) == key);
                 if !known {
                     return Err(DeError {
-                        field: Some(key),
+                        field: Some(Key::Written(key)),
                         message: "unknown key".to_owned(),
                     });
                 }
@@ -560,8 +615,13 @@ impl ser::Serializer for Ser {
     fn serialize_str(self, v: &str) -> R {
         Ok(Value::Str(v.to_owned()))
     }
-    /// chrono serializes instants with `collect_str`; nothing else in the
-    /// core does, so an RFC 3339 text arriving here is an instant.
+    /// Not human-readable: the core's instants arrive as
+    /// [`ticketry_core::time_serde::INSTANT`] newtypes of epoch microseconds.
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+    /// An instant the core did not mark (chrono's own serialization) is
+    /// recognised by its RFC 3339 text.
     fn collect_str<T: fmt::Display + ?Sized>(self, v: &T) -> R {
         let s = v.to_string();
         Ok(match DateTime::parse_from_rfc3339(&s) {
@@ -592,6 +652,9 @@ impl ser::Serializer for Ser {
             (SECONDS, Value::Int(s)) => TimeDelta::try_seconds(s)
                 .map(Value::Duration)
                 .ok_or_else(|| SerError("duration out of range".into())),
+            (ticketry_core::time_serde::INSTANT, Value::Int(us)) => DateTime::from_timestamp_micros(us)
+                .map(Value::Instant)
+                .ok_or_else(|| SerError("instant out of range".into())),
             (_, inner) => Ok(inner),
         }
     }

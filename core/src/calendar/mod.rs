@@ -118,8 +118,10 @@ const FILL_STEP_DAYS: i64 = 32;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Segment {
     /// First business instant of the segment.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub start: DateTime<Utc>,
     /// End of the segment (exclusive).
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub end: DateTime<Utc>,
 }
 

@@ -70,6 +70,7 @@ pub struct SlaAlert {
     /// `sla.warning` or `sla.breached`.
     pub kind: AlertKind,
     /// The clock's due instant.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub due_at: DateTime<Utc>,
 }
 

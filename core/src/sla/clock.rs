@@ -69,8 +69,10 @@ pub enum ClockStatus {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Pause {
     /// Paused at.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub from: DateTime<Utc>,
     /// Resumed at (`None` while still paused).
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub to: Option<DateTime<Utc>>,
 }
 
@@ -91,22 +93,28 @@ pub struct SlaClock {
     #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
     pub target: TimeDelta,
     /// When the clock started.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub started_at: DateTime<Utc>,
     /// Business time consumed before `running_since` (whole earlier running spans).
     #[serde(with = "crate::duration_serde::secs")]
     #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
     pub consumed: TimeDelta,
     /// Start of the current running span (`None` while paused or stopped).
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub running_since: Option<DateTime<Utc>>,
     /// The due instant while running (kept once breached).
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub due_at: Option<DateTime<Utc>>,
     /// When the warning falls due (`None` once emitted or not applicable).
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub warn_at: Option<DateTime<Utc>>,
     /// Whether the warning was emitted (or skipped because the breach came first).
     pub warned: bool,
     /// The true instant of the breach (the due instant), once recorded.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub breached_at: Option<DateTime<Utc>>,
     /// When the clock stopped for good (met, or stopped after a breach).
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub stopped_at: Option<DateTime<Utc>>,
     /// Pauses, oldest first.
     #[serde(default)]
@@ -126,11 +134,12 @@ pub struct SlaState {
 /// What [`SlaState`] serializes as.
 #[derive(Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schema", schemars(rename = "SlaState"))]
+#[serde(rename = "SlaState")]
 struct SlaStateOut<'a> {
     /// The policy that applies (`None`: the priorities' own targets, 24/7).
     policy: Option<PolicyId>,
     /// The earliest due instant of a running clock.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     due_at: Option<DateTime<Utc>>,
     /// The clocks, one per metric at most.
     clocks: &'a [SlaClock],

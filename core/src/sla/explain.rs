@@ -25,6 +25,7 @@ pub struct SlaExplanation {
     #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
     pub target: TimeDelta,
     /// When the clock started.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub started_at: DateTime<Utc>,
     /// Business time consumed up to the explained instant.
     #[serde(with = "crate::duration_serde::secs")]
@@ -35,10 +36,13 @@ pub struct SlaExplanation {
     #[cfg_attr(feature = "schema", schemars(with = "crate::duration_serde::Seconds"))]
     pub remaining: TimeDelta,
     /// The due instant (while running, or the one that was breached).
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub due_at: Option<DateTime<Utc>>,
     /// When it was breached.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub breached_at: Option<DateTime<Utc>>,
     /// When it stopped.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub stopped_at: Option<DateTime<Utc>>,
     /// Its pauses.
     pub pauses: Vec<Pause>,

@@ -39,5 +39,6 @@ pub struct AssignmentRecord {
     /// Why (free text).
     pub reason: Option<String>,
     /// When.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub at: DateTime<Utc>,
 }

@@ -87,5 +87,6 @@ pub struct Message {
     /// The caller's idempotency key (retries return this message).
     pub idempotency_key: Option<String>,
     /// When written.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
 }

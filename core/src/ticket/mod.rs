@@ -53,16 +53,22 @@ pub struct Ticket {
     /// The host's own fields (a JSON object).
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
     /// Created.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
     /// Last changed.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub updated_at: DateTime<Utc>,
     /// First public agent reply.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub first_response_at: Option<DateTime<Utc>>,
     /// Last resolved.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub resolved_at: Option<DateTime<Utc>>,
     /// Last closed.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub closed_at: Option<DateTime<Utc>>,
     /// The oldest customer message not yet answered by a public agent reply.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub awaiting_reply_since: Option<DateTime<Utc>>,
     /// The customer's rating.
     pub satisfaction: Option<Satisfaction>,
@@ -219,6 +225,7 @@ pub struct Satisfaction {
     /// Free text.
     pub comment: Option<String>,
     /// When rated.
+    #[serde(serialize_with = "crate::time_serde::instant")]
     pub rated_at: DateTime<Utc>,
 }
 
