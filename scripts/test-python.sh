@@ -33,7 +33,13 @@ echo "==> fresh virtual environment ($("$python" --version 2>&1)) in target/pyth
 rm -rf "$venv" "$wheels"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  "maturin==1.16.*" "pytest==9.*" "django==5.2.*" "psycopg[binary]==3.*"
+  "maturin==1.16.*" "pytest==9.*" "django==5.2.*" "psycopg[binary]==3.*" "mypy==1.*"
+
+echo "==> generated clients match the operation table (scripts/gen-clients.py --check)"
+catalog="$(mktemp)"
+cargo run -q --locked -p ticketry-wire --features schema --bin catalog >"$catalog"
+"$venv/bin/python" scripts/gen-clients.py "$catalog" --check
+rm -f "$catalog"
 
 echo "==> maturin build (debug)"
 (cd bindings/python && "$venv/bin/maturin" build --locked --interpreter "$venv/bin/python" --out "$wheels")
@@ -53,6 +59,9 @@ run_pytest() {
     exit "$status"
   fi
 }
+
+echo "==> mypy --strict on a program using the API (bindings/python/typecheck)"
+(cd bindings/python/typecheck && "$venv/bin/python" -m mypy --strict --no-incremental program.py)
 
 echo "==> pytest bindings/python/tests (memory and PostgreSQL backends)"
 TICKETRY_REQUIRE_POSTGRES=1 run_pytest bindings/python/tests -q

@@ -29,12 +29,18 @@ export interface TicketryError extends Error {
 
 /** Who did something. */
 export type Actor =
-  | { id: string; type: 'customer' }
-  | { id: string; type: 'agent' }
+  | { type: 'customer'; id: string }
+  | { type: 'agent'; id: string }
   | { type: 'system' }
 
 /** A support staff member. */
 export interface Agent {
+  /** The host's user id. */
+  id: string
+  /** Display name. */
+  name: string
+  /** E-mail address. */
+  email: string | null
   /** Inactive agents cannot be assigned (they left the team). */
   active: boolean
   /** Available agents receive automatic assignments (not on leave, online). */
@@ -43,28 +49,22 @@ export interface Agent {
   capacity: number | null
   /** When Ticketry first saw this agent. */
   createdAt: Date
-  /** E-mail address. */
-  email: string | null
-  /** The host's user id. */
-  id: string
-  /** Display name. */
-  name: string
 }
 
 /** Input for `Helpdesk::put_agent`(crate::Helpdesk::put_agent): creates or updates by id. */
 export interface AgentInput {
+  /** The host's user id. */
+  id: string
+  /** Display name. */
+  name: string
+  /** E-mail address. */
+  email?: string | null
   /** Defaults to `true`. */
   active?: boolean
   /** Defaults to `true`. */
   available?: boolean
   /** Maximum open tickets; `None` is unlimited. */
   capacity?: number | null
-  /** E-mail address. */
-  email?: string | null
-  /** The host's user id. */
-  id: string
-  /** Display name. */
-  name: string
 }
 
 /** What a sweep recorded. */
@@ -75,32 +75,32 @@ export type AssignmentAction = 'assigned' | 'reassigned' | 'unassigned' | 'escal
 
 /** One entry of a ticket's assignment history. */
 export interface AssignmentRecord {
-  /** What happened. */
-  action: AssignmentAction
-  /** When. */
-  at: Date
-  /** Who did it. */
-  by: Actor
-  /** Previous assignee. */
-  from: string | null
-  /** Why (free text). */
-  reason: string | null
-  /** Team after the change. */
-  team: string | null
   /** The ticket. */
   ticketId: string
+  /** What happened. */
+  action: AssignmentAction
+  /** Previous assignee. */
+  from: string | null
   /** New assignee. */
   to: string | null
+  /** Team after the change. */
+  team: string | null
+  /** Who did it. */
+  by: Actor
+  /** Why (free text). */
+  reason: string | null
+  /** When. */
+  at: Date
 }
 
 /** Metadata of a file stored by the host (Ticketry never holds the bytes). */
 export interface Attachment {
   /** Original file name. */
   filename: string
-  /** MIME type (`image/png`). */
-  mimeType: string
   /** Size in bytes. */
   size: number
+  /** MIME type (`image/png`). */
+  mimeType: string
   /** The host's storage key (S3 key, file path). */
   storageKey: string
 }
@@ -128,68 +128,68 @@ export type BoundaryMode = 'stay_at_close' | 'next_opening'
  * `BusinessCalendar::from_config`(super::BusinessCalendar::from_config).
  */
 export interface CalendarConfig {
-  /** Boundary convention; absent means `BoundaryMode::StayAtClose`. */
-  boundary?: BoundaryMode | null
-  /** Additionally open during `[from, to)` on a local date (wins over holidays). */
-  extraWindows?: Array<DateWindow>
-  /** Closed local dates, `"YYYY-MM-DD"` (whole local days, even 23 h/25 h ones). */
-  holidays?: Array<string>
-  /** Closed during `[from, to)` on a local date. */
-  partialHolidays?: Array<DateWindow>
-  /** Closed every year on this month-day, `"MM-DD"` (`"02-29"` only in leap years). */
-  recurringHolidays?: Array<string>
   /** IANA time zone name, e.g. `"Europe/Berlin"` or `"UTC"`. */
   timezone: string
   /** Weekly opening hours in local wall-clock time. */
   weekly: WeeklyHours
+  /** Closed local dates, `"YYYY-MM-DD"` (whole local days, even 23 h/25 h ones). */
+  holidays?: Array<string>
+  /** Closed every year on this month-day, `"MM-DD"` (`"02-29"` only in leap years). */
+  recurringHolidays?: Array<string>
+  /** Closed during `[from, to)` on a local date. */
+  partialHolidays?: Array<DateWindow>
+  /** Additionally open during `[from, to)` on a local date (wins over holidays). */
+  extraWindows?: Array<DateWindow>
+  /** Boundary convention; absent means `BoundaryMode::StayAtClose`. */
+  boundary?: BoundaryMode | null
 }
 
 /** A ticket category; nested via `parent`. */
 export interface Category {
-  /** Inactive categories are kept for old tickets but refused on new ones. */
-  active: boolean
-  /** When it was created. */
-  createdAt: Date
-  /** Agent new tickets in this category are assigned to. */
-  defaultAssignee: string | null
-  /** Priority code new tickets in this category get. */
-  defaultPriority: string | null
-  /** Team new tickets in this category are routed to. */
-  defaultTeam: string | null
-  /** Longer text shown to customers choosing a category. */
-  description: string | null
-  /** Icon name or URL for the host's UI. */
-  icon: string | null
   /** Id. */
   id: string
   /** Display name. */
   name: string
+  /** Longer text shown to customers choosing a category. */
+  description: string | null
+  /** Icon name or URL for the host's UI. */
+  icon: string | null
   /** Parent category (same workspace; never a cycle). */
   parent: string | null
+  /** Priority code new tickets in this category get. */
+  defaultPriority: string | null
+  /** Team new tickets in this category are routed to. */
+  defaultTeam: string | null
+  /** Agent new tickets in this category are assigned to. */
+  defaultAssignee: string | null
   /** Sort order among siblings. */
   position: number
+  /** Inactive categories are kept for old tickets but refused on new ones. */
+  active: boolean
+  /** When it was created. */
+  createdAt: Date
 }
 
 /** Input for creating or updating a category. */
 export interface CategoryInput {
-  /** `None` means active. */
-  active?: boolean | null
-  /** Default assignee. */
-  defaultAssignee?: string | null
-  /** Default priority code. */
-  defaultPriority?: string | null
-  /** Default team. */
-  defaultTeam?: string | null
+  /** Display name. */
+  name: string
   /** Longer text. */
   description?: string | null
   /** Icon. */
   icon?: string | null
-  /** Display name. */
-  name: string
   /** Parent category. */
   parent?: string | null
+  /** Default priority code. */
+  defaultPriority?: string | null
+  /** Default team. */
+  defaultTeam?: string | null
+  /** Default assignee. */
+  defaultAssignee?: string | null
   /** Sort order. */
   position?: number
+  /** `None` means active. */
+  active?: boolean | null
 }
 
 /** Where a ticket came from. */
@@ -200,32 +200,32 @@ export type ClockStatus = 'running' | 'paused' | 'met' | 'breached'
 
 /** An end user who asks for help. */
 export interface Customer {
-  /** When Ticketry first saw this customer. */
-  createdAt: Date
-  /** E-mail address. */
-  email: string | null
   /** The host's user id. */
   id: string
-  /** Preferred locale. */
-  locale: string | null
   /** Display name. */
   name: string
+  /** E-mail address. */
+  email: string | null
   /** Service tier (`gold`, `enterprise`), usable in SLA policy conditions. */
   tier: string | null
+  /** Preferred locale. */
+  locale: string | null
+  /** When Ticketry first saw this customer. */
+  createdAt: Date
 }
 
 /** Input for `Helpdesk::put_customer`(crate::Helpdesk::put_customer): creates or updates by id. */
 export interface CustomerInput {
-  /** E-mail address. */
-  email?: string | null
   /** The host's user id. */
   id: string
-  /** Preferred locale. */
-  locale?: string | null
   /** Display name. */
   name: string
+  /** E-mail address. */
+  email?: string | null
   /** Service tier. */
   tier?: string | null
+  /** Preferred locale. */
+  locale?: string | null
 }
 
 /**
@@ -246,19 +246,19 @@ export interface DateWindow {
 /** An event of the workspace log: the envelope, the dotted `type`, and the
  * kind's fields under `data`; narrow on `type`. */
 export type Event = EventBase & (
-  | { type: 'ticket.created'; data: { channel: Channel; number: string; priority: string; subject: string } }
+  | { type: 'ticket.created'; data: { number: string; subject: string; priority: string; channel: Channel } }
   | { type: 'message.added'; data: { messageId: string; messageKind: MessageKind } }
   | { type: 'status.changed'; data: { from: Status; to: Status } }
-  | { type: 'ticket.assigned'; data: { action: AssignmentAction; from: string | null; team: string | null; to: string | null } }
+  | { type: 'ticket.assigned'; data: { action: AssignmentAction; from: string | null; to: string | null; team: string | null } }
   | { type: 'priority.changed'; data: { from: string; to: string } }
   | { type: 'category.changed'; data: { from: string | null; to: string | null } }
   | { type: 'ticket.tagged'; data: { tag: string } }
   | { type: 'ticket.untagged'; data: { tag: string } }
   | { type: 'ticket.linked'; data: { link: Link } }
   | { type: 'ticket.updated'; data: { fields: Array<string> } }
-  | { type: 'ticket.rated'; data: { comment: string | null; rating: number } }
-  | { type: 'sla.warning'; data: { dueAt: Date; metric: SlaMetric } }
-  | { type: 'sla.breached'; data: { breachedAt: Date; dueAt: Date; metric: SlaMetric } }
+  | { type: 'ticket.rated'; data: { rating: number; comment: string | null } }
+  | { type: 'sla.warning'; data: { metric: SlaMetric; dueAt: Date } }
+  | { type: 'sla.breached'; data: { metric: SlaMetric; dueAt: Date; breachedAt: Date } }
 )
 /** The dotted name of an event. */
 export type EventType = Event['type']
@@ -275,34 +275,34 @@ export interface EventBase {
 
 /** A link to a record of the host application: `order:8812`, `ride:77`. */
 export interface Link {
-  /** The host's id of the record. */
-  id: string
   /** Record kind (`order`, `ride`, `lesson`). */
   kind: string
+  /** The host's id of the record. */
+  id: string
 }
 
 /** One entry of a thread. */
 export interface Message {
-  /** Attachment metadata. */
-  attachments: Array<Attachment>
+  /** Id. */
+  id: string
+  /** The ticket. */
+  ticketId: string
+  /** Kind. */
+  kind: MessageKind
   /** Author. */
   author: Actor
   /** Plain-text body. */
   body: string
-  /** When written. */
-  createdAt: Date
-  /** The e-mail `Message-ID` when it came by mail. */
-  emailMessageId: string | null
   /** Optional HTML body (the host sanitizes it before display). */
   html: string | null
-  /** Id. */
-  id: string
+  /** Attachment metadata. */
+  attachments: Array<Attachment>
+  /** The e-mail `Message-ID` when it came by mail. */
+  emailMessageId: string | null
   /** The caller's idempotency key (retries return this message). */
   idempotencyKey: string | null
-  /** Kind. */
-  kind: MessageKind
-  /** The ticket. */
-  ticketId: string
+  /** When written. */
+  createdAt: Date
 }
 
 /** What kind of message. */
@@ -329,16 +329,16 @@ export interface Pause {
  * ticket's value (tags: any of the ticket's tags); all lists must match.
  */
 export interface PolicyConditions {
+  /** Priority codes. */
+  priorities?: Array<string>
   /** Categories. */
   categories?: Array<string>
   /** Channels. */
   channels?: Array<Channel>
-  /** Customer tiers. */
-  customerTiers?: Array<string>
-  /** Priority codes. */
-  priorities?: Array<string>
   /** Tag slugs. */
   tags?: Array<string>
+  /** Customer tiers. */
+  customerTiers?: Array<string>
 }
 
 /**
@@ -346,24 +346,24 @@ export interface PolicyConditions {
  * generated), and so are conditions, calendar, warning and pausing statuses.
  */
 export interface PolicyInput {
-  active?: boolean | null
-  calendar?: CalendarConfig | null
-  conditions?: PolicyConditions
   id?: string | null
   name: string
-  pauseOn?: Array<Status> | null
+  conditions?: PolicyConditions
+  calendar?: CalendarConfig | null
   targets: Array<PolicyTarget>
   warning?: WarningThreshold | null
+  pauseOn?: Array<Status> | null
+  active?: boolean | null
 }
 
 /** The targets of one priority under a policy (business time). */
 export interface PolicyTarget {
+  /** Priority code. */
+  priority: string
   /** Creation → first public agent reply. (milliseconds) */
   firstResponse?: number | null
   /** Oldest unanswered customer message → next public agent reply. (milliseconds) */
   nextResponse?: number | null
-  /** Priority code. */
-  priority: string
   /** Creation → resolved. (milliseconds) */
   resolution?: number | null
 }
@@ -380,18 +380,18 @@ export type PresetChoice = 'low_to_urgent' | 'p0_to_p3' | 'none'
 export interface Priority {
   /** Key used on tickets (`high`, `p1`). */
   code: string
-  /** `#rrggbb` badge color. */
-  color?: string | null
-  /** First-response target (24/7 unless a policy says otherwise). (milliseconds) */
-  firstResponse?: number | null
-  /** The priority a ticket gets when none is given (one per workspace). */
-  isDefault?: boolean
   /** Display name. */
   name: string
   /** Larger is more urgent. */
   rank: number
+  /** `#rrggbb` badge color. */
+  color?: string | null
+  /** First-response target (24/7 unless a policy says otherwise). (milliseconds) */
+  firstResponse?: number | null
   /** Resolution target. (milliseconds) */
   resolution?: number | null
+  /** The priority a ticket gets when none is given (one per workspace). */
+  isDefault?: boolean
 }
 
 /** Ready-made priority sets. */
@@ -399,12 +399,12 @@ export type PriorityPreset = 'low_to_urgent' | 'p0_to_p3'
 
 /** A customer's rating of the support they got. */
 export interface Satisfaction {
+  /** 1 (bad) to 5 (great). */
+  rating: number
   /** Free text. */
   comment: string | null
   /** When rated. */
   ratedAt: Date
-  /** 1 (bad) to 5 (great). */
-  rating: number
 }
 
 /**
@@ -412,10 +412,10 @@ export interface Satisfaction {
  * `BusinessCalendar::add_segments`.
  */
 export interface Segment {
-  /** End of the segment (exclusive). */
-  end: Date
   /** First business instant of the segment. */
   start: Date
+  /** End of the segment (exclusive). */
+  end: Date
 }
 
 /**
@@ -423,28 +423,28 @@ export interface Segment {
  * `None` keeps its value (the one merge rule every binding uses).
  */
 export interface SettingsPatch {
-  /** New locale. */
-  locale?: string | null
   /** New ticket-number format. */
   numberFormat?: string | null
-  /** New reopen window; `Some(None)` forbids reopening closed tickets. (milliseconds) */
-  reopenWindow?: number | null
   /** New IANA time zone. */
   timezone?: string | null
+  /** New locale. */
+  locale?: string | null
+  /** New reopen window; `Some(None)` forbids reopening closed tickets. (milliseconds) */
+  reopenWindow?: number | null
 }
 
 /** One warning or breach a sweep recorded. */
 export interface SlaAlert {
-  /** The clock's due instant. */
-  dueAt: Date
-  /** `sla.warning` or `sla.breached`. */
-  kind: AlertKind
-  /** Which clock. */
-  metric: SlaMetric
-  /** Its number. */
-  number: string
   /** The ticket. */
   ticketId: string
+  /** Its number. */
+  number: string
+  /** Which clock. */
+  metric: SlaMetric
+  /** `sla.warning` or `sla.breached`. */
+  kind: AlertKind
+  /** The clock's due instant. */
+  dueAt: Date
 }
 
 /**
@@ -455,66 +455,66 @@ export interface SlaAlert {
  * time it covered.
  */
 export interface SlaClock {
-  /** The true instant of the breach (the due instant), once recorded. */
-  breachedAt: Date | null
-  /** Business time consumed before `running_since` (whole earlier running spans). (milliseconds) */
-  consumed: number
-  /** The due instant while running (kept once breached). */
-  dueAt: Date | null
   /** What it measures. */
   metric: SlaMetric
-  /** Pauses, oldest first. */
-  pauses: Array<Pause>
-  /** Start of the current running span (`None` while paused or stopped). */
-  runningSince: Date | null
-  /** When the clock started. */
-  startedAt: Date
   /** State (derived from the fields below, kept for readers and queries). */
   status: ClockStatus
-  /** When the clock stopped for good (met, or stopped after a breach). */
-  stoppedAt: Date | null
   /** The business-time target. (milliseconds) */
   target: number
+  /** When the clock started. */
+  startedAt: Date
+  /** Business time consumed before `running_since` (whole earlier running spans). (milliseconds) */
+  consumed: number
+  /** Start of the current running span (`None` while paused or stopped). */
+  runningSince: Date | null
+  /** The due instant while running (kept once breached). */
+  dueAt: Date | null
   /** When the warning falls due (`None` once emitted or not applicable). */
   warnAt: Date | null
   /** Whether the warning was emitted (or skipped because the breach came first). */
   warned: boolean
+  /** The true instant of the breach (the due instant), once recorded. */
+  breachedAt: Date | null
+  /** When the clock stopped for good (met, or stopped after a breach). */
+  stoppedAt: Date | null
+  /** Pauses, oldest first. */
+  pauses: Array<Pause>
 }
 
 /** The explain trace of one SLA clock. */
 export interface SlaExplanation {
-  /** When it was breached. */
-  breachedAt: Date | null
-  /** Business time consumed up to the explained instant. (milliseconds) */
-  consumed: number
-  /** The due instant (while running, or the one that was breached). */
-  dueAt: Date | null
-  /** Holidays skipped between the start and the due instant (or now). */
-  holidaysSkipped: Array<string>
-  /** The same, as sentences. */
-  lines: Array<string>
   /** Which clock. */
   metric: SlaMetric
-  /** Its pauses. */
-  pauses: Array<Pause>
+  /** Its state. */
+  status: ClockStatus
   /** The policy (`None`: the priority's own targets, 24/7). */
   policy: string | null
   /** The policy's name. */
   policyName: string | null
-  /** Business time left (zero once due). (milliseconds) */
-  remaining: number
-  /** The calendar segments the remaining time is counted over (running clocks). */
-  segments: Array<Segment>
-  /** When the clock started. */
-  startedAt: Date
-  /** Its state. */
-  status: ClockStatus
-  /** When it stopped. */
-  stoppedAt: Date | null
-  /** The target. (milliseconds) */
-  target: number
   /** The calendar's time zone. */
   timezone: string
+  /** The target. (milliseconds) */
+  target: number
+  /** When the clock started. */
+  startedAt: Date
+  /** Business time consumed up to the explained instant. (milliseconds) */
+  consumed: number
+  /** Business time left (zero once due). (milliseconds) */
+  remaining: number
+  /** The due instant (while running, or the one that was breached). */
+  dueAt: Date | null
+  /** When it was breached. */
+  breachedAt: Date | null
+  /** When it stopped. */
+  stoppedAt: Date | null
+  /** Its pauses. */
+  pauses: Array<Pause>
+  /** The calendar segments the remaining time is counted over (running clocks). */
+  segments: Array<Segment>
+  /** Holidays skipped between the start and the due instant (or now). */
+  holidaysSkipped: Array<string>
+  /** The same, as sentences. */
+  lines: Array<string>
 }
 
 /** Which target a clock measures. */
@@ -527,32 +527,32 @@ export type SlaMetric = 'first_response' | 'next_response' | 'resolution'
  * targets apply, 24/7, with the default warning and pausing statuses.
  */
 export interface SlaPolicy {
-  /** Inactive policies are skipped. */
-  active: boolean
-  /** The business calendar its clocks count on; `None` is 24/7. */
-  calendar: CalendarConfig | null
-  /** When it applies. */
-  conditions: PolicyConditions
   /** Id. */
   id: string
   /** Display name (`Enterprise business hours`). */
   name: string
-  /** Statuses in which the clocks pause (default: pending, on_hold). */
-  pauseOn: Array<Status>
+  /** When it applies. */
+  conditions: PolicyConditions
+  /** The business calendar its clocks count on; `None` is 24/7. */
+  calendar: CalendarConfig | null
   /** Targets per priority code; a priority without a row has no clocks. */
   targets: Array<PolicyTarget>
   /** When to warn before a breach. */
   warning: WarningThreshold
+  /** Statuses in which the clocks pause (default: pending, on_hold). */
+  pauseOn: Array<Status>
+  /** Inactive policies are skipped. */
+  active: boolean
 }
 
 /** What `SlaState` serializes as. */
 export interface SlaState {
-  /** The clocks, one per metric at most. */
-  clocks: Array<SlaClock>
-  /** The earliest due instant of a running clock. */
-  dueAt: Date | null
   /** The policy that applies (`None`: the priorities' own targets, 24/7). */
   policy: string | null
+  /** The earliest due instant of a running clock. */
+  dueAt: Date | null
+  /** The clocks, one per metric at most. */
+  clocks: Array<SlaClock>
 }
 
 /** Where a ticket is in its life. */
@@ -573,40 +573,40 @@ export interface SweepReport {
  * registered `Tag` to be used, registering one only names and colors it.
  */
 export interface Tag {
-  /** `#rrggbb`. */
-  color?: string | null
-  /** Display name. */
-  name: string
   /** Key used on tickets: 1–64 of `a-z 0-9 _ - . :`. */
   slug: string
+  /** Display name. */
+  name: string
+  /** `#rrggbb`. */
+  color?: string | null
 }
 
 /** A group of agents tickets can be routed to. */
 export interface Team {
-  /** When it was created. */
-  createdAt: Date
-  /** What the team handles. */
-  description: string | null
   /** Id. */
   id: string
+  /** Display name. */
+  name: string
+  /** What the team handles. */
+  description: string | null
   /** The lead (a member). */
   lead: string | null
   /** Members, in the order given. */
   members: Array<string>
-  /** Display name. */
-  name: string
+  /** When it was created. */
+  createdAt: Date
 }
 
 /** Input for creating or updating a team. */
 export interface TeamInput {
+  /** Display name. */
+  name: string
   /** Description. */
   description?: string | null
   /** Lead; added to members if missing. */
   lead?: string | null
   /** Members (existing agents of the workspace). */
   members?: Array<string>
-  /** Display name. */
-  name: string
 }
 
 /**
@@ -618,101 +618,101 @@ export interface TeamInput {
  * render is for, or the assignee) and `workspace` (`name`, `slug`).
  */
 export interface Template {
-  /** Inactive templates cannot be rendered. */
-  active: boolean
-  /** Jinja2 body, e.g. `Hello {{ customer.name }}, about {{ ticket.number }}…`. */
-  body: string
-  /** Only offered for tickets of this category (and its children). */
-  category: string | null
-  /** When it was created. */
-  createdAt: Date
   /** Id. */
   id: string
-  /** Language code (`en`, `ru`). */
-  language: string | null
   /** Display name. */
   name: string
+  /** Jinja2 body, e.g. `Hello {{ customer.name }}, about {{ ticket.number }}…`. */
+  body: string
+  /** Language code (`en`, `ru`). */
+  language: string | null
+  /** Only offered for tickets of this category (and its children). */
+  category: string | null
   /** How many times it was rendered for a ticket. */
   usageCount: number
+  /** Inactive templates cannot be rendered. */
+  active: boolean
+  /** When it was created. */
+  createdAt: Date
 }
 
 /** Input for creating or updating a template. */
 export interface TemplateInput {
-  /** `None` means active. */
-  active?: boolean | null
+  /** Display name. */
+  name: string
   /**
    * Jinja2 body; rejected with `invalid_input` (field `body`) if it does
    * not parse or leaves the safe subset (see the module docs).
    */
   body: string
-  /** Category filter. */
-  category?: string | null
   /** Language code. */
   language?: string | null
-  /** Display name. */
-  name: string
+  /** Category filter. */
+  category?: string | null
+  /** `None` means active. */
+  active?: boolean | null
 }
 
 /** A ticket with its messages, as one reader may see it. */
 export interface Thread {
-  /** Messages, oldest first, filtered for the view. */
-  messages: Array<Message>
   /** The ticket. */
   ticket: Ticket
+  /** Messages, oldest first, filtered for the view. */
+  messages: Array<Message>
 }
 
 /** A support request. */
 export interface Ticket {
-  /** Who works on it. */
-  assignee: string | null
-  /** The oldest customer message not yet answered by a public agent reply. */
-  awaitingReplySince: Date | null
+  /** Id. */
+  id: string
+  /** Owning workspace. */
+  workspaceId: string
+  /** Position in the workspace's counter (1, 2, …), gap-free. */
+  seq: number
+  /** Human number rendered from the workspace's format (`TKT-2026-00042`). */
+  number: string
+  /** One-line summary. */
+  subject: string
+  /** The opening text (also the first message of the thread). */
+  description: string
+  /** Workflow status. */
+  status: Status
+  /** Priority code of the workspace. */
+  priority: string
   /** Category. */
   category: string | null
   /** Where it came from. */
   channel: Channel
-  /** Last closed. */
-  closedAt: Date | null
-  /** Created. */
-  createdAt: Date
-  /** The host's own fields (a JSON object). */
-  customFields: Record<string, unknown>
   /** Who asked. */
   customer: string
-  /** The opening text (also the first message of the thread). */
-  description: string
-  /** First public agent reply. */
-  firstResponseAt: Date | null
-  /** Id. */
-  id: string
-  /** Links to the host's records (`order:8812`). */
-  links: Array<Link>
-  /** Human number rendered from the workspace's format (`TKT-2026-00042`). */
-  number: string
-  /** Priority code of the workspace. */
-  priority: string
-  /** Last resolved. */
-  resolvedAt: Date | null
-  /** The customer's rating. */
-  satisfaction: Satisfaction | null
-  /** Position in the workspace's counter (1, 2, …), gap-free. */
-  seq: number
-  /** SLA clocks. */
-  sla: SlaState
-  /** Workflow status. */
-  status: Status
-  /** One-line summary. */
-  subject: string
-  /** Tag slugs, sorted, unique. */
-  tags: Array<string>
+  /** Who works on it. */
+  assignee: string | null
   /** Which team owns it. */
   team: string | null
+  /** Tag slugs, sorted, unique. */
+  tags: Array<string>
+  /** Links to the host's records (`order:8812`). */
+  links: Array<Link>
+  /** The host's own fields (a JSON object). */
+  customFields: Record<string, unknown>
+  /** Created. */
+  createdAt: Date
   /** Last changed. */
   updatedAt: Date
+  /** First public agent reply. */
+  firstResponseAt: Date | null
+  /** Last resolved. */
+  resolvedAt: Date | null
+  /** Last closed. */
+  closedAt: Date | null
+  /** The oldest customer message not yet answered by a public agent reply. */
+  awaitingReplySince: Date | null
+  /** The customer's rating. */
+  satisfaction: Satisfaction | null
+  /** SLA clocks. */
+  sla: SlaState
   /** Optimistic-concurrency version, +1 on every change. */
   version: number
-  /** Owning workspace. */
-  workspaceId: string
 }
 
 /** Order of a ticket listing. */
@@ -728,10 +728,10 @@ export interface TicketPage {
 
 /** Ticket counts of a workspace. */
 export interface TicketStats {
-  /** Per status (every status present, zero if none). */
-  byStatus: Record<string, number>
   /** All tickets. */
   total: number
+  /** Per status (every status present, zero if none). */
+  byStatus: Record<string, number>
 }
 
 /** Who is looking at a thread. */
@@ -744,49 +744,49 @@ export type WarningThreshold =
 
 /** Opening hours per weekday; a missing (or `null`) day is closed. */
 export interface WeeklyHours {
-  /** Friday. */
-  fri?: Array<Array<string>> | null
   /** Monday. */
   mon?: Array<Array<string>> | null
-  /** Saturday. */
-  sat?: Array<Array<string>> | null
-  /** Sunday. */
-  sun?: Array<Array<string>> | null
-  /** Thursday. */
-  thu?: Array<Array<string>> | null
   /** Tuesday. */
   tue?: Array<Array<string>> | null
   /** Wednesday. */
   wed?: Array<Array<string>> | null
+  /** Thursday. */
+  thu?: Array<Array<string>> | null
+  /** Friday. */
+  fri?: Array<Array<string>> | null
+  /** Saturday. */
+  sat?: Array<Array<string>> | null
+  /** Sunday. */
+  sun?: Array<Array<string>> | null
 }
 
 /** A tenant of the help desk. */
 export interface WorkspaceInfo {
-  /** When it was created. */
-  createdAt: Date
   /** Id. */
   id: string
   /** Display name. */
   name: string
-  /** Settings. */
-  settings: WorkspaceSettings
   /** Unique URL-safe key (`acme`, `pyland-school`). */
   slug: string
+  /** Settings. */
+  settings: WorkspaceSettings
+  /** When it was created. */
+  createdAt: Date
 }
 
 /** Per-workspace settings. */
 export interface WorkspaceSettings {
-  /** Default locale (`en`, `ru`, `de-DE`). */
-  locale: string
   /** Ticket-number format; see `NumberFormat`. */
   numberFormat: string
+  /** Default IANA time zone (`Europe/Berlin`). */
+  timezone: string
+  /** Default locale (`en`, `ru`, `de-DE`). */
+  locale: string
   /**
    * How long after closing a customer or agent may still reopen a ticket;
    * `None` means closed tickets can never be reopened. (milliseconds)
    */
   reopenWindow: number | null
-  /** Default IANA time zone (`Europe/Berlin`). */
-  timezone: string
 }
 
 /** Options of `createWorkspace`. */
@@ -1032,7 +1032,7 @@ export declare class Workspace extends native.Workspace {
   /** Every category. */
   listCategories(): Promise<Array<Category>>
   /** Creates or renames a tag by slug. */
-  putTag(tag: Tag): Promise<Tag>
+  putTag(input: Tag): Promise<Tag>
   /** Every tag. */
   listTags(): Promise<Array<Tag>>
   /** Creates a response template (a body in the safe Jinja2 subset). */

@@ -59,8 +59,8 @@ define(Workspace, 'getCategory', function getCategory(category) {
 define(Workspace, 'listCategories', function listCategories() {
   return this.call('list_categories', [])
 })
-define(Workspace, 'putTag', function putTag(tag) {
-  return this.call('put_tag', [tag])
+define(Workspace, 'putTag', function putTag(input) {
+  return this.call('put_tag', [input])
 })
 define(Workspace, 'listTags', function listTags() {
   return this.call('list_tags', [])

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use ticketry_core::calendar::{BoundaryMode, BusinessCalendar};
 use ticketry_core::clock::Clock;
 
-use crate::convert::{calendar_config, delta, json_to_py, py_dt, py_dt_opt, py_enum, seq, utc};
+use crate::convert::{calendar_config, delta, py_dt, py_dt_opt, py_enum, seq, utc};
 use crate::errors::calendar_err;
-use crate::model::segment;
 
 /// Longer single calls release the GIL; shorter ones inside the precomputed
 /// window finish in well under a microsecond, where handing the GIL to
@@ -101,10 +100,12 @@ impl Calendar {
             .map_err(|e| calendar_err(config.py(), &e, ""))
     }
 
-    /// The configuration as a `dict` (the JSON shape).
+    /// The configuration (a `CalendarConfig`).
     #[getter]
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, self.inner.config())
+        let value = ticketry_wire::value::encode(self.inner.config())
+            .map_err(|e| crate::errors::core_err(py, &e))?;
+        crate::wire::to_py(py, value)
     }
 
     /// The configuration as JSON text.
@@ -198,6 +199,76 @@ impl Calendar {
         PyList::new(py, out)
     }
 
+    /// `add` over arrays (NumPy or any int64 buffer): `starts` in epoch
+    /// microseconds (`datetime64[us]` viewed as `int64`), `durations` in
+    /// microseconds; writes the due instants (epoch microseconds, `NaT` =
+    /// `i64::MIN` where never) into `out`, or a new `bytearray`, and returns
+    /// it. No Python object per item; the GIL is released while computing.
+    #[pyo3(signature = (starts, durations, out=None))]
+    fn add_many_epoch<'py>(
+        &self,
+        py: Python<'py>,
+        starts: &Bound<'py, PyAny>,
+        durations: &Bound<'py, PyAny>,
+        out: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (starts, durations) = (int64s(starts, "starts")?, int64s(durations, "durations")?);
+        let items = same_length(py, starts.len(), durations.len()).and_then(|()| {
+            starts
+                .iter()
+                .zip(&durations)
+                .enumerate()
+                .map(|(i, (&s, &d))| {
+                    let start = DateTime::from_timestamp_micros(s)
+                        .ok_or_else(|| bad(py, &format!("starts[{i}]"), "is not an instant"))?;
+                    Ok((start, TimeDelta::microseconds(d)))
+                })
+                .collect::<PyResult<Vec<_>>>()
+        })?;
+        let due: Vec<i64> = py.detach(|| {
+            self.inner
+                .add_many(&items)
+                .into_iter()
+                .map(|t| t.map_or(i64::MIN, |t| t.timestamp_micros()))
+                .collect()
+        });
+        write_int64s(py, out, &due)
+    }
+
+    /// `between` over arrays: `starts` and `ends` in epoch microseconds;
+    /// writes the business durations in microseconds into `out` (or a new
+    /// `bytearray`) and returns it.
+    #[pyo3(signature = (starts, ends, out=None))]
+    fn between_many_epoch<'py>(
+        &self,
+        py: Python<'py>,
+        starts: &Bound<'py, PyAny>,
+        ends: &Bound<'py, PyAny>,
+        out: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (starts, ends) = (int64s(starts, "starts")?, int64s(ends, "ends")?);
+        let at = |field: &str, i: usize, us: i64| {
+            DateTime::from_timestamp_micros(us)
+                .ok_or_else(|| bad(py, &format!("{field}[{i}]"), "is not an instant"))
+        };
+        let ranges = same_length(py, starts.len(), ends.len()).and_then(|()| {
+            starts
+                .iter()
+                .zip(&ends)
+                .enumerate()
+                .map(|(i, (&a, &b))| Ok((at("starts", i, a)?, at("ends", i, b)?)))
+                .collect::<PyResult<Vec<_>>>()
+        })?;
+        let spans: Vec<i64> = py.detach(|| {
+            self.inner
+                .between_many(&ranges)
+                .into_iter()
+                .map(|d| d.num_microseconds().unwrap_or(i64::MAX))
+                .collect()
+        });
+        write_int64s(py, out, &spans)
+    }
+
     /// The business segments an `add` consumes (`list[Segment]`), or `None`.
     fn add_segments<'py>(
         &self,
@@ -206,16 +277,10 @@ impl Calendar {
         duration: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (t, d) = (utc(start, "start")?, delta(duration, "duration")?);
-        match py.detach(|| self.inner.add_segments(t, d)) {
-            Some(segs) => {
-                let items = segs
-                    .iter()
-                    .map(|s| segment(py, s))
-                    .collect::<PyResult<Vec<_>>>()?;
-                Ok(PyList::new(py, items)?.into_any())
-            }
-            None => Ok(py.None().into_bound(py)),
-        }
+        let segs = py.detach(|| self.inner.add_segments(t, d));
+        let value =
+            ticketry_wire::value::encode(&segs).map_err(|e| crate::errors::core_err(py, &e))?;
+        crate::wire::to_py(py, value)
     }
 
     /// Business time in `[a, b)` (zero when `b <= a`).
@@ -350,4 +415,65 @@ impl ManualClock {
     fn __repr__(&self) -> String {
         format!("ManualClock({})", self.inner.now().to_rfc3339())
     }
+}
+
+/// The items of an int64 buffer (a NumPy `int64` array, `array.array('q')`,
+/// …), read in one copy through `memoryview` (the buffer protocol is outside
+/// the stable ABI before Python 3.11).
+fn int64s(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<i64>> {
+    let py = ob.py();
+    let wrong = |why: String| bad(py, field, &format!("must be an int64 buffer (a NumPy int64 array; view datetime64[us] as int64): {why}"));
+    let view = py
+        .import("builtins")?
+        .getattr("memoryview")?
+        .call1((ob,))
+        .map_err(|e| wrong(e.to_string()))?;
+    let format: String = view.getattr("format")?.extract()?;
+    let itemsize: usize = view.getattr("itemsize")?.extract()?;
+    if itemsize != 8 || !matches!(format.as_str(), "q" | "l" | "<q" | "<l" | "=q" | "=l") {
+        return Err(wrong(format!("its items are {format:?} of {itemsize} bytes")));
+    }
+    let bytes = view.call_method0("tobytes")?;
+    let bytes = bytes.cast::<pyo3::types::PyBytes>()?.as_bytes();
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|c| i64::from_ne_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect())
+}
+
+/// Writes `items` into `out` (a writable int64 buffer of the same length),
+/// or into a new `bytearray`, and returns it.
+fn write_int64s<'py>(
+    py: Python<'py>,
+    out: Option<Bound<'py, PyAny>>,
+    items: &[i64],
+) -> PyResult<Bound<'py, PyAny>> {
+    let bytes: Vec<u8> = items.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    let Some(out) = out else {
+        return Ok(pyo3::types::PyByteArray::new(py, &bytes).into_any());
+    };
+    let view = py
+        .import("builtins")?
+        .getattr("memoryview")?
+        .call1((&out,))
+        .and_then(|v| v.call_method1("cast", ("B",)))
+        .map_err(|e| bad(py, "out", &format!("must be a writable int64 buffer: {e}")))?;
+    if view.len()? != bytes.len() {
+        return Err(bad(py, "out", &format!("must hold {} int64 items", items.len())));
+    }
+    view.set_item(pyo3::types::PySlice::full(py), pyo3::types::PyBytes::new(py, &bytes))
+        .map_err(|e| bad(py, "out", &format!("must be a writable int64 buffer: {e}")))?;
+    Ok(out)
+}
+
+fn same_length(py: Python<'_>, a: usize, b: usize) -> PyResult<()> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(bad(py, "arrays", &format!("both arrays must have the same length (got {a} and {b})")))
+    }
+}
+
+fn bad(py: Python<'_>, field: &str, message: &str) -> PyErr {
+    crate::errors::core_err(py, &ticketry_core::Error::invalid_input(field, message))
 }

@@ -1,17 +1,17 @@
 //! # ticketry._native
 //!
 //! The native module of the `ticketry` Python package (pyo3, abi3). It is
-//! conversion only: values in, [`ticketry_core`] calls, values out. The pure
-//! Python package on top (`bindings/python/python/ticketry`) adds the
-//! dataclasses, enums and exception classes, and the blocking and `async`
-//! forms of every operation.
+//! conversion only: Python values to and from the shared operation table
+//! (`ticketry-wire`), the backend's lifecycle, and the `Calendar` class. The
+//! pure Python package on top (`bindings/python/python/ticketry`) holds the
+//! generated dataclasses, enums and typed methods, and the exception classes.
 
 mod calendar;
 mod convert;
 mod desk;
 mod errors;
-mod model;
 mod pending;
+mod wire;
 
 use pyo3::prelude::*;
 

@@ -9,7 +9,6 @@ use std::pin::Pin;
 use std::sync::Mutex;
 
 use crate::errors::core_err;
-use crate::model::ToPy;
 
 /// Turns the result into Python once the GIL is held.
 pub type Convert = Box<dyn for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>> + Send>;
@@ -64,14 +63,15 @@ impl Pending {
     /// An operation producing a value the binding knows how to convert.
     pub fn new<T, F>(fut: F) -> Self
     where
-        T: ToPy,
+        T: serde::Serialize + Send + 'static,
         F: Future<Output = ticketry_core::Result<T>> + Send + 'static,
     {
         Self::raw(async move {
-            match fut.await {
-                Ok(v) => Ok(convert(move |py| v.to_py(py))),
-                Err(e) => Err(Failure::Core(e)),
-            }
+            let value = fut
+                .await
+                .and_then(|v| ticketry_wire::value::encode(&v))
+                .map_err(Failure::Core)?;
+            Ok(convert(move |py| crate::wire::to_py(py, value)))
         })
     }
 

@@ -86,7 +86,7 @@ def test_segments(cal: Calendar) -> None:
 
 def test_config_and_identity(cal: Calendar) -> None:
     assert cal.timezone == "Europe/Berlin" and cal.boundary is BoundaryMode.STAY_AT_CLOSE
-    assert cal.config["holidays"] == CFG["holidays"]
+    assert list(cal.config.holidays) == CFG["holidays"]
     assert Calendar.from_json(cal.to_json()) == cal and hash(Calendar.from_json(cal.config)) == hash(cal)
     assert cal != Calendar.always_open()
     assert 0 < cal.memory_bytes() < 50 * 1024
@@ -123,3 +123,34 @@ def test_config_errors_name_the_field(config, field, kind) -> None:  # type: ign
 def test_dst_days(cal: Calendar) -> None:
     # 2026-03-29: Berlin springs forward; Friday 16:00 CET + 2h = Monday 10:00 CEST
     assert cal.add(utc(2026, 3, 27, 15), timedelta(hours=2)) == utc(2026, 3, 30, 8)
+
+
+def test_epoch_batches_over_int64_buffers(cal: Calendar) -> None:
+    from array import array
+
+    def us(t: datetime) -> int:
+        return int(t.timestamp()) * 1_000_000
+
+    starts = [utc(2026, 3, 2, 8), utc(2026, 3, 6, 16), utc(2026, 4, 2, 10)]
+    spans = [timedelta(hours=3), timedelta(hours=2), timedelta(hours=9)]
+    want = cal.add_many(list(zip(starts, spans)))
+    s = array("q", [us(t) for t in starts])
+    d = array("q", [int(x.total_seconds()) * 1_000_000 for x in spans])
+    out = array("q", [0, 0, 0])
+    assert cal.add_many_epoch(s, d, out) is out
+    assert list(out) == [us(t) for t in want if t is not None]
+    fresh = cal.add_many_epoch(s, d)  # a new bytearray of int64s
+    assert array("q", bytes(fresh)) == out
+    never = Calendar.from_json({"timezone": "UTC", "weekly": {}})
+    assert list(array("q", bytes(never.add_many_epoch(array("q", [0]), array("q", [1]))))) == [-(2**63)]
+    ends = array("q", [us(t) for t in want if t is not None])
+    assert list(array("q", bytes(cal.between_many_epoch(s, ends)))) == [int(x.total_seconds()) * 1_000_000 for x in spans]
+    with pytest.raises(InvalidInputError) as e:
+        cal.add_many_epoch(array("i", [1]), d)
+    assert e.value.field == "starts"
+    with pytest.raises(InvalidInputError) as e:
+        cal.add_many_epoch(s, array("q", [1]))
+    assert e.value.field == "arrays"
+    with pytest.raises(InvalidInputError) as e:
+        cal.add_many_epoch(s, d, array("q", [0]))
+    assert e.value.field == "out"

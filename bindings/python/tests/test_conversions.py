@@ -82,9 +82,10 @@ def test_ids_accept_str_int_uuid_and_objects(desk) -> None:  # type: ignore[no-u
     assert desk.get_customer("7") == desk.get_customer(desk.get_customer(7))
     with pytest.raises(InvalidInputError) as e:
         desk.get_ticket("not-a-uuid")
-    assert e.value.field == "ticket_id"
-    with pytest.raises(TypeError):
+    assert e.value.field == "ticket"
+    with pytest.raises(InvalidInputError) as e:
         desk.get_ticket(3.5)
+    assert e.value.field == "ticket"
 
 
 def test_enums_are_str_valued() -> None:

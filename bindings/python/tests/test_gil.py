@@ -37,14 +37,14 @@ def test_a_python_thread_runs_during_a_long_calendar_call() -> None:
     # No precomputed window: every call walks day by day, so this batch takes a while.
     cal = Calendar.with_window(CFG, date(2026, 1, 1), 0)
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    ranges = [(start, start + timedelta(days=3650))] * 400
+    ranges = [(start, start + timedelta(days=3650))] * 20_000
     with Spinner() as spin:
         before = spin.count
         t0 = time.perf_counter()
         out = cal.between_many(ranges)
         elapsed = time.perf_counter() - t0
         during = spin.count - before
-    assert len(out) == 400 and elapsed > 0.05, f"the call was too short to tell ({elapsed:.3f}s)"
+    assert len(out) == 20_000
     # With the GIL held for the whole call the spinner could not have counted at all.
     assert during > 1000, f"the spinner counted {during} times in {elapsed:.3f}s"
 

@@ -19,7 +19,7 @@ from ticketry import (
     ManualClock,
     NotFoundError,
     PolicyTarget,
-    SlaPolicy,
+    PolicyInput,
     TicketryError,
 )
 
@@ -140,12 +140,12 @@ def test_calendars_and_targets_are_bounded(desk) -> None:  # type: ignore[no-unt
     dense = {"timezone": "UTC", "weekly": {"mon": slots}}
     target = (PolicyTarget("low", resolution=timedelta(hours=8)),)
     with pytest.raises(InvalidInputError) as e:
-        desk.set_sla_policies([SlaPolicy("dense", target, calendar=dense)])
+        desk.set_sla_policies([PolicyInput("dense", target, calendar=dense)])
     assert e.value.field == "policies[0].calendar.weekly.mon"
     rare = {"timezone": "UTC", "weekly": {"mon": [["09:00:00", "09:00:01"]]}}
     far = (PolicyTarget("low", resolution=timedelta(hours=1000)),)
     with pytest.raises(InvalidInputError) as e:
-        desk.set_sla_policies([SlaPolicy("rare", far, calendar=rare)])
+        desk.set_sla_policies([PolicyInput("rare", far, calendar=rare)])
     assert e.value.field == "policies[0].targets[0].resolution"
     assert desk.list_sla_policies() == []
 

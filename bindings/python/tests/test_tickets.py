@@ -38,7 +38,7 @@ def test_open_ticket_with_every_field(desk) -> None:  # type: ignore[no-untyped-
         team=team,
         assignee="bob",
         tags=["login", "vip", "login"],
-        links=["order:8812", Link("ride", "77"), {"kind": "lesson", "id": 5}],
+        links=["order:8812", Link("ride", "77"), {"kind": "lesson", "id": "5"}],
         custom_fields={"plan": "pro", "seats": 3, "nested": {"a": [1, None]}},
         attachments=[att],
         email_message_id="<abc@mail>",
@@ -69,8 +69,9 @@ def test_open_ticket_defaults(desk) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInputError) as e:
         desk.open_ticket(7, "Hi", "There", priority="p0")
     assert e.value.field == "priority"
-    with pytest.raises(TypeError):  # not JSON
+    with pytest.raises(InvalidInputError) as e:  # not JSON
         desk.open_ticket(7, "Hi", "There", custom_fields={"x": object()})
+    assert e.value.field == "custom_fields.x"
 
 
 def test_conversation_and_views(desk) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +111,7 @@ def test_assignment(desk) -> None:  # type: ignore[no-untyped-def]
         AssignmentAction.ASSIGNED, AssignmentAction.ESCALATED, AssignmentAction.UNASSIGNED,
     ]
     assert history[0].by == Actor.agent("bob") and history[1].reason == "needs tier 2"
-    assert (history[1].from_agent, history[1].to_agent) == ("bob", "eve")
+    assert (history[1].from_, history[1].to) == ("bob", "eve")
     assert desk.assign(t, "bob").assignee == "bob"
     assert desk.assign(t, None).assignee is None
     with pytest.raises(NotFoundError):
@@ -176,7 +177,7 @@ def test_listing_filters_and_cursors(desk) -> None:  # type: ignore[no-untyped-d
     assert [t.seq for t in desk.list_tickets(order=TicketOrder.OLDEST, limit=2).items] == [1, 2]
     assert [t.seq for t in desk.iter_tickets(limit=2)] == [7, 6, 5, 4, 3, 2, 1]
     assert [t.seq for t in desk.list_tickets(statuses=["pending"]).items] == [2]
-    assert [t.seq for t in desk.list_tickets(statuses=Status.NEW, customer=7).items] == [7, 5, 3, 1]
+    assert [t.seq for t in desk.list_tickets(statuses=[Status.NEW], customer=7).items] == [7, 5, 3, 1]
     assert [t.seq for t in desk.list_tickets(priority="high").items] == [2, 1]
     assert [t.seq for t in desk.list_tickets(assignee="bob").items] == [1]
     assert [t.seq for t in desk.list_tickets(team=team).items] == [1]

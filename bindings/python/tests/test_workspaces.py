@@ -33,7 +33,7 @@ def test_create_get_update(helpdesk) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_no_priority_preset(helpdesk) -> None:  # type: ignore[no-untyped-def]
-    d = helpdesk.workspace(helpdesk.create_workspace("Empty", new_slug(), priority_preset=None))
+    d = helpdesk.workspace(helpdesk.create_workspace("Empty", new_slug(), priority_preset="none"))
     assert d.list_priorities() == []
 
 

@@ -296,8 +296,8 @@ ops! {
     ws list_categories [0, 0] () -> Vec<Category>
         = |d, ws, _a| async move { d.list_categories(ws).await };
     /// Creates or renames a tag by slug.
-    ws put_tag [1, 1] (tag: Tag) -> Tag
-        = |d, ws, a| async move { d.put_tag(ws, a.tag).await };
+    ws put_tag [1, 1] (input: Tag) -> Tag
+        = |d, ws, a| async move { d.put_tag(ws, a.input).await };
     /// Every tag.
     ws list_tags [0, 0] () -> Vec<Tag>
         = |d, ws, _a| async move { d.list_tags(ws).await };
@@ -493,7 +493,7 @@ ops! {
     ws link [2, 2] (ticket: TicketId, link: Link, by: Option<Actor>) -> Ticket
         = |d, ws, a| async move { d.link(ws, a.ticket, a.link, by(a.by)).await };
     /// The customer's rating (1–5), once, on a resolved or closed ticket.
-    ws rate [2, 2] (ticket: TicketId, rating: u8, comment: Option<String>, by: Option<Actor>) -> Ticket
+    ws rate [3, 2] (ticket: TicketId, rating: u8, comment: Option<String>, by: Option<Actor>) -> Ticket
         = |d, ws, a| async move { d.rate(ws, a.ticket, a.rating, a.comment, by(a.by)).await };
     /// Edits subject, description or custom fields; `expected_version`
     /// turns a concurrent change into `conflict`.

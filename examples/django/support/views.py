@@ -260,7 +260,7 @@ def internal_note(request: HttpRequest, d: Any, me: str, ref: str) -> JsonRespon
 
 def stats(request: HttpRequest, d: Any, me: str) -> JsonResponse:
     s = d.ticket_stats()
-    return JsonResponse({"total": s.total, "by_status": {k.value: v for k, v in s.by_status.items()}})
+    return JsonResponse({"total": s.total, "by_status": {str(k): v for k, v in s.by_status.items()}})
 
 
 tickets_view = api({"GET": my_tickets, "POST": create_ticket})
