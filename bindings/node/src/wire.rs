@@ -210,6 +210,12 @@ impl<'e> Reader<'e> {
     }
 }
 
+thread_local! {
+    /// The camelCase names of struct fields, made once per name.
+    static CAMEL: std::cell::RefCell<std::collections::HashMap<&'static str, std::ffi::CString>> =
+        std::cell::RefCell::default();
+}
+
 /// A result on its way to JavaScript.
 #[derive(Debug)]
 pub struct Out(pub Value);
@@ -238,11 +244,33 @@ impl ToNapiValue for Out {
                     Object::to_napi_value(env, o)
                 }
                 Value::Struct(_, fields) => {
-                    let mut o = Object::new(&e)?;
+                    // One `napi_define_properties` per object, as napi's own
+                    // `#[napi(object)]` does; names are C strings cached per field.
+                    let mut props = Vec::with_capacity(fields.len());
                     for (k, v) in fields {
-                        o.set_named_property(&Host::Node.key(k), Out(v))?;
+                        props.push(sys::napi_property_descriptor {
+                            utf8name: CAMEL.with_borrow_mut(|names| {
+                                names
+                                    .entry(k)
+                                    .or_insert_with(|| {
+                                        std::ffi::CString::new(camel(k)).unwrap_or_default()
+                                    })
+                                    .as_ptr()
+                            }),
+                            name: std::ptr::null_mut(),
+                            method: None,
+                            getter: None,
+                            setter: None,
+                            value: Out::to_napi_value(env, Out(v))?,
+                            attributes: sys::PropertyAttributes::writable
+                                | sys::PropertyAttributes::enumerable
+                                | sys::PropertyAttributes::configurable,
+                            data: std::ptr::null_mut(),
+                        });
                     }
-                    Object::to_napi_value(env, o)
+                    // SAFETY: every name points into the thread's cache, which
+                    // keeps its C strings (never removed) for the thread's life.
+                    napi::bindgen_prelude::create_object_with_properties(env, &props)
                 }
             }
         }
