@@ -422,7 +422,15 @@ impl ManualClock {
 /// the stable ABI before Python 3.11).
 fn int64s(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<i64>> {
     let py = ob.py();
-    let wrong = |why: String| bad(py, field, &format!("must be an int64 buffer (a NumPy int64 array; view datetime64[us] as int64): {why}"));
+    let wrong = |why: String| {
+        bad(
+            py,
+            field,
+            &format!(
+                "must be an int64 buffer (a NumPy int64 array; view datetime64[us] as int64): {why}"
+            ),
+        )
+    };
     let view = py
         .import("builtins")?
         .getattr("memoryview")?
@@ -431,7 +439,9 @@ fn int64s(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<i64>> {
     let format: String = view.getattr("format")?.extract()?;
     let itemsize: usize = view.getattr("itemsize")?.extract()?;
     if itemsize != 8 || !matches!(format.as_str(), "q" | "l" | "<q" | "<l" | "=q" | "=l") {
-        return Err(wrong(format!("its items are {format:?} of {itemsize} bytes")));
+        return Err(wrong(format!(
+            "its items are {format:?} of {itemsize} bytes"
+        )));
     }
     let bytes = view.call_method0("tobytes")?;
     let bytes = bytes.cast::<pyo3::types::PyBytes>()?.as_bytes();
@@ -459,10 +469,17 @@ fn write_int64s<'py>(
         .and_then(|v| v.call_method1("cast", ("B",)))
         .map_err(|e| bad(py, "out", &format!("must be a writable int64 buffer: {e}")))?;
     if view.len()? != bytes.len() {
-        return Err(bad(py, "out", &format!("must hold {} int64 items", items.len())));
+        return Err(bad(
+            py,
+            "out",
+            &format!("must hold {} int64 items", items.len()),
+        ));
     }
-    view.set_item(pyo3::types::PySlice::full(py), pyo3::types::PyBytes::new(py, &bytes))
-        .map_err(|e| bad(py, "out", &format!("must be a writable int64 buffer: {e}")))?;
+    view.set_item(
+        pyo3::types::PySlice::full(py),
+        pyo3::types::PyBytes::new(py, &bytes),
+    )
+    .map_err(|e| bad(py, "out", &format!("must be a writable int64 buffer: {e}")))?;
     Ok(out)
 }
 
@@ -470,7 +487,11 @@ fn same_length(py: Python<'_>, a: usize, b: usize) -> PyResult<()> {
     if a == b {
         Ok(())
     } else {
-        Err(bad(py, "arrays", &format!("both arrays must have the same length (got {a} and {b})")))
+        Err(bad(
+            py,
+            "arrays",
+            &format!("both arrays must have the same length (got {a} and {b})"),
+        ))
     }
 }
 

@@ -652,9 +652,11 @@ impl ser::Serializer for Ser {
             (SECONDS, Value::Int(s)) => TimeDelta::try_seconds(s)
                 .map(Value::Duration)
                 .ok_or_else(|| SerError("duration out of range".into())),
-            (ticketry_core::time_serde::INSTANT, Value::Int(us)) => DateTime::from_timestamp_micros(us)
-                .map(Value::Instant)
-                .ok_or_else(|| SerError("instant out of range".into())),
+            (ticketry_core::time_serde::INSTANT, Value::Int(us)) => {
+                DateTime::from_timestamp_micros(us)
+                    .map(Value::Instant)
+                    .ok_or_else(|| SerError("instant out of range".into()))
+            }
             (_, inner) => Ok(inner),
         }
     }
