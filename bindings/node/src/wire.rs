@@ -9,13 +9,10 @@
 use napi::bindgen_prelude::{JsObjectValue, Null, Object, PromiseRaw, ToNapiValue, Unknown};
 use napi::{Env, JsDate, JsValue, ValueType, sys};
 use ticketry_core as tc;
+use ticketry_wire::value::Trail;
 use ticketry_wire::value::camel;
 use ticketry_wire::{Host, Value, ops};
 
-/// Deepest nesting of an argument (a cyclic object ends here).
-const MAX_DEPTH: usize = 64;
-/// Most characters and entries in one call's arguments, all together.
-const MAX_SIZE: usize = 8 << 20;
 /// Largest integer a JavaScript number holds exactly.
 const SAFE: f64 = 9_007_199_254_740_991.0;
 
@@ -23,8 +20,7 @@ const SAFE: f64 = 9_007_199_254_740_991.0;
 pub struct Reader<'e> {
     env: &'e Env,
     object_prototype: Unknown<'e>,
-    path: Vec<String>,
-    size: usize,
+    trail: Trail,
 }
 
 impl<'e> Reader<'e> {
@@ -35,33 +31,8 @@ impl<'e> Reader<'e> {
         Ok(Self {
             env,
             object_prototype: object.get_named_property("prototype")?,
-            path: Vec::new(),
-            size: 0,
+            trail: Trail::default(),
         })
-    }
-
-    fn fail(&self, message: impl Into<String>) -> tc::Error {
-        let mut field = String::new();
-        for seg in &self.path {
-            if !seg.starts_with('[') && !field.is_empty() {
-                field.push('.');
-            }
-            field.push_str(seg);
-        }
-        if field.is_empty() {
-            field.push_str("arguments");
-        }
-        tc::Error::invalid_input(field, message)
-    }
-
-    fn grow(&mut self, n: usize) -> Result<(), tc::Error> {
-        self.size += n;
-        if self.size > MAX_SIZE {
-            return Err(self.fail(format!(
-                "the arguments exceed {MAX_SIZE} characters and entries"
-            )));
-        }
-        Ok(())
     }
 
     /// Converts `v`; `undefined` becomes `None`.
@@ -69,12 +40,7 @@ impl<'e> Reader<'e> {
         let napi = |e: napi::Error| tc::Error::Internal {
             message: format!("reading an argument: {e}"),
         };
-        if self.path.len() > MAX_DEPTH {
-            return Err(self.fail(format!(
-                "nesting deeper than {MAX_DEPTH} levels (a cyclic object?)"
-            )));
-        }
-        self.grow(1)?;
+        self.trail.enter()?;
         let value = match v.get_type().map_err(napi)? {
             ValueType::Undefined => return Ok(None),
             ValueType::Null => Value::Null,
@@ -82,12 +48,14 @@ impl<'e> Reader<'e> {
             ValueType::Number => {
                 let n = unsafe { v.cast::<f64>() }.map_err(napi)?;
                 if !n.is_finite() {
-                    return Err(self.fail(format!("must be a finite number (got {n})")));
+                    return Err(self
+                        .trail
+                        .fail(format!("must be a finite number (got {n})")));
                 }
                 if n.fract() == 0.0 && n.abs() <= SAFE {
                     Value::Int(n as i64)
                 } else if n.fract() == 0.0 {
-                    return Err(self.fail(format!(
+                    return Err(self.trail.fail(format!(
                         "{n} is beyond the integers a number holds exactly (±2^53)"
                     )));
                 } else {
@@ -96,7 +64,7 @@ impl<'e> Reader<'e> {
             }
             ValueType::String => {
                 let s = unsafe { v.cast::<String>() }.map_err(napi)?;
-                self.grow(s.len())?;
+                self.trail.grow(s.len())?;
                 Value::Str(s)
             }
             ValueType::Object => self.object(v)?,
@@ -107,7 +75,9 @@ impl<'e> Reader<'e> {
                     ValueType::Function => "a function",
                     _ => "an unsupported value",
                 };
-                return Err(self.fail(format!("expected a JSON value, got {what}")));
+                return Err(self
+                    .trail
+                    .fail(format!("expected a JSON value, got {what}")));
             }
         };
         Ok(Some(value))
@@ -122,12 +92,15 @@ impl<'e> Reader<'e> {
                 .and_then(|d| d.value_of())
                 .map_err(napi)?;
             if !ms.is_finite() {
-                return Err(self.fail("must be a valid Date (got an invalid Date)"));
+                return Err(self
+                    .trail
+                    .fail("must be a valid Date (got an invalid Date)"));
             }
             return chrono::DateTime::from_timestamp_millis(ms as i64)
                 .map(Value::Instant)
                 .ok_or_else(|| {
-                    self.fail(format!("is outside the supported range of instants ({ms})"))
+                    self.trail
+                        .fail(format!("is outside the supported range of instants ({ms})"))
                 });
         }
         let obj = unsafe { v.cast::<Object<'e>>() }.map_err(napi)?;
@@ -135,10 +108,10 @@ impl<'e> Reader<'e> {
             let len = obj.get_array_length().map_err(napi)?;
             let mut items = Vec::with_capacity(len.min(1024) as usize);
             for i in 0..len {
-                self.path.push(format!("[{i}]"));
+                self.trail.push(format!("[{i}]"));
                 let item = obj.get_element::<Unknown<'e>>(i).map_err(napi)?;
                 items.push(self.read(item)?.unwrap_or(Value::Null));
-                self.path.pop();
+                self.trail.pop();
             }
             return Ok(Value::Seq(items));
         }
@@ -154,18 +127,20 @@ impl<'e> Reader<'e> {
                 .and_then(|c| c.coerce_to_object())
                 .and_then(|c| c.get_named_property::<String>("name"))
                 .unwrap_or_else(|_| "an object with a prototype".into());
-            return Err(self.fail(format!("expected a plain object, got {name}")));
+            return Err(self
+                .trail
+                .fail(format!("expected a plain object, got {name}")));
         }
         let keys = obj.get_property_names().map_err(napi)?;
         let n = keys.get_array_length().map_err(napi)?;
         let mut entries = Vec::with_capacity(n.min(1024) as usize);
         for i in 0..n {
             let key: String = keys.get_element(i).map_err(napi)?;
-            self.grow(key.len())?;
+            self.trail.grow(key.len())?;
             let item = obj.get_named_property::<Unknown<'e>>(&key).map_err(napi)?;
-            self.path.push(key);
+            self.trail.push(key);
             let value = self.read(item)?;
-            let key = self.path.pop().unwrap_or_default();
+            let key = self.trail.pop();
             if let Some(value) = value {
                 entries.push((key, value));
             }
@@ -183,11 +158,11 @@ impl<'e> Reader<'e> {
     ) -> Result<Value, tc::Error> {
         let mut entries = Vec::new();
         for (name, v) in names.iter().zip(positional) {
-            self.path.push(camel(name));
+            self.trail.push(camel(name));
             if let Some(v) = self.read(v)? {
                 entries.push((camel(name), v));
             }
-            self.path.pop();
+            self.trail.pop();
         }
         if let Some(o) = options {
             match self.read(o)? {
@@ -203,7 +178,7 @@ impl<'e> Reader<'e> {
                         entries.push((k, v));
                     }
                 }
-                Some(_) => return Err(self.fail("options must be an object")),
+                Some(_) => return Err(self.trail.fail("options must be an object")),
             }
         }
         Ok(Value::Map(entries))
@@ -337,7 +312,7 @@ pub fn decode<'e, T: serde::de::DeserializeOwned>(
     let mut reader = Reader::new(env).map_err(|e| tc::Error::Internal {
         message: e.to_string(),
     })?;
-    reader.path.push(field.to_owned());
+    reader.trail.push(field.to_owned());
     let value = reader.read(v)?.unwrap_or(Value::Null);
     ticketry_wire::value::decode(value, Host::Node).map_err(|e| match e {
         tc::Error::InvalidInput { field: f, message } if f == "arguments" => {

@@ -14,44 +14,15 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDelta, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use ticketry_core::Error;
 use ticketry_wire::Value;
-
-/// Deepest nesting of an argument.
-const MAX_DEPTH: usize = 64;
-/// Most characters and entries in one call's arguments, all together.
-const MAX_SIZE: usize = 8 << 20;
+use ticketry_wire::value::Trail;
 
 /// Reads Python arguments into a [`Value`].
 #[derive(Debug, Default)]
 pub struct Reader {
-    path: Vec<String>,
-    size: usize,
+    trail: Trail,
 }
 
 impl Reader {
-    fn fail(&self, message: impl Into<String>) -> Error {
-        let mut field = String::new();
-        for seg in &self.path {
-            if !seg.starts_with('[') && !field.is_empty() {
-                field.push('.');
-            }
-            field.push_str(seg);
-        }
-        if field.is_empty() {
-            field.push_str("arguments");
-        }
-        Error::invalid_input(field, message)
-    }
-
-    fn grow(&mut self, n: usize) -> Result<(), Error> {
-        self.size += n;
-        if self.size > MAX_SIZE {
-            return Err(self.fail(format!(
-                "the arguments exceed {MAX_SIZE} characters and entries"
-            )));
-        }
-        Ok(())
-    }
-
     /// The keyword arguments of an operation (`None` values are omitted:
     /// the core's default applies).
     pub fn args(&mut self, kwargs: &Bound<'_, PyDict>) -> Result<Value, Error> {
@@ -62,15 +33,17 @@ impl Reader {
         let mut out = Vec::with_capacity(d.len());
         for (k, v) in d.iter() {
             let Ok(key) = k.cast::<PyString>().map(|s| s.to_string()) else {
-                return Err(self.fail(format!("keys must be str, got {}", type_name(&k))));
+                return Err(self
+                    .trail
+                    .fail(format!("keys must be str, got {}", type_name(&k))));
             };
             if skip_none && v.is_none() {
                 continue;
             }
-            self.grow(key.len())?;
-            self.path.push(key);
+            self.trail.grow(key.len())?;
+            self.trail.push(key);
             let value = self.read(&v)?;
-            let key = self.path.pop().unwrap_or_default();
+            let key = self.trail.pop();
             out.push((key, value));
         }
         Ok(Value::Map(out))
@@ -78,12 +51,7 @@ impl Reader {
 
     /// Converts one object.
     pub fn read(&mut self, ob: &Bound<'_, PyAny>) -> Result<Value, Error> {
-        if self.path.len() > MAX_DEPTH {
-            return Err(self.fail(format!(
-                "nesting deeper than {MAX_DEPTH} levels (a cyclic object?)"
-            )));
-        }
-        self.grow(1)?;
+        self.trail.enter()?;
         let py = ob.py();
         if ob.is_none() {
             return Ok(Value::Null);
@@ -94,21 +62,23 @@ impl Reader {
         if let Ok(s) = ob.cast::<PyString>() {
             let s = s
                 .to_cow()
-                .map_err(|e| self.fail(e.to_string()))?
+                .map_err(|e| self.trail.fail(e.to_string()))?
                 .into_owned();
-            self.grow(s.len())?;
+            self.trail.grow(s.len())?;
             return Ok(Value::Str(s));
         }
         if ob.is_instance_of::<PyInt>() {
             return ob
                 .extract::<i64>()
                 .map(Value::Int)
-                .map_err(|_| self.fail(format!("{ob} is out of range")));
+                .map_err(|_| self.trail.fail(format!("{ob} is out of range")));
         }
         if let Ok(f) = ob.cast::<PyFloat>() {
             let f = f.value();
             if !f.is_finite() {
-                return Err(self.fail(format!("must be a finite number (got {f})")));
+                return Err(self
+                    .trail
+                    .fail(format!("must be a finite number (got {f})")));
             }
             return Ok(Value::Float(f));
         }
@@ -116,23 +86,27 @@ impl Reader {
             return d
                 .extract::<TimeDelta>()
                 .map(Value::Duration)
-                .map_err(|e| self.fail(e.to_string()));
+                .map_err(|e| self.trail.fail(e.to_string()));
         }
-        let types = types(py).map_err(|e| self.fail(e.to_string()))?;
+        let types = types(py).map_err(|e| self.trail.fail(e.to_string()))?;
         if ob.is_instance(types.datetime.bind(py)).unwrap_or(false) {
             if ob.getattr(intern!(py, "tzinfo")).is_ok_and(|t| t.is_none()) {
-                return Err(self.fail("must be an aware datetime (it has no tzinfo)"));
+                return Err(self
+                    .trail
+                    .fail("must be an aware datetime (it has no tzinfo)"));
             }
             return ob
                 .extract::<DateTime<chrono::FixedOffset>>()
                 .map(|t| Value::Instant(t.with_timezone(&Utc)))
-                .map_err(|e| self.fail(e.to_string()));
+                .map_err(|e| self.trail.fail(e.to_string()));
         }
         if ob.is_instance(types.date.bind(py)).unwrap_or(false)
             || ob.is_instance(types.uuid.bind(py)).unwrap_or(false)
         {
             return Ok(Value::Str(
-                ob.str().map_err(|e| self.fail(e.to_string()))?.to_string(),
+                ob.str()
+                    .map_err(|e| self.trail.fail(e.to_string()))?
+                    .to_string(),
             ));
         }
         if let Ok(d) = ob.cast::<PyDict>() {
@@ -142,13 +116,13 @@ impl Reader {
             let mut items = Vec::new();
             for (i, item) in ob
                 .try_iter()
-                .map_err(|e| self.fail(e.to_string()))?
+                .map_err(|e| self.trail.fail(e.to_string()))?
                 .enumerate()
             {
-                let item = item.map_err(|e| self.fail(e.to_string()))?;
-                self.path.push(format!("[{i}]"));
+                let item = item.map_err(|e| self.trail.fail(e.to_string()))?;
+                self.trail.push(format!("[{i}]"));
                 items.push(self.read(&item)?);
-                self.path.pop();
+                self.trail.pop();
             }
             return Ok(Value::Seq(items));
         }
@@ -160,14 +134,14 @@ impl Reader {
         if let Ok(fields) = ob.getattr(intern!(py, "__dataclass_fields__")) {
             let fields = fields
                 .cast_into::<PyDict>()
-                .map_err(|e| self.fail(e.to_string()))?;
+                .map_err(|e| self.trail.fail(e.to_string()))?;
             let d = PyDict::new(py);
             for (name, f) in fields.iter() {
-                let err = |e: PyErr| self.fail(e.to_string());
+                let err = |e: PyErr| self.trail.fail(e.to_string());
                 let v = ob
                     .getattr(
                         name.cast::<PyString>()
-                            .map_err(|e| self.fail(e.to_string()))?,
+                            .map_err(|e| self.trail.fail(e.to_string()))?,
                     )
                     .map_err(err)?;
                 if v.is_none() && f.getattr(intern!(py, "default")).is_ok_and(|d| d.is_none()) {
@@ -177,7 +151,9 @@ impl Reader {
             }
             return self.entries(&d, false);
         }
-        Err(self.fail(format!("expected a JSON-like value, got {}", type_name(ob))))
+        Err(self
+            .trail
+            .fail(format!("expected a JSON-like value, got {}", type_name(ob))))
     }
 }
 

@@ -135,6 +135,72 @@ pub fn snake(camel: &str) -> String {
     out
 }
 
+// ----- input: host value → Value --------------------------------------------------------
+
+/// Where a binding is while it reads a host's arguments into a [`Value`]:
+/// the path so far (for errors, as the caller wrote it) and the budget that
+/// bounds one call's arguments.
+#[derive(Debug, Default)]
+pub struct Trail {
+    path: Vec<String>,
+    size: usize,
+}
+
+impl Trail {
+    /// Deepest nesting of an argument (a cyclic object ends here).
+    pub const MAX_DEPTH: usize = 64;
+    /// Most characters and entries in one call's arguments, all together.
+    pub const MAX_SIZE: usize = 8 << 20;
+
+    /// `invalid_input` naming the current path (`attachments[0].size`).
+    pub fn fail(&self, message: impl Into<String>) -> Error {
+        let mut field = String::new();
+        for seg in &self.path {
+            if !seg.starts_with('[') && !field.is_empty() {
+                field.push('.');
+            }
+            field.push_str(seg);
+        }
+        if field.is_empty() {
+            field.push_str("arguments");
+        }
+        Error::invalid_input(field, message)
+    }
+
+    /// Counts `n` characters or entries against the budget.
+    pub fn grow(&mut self, n: usize) -> Result<(), Error> {
+        self.size += n;
+        if self.size > Self::MAX_SIZE {
+            return Err(self.fail(format!(
+                "the arguments exceed {} characters and entries",
+                Self::MAX_SIZE
+            )));
+        }
+        Ok(())
+    }
+
+    /// Starts reading one value: checks the depth, counts it.
+    pub fn enter(&mut self) -> Result<(), Error> {
+        if self.path.len() > Self::MAX_DEPTH {
+            return Err(self.fail(format!(
+                "nesting deeper than {} levels (a cyclic object?)",
+                Self::MAX_DEPTH
+            )));
+        }
+        self.grow(1)
+    }
+
+    /// Goes into a key (`name`) or an index (`[3]`).
+    pub fn push(&mut self, segment: String) {
+        self.path.push(segment);
+    }
+
+    /// Comes back out; returns the segment.
+    pub fn pop(&mut self) -> String {
+        self.path.pop().unwrap_or_default()
+    }
+}
+
 // ----- input: Value → T ---------------------------------------------------------------
 
 /// Deserializes `T` from a host's value, naming the failing field as the
