@@ -95,8 +95,8 @@ export declare class Helpdesk {
   /** A help desk whose data lives in this process (the embedded default). */
   static inMemory(options?: InMemoryOptions | undefined | null): Helpdesk
   /**
-   * Connects to PostgreSQL (`postgres://user:pass@host/db`). Call
-   * `migrate()` once to create or upgrade the schema.
+   * Connects to the backend `url` names: `postgres://user:pass@host/db`
+   * (call `migrate()` once to create or upgrade the schema) or `memory:`.
    */
   static connect(url: string, options?: ConnectOptions | undefined | null): Promise<Helpdesk>
   /**

@@ -11,7 +11,7 @@ use napi_derive::napi;
 use std::sync::Arc;
 use ticketry_core as tc;
 use ticketry_core::Clock;
-use ticketry_memory::MemoryStore;
+use ticketry_wire::backend::{self, Backend, PgSettings};
 
 /// A clock that only moves when told to (tests, simulations). Give it to
 /// `Helpdesk.inMemory({ clock })` or `Helpdesk.connect(url, { clock })`.
@@ -85,13 +85,6 @@ pub struct ConnectOptions {
     pub clock: Option<&'static ManualClock>,
 }
 
-#[derive(Debug, Clone)]
-enum Backend {
-    Memory,
-    #[cfg(feature = "postgres")]
-    Postgres(Arc<ticketry_postgres::PgStore>),
-}
-
 /// The help desk: one per process, shared by every request. Every method
 /// that reads or writes returns a Promise; errors are `Error`s with a `code`.
 #[napi]
@@ -101,15 +94,42 @@ pub struct Helpdesk {
     backend: Backend,
 }
 
-fn with_clock(store: Arc<dyn tc::store::Store>, clock: Option<Arc<tc::ManualClock>>) -> Helpdesk {
-    let desk = match clock {
-        Some(c) => tc::Helpdesk::with_clock(store, c),
-        None => tc::Helpdesk::new(store),
-    };
-    Helpdesk {
-        desk,
-        backend: Backend::Memory,
+impl From<ticketry_wire::backend::Opened> for Helpdesk {
+    fn from(o: ticketry_wire::backend::Opened) -> Self {
+        Helpdesk {
+            desk: o.desk,
+            backend: o.backend,
+        }
     }
+}
+
+/// Milliseconds as a timeout; `field` names it in errors.
+fn timeout(field: &str, ms: f64) -> CoreResult<std::time::Duration> {
+    duration(field, ms)?
+        .to_std()
+        .map_err(|_| tc::Error::invalid_input(field, "must not be negative"))
+}
+
+/// `ConnectOptions` as the shared backend takes them (the clock aside).
+fn settings(o: &ConnectOptions) -> CoreResult<PgSettings> {
+    Ok(PgSettings {
+        schema: o.schema.clone(),
+        role: o.role.clone(),
+        max_connections: o
+            .max_connections
+            .map(|n| convert::integer("maxConnections", n))
+            .transpose()?,
+        acquire_timeout: o
+            .acquire_timeout_ms
+            .map(|ms| timeout("acquireTimeoutMs", ms))
+            .transpose()?,
+        statement_timeout: match o.statement_timeout_ms {
+            None => None,
+            Some(Either::B(Null)) => Some(None),
+            Some(Either::A(ms)) => Some(Some(timeout("statementTimeoutMs", ms)?)),
+        },
+        temporary: false,
+    })
 }
 
 #[napi]
@@ -117,14 +137,11 @@ impl Helpdesk {
     /// A help desk whose data lives in this process (the embedded default).
     #[napi(factory, catch_unwind)]
     pub fn in_memory(options: Option<InMemoryOptions>) -> Helpdesk {
-        with_clock(
-            Arc::new(MemoryStore::new()),
-            options.and_then(|o| o.clock).map(|c| c.inner.clone()),
-        )
+        backend::in_memory(options.and_then(|o| o.clock).map(|c| c.inner.clone())).into()
     }
 
-    /// Connects to PostgreSQL (`postgres://user:pass@host/db`). Call
-    /// `migrate()` once to create or upgrade the schema.
+    /// Connects to the backend `url` names: `postgres://user:pass@host/db`
+    /// (call `migrate()` once to create or upgrade the schema) or `memory:`.
     #[napi(ts_return_type = "Promise<Helpdesk>", catch_unwind)]
     pub fn connect<'e>(
         env: &'e Env,
@@ -133,35 +150,23 @@ impl Helpdesk {
     ) -> napi::Result<PromiseRaw<'e, Helpdesk>> {
         // Take what the connection needs now: the clock reference is only
         // valid during this call.
-        let (settings, clock) = match options {
-            Some(o) => {
-                let clock = o.clock.map(|c| c.inner.clone());
-                let settings = PgSettings {
-                    schema: o.schema,
-                    max_connections: o.max_connections,
-                    acquire_timeout_ms: o.acquire_timeout_ms,
-                    statement_timeout_ms: o.statement_timeout_ms.map(|e| match e {
-                        Either::A(ms) => Some(ms),
-                        Either::B(Null) => None,
-                    }),
-                    role: o.role,
-                };
-                (settings, clock)
-            }
-            None => (PgSettings::default(), None),
-        };
+        let clock = options
+            .as_ref()
+            .and_then(|o| o.clock)
+            .map(|c| c.inner.clone());
+        let settings = options.as_ref().map(settings).transpose();
         env.spawn_future_with_callback(
             async move {
-                Ok(tc::panic::catch_panic(connect(url, settings, clock))
-                    .await
-                    .and_then(|r| r))
+                let opened =
+                    async { backend::open(&url, settings?.unwrap_or_default(), clock).await };
+                Ok(tc::panic::catch_panic(opened).await.and_then(|r| r))
             },
             |env, out| {
-                let (desk, rls) = out.map_err(|e| js_error(env, &e))?;
-                if rls == Some(false) {
-                    emit_warning(env, RLS_OFF);
+                let opened = out.map_err(|e| js_error(env, &e))?;
+                if opened.rls == Some(false) {
+                    emit_warning(env, backend::RLS_OFF);
                 }
-                Ok(desk)
+                Ok(Helpdesk::from(opened))
             },
         )
     }
@@ -171,61 +176,31 @@ impl Helpdesk {
     /// isolation then rests on the queries alone); `null` in memory.
     #[napi(ts_return_type = "Promise<boolean | null>", catch_unwind)]
     pub fn rls_enforced<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, Option<bool>>> {
-        let backend = self.backend.clone();
-        spawn(env, async move {
-            match backend {
-                Backend::Memory => Ok(None),
-                #[cfg(feature = "postgres")]
-                Backend::Postgres(pg) => Ok(Some(pg.rls_enforced().await?)),
-            }
-        })
+        spawn(env, self.backend.clone().rls_enforced())
     }
 
     /// Creates or upgrades the database schema (a no-op in memory).
     #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn migrate<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
-        let backend = self.backend.clone();
-        spawn(env, async move {
-            match backend {
-                Backend::Memory => Ok(()),
-                #[cfg(feature = "postgres")]
-                Backend::Postgres(pg) => pg.migrate().await.map_err(tc::Error::from),
-            }
-        })
+        spawn(env, self.backend.clone().migrate())
     }
 
     /// Closes the connection pool (a no-op in memory).
     #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn close<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, ()>> {
-        let backend = self.backend.clone();
-        spawn(env, async move {
-            match backend {
-                Backend::Memory => {}
-                #[cfg(feature = "postgres")]
-                Backend::Postgres(pg) => pg.pool().close().await,
-            }
-            Ok(())
-        })
+        spawn(env, self.backend.clone().close())
     }
 
     /// The PostgreSQL schema holding Ticketry's tables; `null` in memory.
     #[napi(getter, catch_unwind)]
     pub fn schema(&self) -> Option<String> {
-        match &self.backend {
-            Backend::Memory => None,
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(pg) => Some(pg.schema().to_owned()),
-        }
+        self.backend.schema().map(str::to_owned)
     }
 
     /// `memory` or `postgres`.
     #[napi(getter, ts_return_type = "'memory' | 'postgres'", catch_unwind)]
     pub fn backend(&self) -> &'static str {
-        match self.backend {
-            Backend::Memory => "memory",
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => "postgres",
-        }
+        self.backend.name()
     }
 
     /// The handle of a workspace by id, without I/O (a missing workspace
@@ -262,60 +237,6 @@ impl Helpdesk {
     }
 }
 
-/// `ConnectOptions` without the clock, ready to cross to the runtime.
-#[derive(Debug, Default)]
-#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-struct PgSettings {
-    schema: Option<String>,
-    max_connections: Option<f64>,
-    acquire_timeout_ms: Option<f64>,
-    statement_timeout_ms: Option<Option<f64>>,
-    role: Option<String>,
-}
-
-#[cfg(feature = "postgres")]
-fn std_duration(field: &str, ms: f64) -> CoreResult<std::time::Duration> {
-    duration(field, ms)?
-        .to_std()
-        .map_err(|_| tc::Error::invalid_input(field, "must not be negative"))
-}
-
-#[cfg(feature = "postgres")]
-async fn connect(
-    url: String,
-    s: PgSettings,
-    clock: Option<Arc<tc::ManualClock>>,
-) -> CoreResult<(Helpdesk, Option<bool>)> {
-    let mut opts = ticketry_postgres::PgOptions::default();
-    if let Some(schema) = s.schema {
-        opts.schema = schema;
-    }
-    if let Some(n) = s.max_connections {
-        opts.max_connections = convert::integer("maxConnections", n)?;
-    }
-    if let Some(ms) = s.acquire_timeout_ms {
-        opts.acquire_timeout = std_duration("acquire_timeout", ms)?;
-    }
-    if let Some(t) = s.statement_timeout_ms {
-        opts.statement_timeout = t
-            .map(|ms| std_duration("statement_timeout", ms))
-            .transpose()?;
-    }
-    if s.role.is_some() {
-        opts.role = s.role;
-    }
-    let pg = Arc::new(ticketry_postgres::PgStore::connect(&url, opts).await?);
-    let rls = pg.rls_enforced().await.ok();
-    let mut desk = with_clock(pg.clone(), clock);
-    desk.backend = Backend::Postgres(pg);
-    Ok((desk, rls))
-}
-
-/// The warning a connection without row-level security emits.
-const RLS_OFF: &str = "ticketry: row-level security is off for this PostgreSQL role (a superuser or \
-BYPASSRLS role): tenant isolation rests on the queries alone; connect with { role } set to a role \
-without those attributes";
-
 /// `process.emitWarning(message)`, best effort (a warning never fails a call).
 fn emit_warning(env: &Env, message: &str) {
     let _ = (|| -> napi::Result<()> {
@@ -326,18 +247,6 @@ fn emit_warning(env: &Env, message: &str) {
         emit.apply(process, message)?;
         Ok(())
     })();
-}
-
-#[cfg(not(feature = "postgres"))]
-async fn connect(
-    url: String,
-    s: PgSettings,
-    clock: Option<Arc<tc::ManualClock>>,
-) -> CoreResult<(Helpdesk, Option<bool>)> {
-    let _ = (url, s, clock);
-    Err(tc::Error::Storage {
-        message: "this build of ticketry has no PostgreSQL backend".into(),
-    })
 }
 
 /// A workspace (tenant) of a `Helpdesk`: the scope of every per-workspace

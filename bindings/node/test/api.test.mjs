@@ -40,7 +40,7 @@ describe('module', () => {
   })
 
   it('rejects bad connection options with invalid_input', async () => {
-    await rejectsWith(Helpdesk.connect('postgres://x@127.0.0.1:1/x', { acquireTimeoutMs: -5 }), 'invalid_input', 'acquire_timeout')
+    await rejectsWith(Helpdesk.connect('postgres://x@127.0.0.1:1/x', { acquireTimeoutMs: -5 }), 'invalid_input', 'acquireTimeoutMs')
   })
 })
 
@@ -54,11 +54,16 @@ for (const backend of backends) {
       await desk?.close()
     })
 
-    it('reports its backend', () => {
+    it('reports its backend', async () => {
       assert.equal(desk.backend, backend.name)
       if (backend.name === 'memory') assert.equal(desk.schema, null)
       else assert.match(desk.schema, /^node_t_/)
       assert.ok(desk.now() instanceof Date)
+      // connect() picks the backend by URL.
+      const mem = await Helpdesk.connect('memory:')
+      assert.equal(mem.backend, 'memory')
+      assert.equal(await mem.rlsEnforced(), null)
+      await rejectsWith(Helpdesk.connect('mysql://localhost/app'), 'invalid_input', 'url')
     })
 
     it('creates, finds and updates workspaces', async () => {

@@ -122,14 +122,6 @@ pub fn delta(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<TimeDelta> {
     ob.extract()
 }
 
-/// Like [`delta`], `None` staying `None`.
-pub fn delta_opt(ob: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<TimeDelta>> {
-    match ob {
-        Some(o) if !o.is_none() => delta(o, what).map(Some),
-        _ => Ok(None),
-    }
-}
-
 /// The items of any iterable except a `str` (a lone string is almost always a mistake).
 pub fn seq<'py>(ob: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
     if ob.is_instance_of::<PyString>() {

@@ -6,46 +6,43 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::sync::Arc;
 use std::time::Duration;
-use ticketry_core::store::Store;
 use ticketry_core::{Error, WorkspaceId};
-use ticketry_memory::MemoryStore;
-use ticketry_postgres::{PgOptions, PgStore};
+use ticketry_wire::backend::{self, Backend, PgSettings};
 
 use crate::calendar::ManualClock;
-use crate::convert::{delta, delta_opt, int_opt, py_dt};
+use crate::convert::{delta, int_opt, py_dt};
 use crate::errors::core_err;
 use crate::pending::{Failure, Pending, convert};
 use crate::wire::{Reader, to_py};
 
 type Core = ticketry_core::Helpdesk;
 
-/// The warning a connection without row-level security raises.
-const RLS_OFF: &std::ffi::CStr = c"ticketry: row-level security is off for this PostgreSQL role \
-(a superuser or BYPASSRLS role): tenant isolation rests on the queries alone; \
-connect with role=<a role without those attributes>";
-
 /// The help desk: a backend and a clock.
 #[pyclass(module = "ticketry._native", name = "Helpdesk", frozen)]
 #[derive(Debug, Clone)]
 pub struct Helpdesk {
     core: Core,
-    pg: Option<PgStore>,
+    backend: Backend,
 }
 
-impl Helpdesk {
-    fn build(
-        store: Arc<dyn Store>,
-        clock: Option<&Bound<'_, ManualClock>>,
-        pg: Option<PgStore>,
-    ) -> Self {
-        let core = match clock {
-            Some(c) => Core::with_clock(store, c.get().inner.clone()),
-            None => Core::new(store),
-        };
-        Self { core, pg }
+impl From<backend::Opened> for Helpdesk {
+    fn from(o: backend::Opened) -> Self {
+        Self {
+            core: o.desk,
+            backend: o.backend,
+        }
     }
+}
+
+/// A `timedelta` as a timeout.
+fn timeout(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<Duration> {
+    delta(ob, field)?.to_std().map_err(|_| {
+        core_err(
+            ob.py(),
+            &Error::invalid_input(field, "must not be negative"),
+        )
+    })
 }
 
 /// Runs operation `op` of the table with keyword arguments.
@@ -74,18 +71,19 @@ impl Helpdesk {
     #[staticmethod]
     #[pyo3(signature = (*, clock=None))]
     fn in_memory(clock: Option<&Bound<'_, ManualClock>>) -> Self {
-        Self::build(Arc::new(MemoryStore::new()), clock, None)
+        backend::in_memory(clock.map(|c| c.get().inner.clone())).into()
     }
 
-    /// Connects a PostgreSQL pool (does not migrate: call `migrate()`).
-    /// `temporary=True` (tests) migrates a fresh schema `<schema>_<random>`
-    /// and drops it when the last handle of this help desk is gone.
+    /// Connects to the backend `url` names: `postgres://…` (does not
+    /// migrate: call `migrate()`) or `memory:`. `temporary=True` (tests)
+    /// migrates a fresh schema `<schema>_<random>` and drops it when the
+    /// last handle of this help desk is gone.
     #[staticmethod]
-    #[pyo3(signature = (url, *, schema="ticketry".to_owned(), role=None, max_connections=None, acquire_timeout=None, statement_timeout=None, clock=None, temporary=false))]
+    #[pyo3(signature = (url, *, schema=None, role=None, max_connections=None, acquire_timeout=None, statement_timeout=None, clock=None, temporary=false))]
     #[allow(clippy::too_many_arguments)]
     fn connect(
         url: String,
-        schema: String,
+        schema: Option<String>,
         role: Option<String>,
         max_connections: Option<&Bound<'_, PyAny>>,
         acquire_timeout: Option<&Bound<'_, PyAny>>,
@@ -93,50 +91,32 @@ impl Helpdesk {
         clock: Option<Bound<'_, ManualClock>>,
         temporary: bool,
     ) -> PyResult<Pending> {
-        let defaults = PgOptions::default();
-        let to_std = |d: chrono::TimeDelta| d.to_std().unwrap_or(Duration::ZERO);
-        let options = PgOptions {
+        let settings = PgSettings {
             schema,
             role,
-            max_connections: int_opt(max_connections, "max_connections")?
-                .unwrap_or(defaults.max_connections),
-            acquire_timeout: delta_opt(acquire_timeout, "acquire_timeout")?
-                .map_or(defaults.acquire_timeout, to_std),
+            max_connections: int_opt(max_connections, "max_connections")?,
+            acquire_timeout: acquire_timeout
+                .map(|t| timeout(t, "acquire_timeout"))
+                .transpose()?,
             statement_timeout: match statement_timeout {
-                Some(d) if !d.is_none() => Some(to_std(delta(d, "statement_timeout")?)),
-                _ => defaults.statement_timeout,
+                None => None,
+                Some(t) if t.is_none() => Some(None),
+                Some(t) => Some(Some(timeout(t, "statement_timeout")?)),
             },
+            temporary,
         };
         let clock = clock.map(|c| c.get().inner.clone());
         Ok(Pending::raw(async move {
-            let store = if temporary {
-                // Connects, migrates `<schema>_<random>` and drops it with the
-                // last handle.
-                PgStore::temporary(&url, options).await
-            } else {
-                PgStore::connect(&url, options).await
-            }
-            .map_err(|e| Failure::Core(e.into()))?;
-            let rls = store.rls_enforced().await.ok();
-            let store_dyn: Arc<dyn Store> = Arc::new(store.clone());
-            let core = match clock {
-                Some(c) => Core::with_clock(store_dyn, c),
-                None => Core::new(store_dyn),
-            };
-            let h = Helpdesk {
-                core,
-                pg: Some(store),
-            };
+            let opened = backend::open(&url, settings, clock)
+                .await
+                .map_err(Failure::Core)?;
             Ok(convert(move |py| {
-                if rls == Some(false) {
-                    PyErr::warn(
-                        py,
-                        &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
-                        RLS_OFF,
-                        1,
-                    )?;
+                if opened.rls == Some(false) {
+                    let warning = std::ffi::CString::new(backend::RLS_OFF).unwrap_or_default();
+                    let kind = py.get_type::<pyo3::exceptions::PyRuntimeWarning>();
+                    PyErr::warn(py, &kind, &warning, 1)?;
                 }
-                Ok(Bound::new(py, h)?.into_any())
+                Ok(Bound::new(py, Helpdesk::from(opened))?.into_any())
             }))
         }))
     }
@@ -145,56 +125,29 @@ impl Helpdesk {
     /// store runs as (`False` for a superuser or `BYPASSRLS` role: tenant
     /// isolation then rests on the queries alone); `None` in memory.
     fn rls_enforced(&self) -> Pending {
-        let pg = self.pg.clone();
-        Pending::raw(async move {
-            let rls = match pg {
-                Some(pg) => Some(
-                    pg.rls_enforced()
-                        .await
-                        .map_err(|e| Failure::Core(e.into()))?,
-                ),
-                None => None,
-            };
-            Ok(convert(move |py| {
-                Ok(rls.into_pyobject(py)?.to_owned().into_any())
-            }))
-        })
+        Pending::new(self.backend.clone().rls_enforced())
     }
 
     /// `"memory"` or `"postgres"`.
     #[getter]
     fn backend(&self) -> &'static str {
-        if self.pg.is_some() {
-            "postgres"
-        } else {
-            "memory"
-        }
+        self.backend.name()
     }
 
     /// The schema holding Ticketry's tables (Postgres), else `None`.
     #[getter]
     fn schema(&self) -> Option<String> {
-        self.pg.as_ref().map(|p| p.schema().to_owned())
+        self.backend.schema().map(str::to_owned)
     }
 
     /// Creates or upgrades Ticketry's tables (Postgres; a no-op in memory).
     fn migrate(&self) -> Pending {
-        let pg = self.pg.clone();
-        Pending::new(async move {
-            let Some(pg) = pg else { return Ok(()) };
-            pg.migrate().await.map_err(Error::from)
-        })
+        Pending::new(self.backend.clone().migrate())
     }
 
     /// Closes the connection pool (Postgres; a no-op in memory).
     fn close(&self) -> Pending {
-        let pg = self.pg.clone();
-        Pending::new(async move {
-            if let Some(pg) = pg {
-                pg.pool().close().await;
-            }
-            Ok(())
-        })
+        Pending::new(self.backend.clone().close())
     }
 
     /// The desk's clock (UTC).
@@ -220,10 +173,10 @@ impl Helpdesk {
     }
 
     fn __repr__(&self) -> String {
-        match &self.pg {
-            Some(pg) => format!(
+        match self.backend.schema() {
+            Some(schema) => format!(
                 "Helpdesk(backend='postgres', schema={})",
-                crate::convert::quoted(pg.schema())
+                crate::convert::quoted(schema)
             ),
             None => "Helpdesk(backend='memory')".to_owned(),
         }

@@ -68,3 +68,15 @@ def test_backend_properties(helpdesk, backend) -> None:  # type: ignore[no-untyp
     assert (helpdesk.schema is None) == (backend == "memory")
     assert helpdesk.now().tzinfo is not None
     helpdesk.migrate()  # idempotent (a no-op in memory)
+
+
+def test_connect_picks_the_backend_by_url() -> None:
+    from ticketry import Helpdesk, InvalidInputError
+
+    desk = Helpdesk.connect("memory:")
+    assert desk.backend == "memory" and desk.schema is None and desk.rls_enforced() is None
+    desk.migrate()
+    assert desk.create_workspace("M", new_slug()).name == "M"
+    with pytest.raises(InvalidInputError) as e:
+        Helpdesk.connect("mysql://localhost/app")
+    assert e.value.field == "url"

@@ -20,6 +20,7 @@
 //! assert_eq!(err.to_string(), "invalid input: prioritPreset: unknown key");
 //! ```
 
+pub mod backend;
 pub mod event;
 pub mod ops;
 pub mod value;

@@ -67,7 +67,7 @@ class Helpdesk:
     def connect(
         url: str,
         *,
-        schema: str = "ticketry",
+        schema: str | None = None,
         role: str | None = None,
         max_connections: int | None = None,
         acquire_timeout: timedelta | None = None,

@@ -1,0 +1,159 @@
+//! The storage backend behind a binding's `Helpdesk`, chosen by URL, with
+//! its lifecycle (migrate, row-level-security check, close). Both bindings
+//! open help desks here; only their option objects and warnings differ.
+
+use std::sync::Arc;
+use std::time::Duration;
+use ticketry_core::{Error, Helpdesk, ManualClock};
+use ticketry_memory::MemoryStore;
+use ticketry_postgres::{PgOptions, PgStore};
+
+/// The backend of a help desk.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// In this process.
+    Memory,
+    /// PostgreSQL.
+    Postgres(PgStore),
+}
+
+/// How to reach PostgreSQL; `None` keeps [`PgOptions`]' default.
+#[derive(Debug, Clone, Default)]
+pub struct PgSettings {
+    /// The schema holding Ticketry's tables.
+    pub schema: Option<String>,
+    /// A role subject to row-level security (`SET LOCAL ROLE`).
+    pub role: Option<String>,
+    /// Largest number of pooled connections.
+    pub max_connections: Option<u32>,
+    /// How long a call waits for a free connection.
+    pub acquire_timeout: Option<Duration>,
+    /// Server-side limit of one statement; `Some(None)`: the server's own.
+    pub statement_timeout: Option<Option<Duration>>,
+    /// Tests: migrate a fresh `<schema>_<random>` and drop it with the last handle.
+    pub temporary: bool,
+}
+
+/// A help desk and its backend, as [`open`] made them.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The service.
+    pub desk: Helpdesk,
+    /// Its backend.
+    pub backend: Backend,
+    /// Whether row-level security binds the store's role (`None` in memory
+    /// or when it could not be read).
+    pub rls: Option<bool>,
+}
+
+/// A help desk in memory.
+pub fn in_memory(clock: Option<Arc<ManualClock>>) -> Opened {
+    Opened {
+        desk: with_clock(Arc::new(MemoryStore::new()), clock),
+        backend: Backend::Memory,
+        rls: None,
+    }
+}
+
+/// A help desk on the backend `url` names: `memory:` for this process,
+/// `postgres://…` or `postgresql://…` for PostgreSQL (not migrated: call
+/// [`Backend::migrate`]).
+pub async fn open(
+    url: &str,
+    settings: PgSettings,
+    clock: Option<Arc<ManualClock>>,
+) -> Result<Opened, Error> {
+    if url == "memory:" || url == "memory://" {
+        return Ok(in_memory(clock));
+    }
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(Error::invalid_input(
+            "url",
+            "must be memory: or a postgres:// URL",
+        ));
+    }
+    let mut options = PgOptions::default();
+    if let Some(s) = settings.schema {
+        options.schema = s;
+    }
+    if settings.role.is_some() {
+        options.role = settings.role;
+    }
+    if let Some(n) = settings.max_connections {
+        options.max_connections = n;
+    }
+    if let Some(t) = settings.acquire_timeout {
+        options.acquire_timeout = t;
+    }
+    if let Some(t) = settings.statement_timeout {
+        options.statement_timeout = t;
+    }
+    let store = if settings.temporary {
+        PgStore::temporary(url, options).await
+    } else {
+        PgStore::connect(url, options).await
+    }?;
+    let rls = store.rls_enforced().await.ok();
+    Ok(Opened {
+        desk: with_clock(Arc::new(store.clone()), clock),
+        backend: Backend::Postgres(store),
+        rls,
+    })
+}
+
+fn with_clock(
+    store: Arc<dyn ticketry_core::store::Store>,
+    clock: Option<Arc<ManualClock>>,
+) -> Helpdesk {
+    match clock {
+        Some(c) => Helpdesk::with_clock(store, c),
+        None => Helpdesk::new(store),
+    }
+}
+
+impl Backend {
+    /// `memory` or `postgres`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The PostgreSQL schema holding Ticketry's tables.
+    pub fn schema(&self) -> Option<&str> {
+        match self {
+            Backend::Memory => None,
+            Backend::Postgres(pg) => Some(pg.schema()),
+        }
+    }
+
+    /// Creates or upgrades the tables (a no-op in memory).
+    pub async fn migrate(self) -> Result<(), Error> {
+        match self {
+            Backend::Memory => Ok(()),
+            Backend::Postgres(pg) => Ok(pg.migrate().await?),
+        }
+    }
+
+    /// Whether row-level security binds the store's role; `None` in memory.
+    pub async fn rls_enforced(self) -> Result<Option<bool>, Error> {
+        match self {
+            Backend::Memory => Ok(None),
+            Backend::Postgres(pg) => Ok(Some(pg.rls_enforced().await?)),
+        }
+    }
+
+    /// Closes the connection pool (a no-op in memory).
+    pub async fn close(self) -> Result<(), Error> {
+        if let Backend::Postgres(pg) = self {
+            pg.pool().close().await;
+        }
+        Ok(())
+    }
+}
+
+/// The warning a binding gives when row-level security does not bind.
+pub const RLS_OFF: &str = "ticketry: row-level security is off for this PostgreSQL role (a \
+superuser or BYPASSRLS role): tenant isolation rests on the queries alone; connect with a role \
+without those attributes";
