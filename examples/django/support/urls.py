@@ -12,5 +12,6 @@ urlpatterns = [
     path("tickets/<str:ref>/status/", views.status_view, name="ticket-status"),
     path("tickets/<str:ref>/priority/", views.priority_view, name="ticket-priority"),
     path("tickets/<str:ref>/internal/", views.internal_view, name="ticket-internal"),
+    path("messages/<str:message_id>/", views.message_view, name="message"),
     path("stats/", views.stats_view, name="stats"),
 ]

@@ -258,6 +258,16 @@ def internal_note(request: HttpRequest, d: Any, me: str, ref: str) -> JsonRespon
     return JsonResponse(message_json(note), status=201)
 
 
+def message_detail(request: HttpRequest, d: Any, me: str, message_id: str) -> JsonResponse:
+    """One message (seed 004's GET messages/{id}/): customers see public
+    messages of their own tickets only."""
+    staff = request.user.is_staff
+    m = d.get_message(message_id, view="agent" if staff else "customer")
+    if not staff and d.get_ticket(m.ticket_id).customer != me:
+        raise ApiError(404, "not_found", f"not found: message {m.id}")
+    return JsonResponse(message_json(m))
+
+
 def stats(request: HttpRequest, d: Any, me: str) -> JsonResponse:
     s = d.ticket_stats()
     return JsonResponse({"total": s.total, "by_status": {str(k): v for k, v in s.by_status.items()}})
@@ -266,6 +276,7 @@ def stats(request: HttpRequest, d: Any, me: str) -> JsonResponse:
 tickets_view = api({"GET": my_tickets, "POST": create_ticket})
 ticket_view = api({"GET": ticket_detail})
 messages_view = api({"POST": add_message})
+message_view = api({"GET": message_detail})
 close_view = api({"POST": close_ticket})
 all_view = api({"GET": all_tickets}, staff=True)
 assign_view = api({"PATCH": assign}, staff=True)

@@ -109,6 +109,14 @@ class SupportApiTest(TestCase):
         self.assertEqual([x["message"] for x in detail["messages"]], ["It says 403", "Any news?", "On it"])
         self.assertEqual(detail["status"], "open")  # the first reply opened it
         self.assert_error(self.call(self.as_alice, "post", f"/api/support/tickets/{t['id']}/messages/", {}, 400), "invalid_input")
+        # GET messages/{id}/ (seed 004): one message, under the same rules.
+        self.assertEqual(self.call(self.as_alice, "get", f"/api/support/messages/{m['id']}/"), m)
+        note = self.call(self.as_sam, "post", f"/api/support/tickets/{t['id']}/internal/", {"message": "VIP"}, 201)
+        self.assertEqual(self.call(self.as_sam, "get", f"/api/support/messages/{note['id']}/")["is_internal"], True)
+        self.assert_error(self.call(self.as_alice, "get", f"/api/support/messages/{note['id']}/", status=404), "not_found")
+        self.assert_error(self.call(self.as_bob, "get", f"/api/support/messages/{m['id']}/", status=404), "not_found")
+        bad = self.call(self.as_sam, "get", "/api/support/messages/not-a-uuid/", status=400)
+        self.assertEqual(bad["error"]["field"], "message")
 
     def test_close(self) -> None:
         t = self.open(self.as_alice)
