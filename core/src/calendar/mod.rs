@@ -278,10 +278,32 @@ impl BusinessCalendar {
     /// assert_eq!(cal.config(), &cfg);
     /// ```
     pub fn from_config(config: &CalendarConfig) -> Result<Self, CalendarError> {
+        Self::from_config_at(config, Utc::now())
+    }
+
+    /// [`from_config`](Self::from_config) with the window placed around
+    /// `now` (the service passes its injected clock's instant). Results are
+    /// the same whatever the window; only speed and memory change.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ticketry_core::calendar::{BusinessCalendar, CalendarConfig};
+    ///
+    /// let cfg = CalendarConfig::from_json(r#"{"timezone":"UTC","weekly":{"mon":[["09:00","17:00"]]}}"#)
+    ///     .expect("valid");
+    /// let at = Utc.with_ymd_and_hms(2040, 6, 1, 0, 0, 0).unwrap();
+    /// let cal = BusinessCalendar::from_config_at(&cfg, at).expect("valid");
+    /// let (from, to) = cal.precomputed_range().expect("a window");
+    /// assert!(from <= at && at < to);
+    /// ```
+    pub fn from_config_at(
+        config: &CalendarConfig,
+        now: DateTime<Utc>,
+    ) -> Result<Self, CalendarError> {
         let rules = Rules::compile(config)?;
         let fixed = Self::fixed_bytes(config, &rules);
         let budget = WINDOW_BUDGET.saturating_sub(fixed).max(MIN_WINDOW_BUDGET);
-        let this_year = Utc::now().year();
+        let this_year = now.year();
         let mut first = NaiveDate::from_ymd_opt(this_year - 1, 1, 1).unwrap_or_default();
         let last =
             NaiveDate::from_ymd_opt(this_year - 1 + DEFAULT_WINDOW_YEARS, 1, 1).unwrap_or_default();
@@ -290,7 +312,7 @@ impl BusinessCalendar {
         let per_day = 2.0 + 8.0 * (spans_per_week as f64 / 7.0 + 0.05);
         let days_fit = (budget as f64 / per_day) as i64;
         if days_fit < 3 * 365 {
-            let today = epoch_day(Utc::now().date_naive());
+            let today = epoch_day(now.date_naive());
             first = date_of(today - days_fit / 4).unwrap_or(first);
         }
         let days = epoch_day(last) - epoch_day(first);

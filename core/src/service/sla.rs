@@ -37,9 +37,13 @@ impl Default for CalendarCache {
 }
 
 impl CalendarCache {
-    /// The compiled calendar of `config` (24/7 when `None`); errors name
-    /// `calendar.<field>`.
-    fn get(&self, config: Option<&CalendarConfig>) -> Result<Arc<BusinessCalendar>> {
+    /// The compiled calendar of `config` (24/7 when `None`), its window
+    /// around `now`; errors name `calendar.<field>`.
+    fn get(
+        &self,
+        config: Option<&CalendarConfig>,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<BusinessCalendar>> {
         let Some(config) = config else {
             return Ok(self.always_open.clone());
         };
@@ -47,8 +51,9 @@ impl CalendarCache {
         if let Some(c) = map.get(config) {
             return Ok(c.clone());
         }
-        let cal =
-            Arc::new(BusinessCalendar::from_config(config).map_err(|e| e.to_error("calendar."))?);
+        let cal = Arc::new(
+            BusinessCalendar::from_config_at(config, now).map_err(|e| e.to_error("calendar."))?,
+        );
         if map.len() >= crate::limits::CALENDAR_CACHE {
             map.clear();
         }
@@ -116,7 +121,7 @@ impl Helpdesk {
     ) -> Result<()> {
         let policies = self.store.list_sla_policies(ws).await?;
         let terms = engine::resolve(&policies, priorities, t, customer.tier.as_deref());
-        let cal = self.calendars.get(terms.calendar())?;
+        let cal = self.calendars.get(terms.calendar(), self.clock.now())?;
         engine::on_create(t, &terms, &cal);
         Ok(())
     }
@@ -141,7 +146,7 @@ impl Helpdesk {
             None
         };
         let terms: Terms<'_> = engine::resolve(&policies, &priorities, &w.ticket, tier.as_deref());
-        let cal = self.calendars.get(terms.calendar())?;
+        let cal = self.calendars.get(terms.calendar(), self.clock.now())?;
         let kinds: Vec<_> = w.messages.iter().map(|m| m.kind).collect();
         let change = Change {
             before,
@@ -180,7 +185,7 @@ impl Helpdesk {
             p.name = validate::text(&at("name"), &p.name, 200)?;
             let cal = self
                 .calendars
-                .get(p.calendar.as_ref())
+                .get(p.calendar.as_ref(), self.clock.now())
                 .map_err(|e| match e {
                     Error::InvalidInput { field, message } => {
                         Error::invalid_input(at(&field), message)
@@ -354,7 +359,7 @@ impl Helpdesk {
             .and_then(|id: PolicyId| policies.iter().find(|p| p.id == id));
         let cal = self
             .calendars
-            .get(policy.and_then(|p| p.calendar.as_ref()))?;
+            .get(policy.and_then(|p| p.calendar.as_ref()), self.clock.now())?;
         Ok(SlaExplanation::new(clock, policy, &cal, self.now()?))
     }
 }
