@@ -196,7 +196,24 @@ thread_local! {
 pub struct Out(pub Value);
 
 impl ToNapiValue for Out {
+    /// Settling a Promise runs this outside napi's panic guard, where a
+    /// panic would abort Node: a bug here becomes an `internal` rejection.
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+            Out::build(env, val)
+        }))
+        .unwrap_or_else(|_| {
+            Err(napi::Error::new(
+                napi::Status::GenericFailure,
+                "internal error: converting a result panicked",
+            ))
+        })
+    }
+}
+
+impl Out {
+    /// The JavaScript value (see [`ToNapiValue`]).
+    unsafe fn build(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
         let e = Env::from_raw(env);
         unsafe {
             match val.0 {
@@ -209,12 +226,18 @@ impl ToNapiValue for Out {
                 Value::Instant(t) => Ok(e.create_date(t.timestamp_millis() as f64)?.raw()),
                 Value::Duration(d) => f64::to_napi_value(env, d.num_milliseconds() as f64),
                 Value::Seq(items) => {
-                    Vec::<Out>::to_napi_value(env, items.into_iter().map(Out).collect())
+                    let mut a = e.create_array(items.len() as u32)?;
+                    for (i, v) in items.into_iter().enumerate() {
+                        let raw = Out::build(env, Out(v))?;
+                        a.set(i as u32, Unknown::from_raw_unchecked(env, raw))?;
+                    }
+                    napi::bindgen_prelude::Array::to_napi_value(env, a)
                 }
                 Value::Map(entries) => {
                     let mut o = Object::new(&e)?;
                     for (k, v) in entries {
-                        o.set_named_property(&k, Out(v))?;
+                        let raw = Out::build(env, Out(v))?;
+                        o.set_named_property(&k, Unknown::from_raw_unchecked(env, raw))?;
                     }
                     Object::to_napi_value(env, o)
                 }
@@ -236,7 +259,7 @@ impl ToNapiValue for Out {
                             method: None,
                             getter: None,
                             setter: None,
-                            value: Out::to_napi_value(env, Out(v))?,
+                            value: Out::build(env, Out(v))?,
                             attributes: sys::PropertyAttributes::writable
                                 | sys::PropertyAttributes::enumerable
                                 | sys::PropertyAttributes::configurable,
