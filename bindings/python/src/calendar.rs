@@ -212,18 +212,8 @@ impl Calendar {
         durations: &Bound<'py, PyAny>,
         out: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (starts, durations) = (int64s(starts, "starts")?, int64s(durations, "durations")?);
-        let items = same_length(py, starts.len(), durations.len()).and_then(|()| {
-            starts
-                .iter()
-                .zip(&durations)
-                .enumerate()
-                .map(|(i, (&s, &d))| {
-                    let start = DateTime::from_timestamp_micros(s)
-                        .ok_or_else(|| bad(py, &format!("starts[{i}]"), "is not an instant"))?;
-                    Ok((start, TimeDelta::microseconds(d)))
-                })
-                .collect::<PyResult<Vec<_>>>()
+        let items = epoch_pairs(starts, durations, "durations", |_, d| {
+            Ok(TimeDelta::microseconds(d))
         })?;
         let due: Vec<i64> = py.detach(|| {
             self.inner
@@ -246,19 +236,7 @@ impl Calendar {
         ends: &Bound<'py, PyAny>,
         out: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (starts, ends) = (int64s(starts, "starts")?, int64s(ends, "ends")?);
-        let at = |field: &str, i: usize, us: i64| {
-            DateTime::from_timestamp_micros(us)
-                .ok_or_else(|| bad(py, &format!("{field}[{i}]"), "is not an instant"))
-        };
-        let ranges = same_length(py, starts.len(), ends.len()).and_then(|()| {
-            starts
-                .iter()
-                .zip(&ends)
-                .enumerate()
-                .map(|(i, (&a, &b))| Ok((at("starts", i, a)?, at("ends", i, b)?)))
-                .collect::<PyResult<Vec<_>>>()
-        })?;
+        let ranges = epoch_pairs(starts, ends, "ends", |i, us| instant(py, "ends", i, us))?;
         let spans: Vec<i64> = py.detach(|| {
             self.inner
                 .between_many(&ranges)
@@ -415,6 +393,30 @@ impl ManualClock {
     fn __repr__(&self) -> String {
         format!("ManualClock({})", self.inner.now().to_rfc3339())
     }
+}
+
+/// An epoch-microsecond instant of an array, or `invalid_input` naming the item.
+fn instant(py: Python<'_>, field: &str, i: usize, us: i64) -> PyResult<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| bad(py, &format!("{field}[{i}]"), "is not an instant"))
+}
+
+/// The pairs `(starts[i], second(i, others[i]))` of two int64 buffers of the
+/// same length, `starts` in epoch microseconds.
+fn epoch_pairs<T>(
+    starts: &Bound<'_, PyAny>,
+    others: &Bound<'_, PyAny>,
+    field: &str,
+    second: impl Fn(usize, i64) -> PyResult<T>,
+) -> PyResult<Vec<(DateTime<Utc>, T)>> {
+    let py = starts.py();
+    let (a, b) = (int64s(starts, "starts")?, int64s(others, field)?);
+    same_length(py, a.len(), b.len())?;
+    a.iter()
+        .zip(&b)
+        .enumerate()
+        .map(|(i, (&s, &o))| Ok((instant(py, "starts", i, s)?, second(i, o)?)))
+        .collect()
 }
 
 /// The items of an int64 buffer (a NumPy `int64` array, `array.array('q')`,
