@@ -369,7 +369,7 @@ export interface PolicyTarget {
 }
 
 /** A new workspace's priorities: a preset, or `none`. */
-export type PresetChoice = 'low_to_urgent' | 'p0_to_p3' | 'none'
+export type PresetChoice = 'low_to_urgent' | 'p0_to_p3' | 'low_to_critical' | 'none'
 
 /**
  * A ticket priority of one workspace.
@@ -395,7 +395,7 @@ export interface Priority {
 }
 
 /** Ready-made priority sets. */
-export type PriorityPreset = 'low_to_urgent' | 'p0_to_p3'
+export type PriorityPreset = 'low_to_urgent' | 'p0_to_p3' | 'low_to_critical'
 
 /** A customer's rating of the support they got. */
 export interface Satisfaction {

@@ -81,8 +81,12 @@ impl Priority {
 pub enum PriorityPreset {
     /// `low`, `medium` (default), `high`, `urgent`.
     LowToUrgent,
-    /// `p3`, `p2` (default), `p1`, `p0` (most urgent).
+    /// `p3`, `p2` (default), `p1`, `p0` (most urgent); first responses in
+    /// 24 h, 8 h, 2 h and 15 min (seed 001's table).
     P0ToP3,
+    /// `low`, `medium` (default), `high`, `critical`, each with one
+    /// resolution target: 72 h, 24 h, 8 h, 2 h (seed 002's table).
+    LowToCritical,
 }
 
 impl PriorityPreset {
@@ -94,18 +98,26 @@ impl PriorityPreset {
     /// assert_eq!(p.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["low", "medium", "high", "urgent"]);
     /// ```
     pub fn priorities(self) -> Vec<Priority> {
-        let rows: [(&str, &str, &str, i64, i64); 4] = match self {
+        const H: i64 = 60;
+        // (code, name, color, first response, resolution), in minutes.
+        let rows: [(&str, &str, &str, Option<i64>, i64); 4] = match self {
             PriorityPreset::LowToUrgent => [
-                ("low", "Low", "#8c959f", 24 * 60, 5 * 24 * 60),
-                ("medium", "Medium", "#0969da", 8 * 60, 3 * 24 * 60),
-                ("high", "High", "#bf8700", 2 * 60, 24 * 60),
-                ("urgent", "Urgent", "#cf222e", 30, 8 * 60),
+                ("low", "Low", "#8c959f", Some(24 * H), 5 * 24 * H),
+                ("medium", "Medium", "#0969da", Some(8 * H), 3 * 24 * H),
+                ("high", "High", "#bf8700", Some(2 * H), 24 * H),
+                ("urgent", "Urgent", "#cf222e", Some(30), 8 * H),
             ],
             PriorityPreset::P0ToP3 => [
-                ("p3", "P3", "#8c959f", 24 * 60, 5 * 24 * 60),
-                ("p2", "P2", "#0969da", 8 * 60, 3 * 24 * 60),
-                ("p1", "P1", "#bf8700", 60, 24 * 60),
-                ("p0", "P0", "#cf222e", 15, 4 * 60),
+                ("p3", "P3", "#8c959f", Some(24 * H), 5 * 24 * H),
+                ("p2", "P2", "#0969da", Some(8 * H), 3 * 24 * H),
+                ("p1", "P1", "#bf8700", Some(2 * H), 24 * H),
+                ("p0", "P0", "#cf222e", Some(15), 4 * H),
+            ],
+            PriorityPreset::LowToCritical => [
+                ("low", "Low", "#8c959f", None, 72 * H),
+                ("medium", "Medium", "#0969da", None, 24 * H),
+                ("high", "High", "#bf8700", None, 8 * H),
+                ("critical", "Critical", "#cf222e", None, 2 * H),
             ],
         };
         rows.iter()
@@ -115,10 +127,61 @@ impl PriorityPreset {
                 name: name.into(),
                 rank: i as i32 + 1,
                 color: Some(color.into()),
-                first_response: Some(TimeDelta::minutes(fr)),
+                first_response: fr.map(TimeDelta::minutes),
                 resolution: Some(TimeDelta::minutes(res)),
                 is_default: i == 1,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(p: PriorityPreset) -> Vec<(String, Option<i64>, Option<i64>)> {
+        p.priorities()
+            .into_iter()
+            .map(|p| {
+                let h = |d: Option<TimeDelta>| d.map(|d| d.num_minutes());
+                (p.code, h(p.first_response), h(p.resolution))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn presets_follow_the_seeds() {
+        let p0 = targets(PriorityPreset::P0ToP3);
+        let fr: Vec<_> = p0
+            .iter()
+            .map(|(c, fr, _)| (c.as_str(), fr.unwrap_or(0)))
+            .collect();
+        assert_eq!(
+            fr,
+            [("p3", 24 * 60), ("p2", 8 * 60), ("p1", 2 * 60), ("p0", 15)]
+        );
+        let crit = targets(PriorityPreset::LowToCritical);
+        let res: Vec<_> = crit
+            .iter()
+            .map(|(c, fr, r)| (c.as_str(), *fr, r.unwrap_or(0) / 60))
+            .collect();
+        assert_eq!(
+            res,
+            [
+                ("low", None, 72),
+                ("medium", None, 24),
+                ("high", None, 8),
+                ("critical", None, 2)
+            ]
+        );
+        for p in [
+            PriorityPreset::LowToUrgent,
+            PriorityPreset::P0ToP3,
+            PriorityPreset::LowToCritical,
+        ] {
+            let all = p.priorities();
+            assert_eq!(all.iter().filter(|p| p.is_default).count(), 1);
+            assert!(all.windows(2).all(|w| w[0].rank < w[1].rank));
+        }
     }
 }

@@ -142,7 +142,11 @@ for (const backend of backends) {
       await rejectsWith(ws.setPriorities([{ code: 'a', name: 'A', rank: 1 }, { code: 'a', name: 'A', rank: 2 }]), 'invalid_input', 'code')
       await rejectsWith(ws.putPriority({ code: 'x', name: 'X', rank: 1, firstResponse: -1 }), 'invalid_input', 'firstResponse')
       const preset = await ws.installPriorityPreset('p0_to_p3')
-      assert.equal(preset.length, 4)
+      assert.deepEqual(preset.map((p) => [p.code, p.firstResponse]), [['p3', 24 * H], ['p2', 8 * H], ['p1', 2 * H], ['p0', 15 * MIN]])
+      const seed002 = await ws.installPriorityPreset('low_to_critical')
+      assert.deepEqual(seed002.map((p) => [p.code, p.firstResponse, p.resolution]), [
+        ['low', null, 72 * H], ['medium', null, 24 * H], ['high', null, 8 * H], ['critical', null, 2 * H],
+      ])
       await rejectsWith(ws.installPriorityPreset('bogus'), 'invalid_input', 'preset')
       await rejectsWith(desk.workspace(MISSING).listPriorities(), 'not_found')
     })

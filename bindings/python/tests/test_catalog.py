@@ -21,7 +21,13 @@ def test_priorities(desk) -> None:  # type: ignore[no-untyped-def]
     after = desk.put_priority(Priority("warm", "Warm", 3, is_default=True))
     assert [(p.code, p.is_default) for p in after] == [("normal", False), ("warm", True), ("hot", False)]
     assert desk.list_priorities() == after
-    assert [p.code for p in desk.install_priority_preset(PriorityPreset.P0_TO_P3)][0] == "p3"
+    p0 = desk.install_priority_preset(PriorityPreset.P0_TO_P3)
+    assert [(p.code, p.first_response) for p in p0][2:] == [("p1", timedelta(hours=2)), ("p0", timedelta(minutes=15))]
+    seed002 = desk.install_priority_preset("low_to_critical")  # one resolution target each
+    assert [(p.code, p.first_response, p.resolution) for p in seed002] == [
+        ("low", None, timedelta(hours=72)), ("medium", None, timedelta(hours=24)),
+        ("high", None, timedelta(hours=8)), ("critical", None, timedelta(hours=2)),
+    ]
     with pytest.raises(InvalidInputError):
         desk.set_priorities([Priority("a", "A", 1), Priority("a", "B", 2)])
 

@@ -155,6 +155,8 @@ pub enum PresetChoice {
     LowToUrgent,
     /// `p3` … `p0`.
     P0ToP3,
+    /// `low` … `critical`.
+    LowToCritical,
     /// No priorities.
     None,
 }
@@ -234,6 +236,7 @@ ops! {
         w.priority_preset = match a.priority_preset {
             None | Some(PresetChoice::LowToUrgent) => Some(PriorityPreset::LowToUrgent),
             Some(PresetChoice::P0ToP3) => Some(PriorityPreset::P0ToP3),
+            Some(PresetChoice::LowToCritical) => Some(PriorityPreset::LowToCritical),
             Some(PresetChoice::None) => None,
         };
         async move { d.create_workspace(w).await }

@@ -150,6 +150,7 @@ class PresetChoice(_StrEnum):
 
     LOW_TO_URGENT = 'low_to_urgent'
     P0_TO_P3 = 'p0_to_p3'
+    LOW_TO_CRITICAL = 'low_to_critical'
     NONE = 'none'
 
 
@@ -158,6 +159,7 @@ class PriorityPreset(_StrEnum):
 
     LOW_TO_URGENT = 'low_to_urgent'
     P0_TO_P3 = 'p0_to_p3'
+    LOW_TO_CRITICAL = 'low_to_critical'
 
 
 class SlaMetric(_StrEnum):
