@@ -164,6 +164,36 @@ impl Helpdesk {
             .ok_or_else(|| Error::not_found("category", id))
     }
 
+    /// The category's routing defaults (priority, team, assignee), each
+    /// taken from the nearest category up its parent chain that sets it: a
+    /// child without defaults of its own routes like its parent.
+    pub(crate) async fn category_routing(
+        &self,
+        ws: WorkspaceId,
+        category: &Category,
+    ) -> Result<Category> {
+        let mut routed = category.clone();
+        let mut seen = vec![category.id];
+        let mut parent = category.parent;
+        while let Some(id) = parent.filter(|id| !seen.contains(id)) {
+            if routed.default_priority.is_some()
+                && routed.default_team.is_some()
+                && routed.default_assignee.is_some()
+            {
+                break;
+            }
+            seen.push(id);
+            let Some(p) = self.store.get_category(ws, id).await? else {
+                break;
+            };
+            routed.default_priority = routed.default_priority.or(p.default_priority);
+            routed.default_team = routed.default_team.or(p.default_team);
+            routed.default_assignee = routed.default_assignee.or(p.default_assignee);
+            parent = p.parent;
+        }
+        Ok(routed)
+    }
+
     /// All categories, by position then name.
     pub async fn list_categories(&self, ws: WorkspaceId) -> Result<Vec<Category>> {
         Ok(self.store.list_categories(ws).await?)

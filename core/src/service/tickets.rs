@@ -306,7 +306,7 @@ impl Helpdesk {
                 if !c.active {
                     return Err(Error::invalid_input("category", "the category is inactive"));
                 }
-                Some(c)
+                Some(self.category_routing(ws, &c).await?)
             }
             None => None,
         };

@@ -59,7 +59,8 @@ macro_rules! conformance_suite {
             idempotency_keys_bind_their_request,
             numbers_and_documents_round_trip,
             thread_pages,
-            messages_by_id
+            messages_by_id,
+            nested_categories_inherit_routing
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -1514,3 +1514,64 @@ pub async fn messages_by_id(store: Arc<dyn Store>) {
         .unwrap_err();
     assert_eq!(e.code(), "not_found");
 }
+
+/// A child category without routing defaults of its own routes like its
+/// nearest ancestor that has them; its own defaults and explicit input win.
+pub async fn nested_categories_inherit_routing(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let category = |name: &str, parent: Option<CategoryId>| CategoryInput {
+        name: name.into(),
+        parent,
+        ..Default::default()
+    };
+    let payments = f
+        .desk
+        .create_category(
+            f.ws,
+            CategoryInput {
+                default_priority: Some("high".into()),
+                default_team: Some(f.team),
+                default_assignee: Some(f.agent.clone()),
+                ..category("Payments", None)
+            },
+        )
+        .await
+        .unwrap();
+    let refunds = f
+        .desk
+        .create_category(
+            f.ws,
+            CategoryInput {
+                default_assignee: Some(f.agent2.clone()),
+                ..category("Refunds", Some(payments.id))
+            },
+        )
+        .await
+        .unwrap();
+    let cards = f
+        .desk
+        .create_category(f.ws, category("Card refunds", Some(refunds.id)))
+        .await
+        .unwrap();
+    let mut input = OpenTicket::new(f.customer.clone(), "Refund", "Charged twice");
+    input.category = Some(cards.id);
+    let t = f.desk.open_ticket(f.ws, input.clone()).await.unwrap();
+    assert_eq!(t.category, Some(cards.id));
+    assert_eq!(t.priority, "high");
+    assert_eq!(t.team, Some(f.team));
+    assert_eq!(
+        t.assignee.as_ref(),
+        Some(&f.agent2),
+        "the nearest default wins"
+    );
+    input.priority = Some("low".into());
+    input.assignee = Some(f.agent.clone());
+    let t = f.desk.open_ticket(f.ws, input).await.unwrap();
+    assert_eq!(
+        (t.priority.as_str(), t.assignee.as_ref()),
+        ("low", Some(&f.agent))
+    );
+    // The stored child keeps its own (empty) defaults.
+    let stored = f.desk.get_category(f.ws, cards.id).await.unwrap();
+    assert_eq!((stored.default_team, stored.default_priority), (None, None));
+}
