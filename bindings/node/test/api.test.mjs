@@ -314,6 +314,11 @@ for (const backend of backends) {
 
       const note = await ws.addNote(t.id, 'carol', 'Customer is a VIP')
       assert.equal(note.kind, 'note')
+      // One message by id: the customer view does not see notes.
+      assert.deepEqual(await ws.getMessage(note.id), note)
+      assert.deepEqual(await ws.getMessage(reply.id, { view: 'customer' }), reply)
+      await rejectsWith(ws.getMessage(note.id, { view: 'customer' }), 'not_found')
+      await rejectsWith(ws.getMessage('nope'), 'invalid_input', 'message')
       await rejectsWith(ws.addNote(t.id, 'carol', 'x', { status: 'open' }), 'invalid_input', 'status')
       await rejectsWith(ws.reply(t.id, 'ghost', 'x'), 'not_found')
       await rejectsWith(ws.reply(t.id, 'bob', ''), 'invalid_input', 'body')

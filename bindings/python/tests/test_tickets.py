@@ -87,6 +87,11 @@ def test_conversation_and_views(desk) -> None:  # type: ignore[no-untyped-def]
     agent_view = desk.thread(t, View.AGENT)
     customer_view = desk.thread(t, "customer")
     assert [m.kind for m in agent_view.messages] == ["customer", "note", "reply", "customer"]
+    # One message by id: the customer view does not see notes.
+    assert desk.get_message(reply.id) == reply
+    assert desk.get_message(reply, view="customer") == reply  # the object works as its id
+    with pytest.raises(NotFoundError):
+        desk.get_message(note.id, view="customer")
     assert [m.kind for m in customer_view.messages] == ["customer", "reply", "customer"]
     assert all(m.kind is not MessageKind.NOTE for m in customer_view.messages)
     with pytest.raises(NotFoundError):
