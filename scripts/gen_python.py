@@ -147,7 +147,7 @@ class Py:
         mixin = f"_extras.{name}Mixin" if name in MIXINS else ""
         out = ["@dataclass(frozen=True)", f"class {name}({mixin}):" if mixin else f"class {name}:"]
         out += (doc(d.get("description"), "    ") or ['    """."""']) + [""]
-        props = [(k, v) for k, v in d["properties"].items() if k != "kinds"]
+        props = list(d["properties"].items())
         # Output-only models keep the core's field order; those a host builds
         # put required fields first and give the others their defaults.
         built = name in self.nested_inputs or any("default" in v for _, v in props)

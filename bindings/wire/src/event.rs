@@ -37,6 +37,8 @@ impl schemars::JsonSchema for Shaped {
     }
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         use ticketry_core::{Actor, TicketId, WorkspaceId};
+        // `data`'s shapes: the kinds, for the generated clients' typings.
+        let _ = g.subschema_for::<ticketry_core::EventKind>();
         schemars::json_schema!({
             "description": "A recorded event: the envelope, the dotted `type` and the kind's fields under `data`.",
             "type": "object",
@@ -48,7 +50,6 @@ impl schemars::JsonSchema for Shaped {
                 "at": g.subschema_for::<chrono::DateTime<chrono::Utc>>(),
                 "type": { "type": "string", "description": "The dotted name (`ticket.created`)." },
                 "data": { "type": "object", "description": "The kind's fields (see `EventKind`).", "additionalProperties": true },
-                "kinds": g.subschema_for::<ticketry_core::EventKind>(),
             },
             "required": ["seq", "workspace_id", "ticket_id", "actor", "at", "type", "data"],
         })
