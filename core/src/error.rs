@@ -226,6 +226,11 @@ pub enum StoreError {
     /// A failure while committing: the write may or may not be stored.
     #[error("outcome unknown: {0}")]
     OutcomeUnknown(String),
+    /// The workspace's settings, priorities or SLA policies changed since the
+    /// [`WorkspaceCatalog`](crate::store::WorkspaceCatalog) the write was
+    /// computed from: nothing was written (the service recomputes it).
+    #[error("the workspace's catalog changed while the write was computed")]
+    CatalogChanged,
 }
 
 impl From<StoreError> for Error {
@@ -244,6 +249,11 @@ impl From<StoreError> for Error {
             },
             StoreError::Backend(message) => Error::Storage { message },
             StoreError::OutcomeUnknown(message) => Error::OutcomeUnknown { message },
+            StoreError::CatalogChanged => Error::Conflict {
+                message: "the workspace's settings, priorities or SLA policies kept changing; \
+                          retry"
+                    .into(),
+            },
         }
     }
 }

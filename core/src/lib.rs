@@ -56,4 +56,6 @@ pub use ticket::{
     Actor, AssignmentAction, AssignmentRecord, Attachment, Channel, Link, Message, MessageKind,
     Satisfaction, Status, Thread, Ticket, View,
 };
-pub use workspace::{NewWorkspace, NumberFormat, SettingsPatch, Workspace, WorkspaceSettings};
+pub use workspace::{
+    NewWorkspace, NumberFormat, NumberPiece, SettingsPatch, Workspace, WorkspaceSettings,
+};

@@ -31,6 +31,28 @@ use std::sync::Arc;
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What every ticket write reads about its workspace, taken together: the
+/// settings, the priorities and the SLA policies.
+///
+/// A backend may serve it from a cache. It then sets `version`, a counter
+/// the backend bumps with every change of these three, and a ticket write
+/// carrying that version ([`TicketCreate::catalog_version`],
+/// [`TicketWrite::catalog_version`]) fails with
+/// [`StoreError::CatalogChanged`] when the stored counter moved since: the
+/// service then reads the catalog again and recomputes the change. A backend
+/// that reads fresh data every time leaves `version` at `None`.
+#[derive(Debug, Clone)]
+pub struct WorkspaceCatalog {
+    /// The workspace and its settings.
+    pub workspace: Workspace,
+    /// The priority set, least urgent first.
+    pub priorities: Arc<[Priority]>,
+    /// The ordered SLA policies.
+    pub sla_policies: Arc<[SlaPolicy]>,
+    /// The backend's catalog version these values were read at, if it caches them.
+    pub version: Option<u64>,
+}
+
 /// Workspaces.
 #[async_trait]
 pub trait WorkspaceStore: Send + Sync {
@@ -42,6 +64,9 @@ pub trait WorkspaceStore: Send + Sync {
     async fn get_workspace(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>>;
     /// By slug.
     async fn get_workspace_by_slug(&self, slug: &str) -> StoreResult<Option<Workspace>>;
+    /// The workspace's [`WorkspaceCatalog`] (`None` when there is no such
+    /// workspace); possibly cached, see there.
+    async fn catalog(&self, id: WorkspaceId) -> StoreResult<Option<Arc<WorkspaceCatalog>>>;
 }
 
 /// Agents, customers and teams.
@@ -117,6 +142,8 @@ pub struct TicketCreate {
     pub local_year: i32,
     /// The caller's idempotency key, bound to its request.
     pub idempotency: Option<Idempotency>,
+    /// The [`WorkspaceCatalog::version`] the change was computed from.
+    pub catalog_version: Option<u64>,
 }
 
 /// An idempotency key and the fingerprint of the request it was sent with.
@@ -169,6 +196,8 @@ pub struct TicketWrite {
     pub assignments: Vec<AssignmentRecord>,
     /// Events, numbered by the store.
     pub events: Vec<NewEvent>,
+    /// The [`WorkspaceCatalog::version`] the change was computed from.
+    pub catalog_version: Option<u64>,
 }
 
 /// What a [`TicketWrite`] did.

@@ -193,28 +193,74 @@ impl NumberFormat {
     /// Renders the number of the `seq`-th ticket, created in local `year`.
     /// (Formats are validated when settings are saved; an unknown
     /// placeholder in an unvalidated format renders as the sequence.)
+    ///
+    /// ```
+    /// # use ticketry_core::NumberFormat;
+    /// assert_eq!(NumberFormat::default().render(42, 2026), "TKT-2026-00042");
+    /// ```
     pub fn render(&self, seq: u64, year: i32) -> String {
         use std::fmt::Write;
         let mut out = String::with_capacity(self.0.len() + 8);
+        for piece in self.pieces(year) {
+            match piece {
+                NumberPiece::Text(t) => out.push_str(&t),
+                NumberPiece::Seq { width } => {
+                    let _ = write!(out, "{seq:0width$}");
+                }
+            }
+        }
+        out
+    }
+
+    /// The number of the tickets created in local `year` as pieces: text
+    /// (the literal parts and the year) and the places of `{seq}`. For
+    /// backends that number tickets inside the database.
+    ///
+    /// ```
+    /// # use ticketry_core::{NumberFormat, NumberPiece};
+    /// let pieces = NumberFormat::default().pieces(2026);
+    /// assert_eq!(pieces, [NumberPiece::Text("TKT-2026-".into()), NumberPiece::Seq { width: 5 }]);
+    /// ```
+    pub fn pieces(&self, year: i32) -> Vec<NumberPiece> {
+        let mut pieces = Vec::new();
+        let mut text = String::new();
         let mut rest = self.0.as_str();
         while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
+            text.push_str(&rest[..open]);
             let close = rest[open..].find('}').map_or(rest.len(), |c| c + open);
-            let _ = match rest.get(open + 1..close).unwrap_or("") {
-                "year" => write!(out, "{year}"),
+            match rest.get(open + 1..close).unwrap_or("") {
+                "year" => text.push_str(&year.to_string()),
                 name => {
                     let width = name
                         .strip_prefix("seq:0")
                         .and_then(|w| w.parse().ok())
                         .unwrap_or(0);
-                    write!(out, "{seq:0width$}")
+                    if !text.is_empty() {
+                        pieces.push(NumberPiece::Text(std::mem::take(&mut text)));
+                    }
+                    pieces.push(NumberPiece::Seq { width });
                 }
-            };
+            }
             rest = rest.get(close + 1..).unwrap_or("");
         }
-        out.push_str(rest);
-        out
+        text.push_str(rest);
+        if !text.is_empty() {
+            pieces.push(NumberPiece::Text(text));
+        }
+        pieces
     }
+}
+
+/// A piece of a ticket number: see [`NumberFormat::pieces`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberPiece {
+    /// Literal text.
+    Text(String),
+    /// The workspace's ticket counter, zero-padded to at least `width` digits.
+    Seq {
+        /// The minimum number of digits.
+        width: usize,
+    },
 }
 
 /// Input for [`Helpdesk::create_workspace`](crate::Helpdesk::create_workspace).

@@ -42,7 +42,7 @@ use ticketry_core::query::{Page, Position, TicketOrder, TicketQuery, page_from};
 use ticketry_core::sla::SlaPolicy;
 use ticketry_core::store::{
     CatalogStore, DirectoryStore, EventStore, StoreResult, TicketCreate, TicketStore, TicketWrite,
-    WorkspaceStore, WriteOutcome,
+    WorkspaceCatalog, WorkspaceStore, WriteOutcome,
 };
 use ticketry_core::{
     Agent, AgentId, AssignmentRecord, Category, CategoryId, Customer, CustomerId, Message,

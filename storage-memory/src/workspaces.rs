@@ -46,4 +46,19 @@ impl WorkspaceStore for MemoryStore {
             .and_then(|id| tenants.by_id.get(id))
             .map(|t| read(&t.workspace).clone()))
     }
+
+    async fn catalog(&self, id: WorkspaceId) -> StoreResult<Option<Arc<WorkspaceCatalog>>> {
+        let Some(t) = read(&self.tenants).by_id.get(&id).cloned() else {
+            return Ok(None);
+        };
+        let workspace = read(&t.workspace).clone();
+        let data = read(&t.data);
+        // Always current: nothing for a write to validate.
+        Ok(Some(Arc::new(WorkspaceCatalog {
+            workspace,
+            priorities: data.priorities.clone(),
+            sla_policies: data.policies.clone(),
+            version: None,
+        })))
+    }
 }

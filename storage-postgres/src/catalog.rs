@@ -1,103 +1,159 @@
 //! Workspaces, the directory (agents, customers, teams) and the catalog
 //! (priorities, categories, tags, templates, SLA policies).
 
+use crate::statement::{Param, Prepared, WriteError};
 use crate::{PgStore, backend, commit, is_unique_violation, missing_workspace, workspace_fk};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
+use sqlx::postgres::PgRow;
 use sqlx::types::Json;
-use sqlx::{Encode, Postgres, Type};
+use sqlx::{Postgres, Row};
 use std::sync::Arc;
 use ticketry_core::sla::SlaPolicy;
-use ticketry_core::store::{CatalogStore, DirectoryStore, StoreResult, WorkspaceStore};
+use ticketry_core::store::{
+    CatalogStore, DirectoryStore, StoreResult, WorkspaceCatalog, WorkspaceStore,
+};
 use ticketry_core::{
     Agent, AgentId, Category, CategoryId, Customer, CustomerId, Priority, StoreError, Tag, Team,
     TeamId, Template, TemplateId, Workspace, WorkspaceId,
 };
 
+/// Upserts and updates of one row, each one message after `BEGIN`.
+const PUT_AGENTS: Prepared = Prepared {
+    name: "put_agents",
+    types: "uuid, text, jsonb",
+    sql: "INSERT INTO agents (workspace_id, agent_id, doc) VALUES ($1, $2, $3)
+          ON CONFLICT (workspace_id, agent_id) DO UPDATE SET doc = EXCLUDED.doc",
+};
+
+const PUT_CUSTOMERS: Prepared = Prepared {
+    name: "put_customers",
+    types: "uuid, text, jsonb",
+    sql: "INSERT INTO customers (workspace_id, customer_id, doc) VALUES ($1, $2, $3)
+          ON CONFLICT (workspace_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc",
+};
+
+const PUT_TEAMS: Prepared = Prepared {
+    name: "put_teams",
+    types: "uuid, uuid, jsonb",
+    sql: "INSERT INTO teams (workspace_id, team_id, doc) VALUES ($1, $2, $3)
+          ON CONFLICT (workspace_id, team_id) DO UPDATE SET doc = EXCLUDED.doc",
+};
+
+const PUT_CATEGORIES: Prepared = Prepared {
+    name: "put_categories",
+    types: "uuid, uuid, jsonb",
+    sql: "INSERT INTO categories (workspace_id, category_id, doc) VALUES ($1, $2, $3)
+          ON CONFLICT (workspace_id, category_id) DO UPDATE SET doc = EXCLUDED.doc",
+};
+
+const PUT_TAGS: Prepared = Prepared {
+    name: "put_tags",
+    types: "uuid, text, jsonb",
+    sql: "INSERT INTO tags (workspace_id, slug, doc) VALUES ($1, $2, $3)
+          ON CONFLICT (workspace_id, slug) DO UPDATE SET doc = EXCLUDED.doc",
+};
+
+const PUT_TEMPLATES: Prepared = Prepared {
+    name: "put_templates",
+    types: "uuid, uuid, jsonb",
+    sql: "INSERT INTO templates (workspace_id, template_id, doc) VALUES ($1, $2, $3)
+          ON CONFLICT (workspace_id, template_id) DO UPDATE SET doc = EXCLUDED.doc",
+};
+
+const TEMPLATE_USED: Prepared = Prepared {
+    name: "template_used",
+    types: "uuid, uuid",
+    sql: "UPDATE templates
+          SET doc = jsonb_set(doc, '{usage_count}', to_jsonb((doc->>'usage_count')::numeric + 1))
+          WHERE workspace_id = $1 AND template_id = $2
+          RETURNING 1",
+};
+
+/// The first column of each row: a JSON document.
+pub(crate) fn docs<T: DeserializeOwned>(rows: &[PgRow]) -> StoreResult<Vec<T>> {
+    rows.iter()
+        .map(|r| r.try_get::<Json<T>, _>(0).map(|Json(v)| v).map_err(backend))
+        .collect()
+}
+
 impl PgStore {
     /// One document by key, or `None` (`NotFound` when the workspace is missing).
-    pub(crate) async fn fetch_doc<T, K>(
+    pub(crate) async fn fetch_doc<T: DeserializeOwned>(
         &self,
         ws: WorkspaceId,
         sql: &'static str,
-        key: K,
-    ) -> StoreResult<Option<T>>
-    where
-        T: DeserializeOwned + Send + Unpin + 'static,
-        K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
-    {
-        let mut tx = self.begin(ws).await?;
-        let doc: Option<Json<T>> = sqlx::query_scalar(sql)
-            .bind(ws.as_uuid())
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        match doc {
-            Some(Json(v)) => Ok(Some(v)),
-            None => Self::ensure_workspace(&mut tx, ws).await.map(|()| None),
+        key: impl Param,
+    ) -> StoreResult<Option<T>> {
+        let rows = self.read(ws, sql, &[&ws.as_uuid(), &key]).await?;
+        match docs(&rows)?.pop() {
+            Some(v) => Ok(Some(v)),
+            None => self.require_workspace(ws).await.map(|()| None),
         }
-        // Read-only: dropping the transaction queues its rollback.
     }
 
     /// Every document a query returns (`NotFound` when the workspace is missing).
-    pub(crate) async fn fetch_docs<T>(
+    pub(crate) async fn fetch_docs<T: DeserializeOwned>(
         &self,
         ws: WorkspaceId,
         sql: &'static str,
-    ) -> StoreResult<Vec<T>>
-    where
-        T: DeserializeOwned + Send + Unpin + 'static,
-    {
-        let mut tx = self.begin(ws).await?;
-        let docs: Vec<Json<T>> = sqlx::query_scalar(sql)
-            .bind(ws.as_uuid())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend)?;
-        if docs.is_empty() {
-            Self::ensure_workspace(&mut tx, ws).await?;
+    ) -> StoreResult<Vec<T>> {
+        let rows = self.read(ws, sql, &[&ws.as_uuid()]).await?;
+        if rows.is_empty() {
+            self.require_workspace(ws).await?;
         }
-        Ok(docs.into_iter().map(|Json(v)| v).collect())
+        docs(&rows)
     }
 
     /// Inserts or replaces one document by key (`$1` workspace, `$2` key, `$3` doc).
-    async fn put_doc<K, T>(
+    async fn put_doc<T: serde::Serialize + Sync>(
         &self,
         ws: WorkspaceId,
-        sql: &'static str,
-        key: K,
+        statement: &Prepared,
+        key: impl Param,
         doc: &T,
-    ) -> StoreResult<()>
-    where
-        K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send + 'static,
-        T: serde::Serialize + Sync,
-    {
-        let mut tx = self.begin(ws).await?;
-        sqlx::query(sql)
-            .bind(ws.as_uuid())
-            .bind(key)
-            .bind(Json(doc))
-            .execute(&mut *tx)
+    ) -> StoreResult<()> {
+        match self
+            .write(ws, statement, &[&ws.as_uuid(), &key, &Json(doc)])
             .await
-            .map_err(|e| workspace_fk(e, ws))?;
-        commit(tx).await
+        {
+            Ok(_) => Ok(()),
+            Err(WriteError::Refused(e)) => Err(workspace_fk(e, ws)),
+            Err(WriteError::Store(e)) => Err(e),
+        }
     }
 
-    /// Locks the workspace's counter row: serializes with every ticket write
-    /// of the workspace. `NotFound` when the workspace is missing.
-    pub(crate) async fn lock_workspace(
+    /// Locks the workspace's counter row, serializing with every ticket
+    /// write of the workspace, and bumps its catalog version (the cached
+    /// catalogs of every process become stale). `NotFound` when the
+    /// workspace is missing.
+    pub(crate) async fn bump_catalog(
+        &self,
         tx: &mut sqlx::Transaction<'static, Postgres>,
         ws: WorkspaceId,
     ) -> StoreResult<()> {
         let found: Option<i32> = sqlx::query_scalar(
-            "SELECT 1 FROM workspace_counters WHERE workspace_id = $1 FOR UPDATE",
+            "UPDATE workspace_counters SET catalog_version = catalog_version + 1
+             WHERE workspace_id = $1 RETURNING 1",
         )
         .bind(ws.as_uuid())
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend)?;
+        self.inner.catalogs.forget(ws);
         found.map(|_| ()).ok_or_else(|| missing_workspace(ws))
+    }
+
+    /// Commits a catalog change, then drops the process's cached catalog
+    /// (again: a write may have cached the old one meanwhile).
+    async fn commit_catalog(
+        &self,
+        tx: sqlx::Transaction<'static, Postgres>,
+        ws: WorkspaceId,
+    ) -> StoreResult<()> {
+        let r = commit(tx).await;
+        self.inner.catalogs.forget(ws);
+        r
     }
 }
 
@@ -131,6 +187,7 @@ impl WorkspaceStore for PgStore {
 
     async fn update_workspace(&self, ws: &Workspace) -> StoreResult<()> {
         let mut tx = self.begin(ws.id).await?;
+        self.bump_catalog(&mut tx, ws.id).await?;
         let done = sqlx::query(
             "UPDATE workspaces
              SET doc = doc || jsonb_build_object('name', $2::text, 'settings', $3::jsonb)
@@ -145,18 +202,18 @@ impl WorkspaceStore for PgStore {
         if done.rows_affected() == 0 {
             return Err(missing_workspace(ws.id));
         }
-        commit(tx).await
+        self.commit_catalog(tx, ws.id).await
     }
 
     async fn get_workspace(&self, id: WorkspaceId) -> StoreResult<Option<Workspace>> {
-        let mut tx = self.begin(id).await?;
-        let doc: Option<Json<Workspace>> =
-            sqlx::query_scalar("SELECT doc FROM workspaces WHERE workspace_id = $1")
-                .bind(id.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-        Ok(doc.map(|Json(w)| w))
+        let rows = self
+            .read(
+                id,
+                "SELECT doc FROM workspaces WHERE workspace_id = $1",
+                &[&id.as_uuid()],
+            )
+            .await?;
+        Ok(docs(&rows)?.pop())
     }
 
     async fn get_workspace_by_slug(&self, slug: &str) -> StoreResult<Option<Workspace>> {
@@ -171,19 +228,17 @@ impl WorkspaceStore for PgStore {
                 .map_err(backend)?;
         Ok(doc.map(|Json(w)| w))
     }
+
+    async fn catalog(&self, id: WorkspaceId) -> StoreResult<Option<Arc<WorkspaceCatalog>>> {
+        self.cached_catalog(id).await
+    }
 }
 
 #[async_trait]
 impl DirectoryStore for PgStore {
     async fn put_agent(&self, ws: WorkspaceId, agent: &Agent) -> StoreResult<()> {
-        self.put_doc(
-            ws,
-            "INSERT INTO agents (workspace_id, agent_id, doc) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id, agent_id) DO UPDATE SET doc = EXCLUDED.doc",
-            agent.id.as_str().to_owned(),
-            agent,
-        )
-        .await
+        self.put_doc(ws, &PUT_AGENTS, agent.id.as_str().to_owned(), agent)
+            .await
     }
 
     async fn get_agent(&self, ws: WorkspaceId, id: &AgentId) -> StoreResult<Option<Agent>> {
@@ -206,8 +261,7 @@ impl DirectoryStore for PgStore {
     async fn put_customer(&self, ws: WorkspaceId, customer: &Customer) -> StoreResult<()> {
         self.put_doc(
             ws,
-            "INSERT INTO customers (workspace_id, customer_id, doc) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc",
+            &PUT_CUSTOMERS,
             customer.id.as_str().to_owned(),
             customer,
         )
@@ -236,14 +290,7 @@ impl DirectoryStore for PgStore {
     }
 
     async fn put_team(&self, ws: WorkspaceId, team: &Team) -> StoreResult<()> {
-        self.put_doc(
-            ws,
-            "INSERT INTO teams (workspace_id, team_id, doc) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id, team_id) DO UPDATE SET doc = EXCLUDED.doc",
-            team.id.as_uuid(),
-            team,
-        )
-        .await
+        self.put_doc(ws, &PUT_TEAMS, team.id.as_uuid(), team).await
     }
 
     async fn get_team(&self, ws: WorkspaceId, id: TeamId) -> StoreResult<Option<Team>> {
@@ -278,7 +325,7 @@ impl CatalogStore for PgStore {
         let mut tx = self.begin(ws).await?;
         // Ticket writes take this lock too, so no ticket is written with a
         // rank read before this change commits.
-        Self::lock_workspace(&mut tx, ws).await?;
+        self.bump_catalog(&mut tx, ws).await?;
         sqlx::query("DELETE FROM priorities WHERE workspace_id = $1")
             .bind(ws.as_uuid())
             .execute(&mut *tx)
@@ -312,7 +359,7 @@ impl CatalogStore for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        commit(tx).await
+        self.commit_catalog(tx, ws).await
     }
 
     async fn list_priorities(&self, ws: WorkspaceId) -> StoreResult<Arc<[Priority]>> {
@@ -326,14 +373,8 @@ impl CatalogStore for PgStore {
     }
 
     async fn put_category(&self, ws: WorkspaceId, category: &Category) -> StoreResult<()> {
-        self.put_doc(
-            ws,
-            "INSERT INTO categories (workspace_id, category_id, doc) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id, category_id) DO UPDATE SET doc = EXCLUDED.doc",
-            category.id.as_uuid(),
-            category,
-        )
-        .await
+        self.put_doc(ws, &PUT_CATEGORIES, category.id.as_uuid(), category)
+            .await
     }
 
     async fn get_category(&self, ws: WorkspaceId, id: CategoryId) -> StoreResult<Option<Category>> {
@@ -354,14 +395,7 @@ impl CatalogStore for PgStore {
     }
 
     async fn put_tag(&self, ws: WorkspaceId, tag: &Tag) -> StoreResult<()> {
-        self.put_doc(
-            ws,
-            "INSERT INTO tags (workspace_id, slug, doc) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id, slug) DO UPDATE SET doc = EXCLUDED.doc",
-            tag.slug.clone(),
-            tag,
-        )
-        .await
+        self.put_doc(ws, &PUT_TAGS, tag.slug.clone(), tag).await
     }
 
     async fn list_tags(&self, ws: WorkspaceId) -> StoreResult<Vec<Tag>> {
@@ -373,14 +407,8 @@ impl CatalogStore for PgStore {
     }
 
     async fn put_template(&self, ws: WorkspaceId, template: &Template) -> StoreResult<()> {
-        self.put_doc(
-            ws,
-            "INSERT INTO templates (workspace_id, template_id, doc) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id, template_id) DO UPDATE SET doc = EXCLUDED.doc",
-            template.id.as_uuid(),
-            template,
-        )
-        .await
+        self.put_doc(ws, &PUT_TEMPLATES, template.id.as_uuid(), template)
+            .await
     }
 
     async fn get_template(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<Option<Template>> {
@@ -401,25 +429,18 @@ impl CatalogStore for PgStore {
     }
 
     async fn increment_template_usage(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<()> {
-        let mut tx = self.begin(ws).await?;
-        let done = sqlx::query(
-            "UPDATE templates
-             SET doc = jsonb_set(doc, '{usage_count}', to_jsonb((doc->>'usage_count')::numeric + 1))
-             WHERE workspace_id = $1 AND template_id = $2",
-        )
-        .bind(ws.as_uuid())
-        .bind(id.as_uuid())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        if done.rows_affected() == 0 {
-            Self::ensure_workspace(&mut tx, ws).await?;
+        let rows = self
+            .write(ws, &TEMPLATE_USED, &[&ws.as_uuid(), &id.as_uuid()])
+            .await
+            .map_err(WriteError::into_store)?;
+        if rows.is_empty() {
+            self.require_workspace(ws).await?;
             return Err(StoreError::NotFound {
                 entity: "template",
                 id: id.to_string(),
             });
         }
-        commit(tx).await
+        Ok(())
     }
 
     async fn save_sla_policies(&self, ws: WorkspaceId, policies: &[SlaPolicy]) -> StoreResult<()> {
@@ -428,7 +449,7 @@ impl CatalogStore for PgStore {
             .collect();
         let docs: Vec<Json<&SlaPolicy>> = policies.iter().map(Json).collect();
         let mut tx = self.begin(ws).await?;
-        Self::ensure_workspace(&mut tx, ws).await?;
+        self.bump_catalog(&mut tx, ws).await?;
         sqlx::query("DELETE FROM sla_policies WHERE workspace_id = $1")
             .bind(ws.as_uuid())
             .execute(&mut *tx)
@@ -444,7 +465,7 @@ impl CatalogStore for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| workspace_fk(e, ws))?;
-        commit(tx).await
+        self.commit_catalog(tx, ws).await
     }
 
     async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Arc<[SlaPolicy]>> {

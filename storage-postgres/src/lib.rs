@@ -119,10 +119,13 @@
 //! stored with microsecond precision (PostgreSQL's); the sweep re-checks the
 //! exact instant on the decoded ticket.
 
+mod cache;
 mod catalog;
 mod events;
+mod statement;
 mod tickets;
 mod turns;
+mod writes;
 
 use sqlx::error::DatabaseError;
 use sqlx::pool::PoolConnection;
@@ -200,8 +203,10 @@ struct Inner {
     pool: PgPool,
     schema: String,
     role: Option<String>,
-    /// `BEGIN; SET LOCAL search_path …; SET LOCAL ROLE …; ` (audited: quoted identifiers).
-    begin_prefix: String,
+    /// `SET LOCAL search_path …; SET LOCAL ROLE …; ` (audited: quoted identifiers).
+    scope_prefix: String,
+    /// Workspace catalogs read by ticket writes.
+    catalogs: cache::Catalogs,
     /// Drops the schema when the store goes away ([`PgStore::temporary`]).
     temporary: Option<TemporarySchema>,
     /// Retry turns of concurrent writers of one ticket.
@@ -354,9 +359,10 @@ fn quote_literal(s: &str) -> Option<String> {
     ))
 }
 
-fn begin_prefix(schema: &str, role: Option<&str>) -> StoreResult<String> {
+/// `SET LOCAL` of the search path and the role, for the start of a transaction.
+fn scope_prefix(schema: &str, role: Option<&str>) -> StoreResult<String> {
     let mut sql = format!(
-        "BEGIN; SET LOCAL search_path TO {}; ",
+        "SET LOCAL search_path TO {}; ",
         quote_ident("schema", schema)?
     );
     if let Some(role) = role {
@@ -464,13 +470,14 @@ impl PgStore {
         role: Option<String>,
         temporary: Option<TemporarySchema>,
     ) -> StoreResult<Self> {
-        let begin_prefix = begin_prefix(schema, role.as_deref())?;
+        let scope_prefix = scope_prefix(schema, role.as_deref())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
                 schema: schema.to_owned(),
                 role,
-                begin_prefix,
+                scope_prefix,
+                catalogs: cache::Catalogs::default(),
                 temporary,
                 turns: turns::Turns::default(),
                 rls: OnceLock::new(),
@@ -574,7 +581,7 @@ impl PgStore {
     /// Asks the server whether the transactions' role bypasses RLS.
     async fn check_rls(&self) -> StoreResult<bool> {
         let mut tx = self
-            .begin_with_retry(self.inner.begin_prefix.clone())
+            .begin_with_retry(format!("BEGIN; {}", self.inner.scope_prefix))
             .await?;
         let bypass: bool = sqlx::query_scalar(
             "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
@@ -595,8 +602,8 @@ impl PgStore {
     /// another one (at most `max_connections + 1` attempts).
     pub async fn begin(&self, ws: WorkspaceId) -> StoreResult<Transaction<'static, Postgres>> {
         let sql = format!(
-            "{}SET LOCAL ticketry.workspace_id = '{}'",
-            self.inner.begin_prefix,
+            "BEGIN; {}SET LOCAL ticketry.workspace_id = '{}'",
+            self.inner.scope_prefix,
             ws.as_uuid()
         );
         self.begin_with_retry(sql).await
@@ -612,8 +619,8 @@ impl PgStore {
             return Ok(None);
         };
         let sql = format!(
-            "{}SET LOCAL ticketry.workspace_slug = {literal}",
-            self.inner.begin_prefix
+            "BEGIN; {}SET LOCAL ticketry.workspace_slug = {literal}",
+            self.inner.scope_prefix
         );
         self.begin_with_retry(sql).await.map(Some)
     }
@@ -668,25 +675,6 @@ impl PgStore {
             }
         }
     }
-
-    /// Fails with `NotFound` unless the workspace exists (called when a read
-    /// found nothing, to tell "no rows" from "no workspace").
-    pub(crate) async fn ensure_workspace(
-        tx: &mut Transaction<'static, Postgres>,
-        ws: WorkspaceId,
-    ) -> StoreResult<()> {
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM workspaces WHERE workspace_id = $1)")
-                .bind(ws.as_uuid())
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(backend)?;
-        if exists {
-            Ok(())
-        } else {
-            Err(missing_workspace(ws))
-        }
-    }
 }
 
 /// Commits, telling a refused commit from one whose outcome is unknown.
@@ -708,9 +696,15 @@ pub(crate) async fn commit(tx: Transaction<'static, Postgres>) -> StoreResult<()
     tx.commit().await.map_err(commit_error)
 }
 
-fn commit_error(e: sqlx::Error) -> StoreError {
+/// Whether the server answered with an error that refuses the statement and
+/// keeps the session: the transaction is aborted, nothing of it is committed.
+pub(crate) fn is_refusal(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if !ends_session(&**d))
+}
+
+pub(crate) fn commit_error(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if !ends_session(&**d) => backend(e),
+        _ if is_refusal(&e) => backend(e),
         _ => StoreError::OutcomeUnknown(capped(format!(
             "the connection failed while committing, the change may or may not be stored: {}",
             describe(&e)

@@ -85,6 +85,7 @@ async fn two_concurrent_updates_give_exactly_one_conflict() {
         next.subject = subject.into();
         next.version = t.version + 1;
         TicketWrite {
+            catalog_version: None,
             ticket: next,
             expected_version: t.version,
             messages: Vec::new(),
@@ -222,6 +223,7 @@ async fn idempotency_race_returns_the_winner() {
         let mut t = seed.clone();
         t.id = ticketry_core::TicketId::generate();
         ticketry_core::store::TicketCreate {
+            catalog_version: None,
             ticket: t,
             number_format: Default::default(),
             messages: Vec::new(),
@@ -485,6 +487,7 @@ fn keyed_create(seed: &Ticket, key: &str, fingerprint: uuid::Uuid) -> TicketCrea
     let mut t = seed.clone();
     t.id = ticketry_core::TicketId::generate();
     TicketCreate {
+        catalog_version: None,
         ticket: t,
         number_format: Default::default(),
         messages: Vec::new(),
@@ -986,6 +989,7 @@ async fn store_reads_and_writes_run_under_row_level_security() {
         .update_ticket(
             f.ws,
             TicketWrite {
+                catalog_version: None,
                 ticket,
                 expected_version: t.version,
                 messages: vec![],
@@ -1058,4 +1062,64 @@ async fn a_ticket_write_refused_at_commit_is_storage_and_a_lost_one_outcome_unkn
     assert_eq!(err.code(), "outcome_unknown", "{err}");
     let t = f.open("after").await;
     assert_eq!(t.seq, 2);
+}
+
+/// Another process (here: another store on the same schema) changes the
+/// catalog this store has cached: the next create and the next update notice
+/// it inside their write, nothing stale is written, and the service
+/// recomputes with the fresh catalog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_catalog_changed_by_another_process_is_used_by_the_next_write() {
+    use ticketry_core::sla::{PolicyTarget, SlaPolicy};
+    use ticketry_core::{Helpdesk, NumberFormat, PolicyId, SettingsPatch};
+    let store = common::store().await;
+    let a = Fixture::new(dyn_store(&store)).await;
+    let first = a.open("caches the catalog").await;
+    assert!(first.sla.policy.is_none());
+
+    let other = PgStore::connect(
+        &common::database_url(),
+        ticketry_postgres::PgOptions {
+            schema: store.schema().into(),
+            ..common::options()
+        },
+    )
+    .await
+    .unwrap();
+    let b = Helpdesk::with_clock(dyn_store(&other), a.clock.clone());
+    b.update_workspace(
+        a.ws,
+        None,
+        Some(SettingsPatch {
+            number_format: Some(NumberFormat("HD-{seq}".into())),
+            ..SettingsPatch::default()
+        }),
+    )
+    .await
+    .unwrap();
+    let mut policy = SlaPolicy::new(PolicyId::generate(), "Everyone");
+    policy.targets = ["low", "medium", "high", "urgent"]
+        .map(|p| PolicyTarget {
+            priority: p.into(),
+            first_response: Some(chrono::TimeDelta::hours(1)),
+            next_response: None,
+            resolution: None,
+        })
+        .into();
+    let policy = b.set_sla_policies(a.ws, vec![policy]).await.unwrap()[0].id;
+
+    // A create: numbered in the new format, under the new policy.
+    let second = a.open("after the change").await;
+    assert_eq!(second.number, "HD-2");
+    assert_eq!(second.sla.policy, Some(policy));
+    // An update of a ticket made before: picks the new policy up.
+    let changed = a
+        .desk
+        .set_priority(a.ws, first.id, "high", Actor::Agent(a.agent.clone()))
+        .await
+        .unwrap();
+    assert_eq!(changed.sla.policy, Some(policy));
+    // Nothing was written twice: one event per change, numbers gap-free.
+    let (tickets, _) = counters(&store, a.ws).await;
+    assert_eq!(tickets, 2);
 }

@@ -17,7 +17,7 @@ impl Helpdesk {
         ws: WorkspaceId,
         priorities: Vec<Priority>,
     ) -> Result<Vec<Priority>> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         let mut out = Vec::with_capacity(priorities.len());
         for p in priorities {
             let p = p.validated()?;
@@ -64,7 +64,7 @@ impl Helpdesk {
 
     /// The workspace's priorities, least urgent first.
     pub async fn list_priorities(&self, ws: WorkspaceId) -> Result<Vec<Priority>> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         Ok(self.store.list_priorities(ws).await?.to_vec())
     }
 
@@ -134,7 +134,7 @@ impl Helpdesk {
 
     /// Creates a category.
     pub async fn create_category(&self, ws: WorkspaceId, input: CategoryInput) -> Result<Category> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         let c = self
             .category_from_input(ws, CategoryId::generate(), input)
             .await?;
@@ -201,7 +201,7 @@ impl Helpdesk {
 
     /// Creates or updates a tag's display metadata.
     pub async fn put_tag(&self, ws: WorkspaceId, tag: Tag) -> Result<Tag> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         let tag = Tag {
             slug: validate::key("slug", &tag.slug)?,
             name: validate::text("name", &tag.name, 100)?,
@@ -243,7 +243,7 @@ impl Helpdesk {
 
     /// Creates a response template; a body that does not parse is `invalid_input`.
     pub async fn create_template(&self, ws: WorkspaceId, input: TemplateInput) -> Result<Template> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         let t = self.template_from_input(ws, input, None).await?;
         self.store.put_template(ws, &t).await?;
         Ok(t)

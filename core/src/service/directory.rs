@@ -10,7 +10,7 @@ use crate::validate;
 impl Helpdesk {
     /// Creates or updates an agent (by the host's user id).
     pub async fn put_agent(&self, ws: WorkspaceId, input: AgentInput) -> Result<Agent> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         let existing = self.store.get_agent(ws, &input.id).await?;
         let agent = Agent {
             name: validate::text("name", &input.name, 200)?,
@@ -43,7 +43,7 @@ impl Helpdesk {
 
     /// Creates or updates a customer (by the host's user id).
     pub async fn put_customer(&self, ws: WorkspaceId, input: CustomerInput) -> Result<Customer> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         let existing = self.store.get_customer(ws, &input.id).await?;
         let customer = Customer {
             name: validate::text("name", &input.name, 200)?,
@@ -115,7 +115,7 @@ impl Helpdesk {
 
     /// Creates a team of existing agents.
     pub async fn create_team(&self, ws: WorkspaceId, input: TeamInput) -> Result<Team> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         let team = self
             .team_from_input(ws, TeamId::generate(), input, self.now()?)
             .await?;

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::ids::WorkspaceId;
 use crate::priority::PriorityPreset;
-use crate::store::Store;
+use crate::store::{Store, WorkspaceCatalog};
 use crate::validate;
 use crate::workspace::{NewWorkspace, SettingsPatch, Workspace, WorkspaceSettings};
 use std::sync::Arc;
@@ -115,6 +115,17 @@ impl Helpdesk {
             .ok_or_else(|| Error::not_found("workspace", id))
     }
 
+    /// What ticket writes read about the workspace (settings, priorities,
+    /// SLA policies), as the store serves it: possibly from a cache that the
+    /// write validates. Also the cheap way to check that the workspace
+    /// exists (`not_found` otherwise).
+    pub(crate) async fn catalog(&self, ws: WorkspaceId) -> Result<Arc<WorkspaceCatalog>> {
+        self.store
+            .catalog(ws)
+            .await?
+            .ok_or_else(|| Error::not_found("workspace", ws))
+    }
+
     /// A workspace by slug.
     pub async fn get_workspace_by_slug(&self, slug: &str) -> Result<Workspace> {
         self.store
@@ -149,7 +160,7 @@ impl Helpdesk {
         if !(1..=1000).contains(&limit) {
             return Err(Error::invalid_input("limit", "must be between 1 and 1000"));
         }
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         Ok(self.store.events_after(ws, after, limit).await?)
     }
 
@@ -158,7 +169,7 @@ impl Helpdesk {
     /// would make the consumer skip events written later.
     pub async fn ack_events(&self, ws: WorkspaceId, consumer: &str, seq: u64) -> Result<()> {
         validate::key("consumer", consumer)?;
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         if seq > 0 && self.store.events_after(ws, seq - 1, 1).await?.is_empty() {
             return Err(Error::invalid_input(
                 "seq",

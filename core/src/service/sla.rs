@@ -8,7 +8,7 @@ use crate::ids::{PolicyId, TicketId, WorkspaceId};
 use crate::people::Customer;
 use crate::sla::engine::{self, Change, Terms};
 use crate::sla::{SlaExplanation, SlaMetric, SlaPolicy, WarningThreshold};
-use crate::store::{TicketWrite, WriteOutcome};
+use crate::store::{TicketWrite, WorkspaceCatalog, WriteOutcome};
 use crate::ticket::{Actor, Status, Ticket};
 use crate::{limits, validate};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -101,38 +101,35 @@ pub struct SweepReport {
 }
 
 impl Helpdesk {
-    async fn sla_inputs(
+    /// Starts the clocks of a new ticket, under the workspace's `catalog`.
+    pub(crate) fn sla_on_create(
         &self,
-        ws: WorkspaceId,
-    ) -> Result<(Arc<[SlaPolicy]>, Arc<[crate::priority::Priority]>)> {
-        Ok((
-            self.store.list_sla_policies(ws).await?,
-            self.store.list_priorities(ws).await?,
-        ))
-    }
-
-    /// Starts the clocks of a new ticket (`priorities` are the workspace's, already read).
-    pub(crate) async fn sla_on_create(
-        &self,
-        ws: WorkspaceId,
         t: &mut Ticket,
         customer: &Customer,
-        priorities: &[crate::priority::Priority],
+        catalog: &WorkspaceCatalog,
     ) -> Result<()> {
-        let policies = self.store.list_sla_policies(ws).await?;
-        let terms = engine::resolve(&policies, priorities, t, customer.tier.as_deref());
+        let terms = engine::resolve(
+            &catalog.sla_policies,
+            &catalog.priorities,
+            t,
+            customer.tier.as_deref(),
+        );
         let cal = self.calendars.get(terms.calendar(), self.clock.now())?;
         engine::on_create(t, &terms, &cal);
         Ok(())
     }
 
+    /// Moves the clocks with a change, under the workspace's `catalog` (whose
+    /// version the write then carries).
     pub(crate) async fn sla_on_change(
         &self,
         ws: WorkspaceId,
         before: &Ticket,
         w: &mut TicketWrite,
+        catalog: &WorkspaceCatalog,
     ) -> Result<()> {
-        let (policies, priorities) = self.sla_inputs(ws).await?;
+        w.catalog_version = catalog.version;
+        let (policies, priorities) = (&catalog.sla_policies, &catalog.priorities);
         // The customer's tier matters only to policies with a tier condition.
         let tier = if policies
             .iter()
@@ -145,7 +142,7 @@ impl Helpdesk {
         } else {
             None
         };
-        let terms: Terms<'_> = engine::resolve(&policies, &priorities, &w.ticket, tier.as_deref());
+        let terms: Terms<'_> = engine::resolve(policies, priorities, &w.ticket, tier.as_deref());
         let cal = self.calendars.get(terms.calendar(), self.clock.now())?;
         let kinds: Vec<_> = w.messages.iter().map(|m| m.kind).collect();
         let change = Change {
@@ -167,7 +164,7 @@ impl Helpdesk {
         ws: WorkspaceId,
         policies: Vec<SlaPolicy>,
     ) -> Result<Vec<SlaPolicy>> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         if policies.len() > limits::SLA_POLICIES {
             return Err(Error::invalid_input(
                 "policies",
@@ -262,7 +259,7 @@ impl Helpdesk {
 
     /// The workspace's ordered SLA policies.
     pub async fn list_sla_policies(&self, ws: WorkspaceId) -> Result<Vec<SlaPolicy>> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         Ok(self.store.list_sla_policies(ws).await?.to_vec())
     }
 
@@ -272,7 +269,7 @@ impl Helpdesk {
     /// write; the loser of a race re-reads and finds it recorded). Reads only
     /// tickets whose next SLA check is due (an indexed instant).
     pub async fn sla_sweep(&self, ws: WorkspaceId, now: DateTime<Utc>) -> Result<SweepReport> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         let mut report = SweepReport::default();
         let mut done: HashSet<TicketId> = HashSet::new();
         loop {

@@ -282,7 +282,25 @@ impl Helpdesk {
         } else {
             uuid::Uuid::nil()
         };
-        let workspace = self.get_workspace(ws).await?;
+        // A catalog found stale by the write is read again, once.
+        for _ in 0..2 {
+            if let Some(t) = self.try_open_ticket(ws, input.clone(), fingerprint).await? {
+                return Ok(t);
+            }
+        }
+        Err(StoreError::CatalogChanged.into())
+    }
+
+    /// One attempt of [`open_ticket`](Self::open_ticket); `None` when the
+    /// workspace's catalog changed under it.
+    async fn try_open_ticket(
+        &self,
+        ws: WorkspaceId,
+        input: OpenTicket,
+        fingerprint: uuid::Uuid,
+    ) -> Result<Option<Ticket>> {
+        let catalog = self.catalog(ws).await?;
+        let workspace = &catalog.workspace;
         let customer_id = input
             .customer
             .ok_or_else(|| Error::invalid_input("customer", "is required"))?;
@@ -310,7 +328,7 @@ impl Helpdesk {
             }
             None => None,
         };
-        let priorities = self.store.list_priorities(ws).await?;
+        let priorities = &catalog.priorities;
         let priority = match input
             .priority
             .or_else(|| category.as_ref().and_then(|c| c.default_priority.clone()))
@@ -414,19 +432,22 @@ impl Helpdesk {
             assignments = routed.assignments;
             events.extend(routed.events);
         }
-        self.sla_on_create(ws, &mut ticket, &customer, &priorities)
-            .await?;
+        self.sla_on_create(&mut ticket, &customer, &catalog)?;
         let create = TicketCreate {
             local_year: workspace.settings.local_year(now),
             ticket,
-            number_format: workspace.settings.number_format,
+            number_format: workspace.settings.number_format.clone(),
             messages: vec![message],
             assignments,
             events,
             idempotency,
+            catalog_version: catalog.version,
         };
-        let (ticket, _created) = self.store.create_ticket(ws, create).await?;
-        Ok(ticket)
+        match self.store.create_ticket(ws, create).await {
+            Ok((ticket, _created)) => Ok(Some(ticket)),
+            Err(StoreError::CatalogChanged) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// A ticket by id.
@@ -521,7 +542,7 @@ impl Helpdesk {
 
     /// Counts of tickets per status.
     pub async fn ticket_stats(&self, ws: WorkspaceId) -> Result<TicketStats> {
-        self.get_workspace(ws).await?;
+        self.catalog(ws).await?;
         let mut by_status: BTreeMap<Status, u64> =
             Status::ALL.into_iter().map(|s| (s, 0)).collect();
         for (s, n) in self.store.count_by_status(ws).await? {
@@ -559,7 +580,8 @@ impl Helpdesk {
                     message: None,
                 });
             }
-            self.sla_on_change(ws, &t, &mut write).await?;
+            let catalog = self.catalog(ws).await?;
+            self.sla_on_change(ws, &t, &mut write, &catalog).await?;
             let ticket = write.ticket.clone();
             let message = write.messages.first().cloned();
             match self.store.update_ticket(ws, write).await {
@@ -578,6 +600,7 @@ impl Helpdesk {
                         message: Some(m),
                     });
                 }
+                Err(StoreError::CatalogChanged) => {}
                 Err(StoreError::VersionConflict { .. }) if expected_version.is_none() => {
                     for _ in 0..attempt * attempt {
                         YieldNow(false).await;
@@ -741,7 +764,7 @@ impl Helpdesk {
 
     /// Reopens a resolved ticket, or a closed one within the workspace's reopen window.
     pub async fn reopen(&self, ws: WorkspaceId, id: TicketId, by: Actor) -> Result<Ticket> {
-        let window = self.get_workspace(ws).await?.settings.reopen_window;
+        let window = self.catalog(ws).await?.workspace.settings.reopen_window;
         self.apply(ws, id, &by, |t, now| rules::reopen(t, &by, window, now))
             .await
     }

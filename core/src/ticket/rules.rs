@@ -24,6 +24,7 @@ impl TicketWrite {
             messages: Vec::new(),
             assignments: Vec::new(),
             events: Vec::new(),
+            catalog_version: None,
         }
     }
 

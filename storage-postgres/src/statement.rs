@@ -1,0 +1,454 @@
+//! How a store call reaches the server: a read is one message, a write two.
+//!
+//! A call scoped to a workspace must run `SET LOCAL` (search path, role,
+//! `ticketry.workspace_id` for row-level security) before its statement,
+//! inside the same transaction. Through the extended protocol (bound
+//! parameters) that costs a `BEGIN; SET LOCAL …` round trip, the statement's,
+//! and a `COMMIT` or `ROLLBACK`: three or four per call, and a write holds its
+//! workspace's counter lock while the client reads one answer and sends the
+//! next message. So calls are sent through the simple protocol, with their
+//! values written into the text as literals (the way psycopg and libpq's
+//! `PQescapeLiteral` users do), the scope and the statement in one message:
+//!
+//! * **a read** is `SET LOCAL …; SELECT …`: one message, one implicit
+//!   transaction, no `BEGIN`/`ROLLBACK`;
+//! * **a write** is `BEGIN; SET LOCAL …` and then `<statement>; COMMIT`:
+//!   two messages. The first proves the pooled connection alive (a dead one,
+//!   e.g. after a server restart, is replaced and the `BEGIN` sent again:
+//!   nothing was written yet); the second holds the whole change, so every
+//!   lock it takes is held only while the server executes and commits it.
+//!
+//! Every value passes through [`Param`], which writes a typed literal: ids,
+//! numbers, booleans and instants from their Rust types, text as an
+//! `E'…'` string with quotes and backslashes doubled (text holding NUL,
+//! which PostgreSQL cannot store, is refused). No caller text reaches the
+//! SQL otherwise.
+
+use crate::{PgStore, backend, commit_error, is_connection_error, is_refusal};
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, Postgres};
+use std::fmt::Write as _;
+use ticketry_core::{StoreError, WorkspaceId};
+use uuid::Uuid;
+
+/// A value of one SQL type, written as a literal.
+pub(crate) trait Scalar {
+    /// Its SQL type (for `NULL`s and arrays).
+    const TYPE: &'static str;
+    /// Writes the literal, cast to [`Scalar::TYPE`].
+    fn put(&self, out: &mut String) -> Result<(), StoreError>;
+}
+
+/// A statement's parameter: a scalar, an optional scalar or an array of them.
+pub(crate) trait Param: Sync {
+    /// Writes the literal.
+    fn put_param(&self, out: &mut String) -> Result<(), StoreError>;
+}
+
+impl<T: Scalar + Sync> Param for T {
+    fn put_param(&self, out: &mut String) -> Result<(), StoreError> {
+        self.put(out)
+    }
+}
+
+impl<T: Scalar + Sync> Param for Option<T> {
+    fn put_param(&self, out: &mut String) -> Result<(), StoreError> {
+        match self {
+            Some(v) => v.put(out),
+            None => {
+                let _ = write!(out, "NULL::{}", T::TYPE);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<T: Param> Param for Vec<T>
+where
+    T: Element,
+{
+    fn put_param(&self, out: &mut String) -> Result<(), StoreError> {
+        out.push_str("ARRAY[");
+        for (i, v) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            v.put_param(out)?;
+        }
+        let _ = write!(out, "]::{}[]", T::ELEMENT);
+        Ok(())
+    }
+}
+
+/// What an array may hold: a scalar or an optional one.
+pub(crate) trait Element {
+    /// The element's SQL type.
+    const ELEMENT: &'static str;
+}
+
+impl<T: Scalar> Element for T {
+    const ELEMENT: &'static str = T::TYPE;
+}
+
+impl<T: Scalar> Element for Option<T> {
+    const ELEMENT: &'static str = T::TYPE;
+}
+
+impl Scalar for Uuid {
+    const TYPE: &'static str = "uuid";
+    fn put(&self, out: &mut String) -> Result<(), StoreError> {
+        let _ = write!(out, "'{}'::uuid", self.hyphenated());
+        Ok(())
+    }
+}
+
+impl Scalar for i64 {
+    const TYPE: &'static str = "int8";
+    fn put(&self, out: &mut String) -> Result<(), StoreError> {
+        let _ = write!(out, "({self})::int8");
+        Ok(())
+    }
+}
+
+impl Scalar for i32 {
+    const TYPE: &'static str = "int4";
+    fn put(&self, out: &mut String) -> Result<(), StoreError> {
+        let _ = write!(out, "({self})::int4");
+        Ok(())
+    }
+}
+
+impl Scalar for bool {
+    const TYPE: &'static str = "bool";
+    fn put(&self, out: &mut String) -> Result<(), StoreError> {
+        out.push_str(if *self { "true" } else { "false" });
+        Ok(())
+    }
+}
+
+impl Scalar for DateTime<Utc> {
+    const TYPE: &'static str = "timestamptz";
+    fn put(&self, out: &mut String) -> Result<(), StoreError> {
+        // The core keeps instants within 1970..=9999: RFC 3339 is what the
+        // server parses. PostgreSQL keeps microseconds, as it would from a bind.
+        let _ = write!(
+            out,
+            "'{}'::timestamptz",
+            self.to_rfc3339_opts(SecondsFormat::Micros, true)
+        );
+        Ok(())
+    }
+}
+
+impl Scalar for &str {
+    const TYPE: &'static str = "text";
+    fn put(&self, out: &mut String) -> Result<(), StoreError> {
+        put_text(self, out)?;
+        out.push_str("::text");
+        Ok(())
+    }
+}
+
+impl Scalar for String {
+    const TYPE: &'static str = "text";
+    fn put(&self, out: &mut String) -> Result<(), StoreError> {
+        self.as_str().put(out)
+    }
+}
+
+impl<T: serde::Serialize> Scalar for Json<T> {
+    const TYPE: &'static str = "jsonb";
+    fn put(&self, out: &mut String) -> Result<(), StoreError> {
+        let text = serde_json::to_string(&self.0)
+            .map_err(|e| StoreError::Backend(format!("cannot encode a document: {e}")))?;
+        put_text(&text, out)?;
+        out.push_str("::jsonb");
+        Ok(())
+    }
+}
+
+/// `E'…'`: valid whatever `standard_conforming_strings` says.
+fn put_text(s: &str, out: &mut String) -> Result<(), StoreError> {
+    if s.contains('\0') {
+        return Err(StoreError::Backend(
+            "text holding a NUL character cannot be stored in PostgreSQL".into(),
+        ));
+    }
+    out.reserve(s.len() + 3);
+    out.push_str("E'");
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    Ok(())
+}
+
+/// `sql` with each `$n` replaced by the literal of `params[n - 1]`, in
+/// parentheses. The store's statements hold `$` only in placeholders.
+pub(crate) fn interpolate(sql: &str, params: &[&dyn Param]) -> Result<String, StoreError> {
+    let mut out = String::with_capacity(sql.len() + 48 * params.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let digits = rest[at + 1..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        let param = rest[at + 1..at + 1 + digits]
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| params.get(i))
+            .ok_or_else(|| {
+                StoreError::Backend(format!(
+                    "statement placeholder {} has no parameter",
+                    &rest[at..at + 1 + digits]
+                ))
+            })?;
+        out.push('(');
+        param.put_param(&mut out)?;
+        out.push(')');
+        rest = &rest[at + 1 + digits..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A statement built piece by piece (a query with optional filters).
+#[derive(Default)]
+pub(crate) struct Statement<'a> {
+    /// The text, with `$n` placeholders.
+    pub(crate) sql: String,
+    /// The parameters, `$1` first.
+    pub(crate) params: Vec<Box<dyn Param + Send + 'a>>,
+}
+
+impl<'a> Statement<'a> {
+    /// Appends text.
+    pub(crate) fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub(crate) fn param(&mut self, value: impl Param + Send + 'a) -> &mut Self {
+        self.params.push(Box::new(value));
+        let _ = write!(self.sql, "${}", self.params.len());
+        self
+    }
+
+    /// The parameters as [`interpolate`] takes them.
+    pub(crate) fn refs(&self) -> Vec<&dyn Param> {
+        self.params.iter().map(|p| &**p as &dyn Param).collect()
+    }
+}
+
+/// A statement of a write, prepared on each connection that runs it.
+pub(crate) struct Prepared {
+    /// Its name (unique among the store's statements; the store adds the
+    /// schema's hash).
+    pub(crate) name: &'static str,
+    /// The types of `$1, $2, …`.
+    pub(crate) types: &'static str,
+    /// The statement.
+    pub(crate) sql: &'static str,
+}
+
+/// A write the server refused: its transaction was rolled back, nothing was
+/// written. Kept as the driver's error so the caller can tell which
+/// constraint refused it.
+pub(crate) enum WriteError {
+    /// The server refused a statement (nothing written).
+    Refused(sqlx::Error),
+    /// Any other failure, already mapped (`OutcomeUnknown` when the commit
+    /// may have happened).
+    Store(StoreError),
+}
+
+impl WriteError {
+    /// As a store error (a refusal is `Backend`).
+    pub(crate) fn into_store(self) -> StoreError {
+        match self {
+            WriteError::Refused(e) => backend(e),
+            WriteError::Store(e) => e,
+        }
+    }
+}
+
+impl From<StoreError> for WriteError {
+    fn from(e: StoreError) -> Self {
+        WriteError::Store(e)
+    }
+}
+
+/// A pooled connection inside a transaction begun by [`PgStore::write`]: if
+/// the call is abandoned before the transaction ends (an error, or the
+/// host dropping the future), the connection is closed rather than returned
+/// to the pool with the transaction open (closing rolls it back).
+struct InTransaction {
+    conn: PoolConnection<Postgres>,
+    done: bool,
+}
+
+impl InTransaction {
+    /// Sends `text`, which ends with `COMMIT`: its rows, or the refusal
+    /// (after ending the failed transaction), or the failure that leaves the
+    /// outcome unknown.
+    async fn run(&mut self, text: &str) -> Result<Vec<PgRow>, WriteError> {
+        match sqlx::raw_sql(AssertSqlSafe(text))
+            .fetch_all(&mut *self.conn)
+            .await
+        {
+            Ok(rows) => {
+                self.done = true;
+                Ok(rows)
+            }
+            Err(e) if is_refusal(&e) => {
+                // The rest of the message, COMMIT included, was skipped: end
+                // the failed transaction (or close the connection).
+                if sqlx::raw_sql(AssertSqlSafe("ROLLBACK"))
+                    .execute(&mut *self.conn)
+                    .await
+                    .is_ok()
+                {
+                    self.done = true;
+                }
+                Err(WriteError::Refused(e))
+            }
+            Err(e) => Err(WriteError::Store(commit_error(e))),
+        }
+    }
+}
+
+impl Drop for InTransaction {
+    fn drop(&mut self) {
+        if !self.done {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+impl PgStore {
+    /// `SET LOCAL` of the search path, the role and the workspace.
+    fn scope(&self, ws: WorkspaceId) -> String {
+        format!(
+            "{}SET LOCAL ticketry.workspace_id = '{}'; ",
+            self.inner.scope_prefix,
+            ws.as_uuid().hyphenated()
+        )
+    }
+
+    /// Runs `sql` (a statement, or several separated by `;`) scoped to `ws`,
+    /// in one message and one implicit transaction; returns every row.
+    /// Retried on a fresh connection when the pooled one turns out dead (a
+    /// read may be sent twice).
+    pub(crate) async fn read(
+        &self,
+        ws: WorkspaceId,
+        sql: &str,
+        params: &[&dyn Param],
+    ) -> Result<Vec<PgRow>, StoreError> {
+        let text = format!("{}{}", self.scope(ws), interpolate(sql, params)?);
+        let attempts = self.connection_attempts();
+        let mut attempt = 1;
+        loop {
+            match sqlx::raw_sql(AssertSqlSafe(text.as_str()))
+                .fetch_all(&self.inner.pool)
+                .await
+            {
+                Ok(rows) => return Ok(rows),
+                Err(e) if attempt < attempts && is_connection_error(&e) => attempt += 1,
+                Err(e) => return Err(backend(e)),
+            }
+        }
+    }
+
+    /// Runs the statement `p` with `params` scoped to `ws` in a transaction
+    /// of its own and commits it: `BEGIN; SET LOCAL …` first (on another
+    /// connection if the pooled one is dead), then `EXECUTE …; COMMIT` in
+    /// one message. Returns the statement's rows.
+    ///
+    /// `p` is prepared once per connection (`PREPARE`, the first time a
+    /// connection says it does not know it: the write is then sent again
+    /// with the `PREPARE` in front) and runs its generic plan: planning a
+    /// statement of this size costs more than executing it.
+    pub(crate) async fn write(
+        &self,
+        ws: WorkspaceId,
+        p: &Prepared,
+        params: &[&dyn Param],
+    ) -> Result<Vec<PgRow>, WriteError> {
+        let name = self.prepared_name(p);
+        let mut text = format!("EXECUTE {name}(");
+        for (i, param) in params.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            param.put_param(&mut text)?;
+        }
+        text.push_str("); COMMIT");
+        let begin = format!(
+            "BEGIN; {}SET LOCAL plan_cache_mode = force_generic_plan; ",
+            self.scope(ws)
+        );
+        let mut tx = InTransaction {
+            conn: self.begin_on_connection(&begin).await?,
+            done: false,
+        };
+        match tx.run(&text).await {
+            Err(WriteError::Refused(e))
+                if tx.done && crate::db_error(&e).is_some_and(|(code, _)| code == "26000") =>
+            {
+                // This connection has not prepared `p` yet: prepare it in the
+                // same transaction as the write (so a pooler that hands out
+                // server connections per transaction sees both together).
+                tx.done = false;
+                let again = format!("{begin}PREPARE {name} ({}) AS {}; {text}", p.types, p.sql);
+                tx.run(&again).await
+            }
+            result => result,
+        }
+    }
+
+    /// `p`'s name on this store's connections: its own, and a hash of the
+    /// schema (a host's pool may serve stores of several schemas).
+    fn prepared_name(&self, p: &Prepared) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a
+        for b in self.inner.schema.bytes() {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("ticketry_{}_{hash:016x}", p.name)
+    }
+
+    /// A pooled connection on which `begin` (`BEGIN; SET LOCAL …`) ran.
+    async fn begin_on_connection(
+        &self,
+        begin: &str,
+    ) -> Result<PoolConnection<Postgres>, StoreError> {
+        let attempts = self.connection_attempts();
+        let mut attempt = 1;
+        loop {
+            let mut conn = self.inner.pool.acquire().await.map_err(backend)?;
+            match sqlx::raw_sql(AssertSqlSafe(begin))
+                .execute(&mut *conn)
+                .await
+            {
+                Ok(_) => return Ok(conn),
+                Err(e) => {
+                    conn.close_on_drop();
+                    if !(attempt < attempts && is_connection_error(&e)) {
+                        return Err(backend(e));
+                    }
+                    attempt += 1;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,566 @@
+//! Ticket writes: each one statement, sent with its `COMMIT`.
+//!
+//! A create or an update is one statement of data-modifying CTEs: the
+//! idempotency check, the workspace's counter (ticket number and event seqs),
+//! the ticket, its messages, assignment records and events. It is sent in
+//! one message with `COMMIT` ([`PgStore::write`]), so the counter row's lock,
+//! which serializes the workspace's ticket writes and makes numbers and event
+//! seqs gap-free and in commit order, is held only while the server executes
+//! and commits.
+//!
+//! Numbers are therefore made inside the statement: the workspace's format
+//! comes as [`NumberPiece`]s (text and zero-padded `{seq}`), and the ticket's
+//! and its events' documents get their `seq` and `number` from the counter
+//! (`doc || jsonb_build_object(…)`).
+//!
+//! Locks are taken in one order everywhere: the workspace's counter row,
+//! then ticket rows (`save_priorities` too), so writers never deadlock.
+
+use crate::statement::{Param, Prepared, WriteError};
+use crate::{PgStore, backend, is_unique_violation, missing_workspace, to_i64};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use ticketry_core::event::{Event, NewEvent};
+use ticketry_core::store::{StoreResult, TicketCreate, TicketWrite, WriteOutcome};
+use ticketry_core::{AssignmentRecord, Message, NumberPiece, StoreError, Ticket, WorkspaceId};
+use uuid::Uuid;
+
+/// Inserts the rows written with a ticket (`$2..=$15`; `$1` is the
+/// workspace) once the CTE `t` wrote the ticket, numbering the events after
+/// `n.base` and giving a `ticket.created` event `n.number`.
+macro_rules! children_sql {
+    () => {
+        "m AS (
+            INSERT INTO messages (workspace_id, message_id, ticket_id, kind, idempotency_key, created_at, doc)
+            SELECT $1, u.id, u.ticket_id, u.kind, u.key, u.at, u.doc
+            FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+                 WITH ORDINALITY AS u(id, ticket_id, kind, key, at, doc, n)
+            WHERE EXISTS (SELECT 1 FROM t)
+            ORDER BY u.n
+        ), a AS (
+            INSERT INTO assignments (workspace_id, ticket_id, at, doc)
+            SELECT $1, u.ticket_id, u.at, u.doc
+            FROM unnest($8::uuid[], $9::timestamptz[], $10::jsonb[])
+                 WITH ORDINALITY AS u(ticket_id, at, doc, n)
+            WHERE EXISTS (SELECT 1 FROM t)
+            ORDER BY u.n
+        ), e AS (
+            INSERT INTO events (workspace_id, seq, ticket_id, type, at, doc)
+            SELECT $1, n.base + u.n, u.ticket_id, u.type, u.at,
+                u.doc || jsonb_build_object('seq', n.base + u.n)
+                    || CASE WHEN u.type = 'ticket.created' AND n.number IS NOT NULL
+                            THEN jsonb_build_object('number', n.number)
+                            ELSE '{}'::jsonb END
+            FROM n, unnest($11::uuid[], $12::text[], $13::timestamptz[], $14::jsonb[])
+                 WITH ORDINALITY AS u(ticket_id, type, at, doc, n)
+        )"
+    };
+}
+
+/// Creates a ticket unless an earlier create used its keys: takes the next
+/// number and `$15` event seqs (only while the catalog version is still
+/// `$33`, when given), renders the number from the pieces `$35`/`$36`, and
+/// inserts everything. Returns the new seq, or the earlier ticket and its
+/// fingerprint, and the stored catalog version.
+const CREATE_SQL: &str = concat!(
+    "WITH prior AS (
+        SELECT x.doc, x.fingerprint FROM (
+            SELECT 0::int8 AS k, doc, idempotency_fingerprint AS fingerprint
+            FROM tickets WHERE workspace_id = $1 AND idempotency_key = $27
+            UNION ALL
+            SELECT u.n AS k, t.doc, NULL::uuid
+            FROM unnest($34::text[]) WITH ORDINALITY AS u(key, n)
+            JOIN messages m ON m.workspace_id = $1 AND m.idempotency_key = u.key
+            JOIN tickets t ON t.workspace_id = $1 AND t.ticket_id = m.ticket_id
+        ) x ORDER BY x.k LIMIT 1
+    ), c AS (
+        UPDATE workspace_counters
+        SET last_ticket = last_ticket + 1, last_event = last_event + $15
+        WHERE workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM prior)
+          AND ($33 IS NULL OR catalog_version = $33)
+        RETURNING last_ticket AS seq, last_event - $15 AS base
+    ), n AS (
+        SELECT c.seq, c.base,
+            (SELECT string_agg(CASE WHEN p.width IS NULL THEN p.text
+                    ELSE lpad(c.seq::text, greatest(p.width, length(c.seq::text)), '0') END,
+                    '' ORDER BY p.i)
+             FROM unnest($35::text[], $36::int4[]) WITH ORDINALITY AS p(text, width, i)) AS number
+        FROM c
+    ), t AS (
+        INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
+            rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
+            tags, idempotency_key, created_at, updated_at, version, doc, idempotency_fingerprint)
+        SELECT $1, $16, n.seq, n.number, $17, $18, $19,
+            -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $19), 0),
+            $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
+            $31 || jsonb_build_object('seq', n.seq, 'number', n.number), $32
+        FROM n
+        RETURNING ticket_id
+    ), ",
+    children_sql!(),
+    "
+    SELECT (SELECT seq FROM n), (SELECT doc FROM prior), (SELECT fingerprint FROM prior),
+        (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1)"
+);
+
+/// Updates a ticket if its version is still `$17` and no message key `$32`
+/// was used before: locks the counter row first (only while the catalog
+/// version is still `$31`, when given), then the ticket, then takes `$15`
+/// event seqs. Returns how many tickets it updated, the earlier message, the
+/// ticket's stored version, and the stored catalog version.
+const UPDATE_SQL: &str = concat!(
+    "WITH dup AS (
+        SELECT m.doc FROM unnest($32::text[]) WITH ORDINALITY AS u(key, n)
+        JOIN messages m ON m.workspace_id = $1 AND m.idempotency_key = u.key
+        ORDER BY u.n LIMIT 1
+    ), counter AS (
+        SELECT 1 FROM workspace_counters
+        WHERE workspace_id = $1 AND ($31 IS NULL OR catalog_version = $31)
+          AND NOT EXISTS (SELECT 1 FROM dup)
+        FOR UPDATE
+    ), t AS (
+        UPDATE tickets SET status = $18, active = $19, priority = $20,
+            rank_key = -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $20), 0),
+            due_secs = $21, sla_next_check = $22, customer_id = $23, assignee_id = $24,
+            team_id = $25, category_id = $26, tags = $27, updated_at = $28, version = $29, doc = $30
+        WHERE workspace_id = $1 AND ticket_id = $16 AND version = $17
+          AND EXISTS (SELECT 1 FROM counter)
+        RETURNING ticket_id
+    ), n AS (
+        UPDATE workspace_counters SET last_event = last_event + $15
+        WHERE workspace_id = $1 AND EXISTS (SELECT 1 FROM t)
+        RETURNING last_event - $15 AS base, NULL::text AS number
+    ), ",
+    children_sql!(),
+    "
+    SELECT (SELECT count(*) FROM t), (SELECT doc FROM dup),
+        (SELECT version FROM tickets WHERE workspace_id = $1 AND ticket_id = $16),
+        (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1)"
+);
+
+/// The types of the children's `$1..=$15`.
+macro_rules! children_types {
+    () => {
+        "uuid, uuid[], uuid[], text[], text[], timestamptz[], jsonb[], \
+         uuid[], timestamptz[], jsonb[], uuid[], text[], timestamptz[], jsonb[], int8, "
+    };
+}
+
+/// [`CREATE_SQL`], prepared.
+const CREATE: Prepared = Prepared {
+    name: "create_ticket",
+    types: concat!(
+        children_types!(),
+        "uuid, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], text, \
+         timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[]"
+    ),
+    sql: CREATE_SQL,
+};
+
+/// [`UPDATE_SQL`], prepared.
+const UPDATE: Prepared = Prepared {
+    name: "update_ticket",
+    types: concat!(
+        children_types!(),
+        "uuid, int8, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], \
+         timestamptz, int8, jsonb, int8, text[]"
+    ),
+    sql: UPDATE_SQL,
+};
+
+/// The earlier ticket a create's idempotency keys point to (see
+/// [`CREATE_SQL`]'s `prior`), read after losing a race on a key.
+const EXISTING_TICKET_SQL: &str = "SELECT x.doc, x.fingerprint FROM (
+        SELECT 0::int8 AS k, doc, idempotency_fingerprint AS fingerprint
+        FROM tickets WHERE workspace_id = $1 AND idempotency_key = $2
+        UNION ALL
+        SELECT u.n AS k, t.doc, NULL::uuid
+        FROM unnest($3::text[]) WITH ORDINALITY AS u(key, n)
+        JOIN messages m ON m.workspace_id = $1 AND m.idempotency_key = u.key
+        JOIN tickets t ON t.workspace_id = $1 AND t.ticket_id = m.ticket_id
+    ) x ORDER BY x.k LIMIT 1";
+
+/// The first earlier message one of the keys `$2` points to.
+const EXISTING_MESSAGE_SQL: &str = "SELECT m.doc
+    FROM unnest($2::text[]) WITH ORDINALITY AS u(key, n)
+    JOIN messages m ON m.workspace_id = $1 AND m.idempotency_key = u.key
+    ORDER BY u.n LIMIT 1";
+
+/// The key columns of a ticket.
+struct Cols<'a> {
+    status: &'static str,
+    active: bool,
+    priority: &'a str,
+    due_secs: i64,
+    sla_next_check: Option<DateTime<Utc>>,
+    customer: &'a str,
+    assignee: Option<&'a str>,
+    team: Option<Uuid>,
+    category: Option<Uuid>,
+    tags: Vec<&'a str>,
+    version: i64,
+}
+
+impl<'a> Cols<'a> {
+    fn of(t: &'a Ticket) -> StoreResult<Self> {
+        Ok(Self {
+            status: t.status.as_str(),
+            active: t.status.is_active(),
+            priority: &t.priority,
+            due_secs: t.sla.due_at().map_or(i64::MAX, |d| d.timestamp()),
+            sla_next_check: t.sla.next_check(),
+            customer: t.customer.as_str(),
+            assignee: t.assignee.as_ref().map(|a| a.as_str()),
+            team: t.team.map(|x| x.as_uuid()),
+            category: t.category.map(|x| x.as_uuid()),
+            tags: t.tags.iter().map(String::as_str).collect(),
+            version: to_i64(t.version, "ticket version")?,
+        })
+    }
+}
+
+/// Column arrays of the children rows (`$2..=$15`).
+struct Children<'a> {
+    m_id: Vec<Uuid>,
+    m_ticket: Vec<Uuid>,
+    m_kind: Vec<&'static str>,
+    m_key: Vec<Option<&'a str>>,
+    m_at: Vec<DateTime<Utc>>,
+    m_doc: Vec<Json<&'a Message>>,
+    a_ticket: Vec<Uuid>,
+    a_at: Vec<DateTime<Utc>>,
+    a_doc: Vec<Json<&'a AssignmentRecord>>,
+    e_ticket: Vec<Option<Uuid>>,
+    e_type: Vec<&'static str>,
+    e_at: Vec<DateTime<Utc>>,
+    /// Each event with seq 0: the statement sets it.
+    e_doc: Vec<Json<Event>>,
+    e_count: i64,
+}
+
+impl<'a> Children<'a> {
+    fn new(
+        ws: WorkspaceId,
+        messages: &'a [Message],
+        assignments: &'a [AssignmentRecord],
+        events: &[NewEvent],
+    ) -> StoreResult<Self> {
+        Ok(Self {
+            m_id: messages.iter().map(|m| m.id.as_uuid()).collect(),
+            m_ticket: messages.iter().map(|m| m.ticket_id.as_uuid()).collect(),
+            m_kind: messages.iter().map(|m| m.kind.as_str()).collect(),
+            m_key: messages
+                .iter()
+                .map(|m| m.idempotency_key.as_deref())
+                .collect(),
+            m_at: messages.iter().map(|m| m.created_at).collect(),
+            m_doc: messages.iter().map(Json).collect(),
+            a_ticket: assignments.iter().map(|a| a.ticket_id.as_uuid()).collect(),
+            a_at: assignments.iter().map(|a| a.at).collect(),
+            a_doc: assignments.iter().map(Json).collect(),
+            e_ticket: events
+                .iter()
+                .map(|e| e.ticket_id.map(|t| t.as_uuid()))
+                .collect(),
+            e_type: events.iter().map(|e| e.kind.name()).collect(),
+            e_at: events.iter().map(|e| e.at).collect(),
+            e_doc: events
+                .iter()
+                .map(|e| Json(e.clone().into_event(ws, 0)))
+                .collect(),
+            e_count: to_i64(events.len() as u64, "event count")?,
+        })
+    }
+
+    /// `$1..=$15`.
+    fn params<'s>(&'s self, ws: &'s Uuid) -> [&'s dyn Param; 15] {
+        [
+            ws,
+            &self.m_id,
+            &self.m_ticket,
+            &self.m_kind,
+            &self.m_key,
+            &self.m_at,
+            &self.m_doc,
+            &self.a_ticket,
+            &self.a_at,
+            &self.a_doc,
+            &self.e_ticket,
+            &self.e_type,
+            &self.e_at,
+            &self.e_doc,
+            &self.e_count,
+        ]
+    }
+}
+
+fn message_keys(messages: &[Message]) -> Vec<&str> {
+    messages
+        .iter()
+        .filter_map(|m| m.idempotency_key.as_deref())
+        .collect()
+}
+
+/// The number format as the statement's `$35` (text, or NULL for `{seq}`)
+/// and `$36` (NULL, or the width of `{seq}`).
+fn number_params(create: &TicketCreate) -> (Vec<Option<String>>, Vec<Option<i32>>) {
+    create
+        .number_format
+        .pieces(create.local_year)
+        .into_iter()
+        .map(|p| match p {
+            NumberPiece::Text(t) => (Some(t), None),
+            NumberPiece::Seq { width } => (None, Some(i32::try_from(width).unwrap_or(12))),
+        })
+        .unzip()
+}
+
+/// What a create whose keys were used before returns: the earlier ticket
+/// when the request is the same (or the earlier one recorded no
+/// fingerprint), `IdempotencyMismatch` when the key was sent with another
+/// request.
+fn replay(
+    create: &TicketCreate,
+    earlier: Ticket,
+    fingerprint: Option<Uuid>,
+) -> StoreResult<Ticket> {
+    match (&create.idempotency, fingerprint) {
+        (Some(idem), Some(stored)) if stored != idem.fingerprint => {
+            Err(StoreError::IdempotencyMismatch {
+                key: idem.key.clone(),
+            })
+        }
+        _ => Ok(earlier),
+    }
+}
+
+/// The one row a write statement returns.
+fn only_row(rows: &[PgRow]) -> StoreResult<&PgRow> {
+    rows.first()
+        .ok_or_else(|| StoreError::Backend("a ticket write returned no row".into()))
+}
+
+/// A write failed, or lost an idempotency-key race (retry by reading).
+pub(crate) enum CreateError {
+    Store(StoreError),
+    KeyRace,
+}
+
+impl From<StoreError> for CreateError {
+    fn from(e: StoreError) -> Self {
+        CreateError::Store(e)
+    }
+}
+
+impl PgStore {
+    /// The ticket an earlier create with the same keys made, if any (see
+    /// [`replay`]).
+    pub(crate) async fn existing_ticket(
+        &self,
+        ws: WorkspaceId,
+        create: &TicketCreate,
+    ) -> StoreResult<Option<Ticket>> {
+        let keys = message_keys(&create.messages);
+        let rows = self
+            .read(
+                ws,
+                EXISTING_TICKET_SQL,
+                &[&ws.as_uuid(), &create.idempotency_key(), &keys],
+            )
+            .await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let Json(t): Json<Ticket> = row.try_get(0).map_err(backend)?;
+        let fingerprint: Option<Uuid> = row.try_get(1).map_err(backend)?;
+        replay(create, t, fingerprint).map(Some)
+    }
+
+    /// The earlier message one of `messages`' keys names, if any.
+    pub(crate) async fn existing_message(
+        &self,
+        ws: WorkspaceId,
+        messages: &[Message],
+    ) -> StoreResult<Option<Message>> {
+        let keys = message_keys(messages);
+        let rows = self
+            .read(ws, EXISTING_MESSAGE_SQL, &[&ws.as_uuid(), &keys])
+            .await?;
+        Ok(crate::catalog::docs(&rows)?.pop())
+    }
+
+    /// The write of a new ticket (see [`CREATE_SQL`]).
+    pub(crate) async fn try_create(
+        &self,
+        ws: WorkspaceId,
+        mut create: TicketCreate,
+    ) -> Result<(Ticket, bool), CreateError> {
+        let ws_id = ws.as_uuid();
+        let children = Children::new(ws, &create.messages, &create.assignments, &create.events)?;
+        let t = &create.ticket;
+        let c = Cols::of(t)?;
+        let keys = message_keys(&create.messages);
+        let (texts, widths) = number_params(&create);
+        let catalog = create
+            .catalog_version
+            .map(|v| to_i64(v, "catalog version"))
+            .transpose()?;
+        let ticket: [&dyn Param; 21] = [
+            &t.id.as_uuid(),
+            &c.status,
+            &c.active,
+            &c.priority,
+            &c.due_secs,
+            &c.sla_next_check,
+            &c.customer,
+            &c.assignee,
+            &c.team,
+            &c.category,
+            &c.tags,
+            &create.idempotency_key(),
+            &t.created_at,
+            &t.updated_at,
+            &c.version,
+            &Json(t),
+            &create.idempotency.as_ref().map(|i| i.fingerprint),
+            &catalog,
+            &keys,
+            &texts,
+            &widths,
+        ];
+        let params: Vec<&dyn Param> = children.params(&ws_id).into_iter().chain(ticket).collect();
+        let rows = match self.write(ws, &CREATE, &params).await {
+            Ok(rows) => rows,
+            Err(WriteError::Refused(e))
+                if is_unique_violation(&e, Some("tickets_idempotency"))
+                    || is_unique_violation(&e, Some("messages_idempotency")) =>
+            {
+                return Err(CreateError::KeyRace);
+            }
+            Err(WriteError::Refused(e)) if is_unique_violation(&e, Some("tickets_number_ci")) => {
+                // The number the rolled-back statement rendered: the next one.
+                let rows = self
+                    .read(
+                        ws,
+                        "SELECT last_ticket FROM workspace_counters WHERE workspace_id = $1",
+                        &[&ws_id],
+                    )
+                    .await?;
+                let last: i64 = only_row(&rows)?.try_get(0).map_err(backend)?;
+                let seq = last.unsigned_abs() + 1;
+                return Err(StoreError::AlreadyExists {
+                    entity: "ticket",
+                    key: create.number_format.render(seq, create.local_year),
+                }
+                .into());
+            }
+            Err(WriteError::Refused(e)) if is_unique_violation(&e, Some("tickets_pkey")) => {
+                return Err(StoreError::AlreadyExists {
+                    entity: "ticket",
+                    key: create.ticket.id.to_string(),
+                }
+                .into());
+            }
+            Err(e) => return Err(e.into_store().into()),
+        };
+        let row = only_row(&rows)?;
+        let seq: Option<i64> = row.try_get(0).map_err(backend)?;
+        if let Some(seq) = seq {
+            create.assign_number(seq.unsigned_abs());
+            return Ok((create.ticket, true));
+        }
+        let earlier: Option<Json<Ticket>> = row.try_get(1).map_err(backend)?;
+        if let Some(Json(earlier)) = earlier {
+            let fingerprint: Option<Uuid> = row.try_get(2).map_err(backend)?;
+            return Ok((replay(&create, earlier, fingerprint)?, false));
+        }
+        let stored: Option<i64> = row.try_get(3).map_err(backend)?;
+        Err(match stored {
+            None => missing_workspace(ws),
+            Some(_) => self.catalog_changed(ws),
+        }
+        .into())
+    }
+
+    /// The write of a change (see [`UPDATE_SQL`]).
+    pub(crate) async fn try_update(
+        &self,
+        ws: WorkspaceId,
+        w: TicketWrite,
+    ) -> Result<WriteOutcome, CreateError> {
+        let ws_id = ws.as_uuid();
+        let children = Children::new(ws, &w.messages, &w.assignments, &w.events)?;
+        let t = &w.ticket;
+        let c = Cols::of(t)?;
+        let keys = message_keys(&w.messages);
+        let expected = to_i64(w.expected_version, "expected version")?;
+        let catalog = w
+            .catalog_version
+            .map(|v| to_i64(v, "catalog version"))
+            .transpose()?;
+        let ticket: [&dyn Param; 17] = [
+            &t.id.as_uuid(),
+            &expected,
+            &c.status,
+            &c.active,
+            &c.priority,
+            &c.due_secs,
+            &c.sla_next_check,
+            &c.customer,
+            &c.assignee,
+            &c.team,
+            &c.category,
+            &c.tags,
+            &t.updated_at,
+            &c.version,
+            &Json(t),
+            &catalog,
+            &keys,
+        ];
+        let params: Vec<&dyn Param> = children.params(&ws_id).into_iter().chain(ticket).collect();
+        let rows = match self.write(ws, &UPDATE, &params).await {
+            Ok(rows) => rows,
+            Err(WriteError::Refused(e))
+                if is_unique_violation(&e, Some("messages_idempotency")) =>
+            {
+                return Err(CreateError::KeyRace);
+            }
+            Err(e) => return Err(e.into_store().into()),
+        };
+        let row = only_row(&rows)?;
+        let updated: i64 = row.try_get(0).map_err(backend)?;
+        if updated > 0 {
+            return Ok(WriteOutcome::Applied);
+        }
+        let dup: Option<Json<Message>> = row.try_get(1).map_err(backend)?;
+        if let Some(Json(m)) = dup {
+            return Ok(WriteOutcome::DuplicateMessage(m));
+        }
+        let version: Option<i64> = row.try_get(2).map_err(backend)?;
+        let stored: Option<i64> = row.try_get(3).map_err(backend)?;
+        Err(match (stored, version) {
+            (None, _) => missing_workspace(ws),
+            (Some(_), None) => StoreError::NotFound {
+                entity: "ticket",
+                id: t.id.to_string(),
+            },
+            // The ticket was as expected: the counter row was not taken,
+            // because the catalog moved (perhaps while this write waited).
+            (Some(_), Some(v)) if v == expected && catalog.is_some() => self.catalog_changed(ws),
+            (Some(_), Some(_)) => StoreError::VersionConflict {
+                entity: "ticket",
+                id: t.id.to_string(),
+                expected: w.expected_version,
+            },
+        }
+        .into())
+    }
+
+    /// Drops the stale cached catalog: the service reads it again.
+    fn catalog_changed(&self, ws: WorkspaceId) -> StoreError {
+        self.inner.catalogs.forget(ws);
+        StoreError::CatalogChanged
+    }
+}
