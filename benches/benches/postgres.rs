@@ -16,8 +16,8 @@
 //! Without `--bench` (e.g. `cargo test --all-targets`) it does nothing.
 //!
 //! `TICKETRY_BENCH_QUICK=1` runs only part 1 at 1 and 8 tasks in one
-//! workspace (no seeding), `TICKETRY_BENCH_SECS=N` sets each run's length
-//! (default 5 s).
+//! workspace and 8 tasks in 8 workspaces (no seeding),
+//! `TICKETRY_BENCH_SECS=N` sets each run's length (default 5 s).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../pg_seed.rs"]
@@ -115,7 +115,7 @@ async fn throughput(url: &str) {
     println!("== tickets created per second (open_ticket with its first message, {run:?} each)");
     let mut n = 0;
     let runs: &[(usize, bool)] = if quick() {
-        &[(1, false), (8, false)]
+        &[(1, false), (8, false), (8, true)]
     } else {
         &[(1, false), (8, false), (32, false), (8, true), (32, true)]
     };

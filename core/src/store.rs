@@ -216,6 +216,9 @@ pub trait TicketStore: Send + Sync {
     /// Allocates the next number of the workspace and writes everything in
     /// `create` atomically. Returns the stored ticket and `true`, or, when the
     /// idempotency key was already used, the earlier ticket and `false`.
+    /// `NotFound` (entity `customer`), writing nothing, when the ticket's
+    /// customer is not one of the workspace (checked inside the write: the
+    /// service reads the customer only when an SLA policy needs its tier).
     async fn create_ticket(
         &self,
         ws: WorkspaceId,

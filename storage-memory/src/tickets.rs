@@ -24,6 +24,12 @@ impl TicketStore for MemoryStore {
                 let t = d.tickets[d.by_id[&m.ticket_id] as usize].ticket.clone();
                 return Ok((t, false));
             }
+            if !d.customers.contains_key(&create.ticket.customer) {
+                return Err(StoreError::NotFound {
+                    entity: "customer",
+                    id: create.ticket.customer.to_string(),
+                });
+            }
             let idx = d.tickets.len() as u32;
             create.assign_number(u64::from(idx) + 1);
             let ticket = create.ticket.clone();

@@ -42,7 +42,9 @@
 //!
 //! 1. Every query names the workspace in its `WHERE` clause.
 //! 2. Every store call runs in a transaction that starts with
-//!    `SET LOCAL ticketry.workspace_id = '<uuid>'`, and every table has a
+//!    `SET LOCAL ticketry.workspace_id = '<uuid>'` (a read in the same
+//!    message as its statement, a write with its `BEGIN`: see
+//!    `src/statement.rs`), and every table has a
 //!    row-level-security policy, `FORCE`d so that even the tables' owner is
 //!    subject to it, that shows and accepts only rows of that workspace. A
 //!    transaction with no workspace set sees nothing.
@@ -61,14 +63,19 @@
 //! ## Concurrency
 //!
 //! * **Ticket numbers and event seqs** come from `workspace_counters`, one
-//!   row per workspace. A ticket write takes that row's lock
-//!   (`UPDATE … RETURNING`) inside its transaction, and holds it until
-//!   commit. Numbers therefore never collide, and never skip on success (a
-//!   rolled-back write rolls its increment back). The same lock makes the
-//!   per-workspace event `seq` gap-free *and* equal to commit order: a
-//!   transaction can only take seq `n + 1` once the one holding `n` has
-//!   committed, so a reader paging with a cursor (`seq > last seen`) never
-//!   misses an event, even when writers run in parallel.
+//!   row per workspace. A ticket write is one statement that updates that
+//!   row first and then writes the ticket, its messages and events, sent
+//!   with its `COMMIT` (`src/writes.rs`): the lock is held only while the
+//!   server executes and commits. Numbers therefore never collide, and never
+//!   skip on success (a rolled-back write rolls its increment back). The same
+//!   lock makes the per-workspace event `seq` gap-free *and* equal to commit
+//!   order: a transaction can only take seq `n + 1` once the one holding `n`
+//!   has committed, so a reader paging with a cursor (`seq > last seen`)
+//!   never misses an event, even when writers run in parallel. Every write
+//!   takes the counter row before any ticket row, so writers never deadlock.
+//! * **The catalog** (settings, priorities, SLA policies) that every ticket
+//!   write reads is cached per process and validated by the write itself
+//!   against the workspace's `catalog_version` (`src/cache.rs`).
 //! * **Optimistic concurrency**: an update applies only if the stored
 //!   `version` still equals the version the writer read; otherwise nothing
 //!   is written and the call fails with `VersionConflict`. The losers of a

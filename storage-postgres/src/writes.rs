@@ -61,9 +61,9 @@ macro_rules! children_sql {
 
 /// Creates a ticket unless an earlier create used its keys: takes the next
 /// number and `$15` event seqs (only while the catalog version is still
-/// `$33`, when given), renders the number from the pieces `$35`/`$36`, and
+/// `$33`, when given, and the customer `$22` exists), renders the number from the pieces `$35`/`$36`, and
 /// inserts everything. Returns the new seq, or the earlier ticket and its
-/// fingerprint, and the stored catalog version.
+/// fingerprint, the stored catalog version and whether the customer exists.
 const CREATE_SQL: &str = concat!(
     "WITH prior AS (
         SELECT x.doc, x.fingerprint FROM (
@@ -80,6 +80,7 @@ const CREATE_SQL: &str = concat!(
         SET last_ticket = last_ticket + 1, last_event = last_event + $15
         WHERE workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM prior)
           AND ($33 IS NULL OR catalog_version = $33)
+          AND EXISTS (SELECT 1 FROM customers WHERE workspace_id = $1 AND customer_id = $22)
         RETURNING last_ticket AS seq, last_event - $15 AS base
     ), n AS (
         SELECT c.seq, c.base,
@@ -102,7 +103,8 @@ const CREATE_SQL: &str = concat!(
     children_sql!(),
     "
     SELECT (SELECT seq FROM n), (SELECT doc FROM prior), (SELECT fingerprint FROM prior),
-        (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1)"
+        (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1),
+        EXISTS (SELECT 1 FROM customers WHERE workspace_id = $1 AND customer_id = $22)"
 );
 
 /// Updates a ticket if its version is still `$17` and no message key `$32`
@@ -477,8 +479,13 @@ impl PgStore {
             return Ok((replay(&create, earlier, fingerprint)?, false));
         }
         let stored: Option<i64> = row.try_get(3).map_err(backend)?;
+        let customer: bool = row.try_get(4).map_err(backend)?;
         Err(match stored {
             None => missing_workspace(ws),
+            Some(_) if !customer => StoreError::NotFound {
+                entity: "customer",
+                id: create.ticket.customer.to_string(),
+            },
             Some(_) => self.catalog_changed(ws),
         }
         .into())

@@ -5,7 +5,6 @@ use super::Helpdesk;
 use crate::calendar::{BusinessCalendar, CalendarConfig};
 use crate::error::{Error, Result, StoreError};
 use crate::ids::{PolicyId, TicketId, WorkspaceId};
-use crate::people::Customer;
 use crate::sla::engine::{self, Change, Terms};
 use crate::sla::{SlaExplanation, SlaMetric, SlaPolicy, WarningThreshold};
 use crate::store::{TicketWrite, WorkspaceCatalog, WriteOutcome};
@@ -101,19 +100,15 @@ pub struct SweepReport {
 }
 
 impl Helpdesk {
-    /// Starts the clocks of a new ticket, under the workspace's `catalog`.
+    /// Starts the clocks of a new ticket of a customer of `tier`, under the
+    /// workspace's `catalog`.
     pub(crate) fn sla_on_create(
         &self,
         t: &mut Ticket,
-        customer: &Customer,
+        tier: Option<&str>,
         catalog: &WorkspaceCatalog,
     ) -> Result<()> {
-        let terms = engine::resolve(
-            &catalog.sla_policies,
-            &catalog.priorities,
-            t,
-            customer.tier.as_deref(),
-        );
+        let terms = engine::resolve(&catalog.sla_policies, &catalog.priorities, t, tier);
         let cal = self.calendars.get(terms.calendar(), self.clock.now())?;
         engine::on_create(t, &terms, &cal);
         Ok(())

@@ -316,7 +316,17 @@ impl Helpdesk {
         .into_draft(MessageKind::Customer, Actor::Customer(customer_id.clone()))?;
         let idempotency = idempotency_key(input.idempotency_key.clone())?
             .map(|key| Idempotency { key, fingerprint });
-        let customer = self.get_customer(ws, &customer_id).await?;
+        // The customer's existence is checked by the write; its tier matters
+        // only to policies with a tier condition.
+        let tier = if catalog
+            .sla_policies
+            .iter()
+            .any(|p| !p.conditions.customer_tiers.is_empty())
+        {
+            self.get_customer(ws, &customer_id).await?.tier
+        } else {
+            None
+        };
 
         let category = match input.category {
             Some(id) => {
@@ -385,7 +395,7 @@ impl Helpdesk {
             priority: priority.code.clone(),
             category: category.map(|c| c.id),
             channel: input.channel,
-            customer: customer.id.clone(),
+            customer: customer_id,
             assignee: None,
             team: None,
             tags,
@@ -432,7 +442,7 @@ impl Helpdesk {
             assignments = routed.assignments;
             events.extend(routed.events);
         }
-        self.sla_on_create(&mut ticket, &customer, &catalog)?;
+        self.sla_on_create(&mut ticket, tier.as_deref(), &catalog)?;
         let create = TicketCreate {
             local_year: workspace.settings.local_year(now),
             ticket,

@@ -240,6 +240,17 @@ pub async fn actors_are_checked(store: Arc<dyn Store>) {
         "not_found",
     );
     assert_code(d.reopen(f.ws, t.id, other.clone()).await, "invalid_input");
+    // A ticket for someone who is not a customer of the workspace (checked
+    // by the write itself, with or without an idempotency key).
+    let nobody = CustomerId::new("nobody").unwrap();
+    assert_code(
+        d.open_ticket(f.ws, OpenTicket::new(nobody.clone(), "hello", "x"))
+            .await,
+        "not_found",
+    );
+    let mut keyed = OpenTicket::new(nobody, "hello", "x");
+    keyed.idempotency_key = Some("nobody-1".into());
+    assert_code(d.open_ticket(f.ws, keyed).await, "not_found");
     assert_code(
         d.set_status(f.ws, t.id, Status::Closed, ghost.clone())
             .await,
