@@ -18,49 +18,34 @@ use ticketry_core::{
     TeamId, Template, TemplateId, Workspace, WorkspaceId,
 };
 
-/// Upserts and updates of one row, each one message after `BEGIN`.
-const PUT_AGENTS: Prepared = Prepared {
-    name: "put_agents",
-    types: "uuid, text, jsonb",
-    sql: "INSERT INTO agents (workspace_id, agent_id, doc) VALUES ($1, $2, $3)
-          ON CONFLICT (workspace_id, agent_id) DO UPDATE SET doc = EXCLUDED.doc",
-};
+/// An upsert of one document by key (`$1` workspace, `$2` key, `$3` doc).
+macro_rules! upsert {
+    ($name:ident, $table:literal, $key:literal, $key_type:literal) => {
+        const $name: Prepared = Prepared {
+            name: concat!("put_", $table),
+            types: concat!("uuid, ", $key_type, ", jsonb"),
+            sql: concat!(
+                "INSERT INTO ",
+                $table,
+                " (workspace_id, ",
+                $key,
+                ", doc) VALUES ($1, $2, $3)
+                 ON CONFLICT (workspace_id, ",
+                $key,
+                ") DO UPDATE SET doc = EXCLUDED.doc"
+            ),
+        };
+    };
+}
 
-const PUT_CUSTOMERS: Prepared = Prepared {
-    name: "put_customers",
-    types: "uuid, text, jsonb",
-    sql: "INSERT INTO customers (workspace_id, customer_id, doc) VALUES ($1, $2, $3)
-          ON CONFLICT (workspace_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc",
-};
+upsert!(PUT_AGENTS, "agents", "agent_id", "text");
+upsert!(PUT_CUSTOMERS, "customers", "customer_id", "text");
+upsert!(PUT_TEAMS, "teams", "team_id", "uuid");
+upsert!(PUT_CATEGORIES, "categories", "category_id", "uuid");
+upsert!(PUT_TAGS, "tags", "slug", "text");
+upsert!(PUT_TEMPLATES, "templates", "template_id", "uuid");
 
-const PUT_TEAMS: Prepared = Prepared {
-    name: "put_teams",
-    types: "uuid, uuid, jsonb",
-    sql: "INSERT INTO teams (workspace_id, team_id, doc) VALUES ($1, $2, $3)
-          ON CONFLICT (workspace_id, team_id) DO UPDATE SET doc = EXCLUDED.doc",
-};
-
-const PUT_CATEGORIES: Prepared = Prepared {
-    name: "put_categories",
-    types: "uuid, uuid, jsonb",
-    sql: "INSERT INTO categories (workspace_id, category_id, doc) VALUES ($1, $2, $3)
-          ON CONFLICT (workspace_id, category_id) DO UPDATE SET doc = EXCLUDED.doc",
-};
-
-const PUT_TAGS: Prepared = Prepared {
-    name: "put_tags",
-    types: "uuid, text, jsonb",
-    sql: "INSERT INTO tags (workspace_id, slug, doc) VALUES ($1, $2, $3)
-          ON CONFLICT (workspace_id, slug) DO UPDATE SET doc = EXCLUDED.doc",
-};
-
-const PUT_TEMPLATES: Prepared = Prepared {
-    name: "put_templates",
-    types: "uuid, uuid, jsonb",
-    sql: "INSERT INTO templates (workspace_id, template_id, doc) VALUES ($1, $2, $3)
-          ON CONFLICT (workspace_id, template_id) DO UPDATE SET doc = EXCLUDED.doc",
-};
-
+/// Counts one use of a template.
 const TEMPLATE_USED: Prepared = Prepared {
     name: "template_used",
     types: "uuid, uuid",

@@ -165,6 +165,26 @@ impl PgStore {
     }
 }
 
+/// Runs a write, and once more if it lost a race on an idempotency key: a
+/// concurrent write with the same key committed first, and the write, sent
+/// again, answers from that `earlier` row.
+async fn key_race_retried<T, F, Fut>(earlier: &str, write: F) -> StoreResult<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CreateError>>,
+{
+    for _ in 0..2 {
+        match write().await {
+            Ok(r) => return Ok(r),
+            Err(CreateError::Store(e)) => return Err(e),
+            Err(CreateError::KeyRace) => {}
+        }
+    }
+    Err(StoreError::Backend(format!(
+        "idempotency key conflict without a visible earlier {earlier}"
+    )))
+}
+
 #[async_trait]
 impl TicketStore for PgStore {
     async fn create_ticket(
@@ -172,19 +192,7 @@ impl TicketStore for PgStore {
         ws: WorkspaceId,
         create: TicketCreate,
     ) -> StoreResult<(Ticket, bool)> {
-        let retry = create.clone();
-        match self.try_create(ws, create).await {
-            Ok(r) => Ok(r),
-            Err(CreateError::Store(e)) => Err(e),
-            // A concurrent create with the same key committed first: its
-            // row is visible now.
-            Err(CreateError::KeyRace) => match self.existing_ticket(ws, &retry).await? {
-                Some(t) => Ok((t, false)),
-                None => Err(StoreError::Backend(
-                    "idempotency key conflict without a visible earlier ticket".into(),
-                )),
-            },
-        }
+        key_race_retried("ticket", || self.try_create(ws, create.clone())).await
     }
 
     async fn update_ticket(
@@ -192,26 +200,20 @@ impl TicketStore for PgStore {
         ws: WorkspaceId,
         write: TicketWrite,
     ) -> StoreResult<WriteOutcome> {
-        let messages = write.messages.clone();
         let id = write.ticket.id;
-        match self.try_update(ws, write).await {
+        let outcome = key_race_retried("message", || self.try_update(ws, write.clone())).await;
+        match outcome {
             Ok(r) => {
                 if r == WriteOutcome::Applied {
                     self.inner.turns.applied(ws, id);
                 }
                 Ok(r)
             }
-            Err(CreateError::Store(e @ StoreError::VersionConflict { .. })) => {
+            Err(e @ StoreError::VersionConflict { .. }) => {
                 self.inner.turns.wait(ws, id).await;
                 Err(e)
             }
-            Err(CreateError::Store(e)) => Err(e),
-            Err(CreateError::KeyRace) => match self.existing_message(ws, &messages).await? {
-                Some(m) => Ok(WriteOutcome::DuplicateMessage(m)),
-                None => Err(StoreError::Backend(
-                    "idempotency key conflict without a visible earlier message".into(),
-                )),
-            },
+            Err(e) => Err(e),
         }
     }
 

@@ -172,24 +172,6 @@ const UPDATE: Prepared = Prepared {
     sql: UPDATE_SQL,
 };
 
-/// The earlier ticket a create's idempotency keys point to (see
-/// [`CREATE_SQL`]'s `prior`), read after losing a race on a key.
-const EXISTING_TICKET_SQL: &str = "SELECT x.doc, x.fingerprint FROM (
-        SELECT 0::int8 AS k, doc, idempotency_fingerprint AS fingerprint
-        FROM tickets WHERE workspace_id = $1 AND idempotency_key = $2
-        UNION ALL
-        SELECT u.n AS k, t.doc, NULL::uuid
-        FROM unnest($3::text[]) WITH ORDINALITY AS u(key, n)
-        JOIN messages m ON m.workspace_id = $1 AND m.idempotency_key = u.key
-        JOIN tickets t ON t.workspace_id = $1 AND t.ticket_id = m.ticket_id
-    ) x ORDER BY x.k LIMIT 1";
-
-/// The first earlier message one of the keys `$2` points to.
-const EXISTING_MESSAGE_SQL: &str = "SELECT m.doc
-    FROM unnest($2::text[]) WITH ORDINALITY AS u(key, n)
-    JOIN messages m ON m.workspace_id = $1 AND m.idempotency_key = u.key
-    ORDER BY u.n LIMIT 1";
-
 /// The key columns of a ticket.
 struct Cols<'a> {
     status: &'static str,
@@ -220,6 +202,22 @@ impl<'a> Cols<'a> {
             tags: t.tags.iter().map(String::as_str).collect(),
             version: to_i64(t.version, "ticket version")?,
         })
+    }
+
+    /// The columns both statements set in this order, `status` to `tags`.
+    fn params(&self) -> [&dyn Param; 10] {
+        [
+            &self.status,
+            &self.active,
+            &self.priority,
+            &self.due_secs,
+            &self.sla_next_check,
+            &self.customer,
+            &self.assignee,
+            &self.team,
+            &self.category,
+            &self.tags,
+        ]
     }
 }
 
@@ -357,42 +355,6 @@ impl From<StoreError> for CreateError {
 }
 
 impl PgStore {
-    /// The ticket an earlier create with the same keys made, if any (see
-    /// [`replay`]).
-    pub(crate) async fn existing_ticket(
-        &self,
-        ws: WorkspaceId,
-        create: &TicketCreate,
-    ) -> StoreResult<Option<Ticket>> {
-        let keys = message_keys(&create.messages);
-        let rows = self
-            .read(
-                ws,
-                EXISTING_TICKET_SQL,
-                &[&ws.as_uuid(), &create.idempotency_key(), &keys],
-            )
-            .await?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let Json(t): Json<Ticket> = row.try_get(0).map_err(backend)?;
-        let fingerprint: Option<Uuid> = row.try_get(1).map_err(backend)?;
-        replay(create, t, fingerprint).map(Some)
-    }
-
-    /// The earlier message one of `messages`' keys names, if any.
-    pub(crate) async fn existing_message(
-        &self,
-        ws: WorkspaceId,
-        messages: &[Message],
-    ) -> StoreResult<Option<Message>> {
-        let keys = message_keys(messages);
-        let rows = self
-            .read(ws, EXISTING_MESSAGE_SQL, &[&ws.as_uuid(), &keys])
-            .await?;
-        Ok(crate::catalog::docs(&rows)?.pop())
-    }
-
     /// The write of a new ticket (see [`CREATE_SQL`]).
     pub(crate) async fn try_create(
         &self,
@@ -409,18 +371,8 @@ impl PgStore {
             .catalog_version
             .map(|v| to_i64(v, "catalog version"))
             .transpose()?;
-        let ticket: [&dyn Param; 21] = [
-            &t.id.as_uuid(),
-            &c.status,
-            &c.active,
-            &c.priority,
-            &c.due_secs,
-            &c.sla_next_check,
-            &c.customer,
-            &c.assignee,
-            &c.team,
-            &c.category,
-            &c.tags,
+        let id = t.id.as_uuid();
+        let rest: [&dyn Param; 10] = [
             &create.idempotency_key(),
             &t.created_at,
             &t.updated_at,
@@ -432,7 +384,13 @@ impl PgStore {
             &texts,
             &widths,
         ];
-        let params: Vec<&dyn Param> = children.params(&ws_id).into_iter().chain(ticket).collect();
+        let params: Vec<&dyn Param> = children
+            .params(&ws_id)
+            .into_iter()
+            .chain([&id as &dyn Param])
+            .chain(c.params())
+            .chain(rest)
+            .collect();
         let rows = match self.write(ws, &CREATE, &params).await {
             Ok(rows) => rows,
             Err(WriteError::Refused(e))
@@ -502,31 +460,21 @@ impl PgStore {
         let t = &w.ticket;
         let c = Cols::of(t)?;
         let keys = message_keys(&w.messages);
+        let id = t.id.as_uuid();
         let expected = to_i64(w.expected_version, "expected version")?;
         let catalog = w
             .catalog_version
             .map(|v| to_i64(v, "catalog version"))
             .transpose()?;
-        let ticket: [&dyn Param; 17] = [
-            &t.id.as_uuid(),
-            &expected,
-            &c.status,
-            &c.active,
-            &c.priority,
-            &c.due_secs,
-            &c.sla_next_check,
-            &c.customer,
-            &c.assignee,
-            &c.team,
-            &c.category,
-            &c.tags,
-            &t.updated_at,
-            &c.version,
-            &Json(t),
-            &catalog,
-            &keys,
-        ];
-        let params: Vec<&dyn Param> = children.params(&ws_id).into_iter().chain(ticket).collect();
+        let head: [&dyn Param; 2] = [&id, &expected];
+        let rest: [&dyn Param; 5] = [&t.updated_at, &c.version, &Json(t), &catalog, &keys];
+        let params: Vec<&dyn Param> = children
+            .params(&ws_id)
+            .into_iter()
+            .chain(head)
+            .chain(c.params())
+            .chain(rest)
+            .collect();
         let rows = match self.write(ws, &UPDATE, &params).await {
             Ok(rows) => rows,
             Err(WriteError::Refused(e))
