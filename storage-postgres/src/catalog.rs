@@ -18,6 +18,29 @@ use ticketry_core::{
     TeamId, Template, TemplateId, Workspace, WorkspaceId,
 };
 
+/// A document by its key (`$1` workspace, `$2` key).
+macro_rules! by_key {
+    ($name:ident, $table:literal, $key:literal, $key_type:literal) => {
+        pub(crate) const $name: Prepared = Prepared {
+            name: concat!("get_", $table),
+            types: concat!("uuid, ", $key_type),
+            sql: concat!(
+                "SELECT doc FROM ",
+                $table,
+                " WHERE workspace_id = $1 AND ",
+                $key,
+                " = $2"
+            ),
+        };
+    };
+}
+
+by_key!(GET_AGENT, "agents", "agent_id", "text");
+by_key!(GET_CUSTOMER, "customers", "customer_id", "text");
+by_key!(GET_TEAM, "teams", "team_id", "uuid");
+by_key!(GET_CATEGORY, "categories", "category_id", "uuid");
+by_key!(GET_TEMPLATE, "templates", "template_id", "uuid");
+
 /// An upsert of one document by key (`$1` workspace, `$2` key, `$3` doc).
 macro_rules! upsert {
     ($name:ident, $table:literal, $key:literal, $key_type:literal) => {
@@ -67,10 +90,12 @@ impl PgStore {
     pub(crate) async fn fetch_doc<T: DeserializeOwned>(
         &self,
         ws: WorkspaceId,
-        sql: &'static str,
+        statement: &Prepared,
         key: impl Param,
     ) -> StoreResult<Option<T>> {
-        let rows = self.read(ws, sql, &[&ws.as_uuid(), &key]).await?;
+        let rows = self
+            .read_prepared(ws, statement, &[&ws.as_uuid(), &key])
+            .await?;
         match docs(&rows)?.pop() {
             Some(v) => Ok(Some(v)),
             None => self.require_workspace(ws).await.map(|()| None),
@@ -227,12 +252,7 @@ impl DirectoryStore for PgStore {
     }
 
     async fn get_agent(&self, ws: WorkspaceId, id: &AgentId) -> StoreResult<Option<Agent>> {
-        self.fetch_doc(
-            ws,
-            "SELECT doc FROM agents WHERE workspace_id = $1 AND agent_id = $2",
-            id.as_str().to_owned(),
-        )
-        .await
+        self.fetch_doc(ws, &GET_AGENT, id.as_str().to_owned()).await
     }
 
     async fn list_agents(&self, ws: WorkspaceId) -> StoreResult<Vec<Agent>> {
@@ -258,12 +278,8 @@ impl DirectoryStore for PgStore {
         ws: WorkspaceId,
         id: &CustomerId,
     ) -> StoreResult<Option<Customer>> {
-        self.fetch_doc(
-            ws,
-            "SELECT doc FROM customers WHERE workspace_id = $1 AND customer_id = $2",
-            id.as_str().to_owned(),
-        )
-        .await
+        self.fetch_doc(ws, &GET_CUSTOMER, id.as_str().to_owned())
+            .await
     }
 
     async fn list_customers(&self, ws: WorkspaceId) -> StoreResult<Vec<Customer>> {
@@ -279,12 +295,7 @@ impl DirectoryStore for PgStore {
     }
 
     async fn get_team(&self, ws: WorkspaceId, id: TeamId) -> StoreResult<Option<Team>> {
-        self.fetch_doc(
-            ws,
-            "SELECT doc FROM teams WHERE workspace_id = $1 AND team_id = $2",
-            id.as_uuid(),
-        )
-        .await
+        self.fetch_doc(ws, &GET_TEAM, id.as_uuid()).await
     }
 
     async fn list_teams(&self, ws: WorkspaceId) -> StoreResult<Vec<Team>> {
@@ -363,12 +374,7 @@ impl CatalogStore for PgStore {
     }
 
     async fn get_category(&self, ws: WorkspaceId, id: CategoryId) -> StoreResult<Option<Category>> {
-        self.fetch_doc(
-            ws,
-            "SELECT doc FROM categories WHERE workspace_id = $1 AND category_id = $2",
-            id.as_uuid(),
-        )
-        .await
+        self.fetch_doc(ws, &GET_CATEGORY, id.as_uuid()).await
     }
 
     async fn list_categories(&self, ws: WorkspaceId) -> StoreResult<Vec<Category>> {
@@ -397,12 +403,7 @@ impl CatalogStore for PgStore {
     }
 
     async fn get_template(&self, ws: WorkspaceId, id: TemplateId) -> StoreResult<Option<Template>> {
-        self.fetch_doc(
-            ws,
-            "SELECT doc FROM templates WHERE workspace_id = $1 AND template_id = $2",
-            id.as_uuid(),
-        )
-        .await
+        self.fetch_doc(ws, &GET_TEMPLATE, id.as_uuid()).await
     }
 
     async fn list_templates(&self, ws: WorkspaceId) -> StoreResult<Vec<Template>> {

@@ -221,6 +221,25 @@ pub(crate) fn interpolate(sql: &str, params: &[&dyn Param]) -> Result<String, St
     Ok(out)
 }
 
+/// `EXECUTE name(<literals>)`.
+fn execute_text(name: &str, params: &[&dyn Param]) -> Result<String, StoreError> {
+    let mut text = format!("EXECUTE {name}(");
+    for (i, param) in params.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        param.put_param(&mut text)?;
+    }
+    text.push(')');
+    Ok(text)
+}
+
+/// Whether the server does not know the prepared statement (SQLSTATE 26000:
+/// a connection's first use of it, or after `DISCARD ALL`).
+fn is_unknown_statement(e: &sqlx::Error) -> bool {
+    crate::db_error(e).is_some_and(|(code, _)| code == "26000")
+}
+
 /// A statement built piece by piece (a query with optional filters).
 #[derive(Default)]
 pub(crate) struct Statement<'a> {
@@ -250,7 +269,7 @@ impl<'a> Statement<'a> {
     }
 }
 
-/// A statement of a write, prepared on each connection that runs it.
+/// A statement prepared on each connection that runs it.
 pub(crate) struct Prepared {
     /// Its name (unique among the store's statements; the store adds the
     /// schema's hash).
@@ -370,6 +389,50 @@ impl PgStore {
         }
     }
 
+    /// [`read`](Self::read) of the prepared statement `p`:
+    /// `SET LOCAL …; EXECUTE p(…)`, with `PREPARE` in front the first time a
+    /// connection does not know `p` (a read is planned once per connection
+    /// rather than on every call).
+    pub(crate) async fn read_prepared(
+        &self,
+        ws: WorkspaceId,
+        p: &Prepared,
+        params: &[&dyn Param],
+    ) -> Result<Vec<PgRow>, StoreError> {
+        let name = self.prepared_name(p);
+        let execute = execute_text(&name, params)?;
+        let scope = self.scope(ws);
+        let text = format!("{scope}{execute}");
+        let attempts = self.connection_attempts();
+        let mut attempt = 1;
+        loop {
+            let mut conn = self.inner.pool.acquire().await.map_err(backend)?;
+            let result = match sqlx::raw_sql(AssertSqlSafe(text.as_str()))
+                .fetch_all(&mut *conn)
+                .await
+            {
+                Err(e) if is_unknown_statement(&e) => {
+                    let again = format!(
+                        "{scope}PREPARE {name} ({}) AS {}; {execute}",
+                        p.types, p.sql
+                    );
+                    sqlx::raw_sql(AssertSqlSafe(again))
+                        .fetch_all(&mut *conn)
+                        .await
+                }
+                result => result,
+            };
+            match result {
+                Ok(rows) => return Ok(rows),
+                Err(e) if attempt < attempts && is_connection_error(&e) => {
+                    conn.close_on_drop();
+                    attempt += 1;
+                }
+                Err(e) => return Err(backend(e)),
+            }
+        }
+    }
+
     /// Runs the statement `p` with `params` scoped to `ws` in a transaction
     /// of its own and commits it: `BEGIN; SET LOCAL …` first (on another
     /// connection if the pooled one is dead), then `EXECUTE …; COMMIT` in
@@ -386,14 +449,8 @@ impl PgStore {
         params: &[&dyn Param],
     ) -> Result<Vec<PgRow>, WriteError> {
         let name = self.prepared_name(p);
-        let mut text = format!("EXECUTE {name}(");
-        for (i, param) in params.iter().enumerate() {
-            if i > 0 {
-                text.push_str(", ");
-            }
-            param.put_param(&mut text)?;
-        }
-        text.push_str("); COMMIT");
+        let mut text = execute_text(&name, params)?;
+        text.push_str("; COMMIT");
         let begin = format!(
             "BEGIN; {}SET LOCAL plan_cache_mode = force_generic_plan; ",
             self.scope(ws)
@@ -403,9 +460,7 @@ impl PgStore {
             done: false,
         };
         match tx.run(&text).await {
-            Err(WriteError::Refused(e))
-                if tx.done && crate::db_error(&e).is_some_and(|(code, _)| code == "26000") =>
-            {
+            Err(WriteError::Refused(e)) if tx.done && is_unknown_statement(&e) => {
                 // This connection has not prepared `p` yet: prepare it in the
                 // same transaction as the write (so a pooler that hands out
                 // server connections per transaction sees both together).

@@ -7,7 +7,7 @@
 use crate::PgStore;
 use crate::backend;
 use crate::catalog::docs;
-use crate::statement::Statement;
+use crate::statement::{Prepared, Statement};
 use crate::writes::CreateError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -16,6 +16,44 @@ use ticketry_core::query::{Page, Position, TicketOrder, TicketQuery, page_from};
 use ticketry_core::store::{StoreResult, TicketCreate, TicketStore, TicketWrite, WriteOutcome};
 use ticketry_core::{
     AssignmentRecord, Message, MessageId, Status, StoreError, Ticket, TicketId, WorkspaceId,
+};
+
+/// A ticket by id.
+const GET_TICKET: Prepared = Prepared {
+    name: "get_ticket",
+    types: "uuid, uuid",
+    sql: "SELECT doc FROM tickets WHERE workspace_id = $1 AND ticket_id = $2",
+};
+
+/// A ticket by number, ASCII-case-insensitively. `number_key` is
+/// lower(number COLLATE "C") (migration 0002): the function applies to the
+/// parameter only, so the unique index (workspace_id, number_key) serves the
+/// lookup under row-level security too (lower() is not leakproof).
+const GET_TICKET_BY_NUMBER: Prepared = Prepared {
+    name: "get_ticket_by_number",
+    types: "uuid, text",
+    sql: "SELECT doc FROM tickets WHERE workspace_id = $1 AND number_key = lower($2 COLLATE \"C\")",
+};
+
+/// A message by id.
+const GET_MESSAGE: Prepared = Prepared {
+    name: "get_message",
+    types: "uuid, uuid",
+    sql: "SELECT doc FROM messages WHERE workspace_id = $1 AND message_id = $2",
+};
+
+/// A ticket's thread, oldest first.
+const LIST_MESSAGES: Prepared = Prepared {
+    name: "list_messages",
+    types: "uuid, uuid",
+    sql: "SELECT doc FROM messages WHERE workspace_id = $1 AND ticket_id = $2 ORDER BY ord",
+};
+
+/// A ticket's assignment history, oldest first.
+const LIST_ASSIGNMENTS: Prepared = Prepared {
+    name: "list_assignments",
+    types: "uuid, uuid",
+    sql: "SELECT doc FROM assignments WHERE workspace_id = $1 AND ticket_id = $2 ORDER BY ord",
 };
 
 const SLA_DUE_SQL: &str = "SELECT doc FROM tickets
@@ -152,11 +190,11 @@ impl PgStore {
     async fn fetch_children<T: serde::de::DeserializeOwned>(
         &self,
         ws: WorkspaceId,
-        sql: &'static str,
+        statement: &Prepared,
         ticket: TicketId,
     ) -> StoreResult<Vec<T>> {
         let rows = self
-            .read(ws, sql, &[&ws.as_uuid(), &ticket.as_uuid()])
+            .read_prepared(ws, statement, &[&ws.as_uuid(), &ticket.as_uuid()])
             .await?;
         if rows.is_empty() {
             self.require_workspace(ws).await?;
@@ -218,12 +256,7 @@ impl TicketStore for PgStore {
     }
 
     async fn get_ticket(&self, ws: WorkspaceId, id: TicketId) -> StoreResult<Option<Ticket>> {
-        self.fetch_doc(
-            ws,
-            "SELECT doc FROM tickets WHERE workspace_id = $1 AND ticket_id = $2",
-            id.as_uuid(),
-        )
-        .await
+        self.fetch_doc(ws, &GET_TICKET, id.as_uuid()).await
     }
 
     async fn get_ticket_by_number(
@@ -231,34 +264,15 @@ impl TicketStore for PgStore {
         ws: WorkspaceId,
         number: &str,
     ) -> StoreResult<Option<Ticket>> {
-        // `number_key` is lower(number COLLATE "C") (migration 0002): the
-        // function applies to the parameter only, so the unique index
-        // (workspace_id, number_key) serves the lookup under row-level
-        // security too (lower() is not leakproof).
-        self.fetch_doc(
-            ws,
-            "SELECT doc FROM tickets WHERE workspace_id = $1 AND number_key = lower($2 COLLATE \"C\")",
-            number,
-        )
-        .await
+        self.fetch_doc(ws, &GET_TICKET_BY_NUMBER, number).await
     }
 
     async fn list_messages(&self, ws: WorkspaceId, ticket: TicketId) -> StoreResult<Vec<Message>> {
-        self.fetch_children(
-            ws,
-            "SELECT doc FROM messages WHERE workspace_id = $1 AND ticket_id = $2 ORDER BY ord",
-            ticket,
-        )
-        .await
+        self.fetch_children(ws, &LIST_MESSAGES, ticket).await
     }
 
     async fn get_message(&self, ws: WorkspaceId, id: MessageId) -> StoreResult<Option<Message>> {
-        self.fetch_doc(
-            ws,
-            "SELECT doc FROM messages WHERE workspace_id = $1 AND message_id = $2",
-            id.as_uuid(),
-        )
-        .await
+        self.fetch_doc(ws, &GET_MESSAGE, id.as_uuid()).await
     }
 
     async fn list_messages_page(
@@ -302,12 +316,7 @@ impl TicketStore for PgStore {
         ws: WorkspaceId,
         ticket: TicketId,
     ) -> StoreResult<Vec<AssignmentRecord>> {
-        self.fetch_children(
-            ws,
-            "SELECT doc FROM assignments WHERE workspace_id = $1 AND ticket_id = $2 ORDER BY ord",
-            ticket,
-        )
-        .await
+        self.fetch_children(ws, &LIST_ASSIGNMENTS, ticket).await
     }
 
     async fn list_tickets(&self, ws: WorkspaceId, q: &TicketQuery) -> StoreResult<Page<Ticket>> {
