@@ -231,6 +231,13 @@ pub enum StoreError {
     /// computed from: nothing was written (the service recomputes it).
     #[error("the workspace's catalog changed while the write was computed")]
     CatalogChanged,
+    /// The write's [`active_agent`](crate::store::TicketWrite::active_agent)
+    /// is inactive: nothing was written.
+    #[error("agent {id} is inactive")]
+    InactiveAgent {
+        /// The agent.
+        id: String,
+    },
 }
 
 impl From<StoreError> for Error {
@@ -249,6 +256,9 @@ impl From<StoreError> for Error {
             },
             StoreError::Backend(message) => Error::Storage { message },
             StoreError::OutcomeUnknown(message) => Error::OutcomeUnknown { message },
+            StoreError::InactiveAgent { id } => {
+                Error::invalid_input("agent", format!("agent {id} is inactive"))
+            }
             StoreError::CatalogChanged => Error::Conflict {
                 message: "the workspace's settings, priorities or SLA policies kept changing; \
                           retry"

@@ -198,6 +198,10 @@ pub struct TicketWrite {
     pub events: Vec<NewEvent>,
     /// The [`WorkspaceCatalog::version`] the change was computed from.
     pub catalog_version: Option<u64>,
+    /// An agent who must exist and be active for the write to apply (the
+    /// author of a reply, checked by the write itself):
+    /// `NotFound` (entity `agent`) or [`StoreError::InactiveAgent`] otherwise.
+    pub active_agent: Option<AgentId>,
 }
 
 /// What a [`TicketWrite`] did.

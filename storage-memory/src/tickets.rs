@@ -77,6 +77,22 @@ impl TicketStore for MemoryStore {
                     entity: "ticket",
                     id: w.ticket.id.to_string(),
                 })?;
+            if let Some(agent) = &w.active_agent {
+                match d.agents.get(agent) {
+                    Some(a) if a.active => {}
+                    Some(_) => {
+                        return Err(StoreError::InactiveAgent {
+                            id: agent.to_string(),
+                        });
+                    }
+                    None => {
+                        return Err(StoreError::NotFound {
+                            entity: "agent",
+                            id: agent.to_string(),
+                        });
+                    }
+                }
+            }
             let row = &mut d.tickets[idx as usize];
             if row.ticket.version != w.expected_version {
                 return Err(StoreError::VersionConflict {

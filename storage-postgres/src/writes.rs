@@ -109,9 +109,10 @@ const CREATE_SQL: &str = concat!(
 
 /// Updates a ticket if its version is still `$17` and no message key `$32`
 /// was used before: locks the counter row first (only while the catalog
-/// version is still `$31`, when given), then the ticket, then takes `$15`
-/// event seqs. Returns how many tickets it updated, the earlier message, the
-/// ticket's stored version, and the stored catalog version.
+/// version is still `$31` and the agent `$33` exists and is active, when
+/// given), then the ticket, then takes `$15` event seqs. Returns how many
+/// tickets it updated, the earlier message, the ticket's stored version, the
+/// stored catalog version and whether the agent is active (NULL: no such agent).
 const UPDATE_SQL: &str = concat!(
     "WITH dup AS (
         SELECT m.doc FROM unnest($32::text[]) WITH ORDINALITY AS u(key, n)
@@ -121,6 +122,8 @@ const UPDATE_SQL: &str = concat!(
         SELECT 1 FROM workspace_counters
         WHERE workspace_id = $1 AND ($31 IS NULL OR catalog_version = $31)
           AND NOT EXISTS (SELECT 1 FROM dup)
+          AND ($33 IS NULL OR EXISTS (SELECT 1 FROM agents
+              WHERE workspace_id = $1 AND agent_id = $33 AND (doc->>'active')::boolean))
         FOR UPDATE
     ), t AS (
         UPDATE tickets SET status = $18, active = $19, priority = $20,
@@ -139,7 +142,8 @@ const UPDATE_SQL: &str = concat!(
     "
     SELECT (SELECT count(*) FROM t), (SELECT doc FROM dup),
         (SELECT version FROM tickets WHERE workspace_id = $1 AND ticket_id = $16),
-        (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1)"
+        (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1),
+        (SELECT (doc->>'active')::boolean FROM agents WHERE workspace_id = $1 AND agent_id = $33)"
 );
 
 /// The types of the children's `$1..=$15`.
@@ -167,7 +171,7 @@ const UPDATE: Prepared = Prepared {
     types: concat!(
         children_types!(),
         "uuid, int8, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], \
-         timestamptz, int8, jsonb, int8, text[]"
+         timestamptz, int8, jsonb, int8, text[], text"
     ),
     sql: UPDATE_SQL,
 };
@@ -467,7 +471,8 @@ impl PgStore {
             .map(|v| to_i64(v, "catalog version"))
             .transpose()?;
         let head: [&dyn Param; 2] = [&id, &expected];
-        let rest: [&dyn Param; 5] = [&t.updated_at, &c.version, &Json(t), &catalog, &keys];
+        let agent = w.active_agent.as_ref().map(|a| a.as_str());
+        let rest: [&dyn Param; 6] = [&t.updated_at, &c.version, &Json(t), &catalog, &keys, &agent];
         let params: Vec<&dyn Param> = children
             .params(&ws_id)
             .into_iter()
@@ -495,12 +500,23 @@ impl PgStore {
         }
         let version: Option<i64> = row.try_get(2).map_err(backend)?;
         let stored: Option<i64> = row.try_get(3).map_err(backend)?;
+        let active: Option<bool> = row.try_get(4).map_err(backend)?;
         Err(match (stored, version) {
             (None, _) => missing_workspace(ws),
             (Some(_), None) => StoreError::NotFound {
                 entity: "ticket",
                 id: t.id.to_string(),
             },
+            (Some(_), Some(_)) if agent.is_some() && active != Some(true) => {
+                let id = agent.unwrap_or_default().to_owned();
+                match active {
+                    None => StoreError::NotFound {
+                        entity: "agent",
+                        id,
+                    },
+                    Some(_) => StoreError::InactiveAgent { id },
+                }
+            }
             // The ticket was as expected: the counter row was not taken,
             // because the catalog moved (perhaps while this write waited).
             (Some(_), Some(v)) if v == expected && catalog.is_some() => self.catalog_changed(ws),

@@ -86,6 +86,7 @@ async fn two_concurrent_updates_give_exactly_one_conflict() {
         next.version = t.version + 1;
         TicketWrite {
             catalog_version: None,
+            active_agent: None,
             ticket: next,
             expected_version: t.version,
             messages: Vec::new(),
@@ -990,6 +991,7 @@ async fn store_reads_and_writes_run_under_row_level_security() {
             f.ws,
             TicketWrite {
                 catalog_version: None,
+                active_agent: None,
                 ticket,
                 expected_version: t.version,
                 messages: vec![],

@@ -652,14 +652,19 @@ impl Helpdesk {
         }
     }
 
+    /// Adds `draft` to the thread; with `author`, only if that agent exists
+    /// and is active when the write applies (checked by the write itself).
     async fn add_message(
         &self,
         ws: WorkspaceId,
         id: TicketId,
         draft: MessageDraft,
+        author: Option<&AgentId>,
     ) -> Result<Message> {
         self.change_ticket(ws, id, None, |t, now| {
-            rules::add_message(t, draft.clone(), now)
+            let mut write = rules::add_message(t, draft.clone(), now)?;
+            write.active_agent = author.cloned();
+            Ok(write)
         })
         .await?
         .message
@@ -679,7 +684,7 @@ impl Helpdesk {
     ) -> Result<Message> {
         let draft = input.into_draft(MessageKind::Customer, Actor::Customer(customer.clone()))?;
         self.get_customer(ws, customer).await?;
-        self.add_message(ws, id, draft).await
+        self.add_message(ws, id, draft, None).await
     }
 
     /// Adds a public agent reply (meets first/next response). `input.status`
@@ -692,9 +697,8 @@ impl Helpdesk {
         agent: &AgentId,
         input: MessageInput,
     ) -> Result<Message> {
-        self.active_agent(ws, agent, "agent").await?;
         let draft = input.into_draft(MessageKind::Reply, Actor::Agent(agent.clone()))?;
-        self.add_message(ws, id, draft).await
+        self.add_message(ws, id, draft, Some(agent)).await
     }
 
     /// Adds an internal note: never shown to the customer, never an SLA response.
@@ -713,7 +717,7 @@ impl Helpdesk {
         }
         self.get_agent(ws, agent).await?;
         let draft = input.into_draft(MessageKind::Note, Actor::Agent(agent.clone()))?;
-        self.add_message(ws, id, draft).await
+        self.add_message(ws, id, draft, None).await
     }
 
     /// Assigns, reassigns, unassigns or escalates (see [`Assign`]).

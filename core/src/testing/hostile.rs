@@ -240,6 +240,13 @@ pub async fn actors_are_checked(store: Arc<dyn Store>) {
         "not_found",
     );
     assert_code(d.reopen(f.ws, t.id, other.clone()).await, "invalid_input");
+    // A reply by someone who is not an agent of the workspace (checked by
+    // the write itself).
+    assert_code(
+        d.reply(f.ws, t.id, &AgentId::new("ghost").unwrap(), "hi".into())
+            .await,
+        "not_found",
+    );
     // A ticket for someone who is not a customer of the workspace (checked
     // by the write itself, with or without an idempotency key).
     let nobody = CustomerId::new("nobody").unwrap();

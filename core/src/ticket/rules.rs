@@ -25,6 +25,7 @@ impl TicketWrite {
             assignments: Vec::new(),
             events: Vec::new(),
             catalog_version: None,
+            active_agent: None,
         }
     }
 
