@@ -440,8 +440,8 @@ impl PgStore {
     ///
     /// `p` is prepared once per connection (`PREPARE`, the first time a
     /// connection says it does not know it: the write is then sent again
-    /// with the `PREPARE` in front) and runs its generic plan: planning a
-    /// statement of this size costs more than executing it.
+    /// with the `PREPARE` in front), so the server can keep its generic plan:
+    /// planning a statement of this size costs more than executing it.
     pub(crate) async fn write(
         &self,
         ws: WorkspaceId,
@@ -451,10 +451,10 @@ impl PgStore {
         let name = self.prepared_name(p);
         let mut text = execute_text(&name, params)?;
         text.push_str("; COMMIT");
-        let begin = format!(
-            "BEGIN; {}SET LOCAL plan_cache_mode = force_generic_plan; ",
-            self.scope(ws)
-        );
+        // Not `plan_cache_mode = force_generic_plan`: it would also hold the
+        // foreign-key checks' cached plans to their first generic plan, made
+        // while the tables were small (a check that scans the workspace).
+        let begin = format!("BEGIN; {}", self.scope(ws));
         let mut tx = InTransaction {
             conn: self.begin_on_connection(&begin).await?,
             done: false,
