@@ -1,7 +1,7 @@
 //! Workspaces, the directory (agents, customers, teams) and the catalog
 //! (priorities, categories, tags, templates, SLA policies).
 
-use crate::statement::{Param, Prepared, WriteError};
+use crate::statement::{Param, Prepared, WriteError, by_key};
 use crate::{PgStore, backend, commit, is_unique_violation, missing_workspace, workspace_fk};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -17,23 +17,6 @@ use ticketry_core::{
     Agent, AgentId, Category, CategoryId, Customer, CustomerId, Priority, StoreError, Tag, Team,
     TeamId, Template, TemplateId, Workspace, WorkspaceId,
 };
-
-/// A document by its key (`$1` workspace, `$2` key).
-macro_rules! by_key {
-    ($name:ident, $table:literal, $key:literal, $key_type:literal) => {
-        pub(crate) const $name: Prepared = Prepared {
-            name: concat!("get_", $table),
-            types: concat!("uuid, ", $key_type),
-            sql: concat!(
-                "SELECT doc FROM ",
-                $table,
-                " WHERE workspace_id = $1 AND ",
-                $key,
-                " = $2"
-            ),
-        };
-    };
-}
 
 by_key!(GET_AGENT, "agents", "agent_id", "text");
 by_key!(GET_CUSTOMER, "customers", "customer_id", "text");

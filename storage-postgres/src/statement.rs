@@ -280,6 +280,24 @@ pub(crate) struct Prepared {
     pub(crate) sql: &'static str,
 }
 
+/// A document by its key (`$1` workspace, `$2` key).
+macro_rules! by_key {
+    ($name:ident, $table:literal, $key:literal, $key_type:literal) => {
+        pub(crate) const $name: Prepared = Prepared {
+            name: concat!("get_", $table, "_by_", $key),
+            types: concat!("uuid, ", $key_type),
+            sql: concat!(
+                "SELECT doc FROM ",
+                $table,
+                " WHERE workspace_id = $1 AND ",
+                $key,
+                " = $2"
+            ),
+        };
+    };
+}
+pub(crate) use by_key;
+
 /// A write the server refused: its transaction was rolled back, nothing was
 /// written. Kept as the driver's error so the caller can tell which
 /// constraint refused it.
@@ -366,8 +384,6 @@ impl PgStore {
 
     /// Runs `sql` (a statement, or several separated by `;`) scoped to `ws`,
     /// in one message and one implicit transaction; returns every row.
-    /// Retried on a fresh connection when the pooled one turns out dead (a
-    /// read may be sent twice).
     pub(crate) async fn read(
         &self,
         ws: WorkspaceId,
@@ -375,18 +391,7 @@ impl PgStore {
         params: &[&dyn Param],
     ) -> Result<Vec<PgRow>, StoreError> {
         let text = format!("{}{}", self.scope(ws), interpolate(sql, params)?);
-        let attempts = self.connection_attempts();
-        let mut attempt = 1;
-        loop {
-            match sqlx::raw_sql(AssertSqlSafe(text.as_str()))
-                .fetch_all(&self.inner.pool)
-                .await
-            {
-                Ok(rows) => return Ok(rows),
-                Err(e) if attempt < attempts && is_connection_error(&e) => attempt += 1,
-                Err(e) => return Err(backend(e)),
-            }
-        }
+        self.send_read(&text, None).await
     }
 
     /// [`read`](Self::read) of the prepared statement `p`:
@@ -402,20 +407,35 @@ impl PgStore {
         let name = self.prepared_name(p);
         let execute = execute_text(&name, params)?;
         let scope = self.scope(ws);
-        let text = format!("{scope}{execute}");
+        let prepare = || {
+            format!(
+                "{scope}PREPARE {name} ({}) AS {}; {execute}",
+                p.types, p.sql
+            )
+        };
+        self.send_read(&format!("{scope}{execute}"), Some(&prepare))
+            .await
+    }
+
+    /// Sends a read's message and returns its rows; when the server does not
+    /// know a prepared statement, sends `prepare()` instead on the same
+    /// connection. Retried on a fresh connection when the pooled one turns
+    /// out dead (a read may be sent twice).
+    async fn send_read(
+        &self,
+        text: &str,
+        prepare: Option<&(dyn Fn() -> String + Sync)>,
+    ) -> Result<Vec<PgRow>, StoreError> {
         let attempts = self.connection_attempts();
         let mut attempt = 1;
         loop {
             let mut conn = self.inner.pool.acquire().await.map_err(backend)?;
-            let result = match sqlx::raw_sql(AssertSqlSafe(text.as_str()))
+            let result = match sqlx::raw_sql(AssertSqlSafe(text))
                 .fetch_all(&mut *conn)
                 .await
             {
-                Err(e) if is_unknown_statement(&e) => {
-                    let again = format!(
-                        "{scope}PREPARE {name} ({}) AS {}; {execute}",
-                        p.types, p.sql
-                    );
+                Err(e) if is_unknown_statement(&e) && prepare.is_some() => {
+                    let again = prepare.map(|f| f()).unwrap_or_default();
                     sqlx::raw_sql(AssertSqlSafe(again))
                         .fetch_all(&mut *conn)
                         .await

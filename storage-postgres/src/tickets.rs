@@ -7,7 +7,7 @@
 use crate::PgStore;
 use crate::backend;
 use crate::catalog::docs;
-use crate::statement::{Prepared, Statement};
+use crate::statement::{Prepared, Statement, by_key};
 use crate::writes::CreateError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -18,12 +18,8 @@ use ticketry_core::{
     AssignmentRecord, Message, MessageId, Status, StoreError, Ticket, TicketId, WorkspaceId,
 };
 
-/// A ticket by id.
-const GET_TICKET: Prepared = Prepared {
-    name: "get_ticket",
-    types: "uuid, uuid",
-    sql: "SELECT doc FROM tickets WHERE workspace_id = $1 AND ticket_id = $2",
-};
+by_key!(GET_TICKET, "tickets", "ticket_id", "uuid");
+by_key!(GET_MESSAGE, "messages", "message_id", "uuid");
 
 /// A ticket by number, ASCII-case-insensitively. `number_key` is
 /// lower(number COLLATE "C") (migration 0002): the function applies to the
@@ -33,13 +29,6 @@ const GET_TICKET_BY_NUMBER: Prepared = Prepared {
     name: "get_ticket_by_number",
     types: "uuid, text",
     sql: "SELECT doc FROM tickets WHERE workspace_id = $1 AND number_key = lower($2 COLLATE \"C\")",
-};
-
-/// A message by id.
-const GET_MESSAGE: Prepared = Prepared {
-    name: "get_message",
-    types: "uuid, uuid",
-    sql: "SELECT doc FROM messages WHERE workspace_id = $1 AND message_id = $2",
 };
 
 /// A ticket's thread, oldest first.
