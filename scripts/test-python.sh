@@ -69,7 +69,7 @@ TICKETRY_REQUIRE_POSTGRES=1 run_pytest bindings/python/tests -q
 echo "==> pytest examples/django (Django test client)"
 run_pytest examples/django -q
 
-echo "==> python manage.py test (Django's own runner, on PostgreSQL: the pool closes at teardown)"
-(cd examples/django && "$venv/bin/python" manage.py test --noinput -v 1 support.tests)
+echo "==> python manage.py test (Django's own runner, on PostgreSQL: the pool closes itself at teardown)"
+(cd examples/django && "$venv/bin/python" manage.py test --noinput -v 1 tests)
 
 echo "==> Python tests passed"

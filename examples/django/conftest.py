@@ -1,8 +1,8 @@
 """Runs the example's Django tests under plain pytest (no plugin needed).
 
 Django's test database is created once per session (``manage.py migrate``
-also migrates Ticketry's schema into it) and destroyed at the end, after
-Ticketry's connection pool is closed.
+also migrates Ticketry's schema into it) and destroyed at the end (the app
+closes Ticketry's pool first, by itself).
 """
 
 from __future__ import annotations
@@ -31,13 +31,10 @@ def django_test_database() -> Iterator[None]:
         teardown_test_environment,
     )
 
-    from support import desk
-
     setup_test_environment()
     old = setup_databases(verbosity=0, interactive=False)
     try:
         yield
     finally:
-        desk.close()
         teardown_databases(old, verbosity=0)
         teardown_test_environment()

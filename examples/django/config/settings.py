@@ -20,7 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
-    "support",
+    "ticketry.django",
 ]
 
 MIDDLEWARE = [
@@ -59,15 +59,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 
-# Closes Ticketry's connection pool before Django drops the test database.
-TEST_RUNNER = "support.testing.TicketryTestRunner"
-
-# Ticketry: the workspace this site's support desk lives in, and the schema
-# holding Ticketry's tables in the database above.
+# Ticketry (every key: ticketry.django.conf): its tables live in Django's
+# database above (schema "ticketry"); the site's desk is the workspace "support".
 TICKETRY = {
     "WORKSPACE": os.environ.get("TICKETRY_WORKSPACE", "support"),
-    "WORKSPACE_NAME": "Support",
-    "SCHEMA": "ticketry",
     # The role Ticketry's transactions run as: one subject to row-level
     # security (not a superuser, not BYPASSRLS), so PostgreSQL enforces
     # tenant isolation a second time. The login user must be a member.

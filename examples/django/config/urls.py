@@ -1,5 +1,5 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("api/support/", include("support.urls")),
+    path("api/support/", include("ticketry.django.urls")),
 ]

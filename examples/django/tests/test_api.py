@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client, TestCase, override_settings
 
-from support import desk as support
+from ticketry.django import conf
+from ticketry.django import runtime as support
 
 _ws = itertools.count(1)
 
@@ -246,16 +247,16 @@ class SupportApiTest(TestCase):
         t = self.open(self.as_alice)  # medium: first response due in 8 h (24/7)
         created = support.desk().get_ticket(t["id"]).created_at
         out = io.StringIO()
-        call_command("sla_sweep", now=(created + timedelta(hours=1)).isoformat(), stdout=out)
+        call_command("ticketry_sla_sweep", now=(created + timedelta(hours=1)).isoformat(), stdout=out)
         self.assertIn("recorded 0 alert(s)", out.getvalue())
         out = io.StringIO()
-        call_command("sla_sweep", now=(created + timedelta(hours=7)).isoformat(), stdout=out)
+        call_command("ticketry_sla_sweep", now=(created + timedelta(hours=7)).isoformat(), stdout=out)
         self.assertIn(f"warning  {t['number']} first_response", out.getvalue())  # 80 % of 8 h
         out = io.StringIO()
-        call_command("sla_sweep", now=(created + timedelta(hours=9)).isoformat(), stdout=out)
+        call_command("ticketry_sla_sweep", now=(created + timedelta(hours=9)).isoformat(), stdout=out)
         self.assertIn(f"breached {t['number']} first_response", out.getvalue())
         out = io.StringIO()
-        call_command("sla_sweep", now=(created + timedelta(hours=9)).isoformat(), stdout=out)
+        call_command("ticketry_sla_sweep", now=(created + timedelta(hours=9)).isoformat(), stdout=out)
         self.assertIn("recorded 0 alert(s)", out.getvalue())  # once only
 
     def test_ticketry_lives_in_djangos_database(self) -> None:
@@ -265,6 +266,6 @@ class SupportApiTest(TestCase):
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = 'tickets'",
-                [settings.TICKETRY["SCHEMA"]],
+                [conf.settings().schema],
             )
             self.assertEqual(cur.fetchone()[0], 1)

@@ -1,0 +1,35 @@
+"""The seeds' support API: ``path("api/support/", include("ticketry.django.urls"))``.
+
+Seeds 000, 001 and 003 under one prefix (their paths coexist; where two seeds
+name one operation differently, both names are routed). ``<ref>`` is a
+ticket's id or its number (``TKT-2026-00042``).
+"""
+
+from django.urls import path
+
+from . import views
+
+app_name = "ticketry"
+
+urlpatterns = [
+    path("health/", views.health_view, name="health"),
+    path("tickets/", views.tickets_view, name="tickets"),
+    path("tickets/all/", views.all_tickets_view, name="tickets-all"),
+    path("admin/tickets/", views.all_tickets_view, name="admin-tickets"),
+    path("tickets/<str:ref>/", views.ticket_view, name="ticket"),
+    path("tickets/<str:ref>/messages/", views.messages_view, name="ticket-messages"),
+    path("tickets/<str:ref>/add_message/", views.messages_view, name="ticket-add-message"),
+    path("tickets/<str:ref>/reply/", views.messages_view, name="ticket-reply"),
+    path("tickets/<str:ref>/close/", views.close_view, name="ticket-close"),
+    path("tickets/<str:ref>/assign/", views.assign_view, name="ticket-assign"),
+    path("admin/tickets/<str:ref>/assign/", views.assign_view, name="admin-ticket-assign"),
+    path("tickets/<str:ref>/status/", views.status_view, name="ticket-status"),
+    path("tickets/<str:ref>/priority/", views.priority_view, name="ticket-priority"),
+    path("tickets/<str:ref>/internal/", views.internal_view, name="ticket-internal"),
+    path("tickets/<str:ref>/rate/", views.rate_view, name="ticket-rate"),
+    path("messages/<str:message_id>/", views.message_view, name="message"),
+    path("stats/", views.stats_view, name="stats"),
+    path("categories/", views.categories_view, name="categories"),
+    path("priorities/", views.priorities_view, name="priorities"),
+    path("templates/", views.templates_view, name="templates"),
+]
