@@ -154,6 +154,47 @@ class SeedApiTest(TestCase):
         self.error(self.call(self.as_alice, "get", "templates/", status=403), "forbidden")
         self.error(self.call(Client(), "get", "templates/", status=401), "not_authenticated")
 
+    # ----- the access rules, endpoint by endpoint ------------------------------------------
+
+    def test_every_endpoint_refuses_anonymous_strangers_and_customers_as_it_should(self) -> None:
+        t = self.open(self.as_alice)
+        m = self.call(self.as_alice, "post", f"tickets/{t['id']}/messages/", {"message": "more"}, 201)
+        ref = t["id"]
+        owner = [  # the ticket's customer may; another customer gets 404
+            ("get", f"tickets/{ref}/", None),
+            ("post", f"tickets/{ref}/messages/", {"message": "x"}),
+            ("post", f"tickets/{ref}/add_message/", {"message": "x"}),
+            ("post", f"tickets/{ref}/reply/", {"message": "x"}),
+            ("put", f"tickets/{ref}/status/", {"status": "closed"}),
+            ("post", f"tickets/{ref}/rate/", {"rating": 5}),
+            ("post", f"tickets/{ref}/close/", None),
+            ("get", f"messages/{m['id']}/", None),
+        ]
+        staff = [  # customers get 403
+            ("get", "tickets/all/", None),
+            ("get", "admin/tickets/", None),
+            ("patch", f"tickets/{ref}/assign/", {}),
+            ("post", f"admin/tickets/{ref}/assign/", {}),
+            ("patch", f"tickets/{ref}/status/", {"status": "in_progress"}),
+            ("patch", f"tickets/{ref}/priority/", {"priority": "low"}),
+            ("post", f"tickets/{ref}/internal/", {"message": "x"}),
+            ("get", "templates/", None),
+            ("get", "stats/", None),
+        ]
+        users = [("get", "tickets/", None), ("post", "tickets/", {"subject": "s", "message": "m"}),
+                 ("get", "categories/", None), ("get", "priorities/", None)]
+        before = self.call(self.as_sam, "get", f"tickets/{ref}/")
+        for method, url, data in owner + staff + users:
+            with self.subTest(f"anonymous {method} {url}"):
+                self.error(self.call(Client(), method, url, data, 401), "not_authenticated")
+        for method, url, data in owner:
+            with self.subTest(f"stranger {method} {url}"):
+                self.error(self.call(self.as_bob, method, url, data, 404), "not_found")
+        for method, url, data in staff:
+            with self.subTest(f"customer {method} {url}"):
+                self.error(self.call(self.as_alice, method, url, data, 403), "forbidden")
+        self.assertEqual(self.call(self.as_sam, "get", f"tickets/{ref}/"), before)  # nothing changed
+
     # ----- hooks ----------------------------------------------------------------------
 
     def test_a_permission_hook_denies_one_action(self) -> None:
