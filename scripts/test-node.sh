@@ -98,7 +98,7 @@ run_node_tests() {
 }
 
 echo "== node --test (addon)"
-run_node_tests bindings/node test/api.test.mjs test/bad-inputs.test.mjs test/calendar.test.mjs test/hostile.test.mjs test/typings.test.mjs
+run_node_tests bindings/node test/api.test.mjs test/bad-inputs.test.mjs test/calendar.test.mjs test/hostile.test.mjs test/typings.test.mjs test/express.test.mjs
 echo "== node --test (Express example)"
 run_node_tests examples/express test/app.test.mjs
 

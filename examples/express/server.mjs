@@ -12,7 +12,7 @@ if (url) {
 } else {
   desk = Helpdesk.inMemory()
 }
-const { app } = await createApp({ desk })
+const { app, workspace } = await createApp({ desk })
 const port = Number(process.env.PORT || 3000)
 const host = process.env.HOST || '127.0.0.1'
 const server = app.listen(port, host, () => {
@@ -22,8 +22,7 @@ const server = app.listen(port, host, () => {
 // Every quarter hour, record SLA warnings and breaches (the seed's Celery beat).
 const sweep = setInterval(async () => {
   try {
-    const ws = await desk.workspaceBySlug('support')
-    const { alerts } = await ws.slaSweep()
+    const { alerts } = await workspace.slaSweep()
     for (const a of alerts) console.log(`SLA ${a.kind}: ${a.number} ${a.metric} due ${a.dueAt.toISOString()}`)
   } catch (e) {
     console.error('SLA sweep failed:', e.code, e.message)

@@ -1,5 +1,5 @@
 // Compiled by test/typings.test.mjs with `tsc --noEmit --strict`: the committed
-// index.d.ts describes the API as the tests use it.
+// index.d.ts and express.d.ts describe the API as the tests use it.
 import {
   Calendar,
   ERROR_CODES,
@@ -12,6 +12,17 @@ import {
   type TicketryError,
   type Workspace,
 } from '../index'
+import {
+  ACTIONS,
+  HTTP_STATUS,
+  HttpError,
+  ensureWorkspace,
+  supportRouter,
+  type Action,
+  type SupportErrorBody,
+  type SupportRequest,
+  type SupportRouter,
+} from 'ticketry/express'
 
 async function demo(): Promise<void> {
   const clock = new ManualClock(new Date('2026-03-02T08:00:00Z'))
@@ -76,3 +87,49 @@ async function demo(): Promise<void> {
   }
 }
 void demo
+
+/** A host's request type, wider than the router needs (as Express's is). */
+interface HostRequest extends SupportRequest {
+  session: { userId?: number; isStaff: boolean; tenant: string }
+}
+
+async function router(desk: Helpdesk, mount: (path: string, handler: SupportRouter) => void): Promise<void> {
+  const ws: Workspace = await ensureWorkspace(desk, 'support', 'Support')
+  mount(
+    '/api/support',
+    supportRouter({
+      desk,
+      workspace: 'support',
+      identify: (req) => {
+        const id = req.get('X-User-Id')
+        return id ? { id, staff: req.get('X-User-Role') === 'staff' } : null
+      },
+    }),
+  )
+  // The host's own request and user types come back in the hooks.
+  const tenants: SupportRouter = supportRouter({
+    desk,
+    workspace: async (req: HostRequest) => (req.session.tenant === 'main' ? ws : req.session.tenant),
+    identify: async (req: HostRequest) => (req.session.userId === undefined ? null : { id: req.session.userId, staff: req.session.isStaff, team: 'l2' }),
+    can: async (action, { user, ticket, req }) => {
+      const team: string = user.team
+      const tenant: string = req.session.tenant
+      void [team, tenant]
+      // @ts-expect-error: not an action
+      if (action === 'delete_ticket') return false
+      return action !== 'rate_ticket' || ticket?.status === 'resolved'
+    },
+    bodyLimit: '100kb',
+    onError: (err) => console.error(err),
+  })
+  void tenants
+  // @ts-expect-error: identify is required
+  supportRouter({ desk })
+  const actions: readonly Action[] = ACTIONS
+  const status: number = HTTP_STATUS.not_found
+  const body: SupportErrorBody = { error: { code: 'method_not_allowed', message: 'no', field: null } }
+  const err = new HttpError(400, 'invalid_input', 'bad role', 'X-User-Role')
+  const field: string | null = err.field
+  void [actions, status, body, field]
+}
+void router
