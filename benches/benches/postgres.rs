@@ -6,7 +6,9 @@
 //!
 //! 1. Tickets created per second (each with its opening message, through
 //!    `Helpdesk::open_ticket`) by 1, 8 and 32 concurrent tasks, in one
-//!    workspace and spread over one workspace per task.
+//!    workspace and spread over one workspace per task; then agent replies
+//!    per second (`Helpdesk::reply` to a random ticket) by 1 and 8 tasks in
+//!    the first run's workspace, which by then holds thousands of tickets.
 //! 2. On 1 M tickets in 100 workspaces (seeded by `pg_seed` if missing):
 //!    p50/p99 of the agent queue (new/open/in-progress tickets of one
 //!    workspace, urgency order, first page of 50 via `Helpdesk::list_tickets`),
@@ -119,6 +121,7 @@ async fn throughput(url: &str) {
     } else {
         &[(1, false), (8, false), (32, false), (8, true), (32, true)]
     };
+    let mut first = None;
     for &(tasks, spread) in runs {
         let mut targets = Vec::new();
         for _ in 0..(if spread { tasks } else { 1 }) {
@@ -134,6 +137,7 @@ async fn throughput(url: &str) {
                 .unwrap();
             targets.push((ws, customer));
         }
+        first.get_or_insert(targets[0].0);
         let created = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
         let handles: Vec<_> = (0..tasks)
@@ -162,6 +166,65 @@ async fn throughput(url: &str) {
                 "one workspace:"
             },
             total as f64 / secs,
+        );
+    }
+    replies(&desk, first.expect("a run"), run).await;
+}
+
+/// Agent replies per second to random tickets of `ws`, by 1 and 8 tasks.
+async fn replies(desk: &Helpdesk, ws: ticketry_core::WorkspaceId, run: Duration) {
+    let agent = ticketry_core::AgentId::new("agent-bench").unwrap();
+    desk.put_agent(ws, ticketry_core::AgentInput::new(agent.clone(), "A"))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    let mut query = TicketQuery {
+        limit: 100,
+        ..TicketQuery::default()
+    };
+    loop {
+        let page = desk.list_tickets(ws, &query).await.unwrap();
+        ids.extend(page.items.iter().map(|t| t.id));
+        match page.next_cursor {
+            Some(c) => query.after = Some(c),
+            None => break,
+        }
+    }
+    let ids = Arc::new(ids);
+    println!(
+        "== agent replies per second (reply to a random one of {} tickets, {run:?} each)",
+        ids.len()
+    );
+    for tasks in [1, 8] {
+        let sent = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let handles: Vec<_> = (0..tasks)
+            .map(|i| {
+                let (desk, sent, ids, agent) =
+                    (desk.clone(), sent.clone(), ids.clone(), agent.clone());
+                tokio::spawn(async move {
+                    let mut k = i as u64 * 7919 + 1;
+                    while started.elapsed() < run {
+                        k = k
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let id = ids[(k >> 33) as usize % ids.len()];
+                        desk.reply(ws, id, &agent, ticketry_core::MessageInput::text("On it."))
+                            .await
+                            .unwrap();
+                        sent.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let total = sent.load(Ordering::Relaxed);
+        println!(
+            "{tasks:>3} tasks, one workspace:           {:>7.0} replies/s ({total} in {secs:.1} s)",
+            total as f64 / secs
         );
     }
 }
