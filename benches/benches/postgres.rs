@@ -138,35 +138,24 @@ async fn throughput(url: &str) {
             targets.push((ws, customer));
         }
         first.get_or_insert(targets[0].0);
-        let created = Arc::new(AtomicU64::new(0));
-        let started = Instant::now();
-        let handles: Vec<_> = (0..tasks)
-            .map(|i| {
-                let (desk, created) = (desk.clone(), created.clone());
-                let (ws, customer) = targets[i % targets.len()].clone();
-                tokio::spawn(async move {
-                    while started.elapsed() < run {
-                        let input = OpenTicket::new(customer.clone(), "Bench", "It hangs.");
-                        desk.open_ticket(ws, input).await.unwrap();
-                        created.fetch_add(1, Ordering::Relaxed);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.await.unwrap();
-        }
-        let secs = started.elapsed().as_secs_f64();
-        let total = created.load(Ordering::Relaxed);
-        println!(
-            "{tasks:>3} tasks, {:<24} {:>7.0} tickets/s ({total} in {secs:.1} s)",
-            if spread {
-                "one workspace per task:"
-            } else {
-                "one workspace:"
-            },
-            total as f64 / secs,
-        );
+        let rate = per_second("tickets", tasks, run, |i| {
+            let desk = desk.clone();
+            let (ws, customer) = targets[i % targets.len()].clone();
+            move || {
+                let (desk, customer) = (desk.clone(), customer.clone());
+                async move {
+                    let input = OpenTicket::new(customer, "Bench", "It hangs.");
+                    desk.open_ticket(ws, input).await.unwrap();
+                }
+            }
+        })
+        .await;
+        let place = if spread {
+            "one workspace per task:"
+        } else {
+            "one workspace:"
+        };
+        println!("{tasks:>3} tasks, {place:<24} {rate}");
     }
     replies(&desk, first.expect("a run"), run).await;
 }
@@ -196,37 +185,60 @@ async fn replies(desk: &Helpdesk, ws: ticketry_core::WorkspaceId, run: Duration)
         ids.len()
     );
     for tasks in [1, 8] {
-        let sent = Arc::new(AtomicU64::new(0));
-        let started = Instant::now();
-        let handles: Vec<_> = (0..tasks)
-            .map(|i| {
-                let (desk, sent, ids, agent) =
-                    (desk.clone(), sent.clone(), ids.clone(), agent.clone());
-                tokio::spawn(async move {
-                    let mut k = i as u64 * 7919 + 1;
-                    while started.elapsed() < run {
-                        k = k
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        let id = ids[(k >> 33) as usize % ids.len()];
-                        desk.reply(ws, id, &agent, ticketry_core::MessageInput::text("On it."))
-                            .await
-                            .unwrap();
-                        sent.fetch_add(1, Ordering::Relaxed);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.await.unwrap();
-        }
-        let secs = started.elapsed().as_secs_f64();
-        let total = sent.load(Ordering::Relaxed);
+        let rate = per_second("replies", tasks, run, |i| {
+            let (desk, ids, agent) = (desk.clone(), ids.clone(), agent.clone());
+            let mut k = i as u64 * 7919 + 1;
+            move || {
+                k = k
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let id = ids[(k >> 33) as usize % ids.len()];
+                let (desk, agent) = (desk.clone(), agent.clone());
+                async move {
+                    let text = ticketry_core::MessageInput::text("On it.");
+                    desk.reply(ws, id, &agent, text).await.unwrap();
+                }
+            }
+        })
+        .await;
         println!(
-            "{tasks:>3} tasks, one workspace:           {:>7.0} replies/s ({total} in {secs:.1} s)",
-            total as f64 / secs
+            "{tasks:>3} tasks, {:<24} {rate} replies/s",
+            "one workspace:"
         );
     }
+}
+
+/// Calls per second of `tasks` concurrent loops over `run`: task `i` calls
+/// the closure `task(i)` returns until the time is up. Formats the rate and
+/// the count (`    724 tickets/s (2896 in 4.0 s)`).
+async fn per_second<M, F, Fut>(unit: &str, tasks: usize, run: Duration, mut task: M) -> String
+where
+    M: FnMut(usize) -> F,
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let calls = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|i| {
+            let (calls, mut call) = (calls.clone(), task(i));
+            tokio::spawn(async move {
+                while started.elapsed() < run {
+                    call().await;
+                    calls.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let total = calls.load(Ordering::Relaxed);
+    format!(
+        "{:>7.0} {unit}/s ({total} in {secs:.1} s)",
+        total as f64 / secs
+    )
 }
 
 /// p50, p99 and mean of `iterations` sequential calls.
