@@ -93,16 +93,22 @@ export interface AssignmentRecord {
   at: Date
 }
 
-/** Metadata of a file stored by the host (Ticketry never holds the bytes). */
+/**
+ * Metadata of a file the host keeps (Ticketry never holds the bytes): where
+ * it is is either the host's `storage_key` or a `url`, exactly one of them;
+ * size and type may be unknown (a file referenced by URL).
+ */
 export interface Attachment {
   /** Original file name. */
   filename: string
-  /** Size in bytes. */
-  size: number
-  /** MIME type (`image/png`). */
-  mimeType: string
+  /** Size in bytes, when known. */
+  size?: number | null
+  /** MIME type (`image/png`), when known. */
+  mimeType?: string | null
   /** The host's storage key (S3 key, file path). */
-  storageKey: string
+  storageKey?: string | null
+  /** Where the file is served (`https://…` or a path such as `/media/…`). */
+  url?: string | null
 }
 
 /**
@@ -299,6 +305,8 @@ export interface Message {
   attachments: Array<Attachment>
   /** The e-mail `Message-ID` when it came by mail. */
   emailMessageId: string | null
+  /** Who actually wrote it, when not the author's registered identity. */
+  sender: Sender | null
   /** The caller's idempotency key (retries return this message). */
   idempotencyKey: string | null
   /** When written. */
@@ -392,6 +400,13 @@ export interface Priority {
   resolution?: number | null
   /** The priority a ticket gets when none is given (one per workspace). */
   isDefault?: boolean
+  /** What the priority means, for the people choosing it. */
+  description?: string | null
+  /**
+   * Inactive priorities are kept on the tickets that have them but cannot
+   * be given to a ticket any more (`invalid_input`); the default must be active.
+   */
+  active?: boolean
 }
 
 /** Ready-made priority sets. */
@@ -416,6 +431,17 @@ export interface Segment {
   start: Date
   /** End of the segment (exclusive). */
   end: Date
+}
+
+/**
+ * Who wrote a message when that is not the author's registered identity:
+ * mail from an address no customer has, a message relayed by a third party.
+ */
+export interface Sender {
+  /** Display name. */
+  name?: string | null
+  /** E-mail address. */
+  email?: string | null
 }
 
 /**
@@ -593,6 +619,10 @@ export interface Team {
   lead: string | null
   /** Members, in the order given. */
   members: Array<string>
+  /** The address mail for this team arrives at (its routing address). */
+  email: string | null
+  /** Inactive teams keep their tickets but cannot be given new ones. */
+  active: boolean
   /** When it was created. */
   createdAt: Date
 }
@@ -607,6 +637,10 @@ export interface TeamInput {
   lead?: string | null
   /** Members (existing agents of the workspace). */
   members?: Array<string>
+  /** Routing e-mail address. */
+  email?: string | null
+  /** `None` means active. */
+  active?: boolean | null
 }
 
 /**
@@ -624,10 +658,17 @@ export interface Template {
   name: string
   /** Jinja2 body, e.g. `Hello {{ customer.name }}, about {{ ticket.number }}…`. */
   body: string
+  /** Subject line for replies sent by e-mail (plain text). */
+  subject: string | null
   /** Language code (`en`, `ru`). */
   language: string | null
-  /** Only offered for tickets of this category (and its children). */
-  category: string | null
+  /**
+   * Only offered for tickets of these categories (and their children);
+   * empty: offered for every ticket.
+   */
+  categories: Array<string>
+  /** The agent who wrote it. */
+  createdBy: string | null
   /** How many times it was rendered for a ticket. */
   usageCount: number
   /** Inactive templates cannot be rendered. */
@@ -645,10 +686,17 @@ export interface TemplateInput {
    * not parse or leaves the safe subset (see the module docs).
    */
   body: string
+  /** Subject line for e-mail replies. */
+  subject?: string | null
   /** Language code. */
   language?: string | null
-  /** Category filter. */
-  category?: string | null
+  /** Category filter: offered only for these categories (and their children). */
+  categories?: Array<string>
+  /**
+   * The agent who wrote it (an agent of the workspace); kept from creation
+   * when an update leaves it out.
+   */
+  createdBy?: string | null
   /** `None` means active. */
   active?: boolean | null
 }
@@ -683,6 +731,10 @@ export interface Ticket {
   category: string | null
   /** Where it came from. */
   channel: Channel
+  /** The address the customer wrote from, when it came by mail or a form. */
+  sourceEmail: string | null
+  /** The phone number the customer called from. */
+  sourcePhone: string | null
   /** Who asked. */
   customer: string
   /** Who works on it. */
@@ -864,6 +916,9 @@ export interface OpenTicketInput {
   customFields?: Record<string, unknown> | null
   attachments?: Array<Attachment> | null
   emailMessageId?: string | null
+  sender?: Sender | null
+  sourceEmail?: string | null
+  sourcePhone?: string | null
   idempotencyKey?: string | null
 }
 
@@ -904,6 +959,7 @@ export interface CustomerMessageOptions {
   html?: string | null
   attachments?: Array<Attachment> | null
   emailMessageId?: string | null
+  sender?: Sender | null
   idempotencyKey?: string | null
 }
 
@@ -912,6 +968,7 @@ export interface ReplyOptions {
   html?: string | null
   attachments?: Array<Attachment> | null
   emailMessageId?: string | null
+  sender?: Sender | null
   idempotencyKey?: string | null
   status?: Status | null
 }
@@ -921,6 +978,7 @@ export interface AddNoteOptions {
   html?: string | null
   attachments?: Array<Attachment> | null
   emailMessageId?: string | null
+  sender?: Sender | null
   idempotencyKey?: string | null
 }
 

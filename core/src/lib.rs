@@ -54,7 +54,7 @@ pub use team::{Team, TeamInput};
 pub use template::{Template, TemplateInput};
 pub use ticket::{
     Actor, AssignmentAction, AssignmentRecord, Attachment, Channel, Link, Message, MessageKind,
-    Satisfaction, Status, Thread, Ticket, View,
+    Satisfaction, Sender, Status, Thread, Ticket, View,
 };
 pub use workspace::{
     NewWorkspace, NumberFormat, NumberPiece, SettingsPatch, Workspace, WorkspaceSettings,

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 /// Longest template body, in characters.
 pub const TEMPLATE_BODY: usize = 50_000;
+/// Most categories one template is offered for.
+pub const TEMPLATE_CATEGORIES: usize = 100;
 /// Most tokens inside one `{{ … }}` or `{% … %}` tag.
 pub const TEMPLATE_TAG_TOKENS: usize = 200;
 /// Deepest nesting of blocks (`if`, `for`) or of brackets in a template.

@@ -109,6 +109,6 @@ impl CustomerInput {
     }
 }
 
-fn yes() -> bool {
+pub(crate) fn yes() -> bool {
     true
 }

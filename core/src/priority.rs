@@ -38,6 +38,12 @@ pub struct Priority {
     /// The priority a ticket gets when none is given (one per workspace).
     #[serde(default)]
     pub is_default: bool,
+    /// What the priority means, for the people choosing it.
+    pub description: Option<String>,
+    /// Inactive priorities are kept on the tickets that have them but cannot
+    /// be given to a ticket any more (`invalid_input`); the default must be active.
+    #[serde(default = "crate::people::yes")]
+    pub active: bool,
 }
 
 impl Priority {
@@ -51,6 +57,24 @@ impl Priority {
             first_response: None,
             resolution: None,
             is_default: false,
+            description: None,
+            active: true,
+        }
+    }
+
+    /// The active priority `code` of `priorities`, for a ticket (`invalid_input`
+    /// naming `priority` when there is none or it is inactive).
+    pub(crate) fn usable<'a>(priorities: &'a [Priority], code: &str) -> Result<&'a Priority> {
+        match priorities.iter().find(|p| p.code == code) {
+            Some(p) if p.active => Ok(p),
+            Some(_) => Err(crate::Error::invalid_input(
+                "priority",
+                format!("the priority {code:?} is inactive"),
+            )),
+            None => Err(crate::Error::invalid_input(
+                "priority",
+                format!("no priority {code:?} in this workspace"),
+            )),
         }
     }
 
@@ -58,6 +82,14 @@ impl Priority {
         self.code = validate::key("code", &self.code)?;
         self.name = validate::text("name", &self.name, 100)?;
         self.color = validate::color("color", self.color.as_deref())?;
+        self.description =
+            validate::optional_text("description", self.description.as_deref(), 2000)?;
+        if self.is_default && !self.active {
+            return Err(crate::Error::invalid_input(
+                "active",
+                "the default priority must be active",
+            ));
+        }
         for (field, t) in [
             ("first_response", self.first_response),
             ("resolution", self.resolution),
@@ -130,6 +162,8 @@ impl PriorityPreset {
                 first_response: fr.map(TimeDelta::minutes),
                 resolution: Some(TimeDelta::minutes(res)),
                 is_default: i == 1,
+                description: None,
+                active: true,
             })
             .collect()
     }

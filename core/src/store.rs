@@ -211,7 +211,7 @@ pub enum WriteOutcome {
     Applied,
     /// A message of the write carries an idempotency key already used in the
     /// workspace: nothing was written; here is the earlier message.
-    DuplicateMessage(Message),
+    DuplicateMessage(Box<Message>),
 }
 
 /// Tickets, their threads and assignment history.

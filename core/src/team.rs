@@ -18,6 +18,11 @@ pub struct Team {
     pub lead: Option<AgentId>,
     /// Members, in the order given.
     pub members: Vec<AgentId>,
+    /// The address mail for this team arrives at (its routing address).
+    pub email: Option<String>,
+    /// Inactive teams keep their tickets but cannot be given new ones.
+    #[serde(default = "crate::people::yes")]
+    pub active: bool,
     /// When it was created.
     #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
@@ -37,4 +42,8 @@ pub struct TeamInput {
     /// Members (existing agents of the workspace).
     #[serde(default)]
     pub members: Vec<AgentId>,
+    /// Routing e-mail address.
+    pub email: Option<String>,
+    /// `None` means active.
+    pub active: Option<bool>,
 }

@@ -23,7 +23,7 @@
 //!   the caller's async workers.
 
 use crate::error::{Error, Result};
-use crate::ids::{CategoryId, TemplateId};
+use crate::ids::{AgentId, CategoryId, TemplateId};
 use crate::limits;
 use chrono::{DateTime, Utc};
 use minijinja::machinery::{Token, ast};
@@ -48,10 +48,16 @@ pub struct Template {
     pub name: String,
     /// Jinja2 body, e.g. `Hello {{ customer.name }}, about {{ ticket.number }}…`.
     pub body: String,
+    /// Subject line for replies sent by e-mail (plain text).
+    pub subject: Option<String>,
     /// Language code (`en`, `ru`).
     pub language: Option<String>,
-    /// Only offered for tickets of this category (and its children).
-    pub category: Option<CategoryId>,
+    /// Only offered for tickets of these categories (and their children);
+    /// empty: offered for every ticket.
+    #[serde(default)]
+    pub categories: Vec<CategoryId>,
+    /// The agent who wrote it.
+    pub created_by: Option<AgentId>,
     /// How many times it was rendered for a ticket.
     pub usage_count: u64,
     /// Inactive templates cannot be rendered.
@@ -71,10 +77,16 @@ pub struct TemplateInput {
     /// Jinja2 body; rejected with `invalid_input` (field `body`) if it does
     /// not parse or leaves the safe subset (see the module docs).
     pub body: String,
+    /// Subject line for e-mail replies.
+    pub subject: Option<String>,
     /// Language code.
     pub language: Option<String>,
-    /// Category filter.
-    pub category: Option<CategoryId>,
+    /// Category filter: offered only for these categories (and their children).
+    #[serde(default)]
+    pub categories: Vec<CategoryId>,
+    /// The agent who wrote it (an agent of the workspace); kept from creation
+    /// when an update leaves it out.
+    pub created_by: Option<AgentId>,
     /// `None` means active.
     pub active: Option<bool>,
 }

@@ -194,6 +194,48 @@ pub(crate) fn key(field: &str, value: &str) -> Result<String> {
     }
 }
 
+/// A URL a host serves a file at: `http(s)://…` or an absolute path
+/// (`/media/…`), at most 2 048 characters, no spaces or control characters.
+pub(crate) fn url(field: &str, value: Option<&str>) -> Result<Option<String>> {
+    let Some(u) = value else { return Ok(None) };
+    let ok = u.len() <= 2048
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+        && (u.starts_with("https://")
+            || u.starts_with("http://")
+            || (u.starts_with('/') && !u.starts_with("//")));
+    if ok {
+        Ok(Some(u.to_owned()))
+    } else {
+        Err(Error::invalid_input(
+            field,
+            format!(
+                "{:?} must be an http(s) URL or a path starting with '/'",
+                crate::error::shown(u)
+            ),
+        ))
+    }
+}
+
+/// A phone number as people write it: 3–50 characters of digits, spaces and
+/// `+ - ( ) .`, with at least 3 digits.
+pub(crate) fn phone(field: &str, value: Option<&str>) -> Result<Option<String>> {
+    let Some(p) = value.map(str::trim).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = p.len() <= 50
+        && p.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && p.chars().filter(char::is_ascii_digit).count() >= 3;
+    if ok {
+        Ok(Some(p.to_owned()))
+    } else {
+        Err(Error::invalid_input(
+            field,
+            format!("{:?} is not a phone number", crate::error::shown(p)),
+        ))
+    }
+}
+
 /// A hex color such as `#1f883d`.
 pub(crate) fn color(field: &str, value: Option<&str>) -> Result<Option<String>> {
     match value {

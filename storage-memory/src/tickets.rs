@@ -68,7 +68,7 @@ impl TicketStore for MemoryStore {
     async fn update_ticket(&self, ws: WorkspaceId, w: TicketWrite) -> StoreResult<WriteOutcome> {
         self.with_mut(ws, |d| {
             if let Some(m) = d.check_message_keys(&w.messages) {
-                return Ok(WriteOutcome::DuplicateMessage(m));
+                return Ok(WriteOutcome::DuplicateMessage(Box::new(m)));
             }
             let idx = *d
                 .by_id

@@ -496,7 +496,7 @@ impl PgStore {
         }
         let dup: Option<Json<Message>> = row.try_get(1).map_err(backend)?;
         if let Some(Json(m)) = dup {
-            return Ok(WriteOutcome::DuplicateMessage(m));
+            return Ok(WriteOutcome::DuplicateMessage(Box::new(m)));
         }
         let version: Option<i64> = row.try_get(2).map_err(backend)?;
         let stored: Option<i64> = row.try_get(3).map_err(backend)?;

@@ -1125,3 +1125,99 @@ async fn a_catalog_changed_by_another_process_is_used_by_the_next_write() {
     let (tickets, _) = counters(&store, a.ws).await;
     assert_eq!(tickets, 2);
 }
+
+/// Rows written by version 3 (documents without the fields version 4 added,
+/// a template with one `category`) read back under version 4 with the
+/// documented defaults, after the migration's rewrite.
+#[tokio::test]
+async fn documents_of_version_3_read_back_under_version_4() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    let d = &f.desk;
+    let cat = d
+        .create_category(
+            f.ws,
+            CategoryInput {
+                name: "Billing".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let scoped = TemplateInput {
+        name: "Scoped".into(),
+        body: "b".into(),
+        categories: vec![cat.id],
+        ..Default::default()
+    };
+    let scoped = d.create_template(f.ws, scoped).await.unwrap();
+    let open = TemplateInput {
+        name: "Everywhere".into(),
+        body: "b".into(),
+        ..Default::default()
+    };
+    let open = d.create_template(f.ws, open).await.unwrap();
+    let t = f.open("old").await;
+    // Turn the rows into what version 3 wrote (as the login user: no RLS).
+    let mut conn = sqlx::PgConnection::connect(&common::database_url())
+        .await
+        .unwrap();
+    let schema = store.schema();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        r#"SET search_path TO "{schema}";
+        UPDATE templates SET doc = (doc - 'categories' - 'subject' - 'created_by')
+            || jsonb_build_object('category', doc->'categories'->0);
+        UPDATE priorities SET doc = doc - 'description' - 'active';
+        UPDATE teams SET doc = doc - 'email' - 'active';
+        UPDATE tickets SET doc = doc - 'source_email' - 'source_phone';
+        UPDATE messages SET doc = doc - 'sender';"#
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    // The migration's rewrite, as `migrate()` runs it on a version-3 schema.
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "SET search_path TO \"{schema}\"; {}",
+        include_str!("../migrations/0004_template_categories.sql")
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    // A fresh store: nothing from the first one's catalog cache.
+    let fresh = PgStore::from_pool(store.pool().clone(), schema)
+        .unwrap()
+        .with_role(Some(common::APP_ROLE))
+        .unwrap();
+    let desk = ticketry_core::Helpdesk::with_clock(Arc::new(fresh), f.clock.clone());
+    assert_eq!(
+        desk.get_template(f.ws, scoped.id).await.unwrap().categories,
+        [cat.id]
+    );
+    assert!(
+        desk.get_template(f.ws, open.id)
+            .await
+            .unwrap()
+            .categories
+            .is_empty()
+    );
+    let names: Vec<_> = desk
+        .list_templates(f.ws, Some(cat.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(names, ["Everywhere", "Scoped"]);
+    let priorities = desk.list_priorities(f.ws).await.unwrap();
+    assert!(
+        priorities
+            .iter()
+            .all(|p| p.active && p.description.is_none())
+    );
+    let team = desk.get_team(f.ws, f.team).await.unwrap();
+    assert!(team.active && team.email.is_none());
+    let read = desk.get_ticket(f.ws, t.id).await.unwrap();
+    assert_eq!((read.source_email, read.source_phone), (None, None));
+    let thread = desk.thread(f.ws, t.id, View::Agent).await.unwrap();
+    assert_eq!(thread.messages[0].sender, None);
+}

@@ -208,15 +208,47 @@ for (const backend of backends) {
       await rejectsWith(ws.putCustomer({ id: '', name: 'X' }), 'invalid_input', 'id')
     })
 
+    it('keeps the fields seed hosts map onto (priorities, teams, templates, sources, senders, URLs)', async () => {
+      const ws = await setup(desk)
+      const saved = await ws.setPriorities([
+        { code: 'p3', name: 'P3', rank: 1, description: 'A question', active: false },
+        { code: 'p2', name: 'P2', rank: 2, isDefault: true },
+      ])
+      assert.deepEqual([saved[0].description, saved[0].active, saved[1].active], ['A question', false, true])
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', priority: 'p3' }), 'invalid_input', 'priority')
+      const team = await ws.createTeam({ name: 'Billing', members: ['bob'], email: 'billing@acme.test' })
+      assert.deepEqual([team.email, team.active], ['billing@acme.test', true])
+      await ws.updateTeam(team.id, { name: 'Billing', members: ['bob'], active: false })
+      const a = await ws.createCategory({ name: 'A' })
+      const tpl = await ws.createTemplate({ name: 'Refund', body: 'Done.', subject: 'Your refund', categories: [a.id], createdBy: 'bob' })
+      assert.deepEqual([tpl.subject, tpl.categories, tpl.createdBy], ['Your refund', [a.id], 'bob'])
+      const t = await ws.openTicket({
+        customer: 'alice', subject: 'Call back', description: 'please', channel: 'phone',
+        sourcePhone: '+1 555 0100', sourceEmail: 'alice@home.test', sender: { name: 'Front desk' },
+      })
+      assert.deepEqual([t.sourcePhone, t.sourceEmail], ['+1 555 0100', 'alice@home.test'])
+      await rejectsWith(ws.assign(t.id, { team: team.id }), 'invalid_input', 'team')
+      const thread = await ws.thread(t.id)
+      assert.deepEqual(thread.messages[0].sender, { name: 'Front desk', email: null })
+      const shot = { filename: 'shot.png', url: '/media/support/shot.png' }
+      const m = await ws.customerMessage(t.id, 'alice', 'see', { attachments: [shot], sender: { email: 'relay@partner.test' } })
+      assert.deepEqual(m.attachments, [{ filename: 'shot.png', size: null, mimeType: null, storageKey: null, url: '/media/support/shot.png' }])
+      assert.deepEqual(m.sender, { name: null, email: 'relay@partner.test' })
+      await rejectsWith(ws.customerMessage(t.id, 'alice', 'x', { attachments: [{ filename: 'x' }] }), 'invalid_input', 'attachments[0].storageKey')
+      await rejectsWith(ws.customerMessage(t.id, 'alice', 'x', { attachments: [{ filename: 'x', url: 'ftp://x' }] }), 'invalid_input', 'attachments[0].url')
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', sourcePhone: 'call me' }), 'invalid_input', 'sourcePhone')
+      assert.equal((await ws.thread(t.id)).messages.length, 2)
+    })
+
     it('manages and renders templates', async () => {
       const ws = await setup(desk)
       const cat = await ws.createCategory({ name: 'Billing' })
       const other = await ws.createCategory({ name: 'Other' })
       const tpl = await ws.createTemplate({ name: 'Hello', body: 'Hi {{ customer.name }}, about {{ ticket.number }} from {{ agent.name }} at {{ workspace.name }}', language: 'en' })
-      const billing = await ws.createTemplate({ name: 'Refund', body: 'Refund for {{ customer.name }}', category: cat.id })
+      const billing = await ws.createTemplate({ name: 'Refund', body: 'Refund for {{ customer.name }}', categories: [cat.id] })
       assert.equal(tpl.usageCount, 0)
       assert.equal(tpl.active, true)
-      assert.equal(billing.category, cat.id)
+      assert.deepEqual(billing.categories, [cat.id])
       const t = await ws.openTicket({ customer: 'alice', subject: 'Card', description: 'Charged twice', assignee: 'carol' })
       assert.equal(await ws.renderTemplate(tpl.id, t.id, { agent: 'bob' }), `Hi Alice, about ${t.number} from Bob at Acme`)
       assert.equal(await ws.renderTemplate(tpl.id, t.id), `Hi Alice, about ${t.number} from Carol at Acme`)
@@ -274,7 +306,7 @@ for (const backend of backends) {
       const th = await ws.thread(t.id)
       assert.equal(th.messages.length, 1)
       assert.equal(th.messages[0].html, '<p>On my ride yesterday</p>')
-      assert.deepEqual(th.messages[0].attachments, [{ filename: 'a.png', size: 1234, mimeType: 'image/png', storageKey: 's3://x/a.png' }])
+      assert.deepEqual(th.messages[0].attachments, [{ filename: 'a.png', size: 1234, mimeType: 'image/png', storageKey: 's3://x/a.png', url: null }])
       assert.equal(th.messages[0].emailMessageId, '<m1@example.com>')
       assert.deepEqual(th.messages[0].author, { type: 'customer', id: 'alice' })
       assert.equal((await ws.getTicket(t.id)).id, t.id)

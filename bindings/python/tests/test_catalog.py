@@ -66,7 +66,7 @@ def test_tags(desk) -> None:  # type: ignore[no-untyped-def]
 def test_templates(desk) -> None:  # type: ignore[no-untyped-def]
     cat = desk.create_category("Access")
     tpl = desk.create_template(
-        "Greeting", "Hello {{ customer.name }}, about {{ ticket.number }} ({{ agent.name }})", language="en", category=cat
+        "Greeting", "Hello {{ customer.name }}, about {{ ticket.number }} ({{ agent.name }})", language="en", categories=[cat]
     )
     assert isinstance(tpl, Template) and tpl.usage_count == 0 and tpl.active
     generic = desk.create_template("Bye", "Bye")

@@ -202,6 +202,7 @@ fn message(
     html: Option<String>,
     attachments: Option<Vec<Attachment>>,
     email_message_id: Option<String>,
+    sender: Option<Sender>,
     idempotency_key: Option<String>,
     status: Option<Status>,
 ) -> MessageInput {
@@ -210,6 +211,7 @@ fn message(
         html,
         attachments: attachments.unwrap_or_default(),
         email_message_id,
+        sender,
         idempotency_key,
         status,
     }
@@ -363,6 +365,7 @@ ops! {
         tags: Option<Vec<String>>, links: Option<Vec<Link>>,
         custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
         attachments: Option<Vec<Attachment>>, email_message_id: Option<String>,
+        sender: Option<Sender>, source_email: Option<String>, source_phone: Option<String>,
         idempotency_key: Option<String>,
     ) -> Ticket = |d, ws, a| {
         let input = OpenTicket {
@@ -380,6 +383,9 @@ ops! {
             custom_fields: a.custom_fields.unwrap_or_default(),
             attachments: a.attachments.unwrap_or_default(),
             email_message_id: a.email_message_id,
+            sender: a.sender,
+            source_email: a.source_email,
+            source_phone: a.source_phone,
             idempotency_key: a.idempotency_key,
         };
         async move { d.open_ticket(ws, input).await }
@@ -434,27 +440,27 @@ ops! {
     ws customer_message [3, 3] (
         ticket: TicketId, customer: CustomerId, body: String, html: Option<String>,
         attachments: Option<Vec<Attachment>>, email_message_id: Option<String>,
-        idempotency_key: Option<String>,
+        sender: Option<Sender>, idempotency_key: Option<String>,
     ) -> Message = |d, ws, a| {
-        let m = message(a.body, a.html, a.attachments, a.email_message_id, a.idempotency_key, None);
+        let m = message(a.body, a.html, a.attachments, a.email_message_id, a.sender, a.idempotency_key, None);
         async move { d.customer_message(ws, a.ticket, &a.customer, m).await }
     };
     /// A public reply by an agent (optionally leaving the ticket in `status`).
     ws reply [3, 3] (
         ticket: TicketId, agent: AgentId, body: String, html: Option<String>,
         attachments: Option<Vec<Attachment>>, email_message_id: Option<String>,
-        idempotency_key: Option<String>, status: Option<Status>,
+        sender: Option<Sender>, idempotency_key: Option<String>, status: Option<Status>,
     ) -> Message = |d, ws, a| {
-        let m = message(a.body, a.html, a.attachments, a.email_message_id, a.idempotency_key, a.status);
+        let m = message(a.body, a.html, a.attachments, a.email_message_id, a.sender, a.idempotency_key, a.status);
         async move { d.reply(ws, a.ticket, &a.agent, m).await }
     };
     /// An internal note (never in the customer's view, never an SLA response).
     ws add_note [3, 3] (
         ticket: TicketId, agent: AgentId, body: String, html: Option<String>,
         attachments: Option<Vec<Attachment>>, email_message_id: Option<String>,
-        idempotency_key: Option<String>,
+        sender: Option<Sender>, idempotency_key: Option<String>,
     ) -> Message = |d, ws, a| {
-        let m = message(a.body, a.html, a.attachments, a.email_message_id, a.idempotency_key, None);
+        let m = message(a.body, a.html, a.attachments, a.email_message_id, a.sender, a.idempotency_key, None);
         async move { d.add_note(ws, a.ticket, &a.agent, m).await }
     };
     /// Assigns to an agent (null unassigns) and/or a team.

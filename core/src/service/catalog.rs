@@ -108,7 +108,7 @@ impl Helpdesk {
             ));
         }
         if let Some(team) = input.default_team {
-            self.get_team(ws, team).await?;
+            self.active_team(ws, team, "default_team").await?;
         }
         if let Some(agent) = &input.default_assignee {
             self.active_agent(ws, agent, "default_assignee").await?;
@@ -223,15 +223,34 @@ impl Helpdesk {
         old: Option<Template>,
     ) -> Result<Template> {
         template::check_syntax(&input.body)?;
-        if let Some(c) = input.category {
+        if input.categories.len() > crate::limits::TEMPLATE_CATEGORIES {
+            return Err(Error::invalid_input(
+                "categories",
+                format!("at most {} categories", crate::limits::TEMPLATE_CATEGORIES),
+            ));
+        }
+        for (i, &c) in input.categories.iter().enumerate() {
+            if input.categories[..i].contains(&c) {
+                return Err(Error::invalid_input(
+                    "categories",
+                    format!("{c} is listed twice"),
+                ));
+            }
             self.get_category(ws, c).await?;
         }
+        let created_by = match (input.created_by, old.as_ref()) {
+            (Some(agent), _) => Some(self.get_agent(ws, &agent).await?.id),
+            (None, Some(old)) => old.created_by.clone(),
+            (None, None) => None,
+        };
         Ok(Template {
             id: old.as_ref().map_or_else(TemplateId::generate, |t| t.id),
             name: validate::text("name", &input.name, 200)?,
             body: validate::paragraph("body", &input.body, crate::limits::TEMPLATE_BODY)?,
+            subject: validate::optional_text("subject", input.subject.as_deref(), 255)?,
             language: validate::optional_text("language", input.language.as_deref(), 35)?,
-            category: input.category,
+            categories: input.categories,
+            created_by,
             usage_count: old.as_ref().map_or(0, |t| t.usage_count),
             active: input.active.unwrap_or(true),
             created_at: match old {
@@ -289,7 +308,7 @@ impl Helpdesk {
         }
         Ok(all
             .into_iter()
-            .filter(|t| t.category.is_none_or(|c| lineage.contains(&c)))
+            .filter(|t| t.categories.is_empty() || t.categories.iter().any(|c| lineage.contains(c)))
             .collect())
     }
 
@@ -344,5 +363,23 @@ impl Helpdesk {
             )),
             None => Err(Error::not_found("agent", id)),
         }
+    }
+
+    /// The team `id` if it exists (`not_found`) and is active (`invalid_input`
+    /// naming `field`): only active teams are given tickets.
+    pub(crate) async fn active_team(
+        &self,
+        ws: WorkspaceId,
+        id: crate::ids::TeamId,
+        field: &str,
+    ) -> Result<crate::team::Team> {
+        let team = self.get_team(ws, id).await?;
+        if !team.active {
+            return Err(Error::invalid_input(
+                field,
+                format!("team {id} is inactive"),
+            ));
+        }
+        Ok(team)
     }
 }

@@ -109,6 +109,8 @@ impl Helpdesk {
             )?,
             lead: input.lead,
             members,
+            email: validate::email("email", input.email.as_deref())?,
+            active: input.active.unwrap_or(true),
             created_at,
         })
     }

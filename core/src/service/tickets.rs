@@ -4,12 +4,13 @@ use super::Helpdesk;
 use crate::error::{Error, Result, StoreError};
 use crate::event::{EventKind, NewEvent};
 use crate::ids::{AgentId, CategoryId, CustomerId, MessageId, TeamId, TicketId, WorkspaceId};
+use crate::priority::Priority;
 use crate::query::{Page, TicketQuery};
 use crate::store::{Idempotency, TicketCreate, TicketWrite, WriteOutcome};
 use crate::ticket::rules::{self, MessageDraft};
 use crate::ticket::{
-    Actor, AssignmentRecord, Attachment, Channel, Link, Message, MessageKind, Status, Thread,
-    Ticket, View,
+    Actor, AssignmentRecord, Attachment, Channel, Link, Message, MessageKind, Sender, Status,
+    Thread, Ticket, View,
 };
 use crate::validate;
 use chrono::{DateTime, Utc};
@@ -74,6 +75,12 @@ pub struct OpenTicket {
     pub attachments: Vec<Attachment>,
     /// E-mail `Message-ID` when it came by mail.
     pub email_message_id: Option<String>,
+    /// Who wrote the opening message, when not the customer's registered identity.
+    pub sender: Option<Sender>,
+    /// The address the customer wrote from (kept on the ticket).
+    pub source_email: Option<String>,
+    /// The phone number the customer called from (kept on the ticket).
+    pub source_phone: Option<String>,
     /// Retrying with the same key returns the first ticket instead of a duplicate.
     pub idempotency_key: Option<String>,
 }
@@ -105,6 +112,8 @@ pub struct MessageInput {
     pub attachments: Vec<Attachment>,
     /// E-mail `Message-ID`.
     pub email_message_id: Option<String>,
+    /// Who actually wrote it, when not the author's registered identity.
+    pub sender: Option<Sender>,
     /// Retrying with the same key returns the first message.
     pub idempotency_key: Option<String>,
     /// Agent replies only: the status to leave the ticket in (e.g. `pending`).
@@ -195,22 +204,35 @@ fn attachments(list: Vec<Attachment>) -> Result<Vec<Attachment>> {
     list.into_iter()
         .enumerate()
         .map(|(i, a)| {
+            let field = |name: &str| format!("attachments[{i}].{name}");
+            if a.storage_key.is_some() == a.url.is_some() {
+                return Err(Error::invalid_input(
+                    field("storage_key"),
+                    "give exactly one of storage_key and url",
+                ));
+            }
             Ok(Attachment {
-                filename: validate::text(&format!("attachments[{i}].filename"), &a.filename, 255)?,
+                filename: validate::text(&field("filename"), &a.filename, 255)?,
                 size: a.size,
-                mime_type: validate::text(
-                    &format!("attachments[{i}].mime_type"),
-                    &a.mime_type,
-                    255,
-                )?,
-                storage_key: validate::text(
-                    &format!("attachments[{i}].storage_key"),
-                    &a.storage_key,
-                    1024,
-                )?,
+                mime_type: text_opt(&field("mime_type"), a.mime_type, 255)?,
+                storage_key: text_opt(&field("storage_key"), a.storage_key, 1024)?,
+                url: validate::url(&field("url"), a.url.as_deref())?,
             })
         })
         .collect()
+}
+
+/// A message's sender: at least a name or an address.
+fn sender(s: Option<Sender>) -> Result<Option<Sender>> {
+    let Some(s) = s else { return Ok(None) };
+    let s = Sender {
+        name: text_opt("sender.name", s.name, 200)?,
+        email: validate::email("sender.email", s.email.as_deref())?,
+    };
+    if s.name.is_none() && s.email.is_none() {
+        return Err(Error::invalid_input("sender", "give a name or an email"));
+    }
+    Ok(Some(s))
 }
 
 /// The fingerprint an idempotency key is bound to: a UUIDv5 of the request
@@ -234,6 +256,20 @@ fn fingerprint(input: &OpenTicket) -> uuid::Uuid {
         input.links,
         input.custom_fields,
     ]);
+    // Fields added later join the fingerprint only when given, so a retry of a
+    // request fingerprinted by an earlier version still matches.
+    let mut canonical = canonical;
+    for (name, value) in [
+        ("sender", serde_json::json!(input.sender)),
+        ("source_email", serde_json::json!(input.source_email)),
+        ("source_phone", serde_json::json!(input.source_phone)),
+    ] {
+        if !value.is_null()
+            && let Some(list) = canonical.as_array_mut()
+        {
+            list.push(serde_json::json!({ name: value }));
+        }
+    }
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, canonical.to_string().as_bytes())
 }
 
@@ -247,6 +283,7 @@ fn same_request(stored: &Message, tried: &Message) -> bool {
         && stored.html == tried.html
         && stored.attachments == tried.attachments
         && stored.email_message_id == tried.email_message_id
+        && stored.sender == tried.sender
 }
 
 fn idempotency_key(v: Option<String>) -> Result<Option<String>> {
@@ -267,6 +304,7 @@ impl MessageInput {
             html: self.html.filter(|h| !h.trim().is_empty()),
             attachments: attachments(self.attachments)?,
             email_message_id: text_opt("email_message_id", self.email_message_id, 998)?,
+            sender: sender(self.sender)?,
             idempotency_key: idempotency_key(self.idempotency_key)?,
             then_status: self.status,
         })
@@ -310,6 +348,7 @@ impl Helpdesk {
             html: input.html,
             attachments: input.attachments,
             email_message_id: input.email_message_id,
+            sender: input.sender,
             idempotency_key: None,
             status: None,
         }
@@ -343,16 +382,11 @@ impl Helpdesk {
             .priority
             .or_else(|| category.as_ref().and_then(|c| c.default_priority.clone()))
         {
-            Some(code) => priorities.iter().find(|p| p.code == code).ok_or_else(|| {
-                Error::invalid_input(
-                    "priority",
-                    format!("no priority {code:?} in this workspace"),
-                )
-            })?,
+            Some(code) => Priority::usable(priorities, &code)?,
             None => priorities
                 .iter()
                 .find(|p| p.is_default)
-                .or_else(|| priorities.first())
+                .or_else(|| priorities.iter().find(|p| p.active))
                 .ok_or_else(|| {
                     Error::invalid_input(
                         "priority",
@@ -360,12 +394,15 @@ impl Helpdesk {
                     )
                 })?,
         };
-        let team = input
-            .team
-            .or(category.as_ref().and_then(|c| c.default_team));
-        if let Some(team) = team {
-            self.get_team(ws, team).await?;
-        }
+        // A team the caller names must be active; a category's default team
+        // that has since been deactivated routes nowhere.
+        let team = match (input.team, category.as_ref().and_then(|c| c.default_team)) {
+            (Some(team), _) => Some(self.active_team(ws, team, "team").await?.id),
+            (None, Some(team)) => Some(self.get_team(ws, team).await?)
+                .filter(|t| t.active)
+                .map(|t| t.id),
+            (None, None) => None,
+        };
         let assignee = input
             .assignee
             .or(category.as_ref().and_then(|c| c.default_assignee.clone()));
@@ -395,6 +432,8 @@ impl Helpdesk {
             priority: priority.code.clone(),
             category: category.map(|c| c.id),
             channel: input.channel,
+            source_email: validate::email("source_email", input.source_email.as_deref())?,
+            source_phone: validate::phone("source_phone", input.source_phone.as_deref())?,
             customer: customer_id,
             assignee: None,
             team: None,
@@ -607,7 +646,7 @@ impl Helpdesk {
                     }
                     return Ok(Committed {
                         ticket: t,
-                        message: Some(m),
+                        message: Some(*m),
                     });
                 }
                 Err(StoreError::CatalogChanged) => {}
@@ -732,7 +771,7 @@ impl Helpdesk {
             self.active_agent(ws, a, "agent").await?;
         }
         if let Some(team) = change.team {
-            self.get_team(ws, team).await?;
+            self.active_team(ws, team, "team").await?;
         }
         let reason = validate::optional_paragraph("reason", change.reason.as_deref(), 2000)?;
         self.apply(ws, id, &by, |t, now| {
@@ -791,18 +830,7 @@ impl Helpdesk {
         code: &str,
         by: Actor,
     ) -> Result<Ticket> {
-        if !self
-            .store
-            .list_priorities(ws)
-            .await?
-            .iter()
-            .any(|p| p.code == code)
-        {
-            return Err(Error::invalid_input(
-                "priority",
-                format!("no priority {code:?} in this workspace"),
-            ));
-        }
+        Priority::usable(&self.catalog(ws).await?.priorities, code)?;
         self.apply(ws, id, &by, |t, now| {
             rules::set_priority(t, code.to_owned(), &by, now)
         })

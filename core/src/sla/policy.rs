@@ -32,7 +32,7 @@ pub struct SlaPolicy {
     #[serde(default = "default_pause")]
     pub pause_on: Vec<Status>,
     /// Inactive policies are skipped.
-    #[serde(default = "yes")]
+    #[serde(default = "crate::people::yes")]
     pub active: bool,
 }
 
@@ -55,10 +55,6 @@ impl SlaPolicy {
 
 fn default_pause() -> Vec<Status> {
     vec![Status::Pending, Status::OnHold]
-}
-
-fn yes() -> bool {
-    true
 }
 
 /// Conditions of a policy. Each list, when not empty, must contain the

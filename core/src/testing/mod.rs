@@ -10,11 +10,13 @@
 //! Each case gets a fresh store from the expression and panics on failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod fidelity;
 mod fixture;
 mod hostile;
 mod sla;
 mod tickets;
 
+pub use fidelity::*;
 pub use fixture::Fixture;
 pub use hostile::*;
 pub use sla::*;
@@ -60,7 +62,13 @@ macro_rules! conformance_suite {
             numbers_and_documents_round_trip,
             thread_pages,
             messages_by_id,
-            nested_categories_inherit_routing
+            nested_categories_inherit_routing,
+            priorities_describe_and_retire,
+            teams_have_an_address_and_retire,
+            templates_have_subjects_categories_and_authors,
+            tickets_keep_their_source,
+            messages_name_unregistered_senders,
+            attachments_by_url
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

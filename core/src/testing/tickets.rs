@@ -666,12 +666,12 @@ pub async fn thread_views_hide_notes(store: Arc<dyn Store>) {
     let t = f.open("thread").await;
     let mut reply = MessageInput::text("Try again");
     reply.html = Some("<p>Try again</p>".into());
-    reply.attachments = vec![Attachment {
-        filename: "howto.png".into(),
-        size: 2048,
-        mime_type: "image/png".into(),
-        storage_key: "s3://bucket/howto.png".into(),
-    }];
+    reply.attachments = vec![Attachment::stored(
+        "howto.png",
+        2048,
+        "image/png",
+        "s3://bucket/howto.png",
+    )];
     f.desk.reply(f.ws, t.id, &f.agent, reply).await.unwrap();
     f.desk
         .add_note(f.ws, t.id, &f.agent, "customer is VIP".into())
@@ -1037,7 +1037,7 @@ pub async fn templates_render_and_count(store: Arc<dyn Store>) {
             TemplateInput {
                 name: "Billing".into(),
                 body: "b".into(),
-                category: Some(cat.id),
+                categories: vec![cat.id],
                 ..Default::default()
             },
         )

@@ -49,19 +49,54 @@ impl MessageKind {
     }
 }
 
-/// Metadata of a file stored by the host (Ticketry never holds the bytes).
+/// Metadata of a file the host keeps (Ticketry never holds the bytes): where
+/// it is is either the host's `storage_key` or a `url`, exactly one of them;
+/// size and type may be unknown (a file referenced by URL).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// Original file name.
     pub filename: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// MIME type (`image/png`).
-    pub mime_type: String,
+    /// Size in bytes, when known.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// MIME type (`image/png`), when known.
+    #[serde(default)]
+    pub mime_type: Option<String>,
     /// The host's storage key (S3 key, file path).
-    pub storage_key: String,
+    #[serde(default)]
+    pub storage_key: Option<String>,
+    /// Where the file is served (`https://…` or a path such as `/media/…`).
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl Attachment {
+    /// A file in the host's storage.
+    pub fn stored(filename: &str, size: u64, mime_type: &str, storage_key: &str) -> Self {
+        Self {
+            filename: filename.into(),
+            size: Some(size),
+            mime_type: Some(mime_type.into()),
+            storage_key: Some(storage_key.into()),
+            url: None,
+        }
+    }
+}
+
+/// Who wrote a message when that is not the author's registered identity:
+/// mail from an address no customer has, a message relayed by a third party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Sender {
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// One entry of a thread.
@@ -84,6 +119,8 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
     /// The e-mail `Message-ID` when it came by mail.
     pub email_message_id: Option<String>,
+    /// Who actually wrote it, when not the author's registered identity.
+    pub sender: Option<Sender>,
     /// The caller's idempotency key (retries return this message).
     pub idempotency_key: Option<String>,
     /// When written.

@@ -6,7 +6,7 @@ pub(crate) mod rules;
 mod status;
 
 pub use assignment::{AssignmentAction, AssignmentRecord};
-pub use message::{Actor, Attachment, Message, MessageKind};
+pub use message::{Actor, Attachment, Message, MessageKind, Sender};
 pub use status::Status;
 
 use crate::ids::{AgentId, CategoryId, CustomerId, TeamId, TicketId, WorkspaceId};
@@ -40,6 +40,10 @@ pub struct Ticket {
     pub category: Option<CategoryId>,
     /// Where it came from.
     pub channel: Channel,
+    /// The address the customer wrote from, when it came by mail or a form.
+    pub source_email: Option<String>,
+    /// The phone number the customer called from.
+    pub source_phone: Option<String>,
     /// Who asked.
     pub customer: CustomerId,
     /// Who works on it.

@@ -77,6 +77,7 @@ pub(crate) struct MessageDraft {
     pub html: Option<String>,
     pub attachments: Vec<super::Attachment>,
     pub email_message_id: Option<String>,
+    pub sender: Option<super::Sender>,
     pub idempotency_key: Option<String>,
     /// For agent replies: the status to leave the ticket in.
     pub then_status: Option<Status>,
@@ -93,6 +94,7 @@ impl MessageDraft {
             html: self.html,
             attachments: self.attachments,
             email_message_id: self.email_message_id,
+            sender: self.sender,
             idempotency_key: self.idempotency_key,
             created_at: now,
         }
@@ -484,6 +486,8 @@ mod tests {
             priority: "medium".into(),
             category: None,
             channel: Default::default(),
+            source_email: None,
+            source_phone: None,
             customer: CustomerId::new("carol").unwrap(),
             assignee: None,
             team: None,
@@ -511,6 +515,7 @@ mod tests {
             html: None,
             attachments: vec![],
             email_message_id: None,
+            sender: None,
             idempotency_key: None,
             then_status: None,
         }

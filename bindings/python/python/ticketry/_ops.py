@@ -37,6 +37,7 @@ from .models import (
     PriorityPreset,
     Satisfaction,
     Segment,
+    Sender,
     SettingsPatch,
     SlaAlert,
     SlaClock,
@@ -229,21 +230,21 @@ class DeskOps:
         """Every tag."""
         return await self._native.call("list_tags", {}).future()  # type: ignore[no-any-return]
 
-    def create_template(self, name: str, body: str, *, language: Optional[str] = None, category: Optional[_Id] = None, active: Optional[bool] = None) -> Template:
+    def create_template(self, name: str, body: str, *, subject: Optional[str] = None, language: Optional[str] = None, categories: Optional[Sequence[_Id]] = None, created_by: Optional[_UserId] = None, active: Optional[bool] = None) -> Template:
         """Creates a response template (a body in the safe Jinja2 subset)."""
-        return self._native.call("create_template", {"input": _kw({"name": name, "body": body, "language": language, "category": _id(category), "active": active})}).wait()  # type: ignore[no-any-return]
+        return self._native.call("create_template", {"input": _kw({"name": name, "body": body, "subject": subject, "language": language, "categories": _ids(categories), "created_by": _id(created_by), "active": active})}).wait()  # type: ignore[no-any-return]
 
-    async def create_template_async(self, name: str, body: str, *, language: Optional[str] = None, category: Optional[_Id] = None, active: Optional[bool] = None) -> Template:
+    async def create_template_async(self, name: str, body: str, *, subject: Optional[str] = None, language: Optional[str] = None, categories: Optional[Sequence[_Id]] = None, created_by: Optional[_UserId] = None, active: Optional[bool] = None) -> Template:
         """Creates a response template (a body in the safe Jinja2 subset)."""
-        return await self._native.call("create_template", {"input": _kw({"name": name, "body": body, "language": language, "category": _id(category), "active": active})}).future()  # type: ignore[no-any-return]
+        return await self._native.call("create_template", {"input": _kw({"name": name, "body": body, "subject": subject, "language": language, "categories": _ids(categories), "created_by": _id(created_by), "active": active})}).future()  # type: ignore[no-any-return]
 
-    def update_template(self, template: _Id, name: str, body: str, *, language: Optional[str] = None, category: Optional[_Id] = None, active: Optional[bool] = None) -> Template:
+    def update_template(self, template: _Id, name: str, body: str, *, subject: Optional[str] = None, language: Optional[str] = None, categories: Optional[Sequence[_Id]] = None, created_by: Optional[_UserId] = None, active: Optional[bool] = None) -> Template:
         """Replaces a template's fields."""
-        return self._native.call("update_template", {"template": _id(template), "input": _kw({"name": name, "body": body, "language": language, "category": _id(category), "active": active})}).wait()  # type: ignore[no-any-return]
+        return self._native.call("update_template", {"template": _id(template), "input": _kw({"name": name, "body": body, "subject": subject, "language": language, "categories": _ids(categories), "created_by": _id(created_by), "active": active})}).wait()  # type: ignore[no-any-return]
 
-    async def update_template_async(self, template: _Id, name: str, body: str, *, language: Optional[str] = None, category: Optional[_Id] = None, active: Optional[bool] = None) -> Template:
+    async def update_template_async(self, template: _Id, name: str, body: str, *, subject: Optional[str] = None, language: Optional[str] = None, categories: Optional[Sequence[_Id]] = None, created_by: Optional[_UserId] = None, active: Optional[bool] = None) -> Template:
         """Replaces a template's fields."""
-        return await self._native.call("update_template", {"template": _id(template), "input": _kw({"name": name, "body": body, "language": language, "category": _id(category), "active": active})}).future()  # type: ignore[no-any-return]
+        return await self._native.call("update_template", {"template": _id(template), "input": _kw({"name": name, "body": body, "subject": subject, "language": language, "categories": _ids(categories), "created_by": _id(created_by), "active": active})}).future()  # type: ignore[no-any-return]
 
     def get_template(self, template: _Id) -> Template:
         """A template."""
@@ -317,21 +318,21 @@ class DeskOps:
         """Every customer."""
         return await self._native.call("list_customers", {}).future()  # type: ignore[no-any-return]
 
-    def create_team(self, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None) -> Team:
+    def create_team(self, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None) -> Team:
         """Creates a team."""
-        return self._native.call("create_team", {"input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members)})}).wait()  # type: ignore[no-any-return]
+        return self._native.call("create_team", {"input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active})}).wait()  # type: ignore[no-any-return]
 
-    async def create_team_async(self, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None) -> Team:
+    async def create_team_async(self, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None) -> Team:
         """Creates a team."""
-        return await self._native.call("create_team", {"input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members)})}).future()  # type: ignore[no-any-return]
+        return await self._native.call("create_team", {"input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active})}).future()  # type: ignore[no-any-return]
 
-    def update_team(self, team: _Id, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None) -> Team:
+    def update_team(self, team: _Id, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None) -> Team:
         """Replaces a team's fields."""
-        return self._native.call("update_team", {"team": _id(team), "input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members)})}).wait()  # type: ignore[no-any-return]
+        return self._native.call("update_team", {"team": _id(team), "input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active})}).wait()  # type: ignore[no-any-return]
 
-    async def update_team_async(self, team: _Id, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None) -> Team:
+    async def update_team_async(self, team: _Id, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None) -> Team:
         """Replaces a team's fields."""
-        return await self._native.call("update_team", {"team": _id(team), "input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members)})}).future()  # type: ignore[no-any-return]
+        return await self._native.call("update_team", {"team": _id(team), "input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active})}).future()  # type: ignore[no-any-return]
 
     def get_team(self, team: _Id) -> Team:
         """A team."""
@@ -349,13 +350,13 @@ class DeskOps:
         """Every team."""
         return await self._native.call("list_teams", {}).future()  # type: ignore[no-any-return]
 
-    def open_ticket(self, customer: _UserId, subject: str, description: str, *, html: Optional[str] = None, priority: Optional[str] = None, category: Optional[_Id] = None, channel: Optional[Union[Channel, str]] = None, team: Optional[_Id] = None, assignee: Optional[_UserId] = None, tags: Optional[Sequence[str]] = None, links: Optional[Sequence[Union[Link, str, Mapping[str, Any]]]] = None, custom_fields: Optional[Dict[str, Any]] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, idempotency_key: Optional[str] = None) -> Ticket:
+    def open_ticket(self, customer: _UserId, subject: str, description: str, *, html: Optional[str] = None, priority: Optional[str] = None, category: Optional[_Id] = None, channel: Optional[Union[Channel, str]] = None, team: Optional[_Id] = None, assignee: Optional[_UserId] = None, tags: Optional[Sequence[str]] = None, links: Optional[Sequence[Union[Link, str, Mapping[str, Any]]]] = None, custom_fields: Optional[Dict[str, Any]] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, source_email: Optional[str] = None, source_phone: Optional[str] = None, idempotency_key: Optional[str] = None) -> Ticket:
         """Opens a ticket for a customer; the description is the first message."""
-        return self._native.call("open_ticket", {"customer": _id(customer), "subject": subject, "description": description, "html": html, "priority": priority, "category": _id(category), "channel": channel, "team": _id(team), "assignee": _id(assignee), "tags": tags, "links": links, "custom_fields": custom_fields, "attachments": attachments, "email_message_id": email_message_id, "idempotency_key": idempotency_key}).wait()  # type: ignore[no-any-return]
+        return self._native.call("open_ticket", {"customer": _id(customer), "subject": subject, "description": description, "html": html, "priority": priority, "category": _id(category), "channel": channel, "team": _id(team), "assignee": _id(assignee), "tags": tags, "links": links, "custom_fields": custom_fields, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "source_email": source_email, "source_phone": source_phone, "idempotency_key": idempotency_key}).wait()  # type: ignore[no-any-return]
 
-    async def open_ticket_async(self, customer: _UserId, subject: str, description: str, *, html: Optional[str] = None, priority: Optional[str] = None, category: Optional[_Id] = None, channel: Optional[Union[Channel, str]] = None, team: Optional[_Id] = None, assignee: Optional[_UserId] = None, tags: Optional[Sequence[str]] = None, links: Optional[Sequence[Union[Link, str, Mapping[str, Any]]]] = None, custom_fields: Optional[Dict[str, Any]] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, idempotency_key: Optional[str] = None) -> Ticket:
+    async def open_ticket_async(self, customer: _UserId, subject: str, description: str, *, html: Optional[str] = None, priority: Optional[str] = None, category: Optional[_Id] = None, channel: Optional[Union[Channel, str]] = None, team: Optional[_Id] = None, assignee: Optional[_UserId] = None, tags: Optional[Sequence[str]] = None, links: Optional[Sequence[Union[Link, str, Mapping[str, Any]]]] = None, custom_fields: Optional[Dict[str, Any]] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, source_email: Optional[str] = None, source_phone: Optional[str] = None, idempotency_key: Optional[str] = None) -> Ticket:
         """Opens a ticket for a customer; the description is the first message."""
-        return await self._native.call("open_ticket", {"customer": _id(customer), "subject": subject, "description": description, "html": html, "priority": priority, "category": _id(category), "channel": channel, "team": _id(team), "assignee": _id(assignee), "tags": tags, "links": links, "custom_fields": custom_fields, "attachments": attachments, "email_message_id": email_message_id, "idempotency_key": idempotency_key}).future()  # type: ignore[no-any-return]
+        return await self._native.call("open_ticket", {"customer": _id(customer), "subject": subject, "description": description, "html": html, "priority": priority, "category": _id(category), "channel": channel, "team": _id(team), "assignee": _id(assignee), "tags": tags, "links": links, "custom_fields": custom_fields, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "source_email": source_email, "source_phone": source_phone, "idempotency_key": idempotency_key}).future()  # type: ignore[no-any-return]
 
     def get_ticket(self, ticket: _Id) -> Ticket:
         """A ticket by id."""
@@ -421,29 +422,29 @@ class DeskOps:
         """Ticket counts per status."""
         return await self._native.call("ticket_stats", {}).future()  # type: ignore[no-any-return]
 
-    def customer_message(self, ticket: _Id, customer: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, idempotency_key: Optional[str] = None) -> Message:
+    def customer_message(self, ticket: _Id, customer: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, idempotency_key: Optional[str] = None) -> Message:
         """A message from the ticket's customer."""
-        return self._native.call("customer_message", {"ticket": _id(ticket), "customer": _id(customer), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "idempotency_key": idempotency_key}).wait()  # type: ignore[no-any-return]
+        return self._native.call("customer_message", {"ticket": _id(ticket), "customer": _id(customer), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "idempotency_key": idempotency_key}).wait()  # type: ignore[no-any-return]
 
-    async def customer_message_async(self, ticket: _Id, customer: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, idempotency_key: Optional[str] = None) -> Message:
+    async def customer_message_async(self, ticket: _Id, customer: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, idempotency_key: Optional[str] = None) -> Message:
         """A message from the ticket's customer."""
-        return await self._native.call("customer_message", {"ticket": _id(ticket), "customer": _id(customer), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "idempotency_key": idempotency_key}).future()  # type: ignore[no-any-return]
+        return await self._native.call("customer_message", {"ticket": _id(ticket), "customer": _id(customer), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "idempotency_key": idempotency_key}).future()  # type: ignore[no-any-return]
 
-    def reply(self, ticket: _Id, agent: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, idempotency_key: Optional[str] = None, status: Optional[Union[Status, str]] = None) -> Message:
+    def reply(self, ticket: _Id, agent: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, idempotency_key: Optional[str] = None, status: Optional[Union[Status, str]] = None) -> Message:
         """A public reply by an agent (optionally leaving the ticket in ``status``)."""
-        return self._native.call("reply", {"ticket": _id(ticket), "agent": _id(agent), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "idempotency_key": idempotency_key, "status": status}).wait()  # type: ignore[no-any-return]
+        return self._native.call("reply", {"ticket": _id(ticket), "agent": _id(agent), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "idempotency_key": idempotency_key, "status": status}).wait()  # type: ignore[no-any-return]
 
-    async def reply_async(self, ticket: _Id, agent: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, idempotency_key: Optional[str] = None, status: Optional[Union[Status, str]] = None) -> Message:
+    async def reply_async(self, ticket: _Id, agent: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, idempotency_key: Optional[str] = None, status: Optional[Union[Status, str]] = None) -> Message:
         """A public reply by an agent (optionally leaving the ticket in ``status``)."""
-        return await self._native.call("reply", {"ticket": _id(ticket), "agent": _id(agent), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "idempotency_key": idempotency_key, "status": status}).future()  # type: ignore[no-any-return]
+        return await self._native.call("reply", {"ticket": _id(ticket), "agent": _id(agent), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "idempotency_key": idempotency_key, "status": status}).future()  # type: ignore[no-any-return]
 
-    def add_note(self, ticket: _Id, agent: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, idempotency_key: Optional[str] = None) -> Message:
+    def add_note(self, ticket: _Id, agent: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, idempotency_key: Optional[str] = None) -> Message:
         """An internal note (never in the customer's view, never an SLA response)."""
-        return self._native.call("add_note", {"ticket": _id(ticket), "agent": _id(agent), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "idempotency_key": idempotency_key}).wait()  # type: ignore[no-any-return]
+        return self._native.call("add_note", {"ticket": _id(ticket), "agent": _id(agent), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "idempotency_key": idempotency_key}).wait()  # type: ignore[no-any-return]
 
-    async def add_note_async(self, ticket: _Id, agent: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, idempotency_key: Optional[str] = None) -> Message:
+    async def add_note_async(self, ticket: _Id, agent: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, idempotency_key: Optional[str] = None) -> Message:
         """An internal note (never in the customer's view, never an SLA response)."""
-        return await self._native.call("add_note", {"ticket": _id(ticket), "agent": _id(agent), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "idempotency_key": idempotency_key}).future()  # type: ignore[no-any-return]
+        return await self._native.call("add_note", {"ticket": _id(ticket), "agent": _id(agent), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "idempotency_key": idempotency_key}).future()  # type: ignore[no-any-return]
 
     def assign(self, ticket: _Id, agent: Optional[_UserId] = None, *, team: Optional[_Id] = None, reason: Optional[str] = None, escalate: Optional[bool] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
         """Assigns to an agent (null unassigns) and/or a team."""

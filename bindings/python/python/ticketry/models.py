@@ -50,6 +50,7 @@ __all__ = [
     "Priority",
     "Satisfaction",
     "Segment",
+    "Sender",
     "SettingsPatch",
     "SlaAlert",
     "SlaClock",
@@ -243,12 +244,16 @@ class AssignmentRecord:
 
 @dataclass(frozen=True)
 class Attachment:
-    """Metadata of a file stored by the host (Ticketry never holds the bytes)."""
+    """Metadata of a file the host keeps (Ticketry never holds the bytes): where
+    it is is either the host's ``storage_key`` or a ``url``, exactly one of them;
+    size and type may be unknown (a file referenced by URL).
+    """
 
     filename: str
-    size: int
-    mime_type: str
-    storage_key: str
+    size: Optional[int] = None
+    mime_type: Optional[str] = None
+    storage_key: Optional[str] = None
+    url: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -345,6 +350,7 @@ class Message:
     html: Optional[str] = field(repr=False)
     attachments: Tuple[Attachment, ...] = field(repr=False)
     email_message_id: Optional[str]
+    sender: Optional[Sender] = field(repr=False)
     idempotency_key: Optional[str]
     created_at: datetime = field(repr=False)
 
@@ -411,6 +417,8 @@ class Priority:
     first_response: Optional[timedelta] = field(default=None, repr=False)
     resolution: Optional[timedelta] = field(default=None, repr=False)
     is_default: bool = False
+    description: Optional[str] = field(default=None, repr=False)
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -430,6 +438,16 @@ class Segment(_extras.SegmentMixin):
 
     start: datetime = field(repr=False)
     end: datetime = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote a message when that is not the author's registered identity:
+    mail from an address no customer has, a message relayed by a third party.
+    """
+
+    name: Optional[str] = None
+    email: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -552,10 +570,12 @@ class Team:
 
     id: str
     name: str
-    description: Optional[str] = field(repr=False)
-    lead: Optional[str]
     members: Tuple[str, ...] = field(repr=False)
     created_at: datetime = field(repr=False)
+    description: Optional[str] = field(default=None, repr=False)
+    lead: Optional[str] = None
+    email: Optional[str] = None
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -571,11 +591,13 @@ class Template:
     id: str
     name: str
     body: str = field(repr=False)
-    language: Optional[str]
-    category: Optional[str]
     usage_count: int
     active: bool
     created_at: datetime = field(repr=False)
+    subject: Optional[str] = None
+    language: Optional[str] = None
+    categories: Tuple[str, ...] = field(default=(), repr=False)
+    created_by: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -600,6 +622,8 @@ class Ticket:
     priority: str
     category: Optional[str]
     channel: Channel
+    source_email: Optional[str]
+    source_phone: Optional[str]
     customer: str
     assignee: Optional[str]
     team: Optional[str]
@@ -678,6 +702,7 @@ _STRUCTS: Dict[str, type] = {
     "Priority": Priority,
     "Satisfaction": Satisfaction,
     "Segment": Segment,
+    "Sender": Sender,
     "SettingsPatch": SettingsPatch,
     "SlaAlert": SlaAlert,
     "SlaClock": SlaClock,

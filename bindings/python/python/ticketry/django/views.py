@@ -404,7 +404,7 @@ def priorities(c: Call) -> Any:
 def templates(c: Call) -> Any:
     category = c.request.GET.get("category") or None
     return 200, [
-        {"id": x.id, "name": x.name, "body": x.body, "language": x.language, "category": x.category,
+        {"id": x.id, "name": x.name, "body": x.body, "language": x.language, "categories": list(x.categories), "subject": x.subject,
          "usage_count": x.usage_count}
         for x in c.desk.list_templates(category) if x.active
     ]

@@ -1,0 +1,58 @@
+"""The fields seed hosts map their models onto (issue 18), from Python, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from ticketry import Attachment, InvalidInputError, NotFoundError, Priority, Sender
+
+
+def test_priorities_teams_templates(desk) -> None:  # type: ignore[no-untyped-def]
+    saved = desk.set_priorities([
+        Priority("p3", "P3", 1, description="A question", active=False),
+        Priority("p2", "P2", 2, is_default=True),
+    ])
+    assert (saved[0].description, saved[0].active, saved[1].active) == ("A question", False, True)
+    with pytest.raises(InvalidInputError) as e:
+        desk.open_ticket(7, "s", "d", priority="p3")
+    assert e.value.field == "priority"
+    team = desk.create_team("Billing", members=["bob"], email="billing@acme.test")
+    assert (team.email, team.active) == ("billing@acme.test", True)
+    retired = desk.update_team(team, "Billing", members=["bob"], active=False)
+    t = desk.open_ticket(7, "s", "d")
+    with pytest.raises(InvalidInputError) as e:
+        desk.assign(t, team=retired)
+    assert e.value.field == "team"
+    a, b = desk.create_category("A"), desk.create_category("B")
+    tpl = desk.create_template("Refund", "Done.", subject="Your refund", categories=[a, b.id], created_by="bob")
+    assert (tpl.subject, tpl.categories, tpl.created_by) == ("Your refund", (a.id, b.id), "bob")
+    assert desk.get_template(tpl) == tpl
+    with pytest.raises(NotFoundError):
+        desk.create_template("X", "x", created_by="nobody")
+
+
+def test_ticket_source_sender_and_url_attachments(desk) -> None:  # type: ignore[no-untyped-def]
+    t = desk.open_ticket(
+        7, "Call back", "please", channel="phone", source_phone="+1 555 0100", source_email="alice@home.test",
+        sender={"name": "Front desk"},
+    )
+    assert (t.source_phone, t.source_email) == ("+1 555 0100", "alice@home.test")
+    opening = desk.thread(t).messages[0]
+    assert opening.sender == Sender(name="Front desk")
+    shot = Attachment("shot.png", url="/media/support/shot.png")
+    m = desk.customer_message(t, 7, "see", attachments=[shot, Attachment("a.txt", 3, "text/plain", "k/a.txt")],
+                              sender=Sender(email="relay@partner.test"))
+    assert m.attachments[0] == shot and m.attachments[1].storage_key == "k/a.txt"
+    assert m.sender == Sender(email="relay@partner.test")
+    assert desk.get_message(m) == m
+    for bad, field in [
+        (Attachment("x"), "attachments[0].storage_key"),
+        (Attachment("x", url="ftp://x"), "attachments[0].url"),
+    ]:
+        with pytest.raises(InvalidInputError) as e:
+            desk.customer_message(t, 7, "x", attachments=[bad])
+        assert e.value.field == field
+    with pytest.raises(InvalidInputError) as e:
+        desk.open_ticket(7, "s", "d", source_phone="call me")
+    assert e.value.field == "source_phone"
+    assert len(desk.thread(t).messages) == 2  # nothing written by the refusals

@@ -1,0 +1,329 @@
+//! Seed fidelity: the fields seed hosts map their models onto (issue 18),
+//! their defaults, their validation, and their round trip through a store.
+
+use super::fixture::{Fixture, assert_code};
+use crate::store::Store;
+use crate::*;
+use std::sync::Arc;
+
+/// The field an `invalid_input` error names.
+#[track_caller]
+fn assert_field<T: std::fmt::Debug>(r: Result<T>, field: &str) {
+    match r {
+        Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+        other => panic!("expected invalid_input on {field}, got {other:?}"),
+    }
+}
+
+pub async fn priorities_describe_and_retire(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let mut all = f.desk.list_priorities(f.ws).await.unwrap();
+    assert!(all.iter().all(|p| p.active && p.description.is_none()));
+    let low = all.iter_mut().find(|p| p.code == "low").unwrap();
+    low.description = Some("A question, no hurry".into());
+    low.active = false;
+    f.desk.set_priorities(f.ws, all.clone()).await.unwrap();
+    let read = f.desk.list_priorities(f.ws).await.unwrap();
+    assert_eq!(read, all, "description and active round-trip");
+    // An inactive priority is kept but cannot be given.
+    let mut input = OpenTicket::new(f.customer.clone(), "s", "d");
+    input.priority = Some("low".into());
+    assert_field(f.desk.open_ticket(f.ws, input).await, "priority");
+    let t = f.open("medium by default").await;
+    assert_eq!(t.priority, "medium");
+    assert_field(
+        f.desk
+            .set_priority(f.ws, t.id, "low", f.agent_actor())
+            .await,
+        "priority",
+    );
+    // The default must be active.
+    let mut bad = read.clone();
+    bad.iter_mut().for_each(|p| p.active = !p.is_default);
+    let before = f.snapshot().await;
+    assert_field(f.desk.set_priorities(f.ws, bad).await, "active");
+    assert_eq!(f.snapshot().await, before);
+}
+
+pub async fn teams_have_an_address_and_retire(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let billing = f
+        .desk
+        .create_team(
+            f.ws,
+            TeamInput {
+                name: "Billing".into(),
+                members: vec![f.agent.clone()],
+                email: Some("billing@acme.test".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(billing.email.as_deref(), Some("billing@acme.test"));
+    assert!(billing.active);
+    assert_eq!(f.desk.get_team(f.ws, billing.id).await.unwrap(), billing);
+    let bad = TeamInput {
+        name: "X".into(),
+        email: Some("not an address".into()),
+        ..Default::default()
+    };
+    assert_field(f.desk.create_team(f.ws, bad).await, "email");
+    let category = f
+        .desk
+        .create_category(
+            f.ws,
+            CategoryInput {
+                name: "Payments".into(),
+                default_team: Some(billing.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let retired = f
+        .desk
+        .update_team(
+            f.ws,
+            billing.id,
+            TeamInput {
+                name: "Billing".into(),
+                members: vec![f.agent.clone()],
+                email: Some("billing@acme.test".into()),
+                active: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!retired.active);
+    let t = f.open("to nobody").await;
+    let assign = Assign {
+        team: Some(billing.id),
+        ..Default::default()
+    };
+    assert_field(
+        f.desk.assign(f.ws, t.id, assign, f.agent_actor()).await,
+        "team",
+    );
+    // A category whose default team retired routes to no team.
+    let mut input = OpenTicket::new(f.customer.clone(), "Refund", "please");
+    input.category = Some(category.id);
+    let routed = f.desk.open_ticket(f.ws, input).await.unwrap();
+    assert_eq!(routed.team, None);
+}
+
+pub async fn templates_have_subjects_categories_and_authors(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let cat = |name: &str| CategoryInput {
+        name: name.into(),
+        ..Default::default()
+    };
+    let billing = f.desk.create_category(f.ws, cat("Billing")).await.unwrap();
+    let shipping = f.desk.create_category(f.ws, cat("Shipping")).await.unwrap();
+    let tech = f.desk.create_category(f.ws, cat("Tech")).await.unwrap();
+    let input = TemplateInput {
+        name: "Refund".into(),
+        body: "Refunded.".into(),
+        subject: Some("Your refund".into()),
+        categories: vec![billing.id, shipping.id],
+        created_by: Some(f.agent.clone()),
+        ..Default::default()
+    };
+    let t = f.desk.create_template(f.ws, input.clone()).await.unwrap();
+    assert_eq!(t.subject.as_deref(), Some("Your refund"));
+    assert_eq!(t.categories, [billing.id, shipping.id]);
+    assert_eq!(t.created_by.as_ref(), Some(&f.agent));
+    assert_eq!(f.desk.get_template(f.ws, t.id).await.unwrap(), t);
+    let names = |v: Vec<Template>| v.into_iter().map(|t| t.name).collect::<Vec<_>>();
+    assert_eq!(
+        names(
+            f.desk
+                .list_templates(f.ws, Some(shipping.id))
+                .await
+                .unwrap()
+        ),
+        ["Refund"]
+    );
+    assert!(
+        f.desk
+            .list_templates(f.ws, Some(tech.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // An update that leaves the author out keeps it.
+    let updated = TemplateInput {
+        created_by: None,
+        categories: vec![tech.id],
+        ..input.clone()
+    };
+    let u = f.desk.update_template(f.ws, t.id, updated).await.unwrap();
+    assert_eq!(
+        (u.created_by.as_ref(), u.categories.as_slice()),
+        (Some(&f.agent), &[tech.id][..])
+    );
+    // Unknown author or category, a category twice: refused, nothing saved.
+    let before = f.snapshot().await;
+    let ghost = TemplateInput {
+        created_by: Some(AgentId::new("ghost").unwrap()),
+        ..input.clone()
+    };
+    assert_code(f.desk.create_template(f.ws, ghost).await, "not_found");
+    let twice = TemplateInput {
+        categories: vec![billing.id, billing.id],
+        ..input.clone()
+    };
+    assert_field(f.desk.create_template(f.ws, twice).await, "categories");
+    let unknown = TemplateInput {
+        categories: vec![CategoryId::generate()],
+        ..input
+    };
+    assert_code(f.desk.create_template(f.ws, unknown).await, "not_found");
+    assert_eq!(f.snapshot().await, before);
+}
+
+pub async fn tickets_keep_their_source(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let mut input = OpenTicket::new(f.customer.clone(), "Call me", "About my order");
+    input.channel = Channel::Phone;
+    input.source_phone = Some("+7 (912) 345-67-89".into());
+    input.source_email = Some("alice@home.test".into());
+    let t = f.desk.open_ticket(f.ws, input.clone()).await.unwrap();
+    assert_eq!(t.source_phone.as_deref(), Some("+7 (912) 345-67-89"));
+    assert_eq!(t.source_email.as_deref(), Some("alice@home.test"));
+    assert_eq!(f.desk.get_ticket(f.ws, t.id).await.unwrap(), t);
+    let before = f.snapshot().await;
+    let mut bad = input.clone();
+    bad.source_phone = Some("call me maybe".into());
+    assert_field(f.desk.open_ticket(f.ws, bad).await, "source_phone");
+    let mut bad = input;
+    bad.source_email = Some("alice".into());
+    assert_field(f.desk.open_ticket(f.ws, bad).await, "source_email");
+    assert_eq!(f.snapshot().await, before);
+    assert_eq!(f.open("plain").await.source_email, None);
+}
+
+pub async fn messages_name_unregistered_senders(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let relayed = Sender {
+        name: Some("Bob from Accounting".into()),
+        email: Some("bob@partner.test".into()),
+    };
+    let mut input = OpenTicket::new(f.customer.clone(), "Forwarded", "See below");
+    input.sender = Some(relayed.clone());
+    let t = f.desk.open_ticket(f.ws, input).await.unwrap();
+    let thread = f.desk.thread(f.ws, t.id, View::Agent).await.unwrap();
+    assert_eq!(thread.messages[0].sender.as_ref(), Some(&relayed));
+    let mut note = MessageInput::text("He called too");
+    note.sender = Some(Sender {
+        name: Some("Reception".into()),
+        email: None,
+    });
+    let m = f.desk.add_note(f.ws, t.id, &f.agent, note).await.unwrap();
+    assert_eq!(
+        f.desk.get_message(f.ws, m.id, View::Agent).await.unwrap(),
+        m
+    );
+    assert_eq!(m.sender.unwrap().name.as_deref(), Some("Reception"));
+    let plain = f
+        .desk
+        .customer_message(f.ws, t.id, &f.customer, "me again".into())
+        .await
+        .unwrap();
+    assert_eq!(plain.sender, None);
+    let before = f.snapshot().await;
+    let mut empty = MessageInput::text("x");
+    empty.sender = Some(Sender {
+        name: None,
+        email: None,
+    });
+    assert_field(f.desk.reply(f.ws, t.id, &f.agent, empty).await, "sender");
+    let mut bad = MessageInput::text("x");
+    bad.sender = Some(Sender {
+        name: None,
+        email: Some("nobody".into()),
+    });
+    assert_field(
+        f.desk.reply(f.ws, t.id, &f.agent, bad).await,
+        "sender.email",
+    );
+    assert_eq!(f.snapshot().await, before);
+}
+
+pub async fn attachments_by_url(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t = f.open("screenshot").await;
+    let by_url = Attachment {
+        filename: "screenshot.png".into(),
+        size: None,
+        mime_type: None,
+        storage_key: None,
+        url: Some("/media/support/2026/11/screenshot.png".into()),
+    };
+    let stored = Attachment::stored("log.txt", 120, "text/plain", "s3://b/log.txt");
+    let mut input = MessageInput::text("here");
+    input.attachments = vec![by_url.clone(), stored.clone()];
+    let m = f
+        .desk
+        .customer_message(f.ws, t.id, &f.customer, input)
+        .await
+        .unwrap();
+    assert_eq!(m.attachments, [by_url.clone(), stored.clone()]);
+    assert_eq!(
+        f.desk
+            .get_message(f.ws, m.id, View::Customer)
+            .await
+            .unwrap(),
+        m
+    );
+    let before = f.snapshot().await;
+    for (bad, field) in [
+        (
+            Attachment {
+                url: None,
+                ..by_url.clone()
+            },
+            "attachments[0].storage_key",
+        ),
+        (
+            Attachment {
+                url: Some("s3://b/x".into()),
+                storage_key: Some("k".into()),
+                ..by_url.clone()
+            },
+            "attachments[0].storage_key",
+        ),
+        (
+            Attachment {
+                url: Some("javascript:alert(1)".into()),
+                ..by_url.clone()
+            },
+            "attachments[0].url",
+        ),
+        (
+            Attachment {
+                url: Some("//evil.test/x".into()),
+                ..by_url.clone()
+            },
+            "attachments[0].url",
+        ),
+        (
+            Attachment {
+                url: Some("https://a.test/a b".into()),
+                ..by_url.clone()
+            },
+            "attachments[0].url",
+        ),
+    ] {
+        let mut input = MessageInput::text("x");
+        input.attachments = vec![bad];
+        assert_field(
+            f.desk
+                .customer_message(f.ws, t.id, &f.customer, input)
+                .await,
+            field,
+        );
+    }
+    assert_eq!(f.snapshot().await, before);
+}
