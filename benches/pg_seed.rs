@@ -185,7 +185,7 @@ fn ticket(ws: WorkspaceId, seq: usize, templates: &[Template]) -> (Ticket, Messa
     t.id = TicketId::generate();
     t.workspace_id = ws;
     t.seq = seq as u64;
-    t.number = ticketry_core::NumberFormat::default().render(t.seq, created.year());
+    t.number = ticketry_core::NumberFormat::default().render(t.seq, created.year(), ws);
     t.subject = format!("Ticket {seq}: the export hangs");
     t.customer = customer(seq * 7 % CUSTOMERS);
     t.assignee = (!seq.is_multiple_of(3)).then(|| agent(seq % AGENTS));

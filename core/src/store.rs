@@ -171,7 +171,9 @@ impl TicketCreate {
     /// its number. Backends call this inside the atomic write, after taking
     /// the next value of the per-workspace counter.
     pub fn assign_number(&mut self, seq: u64) {
-        let number = self.number_format.render(seq, self.local_year);
+        let number = self
+            .number_format
+            .render(seq, self.local_year, self.ticket.workspace_id);
         for e in &mut self.events {
             if let crate::event::EventKind::TicketCreated { number: n, .. } = &mut e.kind {
                 n.clone_from(&number);

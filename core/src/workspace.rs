@@ -137,15 +137,19 @@ impl SettingsPatch {
 /// The format of ticket numbers, e.g. the default `TKT-{year}-{seq:05}`.
 ///
 /// Placeholders: `{year}` (creation year in the workspace's time zone),
-/// `{seq}` and `{seq:0N}` (the workspace's counter, zero-padded to N digits).
-/// The counter never resets, so numbers stay unique across years. Formats
+/// `{seq}` and `{seq:0N}` (the workspace's counter, zero-padded to N digits),
+/// and `{token}`: a short code that does not show how many tickets there are
+/// (`TKT-{token}` → `TKT-KXR481`), still drawn from the gap-free counter (see
+/// [`NumberPiece::Token`]). The counter never resets, so numbers stay unique
+/// across years. Formats
 /// are printable ASCII, so numbers are safe in e-mail subjects and are looked
 /// up case-insensitively.
 ///
 /// ```
 /// use ticketry_core::workspace::NumberFormat;
+/// # use ticketry_core::WorkspaceId;
 /// let f = NumberFormat::default();
-/// assert_eq!(f.render(42, 2026), "TKT-2026-00042");
+/// assert_eq!(f.render(42, 2026, WorkspaceId::generate()), "TKT-2026-00042");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -159,8 +163,8 @@ impl Default for NumberFormat {
 }
 
 impl NumberFormat {
-    /// Checks the placeholders: `{year}`, `{seq}`, `{seq:0N}` (N ≤ 12), and
-    /// that `{seq}` is present so numbers are unique.
+    /// Checks the placeholders: `{year}`, `{seq}`, `{seq:0N}` (N ≤ 12),
+    /// `{token}`, and that `{seq}` or `{token}` is present so numbers are unique.
     fn check(s: &str) -> Result<()> {
         let bad = |m: &str| Error::invalid_input("settings.number_format", m.to_owned());
         if s.len() > 64 {
@@ -175,7 +179,7 @@ impl NumberFormat {
             let close = rest[open..].find('}').ok_or_else(|| bad("unclosed '{'"))? + open;
             match &rest[open + 1..close] {
                 "year" => {}
-                "seq" => has_seq = true,
+                "seq" | "token" => has_seq = true,
                 name => match name.strip_prefix("seq:0").map(str::parse::<usize>) {
                     Some(Ok(w)) if w <= 12 => has_seq = true,
                     _ => return Err(bad(&format!("unknown placeholder {{{name}}}"))),
@@ -186,42 +190,47 @@ impl NumberFormat {
         if has_seq {
             Ok(())
         } else {
-            Err(bad("must contain {seq} so numbers are unique"))
+            Err(bad("must contain {seq} or {token} so numbers are unique"))
         }
     }
 
-    /// Renders the number of the `seq`-th ticket, created in local `year`.
-    /// (Formats are validated when settings are saved; an unknown
-    /// placeholder in an unvalidated format renders as the sequence.)
+    /// Renders the number of the `seq`-th ticket of workspace `ws`, created
+    /// in local `year`. (Formats are validated when settings are saved; an
+    /// unknown placeholder in an unvalidated format renders as the sequence.)
     ///
     /// ```
-    /// # use ticketry_core::NumberFormat;
-    /// assert_eq!(NumberFormat::default().render(42, 2026), "TKT-2026-00042");
+    /// # use ticketry_core::{NumberFormat, WorkspaceId};
+    /// let ws = WorkspaceId::generate();
+    /// assert_eq!(NumberFormat::default().render(42, 2026, ws), "TKT-2026-00042");
+    /// let token = NumberFormat("TKT-{token}".into()).render(42, 2026, ws);
+    /// assert!(token.len() == 10 && token[4..7].bytes().all(|b| b.is_ascii_uppercase()));
     /// ```
-    pub fn render(&self, seq: u64, year: i32) -> String {
+    pub fn render(&self, seq: u64, year: i32, ws: WorkspaceId) -> String {
         use std::fmt::Write;
         let mut out = String::with_capacity(self.0.len() + 8);
-        for piece in self.pieces(year) {
+        for piece in self.pieces(year, ws) {
             match piece {
                 NumberPiece::Text(t) => out.push_str(&t),
                 NumberPiece::Seq { width } => {
                     let _ = write!(out, "{seq:0width$}");
                 }
+                token @ NumberPiece::Token { .. } => token.write_token(&mut out, seq),
             }
         }
         out
     }
 
-    /// The number of the tickets created in local `year` as pieces: text
-    /// (the literal parts and the year) and the places of `{seq}`. For
-    /// backends that number tickets inside the database.
+    /// The number of workspace `ws`'s tickets created in local `year` as
+    /// pieces: text (the literal parts and the year) and the places of
+    /// `{seq}` and `{token}`. For backends that number tickets inside the
+    /// database.
     ///
     /// ```
-    /// # use ticketry_core::{NumberFormat, NumberPiece};
-    /// let pieces = NumberFormat::default().pieces(2026);
+    /// # use ticketry_core::{NumberFormat, NumberPiece, WorkspaceId};
+    /// let pieces = NumberFormat::default().pieces(2026, WorkspaceId::generate());
     /// assert_eq!(pieces, [NumberPiece::Text("TKT-2026-".into()), NumberPiece::Seq { width: 5 }]);
     /// ```
-    pub fn pieces(&self, year: i32) -> Vec<NumberPiece> {
+    pub fn pieces(&self, year: i32, ws: WorkspaceId) -> Vec<NumberPiece> {
         let mut pieces = Vec::new();
         let mut text = String::new();
         let mut rest = self.0.as_str();
@@ -230,6 +239,12 @@ impl NumberFormat {
             let close = rest[open..].find('}').map_or(rest.len(), |c| c + open);
             match rest.get(open + 1..close).unwrap_or("") {
                 "year" => text.push_str(&year.to_string()),
+                "token" => {
+                    if !text.is_empty() {
+                        pieces.push(NumberPiece::Text(std::mem::take(&mut text)));
+                    }
+                    pieces.push(NumberPiece::token(ws));
+                }
                 name => {
                     let width = name
                         .strip_prefix("seq:0")
@@ -261,6 +276,60 @@ pub enum NumberPiece {
         /// The minimum number of digits.
         width: usize,
     },
+    /// `{token}`: three letters (no `I`, no `O`) and three digits. The
+    /// counter's value `seq` is mapped by `(mul · r + add) mod M` with
+    /// `r = (seq − 1) mod M` and `M` = [`NumberPiece::TOKENS`] (a bijection:
+    /// `mul` is coprime with `M`), and past the first `M` tickets the quotient
+    /// `(seq − 1) div M` follows the code, so codes never repeat. `mul` and
+    /// `add` come from the workspace id: each workspace has its own order.
+    /// The code hides the ticket count from customers; it is not a secret
+    /// (anyone who sees a few codes can work out the order).
+    Token {
+        /// The multiplier (coprime with [`NumberPiece::TOKENS`]).
+        mul: u64,
+        /// The offset (below [`NumberPiece::TOKENS`]).
+        add: u64,
+    },
+}
+
+impl NumberPiece {
+    /// How many distinct `{token}` codes there are: 24³ · 10³.
+    pub const TOKENS: u64 = 24 * 24 * 24 * 1000;
+    /// The letters of a `{token}`: A–Z without `I` and `O`.
+    pub const TOKEN_LETTERS: &'static str = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+    /// The `{token}` piece of workspace `ws`.
+    fn token(ws: WorkspaceId) -> Self {
+        let h = ws.as_uuid().as_u128();
+        let add = (h % u128::from(Self::TOKENS)) as u64;
+        // M = 2^12 · 3^3 · 5^3: a multiplier prime to 2, 3 and 5 is a bijection.
+        let mut mul = ((h >> 64) % u128::from(Self::TOKENS)) as u64;
+        while [2, 3, 5].iter().any(|&p| mul.is_multiple_of(p)) || mul == 1 {
+            mul = (mul + 1) % Self::TOKENS;
+        }
+        Self::Token { mul, add }
+    }
+
+    /// Appends the `{token}` of `seq` to `out` (nothing for other pieces).
+    fn write_token(&self, out: &mut String, seq: u64) {
+        use std::fmt::Write;
+        let Self::Token { mul, add } = *self else {
+            return;
+        };
+        let m = u128::from(Self::TOKENS);
+        let r = u128::from(seq.saturating_sub(1));
+        let idx = ((u128::from(mul) * (r % m) + u128::from(add)) % m) as u64;
+        let letters = Self::TOKEN_LETTERS.as_bytes();
+        let l = idx / 1000;
+        for d in [l / 576, l / 24, l] {
+            out.push(char::from(letters[(d % 24) as usize]));
+        }
+        let _ = write!(out, "{:03}", idx % 1000);
+        let q = r / m;
+        if q > 0 {
+            let _ = write!(out, "{q}");
+        }
+    }
 }
 
 /// Input for [`Helpdesk::create_workspace`](crate::Helpdesk::create_workspace).
@@ -274,4 +343,39 @@ pub struct NewWorkspace {
     pub settings: WorkspaceSettings,
     /// Priorities to install (`NewWorkspace::new` picks low..urgent; `None` installs none).
     pub priority_preset: Option<crate::priority::PriorityPreset>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(seq: u64, ws: WorkspaceId) -> String {
+        NumberFormat("{token}".into()).render(seq, 2026, ws)
+    }
+
+    #[test]
+    fn tokens_are_unique_and_differ_between_workspaces() {
+        let (a, b) = (WorkspaceId::generate(), WorkspaceId::generate());
+        let mut seen = std::collections::HashSet::new();
+        for seq in 1..=200_000 {
+            assert!(seen.insert(token(seq, a)), "repeated at {seq}");
+        }
+        let same = (1..=100).filter(|&s| token(s, a) == token(s, b)).count();
+        assert!(same < 3, "{same} of 100 codes equal in two workspaces");
+    }
+
+    #[test]
+    fn tokens_past_the_code_space_carry_the_round() {
+        let ws = WorkspaceId::generate();
+        let m = NumberPiece::TOKENS;
+        assert_eq!(token(m + 1, ws), format!("{}1", token(1, ws)));
+        assert_eq!(token(2 * m + 5, ws), format!("{}2", token(5, ws)));
+        assert_eq!(token(m, ws).len(), 6);
+    }
+
+    #[test]
+    fn a_format_needs_seq_or_token() {
+        assert!(NumberFormat::check("T-{token}").is_ok());
+        assert!(NumberFormat::check("T-{year}").is_err());
+    }
 }

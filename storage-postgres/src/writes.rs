@@ -61,7 +61,8 @@ macro_rules! children_sql {
 
 /// Creates a ticket unless an earlier create used its keys: takes the next
 /// number and `$15` event seqs (only while the catalog version is still
-/// `$33`, when given, and the customer `$22` exists), renders the number from the pieces `$35`/`$36`, and
+/// `$33`, when given, and the customer `$22` exists), renders the number from the pieces `$35`/`$36`
+/// (a `{token}` with `$37`/`$38`, as `NumberPiece::Token` does), and
 /// inserts everything. Returns the new seq, or the earlier ticket and its
 /// fingerprint, the stored catalog version and whether the customer exists.
 const CREATE_SQL: &str = concat!(
@@ -85,6 +86,15 @@ const CREATE_SQL: &str = concat!(
     ), n AS (
         SELECT c.seq, c.base,
             (SELECT string_agg(CASE WHEN p.width IS NULL THEN p.text
+                    WHEN p.width < 0 THEN (
+                        SELECT substr(x.abc, (z.idx / 1000 / 576 % 24)::int + 1, 1)
+                            || substr(x.abc, (z.idx / 1000 / 24 % 24)::int + 1, 1)
+                            || substr(x.abc, (z.idx / 1000 % 24)::int + 1, 1)
+                            || lpad((z.idx % 1000)::text, 3, '0')
+                            || CASE WHEN z.q > 0 THEN z.q::text ELSE '' END
+                        FROM (SELECT ($37::int8 * ((c.seq - 1) % 13824000) + $38::int8) % 13824000 AS idx,
+                                     (c.seq - 1) / 13824000 AS q) z,
+                             (SELECT 'ABCDEFGHJKLMNPQRSTUVWXYZ'::text AS abc) x)
                     ELSE lpad(c.seq::text, greatest(p.width, length(c.seq::text)), '0') END,
                     '' ORDER BY p.i)
              FROM unnest($35::text[], $36::int4[]) WITH ORDINALITY AS p(text, width, i)) AS number
@@ -160,7 +170,7 @@ const CREATE: Prepared = Prepared {
     types: concat!(
         children_types!(),
         "uuid, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], text, \
-         timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[]"
+         timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[], int8, int8"
     ),
     sql: CREATE_SQL,
 };
@@ -307,18 +317,42 @@ fn message_keys(messages: &[Message]) -> Vec<&str> {
         .collect()
 }
 
-/// The number format as the statement's `$35` (text, or NULL for `{seq}`)
-/// and `$36` (NULL, or the width of `{seq}`).
-fn number_params(create: &TicketCreate) -> (Vec<Option<String>>, Vec<Option<i32>>) {
-    create
-        .number_format
-        .pieces(create.local_year)
-        .into_iter()
-        .map(|p| match p {
-            NumberPiece::Text(t) => (Some(t), None),
-            NumberPiece::Seq { width } => (None, Some(i32::try_from(width).unwrap_or(12))),
-        })
-        .unzip()
+/// The number format as the statement's `$35` (text, or NULL for `{seq}`
+/// and `{token}`), `$36` (NULL, the width of `{seq}`, or -1 for `{token}`)
+/// and `$37`/`$38` (the token's multiplier and offset, 0 without one).
+struct NumberParams {
+    texts: Vec<Option<String>>,
+    widths: Vec<Option<i32>>,
+    mul: i64,
+    add: i64,
+}
+
+impl NumberParams {
+    fn of(create: &TicketCreate) -> Self {
+        let mut p = Self {
+            texts: Vec::new(),
+            widths: Vec::new(),
+            mul: 0,
+            add: 0,
+        };
+        for piece in create
+            .number_format
+            .pieces(create.local_year, create.ticket.workspace_id)
+        {
+            let (text, width) = match piece {
+                NumberPiece::Text(t) => (Some(t), None),
+                NumberPiece::Seq { width } => (None, Some(i32::try_from(width).unwrap_or(12))),
+                NumberPiece::Token { mul, add } => {
+                    // Both are below NumberPiece::TOKENS (< 2^24).
+                    (p.mul, p.add) = (mul as i64, add as i64);
+                    (None, Some(-1))
+                }
+            };
+            p.texts.push(text);
+            p.widths.push(width);
+        }
+        p
+    }
 }
 
 /// What a create whose keys were used before returns: the earlier ticket
@@ -370,13 +404,13 @@ impl PgStore {
         let t = &create.ticket;
         let c = Cols::of(t)?;
         let keys = message_keys(&create.messages);
-        let (texts, widths) = number_params(&create);
+        let number = NumberParams::of(&create);
         let catalog = create
             .catalog_version
             .map(|v| to_i64(v, "catalog version"))
             .transpose()?;
         let id = t.id.as_uuid();
-        let rest: [&dyn Param; 10] = [
+        let rest: [&dyn Param; 12] = [
             &create.idempotency_key(),
             &t.created_at,
             &t.updated_at,
@@ -385,8 +419,10 @@ impl PgStore {
             &create.idempotency.as_ref().map(|i| i.fingerprint),
             &catalog,
             &keys,
-            &texts,
-            &widths,
+            &number.texts,
+            &number.widths,
+            &number.mul,
+            &number.add,
         ];
         let params: Vec<&dyn Param> = children
             .params(&ws_id)
@@ -416,7 +452,7 @@ impl PgStore {
                 let seq = last.unsigned_abs() + 1;
                 return Err(StoreError::AlreadyExists {
                     entity: "ticket",
-                    key: create.number_format.render(seq, create.local_year),
+                    key: create.number_format.render(seq, create.local_year, ws),
                 }
                 .into());
             }

@@ -1221,3 +1221,45 @@ async fn documents_of_version_3_read_back_under_version_4() {
     let thread = desk.thread(f.ws, t.id, View::Agent).await.unwrap();
     assert_eq!(thread.messages[0].sender, None);
 }
+
+/// `{token}` rendered inside the create statement equals the core's
+/// rendering also past the code space, where the round is appended.
+#[tokio::test]
+async fn token_numbers_past_the_code_space_match_the_core() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    let format = ticketry_core::NumberFormat("TKT-{token}".into());
+    let patch = ticketry_core::SettingsPatch {
+        number_format: Some(format.clone()),
+        ..Default::default()
+    };
+    f.desk
+        .update_workspace(f.ws, None, Some(patch))
+        .await
+        .unwrap();
+    let last = ticketry_core::NumberPiece::TOKENS as i64 - 1;
+    let mut conn = sqlx::PgConnection::connect(&common::database_url())
+        .await
+        .unwrap();
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE \"{}\".workspace_counters SET last_ticket = $1 WHERE workspace_id = $2",
+        store.schema()
+    )))
+    .bind(last)
+    .bind(f.ws.as_uuid())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        let t = f.open("far along").await;
+        assert_eq!(t.number, format.render(t.seq, 2026, f.ws));
+    }
+    let t = f.open("one more").await;
+    assert_eq!(t.seq, ticketry_core::NumberPiece::TOKENS + 3);
+    assert!(
+        t.number.ends_with("03") || t.number.len() == 11,
+        "{}",
+        t.number
+    );
+    assert_eq!(&t.number[10..], "1");
+}

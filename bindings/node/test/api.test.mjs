@@ -238,6 +238,11 @@ for (const backend of backends) {
       await rejectsWith(ws.customerMessage(t.id, 'alice', 'x', { attachments: [{ filename: 'x', url: 'ftp://x' }] }), 'invalid_input', 'attachments[0].url')
       await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', sourcePhone: 'call me' }), 'invalid_input', 'sourcePhone')
       assert.equal((await ws.thread(t.id)).messages.length, 2)
+      await ws.update({ settings: { numberFormat: 'TKT-{token}' } })
+      const tokens = []
+      for (let i = 0; i < 5; i++) tokens.push((await ws.openTicket({ customer: 'alice', subject: `t${i}`, description: 'd' })).number)
+      assert.ok(tokens.every((n) => /^TKT-[A-HJ-NP-Z]{3}[0-9]{3}$/.test(n)), tokens.join())
+      assert.equal(new Set(tokens).size, 5)
     })
 
     it('manages and renders templates', async () => {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ticketry import Attachment, InvalidInputError, NotFoundError, Priority, Sender
@@ -56,3 +58,11 @@ def test_ticket_source_sender_and_url_attachments(desk) -> None:  # type: ignore
         desk.open_ticket(7, "s", "d", source_phone="call me")
     assert e.value.field == "source_phone"
     assert len(desk.thread(t).messages) == 2  # nothing written by the refusals
+
+
+def test_ticket_numbers_as_short_tokens(desk) -> None:  # type: ignore[no-untyped-def]
+    desk.update(settings={"number_format": "TKT-{token}"})
+    numbers = [desk.open_ticket(7, f"t{i}", "d").number for i in range(5)]
+    assert all(re.fullmatch(r"TKT-[A-HJ-NP-Z]{3}[0-9]{3}", n) for n in numbers), numbers
+    assert len(set(numbers)) == 5
+    assert desk.get_ticket_by_number(numbers[2].lower()).number == numbers[2]

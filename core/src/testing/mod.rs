@@ -68,7 +68,8 @@ macro_rules! conformance_suite {
             templates_have_subjects_categories_and_authors,
             tickets_keep_their_source,
             messages_name_unregistered_senders,
-            attachments_by_url
+            attachments_by_url,
+            ticket_numbers_as_short_tokens
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
