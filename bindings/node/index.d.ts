@@ -156,6 +156,11 @@ export interface Category {
   id: string
   /** Display name. */
   name: string
+  /**
+   * A stable machine key, unique in the workspace (`login`, `payment`):
+   * what hosts and bots name the category by.
+   */
+  code: string | null
   /** Longer text shown to customers choosing a category. */
   description: string | null
   /** Icon name or URL for the host's UI. */
@@ -180,6 +185,8 @@ export interface Category {
 export interface CategoryInput {
   /** Display name. */
   name: string
+  /** Machine key (1–64 of `a-z 0-9 _ - . :`), unique in the workspace. */
+  code?: string | null
   /** Longer text. */
   description?: string | null
   /** Icon. */
@@ -356,6 +363,7 @@ export interface PolicyConditions {
 export interface PolicyInput {
   id?: string | null
   name: string
+  description?: string | null
   conditions?: PolicyConditions
   calendar?: CalendarConfig | null
   targets: Array<PolicyTarget>
@@ -402,6 +410,11 @@ export interface Priority {
   isDefault?: boolean
   /** What the priority means, for the people choosing it. */
   description?: string | null
+  /**
+   * Display order in the host's UI (seed 003's `order`); queues and
+   * `list_priorities` go by `rank`.
+   */
+  position?: number
   /**
    * Inactive priorities are kept on the tickets that have them but cannot
    * be given to a ticket any more (`invalid_input`); the default must be active.
@@ -557,6 +570,8 @@ export interface SlaPolicy {
   id: string
   /** Display name (`Enterprise business hours`). */
   name: string
+  /** What it promises, for the people editing policies. */
+  description: string | null
   /** When it applies. */
   conditions: PolicyConditions
   /** The business calendar its clocks count on; `None` is 24/7. */
@@ -675,6 +690,8 @@ export interface Template {
   active: boolean
   /** When it was created. */
   createdAt: Date
+  /** When it was last updated (`None`: never since created). */
+  updatedAt: Date | null
 }
 
 /** Input for creating or updating a template. */
@@ -982,6 +999,14 @@ export interface AddNoteOptions {
   idempotencyKey?: string | null
 }
 
+/** Options of `systemMessage`. */
+export interface SystemMessageOptions {
+  html?: string | null
+  attachments?: Array<Attachment> | null
+  sender?: Sender | null
+  idempotencyKey?: string | null
+}
+
 /** Options of `assign`. */
 export interface AssignOptions {
   agent?: string | null
@@ -1097,6 +1122,8 @@ export declare class Workspace extends native.Workspace {
   createTemplate(input: TemplateInput): Promise<Template>
   /** Replaces a template's fields. */
   updateTemplate(template: string, input: TemplateInput): Promise<Template>
+  /** A category by its code (`payment`). */
+  getCategoryByCode(code: string): Promise<Category>
   /** A template. */
   getTemplate(template: string): Promise<Template>
   /** Templates, optionally only those for a category (and those for none). */
@@ -1147,6 +1174,8 @@ export declare class Workspace extends native.Workspace {
   reply(ticket: string, agent: string, body: string, options?: ReplyOptions): Promise<Message>
   /** An internal note (never in the customer's view, never an SLA response). */
   addNote(ticket: string, agent: string, body: string, options?: AddNoteOptions): Promise<Message>
+  /** A public message by the system (a notice): seen by the customer, no SLA response. */
+  systemMessage(ticket: string, body: string, options?: SystemMessageOptions): Promise<Message>
   /** Assigns to an agent (null unassigns) and/or a team. */
   assign(ticket: string, options?: AssignOptions): Promise<Ticket>
   /** Removes the assignee. */

@@ -71,6 +71,9 @@ define(Workspace, 'createTemplate', function createTemplate(input) {
 define(Workspace, 'updateTemplate', function updateTemplate(template, input) {
   return this.call('update_template', [template, input])
 })
+define(Workspace, 'getCategoryByCode', function getCategoryByCode(code) {
+  return this.call('get_category_by_code', [code])
+})
 define(Workspace, 'getTemplate', function getTemplate(template) {
   return this.call('get_template', [template])
 })
@@ -145,6 +148,9 @@ define(Workspace, 'reply', function reply(ticket, agent, body, options) {
 })
 define(Workspace, 'addNote', function addNote(ticket, agent, body, options) {
   return this.call('add_note', [ticket, agent, body], options)
+})
+define(Workspace, 'systemMessage', function systemMessage(ticket, body, options) {
+  return this.call('system_message', [ticket, body], options)
 })
 define(Workspace, 'assign', function assign(ticket, options) {
   return this.call('assign', [ticket], options)

@@ -12,6 +12,9 @@ pub struct Category {
     pub id: CategoryId,
     /// Display name.
     pub name: String,
+    /// A stable machine key, unique in the workspace (`login`, `payment`):
+    /// what hosts and bots name the category by.
+    pub code: Option<String>,
     /// Longer text shown to customers choosing a category.
     pub description: Option<String>,
     /// Icon name or URL for the host's UI.
@@ -40,6 +43,8 @@ pub struct Category {
 pub struct CategoryInput {
     /// Display name.
     pub name: String,
+    /// Machine key (1–64 of `a-z 0-9 _ - . :`), unique in the workspace.
+    pub code: Option<String>,
     /// Longer text.
     pub description: Option<String>,
     /// Icon.

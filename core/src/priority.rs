@@ -40,6 +40,10 @@ pub struct Priority {
     pub is_default: bool,
     /// What the priority means, for the people choosing it.
     pub description: Option<String>,
+    /// Display order in the host's UI (seed 003's `order`); queues and
+    /// `list_priorities` go by `rank`.
+    #[serde(default)]
+    pub position: i32,
     /// Inactive priorities are kept on the tickets that have them but cannot
     /// be given to a ticket any more (`invalid_input`); the default must be active.
     #[serde(default = "crate::people::yes")]
@@ -58,6 +62,7 @@ impl Priority {
             resolution: None,
             is_default: false,
             description: None,
+            position: 0,
             active: true,
         }
     }
@@ -163,6 +168,7 @@ impl PriorityPreset {
                 resolution: Some(TimeDelta::minutes(res)),
                 is_default: i == 1,
                 description: None,
+                position: i as i32,
                 active: true,
             })
             .collect()

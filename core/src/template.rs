@@ -65,6 +65,9 @@ pub struct Template {
     /// When it was created.
     #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
+    /// When it was last updated (`None`: never since created).
+    #[serde(default, serialize_with = "crate::time_serde::opt_instant")]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// Input for creating or updating a template.

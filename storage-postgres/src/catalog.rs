@@ -352,8 +352,25 @@ impl CatalogStore for PgStore {
     }
 
     async fn put_category(&self, ws: WorkspaceId, category: &Category) -> StoreResult<()> {
-        self.put_doc(ws, &PUT_CATEGORIES, category.id.as_uuid(), category)
-            .await
+        let written = self
+            .write(
+                ws,
+                &PUT_CATEGORIES,
+                &[&ws.as_uuid(), &category.id.as_uuid(), &Json(category)],
+            )
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            // Two writers gave one code to two categories at once.
+            Err(WriteError::Refused(e)) if is_unique_violation(&e, Some("categories_code")) => {
+                Err(StoreError::AlreadyExists {
+                    entity: "category",
+                    key: category.code.clone().unwrap_or_default(),
+                })
+            }
+            Err(WriteError::Refused(e)) => Err(workspace_fk(e, ws)),
+            Err(WriteError::Store(e)) => Err(e),
+        }
     }
 
     async fn get_category(&self, ws: WorkspaceId, id: CategoryId) -> StoreResult<Option<Category>> {

@@ -1178,7 +1178,7 @@ async fn documents_of_version_3_read_back_under_version_4() {
     // The migration's rewrite, as `migrate()` runs it on a version-3 schema.
     sqlx::raw_sql(AssertSqlSafe(format!(
         "SET search_path TO \"{schema}\"; {}",
-        include_str!("../migrations/0004_template_categories.sql")
+        include_str!("../migrations/0004_seed_fidelity.sql")
     )))
     .execute(&mut conn)
     .await

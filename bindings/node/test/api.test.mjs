@@ -243,6 +243,16 @@ for (const backend of backends) {
       for (let i = 0; i < 5; i++) tokens.push((await ws.openTicket({ customer: 'alice', subject: `t${i}`, description: 'd' })).number)
       assert.ok(tokens.every((n) => /^TKT-[A-HJ-NP-Z]{3}[0-9]{3}$/.test(n)), tokens.join())
       assert.equal(new Set(tokens).size, 5)
+      const payment = await ws.createCategory({ name: 'Payment', code: 'payment' })
+      assert.deepEqual(await ws.getCategoryByCode('payment'), payment)
+      await rejectsWith(ws.createCategory({ name: 'Billing', code: 'payment' }), 'already_exists')
+      assert.deepEqual((await ws.listPriorities()).map((p) => p.position), [0, 0])
+      const notice = await ws.systemMessage(t.id, 'Payments are delayed today')
+      assert.deepEqual([notice.kind, notice.author.type], ['system', 'system'])
+      const [gold] = await ws.setSlaPolicies([{ name: 'Gold', description: 'Within the hour', targets: [] }])
+      assert.equal(gold.description, 'Within the hour')
+      assert.equal(tpl.updatedAt, null)
+      assert.ok((await ws.updateTemplate(tpl.id, { name: 'Refund', body: 'x' })).updatedAt instanceof Date)
     })
 
     it('manages and renders templates', async () => {

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+import ticketry
+
 from ticketry import Attachment, InvalidInputError, NotFoundError, Priority, Sender
 
 
@@ -66,3 +68,20 @@ def test_ticket_numbers_as_short_tokens(desk) -> None:  # type: ignore[no-untype
     assert all(re.fullmatch(r"TKT-[A-HJ-NP-Z]{3}[0-9]{3}", n) for n in numbers), numbers
     assert len(set(numbers)) == 5
     assert desk.get_ticket_by_number(numbers[2].lower()).number == numbers[2]
+
+
+def test_codes_display_order_notices_and_descriptions(desk) -> None:  # type: ignore[no-untyped-def]
+    payment = desk.create_category("Payment", code="payment")
+    assert desk.get_category_by_code("payment") == payment
+    with pytest.raises(ticketry.AlreadyExistsError):
+        desk.create_category("Billing", code="payment")
+    prios = desk.list_priorities()
+    assert [p.position for p in prios] == [0, 1, 2, 3]
+    t = desk.open_ticket(7, "s", "d", category=payment)
+    notice = desk.system_message(t, "Payments are delayed today")
+    assert (notice.kind, notice.author.type) == (ticketry.MessageKind.SYSTEM, ticketry.ActorType.SYSTEM)
+    policies = desk.set_sla_policies([{"name": "Gold", "description": "Within the hour", "targets": []}])
+    assert policies[0].description == "Within the hour"
+    tpl = desk.create_template("T", "x")
+    assert tpl.updated_at is None
+    assert desk.update_template(tpl, "T", "y").updated_at is not None

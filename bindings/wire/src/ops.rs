@@ -169,6 +169,7 @@ pub enum PresetChoice {
 pub struct PolicyInput {
     id: Option<PolicyId>,
     name: String,
+    description: Option<String>,
     #[serde(default)]
     conditions: PolicyConditions,
     calendar: Option<CalendarConfig>,
@@ -181,6 +182,7 @@ pub struct PolicyInput {
 impl PolicyInput {
     fn into_core(self) -> SlaPolicy {
         let mut p = SlaPolicy::new(self.id.unwrap_or_else(PolicyId::generate), self.name);
+        p.description = self.description;
         p.conditions = self.conditions;
         p.calendar = self.calendar;
         p.targets = self.targets;
@@ -312,6 +314,9 @@ ops! {
     /// Replaces a template's fields.
     ws update_template [2, 2] (template: TemplateId, input: TemplateInput) -> Template
         = |d, ws, a| async move { d.update_template(ws, a.template, a.input).await };
+    /// A category by its code (`payment`).
+    ws get_category_by_code [1, 1] (code: String) -> Category
+        = |d, ws, a| async move { d.get_category_by_code(ws, &a.code).await };
     /// A template.
     ws get_template [1, 1] (template: TemplateId) -> Template
         = |d, ws, a| async move { d.get_template(ws, a.template).await };
@@ -462,6 +467,15 @@ ops! {
     ) -> Message = |d, ws, a| {
         let m = message(a.body, a.html, a.attachments, a.email_message_id, a.sender, a.idempotency_key, None);
         async move { d.add_note(ws, a.ticket, &a.agent, m).await }
+    };
+    /// A public message by the system (a notice): seen by the customer, no SLA response.
+    ws system_message [2, 2] (
+        ticket: TicketId, body: String, html: Option<String>,
+        attachments: Option<Vec<Attachment>>, sender: Option<Sender>,
+        idempotency_key: Option<String>,
+    ) -> Message = |d, ws, a| {
+        let m = message(a.body, a.html, a.attachments, None, a.sender, a.idempotency_key, None);
+        async move { d.system_message(ws, a.ticket, m).await }
     };
     /// Assigns to an agent (null unassigns) and/or a team.
     ws assign [2, 1] (

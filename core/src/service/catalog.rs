@@ -113,9 +113,24 @@ impl Helpdesk {
         if let Some(agent) = &input.default_assignee {
             self.active_agent(ws, agent, "default_assignee").await?;
         }
+        let code = input
+            .code
+            .as_deref()
+            .map(|c| validate::key("code", c))
+            .transpose()?;
+        if let Some(code) = &code
+            && let Some(other) = self.category_by_code(ws, code).await?
+            && other.id != id
+        {
+            return Err(Error::AlreadyExists {
+                entity: "category",
+                key: code.clone(),
+            });
+        }
         Ok(Category {
             id,
             name: validate::text("name", &input.name, 200)?,
+            code,
             description: validate::optional_paragraph(
                 "description",
                 input.description.as_deref(),
@@ -162,6 +177,23 @@ impl Helpdesk {
             .get_category(ws, id)
             .await?
             .ok_or_else(|| Error::not_found("category", id))
+    }
+
+    /// A category by its `code` (`payment`).
+    pub async fn get_category_by_code(&self, ws: WorkspaceId, code: &str) -> Result<Category> {
+        self.catalog(ws).await?;
+        self.category_by_code(ws, code)
+            .await?
+            .ok_or_else(|| Error::not_found("category", code))
+    }
+
+    async fn category_by_code(&self, ws: WorkspaceId, code: &str) -> Result<Option<Category>> {
+        Ok(self
+            .store
+            .list_categories(ws)
+            .await?
+            .into_iter()
+            .find(|c| c.code.as_deref() == Some(code)))
     }
 
     /// The category's routing defaults (priority, team, assignee), each
@@ -253,6 +285,7 @@ impl Helpdesk {
             created_by,
             usage_count: old.as_ref().map_or(0, |t| t.usage_count),
             active: input.active.unwrap_or(true),
+            updated_at: old.is_some().then(|| self.now()).transpose()?,
             created_at: match old {
                 Some(t) => t.created_at,
                 None => self.now()?,

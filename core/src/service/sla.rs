@@ -175,6 +175,8 @@ impl Helpdesk {
                 return Err(Error::invalid_input(at("id"), "listed twice"));
             }
             p.name = validate::text(&at("name"), &p.name, 200)?;
+            p.description =
+                validate::optional_paragraph(&at("description"), p.description.as_deref(), 2000)?;
             let cal = self
                 .calendars
                 .get(p.calendar.as_ref(), self.clock.now())

@@ -759,6 +759,25 @@ impl Helpdesk {
         self.add_message(ws, id, draft, None).await
     }
 
+    /// A public message written by the system (a status notice, an
+    /// automated answer): the customer sees it, it answers nothing (no SLA
+    /// response) and changes no status.
+    pub async fn system_message(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        input: MessageInput,
+    ) -> Result<Message> {
+        if input.status.is_some() {
+            return Err(Error::invalid_input(
+                "status",
+                "only agent replies can set a status",
+            ));
+        }
+        let draft = input.into_draft(MessageKind::System, Actor::System)?;
+        self.add_message(ws, id, draft, None).await
+    }
+
     /// Assigns, reassigns, unassigns or escalates (see [`Assign`]).
     pub async fn assign(
         &self,

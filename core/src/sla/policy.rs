@@ -17,6 +17,8 @@ pub struct SlaPolicy {
     pub id: PolicyId,
     /// Display name (`Enterprise business hours`).
     pub name: String,
+    /// What it promises, for the people editing policies.
+    pub description: Option<String>,
     /// When it applies.
     #[serde(default)]
     pub conditions: PolicyConditions,
@@ -43,6 +45,7 @@ impl SlaPolicy {
         Self {
             id,
             name: name.into(),
+            description: None,
             conditions: PolicyConditions::default(),
             calendar: None,
             targets: Vec::new(),

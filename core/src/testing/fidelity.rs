@@ -43,6 +43,16 @@ pub async fn priorities_describe_and_retire(store: Arc<dyn Store>) {
     let before = f.snapshot().await;
     assert_field(f.desk.set_priorities(f.ws, bad).await, "active");
     assert_eq!(f.snapshot().await, before);
+    // SLA policies say what they promise.
+    let mut gold = SlaPolicy::new(PolicyId::generate(), "Gold");
+    gold.description = Some("Replies within the hour".into());
+    let saved = f
+        .desk
+        .set_sla_policies(f.ws, vec![gold.clone()])
+        .await
+        .unwrap();
+    assert_eq!(saved[0].description, gold.description);
+    assert_eq!(f.desk.list_sla_policies(f.ws).await.unwrap(), saved);
 }
 
 pub async fn teams_have_an_address_and_retire(store: Arc<dyn Store>) {
@@ -131,6 +141,7 @@ pub async fn templates_have_subjects_categories_and_authors(store: Arc<dyn Store
         ..Default::default()
     };
     let t = f.desk.create_template(f.ws, input.clone()).await.unwrap();
+    assert_eq!(t.updated_at, None);
     assert_eq!(t.subject.as_deref(), Some("Your refund"));
     assert_eq!(t.categories, [billing.id, shipping.id]);
     assert_eq!(t.created_by.as_ref(), Some(&f.agent));
@@ -158,7 +169,13 @@ pub async fn templates_have_subjects_categories_and_authors(store: Arc<dyn Store
         categories: vec![tech.id],
         ..input.clone()
     };
+    f.clock.advance(chrono::TimeDelta::minutes(5));
     let u = f.desk.update_template(f.ws, t.id, updated).await.unwrap();
+    assert_eq!(
+        u.updated_at,
+        Some(t.created_at + chrono::TimeDelta::minutes(5))
+    );
+    assert_eq!(u.created_at, t.created_at);
     assert_eq!(
         (u.created_by.as_ref(), u.categories.as_slice()),
         (Some(&f.agent), &[tech.id][..])
@@ -232,6 +249,27 @@ pub async fn messages_name_unregistered_senders(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(plain.sender, None);
+    // A system notice: public, by the system, no response and no status change.
+    let status = f.desk.get_ticket(f.ws, t.id).await.unwrap().status;
+    let notice = f
+        .desk
+        .system_message(f.ws, t.id, "We are looking into a payment outage".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        (notice.kind, &notice.author),
+        (MessageKind::System, &Actor::System)
+    );
+    let after = f.desk.get_ticket(f.ws, t.id).await.unwrap();
+    assert_eq!((after.status, after.first_response_at), (status, None));
+    let customer_view = f.desk.thread(f.ws, t.id, View::Customer).await.unwrap();
+    assert!(customer_view.messages.iter().any(|m| m.id == notice.id));
+    let mut with_status = MessageInput::text("x");
+    with_status.status = Some(Status::Pending);
+    assert_field(
+        f.desk.system_message(f.ws, t.id, with_status).await,
+        "status",
+    );
     let before = f.snapshot().await;
     let mut empty = MessageInput::text("x");
     empty.sender = Some(Sender {
@@ -371,5 +409,73 @@ pub async fn ticket_numbers_as_short_tokens(store: Arc<dyn Store>) {
     assert_field(
         f.desk.update_workspace(f.ws, None, Some(bad)).await,
         "settings.number_format",
+    );
+}
+
+pub async fn categories_have_codes_and_priorities_a_display_order(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let input = |name: &str, code: Option<&str>| CategoryInput {
+        name: name.into(),
+        code: code.map(Into::into),
+        ..Default::default()
+    };
+    let payment = f
+        .desk
+        .create_category(f.ws, input("Payment", Some("payment")))
+        .await
+        .unwrap();
+    assert_eq!(payment.code.as_deref(), Some("payment"));
+    let found = f.desk.get_category_by_code(f.ws, "payment").await.unwrap();
+    assert_eq!(found, payment);
+    assert_code(
+        f.desk.get_category_by_code(f.ws, "login").await,
+        "not_found",
+    );
+    let before = f.snapshot().await;
+    let taken = f
+        .desk
+        .create_category(f.ws, input("Billing", Some("payment")))
+        .await;
+    assert_code(taken, "already_exists");
+    assert_field(
+        f.desk
+            .create_category(f.ws, input("Login", Some("Log In")))
+            .await,
+        "code",
+    );
+    assert_eq!(f.snapshot().await, before);
+    // Updating a category keeps its own code; codes are optional.
+    let renamed = f
+        .desk
+        .update_category(f.ws, payment.id, input("Payments", Some("payment")))
+        .await
+        .unwrap();
+    assert_eq!(renamed.code.as_deref(), Some("payment"));
+    f.desk
+        .create_category(f.ws, input("Other", None))
+        .await
+        .unwrap();
+    f.desk
+        .create_category(f.ws, input("More", None))
+        .await
+        .unwrap();
+    // Priorities: a display order apart from urgency.
+    let mut all = f.desk.list_priorities(f.ws).await.unwrap();
+    assert_eq!(
+        all.iter().map(|p| p.position).collect::<Vec<_>>(),
+        [0, 1, 2, 3]
+    );
+    for (p, pos) in all.iter_mut().zip([3, 0, 2, 1]) {
+        p.position = pos;
+    }
+    f.desk.set_priorities(f.ws, all).await.unwrap();
+    let read = f.desk.list_priorities(f.ws).await.unwrap();
+    assert_eq!(
+        read.iter().map(|p| p.rank).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    assert_eq!(
+        read.iter().map(|p| p.position).collect::<Vec<_>>(),
+        [3, 0, 2, 1]
     );
 }

@@ -31,6 +31,7 @@ pub fn policy_on(calendar: &str, resolution: TimeDelta) -> SlaPolicy {
     SlaPolicy {
         id: PolicyId::generate(),
         name: "p".into(),
+        description: None,
         conditions: PolicyConditions::default(),
         calendar: Some(CalendarConfig::from_json(calendar).unwrap()),
         targets: vec![PolicyTarget {

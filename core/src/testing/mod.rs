@@ -69,7 +69,8 @@ macro_rules! conformance_suite {
             tickets_keep_their_source,
             messages_name_unregistered_senders,
             attachments_by_url,
-            ticket_numbers_as_short_tokens
+            ticket_numbers_as_short_tokens,
+            categories_have_codes_and_priorities_a_display_order
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -33,6 +33,7 @@ fn policy(name: &str, targets: Vec<PolicyTarget>) -> SlaPolicy {
     SlaPolicy {
         id: PolicyId::generate(),
         name: name.into(),
+        description: None,
         conditions: PolicyConditions::default(),
         calendar: None,
         targets,

@@ -83,13 +83,18 @@ class SeedApiTest(TestCase):
 
     def test_categories_and_priorities_with_their_sla(self) -> None:
         d = runtime.desk()
-        parent = d.create_category("Payment", icon="card")
+        parent = d.create_category("Payment", code="payment", icon="card")
         d.create_category("Refunds", parent=parent.id, default_priority="high")
         hidden = d.create_category("Old")
         d.update_category(hidden.id, "Old", active=False)
         cats = self.call(self.as_alice, "get", "categories/")
         self.assertEqual([(c["name"], c["parent"]) for c in cats], [("Payment", None), ("Refunds", parent.id)])
         self.assertEqual(cats[1]["default_priority"], "high")
+        self.assertEqual(cats[0]["code"], "payment")
+        # Seed 001's clients name categories by code.
+        t = self.call(self.as_alice, "post", "tickets/", {"subject": "s", "message": "m", "category": "payment"}, 201)
+        self.assertEqual(t["category"], parent.id)
+        self.error(self.call(self.as_alice, "post", "tickets/", {"subject": "s", "message": "m", "category": "nope"}, 404), "not_found")
         prios = self.call(self.as_alice, "get", "priorities/")
         by_code = {p["code"]: p for p in prios}
         self.assertEqual(by_code["high"]["sla"]["first_response"], d.list_priorities()[[p.code for p in d.list_priorities()].index("high")].first_response.total_seconds())

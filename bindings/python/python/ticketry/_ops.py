@@ -182,21 +182,21 @@ class DeskOps:
         """The priorities, least urgent first."""
         return await self._native.call("list_priorities", {}).future()  # type: ignore[no-any-return]
 
-    def create_category(self, name: str, *, description: Optional[str] = None, icon: Optional[str] = None, parent: Optional[_Id] = None, default_priority: Optional[str] = None, default_team: Optional[_Id] = None, default_assignee: Optional[_UserId] = None, position: Optional[int] = None, active: Optional[bool] = None) -> Category:
+    def create_category(self, name: str, *, code: Optional[str] = None, description: Optional[str] = None, icon: Optional[str] = None, parent: Optional[_Id] = None, default_priority: Optional[str] = None, default_team: Optional[_Id] = None, default_assignee: Optional[_UserId] = None, position: Optional[int] = None, active: Optional[bool] = None) -> Category:
         """Creates a category."""
-        return self._native.call("create_category", {"input": _kw({"name": name, "description": description, "icon": icon, "parent": _id(parent), "default_priority": default_priority, "default_team": _id(default_team), "default_assignee": _id(default_assignee), "position": position, "active": active})}).wait()  # type: ignore[no-any-return]
+        return self._native.call("create_category", {"input": _kw({"name": name, "code": code, "description": description, "icon": icon, "parent": _id(parent), "default_priority": default_priority, "default_team": _id(default_team), "default_assignee": _id(default_assignee), "position": position, "active": active})}).wait()  # type: ignore[no-any-return]
 
-    async def create_category_async(self, name: str, *, description: Optional[str] = None, icon: Optional[str] = None, parent: Optional[_Id] = None, default_priority: Optional[str] = None, default_team: Optional[_Id] = None, default_assignee: Optional[_UserId] = None, position: Optional[int] = None, active: Optional[bool] = None) -> Category:
+    async def create_category_async(self, name: str, *, code: Optional[str] = None, description: Optional[str] = None, icon: Optional[str] = None, parent: Optional[_Id] = None, default_priority: Optional[str] = None, default_team: Optional[_Id] = None, default_assignee: Optional[_UserId] = None, position: Optional[int] = None, active: Optional[bool] = None) -> Category:
         """Creates a category."""
-        return await self._native.call("create_category", {"input": _kw({"name": name, "description": description, "icon": icon, "parent": _id(parent), "default_priority": default_priority, "default_team": _id(default_team), "default_assignee": _id(default_assignee), "position": position, "active": active})}).future()  # type: ignore[no-any-return]
+        return await self._native.call("create_category", {"input": _kw({"name": name, "code": code, "description": description, "icon": icon, "parent": _id(parent), "default_priority": default_priority, "default_team": _id(default_team), "default_assignee": _id(default_assignee), "position": position, "active": active})}).future()  # type: ignore[no-any-return]
 
-    def update_category(self, category: _Id, name: str, *, description: Optional[str] = None, icon: Optional[str] = None, parent: Optional[_Id] = None, default_priority: Optional[str] = None, default_team: Optional[_Id] = None, default_assignee: Optional[_UserId] = None, position: Optional[int] = None, active: Optional[bool] = None) -> Category:
+    def update_category(self, category: _Id, name: str, *, code: Optional[str] = None, description: Optional[str] = None, icon: Optional[str] = None, parent: Optional[_Id] = None, default_priority: Optional[str] = None, default_team: Optional[_Id] = None, default_assignee: Optional[_UserId] = None, position: Optional[int] = None, active: Optional[bool] = None) -> Category:
         """Replaces a category's fields."""
-        return self._native.call("update_category", {"category": _id(category), "input": _kw({"name": name, "description": description, "icon": icon, "parent": _id(parent), "default_priority": default_priority, "default_team": _id(default_team), "default_assignee": _id(default_assignee), "position": position, "active": active})}).wait()  # type: ignore[no-any-return]
+        return self._native.call("update_category", {"category": _id(category), "input": _kw({"name": name, "code": code, "description": description, "icon": icon, "parent": _id(parent), "default_priority": default_priority, "default_team": _id(default_team), "default_assignee": _id(default_assignee), "position": position, "active": active})}).wait()  # type: ignore[no-any-return]
 
-    async def update_category_async(self, category: _Id, name: str, *, description: Optional[str] = None, icon: Optional[str] = None, parent: Optional[_Id] = None, default_priority: Optional[str] = None, default_team: Optional[_Id] = None, default_assignee: Optional[_UserId] = None, position: Optional[int] = None, active: Optional[bool] = None) -> Category:
+    async def update_category_async(self, category: _Id, name: str, *, code: Optional[str] = None, description: Optional[str] = None, icon: Optional[str] = None, parent: Optional[_Id] = None, default_priority: Optional[str] = None, default_team: Optional[_Id] = None, default_assignee: Optional[_UserId] = None, position: Optional[int] = None, active: Optional[bool] = None) -> Category:
         """Replaces a category's fields."""
-        return await self._native.call("update_category", {"category": _id(category), "input": _kw({"name": name, "description": description, "icon": icon, "parent": _id(parent), "default_priority": default_priority, "default_team": _id(default_team), "default_assignee": _id(default_assignee), "position": position, "active": active})}).future()  # type: ignore[no-any-return]
+        return await self._native.call("update_category", {"category": _id(category), "input": _kw({"name": name, "code": code, "description": description, "icon": icon, "parent": _id(parent), "default_priority": default_priority, "default_team": _id(default_team), "default_assignee": _id(default_assignee), "position": position, "active": active})}).future()  # type: ignore[no-any-return]
 
     def get_category(self, category: _Id) -> Category:
         """A category."""
@@ -245,6 +245,14 @@ class DeskOps:
     async def update_template_async(self, template: _Id, name: str, body: str, *, subject: Optional[str] = None, language: Optional[str] = None, categories: Optional[Sequence[_Id]] = None, created_by: Optional[_UserId] = None, active: Optional[bool] = None) -> Template:
         """Replaces a template's fields."""
         return await self._native.call("update_template", {"template": _id(template), "input": _kw({"name": name, "body": body, "subject": subject, "language": language, "categories": _ids(categories), "created_by": _id(created_by), "active": active})}).future()  # type: ignore[no-any-return]
+
+    def get_category_by_code(self, code: str) -> Category:
+        """A category by its code (``payment``)."""
+        return self._native.call("get_category_by_code", {"code": code}).wait()  # type: ignore[no-any-return]
+
+    async def get_category_by_code_async(self, code: str) -> Category:
+        """A category by its code (``payment``)."""
+        return await self._native.call("get_category_by_code", {"code": code}).future()  # type: ignore[no-any-return]
 
     def get_template(self, template: _Id) -> Template:
         """A template."""
@@ -445,6 +453,14 @@ class DeskOps:
     async def add_note_async(self, ticket: _Id, agent: _UserId, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, idempotency_key: Optional[str] = None) -> Message:
         """An internal note (never in the customer's view, never an SLA response)."""
         return await self._native.call("add_note", {"ticket": _id(ticket), "agent": _id(agent), "body": body, "html": html, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "idempotency_key": idempotency_key}).future()  # type: ignore[no-any-return]
+
+    def system_message(self, ticket: _Id, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, idempotency_key: Optional[str] = None) -> Message:
+        """A public message by the system (a notice): seen by the customer, no SLA response."""
+        return self._native.call("system_message", {"ticket": _id(ticket), "body": body, "html": html, "attachments": attachments, "sender": sender, "idempotency_key": idempotency_key}).wait()  # type: ignore[no-any-return]
+
+    async def system_message_async(self, ticket: _Id, body: str, *, html: Optional[str] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, idempotency_key: Optional[str] = None) -> Message:
+        """A public message by the system (a notice): seen by the customer, no SLA response."""
+        return await self._native.call("system_message", {"ticket": _id(ticket), "body": body, "html": html, "attachments": attachments, "sender": sender, "idempotency_key": idempotency_key}).future()  # type: ignore[no-any-return]
 
     def assign(self, ticket: _Id, agent: Optional[_UserId] = None, *, team: Optional[_Id] = None, reason: Optional[str] = None, escalate: Optional[bool] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
         """Assigns to an agent (null unassigns) and/or a team."""

@@ -281,6 +281,7 @@ class Category:
 
     id: str
     name: str
+    code: Optional[str]
     description: Optional[str] = field(repr=False)
     icon: Optional[str]
     parent: Optional[str]
@@ -385,6 +386,7 @@ class PolicyInput:
     name: str
     targets: Tuple[PolicyTarget, ...] = field(repr=False)
     id: Optional[str] = None
+    description: Optional[str] = field(default=None, repr=False)
     conditions: Optional[PolicyConditions] = field(default=None, repr=False)
     calendar: Optional[CalendarConfig] = field(default=None, repr=False)
     warning: Optional[Dict[str, Any]] = field(default=None, repr=False)
@@ -418,6 +420,7 @@ class Priority:
     resolution: Optional[timedelta] = field(default=None, repr=False)
     is_default: bool = False
     description: Optional[str] = field(default=None, repr=False)
+    position: int = 0
     active: bool = True
 
 
@@ -529,6 +532,7 @@ class SlaPolicy:
     id: str
     name: str
     targets: Tuple[PolicyTarget, ...] = field(repr=False)
+    description: Optional[str] = field(default=None, repr=False)
     conditions: Optional[PolicyConditions] = field(default=None, repr=False)
     calendar: Optional[CalendarConfig] = field(default=None, repr=False)
     warning: Optional[Dict[str, Any]] = field(default=None, repr=False)
@@ -598,6 +602,7 @@ class Template:
     language: Optional[str] = None
     categories: Tuple[str, ...] = field(default=(), repr=False)
     created_by: Optional[str] = None
+    updated_at: Optional[datetime] = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,9 @@ def priority_json(p: Priority) -> Dict[str, Any]:
     return {
         "code": p.code,
         "name": p.name,
+        "description": p.description,
         "rank": p.rank,
+        "order": p.position,
         "color": p.color,
         "is_default": p.is_default,
         "sla": {"first_response": _seconds(p.first_response), "resolution": _seconds(p.resolution)},
@@ -276,10 +278,23 @@ def open_ticket(c: Call) -> Any:
         _required(data, "subject"),
         _required(data, "message", "description"),
         priority=data.get("priority") or None,
-        category=data.get("category") or None,
+        category=_category(c, data.get("category")),
         channel="api",
     )
     return 201, ticket_json(t, staff=c.staff)
+
+
+def _category(c: Call, value: Any) -> Optional[str]:
+    """A category given by id or by code (seed 001's ``login``, ``payment``)."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_input", "category must be a category id or code", "category")
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return c.desk.get_category_by_code(value).id
+    return value
 
 
 def all_tickets(c: Call) -> Any:
@@ -391,14 +406,14 @@ def stats(c: Call) -> Any:
 
 def categories(c: Call) -> Any:
     return 200, [
-        {"id": x.id, "name": x.name, "description": x.description, "icon": x.icon, "parent": x.parent,
+        {"id": x.id, "code": x.code, "name": x.name, "description": x.description, "icon": x.icon, "parent": x.parent,
          "default_priority": x.default_priority, "order": x.position}
         for x in c.desk.list_categories() if x.active
     ]
 
 
 def priorities(c: Call) -> Any:
-    return 200, [priority_json(p) for p in c.desk.list_priorities()]
+    return 200, [priority_json(p) for p in c.desk.list_priorities() if p.active]
 
 
 def templates(c: Call) -> Any:
