@@ -333,24 +333,32 @@ async function viewTicket(c) {
 }
 
 /** Applies the fields present in the body, one Ticketry change each. */
+/**
+ * Seed 004's staff update: every field given is changed in one atomic write
+ * (all or nothing; the status last). `assigned_to: null` unassigns; a
+ * category can be changed here, not removed.
+ */
 async function updateTicket(c) {
   const b = body(c.req)
-  const { ws } = c
-  const by = { by: c.me.actor }
-  let t = c.ticket
-  if (b.subject !== undefined || b.description !== undefined) {
-    t = await ws.updateTicket(t.id, { subject: b.subject, description: b.description, expectedVersion: b.version, ...by })
+  const t = c.ticket
+  if (b.category === null && t.category !== null) {
+    throw new HttpError(400, 'invalid_input', 'a category can be changed here, not removed', 'category')
   }
-  if (b.priority !== undefined && b.priority !== t.priority) t = await ws.setPriority(t.id, String(b.priority), by)
-  if (b.category !== undefined && b.category !== t.category) t = await ws.setCategory(t.id, b.category, by)
   // Assignees are staff who have used the API (Ticketry knows them as agents).
-  if (b.assigned_to !== undefined && b.assigned_to !== t.assignee) {
-    t = await ws.assign(t.id, { agent: b.assigned_to === null ? undefined : String(b.assigned_to), ...by })
-  }
-  if (b.status !== undefined && b.status !== SEED_STATUS[t.status] && b.status !== t.status) {
-    t = await ws.setStatus(t.id, String(b.status), by)
-  }
-  return ticketJson(t, true)
+  const assignee = b.assigned_to === undefined || b.assigned_to === null ? undefined : String(b.assigned_to)
+  const sameStatus = b.status === undefined || b.status === t.status || b.status === SEED_STATUS[t.status]
+  const updated = await c.ws.updateTicket(t.id, {
+    subject: b.subject,
+    description: b.description,
+    priority: b.priority === undefined ? undefined : String(b.priority),
+    category: b.category ?? undefined,
+    assignee,
+    unassign: b.assigned_to === null && t.assignee !== null ? true : undefined,
+    status: sameStatus ? undefined : String(b.status),
+    expectedVersion: b.version,
+    by: c.me.actor,
+  })
+  return ticketJson(updated, true)
 }
 
 async function listMessages(c) {

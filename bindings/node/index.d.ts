@@ -1077,6 +1077,12 @@ export interface UpdateTicketOptions {
   subject?: string | null
   description?: string | null
   customFields?: Record<string, unknown> | null
+  category?: string | null
+  priority?: string | null
+  assignee?: string | null
+  unassign?: boolean | null
+  team?: string | null
+  status?: Status | null
   expectedVersion?: number | null
   by?: Actor | null
 }
@@ -1201,8 +1207,8 @@ export declare class Workspace extends native.Workspace {
   /** The customer's rating (1–5), once, on a resolved or closed ticket. */
   rate(ticket: string, rating: number, options?: RateOptions): Promise<Ticket>
   /**
-   * Edits subject, description or custom fields; `expected_version`
-   *  turns a concurrent change into `conflict`.
+   * Changes several fields in one atomic write, all or nothing (the
+   *  status last); `expected_version` turns a concurrent change into `conflict`.
    */
   updateTicket(ticket: string, options?: UpdateTicketOptions): Promise<Ticket>
   /** Replaces the SLA policies (first matching active one applies). */

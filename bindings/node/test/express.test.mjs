@@ -327,6 +327,12 @@ for (const backend of backends) {
       assert.equal((await call('GET', `/api/tickets/${t.id}/`, ALICE)).json.subject, 'Updated')
       expectError(await call('PUT', `/api/tickets/${t.id}/`, SAM, { assigned_to: 'nobody' }), 404, 'not_found')
       expectError(await call('PUT', `/api/tickets/${t.id}/`, SAM, { status: 'sideways' }), 400, 'invalid_input', 'status')
+      // All or nothing: a refused part leaves every other field as it was.
+      expectError(await call('PUT', `/api/tickets/${t.id}/`, SAM, { priority: 'low', subject: 'Half', status: 'new' }), 409, 'invalid_transition')
+      const same = (await call('GET', `/api/tickets/${t.id}/`, SAM)).json
+      assert.deepEqual([same.priority, same.subject], ['urgent', 'Updated'])
+      const unassigned = (await call('PUT', `/api/tickets/${t.id}/`, SAM, { assigned_to: null, priority: 'high' })).json
+      assert.deepEqual([unassigned.assigned_to, unassigned.priority, unassigned.version], [null, 'high', same.version + 1])
       expectError(await call('PUT', `/api/tickets/${t.id}/`, SAM, { subject: 'x', version: 1 }), 409, 'conflict')
       expectError(await call('PUT', `/api/tickets/${MISSING}/`, SAM, { subject: 'x' }), 404, 'not_found')
     })

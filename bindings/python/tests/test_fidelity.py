@@ -85,3 +85,15 @@ def test_codes_display_order_notices_and_descriptions(desk) -> None:  # type: ig
     tpl = desk.create_template("T", "x")
     assert tpl.updated_at is None
     assert desk.update_template(tpl, "T", "y").updated_at is not None
+
+
+def test_update_changes_several_fields_in_one_write(desk) -> None:  # type: ignore[no-untyped-def]
+    t = desk.open_ticket(7, "s", "d")
+    u = desk.update_ticket(t, subject="Refund", priority="high", assignee="bob", status="in_progress",
+                           expected_version=t.version)
+    assert (u.subject, u.priority, u.assignee, u.status.value, u.version) == (
+        "Refund", "high", "bob", "in_progress", t.version + 1)
+    with pytest.raises(ticketry.InvalidTransitionError):
+        desk.update_ticket(t, priority="low", status="new")
+    assert desk.get_ticket(t) == u  # all or nothing
+    assert desk.update_ticket(t, unassign=True).assignee is None

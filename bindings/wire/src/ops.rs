@@ -518,14 +518,21 @@ ops! {
     /// The customer's rating (1–5), once, on a resolved or closed ticket.
     ws rate [3, 2] (ticket: TicketId, rating: u8, comment: Option<String>, by: Option<Actor>) -> Ticket
         = |d, ws, a| async move { d.rate(ws, a.ticket, a.rating, a.comment, by(a.by)).await };
-    /// Edits subject, description or custom fields; `expected_version`
-    /// turns a concurrent change into `conflict`.
+    /// Changes several fields in one atomic write, all or nothing (the
+    /// status last); `expected_version` turns a concurrent change into `conflict`.
     ws update_ticket [1, 1] (
         ticket: TicketId, subject: Option<String>, description: Option<String>,
         custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
+        category: Option<CategoryId>, priority: Option<String>, assignee: Option<AgentId>,
+        unassign: Option<bool>, team: Option<TeamId>, status: Option<Status>,
         expected_version: Option<u64>, by: Option<Actor>,
     ) -> Ticket = |d, ws, a| {
-        let u = TicketUpdate { subject: a.subject, description: a.description, custom_fields: a.custom_fields, expected_version: a.expected_version };
+        let u = TicketUpdate {
+            subject: a.subject, description: a.description, custom_fields: a.custom_fields,
+            category: a.category, priority: a.priority, assignee: a.assignee,
+            unassign: a.unassign.unwrap_or(false), team: a.team, status: a.status,
+            expected_version: a.expected_version,
+        };
         async move { d.update_ticket(ws, a.ticket, u, by(a.by)).await }
     };
 

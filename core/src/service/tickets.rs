@@ -159,7 +159,10 @@ impl Assign {
     }
 }
 
-/// Input for [`Helpdesk::update_ticket`]: edits with an optimistic-concurrency check.
+/// Input for [`Helpdesk::update_ticket`]: several changes written as one,
+/// all or nothing, with an optional optimistic-concurrency check. Fields left
+/// `None` stay as they are; the status changes last (so a ticket can be
+/// re-prioritised and resolved in one update).
 #[derive(Debug, Clone, Default)]
 pub struct TicketUpdate {
     /// New subject.
@@ -168,6 +171,18 @@ pub struct TicketUpdate {
     pub description: Option<String>,
     /// New custom fields (replaces the object).
     pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
+    /// New category (active).
+    pub category: Option<CategoryId>,
+    /// New priority code (active).
+    pub priority: Option<String>,
+    /// New assignee (an active agent).
+    pub assignee: Option<AgentId>,
+    /// Remove the assignee (`assignee` must then be `None`).
+    pub unassign: bool,
+    /// New team (active).
+    pub team: Option<TeamId>,
+    /// New status (a transition the workflow allows from the current one).
+    pub status: Option<Status>,
     /// The version the caller read; a stale one is `conflict`.
     pub expected_version: Option<u64>,
 }
@@ -935,8 +950,11 @@ impl Helpdesk {
         .await
     }
 
-    /// Edits subject, description or custom fields; with `expected_version`,
-    /// a ticket changed since the caller read it is `conflict`.
+    /// Changes several fields of a ticket in one atomic write (see
+    /// [`TicketUpdate`]): every value is checked first, and a refusal of any
+    /// change (an inactive priority, a transition the workflow forbids)
+    /// writes nothing. With `expected_version`, a ticket changed since the
+    /// caller read it is `conflict`.
     pub async fn update_ticket(
         &self,
         ws: WorkspaceId,
@@ -946,27 +964,70 @@ impl Helpdesk {
     ) -> Result<Ticket> {
         let subject = update
             .subject
-            .map(|s| validate::text("subject", &s, MAX_SUBJECT))
+            .as_deref()
+            .map(|s| validate::text("subject", s, MAX_SUBJECT))
             .transpose()?;
         let description = update
             .description
-            .map(|s| validate::paragraph("description", &s, MAX_BODY))
+            .as_deref()
+            .map(|s| validate::paragraph("description", s, MAX_BODY))
             .transpose()?;
         if let Some(fields) = &update.custom_fields {
             validate::json_fields("custom_fields", fields)?;
         }
+        if update.unassign && update.assignee.is_some() {
+            return Err(Error::invalid_input(
+                "unassign",
+                "give an assignee or unassign, not both",
+            ));
+        }
+        if let Some(code) = &update.priority {
+            Priority::usable(&self.catalog(ws).await?.priorities, code)?;
+        }
+        if let Some(c) = update.category
+            && !self.get_category(ws, c).await?.active
+        {
+            return Err(Error::invalid_input("category", "the category is inactive"));
+        }
+        if let Some(a) = &update.assignee {
+            self.active_agent(ws, a, "assignee").await?;
+        }
+        if let Some(team) = update.team {
+            self.active_team(ws, team, "team").await?;
+        }
         self.known_actor(ws, &by).await?;
+        let u = &update;
         let t = self
             .change_ticket(ws, id, update.expected_version, |t, now| {
                 rules::may_act(t, &by)?;
-                rules::update_fields(
+                let mut w = rules::update_fields(
                     t,
                     subject.clone(),
                     description.clone(),
-                    update.custom_fields.clone(),
+                    u.custom_fields.clone(),
                     &by,
                     now,
-                )
+                )?;
+                if let Some(c) = u.category.filter(|&c| Some(c) != t.category) {
+                    w = w.and_then(|t, now| rules::set_category(t, Some(c), &by, now))?;
+                }
+                if let Some(code) = &u.priority {
+                    w = w.and_then(|t, now| rules::set_priority(t, code.clone(), &by, now))?;
+                }
+                if u.assignee.is_some() || u.unassign || u.team.is_some() {
+                    let to = if u.unassign {
+                        None
+                    } else {
+                        u.assignee.clone().or_else(|| t.assignee.clone())
+                    };
+                    w = w.and_then(|t, now| {
+                        rules::assign(t, to.as_ref(), u.team, false, &by, None, now)
+                    })?;
+                }
+                if let Some(status) = u.status {
+                    w = w.and_then(|t, now| rules::set_status(t, status, &by, now))?;
+                }
+                Ok(w)
             })
             .await?
             .ticket;

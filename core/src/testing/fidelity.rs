@@ -479,3 +479,135 @@ pub async fn categories_have_codes_and_priorities_a_display_order(store: Arc<dyn
         [3, 0, 2, 1]
     );
 }
+
+pub async fn updates_change_several_fields_at_once(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t = f.open("all at once").await;
+    let category = f
+        .desk
+        .create_category(
+            f.ws,
+            CategoryInput {
+                name: "Billing".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let after = f.last_seq().await;
+    let update = TicketUpdate {
+        subject: Some("Refund, please".into()),
+        category: Some(category.id),
+        priority: Some("high".into()),
+        assignee: Some(f.agent.clone()),
+        team: Some(f.team),
+        status: Some(Status::InProgress),
+        expected_version: Some(t.version),
+        ..Default::default()
+    };
+    let u = f
+        .desk
+        .update_ticket(f.ws, t.id, update, f.agent_actor())
+        .await
+        .unwrap();
+    assert_eq!(u.version, t.version + 1, "one write");
+    assert_eq!(
+        (
+            u.subject.as_str(),
+            u.category,
+            u.priority.as_str(),
+            u.assignee.as_ref(),
+            u.team,
+            u.status
+        ),
+        (
+            "Refund, please",
+            Some(category.id),
+            "high",
+            Some(&f.agent),
+            Some(f.team),
+            Status::InProgress
+        )
+    );
+    assert_eq!(
+        f.event_names_after(after).await,
+        [
+            "ticket.updated",
+            "category.changed",
+            "priority.changed",
+            "ticket.assigned",
+            "status.changed"
+        ]
+    );
+    // A refused part writes nothing: here the status (closed cannot go back).
+    let closed = f
+        .desk
+        .update_ticket(
+            f.ws,
+            t.id,
+            TicketUpdate {
+                status: Some(Status::Closed),
+                ..Default::default()
+            },
+            f.agent_actor(),
+        )
+        .await
+        .unwrap();
+    let before = f.snapshot().await;
+    let refused = TicketUpdate {
+        subject: Some("changed?".into()),
+        status: Some(Status::Open),
+        ..Default::default()
+    };
+    assert_code(
+        f.desk
+            .update_ticket(f.ws, t.id, refused, f.agent_actor())
+            .await,
+        "invalid_transition",
+    );
+    let bad_priority = TicketUpdate {
+        subject: Some("changed?".into()),
+        priority: Some("nope".into()),
+        ..Default::default()
+    };
+    assert_field(
+        f.desk
+            .update_ticket(f.ws, t.id, bad_priority, f.agent_actor())
+            .await,
+        "priority",
+    );
+    assert_eq!(f.snapshot().await, before);
+    assert_eq!(f.desk.get_ticket(f.ws, t.id).await.unwrap(), closed);
+    // Unassign in the same write as another change.
+    let t2 = f.open("second").await;
+    let t2 = f
+        .desk
+        .assign(f.ws, t2.id, Assign::to(f.agent.clone()), f.agent_actor())
+        .await
+        .unwrap();
+    let u2 = TicketUpdate {
+        unassign: true,
+        priority: Some("low".into()),
+        ..Default::default()
+    };
+    let u2 = f
+        .desk
+        .update_ticket(f.ws, t2.id, u2, f.agent_actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        (u2.assignee, u2.priority.as_str(), u2.version),
+        (None, "low", t2.version + 1)
+    );
+    let both = TicketUpdate {
+        unassign: true,
+        assignee: Some(f.agent.clone()),
+        ..Default::default()
+    };
+    assert_field(
+        f.desk
+            .update_ticket(f.ws, t2.id, both, f.agent_actor())
+            .await,
+        "unassign",
+    );
+}

@@ -70,7 +70,8 @@ macro_rules! conformance_suite {
             messages_name_unregistered_senders,
             attachments_by_url,
             ticket_numbers_as_short_tokens,
-            categories_have_codes_and_priorities_a_display_order
+            categories_have_codes_and_priorities_a_display_order,
+            updates_change_several_fields_at_once
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

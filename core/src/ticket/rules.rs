@@ -39,6 +39,21 @@ impl TicketWrite {
         });
     }
 
+    /// Applies `rule` to the state this change leads to and folds its result
+    /// in: one write, one version step, the events of both in order.
+    pub(crate) fn and_then(
+        mut self,
+        rule: impl FnOnce(&Ticket, DateTime<Utc>) -> Result<TicketWrite>,
+    ) -> Result<Self> {
+        let mut next = rule(&self.ticket, self.ticket.updated_at)?;
+        next.ticket.version = self.ticket.version;
+        self.ticket = next.ticket;
+        self.messages.append(&mut next.messages);
+        self.assignments.append(&mut next.assignments);
+        self.events.append(&mut next.events);
+        Ok(self)
+    }
+
     /// Whether the change changes nothing (no event means no change).
     pub fn is_noop(&self) -> bool {
         self.events.is_empty()

@@ -558,17 +558,17 @@ class DeskOps:
         """The customer's rating (1–5), once, on a resolved or closed ticket."""
         return await self._native.call("rate", {"ticket": _id(ticket), "rating": rating, "comment": comment, "by": by}).future()  # type: ignore[no-any-return]
 
-    def update_ticket(self, ticket: _Id, *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, expected_version: Optional[int] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
-        """Edits subject, description or custom fields; ``expected_version``
-         turns a concurrent change into ``conflict``.
+    def update_ticket(self, ticket: _Id, *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, expected_version: Optional[int] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
+        """Changes several fields in one atomic write, all or nothing (the
+         status last); ``expected_version`` turns a concurrent change into ``conflict``.
         """
-        return self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "expected_version": expected_version, "by": by}).wait()  # type: ignore[no-any-return]
+        return self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "expected_version": expected_version, "by": by}).wait()  # type: ignore[no-any-return]
 
-    async def update_ticket_async(self, ticket: _Id, *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, expected_version: Optional[int] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
-        """Edits subject, description or custom fields; ``expected_version``
-         turns a concurrent change into ``conflict``.
+    async def update_ticket_async(self, ticket: _Id, *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, expected_version: Optional[int] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
+        """Changes several fields in one atomic write, all or nothing (the
+         status last); ``expected_version`` turns a concurrent change into ``conflict``.
         """
-        return await self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "expected_version": expected_version, "by": by}).future()  # type: ignore[no-any-return]
+        return await self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "expected_version": expected_version, "by": by}).future()  # type: ignore[no-any-return]
 
     def set_sla_policies(self, policies: Sequence[Union[PolicyInput, Mapping[str, Any]]]) -> List[SlaPolicy]:
         """Replaces the SLA policies (first matching active one applies)."""
