@@ -471,6 +471,11 @@ impl<'de> de::Deserializer<'de> for De {
             Value::Str(s) => v.visit_enum(s.into_deserializer()),
             Value::Map(mut entries) if entries.len() == 1 => {
                 let (key, value) = entries.pop().expect("one entry");
+                // The variant is a name: `setPriority` in Node.
+                let key = match self.host {
+                    Host::Node => snake(&key),
+                    Host::Python => key,
+                };
                 v.visit_enum(Variant {
                     key,
                     value: De {
@@ -728,12 +733,14 @@ impl ser::Serializer for Ser {
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
-        _name: &'static str,
+        name: &'static str,
         _i: u32,
         variant: &'static str,
         v: &T,
     ) -> R {
-        Ok(Value::Map(vec![(variant.to_owned(), v.serialize(Ser)?)]))
+        // A one-key object whose key is a name (`{"set_priority": "high"}`):
+        // a struct, so Node spells it `setPriority` as its typings do.
+        Ok(Value::Struct(name, vec![(variant, v.serialize(Ser)?)]))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqOut, SerError> {
         Ok(SeqOut(Vec::with_capacity(len.unwrap_or(0))))
