@@ -15,6 +15,9 @@ MIXINS = {"Actor", "Link", "SlaState", "Segment", "Status"}
 # Shown by repr(): scalar fields, except long texts.
 HIDDEN = {"description", "body", "html", "workspace_id"}
 USER_IDS = {"AgentId", "CustomerId"}
+# Values written as one-key objects (`{"percent": 80}`, `{"words": [...]}`,
+# `{"assign": "bob"}`): plain dicts in Python.
+ONE_KEY_OBJECTS = {"WarningThreshold", "Condition", "RuleAction"}
 
 
 def ref_name(s):
@@ -85,7 +88,7 @@ class Py:
                 return f"Page[{inner}]"
             if self.cat.is_enum(name):
                 return f"Union[{name}, str]" if io == "in" else name
-            if name == "WarningThreshold":
+            if name in ONE_KEY_OBJECTS:
                 return "Dict[str, Any]"
             if io == "in" and name == "Link":
                 return "Union[Link, str, Mapping[str, Any]]"

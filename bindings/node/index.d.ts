@@ -211,6 +211,17 @@ export type Channel = 'web' | 'email' | 'phone' | 'chat' | 'social' | 'api' | 't
 /** A clock's state, derived from its instants. */
 export type ClockStatus = 'running' | 'paused' | 'met' | 'breached'
 
+/** A condition on the ticket as the change leaves it. */
+export type Condition =
+  | { words: Array<string> }
+  | { category: Array<string> }
+  | { channel: Array<Channel> }
+  | { priority: Array<string> }
+  | { tag: Array<string> }
+  | { customerTier: Array<string> }
+  | { status: Array<Status> }
+  | { customField: { name: string; equals: unknown } }
+
 /** An end user who asks for help. */
 export interface Customer {
   /** The host's user id. */
@@ -271,6 +282,8 @@ export type Event = EventBase & (
   | { type: 'ticket.updated'; data: { fields: Array<string> } }
   | { type: 'ticket.rated'; data: { rating: number; comment: string | null } }
   | { type: 'sla.warning'; data: { metric: SlaMetric; dueAt: Date } }
+  | { type: 'automation.applied'; data: { rule: string; actions: Array<string>; skipped: Array<string> } }
+  | { type: 'automation.event'; data: { name: string; rule: string } }
   | { type: 'sla.breached'; data: { metric: SlaMetric; dueAt: Date; breachedAt: Date } }
 )
 /** The dotted name of an event. */
@@ -424,6 +437,37 @@ export interface Priority {
 
 /** Ready-made priority sets. */
 export type PriorityPreset = 'low_to_urgent' | 'p0_to_p3' | 'low_to_critical'
+
+/** One automation rule. */
+export interface Rule {
+  /** Display name, unique in the workspace (it names the rule in events). */
+  name: string
+  /** Inactive rules are skipped. */
+  active?: boolean
+  /** The changes that fire it (at least one). */
+  on: Array<Trigger>
+  /** Conditions that must all hold. */
+  conditions?: Array<Condition>
+  /** Conditions of which at least one must hold (when any are listed). */
+  any?: Array<Condition>
+  /** What it does, in order (at least one). */
+  actions: Array<RuleAction>
+  /** When it fires, later rules are not evaluated for this change. */
+  stop?: boolean
+}
+
+/** An action of a rule. */
+export type RuleAction =
+  | { assign: string }
+  | { assignTeam: string }
+  | { setPriority: string }
+  | { setCategory: string }
+  | { setStatus: Status }
+  | { addTag: string }
+  | { removeTag: string }
+  | { reply: string }
+  | { note: string }
+  | { emit: string }
 
 /** A customer's rating of the support they got. */
 export interface Satisfaction {
@@ -802,6 +846,9 @@ export interface TicketStats {
   /** Per status (every status present, zero if none). */
   byStatus: Record<string, number>
 }
+
+/** A change that fires rules. */
+export type Trigger = 'ticket_created' | 'customer_message' | 'agent_reply' | 'status_changed' | 'priority_changed' | 'category_changed' | 'tags_changed'
 
 /** Who is looking at a thread. */
 export type View = 'agent' | 'customer'
@@ -1211,6 +1258,10 @@ export declare class Workspace extends native.Workspace {
    *  status last); `expected_version` turns a concurrent change into `conflict`.
    */
   updateTicket(ticket: string, options?: UpdateTicketOptions): Promise<Ticket>
+  /** Replaces the automation rules (an ordered list; see the README's Automation). */
+  setRules(rules: Array<Rule>): Promise<Array<Rule>>
+  /** The automation rules, in order. */
+  listRules(): Promise<Array<Rule>>
   /** Replaces the SLA policies (first matching active one applies). */
   setSlaPolicies(policies: Array<PolicyInput>): Promise<Array<SlaPolicy>>
   /** The SLA policies, in order. */

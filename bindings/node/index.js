@@ -191,6 +191,12 @@ define(Workspace, 'rate', function rate(ticket, rating, options) {
 define(Workspace, 'updateTicket', function updateTicket(ticket, options) {
   return this.call('update_ticket', [ticket], options)
 })
+define(Workspace, 'setRules', function setRules(rules) {
+  return this.call('set_rules', [rules])
+})
+define(Workspace, 'listRules', function listRules() {
+  return this.call('list_rules', [])
+})
 define(Workspace, 'setSlaPolicies', function setSlaPolicies(policies) {
   return this.call('set_sla_policies', [policies])
 })

@@ -166,6 +166,27 @@ pub enum EventKind {
         #[serde(serialize_with = "crate::time_serde::instant")]
         due_at: DateTime<Utc>,
     },
+    /// `automation.applied`: a rule fired on the change this event belongs to.
+    #[serde(rename = "automation.applied")]
+    AutomationApplied {
+        /// The rule's name.
+        rule: String,
+        /// The actions it took, in order (`set_priority`, `reply`, …); an
+        /// action that could not apply (an inactive agent, a closed ticket)
+        /// is listed in `skipped` instead.
+        actions: Vec<String>,
+        /// The actions that could not apply.
+        skipped: Vec<String>,
+    },
+    /// `automation.event`: a rule's `emit` action, for the host
+    /// (`notify:payments` → a Slack channel).
+    #[serde(rename = "automation.event")]
+    AutomationEvent {
+        /// The name the rule emits.
+        name: String,
+        /// The rule's name.
+        rule: String,
+    },
     /// `sla.breached`: a clock passed its due instant unmet.
     #[serde(rename = "sla.breached")]
     SlaBreached {
@@ -197,6 +218,8 @@ impl EventKind {
             EventKind::Rated { .. } => "ticket.rated",
             EventKind::SlaWarning { .. } => "sla.warning",
             EventKind::SlaBreached { .. } => "sla.breached",
+            EventKind::AutomationApplied { .. } => "automation.applied",
+            EventKind::AutomationEvent { .. } => "automation.event",
         }
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! Start with [`Helpdesk`] over a store such as `ticketry_memory::MemoryStore`.
 
+pub mod automation;
 pub mod calendar;
 pub mod category;
 pub mod clock;

@@ -49,6 +49,8 @@ pub struct WorkspaceCatalog {
     pub priorities: Arc<[Priority]>,
     /// The ordered SLA policies.
     pub sla_policies: Arc<[SlaPolicy]>,
+    /// The ordered automation rules.
+    pub rules: Arc<[crate::automation::Rule]>,
     /// The backend's catalog version these values were read at, if it caches them.
     pub version: Option<u64>,
 }
@@ -122,6 +124,13 @@ pub trait CatalogStore: Send + Sync {
     async fn save_sla_policies(&self, ws: WorkspaceId, policies: &[SlaPolicy]) -> StoreResult<()>;
     /// The ordered SLA policy list (shared: read on every ticket change).
     async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Arc<[SlaPolicy]>>;
+    /// Replaces the workspace's ordered automation rules atomically (they
+    /// are part of the [`WorkspaceCatalog`]).
+    async fn save_rules(
+        &self,
+        ws: WorkspaceId,
+        rules: &[crate::automation::Rule],
+    ) -> StoreResult<()>;
 }
 
 /// A new ticket and everything written with it, atomically.
@@ -161,6 +170,11 @@ pub struct Idempotency {
     pub fingerprint: uuid::Uuid,
 }
 
+/// Stands for the ticket's number in the messages of a [`TicketCreate`]
+/// (an automatic reply rendered before the store numbers the ticket): the
+/// store replaces it with the number in the same write.
+pub const NUMBER_MARK: &str = "\u{E000}ticket.number\u{E000}";
+
 impl TicketCreate {
     /// The idempotency key, if any.
     pub fn idempotency_key(&self) -> Option<&str> {
@@ -177,6 +191,14 @@ impl TicketCreate {
         for e in &mut self.events {
             if let crate::event::EventKind::TicketCreated { number: n, .. } = &mut e.kind {
                 n.clone_from(&number);
+            }
+        }
+        for m in &mut self.messages {
+            if m.body.contains(NUMBER_MARK) {
+                m.body = m.body.replace(NUMBER_MARK, &number);
+            }
+            if let Some(html) = m.html.as_mut().filter(|h| h.contains(NUMBER_MARK)) {
+                *html = html.replace(NUMBER_MARK, &number);
             }
         }
         self.ticket.seq = seq;

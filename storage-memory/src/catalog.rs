@@ -77,4 +77,14 @@ impl CatalogStore for MemoryStore {
     async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Arc<[SlaPolicy]>> {
         self.with(ws, |d| d.policies.clone())
     }
+    async fn save_rules(
+        &self,
+        ws: WorkspaceId,
+        rules: &[ticketry_core::automation::Rule],
+    ) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            d.rules = rules.into();
+            Ok(())
+        })
+    }
 }

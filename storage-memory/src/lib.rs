@@ -148,6 +148,7 @@ struct TenantData {
     tags: BTreeMap<String, Tag>,
     templates: FastMap<TemplateId, Template>,
     policies: Arc<[SlaPolicy]>,
+    rules: Arc<[ticketry_core::automation::Rule]>,
     /// Tickets by `seq - 1` (the counter is gap-free, so this is dense).
     tickets: Chunked<Row>,
     by_id: FastMap<TicketId, u32>,

@@ -58,6 +58,7 @@ impl WorkspaceStore for MemoryStore {
             workspace,
             priorities: data.priorities.clone(),
             sla_policies: data.policies.clone(),
+            rules: data.rules.clone(),
             version: None,
         })))
     }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
-use sqlx::{Postgres, Row};
+use sqlx::{AssertSqlSafe, Postgres, Row};
 use std::sync::Arc;
 use ticketry_core::sla::SlaPolicy;
 use ticketry_core::store::{
@@ -114,6 +114,40 @@ impl PgStore {
             Err(WriteError::Refused(e)) => Err(workspace_fk(e, ws)),
             Err(WriteError::Store(e)) => Err(e),
         }
+    }
+
+    /// Replaces an ordered list of documents (`sla_policies`, `rules`) in
+    /// one transaction that also bumps the catalog version.
+    async fn save_list<T: serde::Serialize + Sync>(
+        &self,
+        ws: WorkspaceId,
+        table: &'static str,
+        items: &[T],
+    ) -> StoreResult<()> {
+        let positions: Vec<i32> = (0..items.len())
+            .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
+            .collect();
+        let docs: Vec<Json<&T>> = items.iter().map(Json).collect();
+        let mut tx = self.begin(ws).await?;
+        self.bump_catalog(&mut tx, ws).await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE workspace_id = $1"
+        )))
+        .bind(ws.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {table} (workspace_id, position, doc)
+             SELECT $1, u.position, u.doc FROM unnest($2::int4[], $3::jsonb[]) AS u(position, doc)"
+        )))
+        .bind(ws.as_uuid())
+        .bind(&positions)
+        .bind(&docs)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| workspace_fk(e, ws))?;
+        self.commit_catalog(tx, ws).await
     }
 
     /// Locks the workspace's counter row, serializing with every ticket
@@ -430,28 +464,7 @@ impl CatalogStore for PgStore {
     }
 
     async fn save_sla_policies(&self, ws: WorkspaceId, policies: &[SlaPolicy]) -> StoreResult<()> {
-        let positions: Vec<i32> = (0..policies.len())
-            .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
-            .collect();
-        let docs: Vec<Json<&SlaPolicy>> = policies.iter().map(Json).collect();
-        let mut tx = self.begin(ws).await?;
-        self.bump_catalog(&mut tx, ws).await?;
-        sqlx::query("DELETE FROM sla_policies WHERE workspace_id = $1")
-            .bind(ws.as_uuid())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query(
-            "INSERT INTO sla_policies (workspace_id, position, doc)
-             SELECT $1, u.position, u.doc FROM unnest($2::int4[], $3::jsonb[]) AS u(position, doc)",
-        )
-        .bind(ws.as_uuid())
-        .bind(&positions)
-        .bind(&docs)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| workspace_fk(e, ws))?;
-        self.commit_catalog(tx, ws).await
+        self.save_list(ws, "sla_policies", policies).await
     }
 
     async fn list_sla_policies(&self, ws: WorkspaceId) -> StoreResult<Arc<[SlaPolicy]>> {
@@ -462,5 +475,13 @@ impl CatalogStore for PgStore {
             )
             .await?;
         Ok(v.into())
+    }
+
+    async fn save_rules(
+        &self,
+        ws: WorkspaceId,
+        rules: &[ticketry_core::automation::Rule],
+    ) -> StoreResult<()> {
+        self.save_list(ws, "rules", rules).await
     }
 }

@@ -164,6 +164,7 @@ pub const TABLES: &[&str] = &[
     "tags",
     "templates",
     "sla_policies",
+    "rules",
     "tickets",
     "messages",
     "assignments",

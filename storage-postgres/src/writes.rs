@@ -34,7 +34,11 @@ macro_rules! children_sql {
     () => {
         "m AS (
             INSERT INTO messages (workspace_id, message_id, ticket_id, kind, idempotency_key, created_at, doc)
-            SELECT $1, u.id, u.ticket_id, u.kind, u.key, u.at, u.doc
+            SELECT $1, u.id, u.ticket_id, u.kind, u.key, u.at,
+                CASE WHEN (SELECT number FROM n) IS NULL THEN u.doc
+                     ELSE replace(u.doc::text, '\u{E000}ticket.number\u{E000}',
+                          (SELECT substr(j, 2, length(j) - 2) FROM (SELECT to_jsonb(number)::text AS j FROM n) x))::jsonb
+                END
             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
                  WITH ORDINALITY AS u(id, ticket_id, kind, key, at, doc, n)
             WHERE EXISTS (SELECT 1 FROM t)

@@ -308,6 +308,11 @@ async fn populate(f: &Fixture) {
     }))
     .unwrap();
     d.store().save_sla_policies(f.ws, &[policy]).await.unwrap();
+    let rule: ticketry_core::automation::Rule = serde_json::from_value(serde_json::json!({
+        "name": "Tag all", "on": ["ticket_created"], "actions": [{"add_tag": "all"}],
+    }))
+    .unwrap();
+    d.set_rules(f.ws, vec![rule]).await.unwrap();
     d.ack_events(f.ws, "mailer", 1).await.unwrap();
 }
 

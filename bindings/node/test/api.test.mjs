@@ -255,6 +255,29 @@ for (const backend of backends) {
       assert.ok((await ws.updateTemplate(tpl.id, { name: 'Refund', body: 'x' })).updatedAt instanceof Date)
     })
 
+    it('runs automation rules inside the change that fires them', async () => {
+      const ws = await setup(desk)
+      const tpl = await ws.createTemplate({ name: 'Ack', body: 'We got {{ ticket.number }} ({{ ticket.priority }})' })
+      await ws.setRules([
+        {
+          name: 'Payments',
+          on: ['ticket_created'],
+          conditions: [{ words: ['payment', 'оплата'] }],
+          actions: [{ setPriority: 'high' }, { addTag: 'billing' }, { reply: tpl.id }, { assign: 'bob' }],
+        },
+      ])
+      assert.deepEqual((await ws.listRules()).map((r) => [r.name, r.active, r.stop]), [['Payments', true, false]])
+      const t = await ws.openTicket({ customer: 'alice', subject: 'Payment failed', description: 'Card declined' })
+      assert.deepEqual([t.priority, t.tags, t.assignee], ['high', ['billing'], 'bob'])
+      const thread = await ws.thread(t.id, { view: 'customer' })
+      assert.equal(thread.messages[1].body, `We got ${t.number} (high)`)
+      const applied = (await ws.events({ limit: 100 })).filter((e) => e.type === 'automation.applied' && e.ticketId === t.id)
+      assert.deepEqual(applied.map((e) => [e.data.rule, e.data.actions]), [['Payments', ['set_priority', 'add_tag', 'assign', 'reply']]])
+      await rejectsWith(ws.setRules([{ name: 'Bad', on: ['ticket_created'], actions: [{ assign: 'ghost' }] }]), 'not_found')
+      await rejectsWith(ws.setRules([{ name: 'Bad', on: ['ticket_created'], actions: [] }]), 'invalid_input', 'rules[0].actions')
+      assert.equal((await ws.listRules()).length, 1)
+    })
+
     it('manages and renders templates', async () => {
       const ws = await setup(desk)
       const cat = await ws.createCategory({ name: 'Billing' })

@@ -97,3 +97,30 @@ def test_update_changes_several_fields_in_one_write(desk) -> None:  # type: igno
         desk.update_ticket(t, priority="low", status="new")
     assert desk.get_ticket(t) == u  # all or nothing
     assert desk.update_ticket(t, unassign=True).assignee is None
+
+
+def test_automation_rules(desk) -> None:  # type: ignore[no-untyped-def]
+    tpl = desk.create_template("Ack", "We got {{ ticket.number }} ({{ ticket.priority }})")
+    rules = desk.set_rules([
+        ticketry.Rule(
+            name="Payments",
+            on=(ticketry.Trigger.TICKET_CREATED,),
+            conditions=({"words": ["payment", "оплата"]},),
+            actions=({"set_priority": "high"}, {"add_tag": "billing"}, {"reply": tpl.id}, {"emit": "notify:payments"}),
+        ),
+        {"name": "Never", "on": ["ticket_created"], "actions": [{"add_tag": "never"}], "active": False},
+    ])
+    assert [r.name for r in desk.list_rules()] == ["Payments", "Never"] == [r.name for r in rules]
+    t = desk.open_ticket(7, "Не проходит оплата", "Карта отклонена")
+    assert (t.priority, t.tags) == ("high", ("billing",))
+    reply = desk.thread(t, "customer").messages[1]
+    assert reply.body == f"We got {t.number} (high)" and reply.kind == ticketry.MessageKind.SYSTEM
+    kinds = [e.type for e in desk.events(limit=100) if e.ticket_id == t.id]
+    assert "automation.applied" in kinds and "automation.event" in kinds
+    with pytest.raises(ticketry.InvalidInputError) as e:
+        desk.set_rules([{"name": "Bad", "on": ["ticket_created"], "actions": [{"set_priority": "p9"}]}])
+    assert e.value.field == "rules[0].actions[0]"
+    with pytest.raises(ticketry.InvalidInputError) as e:
+        desk.set_rules([{"name": "Bad", "on": ["ticket_created"], "actions": [{"sett_priority": "high"}]}])
+    assert e.value.field is not None and e.value.field.startswith("rules[0].actions[0]")
+    assert len(desk.list_rules()) == 2  # nothing saved

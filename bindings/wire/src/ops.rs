@@ -536,6 +536,15 @@ ops! {
         async move { d.update_ticket(ws, a.ticket, u, by(a.by)).await }
     };
 
+    // ----- automation -----------------------------------------------------------
+
+    /// Replaces the automation rules (an ordered list; see the README's Automation).
+    ws set_rules [1, 1] (rules: Vec<ticketry_core::automation::Rule>) -> Vec<ticketry_core::automation::Rule>
+        = |d, ws, a| async move { d.set_rules(ws, a.rules).await };
+    /// The automation rules, in order.
+    ws list_rules [0, 0] () -> Vec<ticketry_core::automation::Rule>
+        = |d, ws, _a| async move { d.list_rules(ws).await };
+
     // ----- SLA ----------------------------------------------------------------
 
     /// Replaces the SLA policies (first matching active one applies).

@@ -333,12 +333,7 @@ impl Helpdesk {
         let Some(category) = category else {
             return Ok(all);
         };
-        let mut lineage = Vec::new();
-        let mut cur = Some(category);
-        while let Some(c) = cur.filter(|c| !lineage.contains(c)) {
-            lineage.push(c);
-            cur = self.store.get_category(ws, c).await?.and_then(|c| c.parent);
-        }
+        let lineage = self.lineage(ws, Some(category)).await?;
         Ok(all
             .into_iter()
             .filter(|t| t.categories.is_empty() || t.categories.iter().any(|c| lineage.contains(c)))

@@ -4,6 +4,7 @@
 //! is `not_found`, never data. Validation happens before anything is written,
 //! so an operation that returns an error changed nothing.
 
+mod automation;
 mod catalog;
 mod directory;
 mod sla;

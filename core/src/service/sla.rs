@@ -126,17 +126,10 @@ impl Helpdesk {
         w.catalog_version = catalog.version;
         let (policies, priorities) = (&catalog.sla_policies, &catalog.priorities);
         // The customer's tier matters only to policies with a tier condition.
-        let tier = if policies
+        let needed = policies
             .iter()
-            .any(|p| !p.conditions.customer_tiers.is_empty())
-        {
-            self.store
-                .get_customer(ws, &w.ticket.customer)
-                .await?
-                .and_then(|c| c.tier)
-        } else {
-            None
-        };
+            .any(|p| !p.conditions.customer_tiers.is_empty());
+        let tier = self.tier_if(needed, ws, &w.ticket.customer).await?;
         let terms: Terms<'_> = engine::resolve(policies, priorities, &w.ticket, tier.as_deref());
         let cal = self.calendars.get(terms.calendar(), self.clock.now())?;
         let kinds: Vec<_> = w.messages.iter().map(|m| m.kind).collect();

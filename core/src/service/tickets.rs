@@ -496,14 +496,27 @@ impl Helpdesk {
             assignments = routed.assignments;
             events.extend(routed.events);
         }
-        self.sla_on_create(&mut ticket, tier.as_deref(), &catalog)?;
-        let create = TicketCreate {
-            local_year: workspace.settings.local_year(now),
+        // The rules fired by the creation, in the same write.
+        let mut write = TicketWrite {
+            expected_version: 0,
             ticket,
-            number_format: workspace.settings.number_format.clone(),
             messages: vec![message],
             assignments,
             events,
+            catalog_version: None,
+            active_agent: None,
+        };
+        let fired = self.automate(ws, &mut write, &catalog, true).await?;
+        self.sla_on_create(&mut write.ticket, tier.as_deref(), &catalog)?;
+        self.automate_messages(ws, &mut write, &catalog, fired, false)
+            .await?;
+        let create = TicketCreate {
+            local_year: workspace.settings.local_year(now),
+            ticket: write.ticket,
+            number_format: workspace.settings.number_format.clone(),
+            messages: write.messages,
+            assignments: write.assignments,
+            events: write.events,
             idempotency,
             catalog_version: catalog.version,
         };
@@ -645,7 +658,10 @@ impl Helpdesk {
                 });
             }
             let catalog = self.catalog(ws).await?;
+            let fired = self.automate(ws, &mut write, &catalog, false).await?;
             self.sla_on_change(ws, &t, &mut write, &catalog).await?;
+            self.automate_messages(ws, &mut write, &catalog, fired, true)
+                .await?;
             let ticket = write.ticket.clone();
             let message = write.messages.first().cloned();
             match self.store.update_ticket(ws, write).await {

@@ -157,6 +157,7 @@ impl Fixture {
             "priorities": self.desk.list_priorities(self.ws).await.unwrap(),
             "teams": self.desk.list_teams(self.ws).await.unwrap(),
             "tags": self.desk.list_tags(self.ws).await.unwrap(),
+            "rules": self.desk.list_rules(self.ws).await.unwrap(),
         }))
         .unwrap()
     }

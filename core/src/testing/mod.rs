@@ -10,12 +10,14 @@
 //! Each case gets a fresh store from the expression and panics on failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod automation;
 mod fidelity;
 mod fixture;
 mod hostile;
 mod sla;
 mod tickets;
 
+pub use automation::*;
 pub use fidelity::*;
 pub use fixture::Fixture;
 pub use hostile::*;
@@ -71,7 +73,12 @@ macro_rules! conformance_suite {
             attachments_by_url,
             ticket_numbers_as_short_tokens,
             categories_have_codes_and_priorities_a_display_order,
-            updates_change_several_fields_at_once
+            updates_change_several_fields_at_once,
+            rules_route_by_words_and_category,
+            auto_reply_names_the_new_number,
+            rules_run_in_order_stop_and_never_loop,
+            rule_actions_that_cannot_apply_are_skipped,
+            bad_rules_change_nothing
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -45,13 +45,19 @@ impl TicketWrite {
         mut self,
         rule: impl FnOnce(&Ticket, DateTime<Utc>) -> Result<TicketWrite>,
     ) -> Result<Self> {
-        let mut next = rule(&self.ticket, self.ticket.updated_at)?;
+        let next = rule(&self.ticket, self.ticket.updated_at)?;
+        self.fold(next);
+        Ok(self)
+    }
+
+    /// Folds `next`, a change computed from this one's resulting ticket, into
+    /// this one (one version step).
+    pub(crate) fn fold(&mut self, mut next: TicketWrite) {
         next.ticket.version = self.ticket.version;
         self.ticket = next.ticket;
         self.messages.append(&mut next.messages);
         self.assignments.append(&mut next.assignments);
         self.events.append(&mut next.events);
-        Ok(self)
     }
 
     /// Whether the change changes nothing (no event means no change).

@@ -35,6 +35,7 @@ from .models import (
     PresetChoice,
     Priority,
     PriorityPreset,
+    Rule,
     Satisfaction,
     Segment,
     Sender,
@@ -54,6 +55,7 @@ from .models import (
     Ticket,
     TicketOrder,
     TicketStats,
+    Trigger,
     View,
     WeeklyHours,
     Workspace,
@@ -569,6 +571,22 @@ class DeskOps:
          status last); ``expected_version`` turns a concurrent change into ``conflict``.
         """
         return await self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "expected_version": expected_version, "by": by}).future()  # type: ignore[no-any-return]
+
+    def set_rules(self, rules: Sequence[Union[Rule, Mapping[str, Any]]]) -> List[Rule]:
+        """Replaces the automation rules (an ordered list; see the README's Automation)."""
+        return self._native.call("set_rules", {"rules": rules}).wait()  # type: ignore[no-any-return]
+
+    async def set_rules_async(self, rules: Sequence[Union[Rule, Mapping[str, Any]]]) -> List[Rule]:
+        """Replaces the automation rules (an ordered list; see the README's Automation)."""
+        return await self._native.call("set_rules", {"rules": rules}).future()  # type: ignore[no-any-return]
+
+    def list_rules(self) -> List[Rule]:
+        """The automation rules, in order."""
+        return self._native.call("list_rules", {}).wait()  # type: ignore[no-any-return]
+
+    async def list_rules_async(self) -> List[Rule]:
+        """The automation rules, in order."""
+        return await self._native.call("list_rules", {}).future()  # type: ignore[no-any-return]
 
     def set_sla_policies(self, policies: Sequence[Union[PolicyInput, Mapping[str, Any]]]) -> List[SlaPolicy]:
         """Replaces the SLA policies (first matching active one applies)."""

@@ -32,6 +32,7 @@ __all__ = [
     "SlaMetric",
     "Status",
     "TicketOrder",
+    "Trigger",
     "View",
     "Agent",
     "AssignmentRecord",
@@ -48,6 +49,7 @@ __all__ = [
     "PolicyInput",
     "PolicyTarget",
     "Priority",
+    "Rule",
     "Satisfaction",
     "Segment",
     "Sender",
@@ -190,6 +192,18 @@ class TicketOrder(_StrEnum):
     NEWEST = 'newest'
     OLDEST = 'oldest'
     URGENCY = 'urgency'
+
+
+class Trigger(_StrEnum):
+    """A change that fires rules."""
+
+    TICKET_CREATED = 'ticket_created'
+    CUSTOMER_MESSAGE = 'customer_message'
+    AGENT_REPLY = 'agent_reply'
+    STATUS_CHANGED = 'status_changed'
+    PRIORITY_CHANGED = 'priority_changed'
+    CATEGORY_CHANGED = 'category_changed'
+    TAGS_CHANGED = 'tags_changed'
 
 
 class View(_StrEnum):
@@ -422,6 +436,19 @@ class Priority:
     description: Optional[str] = field(default=None, repr=False)
     position: int = 0
     active: bool = True
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One automation rule."""
+
+    name: str
+    on: Tuple[Trigger, ...] = field(repr=False)
+    actions: Tuple[Dict[str, Any], ...] = field(repr=False)
+    active: bool = True
+    conditions: Tuple[Dict[str, Any], ...] = field(default=(), repr=False)
+    any: Tuple[Dict[str, Any], ...] = field(default=(), repr=False)
+    stop: bool = False
 
 
 @dataclass(frozen=True)
@@ -705,6 +732,7 @@ _STRUCTS: Dict[str, type] = {
     "PolicyInput": PolicyInput,
     "PolicyTarget": PolicyTarget,
     "Priority": Priority,
+    "Rule": Rule,
     "Satisfaction": Satisfaction,
     "Segment": Segment,
     "Sender": Sender,
@@ -739,5 +767,6 @@ _ENUMS: Dict[str, type] = {
     "SlaMetric": SlaMetric,
     "Status": Status,
     "TicketOrder": TicketOrder,
+    "Trigger": Trigger,
     "View": View,
 }

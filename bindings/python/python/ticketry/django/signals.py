@@ -48,6 +48,9 @@ ticket_updated = Signal()
 ticket_rated = Signal()
 sla_warning = Signal()
 sla_breached = Signal()
+automation_applied = Signal()
+#: A rule's ``emit`` action (``event.data["name"]``: ``notify:payments``).
+automation_event = Signal()
 
 #: An event type → its signal (the type with ``.`` as ``_``).
 SIGNALS: Dict[str, Signal] = {

@@ -1,0 +1,327 @@
+//! Automation rules (triggers): an ordered list per workspace, each with the
+//! changes that fire it, conditions on the ticket and actions to take.
+//!
+//! A rule is evaluated inside the same atomic write as the change that fired
+//! it: the service computes the change, [`fired`] picks the rules whose
+//! triggers and conditions hold on the changed ticket, in list order (a rule
+//! with `stop` ends the list), and their actions are folded into the write,
+//! with one `automation.applied` event per rule. The actions' own changes
+//! fire no rule, so rules cannot loop, and each rule fires at most once per
+//! change.
+//!
+//! ```
+//! use ticketry_core::automation::{Condition, Rule, RuleAction, Trigger};
+//! let payments = Rule {
+//!     name: "Payments to billing".into(),
+//!     on: vec![Trigger::TicketCreated],
+//!     conditions: vec![Condition::Words(vec!["payment".into(), "оплата".into()])],
+//!     actions: vec![RuleAction::AddTag("billing".into())],
+//!     ..Rule::default()
+//! };
+//! assert!(payments.active);
+//! ```
+
+use crate::error::{Error, Result};
+use crate::ids::{AgentId, CategoryId, TeamId, TemplateId};
+use crate::ticket::{Channel, Status, Ticket};
+use serde::{Deserialize, Serialize};
+
+/// Most rules in a workspace.
+pub const MAX_RULES: usize = 200;
+/// Most conditions (each list) and actions in one rule.
+pub const MAX_PARTS: usize = 20;
+/// Most words or phrases one `words` condition lists.
+pub const MAX_WORDS: usize = 100;
+
+/// One automation rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Display name, unique in the workspace (it names the rule in events).
+    pub name: String,
+    /// Inactive rules are skipped.
+    #[serde(default = "crate::people::yes")]
+    pub active: bool,
+    /// The changes that fire it (at least one).
+    pub on: Vec<Trigger>,
+    /// Conditions that must all hold.
+    #[serde(default)]
+    pub conditions: Vec<Condition>,
+    /// Conditions of which at least one must hold (when any are listed).
+    #[serde(default)]
+    pub any: Vec<Condition>,
+    /// What it does, in order (at least one).
+    pub actions: Vec<RuleAction>,
+    /// When it fires, later rules are not evaluated for this change.
+    #[serde(default)]
+    pub stop: bool,
+}
+
+impl Default for Rule {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            active: true,
+            on: Vec::new(),
+            conditions: Vec::new(),
+            any: Vec::new(),
+            actions: Vec::new(),
+            stop: false,
+        }
+    }
+}
+
+/// A change that fires rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// A ticket was opened.
+    TicketCreated,
+    /// The customer wrote.
+    CustomerMessage,
+    /// An agent replied publicly.
+    AgentReply,
+    /// The status changed.
+    StatusChanged,
+    /// The priority changed.
+    PriorityChanged,
+    /// The category changed.
+    CategoryChanged,
+    /// A tag was added or removed.
+    TagsChanged,
+}
+
+/// A condition on the ticket as the change leaves it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Condition {
+    /// Any of these words or phrases, as whole words in any letter case and
+    /// script, in the subject, the description or the message that fired it.
+    Words(Vec<String>),
+    /// The category is one of these or a descendant of one.
+    Category(Vec<CategoryId>),
+    /// The channel is one of these.
+    Channel(Vec<Channel>),
+    /// The priority is one of these codes.
+    Priority(Vec<String>),
+    /// The ticket has any of these tags.
+    Tag(Vec<String>),
+    /// The customer's tier is one of these.
+    CustomerTier(Vec<String>),
+    /// The status is one of these.
+    Status(Vec<Status>),
+    /// A custom field equals a value.
+    CustomField {
+        /// The field's name.
+        name: String,
+        /// The value it must equal.
+        equals: serde_json::Value,
+    },
+}
+
+/// An action of a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RuleAction {
+    /// Assign to this agent (active when the rule fires; skipped otherwise).
+    Assign(AgentId),
+    /// Route to this team.
+    AssignTeam(TeamId),
+    /// Set the priority.
+    SetPriority(String),
+    /// Set the category.
+    SetCategory(CategoryId),
+    /// Set the status (a transition the workflow allows; skipped otherwise).
+    SetStatus(Status),
+    /// Add a tag.
+    AddTag(String),
+    /// Remove a tag.
+    RemoveTag(String),
+    /// Add a public system message rendered from this template (the
+    /// auto-reply: `ticket.number`, `ticket.priority`, `ticket.sla`…).
+    Reply(TemplateId),
+    /// Add an internal note rendered from this template.
+    Note(TemplateId),
+    /// Record an `automation.event` for the host (`notify:payments`).
+    Emit(String),
+}
+
+impl RuleAction {
+    /// The action's name in events (`assign`, `reply`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RuleAction::Assign(_) => "assign",
+            RuleAction::AssignTeam(_) => "assign_team",
+            RuleAction::SetPriority(_) => "set_priority",
+            RuleAction::SetCategory(_) => "set_category",
+            RuleAction::SetStatus(_) => "set_status",
+            RuleAction::AddTag(_) => "add_tag",
+            RuleAction::RemoveTag(_) => "remove_tag",
+            RuleAction::Reply(_) => "reply",
+            RuleAction::Note(_) => "note",
+            RuleAction::Emit(_) => "emit",
+        }
+    }
+}
+
+/// What a rule's conditions look at besides the ticket.
+#[derive(Debug, Clone, Default)]
+pub struct Facts<'a> {
+    /// The ticket's category and its ancestors, nearest first.
+    pub lineage: &'a [CategoryId],
+    /// The customer's tier.
+    pub tier: Option<&'a str>,
+    /// The body of the message that fired the change, if any.
+    pub message: Option<&'a str>,
+}
+
+/// The rules that fire, in order, for a change with `triggers` that leaves
+/// the ticket as `t`.
+pub fn fired<'r>(
+    rules: &'r [Rule],
+    triggers: &[Trigger],
+    t: &Ticket,
+    facts: &Facts<'_>,
+) -> Vec<&'r Rule> {
+    let text = words(
+        &[
+            t.subject.as_str(),
+            t.description.as_str(),
+            facts.message.unwrap_or(""),
+        ]
+        .join("\n"),
+    );
+    let mut out = Vec::new();
+    for rule in rules.iter().filter(|r| r.active) {
+        let holds = |c: &Condition| c.holds(t, facts, &text);
+        if rule.on.iter().any(|tr| triggers.contains(tr))
+            && rule.conditions.iter().all(holds)
+            && (rule.any.is_empty() || rule.any.iter().any(holds))
+        {
+            out.push(rule);
+            if rule.stop {
+                break;
+            }
+        }
+    }
+    out
+}
+
+impl Condition {
+    fn holds(&self, t: &Ticket, facts: &Facts<'_>, text: &[String]) -> bool {
+        match self {
+            Condition::Words(list) => list.iter().any(|w| contains_phrase(text, &words(w))),
+            Condition::Category(ids) => facts.lineage.iter().any(|c| ids.contains(c)),
+            Condition::Channel(list) => list.contains(&t.channel),
+            Condition::Priority(list) => list.contains(&t.priority),
+            Condition::Tag(list) => list.iter().any(|x| t.tags.contains(x)),
+            Condition::CustomerTier(list) => facts
+                .tier
+                .is_some_and(|tier| list.iter().any(|x| x == tier)),
+            Condition::Status(list) => list.contains(&t.status),
+            Condition::CustomField { name, equals } => t.custom_fields.get(name) == Some(equals),
+        }
+    }
+}
+
+/// The lowercase words of `s`: runs of letters and digits, any script.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether `phrase` occurs as consecutive whole words of `text`.
+fn contains_phrase(text: &[String], phrase: &[String]) -> bool {
+    !phrase.is_empty() && text.windows(phrase.len()).any(|w| w == phrase)
+}
+
+/// Checks a rule list: names, sizes, words; the service checks that the
+/// ids, codes and templates it names exist.
+pub(crate) fn check(rules: &[Rule]) -> Result<()> {
+    if rules.len() > MAX_RULES {
+        return Err(Error::invalid_input(
+            "rules",
+            format!("at most {MAX_RULES} rules"),
+        ));
+    }
+    for (i, r) in rules.iter().enumerate() {
+        let at = |f: &str| format!("rules[{i}].{f}");
+        crate::validate::text(&at("name"), &r.name, 200)?;
+        if rules[..i].iter().any(|o| o.name == r.name) {
+            return Err(Error::invalid_input(
+                at("name"),
+                format!("{:?} is used twice", r.name),
+            ));
+        }
+        for (field, n, min) in [
+            ("on", r.on.len(), 1),
+            ("conditions", r.conditions.len(), 0),
+            ("any", r.any.len(), 0),
+            ("actions", r.actions.len(), 1),
+        ] {
+            if n < min || n > MAX_PARTS {
+                return Err(Error::invalid_input(
+                    at(field),
+                    format!("needs {min} to {MAX_PARTS} entries"),
+                ));
+            }
+        }
+        for (j, c) in r.conditions.iter().chain(&r.any).enumerate() {
+            let field = if j < r.conditions.len() {
+                at(&format!("conditions[{j}]"))
+            } else {
+                at(&format!("any[{}]", j - r.conditions.len()))
+            };
+            if let Condition::Words(list) = c
+                && (list.is_empty()
+                    || list.len() > MAX_WORDS
+                    || list.iter().any(|w| words(w).is_empty() || w.len() > 200))
+            {
+                return Err(Error::invalid_input(
+                    &field,
+                    format!("1 to {MAX_WORDS} words or phrases, each with a letter or digit"),
+                ));
+            }
+            if let Condition::CustomField { name, equals } = c {
+                crate::validate::text(&format!("{field}.name"), name, 200)?;
+                let doc = serde_json::Map::from_iter([(name.clone(), equals.clone())]);
+                crate::validate::json_fields(&format!("{field}.equals"), &doc)?;
+            }
+        }
+        for (j, a) in r.actions.iter().enumerate() {
+            let field = at(&format!("actions[{j}]"));
+            match a {
+                RuleAction::AddTag(t) | RuleAction::RemoveTag(t) => {
+                    crate::validate::key(&field, t)?;
+                }
+                RuleAction::Emit(name) => {
+                    crate::validate::key(&field, name)?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_match_whole_words_in_any_case_and_script() {
+        let text = words("Не проходит ОПЛАТА картой; payment failed (card)");
+        assert!(contains_phrase(&text, &words("оплата")));
+        assert!(contains_phrase(&text, &words("Payment Failed")));
+        assert!(!contains_phrase(&text, &words("pay")));
+        assert!(!contains_phrase(&text, &words("failed payment")));
+        assert!(!contains_phrase(&text, &words("...")));
+    }
+}
