@@ -96,6 +96,60 @@ fn report_memory() {
     );
 }
 
+/// `iters` tickets opened and replied to on a fresh store whose workspace
+/// has `rules` automation rules: all but two never match (words conditions
+/// that are not in the text), one tags each new ticket, one emits an event
+/// on each reply.
+fn open_reply(rt: &Runtime, iters: u64, rules: usize) -> std::time::Duration {
+    use ticketry_core::automation::{Condition, Rule, RuleAction, Trigger};
+    let d = setup(rt);
+    let rule = |i: usize, on: Trigger, words: &str, action: RuleAction| Rule {
+        name: format!("rule {i}"),
+        on: vec![on],
+        conditions: vec![Condition::Words(vec![words.into()])],
+        actions: vec![action],
+        ..Rule::default()
+    };
+    let list: Vec<Rule> = (0..rules)
+        .map(|i| match i {
+            0 => rule(
+                i,
+                Trigger::TicketCreated,
+                "log in",
+                RuleAction::AddTag("access".into()),
+            ),
+            1 => rule(
+                i,
+                Trigger::AgentReply,
+                "on it",
+                RuleAction::Emit("notify:replied".into()),
+            ),
+            _ => rule(
+                i,
+                Trigger::TicketCreated,
+                &format!("refund {i}"),
+                RuleAction::AddTag("x".into()),
+            ),
+        })
+        .collect();
+    rt.block_on(d.desk.set_rules(d.ws, list)).expect("rules");
+    let start = std::time::Instant::now();
+    rt.block_on(async {
+        for _ in 0..iters {
+            let t = d
+                .desk
+                .open_ticket(d.ws, open_input(&d))
+                .await
+                .expect("open");
+            d.desk
+                .reply(d.ws, t.id, &d.agent, MessageInput::text("We are on it."))
+                .await
+                .expect("reply");
+        }
+    });
+    start.elapsed()
+}
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -104,28 +158,15 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     // Each sample runs on a fresh store (set up and dropped outside the
     // timing), so the store holds as many tickets as the sample wrote.
-    g.bench_function("open+reply", |b| {
-        b.iter_custom(|iters| {
-            let d = setup(&rt);
-            let start = std::time::Instant::now();
-            rt.block_on(async {
-                for _ in 0..iters {
-                    let t = d
-                        .desk
-                        .open_ticket(d.ws, open_input(&d))
-                        .await
-                        .expect("open");
-                    d.desk
-                        .reply(d.ws, t.id, &d.agent, MessageInput::text("We are on it."))
-                        .await
-                        .expect("reply");
-                }
-            });
-            let elapsed = start.elapsed();
-            drop(d);
-            elapsed
-        })
-    });
+    for rules in [0, 50] {
+        let name = match rules {
+            0 => "open+reply".to_owned(),
+            n => format!("open+reply, {n} automation rules"),
+        };
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| open_reply(&rt, iters, rules))
+        });
+    }
     g.finish();
 
     let d = setup(&rt);
