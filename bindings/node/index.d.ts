@@ -383,6 +383,7 @@ export interface PolicyInput {
   warning?: WarningThreshold | null
   pauseOn?: Array<Status> | null
   active?: boolean | null
+  escalateTo?: string | null
 }
 
 /** The targets of one priority under a policy (business time). */
@@ -628,6 +629,13 @@ export interface SlaPolicy {
   pauseOn: Array<Status>
   /** Inactive policies are skipped. */
   active: boolean
+  /**
+   * The team a ticket is escalated to when one of its clocks breaches
+   * (seed 003's escalation team): the SLA sweep that records the breach
+   * routes the ticket there, keeping its assignee, as an `escalated`
+   * assignment, in the same write.
+   */
+  escalateTo: string | null
 }
 
 /** What `SlaState` serializes as. */

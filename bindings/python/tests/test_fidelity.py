@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -124,3 +125,17 @@ def test_automation_rules(desk) -> None:  # type: ignore[no-untyped-def]
         desk.set_rules([{"name": "Bad", "on": ["ticket_created"], "actions": [{"sett_priority": "high"}]}])
     assert e.value.field is not None and e.value.field.startswith("rules[0].actions[0]")
     assert len(desk.list_rules()) == 2  # nothing saved
+
+
+def test_sla_breach_escalates_to_the_policy_team(clocked) -> None:  # type: ignore[no-untyped-def]
+    helpdesk, clock = clocked
+    d = helpdesk.workspace(helpdesk.create_workspace("Esc", "esc-" + str(id(clock))))
+    d.put_customer(7, "Alice")
+    d.put_agent("bob", "Bob")
+    team = d.create_team("Escalations", members=["bob"])
+    d.set_sla_policies([{"name": "Fast", "targets": [{"priority": "medium", "first_response": timedelta(hours=1)}],
+                         "escalate_to": team.id}])
+    t = d.open_ticket(7, "slow", "help")
+    d.sla_sweep(t.created_at + timedelta(hours=2))
+    assert d.get_ticket(t).team == team.id
+    assert d.assignment_history(t)[-1].action == ticketry.AssignmentAction.ESCALATED

@@ -177,12 +177,14 @@ pub struct PolicyInput {
     warning: Option<WarningThreshold>,
     pause_on: Option<Vec<Status>>,
     active: Option<bool>,
+    escalate_to: Option<TeamId>,
 }
 
 impl PolicyInput {
     fn into_core(self) -> SlaPolicy {
         let mut p = SlaPolicy::new(self.id.unwrap_or_else(PolicyId::generate), self.name);
         p.description = self.description;
+        p.escalate_to = self.escalate_to;
         p.conditions = self.conditions;
         p.calendar = self.calendar;
         p.targets = self.targets;

@@ -8,6 +8,7 @@ use crate::ids::{PolicyId, TicketId, WorkspaceId};
 use crate::sla::engine::{self, Change, Terms};
 use crate::sla::{SlaExplanation, SlaMetric, SlaPolicy, WarningThreshold};
 use crate::store::{TicketWrite, WorkspaceCatalog, WriteOutcome};
+use crate::ticket::rules;
 use crate::ticket::{Actor, Status, Ticket};
 use crate::{limits, validate};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -170,6 +171,9 @@ impl Helpdesk {
             p.name = validate::text(&at("name"), &p.name, 200)?;
             p.description =
                 validate::optional_paragraph(&at("description"), p.description.as_deref(), 2000)?;
+            if let Some(team) = p.escalate_to {
+                self.get_team(ws, team).await?;
+            }
             let cal = self
                 .calendars
                 .get(p.calendar.as_ref(), self.clock.now())
@@ -259,7 +263,7 @@ impl Helpdesk {
     /// write; the loser of a race re-reads and finds it recorded). Reads only
     /// tickets whose next SLA check is due (an indexed instant).
     pub async fn sla_sweep(&self, ws: WorkspaceId, now: DateTime<Utc>) -> Result<SweepReport> {
-        self.catalog(ws).await?;
+        let catalog = self.catalog(ws).await?;
         let mut report = SweepReport::default();
         let mut done: HashSet<TicketId> = HashSet::new();
         loop {
@@ -271,7 +275,9 @@ impl Helpdesk {
             for t in fresh {
                 done.insert(t.id);
                 report.examined += 1;
-                report.alerts.extend(self.sweep_ticket(ws, t, now).await?);
+                report
+                    .alerts
+                    .extend(self.sweep_ticket(ws, t, now, &catalog).await?);
             }
         }
     }
@@ -281,6 +287,7 @@ impl Helpdesk {
         ws: WorkspaceId,
         mut t: Ticket,
         now: DateTime<Utc>,
+        catalog: &WorkspaceCatalog,
     ) -> Result<Vec<SlaAlert>> {
         loop {
             let mut w = TicketWrite::begin(&t, now);
@@ -288,6 +295,10 @@ impl Helpdesk {
             if kinds.is_empty() {
                 return Ok(Vec::new());
             }
+            let breached = kinds.iter().find_map(|k| match k {
+                crate::event::EventKind::SlaBreached { metric, .. } => Some(*metric),
+                _ => None,
+            });
             let alerts = kinds
                 .iter()
                 .filter_map(|k| match *k {
@@ -310,8 +321,15 @@ impl Helpdesk {
             for k in kinds {
                 w.emit(&Actor::System, k);
             }
-            // Recording an SLA crossing is not an edit of the ticket.
-            w.ticket.updated_at = t.updated_at;
+            let escalation = match breached {
+                Some(metric) => self.escalation(ws, &w.ticket, catalog, metric).await?,
+                None => None,
+            };
+            match escalation {
+                Some(next) => w.fold(next),
+                // Recording an SLA crossing is not an edit of the ticket.
+                None => w.ticket.updated_at = t.updated_at,
+            }
             match self.store.update_ticket(ws, w).await {
                 Ok(WriteOutcome::Applied) => return Ok(alerts),
                 Ok(WriteOutcome::DuplicateMessage(_)) => return Ok(Vec::new()),
@@ -324,6 +342,45 @@ impl Helpdesk {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// The escalation a breach of `metric` calls for: to the ticket's policy's
+    /// `escalate_to` team, unless the ticket is there already, the team is
+    /// inactive or gone, or the ticket is closed.
+    async fn escalation(
+        &self,
+        ws: WorkspaceId,
+        t: &Ticket,
+        catalog: &WorkspaceCatalog,
+        metric: SlaMetric,
+    ) -> Result<Option<TicketWrite>> {
+        let team = catalog
+            .sla_policies
+            .iter()
+            .find(|p| Some(p.id) == t.sla.policy)
+            .and_then(|p| p.escalate_to)
+            .filter(|team| t.team != Some(*team));
+        let Some(team) = team else { return Ok(None) };
+        if !self
+            .store
+            .get_team(ws, team)
+            .await?
+            .is_some_and(|x| x.active)
+        {
+            return Ok(None);
+        }
+        let reason = Some(format!("sla breach: {}", metric.as_str()));
+        let by = Actor::System;
+        Ok(rules::assign(
+            t,
+            t.assignee.as_ref(),
+            Some(team),
+            true,
+            &by,
+            reason,
+            t.updated_at,
+        )
+        .ok())
     }
 
     /// Explains one clock of a ticket: policy, calendar, pauses, holidays

@@ -36,6 +36,11 @@ pub struct SlaPolicy {
     /// Inactive policies are skipped.
     #[serde(default = "crate::people::yes")]
     pub active: bool,
+    /// The team a ticket is escalated to when one of its clocks breaches
+    /// (seed 003's escalation team): the SLA sweep that records the breach
+    /// routes the ticket there, keeping its assignee, as an `escalated`
+    /// assignment, in the same write.
+    pub escalate_to: Option<crate::ids::TeamId>,
 }
 
 impl SlaPolicy {
@@ -46,6 +51,7 @@ impl SlaPolicy {
             id,
             name: name.into(),
             description: None,
+            escalate_to: None,
             conditions: PolicyConditions::default(),
             calendar: None,
             targets: Vec::new(),

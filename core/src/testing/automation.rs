@@ -347,3 +347,71 @@ pub async fn bad_rules_change_nothing(store: Arc<dyn Store>) {
     }
     assert_eq!(f.snapshot().await, before);
 }
+
+pub async fn sla_breach_escalates_to_the_policy_team(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let escalation = TeamInput {
+        name: "Escalations".into(),
+        members: vec![f.agent2.clone()],
+        ..Default::default()
+    };
+    let escalation = f.desk.create_team(f.ws, escalation).await.unwrap();
+    let mut policy = SlaPolicy::new(PolicyId::generate(), "Escalating");
+    policy.targets = vec![sla::PolicyTarget {
+        priority: "medium".into(),
+        first_response: Some(chrono::TimeDelta::hours(1)),
+        next_response: None,
+        resolution: None,
+    }];
+    policy.escalate_to = Some(escalation.id);
+    f.desk.set_sla_policies(f.ws, vec![policy]).await.unwrap();
+    let t = f.open("slow").await;
+    let t = f
+        .desk
+        .assign(f.ws, t.id, Assign::to(f.agent.clone()), f.agent_actor())
+        .await
+        .unwrap();
+    f.desk
+        .sla_sweep(f.ws, t.created_at + chrono::TimeDelta::minutes(59))
+        .await
+        .unwrap();
+    assert_eq!(f.desk.get_ticket(f.ws, t.id).await.unwrap().team, None);
+    let at = t.created_at + chrono::TimeDelta::hours(2);
+    let report = f.desk.sla_sweep(f.ws, at).await.unwrap();
+    assert_eq!(
+        report
+            .alerts
+            .iter()
+            .filter(|a| a.kind == AlertKind::Breached)
+            .count(),
+        1
+    );
+    let after = f.desk.get_ticket(f.ws, t.id).await.unwrap();
+    assert_eq!(
+        (after.team, after.assignee.as_ref()),
+        (Some(escalation.id), Some(&f.agent))
+    );
+    let history = f.desk.assignment_history(f.ws, t.id).await.unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.action, last.reason.as_deref(), last.by.clone()),
+        (
+            AssignmentAction::Escalated,
+            Some("sla breach: first_response"),
+            Actor::System
+        )
+    );
+    // Once: sweeping again escalates nothing more.
+    f.desk
+        .sla_sweep(f.ws, at + chrono::TimeDelta::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        f.desk.assignment_history(f.ws, t.id).await.unwrap().len(),
+        history.len()
+    );
+    // An unknown team is refused when the policy is saved.
+    let mut bad = SlaPolicy::new(PolicyId::generate(), "Bad");
+    bad.escalate_to = Some(TeamId::generate());
+    assert_code(f.desk.set_sla_policies(f.ws, vec![bad]).await, "not_found");
+}

@@ -32,6 +32,7 @@ pub fn policy_on(calendar: &str, resolution: TimeDelta) -> SlaPolicy {
         id: PolicyId::generate(),
         name: "p".into(),
         description: None,
+        escalate_to: None,
         conditions: PolicyConditions::default(),
         calendar: Some(CalendarConfig::from_json(calendar).unwrap()),
         targets: vec![PolicyTarget {

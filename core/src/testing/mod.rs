@@ -78,7 +78,8 @@ macro_rules! conformance_suite {
             auto_reply_names_the_new_number,
             rules_run_in_order_stop_and_never_loop,
             rule_actions_that_cannot_apply_are_skipped,
-            bad_rules_change_nothing
+            bad_rules_change_nothing,
+            sla_breach_escalates_to_the_policy_team
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -34,6 +34,7 @@ fn policy(name: &str, targets: Vec<PolicyTarget>) -> SlaPolicy {
         id: PolicyId::generate(),
         name: name.into(),
         description: None,
+        escalate_to: None,
         conditions: PolicyConditions::default(),
         calendar: None,
         targets,

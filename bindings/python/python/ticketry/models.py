@@ -406,6 +406,7 @@ class PolicyInput:
     warning: Optional[Dict[str, Any]] = field(default=None, repr=False)
     pause_on: Optional[Tuple[Status, ...]] = field(default=None, repr=False)
     active: Optional[bool] = None
+    escalate_to: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -565,6 +566,7 @@ class SlaPolicy:
     warning: Optional[Dict[str, Any]] = field(default=None, repr=False)
     pause_on: Optional[Tuple[Status, ...]] = field(default=None, repr=False)
     active: bool = True
+    escalate_to: Optional[str] = None
 
 
 @dataclass(frozen=True)
