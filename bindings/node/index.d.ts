@@ -1021,6 +1021,15 @@ export interface ListTicketsOptions {
   category?: string | null
   tag?: string | null
   customer?: string | null
+  priorities?: Array<string> | null
+  createdSince?: Date | null
+  createdBefore?: Date | null
+  updatedSince?: Date | null
+  updatedBefore?: Date | null
+  dueBefore?: Date | null
+  breached?: boolean | null
+  link?: Link | string | null
+  rated?: boolean | null
   order?: TicketOrder | null
   after?: string | null
   limit?: number | null

@@ -2,7 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, CategoryId, CustomerId, TeamId};
-use crate::ticket::{Status, Ticket};
+use crate::sla::ClockStatus;
+use crate::ticket::{Link, Status, Ticket};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Filters and paging for [`Helpdesk::list_tickets`](crate::Helpdesk::list_tickets).
@@ -33,6 +35,25 @@ pub struct TicketQuery {
     pub tag: Option<String>,
     /// Asked by this customer.
     pub customer: Option<CustomerId>,
+    /// Any of these priority codes (besides `priority`, which must also hold).
+    pub priorities: Vec<String>,
+    /// Created at or after this instant.
+    pub created_since: Option<DateTime<Utc>>,
+    /// Created before this instant.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Last changed at or after this instant.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Last changed before this instant.
+    pub updated_before: Option<DateTime<Utc>>,
+    /// A running SLA clock falls due before this instant, to the second
+    /// (the clock's now: breaching but not yet swept; an hour ahead: due soon).
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only tickets with a breached SLA clock (seed 001's `/sla`).
+    pub breached: bool,
+    /// Linked to this host record (`order:8812`).
+    pub link: Option<Link>,
+    /// Rated by the customer (`true`) or not yet (`false`).
+    pub rated: Option<bool>,
     /// Order of the results.
     pub order: TicketOrder,
     /// The `next_cursor` of the previous page.
@@ -52,6 +73,15 @@ impl Default for TicketQuery {
             category: None,
             tag: None,
             customer: None,
+            priorities: Vec::new(),
+            created_since: None,
+            created_before: None,
+            updated_since: None,
+            updated_before: None,
+            due_before: None,
+            breached: false,
+            link: None,
+            rated: None,
             order: TicketOrder::Newest,
             after: None,
             limit: 50,
@@ -110,6 +140,13 @@ pub struct Page<T> {
 }
 
 impl TicketQuery {
+    /// `due_before` as the Unix second a due instant (whole seconds, as
+    /// stores index it) must fall before: rounded up, so a due instant in the
+    /// same second as a fractional bound counts as before it.
+    pub fn due_bound(before: DateTime<Utc>) -> i64 {
+        before.timestamp() + i64::from(before.timestamp_subsec_nanos() > 0)
+    }
+
     /// Checks the limit and decodes the cursor into the last position seen.
     pub fn validate(&self) -> Result<Option<Position>> {
         if !(1..=500).contains(&self.limit) {
@@ -142,6 +179,23 @@ impl TicketQuery {
             && self.category.is_none_or(|c| Some(c) == t.category)
             && self.tag.as_ref().is_none_or(|tag| t.tags.contains(tag))
             && self.customer.as_ref().is_none_or(|c| *c == t.customer)
+            && (self.priorities.is_empty() || self.priorities.contains(&t.priority))
+            && self.created_since.is_none_or(|x| t.created_at >= x)
+            && self.created_before.is_none_or(|x| t.created_at < x)
+            && self.updated_since.is_none_or(|x| t.updated_at >= x)
+            && self.updated_before.is_none_or(|x| t.updated_at < x)
+            && self.due_before.is_none_or(|x| {
+                t.sla
+                    .due_at()
+                    .is_some_and(|d| d.timestamp() < Self::due_bound(x))
+            })
+            && (!self.breached
+                || t.sla
+                    .clocks
+                    .iter()
+                    .any(|c| c.status == ClockStatus::Breached))
+            && self.link.as_ref().is_none_or(|l| t.links.contains(l))
+            && self.rated.is_none_or(|r| t.satisfaction.is_some() == r)
     }
 }
 

@@ -98,6 +98,37 @@ impl PgStore {
         if let Some(c) = &q.customer {
             b.push(" AND customer_id = ").param(c.as_str().to_owned());
         }
+        if !q.priorities.is_empty() {
+            b.push(" AND priority = ANY(")
+                .param(q.priorities.clone())
+                .push(")");
+        }
+        for (column, op, at) in [
+            ("created_at", " >= ", q.created_since),
+            ("created_at", " < ", q.created_before),
+            ("updated_at", " >= ", q.updated_since),
+            ("updated_at", " < ", q.updated_before),
+        ] {
+            if let Some(at) = at {
+                b.push(" AND ").push(column).push(op).param(at);
+            }
+        }
+        if let Some(due) = q.due_before {
+            // `due_secs` is the earliest running clock's due instant (i64::MAX: none).
+            b.push(" AND due_secs < ")
+                .param(TicketQuery::due_bound(due));
+        }
+        if q.breached {
+            b.push(" AND doc->'sla'->'clocks' @> '[{\"status\": \"breached\"}]'::jsonb");
+        }
+        if let Some(link) = &q.link {
+            let doc = serde_json::json!([link]).to_string();
+            b.push(" AND doc->'links' @> ").param(doc).push("::jsonb");
+        }
+        if let Some(rated) = q.rated {
+            b.push(if rated { " AND " } else { " AND NOT " })
+                .push("COALESCE(doc->'satisfaction', 'null'::jsonb) <> 'null'::jsonb");
+        }
         let seq_after = |p: Option<Position>| match p {
             Some(Position::Seq(s)) => Some(i64::try_from(s).unwrap_or(i64::MAX)),
             _ => None,

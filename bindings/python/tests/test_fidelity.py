@@ -139,3 +139,13 @@ def test_sla_breach_escalates_to_the_policy_team(clocked) -> None:  # type: igno
     d.sla_sweep(t.created_at + timedelta(hours=2))
     assert d.get_ticket(t).team == team.id
     assert d.assignment_history(t)[-1].action == ticketry.AssignmentAction.ESCALATED
+
+
+def test_queue_filters(desk) -> None:  # type: ignore[no-untyped-def]
+    a = desk.open_ticket(7, "A", "d", priority="high", links=["order:8812"])
+    b = desk.open_ticket(7, "B", "d", priority="low")
+    assert [t.subject for t in desk.list_tickets(priorities=["high", "low"]).items] == ["B", "A"]
+    assert [t.subject for t in desk.list_tickets(link="order:8812").items] == ["A"]
+    assert [t.subject for t in desk.list_tickets(created_since=b.created_at).items][-1] == "B"
+    assert desk.list_tickets(breached=True).items == ()
+    assert [t.id for t in desk.list_tickets(rated=False, statuses=["new"]).items] == [b.id, a.id]

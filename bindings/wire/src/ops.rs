@@ -421,8 +421,12 @@ ops! {
     ws list_tickets [0, 0] (
         statuses: Option<Vec<Status>>, priority: Option<String>, assignee: Option<AgentId>,
         unassigned: Option<bool>, team: Option<TeamId>, category: Option<CategoryId>,
-        tag: Option<String>, customer: Option<CustomerId>, order: Option<TicketOrder>,
-        after: Option<String>, limit: Option<u32>,
+        tag: Option<String>, customer: Option<CustomerId>,
+        priorities: Option<Vec<String>>, created_since: Option<DateTime<Utc>>,
+        created_before: Option<DateTime<Utc>>, updated_since: Option<DateTime<Utc>>,
+        updated_before: Option<DateTime<Utc>>, due_before: Option<DateTime<Utc>>,
+        breached: Option<bool>, link: Option<Link>, rated: Option<bool>,
+        order: Option<TicketOrder>, after: Option<String>, limit: Option<u32>,
     ) -> Page<Ticket> = |d, ws, a| {
         let mut q = TicketQuery {
             statuses: a.statuses.unwrap_or_default(),
@@ -433,6 +437,15 @@ ops! {
             category: a.category,
             tag: a.tag,
             customer: a.customer,
+            priorities: a.priorities.unwrap_or_default(),
+            created_since: a.created_since,
+            created_before: a.created_before,
+            updated_since: a.updated_since,
+            updated_before: a.updated_before,
+            due_before: a.due_before,
+            breached: a.breached.unwrap_or(false),
+            link: a.link,
+            rated: a.rated,
             after: a.after,
             ..TicketQuery::default()
         };

@@ -611,3 +611,135 @@ pub async fn updates_change_several_fields_at_once(store: Arc<dyn Store>) {
         "unassign",
     );
 }
+
+pub async fn queue_filters_of_the_seeds(store: Arc<dyn Store>) {
+    use chrono::TimeDelta;
+    let f = Fixture::new(store).await;
+    let names = |p: Page<Ticket>| p.items.into_iter().map(|t| t.subject).collect::<Vec<_>>();
+    let list = |q: TicketQuery| {
+        let d = f.desk.clone();
+        async move { names(d.list_tickets(f.ws, &q).await.unwrap()) }
+    };
+    let mut high = OpenTicket::new(f.customer.clone(), "high", "d");
+    high.priority = Some("high".into());
+    high.links = vec![Link {
+        kind: "order".into(),
+        id: "8812".into(),
+    }];
+    let high = f.desk.open_ticket(f.ws, high).await.unwrap();
+    f.clock.advance(TimeDelta::hours(1));
+    let mut low = OpenTicket::new(f.customer.clone(), "low", "d");
+    low.priority = Some("low".into());
+    let low = f.desk.open_ticket(f.ws, low).await.unwrap();
+    f.clock.advance(TimeDelta::hours(1));
+    let medium = f.open("medium").await;
+    let q = TicketQuery::default;
+    assert_eq!(
+        list(TicketQuery {
+            priorities: vec!["high".into(), "low".into()],
+            ..q()
+        })
+        .await,
+        ["low", "high"]
+    );
+    assert_eq!(
+        list(TicketQuery {
+            created_since: Some(low.created_at),
+            ..q()
+        })
+        .await,
+        ["medium", "low"]
+    );
+    assert_eq!(
+        list(TicketQuery {
+            created_before: Some(low.created_at),
+            ..q()
+        })
+        .await,
+        ["high"]
+    );
+    assert_eq!(
+        list(TicketQuery {
+            link: Some(high.links[0].clone()),
+            ..q()
+        })
+        .await,
+        ["high"]
+    );
+    // high: first response due 2 h after it opened, i.e. now; low: in 24 h.
+    let now = medium.created_at;
+    assert_eq!(
+        list(TicketQuery {
+            due_before: Some(now + TimeDelta::minutes(1)),
+            ..q()
+        })
+        .await,
+        ["high"]
+    );
+    assert!(
+        list(TicketQuery {
+            breached: true,
+            ..q()
+        })
+        .await
+        .is_empty()
+    );
+    f.desk
+        .sla_sweep(f.ws, now + TimeDelta::hours(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        list(TicketQuery {
+            breached: true,
+            ..q()
+        })
+        .await,
+        ["high"]
+    );
+    // Resolved and not yet rated (the rating reminder's list).
+    f.desk.resolve(f.ws, low.id, f.agent_actor()).await.unwrap();
+    f.desk
+        .resolve(f.ws, medium.id, f.agent_actor())
+        .await
+        .unwrap();
+    f.desk
+        .rate(f.ws, medium.id, 5, None, f.customer_actor())
+        .await
+        .unwrap();
+    let resolved = vec![Status::Resolved];
+    assert_eq!(
+        list(TicketQuery {
+            statuses: resolved.clone(),
+            rated: Some(false),
+            ..q()
+        })
+        .await,
+        ["low"]
+    );
+    assert_eq!(
+        list(TicketQuery {
+            statuses: resolved,
+            rated: Some(true),
+            ..q()
+        })
+        .await,
+        ["medium"]
+    );
+    // Recording a breach is not an edit: high was last changed when opened.
+    assert_eq!(
+        list(TicketQuery {
+            updated_since: Some(now),
+            ..q()
+        })
+        .await,
+        ["medium", "low"]
+    );
+    assert_eq!(
+        list(TicketQuery {
+            updated_before: Some(now),
+            ..q()
+        })
+        .await,
+        ["high"]
+    );
+}

@@ -187,6 +187,8 @@ class SupportApiTest(TestCase):
         self.assertIn("sla", everything["results"][0])
         get = lambda q: [t["subject"] for t in self.call(self.as_kim, "get", f"/api/support/tickets/all/?{q}")["results"]]  # noqa: E731
         self.assertEqual(get("priority=high"), ["A"])
+        self.assertEqual(get("priority=high,medium"), ["B", "A"])
+        self.assertEqual(get("breached=1"), [])
         self.assertEqual(get(f"assigned_to={self.sam.pk}"), ["A"])
         self.assertEqual(get("assigned_to=none"), ["B"])
         self.assertEqual(get("assigned_to=me"), [])

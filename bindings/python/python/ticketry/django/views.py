@@ -305,9 +305,14 @@ def all_tickets(c: Call) -> Any:
         filters["unassigned"] = True
     elif assigned:
         filters["assignee"] = c.me.id if assigned == "me" else assigned
-    for key in ("priority", "tag", "category", "order"):
+    for key in ("tag", "category", "order", "link"):
         if q.get(key):
             filters[key] = q[key]
+    priorities = [p for p in q.get("priority", "").split(",") if p]
+    if priorities:
+        filters["priorities"] = priorities
+    if q.get("breached") in ("1", "true"):
+        filters["breached"] = True
     if q.get("user"):
         filters["customer"] = q["user"]
     return 200, page_json(c.desk.list_tickets(**filters), staff=True)
