@@ -126,6 +126,32 @@ export interface Attachment {
 export type BoundaryMode = 'stay_at_close' | 'next_opening'
 
 /**
+ * An error of one ticket in a bulk change: the error's stable code, its
+ * message and, for `invalid_input`, the field.
+ */
+export interface BulkError {
+  /** The stable code (`not_found`, `invalid_transition`, …). */
+  code: string
+  /** What went wrong. */
+  message: string
+  /** The field, for `invalid_input`. */
+  field: string | null
+}
+
+/**
+ * What `Helpdesk::bulk_update` did to one ticket: the ticket after the
+ * change, or why it refused it.
+ */
+export interface BulkOutcome {
+  /** The ticket asked for. */
+  ticket: string
+  /** The ticket after the change (`None` when refused). */
+  updated: Ticket | null
+  /** Why the ticket refused the change (`None` when changed). */
+  error: BulkError | null
+}
+
+/**
  * A business calendar as data: exactly the JSON shape hosts store.
  *
  * Only `timezone` and `weekly` are required; unknown keys are rejected. Values are kept as
@@ -1151,6 +1177,20 @@ export interface UpdateTicketOptions {
   by?: Actor | null
 }
 
+/** Options of `bulkUpdate`. */
+export interface BulkUpdateOptions {
+  subject?: string | null
+  description?: string | null
+  customFields?: Record<string, unknown> | null
+  category?: string | null
+  priority?: string | null
+  assignee?: string | null
+  unassign?: boolean | null
+  team?: string | null
+  status?: Status | null
+  by?: Actor | null
+}
+
 /** Options of `slaSweep`. */
 export interface SlaSweepOptions {
   now?: Date | null
@@ -1275,6 +1315,11 @@ export declare class Workspace extends native.Workspace {
    *  status last); `expected_version` turns a concurrent change into `conflict`.
    */
   updateTicket(ticket: string, options?: UpdateTicketOptions): Promise<Ticket>
+  /**
+   * The same change to many tickets, each in its own atomic write (checked
+   *  once first; a ticket that refuses it is reported, the others change).
+   */
+  bulkUpdate(tickets: Array<string>, options?: BulkUpdateOptions): Promise<Array<BulkOutcome>>
   /** Replaces the automation rules (an ordered list; see the README's Automation). */
   setRules(rules: Array<Rule>): Promise<Array<Rule>>
   /** The automation rules, in order. */

@@ -191,6 +191,9 @@ define(Workspace, 'rate', function rate(ticket, rating, options) {
 define(Workspace, 'updateTicket', function updateTicket(ticket, options) {
   return this.call('update_ticket', [ticket], options)
 })
+define(Workspace, 'bulkUpdate', function bulkUpdate(tickets, options) {
+  return this.call('bulk_update', [tickets], options)
+})
 define(Workspace, 'setRules', function setRules(rules) {
   return this.call('set_rules', [rules])
 })

@@ -46,8 +46,8 @@ pub use people::{Agent, AgentInput, Customer, CustomerInput};
 pub use priority::{Priority, PriorityPreset};
 pub use query::{Page, TicketOrder, TicketQuery};
 pub use service::{
-    AlertKind, Assign, Helpdesk, MessageInput, OpenTicket, SlaAlert, SweepReport, TicketStats,
-    TicketUpdate,
+    AlertKind, Assign, BulkError, BulkOutcome, Helpdesk, MessageInput, OpenTicket, SlaAlert,
+    SweepReport, TicketStats, TicketUpdate,
 };
 pub use sla::{SlaMetric, SlaPolicy};
 pub use tag::Tag;

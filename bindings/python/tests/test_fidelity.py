@@ -149,3 +149,15 @@ def test_queue_filters(desk) -> None:  # type: ignore[no-untyped-def]
     assert [t.subject for t in desk.list_tickets(created_since=b.created_at).items][-1] == "B"
     assert desk.list_tickets(breached=True).items == ()
     assert [t.id for t in desk.list_tickets(rated=False, statuses=["new"]).items] == [b.id, a.id]
+
+
+def test_bulk_update(desk) -> None:  # type: ignore[no-untyped-def]
+    a = desk.open_ticket(7, "A", "d")
+    b = desk.open_ticket(7, "B", "d")
+    desk.close(b)
+    out = desk.bulk_update([a, b.id], priority="urgent", status="in_progress")
+    assert (out[0].updated.priority, out[0].error) == ("urgent", None)
+    assert (out[1].updated, out[1].error.code) == (None, "invalid_transition")
+    with pytest.raises(InvalidInputError) as e:
+        desk.bulk_update([a, a], priority="low")
+    assert e.value.field == "tickets[1]"

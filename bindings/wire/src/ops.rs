@@ -551,6 +551,23 @@ ops! {
         async move { d.update_ticket(ws, a.ticket, u, by(a.by)).await }
     };
 
+    /// The same change to many tickets, each in its own atomic write (checked
+    /// once first; a ticket that refuses it is reported, the others change).
+    ws bulk_update [1, 1] (
+        tickets: Vec<TicketId>, subject: Option<String>, description: Option<String>,
+        custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
+        category: Option<CategoryId>, priority: Option<String>, assignee: Option<AgentId>,
+        unassign: Option<bool>, team: Option<TeamId>, status: Option<Status>, by: Option<Actor>,
+    ) -> Vec<BulkOutcome> = |d, ws, a| {
+        let u = TicketUpdate {
+            subject: a.subject, description: a.description, custom_fields: a.custom_fields,
+            category: a.category, priority: a.priority, assignee: a.assignee,
+            unassign: a.unassign.unwrap_or(false), team: a.team, status: a.status,
+            expected_version: None,
+        };
+        async move { d.bulk_update(ws, a.tickets, u, by(a.by)).await }
+    };
+
     // ----- automation -----------------------------------------------------------
 
     /// Replaces the automation rules (an ordered list; see the README's Automation).

@@ -11,7 +11,9 @@ mod sla;
 mod tickets;
 
 pub use sla::{AlertKind, SlaAlert, SweepReport};
-pub use tickets::{Assign, MessageInput, OpenTicket, TicketStats, TicketUpdate};
+pub use tickets::{
+    Assign, BulkError, BulkOutcome, MessageInput, OpenTicket, TicketStats, TicketUpdate,
+};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};

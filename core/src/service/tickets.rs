@@ -187,6 +187,45 @@ pub struct TicketUpdate {
     pub expected_version: Option<u64>,
 }
 
+/// What [`Helpdesk::bulk_update`] did to one ticket: the ticket after the
+/// change, or why it refused it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BulkOutcome {
+    /// The ticket asked for.
+    pub ticket: TicketId,
+    /// The ticket after the change (`None` when refused).
+    pub updated: Option<Ticket>,
+    /// Why the ticket refused the change (`None` when changed).
+    pub error: Option<BulkError>,
+}
+
+/// An error of one ticket in a bulk change: the error's stable code, its
+/// message and, for `invalid_input`, the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BulkError {
+    /// The stable code (`not_found`, `invalid_transition`, …).
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+    /// The field, for `invalid_input`.
+    pub field: Option<String>,
+}
+
+impl BulkError {
+    fn of(e: &Error) -> Self {
+        Self {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            field: match e {
+                Error::InvalidInput { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// What [`Helpdesk::change_ticket`] wrote.
 pub(crate) struct Committed {
     /// The ticket after the change.
@@ -978,12 +1017,76 @@ impl Helpdesk {
         update: TicketUpdate,
         by: Actor,
     ) -> Result<Ticket> {
-        let subject = update
+        let expected = update.expected_version;
+        let checked = self.check_update(ws, update, &by).await?;
+        self.apply_update(ws, id, &checked, expected, &by).await
+    }
+
+    /// The same change to many tickets (an agent's bulk action: assign,
+    /// close, re-prioritise). The change is checked once, before anything is
+    /// written (a bad value fails the call); then each ticket changes in its
+    /// own atomic write, and a ticket that refuses it (not found, a
+    /// transition its status forbids) is reported without stopping the
+    /// others. At most 500 tickets, each once; no `expected_version`.
+    pub async fn bulk_update(
+        &self,
+        ws: WorkspaceId,
+        tickets: Vec<TicketId>,
+        update: TicketUpdate,
+        by: Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        if tickets.is_empty() || tickets.len() > 500 {
+            return Err(Error::invalid_input("tickets", "1 to 500 tickets"));
+        }
+        if let Some((i, _)) = tickets
+            .iter()
+            .enumerate()
+            .find(|&(i, t)| tickets[..i].contains(t))
+        {
+            return Err(Error::invalid_input(
+                format!("tickets[{i}]"),
+                "listed twice",
+            ));
+        }
+        if update.expected_version.is_some() {
+            return Err(Error::invalid_input(
+                "expected_version",
+                "a bulk change has no single version",
+            ));
+        }
+        let checked = self.check_update(ws, update, &by).await?;
+        let mut out = Vec::with_capacity(tickets.len());
+        for id in tickets {
+            let outcome = match self.apply_update(ws, id, &checked, None, &by).await {
+                Ok(t) => BulkOutcome {
+                    ticket: id,
+                    updated: Some(t),
+                    error: None,
+                },
+                Err(e) => BulkOutcome {
+                    ticket: id,
+                    updated: None,
+                    error: Some(BulkError::of(&e)),
+                },
+            };
+            out.push(outcome);
+        }
+        Ok(out)
+    }
+
+    /// Checks every value of `update` (and that `by` exists) once.
+    async fn check_update(
+        &self,
+        ws: WorkspaceId,
+        mut update: TicketUpdate,
+        by: &Actor,
+    ) -> Result<TicketUpdate> {
+        update.subject = update
             .subject
             .as_deref()
             .map(|s| validate::text("subject", s, MAX_SUBJECT))
             .transpose()?;
-        let description = update
+        update.description = update
             .description
             .as_deref()
             .map(|s| validate::paragraph("description", s, MAX_BODY))
@@ -1011,24 +1114,35 @@ impl Helpdesk {
         if let Some(team) = update.team {
             self.active_team(ws, team, "team").await?;
         }
-        self.known_actor(ws, &by).await?;
-        let u = &update;
+        self.known_actor(ws, by).await?;
+        Ok(update)
+    }
+
+    /// Writes a checked update to one ticket: one atomic write, status last.
+    async fn apply_update(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        u: &TicketUpdate,
+        expected_version: Option<u64>,
+        by: &Actor,
+    ) -> Result<Ticket> {
         let t = self
-            .change_ticket(ws, id, update.expected_version, |t, now| {
-                rules::may_act(t, &by)?;
+            .change_ticket(ws, id, expected_version, |t, now| {
+                rules::may_act(t, by)?;
                 let mut w = rules::update_fields(
                     t,
-                    subject.clone(),
-                    description.clone(),
+                    u.subject.clone(),
+                    u.description.clone(),
                     u.custom_fields.clone(),
-                    &by,
+                    by,
                     now,
                 )?;
                 if let Some(c) = u.category.filter(|&c| Some(c) != t.category) {
-                    w = w.and_then(|t, now| rules::set_category(t, Some(c), &by, now))?;
+                    w = w.and_then(|t, now| rules::set_category(t, Some(c), by, now))?;
                 }
                 if let Some(code) = &u.priority {
-                    w = w.and_then(|t, now| rules::set_priority(t, code.clone(), &by, now))?;
+                    w = w.and_then(|t, now| rules::set_priority(t, code.clone(), by, now))?;
                 }
                 if u.assignee.is_some() || u.unassign || u.team.is_some() {
                     let to = if u.unassign {
@@ -1037,11 +1151,11 @@ impl Helpdesk {
                         u.assignee.clone().or_else(|| t.assignee.clone())
                     };
                     w = w.and_then(|t, now| {
-                        rules::assign(t, to.as_ref(), u.team, false, &by, None, now)
+                        rules::assign(t, to.as_ref(), u.team, false, by, None, now)
                     })?;
                 }
                 if let Some(status) = u.status {
-                    w = w.and_then(|t, now| rules::set_status(t, status, &by, now))?;
+                    w = w.and_then(|t, now| rules::set_status(t, status, by, now))?;
                 }
                 Ok(w)
             })

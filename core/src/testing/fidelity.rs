@@ -743,3 +743,83 @@ pub async fn queue_filters_of_the_seeds(store: Arc<dyn Store>) {
         ["high"]
     );
 }
+
+pub async fn bulk_updates_report_each_ticket(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let a = f.open("a").await;
+    let b = f.open("b").await;
+    let closed = f.open("closed").await;
+    f.desk
+        .close(f.ws, closed.id, f.agent_actor())
+        .await
+        .unwrap();
+    let ghost = TicketId::generate();
+    let update = TicketUpdate {
+        priority: Some("high".into()),
+        assignee: Some(f.agent.clone()),
+        ..Default::default()
+    };
+    let out = f
+        .desk
+        .bulk_update(
+            f.ws,
+            vec![a.id, closed.id, ghost, b.id],
+            update.clone(),
+            f.agent_actor(),
+        )
+        .await
+        .unwrap();
+    let summary: Vec<_> = out
+        .iter()
+        .map(|o| {
+            (
+                o.ticket,
+                o.updated.as_ref().map(|t| t.priority.clone()),
+                o.error.as_ref().map(|e| e.code.clone()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (a.id, Some("high".to_owned()), None),
+            (closed.id, None, Some("invalid_transition".to_owned())),
+            (ghost, None, Some("not_found".to_owned())),
+            (b.id, Some("high".to_owned()), None),
+        ]
+    );
+    assert_eq!(
+        f.desk
+            .get_ticket(f.ws, b.id)
+            .await
+            .unwrap()
+            .assignee
+            .as_ref(),
+        Some(&f.agent)
+    );
+    // A bad value fails the whole call before anything is written.
+    let before = f.snapshot().await;
+    let bad = TicketUpdate {
+        priority: Some("p9".into()),
+        ..Default::default()
+    };
+    assert_field(
+        f.desk
+            .bulk_update(f.ws, vec![a.id], bad, f.agent_actor())
+            .await,
+        "priority",
+    );
+    assert_field(
+        f.desk
+            .bulk_update(f.ws, vec![a.id, a.id], update.clone(), f.agent_actor())
+            .await,
+        "tickets[1]",
+    );
+    assert_field(
+        f.desk
+            .bulk_update(f.ws, vec![], update, f.agent_actor())
+            .await,
+        "tickets",
+    );
+    assert_eq!(f.snapshot().await, before);
+}

@@ -75,6 +75,7 @@ macro_rules! conformance_suite {
             categories_have_codes_and_priorities_a_display_order,
             updates_change_several_fields_at_once,
             queue_filters_of_the_seeds,
+            bulk_updates_report_each_ticket,
             rules_route_by_words_and_category,
             auto_reply_names_the_new_number,
             rules_run_in_order_stop_and_never_loop,

@@ -18,6 +18,8 @@ from .models import (
     AssignmentRecord,
     Attachment,
     BoundaryMode,
+    BulkError,
+    BulkOutcome,
     CalendarConfig,
     Category,
     Channel,
@@ -571,6 +573,18 @@ class DeskOps:
          status last); ``expected_version`` turns a concurrent change into ``conflict``.
         """
         return await self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "expected_version": expected_version, "by": by}).future()  # type: ignore[no-any-return]
+
+    def bulk_update(self, tickets: Sequence[_Id], *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> List[BulkOutcome]:
+        """The same change to many tickets, each in its own atomic write (checked
+         once first; a ticket that refuses it is reported, the others change).
+        """
+        return self._native.call("bulk_update", {"tickets": _ids(tickets), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "by": by}).wait()  # type: ignore[no-any-return]
+
+    async def bulk_update_async(self, tickets: Sequence[_Id], *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> List[BulkOutcome]:
+        """The same change to many tickets, each in its own atomic write (checked
+         once first; a ticket that refuses it is reported, the others change).
+        """
+        return await self._native.call("bulk_update", {"tickets": _ids(tickets), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "by": by}).future()  # type: ignore[no-any-return]
 
     def set_rules(self, rules: Sequence[Union[Rule, Mapping[str, Any]]]) -> List[Rule]:
         """Replaces the automation rules (an ordered list; see the README's Automation)."""

@@ -37,6 +37,8 @@ __all__ = [
     "Agent",
     "AssignmentRecord",
     "Attachment",
+    "BulkError",
+    "BulkOutcome",
     "CalendarConfig",
     "Category",
     "Customer",
@@ -268,6 +270,28 @@ class Attachment:
     mime_type: Optional[str] = None
     storage_key: Optional[str] = None
     url: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class BulkError:
+    """An error of one ticket in a bulk change: the error's stable code, its
+    message and, for ``invalid_input``, the field.
+    """
+
+    code: str
+    message: str
+    field: Optional[str]
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What ``Helpdesk::bulk_update`` did to one ticket: the ticket after the
+    change, or why it refused it.
+    """
+
+    ticket: str
+    updated: Optional[Ticket] = field(repr=False)
+    error: Optional[BulkError] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -723,6 +747,8 @@ _STRUCTS: Dict[str, type] = {
     "Agent": Agent,
     "AssignmentRecord": AssignmentRecord,
     "Attachment": Attachment,
+    "BulkError": BulkError,
+    "BulkOutcome": BulkOutcome,
     "CalendarConfig": CalendarConfig,
     "Category": Category,
     "Customer": Customer,
