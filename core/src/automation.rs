@@ -32,6 +32,9 @@ pub const MAX_RULES: usize = 200;
 pub const MAX_PARTS: usize = 20;
 /// Most words or phrases one `words` condition lists.
 pub const MAX_WORDS: usize = 100;
+/// Most words or phrases all the rules of a workspace list together (each
+/// change of a ticket looks for each of them).
+pub const MAX_WORDS_TOTAL: usize = 2_000;
 
 /// One automation rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -248,6 +251,20 @@ pub(crate) fn check(rules: &[Rule]) -> Result<()> {
         return Err(Error::invalid_input(
             "rules",
             format!("at most {MAX_RULES} rules"),
+        ));
+    }
+    let total: usize = rules
+        .iter()
+        .flat_map(|r| r.conditions.iter().chain(&r.any))
+        .map(|c| match c {
+            Condition::Words(list) => list.len(),
+            _ => 0,
+        })
+        .sum();
+    if total > MAX_WORDS_TOTAL {
+        return Err(Error::invalid_input(
+            "rules",
+            format!("at most {MAX_WORDS_TOTAL} words and phrases in all rules together"),
         ));
     }
     for (i, r) in rules.iter().enumerate() {

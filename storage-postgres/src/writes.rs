@@ -36,8 +36,12 @@ macro_rules! children_sql {
             INSERT INTO messages (workspace_id, message_id, ticket_id, kind, idempotency_key, created_at, doc)
             SELECT $1, u.id, u.ticket_id, u.kind, u.key, u.at,
                 CASE WHEN (SELECT number FROM n) IS NULL THEN u.doc
-                     ELSE replace(u.doc::text, '\u{E000}ticket.number\u{E000}',
-                          (SELECT substr(j, 2, length(j) - 2) FROM (SELECT to_jsonb(number)::text AS j FROM n) x))::jsonb
+                     ELSE u.doc
+                         || jsonb_build_object('body', replace(u.doc->>'body',
+                                '\u{E000}ticket.number\u{E000}', (SELECT number FROM n)))
+                         || CASE WHEN u.doc->>'html' IS NULL THEN '{}'::jsonb
+                                 ELSE jsonb_build_object('html', replace(u.doc->>'html',
+                                     '\u{E000}ticket.number\u{E000}', (SELECT number FROM n))) END
                 END
             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
                  WITH ORDINALITY AS u(id, ticket_id, kind, key, at, doc, n)

@@ -297,7 +297,13 @@ impl Helpdesk {
             "agent": agent,
             "workspace": { "name": workspace.name, "slug": workspace.slug },
         });
-        Ok(template::render(&tpl.body, context).await.ok())
+        let text = template::render(&tpl.body, context).await.ok();
+        // A filter that changed the number's mark (`upper`, `replace`) would
+        // show it to the customer: such a render is skipped.
+        let intact = |t: &String| {
+            numbered || t.matches('\u{E000}').count() == 2 * t.matches(NUMBER_MARK).count()
+        };
+        Ok(text.filter(intact))
     }
 
     /// The customer's tier, read only when `needed` (a condition on tiers).

@@ -139,8 +139,18 @@ impl Helpdesk {
             new_messages: &kinds,
             now: w.ticket.updated_at,
         };
+        let mut breached = None;
         for e in engine::on_change(&mut w.ticket, change, &terms, &cal) {
+            if let crate::event::EventKind::SlaBreached { metric, .. } = &e {
+                breached.get_or_insert(*metric);
+            }
             w.emit(&Actor::System, e);
+        }
+        // A breach recorded by any change escalates as the sweep's would.
+        if let Some(metric) = breached
+            && let Some(next) = self.escalation(ws, &w.ticket, catalog, metric).await?
+        {
+            w.fold(next);
         }
         Ok(())
     }
@@ -326,7 +336,11 @@ impl Helpdesk {
                 None => None,
             };
             match escalation {
-                Some(next) => w.fold(next),
+                Some(next) => {
+                    w.fold(next);
+                    // A sweep "as of" an earlier instant never moves the ticket back.
+                    w.ticket.updated_at = w.ticket.updated_at.max(t.updated_at);
+                }
                 // Recording an SLA crossing is not an edit of the ticket.
                 None => w.ticket.updated_at = t.updated_at,
             }

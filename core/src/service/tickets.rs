@@ -347,6 +347,15 @@ fn idempotency_key(v: Option<String>) -> Result<Option<String>> {
 impl MessageInput {
     fn into_draft(self, kind: MessageKind, author: Actor) -> Result<MessageDraft> {
         validate::body("body", &self.body, MAX_BODY)?;
+        // U+E000 marks where the store puts a new ticket's number.
+        for (field, text) in [("body", Some(&self.body)), ("html", self.html.as_ref())] {
+            if text.is_some_and(|t| t.contains('\u{E000}')) {
+                return Err(Error::invalid_input(
+                    field,
+                    "contains U+E000, a private-use character Ticketry reserves",
+                ));
+            }
+        }
         if let Some(html) = self.html.as_deref().filter(|h| !h.trim().is_empty()) {
             validate::body("html", html, 4 * MAX_BODY)?;
         }
@@ -432,10 +441,14 @@ impl Helpdesk {
             None => None,
         };
         let priorities = &catalog.priorities;
-        let priority = match input
-            .priority
-            .or_else(|| category.as_ref().and_then(|c| c.default_priority.clone()))
-        {
+        // A priority the caller names must be usable; a category's default
+        // that has since been deactivated falls back to the workspace's.
+        let category_default = category
+            .as_ref()
+            .and_then(|c| c.default_priority.as_deref())
+            .and_then(|code| Priority::usable(priorities, code).ok())
+            .map(|p| p.code.clone());
+        let priority = match input.priority.or(category_default) {
             Some(code) => Priority::usable(priorities, &code)?,
             None => priorities
                 .iter()
@@ -545,8 +558,18 @@ impl Helpdesk {
             catalog_version: None,
             active_agent: None,
         };
-        let fired = self.automate(ws, &mut write, &catalog, true).await?;
+        // Clocks start with the ticket as opened; what the rules then change
+        // (a status that pauses or stops them, a priority) moves them as any
+        // change would.
         self.sla_on_create(&mut write.ticket, tier.as_deref(), &catalog)?;
+        let opened = write.ticket.clone();
+        let fired = self.automate(ws, &mut write, &catalog, true).await?;
+        if write.ticket != opened {
+            let opening = std::mem::take(&mut write.messages);
+            self.sla_on_change(ws, &opened, &mut write, &catalog)
+                .await?;
+            write.messages = opening;
+        }
         self.automate_messages(ws, &mut write, &catalog, fired, false)
             .await?;
         let create = TicketCreate {
@@ -1141,15 +1164,16 @@ impl Helpdesk {
                 if let Some(c) = u.category.filter(|&c| Some(c) != t.category) {
                     w = w.and_then(|t, now| rules::set_category(t, Some(c), by, now))?;
                 }
-                if let Some(code) = &u.priority {
+                // Values a ticket already has change nothing (also on a closed one).
+                if let Some(code) = u.priority.as_ref().filter(|&c| *c != t.priority) {
                     w = w.and_then(|t, now| rules::set_priority(t, code.clone(), by, now))?;
                 }
-                if u.assignee.is_some() || u.unassign || u.team.is_some() {
-                    let to = if u.unassign {
-                        None
-                    } else {
-                        u.assignee.clone().or_else(|| t.assignee.clone())
-                    };
+                let to = if u.unassign {
+                    None
+                } else {
+                    u.assignee.clone().or_else(|| t.assignee.clone())
+                };
+                if to != t.assignee || u.team.is_some_and(|team| Some(team) != t.team) {
                     w = w.and_then(|t, now| {
                         rules::assign(t, to.as_ref(), u.team, false, by, None, now)
                     })?;

@@ -415,3 +415,117 @@ pub async fn sla_breach_escalates_to_the_policy_team(store: Arc<dyn Store>) {
     bad.escalate_to = Some(TeamId::generate());
     assert_code(f.desk.set_sla_policies(f.ws, vec![bad]).await, "not_found");
 }
+
+pub async fn rules_and_sla_agree(store: Arc<dyn Store>) {
+    use chrono::TimeDelta;
+    let f = Fixture::new(store).await;
+    let shout = template(&f, "{{ ticket.number|upper }}").await;
+    let rules = vec![
+        rule(
+            "Spam",
+            Trigger::TicketCreated,
+            vec![Condition::Words(vec!["viagra".into()])],
+            vec![RuleAction::SetStatus(Status::Cancelled)],
+        ),
+        rule(
+            "Shout",
+            Trigger::TicketCreated,
+            vec![Condition::Words(vec!["shout".into()])],
+            vec![RuleAction::Reply(shout)],
+        ),
+    ];
+    f.desk.set_rules(f.ws, rules).await.unwrap();
+    // A ticket a rule cancels at creation has no running clock to sweep.
+    let spam = f.open("Cheap viagra").await;
+    assert_eq!(spam.status, Status::Cancelled);
+    assert!(
+        spam.sla.clocks.iter().all(|c| !c.is_running()),
+        "{:?}",
+        spam.sla
+    );
+    let report = f
+        .desk
+        .sla_sweep(f.ws, spam.created_at + TimeDelta::days(30))
+        .await
+        .unwrap();
+    assert!(report.alerts.iter().all(|a| a.ticket_id != spam.id));
+    // A filter that mangles the number's mark: the reply is skipped, never shown.
+    let loud = f.open("shout please").await;
+    let thread = f.desk.thread(f.ws, loud.id, View::Customer).await.unwrap();
+    assert_eq!(thread.messages.len(), 1);
+    // The mark is reserved: user text with it is refused.
+    let mut marked = MessageInput::text("see \u{E000}ticket.number\u{E000}");
+    marked.html = None;
+    match f
+        .desk
+        .customer_message(f.ws, loud.id, &f.customer, marked)
+        .await
+    {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "body"),
+        other => panic!("expected invalid_input, got {other:?}"),
+    }
+}
+
+pub async fn a_breach_found_by_any_change_escalates(store: Arc<dyn Store>) {
+    use chrono::TimeDelta;
+    let f = Fixture::new(store).await;
+    let team = TeamInput {
+        name: "Escalations".into(),
+        members: vec![f.agent2.clone()],
+        ..Default::default()
+    };
+    let team = f.desk.create_team(f.ws, team).await.unwrap();
+    let mut policy = SlaPolicy::new(PolicyId::generate(), "Escalating");
+    policy.targets = vec![sla::PolicyTarget {
+        priority: "medium".into(),
+        first_response: Some(TimeDelta::hours(1)),
+        next_response: None,
+        resolution: None,
+    }];
+    policy.escalate_to = Some(team.id);
+    f.desk.set_sla_policies(f.ws, vec![policy]).await.unwrap();
+    let t = f.open("slow").await;
+    f.clock.advance(TimeDelta::hours(2));
+    // No sweep: the customer's message finds the breach and escalates.
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "any news?".into())
+        .await
+        .unwrap();
+    let after = f.desk.get_ticket(f.ws, t.id).await.unwrap();
+    assert_eq!(after.team, Some(team.id));
+    let history = f.desk.assignment_history(f.ws, t.id).await.unwrap();
+    assert_eq!(history.last().unwrap().action, AssignmentAction::Escalated);
+    // A category whose default priority retired falls back to the default.
+    let mut prios = f.desk.list_priorities(f.ws).await.unwrap();
+    prios
+        .iter_mut()
+        .filter(|p| p.code == "high")
+        .for_each(|p| p.active = false);
+    let cat = CategoryInput {
+        name: "Payments".into(),
+        default_priority: Some("high".into()),
+        ..Default::default()
+    };
+    let cat = f.desk.create_category(f.ws, cat).await.unwrap();
+    f.desk.set_priorities(f.ws, prios).await.unwrap();
+    let mut input = OpenTicket::new(f.customer.clone(), "refund", "please");
+    input.category = Some(cat.id);
+    assert_eq!(
+        f.desk.open_ticket(f.ws, input).await.unwrap().priority,
+        "medium"
+    );
+    // Values a closed ticket already has are no change.
+    let closed = f.desk.close(f.ws, t.id, f.agent_actor()).await.unwrap();
+    let same = TicketUpdate {
+        subject: Some("slow (fixed)".into()),
+        priority: Some(closed.priority.clone()),
+        team: closed.team,
+        ..Default::default()
+    };
+    let edited = f
+        .desk
+        .update_ticket(f.ws, t.id, same, f.agent_actor())
+        .await
+        .unwrap();
+    assert_eq!(edited.subject, "slow (fixed)");
+}

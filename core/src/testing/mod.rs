@@ -81,7 +81,9 @@ macro_rules! conformance_suite {
             rules_run_in_order_stop_and_never_loop,
             rule_actions_that_cannot_apply_are_skipped,
             bad_rules_change_nothing,
-            sla_breach_escalates_to_the_policy_team
+            sla_breach_escalates_to_the_policy_team,
+            rules_and_sla_agree,
+            a_breach_found_by_any_change_escalates
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
