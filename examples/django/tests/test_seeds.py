@@ -212,6 +212,9 @@ class SeedApiTest(TestCase):
 
     def test_workspaces_per_request(self) -> None:
         self.configure(WORKSPACE_RESOLVER=tenant_from_header)
+        for tenant in ("a", "b"):  # requests never create tenants
+            runtime.helpdesk().create_workspace(f"Tenant {tenant}", f"{self.slug}-{tenant}")
+        self.error(self.call(self.as_alice, "get", "tickets/", status=404, X_TENANT="zz"), "not_found")
         a = self.call(self.as_alice, "post", "tickets/", {"subject": "In A", "message": "m"}, 201, X_TENANT="a")
         self.call(self.as_alice, "post", "tickets/", {"subject": "In B", "message": "m"}, 201, X_TENANT="b")
         in_a = self.call(self.as_sam, "get", "tickets/all/", X_TENANT="a")
@@ -224,6 +227,8 @@ class SeedApiTest(TestCase):
         self.assertEqual(resp.status_code, 403)
         self.error(resp.json(), "forbidden")
         self.assertEqual(self.call(strict, "get", "tickets/")["results"], [])  # reads need none
+        form = self.as_alice.post(f"{API}/tickets/", data="{}", content_type="text/plain")
+        self.assertEqual(form.status_code, 415)
 
     # ----- events as signals ----------------------------------------------------------
 

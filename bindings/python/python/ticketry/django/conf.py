@@ -17,7 +17,9 @@ Every key is optional::
         "MAX_CONNECTIONS": None,
         # The workspace every request works in (a slug; created on first use
         # with WORKSPACE_NAME), or, for multi-tenant hosts, WORKSPACE_RESOLVER:
-        # a callable (request) -> slug that wins over WORKSPACE.
+        # a callable (request) -> slug that wins over WORKSPACE (the slug must
+        # exist: 404 otherwise). With a resolver, make IDENTIFY tenant-aware:
+        # the default treats Django's global is_staff as staff of every tenant.
         "WORKSPACE": "support",
         "WORKSPACE_NAME": "Support",
         "WORKSPACE_RESOLVER": None,

@@ -91,8 +91,10 @@ def helpdesk() -> Helpdesk:
 
 
 def desk(slug: Optional[str] = None) -> Desk:
-    """The workspace ``slug`` (default: ``TICKETRY['WORKSPACE']``), created on
-    first use with ``TICKETRY['WORKSPACE_NAME']``."""
+    """The workspace ``slug`` (default: ``TICKETRY['WORKSPACE']``). Only the
+    configured workspace is created on first use (with
+    ``TICKETRY['WORKSPACE_NAME']``): a slug a resolver returns must exist
+    (``NotFoundError``), so requests never create tenants."""
     cfg = conf.settings()
     slug = slug or cfg.workspace
     h = helpdesk()
@@ -103,12 +105,15 @@ def desk(slug: Optional[str] = None) -> Desk:
     try:
         d = h.workspace_by_slug(slug)
     except NotFoundError:
+        if slug != cfg.workspace:
+            raise
         try:
             d = h.workspace(h.create_workspace(cfg.workspace_name, slug))
         except AlreadyExistsError:  # another process made it meanwhile
             d = h.workspace_by_slug(slug)
     with _lock:
-        _desks[slug] = d
+        if _helpdesk is h:  # not closed meanwhile
+            _desks[slug] = d
     return d
 
 

@@ -97,6 +97,9 @@ class Call:
         raw = self.request.body
         if not raw:
             return {}
+        if self.request.content_type != "application/json":
+            # Also keeps cross-site HTML forms (text/plain) out.
+            raise ApiError(415, "unsupported_media_type", "send the body as application/json", "body")
         try:
             data = json.loads(raw)
         except ValueError:
