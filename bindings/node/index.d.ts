@@ -279,6 +279,39 @@ export interface CustomerInput {
 }
 
 /**
+ * A snapshot of a workspace's support, as of `at`. "Today" is the
+ * workspace's local day (its time zone) up to `at`.
+ *
+ * Response and resolution times are calendar time, from a ticket's creation
+ * to its first public agent reply or to its (last) resolution, averaged over
+ * the tickets that got one today.
+ */
+export interface Dashboard {
+  /** The instant the figures are for. */
+  at: Date
+  /** The start of the workspace's local day containing `at`. */
+  dayStart: Date
+  /** Tickets in an active status (new, open, in progress, pending, on hold). */
+  active: number
+  /** Active tickets without an assignee. */
+  unassigned: number
+  /** Tickets opened today. */
+  createdToday: number
+  /** Tickets resolved today. */
+  resolvedToday: number
+  /** Tickets closed today. */
+  closedToday: number
+  /** Active tickets with a breached SLA clock, or a running one due by `at`. */
+  breachingNow: number
+  /** Active tickets whose next SLA due instant is within the hour after `at`. */
+  dueWithinHour: number
+  /** Mean first response time of the tickets first answered today. (milliseconds) */
+  avgFirstResponse: number | null
+  /** Mean resolution time of the tickets resolved today. (milliseconds) */
+  avgResolution: number | null
+}
+
+/**
  * One interval on one local date: `{"date": "2026-12-31", "from": "12:00", "to": "24:00"}`.
  *
  * Used for `partial_holidays` (closed during `[from, to)` on that date) and `extra_windows`
@@ -1061,6 +1094,11 @@ export interface ListTicketsOptions {
   limit?: number | null
 }
 
+/** Options of `dashboard`. */
+export interface DashboardOptions {
+  now?: Date | null
+}
+
 /** Options of `customerMessage`. */
 export interface CustomerMessageOptions {
   html?: string | null
@@ -1276,6 +1314,8 @@ export declare class Workspace extends native.Workspace {
   assignmentHistory(ticket: string): Promise<Array<AssignmentRecord>>
   /** One page of tickets matching the filters. */
   listTickets(options?: ListTicketsOptions): Promise<TicketPage>
+  /** The support dashboard as of `now` (default: the clock). */
+  dashboard(options?: DashboardOptions): Promise<Dashboard>
   /** Ticket counts per status. */
   ticketStats(): Promise<TicketStats>
   /** A message from the ticket's customer. */

@@ -21,6 +21,7 @@ pub mod panic;
 pub mod people;
 pub mod priority;
 pub mod query;
+pub mod report;
 mod service;
 pub mod sla;
 pub mod store;

@@ -291,6 +291,15 @@ pub trait TicketStore: Send + Sync {
     -> StoreResult<Page<Ticket>>;
     /// Ticket counts per status (statuses with no ticket omitted).
     async fn count_by_status(&self, ws: WorkspaceId) -> StoreResult<Vec<(Status, u64)>>;
+    /// The sums behind a [`crate::report::Dashboard`]: "today" is from
+    /// `since`; due instants compare with `now` and `soon` to the second.
+    async fn dashboard_counts(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        soon: DateTime<Utc>,
+    ) -> StoreResult<crate::report::DashboardCounts>;
     /// Active tickets with an SLA check (warning or breach) due at or before
     /// `now`, most overdue first, at most `limit`.
     async fn sla_due(

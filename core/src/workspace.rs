@@ -62,6 +62,24 @@ impl WorkspaceSettings {
         self.timezone.parse().unwrap_or(Tz::UTC)
     }
 
+    /// The start (local midnight, in UTC) of the workspace's day containing `at`.
+    pub fn day_start(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let tz = self.tz();
+        let midnight = at
+            .with_timezone(&tz)
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN);
+        // A midnight skipped by a DST change starts the day at the first instant after it.
+        tz.from_local_datetime(&midnight)
+            .earliest()
+            .or_else(|| {
+                tz.from_local_datetime(&(midnight + TimeDelta::hours(1)))
+                    .earliest()
+            })
+            .map_or(at, |d| d.with_timezone(&Utc))
+    }
+
     /// The calendar year of `at` in the workspace's time zone.
     pub fn local_year(&self, at: DateTime<Utc>) -> i32 {
         at.with_timezone(&self.tz()).year()

@@ -260,6 +260,49 @@ impl TicketStore for MemoryStore {
         })
     }
 
+    async fn dashboard_counts(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        soon: DateTime<Utc>,
+    ) -> StoreResult<ticketry_core::report::DashboardCounts> {
+        use ticketry_core::sla::ClockStatus;
+        let secs = |a: DateTime<Utc>, b: DateTime<Utc>| (a - b).num_milliseconds() as f64 / 1000.0;
+        self.with(ws, |d| {
+            let mut c = ticketry_core::report::DashboardCounts::default();
+            for r in d.tickets.iter() {
+                let t = &r.ticket;
+                let due = t.sla.due_at().map(|x| x.timestamp());
+                if t.status.is_active() {
+                    c.active += 1;
+                    c.unassigned += u64::from(t.assignee.is_none());
+                    let breached = t
+                        .sla
+                        .clocks
+                        .iter()
+                        .any(|k| k.status == ClockStatus::Breached);
+                    if breached || due.is_some_and(|x| x <= now.timestamp()) {
+                        c.breaching += 1;
+                    } else if due.is_some_and(|x| x <= soon.timestamp()) {
+                        c.due_soon += 1;
+                    }
+                }
+                c.created += u64::from(t.created_at >= since);
+                c.closed += u64::from(t.closed_at.is_some_and(|x| x >= since));
+                if let Some(x) = t.first_response_at.filter(|x| *x >= since) {
+                    c.first_responses += 1;
+                    c.first_response_secs += secs(x, t.created_at);
+                }
+                if let Some(x) = t.resolved_at.filter(|x| *x >= since) {
+                    c.resolved += 1;
+                    c.resolution_secs += secs(x, t.created_at);
+                }
+            }
+            c
+        })
+    }
+
     async fn sla_due(
         &self,
         ws: WorkspaceId,

@@ -8,7 +8,7 @@ use crate::PgStore;
 use crate::backend;
 use crate::catalog::docs;
 use crate::statement::{Prepared, Statement, by_key};
-use crate::writes::CreateError;
+use crate::writes::{CreateError, only_row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -48,6 +48,33 @@ const LIST_ASSIGNMENTS: Prepared = Prepared {
 const SLA_DUE_SQL: &str = "SELECT doc FROM tickets
     WHERE workspace_id = $1 AND sla_next_check <= $2
     ORDER BY sla_next_check, seq LIMIT $3";
+
+/// The sums of a dashboard in one pass over the workspace's tickets:
+/// `$2` the day's start, `$3`/`$4` now and now + 1 h in Unix seconds
+/// (`due_secs` is the earliest running clock's due instant, `i64::MAX` if none).
+const DASHBOARD_SQL: &str = "WITH t AS (
+        SELECT active, assignee_id, created_at, due_secs,
+            (doc->>'resolved_at')::timestamptz AS resolved_at,
+            (doc->>'closed_at')::timestamptz AS closed_at,
+            (doc->>'first_response_at')::timestamptz AS first_response_at,
+            doc->'sla'->'clocks' @> '[{\"status\": \"breached\"}]'::jsonb AS breached
+        FROM tickets WHERE workspace_id = $1
+    ), b AS (
+        SELECT *, active AND (breached OR due_secs <= $3) AS breaching FROM t
+    )
+    SELECT count(*) FILTER (WHERE active),
+        count(*) FILTER (WHERE active AND assignee_id IS NULL),
+        count(*) FILTER (WHERE created_at >= $2),
+        count(*) FILTER (WHERE resolved_at >= $2),
+        count(*) FILTER (WHERE closed_at >= $2),
+        count(*) FILTER (WHERE breaching),
+        count(*) FILTER (WHERE active AND NOT breaching AND due_secs <= $4),
+        COALESCE(sum(extract(epoch FROM first_response_at - created_at))
+            FILTER (WHERE first_response_at >= $2), 0)::float8,
+        count(*) FILTER (WHERE first_response_at >= $2),
+        COALESCE(sum(extract(epoch FROM resolved_at - created_at))
+            FILTER (WHERE resolved_at >= $2), 0)::float8
+    FROM b";
 
 impl PgStore {
     /// The page query of `list_tickets`, optionally prefixed (`EXPLAIN …`).
@@ -371,6 +398,42 @@ impl TicketStore for PgStore {
                 let (std::cmp::Reverse(rank), due, seq) = Position::urgency_key(rank, t);
                 Position::Urgency { rank, due, seq }
             }),
+        })
+    }
+
+    async fn dashboard_counts(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        soon: DateTime<Utc>,
+    ) -> StoreResult<ticketry_core::report::DashboardCounts> {
+        let rows = self
+            .read(
+                ws,
+                DASHBOARD_SQL,
+                &[&ws.as_uuid(), &since, &now.timestamp(), &soon.timestamp()],
+            )
+            .await?;
+        let row = only_row(&rows)?;
+        let n = |i: usize| -> StoreResult<u64> {
+            Ok(row.try_get::<i64, _>(i).map_err(backend)?.unsigned_abs())
+        };
+        let f = |i: usize| -> StoreResult<f64> { row.try_get::<f64, _>(i).map_err(backend) };
+        if n(0)? == 0 && n(2)? == 0 {
+            self.require_workspace(ws).await?;
+        }
+        Ok(ticketry_core::report::DashboardCounts {
+            active: n(0)?,
+            unassigned: n(1)?,
+            created: n(2)?,
+            resolved: n(3)?,
+            closed: n(4)?,
+            breaching: n(5)?,
+            due_soon: n(6)?,
+            first_response_secs: f(7)?,
+            first_responses: n(8)?,
+            resolution_secs: f(9)?,
         })
     }
 

@@ -383,7 +383,7 @@ fn replay(
 }
 
 /// The one row a write statement returns.
-fn only_row(rows: &[PgRow]) -> StoreResult<&PgRow> {
+pub(crate) fn only_row(rows: &[PgRow]) -> StoreResult<&PgRow> {
     rows.first()
         .ok_or_else(|| StoreError::Backend("a ticket write returned no row".into()))
 }

@@ -161,3 +161,12 @@ def test_bulk_update(desk) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInputError) as e:
         desk.bulk_update([a, a], priority="low")
     assert e.value.field == "tickets[1]"
+
+
+def test_dashboard(desk) -> None:  # type: ignore[no-untyped-def]
+    t = desk.open_ticket(7, "A", "d")
+    desk.reply(t, "bob", "On it")
+    d = desk.dashboard()
+    assert (d.active, d.created_today, d.unassigned) == (1, 1, 1)
+    assert d.avg_first_response is not None and d.avg_first_response >= timedelta(0)
+    assert d.day_start <= d.at

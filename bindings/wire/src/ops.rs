@@ -453,6 +453,9 @@ ops! {
         if let Some(l) = a.limit { q.limit = l; }
         async move { d.list_tickets(ws, &q).await }
     };
+    /// The support dashboard as of `now` (default: the clock).
+    ws dashboard [0, 0] (now: Option<DateTime<Utc>>) -> ticketry_core::report::Dashboard
+        = |d, ws, a| async move { d.dashboard(ws, a.now).await };
     /// Ticket counts per status.
     ws ticket_stats [0, 0] () -> TicketStats
         = |d, ws, _a| async move { d.ticket_stats(ws).await };

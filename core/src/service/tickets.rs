@@ -679,6 +679,26 @@ impl Helpdesk {
         Ok(self.store.list_tickets(ws, query).await?)
     }
 
+    /// The support dashboard as of `now` (default: the clock): see
+    /// [`crate::report::Dashboard`].
+    pub async fn dashboard(
+        &self,
+        ws: WorkspaceId,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<crate::report::Dashboard> {
+        let catalog = self.catalog(ws).await?;
+        let now = match now {
+            Some(t) => crate::limits::instant("now", t)?,
+            None => self.now()?,
+        };
+        let day_start = catalog.workspace.settings.day_start(now);
+        let counts = self
+            .store
+            .dashboard_counts(ws, day_start, now, now + chrono::TimeDelta::hours(1))
+            .await?;
+        Ok(counts.dashboard(now, day_start))
+    }
+
     /// Counts of tickets per status.
     pub async fn ticket_stats(&self, ws: WorkspaceId) -> Result<TicketStats> {
         self.catalog(ws).await?;

@@ -823,3 +823,72 @@ pub async fn bulk_updates_report_each_ticket(store: Arc<dyn Store>) {
     );
     assert_eq!(f.snapshot().await, before);
 }
+
+pub async fn dashboard_counts_today_in_the_workspace_zone(store: Arc<dyn Store>) {
+    use chrono::TimeDelta;
+    let f = Fixture::new(store).await;
+    let zone = SettingsPatch {
+        timezone: Some("Asia/Tokyo".into()),
+        ..SettingsPatch::default()
+    };
+    f.desk
+        .update_workspace(f.ws, None, Some(zone))
+        .await
+        .unwrap();
+    let open = |subject: &'static str, priority: &'static str| {
+        let mut input = OpenTicket::new(f.customer.clone(), subject, "d");
+        input.priority = Some(priority.into());
+        let d = f.desk.clone();
+        async move { d.open_ticket(f.ws, input).await.unwrap() }
+    };
+    let a = open("a", "medium").await; // 08:00 UTC
+    f.clock.advance(TimeDelta::hours(2));
+    f.desk
+        .reply(f.ws, a.id, &f.agent, "On it".into())
+        .await
+        .unwrap();
+    let b = open("b", "medium").await; // 10:00
+    f.clock.advance(TimeDelta::hours(1));
+    f.clock.advance(TimeDelta::minutes(30));
+    open("e", "high").await; // 11:30: first response due 13:30
+    f.clock.advance(TimeDelta::minutes(30));
+    f.desk.resolve(f.ws, b.id, f.agent_actor()).await.unwrap(); // 12:00
+    f.desk.close(f.ws, b.id, f.agent_actor()).await.unwrap();
+    open("c", "medium").await;
+    open("d", "urgent").await; // 12:00: due 12:30
+    let now = a.created_at + TimeDelta::hours(5); // 13:00 UTC, 22:00 in Tokyo
+    let dash = f.desk.dashboard(f.ws, Some(now)).await.unwrap();
+    assert_eq!(
+        dash.day_start,
+        a.created_at - TimeDelta::hours(17),
+        "Tokyo midnight"
+    );
+    assert_eq!(
+        (
+            dash.active,
+            dash.unassigned,
+            dash.created_today,
+            dash.resolved_today,
+            dash.closed_today
+        ),
+        (4, 4, 5, 1, 1)
+    );
+    assert_eq!((dash.breaching_now, dash.due_within_hour), (1, 1));
+    assert_eq!(dash.avg_first_response, Some(TimeDelta::hours(2)));
+    assert_eq!(dash.avg_resolution, Some(TimeDelta::hours(2)));
+    // 01:00 the next day in Tokyo: nothing happened today yet.
+    let tomorrow = f
+        .desk
+        .dashboard(f.ws, Some(now + TimeDelta::hours(3)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            tomorrow.created_today,
+            tomorrow.resolved_today,
+            tomorrow.avg_first_response
+        ),
+        (0, 0, None)
+    );
+    assert_eq!(tomorrow.active, 4);
+}

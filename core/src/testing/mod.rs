@@ -76,6 +76,7 @@ macro_rules! conformance_suite {
             updates_change_several_fields_at_once,
             queue_filters_of_the_seeds,
             bulk_updates_report_each_ticket,
+            dashboard_counts_today_in_the_workspace_zone,
             rules_route_by_words_and_category,
             auto_reply_names_the_new_number,
             rules_run_in_order_stop_and_never_loop,

@@ -242,6 +242,8 @@ class SupportApiTest(TestCase):
         self.assertEqual(s["total"], 2)
         self.assertEqual((s["by_status"]["new"], s["by_status"]["closed"], s["by_status"]["open"]), (1, 1, 0))
         self.assertEqual(len(s["by_status"]), 8)
+        self.assertEqual((s["active"], s["created_today"], s["closed_today"]), (1, 2, 1))
+        self.assertIsNone(s["avg_first_response"])
 
     # ----- operations ---------------------------------------------------------------
 

@@ -42,6 +42,7 @@ __all__ = [
     "CalendarConfig",
     "Category",
     "Customer",
+    "Dashboard",
     "DateWindow",
     "Event",
     "Link",
@@ -341,6 +342,29 @@ class Customer:
     tier: Optional[str]
     locale: Optional[str]
     created_at: datetime = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """A snapshot of a workspace's support, as of ``at``. "Today" is the
+    workspace's local day (its time zone) up to ``at``.
+
+    Response and resolution times are calendar time, from a ticket's creation
+    to its first public agent reply or to its (last) resolution, averaged over
+    the tickets that got one today.
+    """
+
+    at: datetime = field(repr=False)
+    day_start: datetime = field(repr=False)
+    active: int
+    unassigned: int
+    created_today: int
+    resolved_today: int
+    closed_today: int
+    breaching_now: int
+    due_within_hour: int
+    avg_first_response: Optional[timedelta] = field(repr=False)
+    avg_resolution: Optional[timedelta] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -752,6 +776,7 @@ _STRUCTS: Dict[str, type] = {
     "CalendarConfig": CalendarConfig,
     "Category": Category,
     "Customer": Customer,
+    "Dashboard": Dashboard,
     "DateWindow": DateWindow,
     "Link": Link,
     "Message": Message,

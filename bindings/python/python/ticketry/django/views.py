@@ -408,8 +408,22 @@ def message_detail(c: Call, message_id: str) -> Any:
 
 
 def stats(c: Call) -> Any:
+    """Counts per status and seed 000's dashboard (today in the workspace's zone)."""
     s = c.desk.ticket_stats()
-    return 200, {"total": s.total, "by_status": {str(k): v for k, v in s.by_status.items()}}
+    d = c.desk.dashboard()
+    return 200, {
+        "total": s.total,
+        "by_status": {str(k): v for k, v in s.by_status.items()},
+        "active": d.active,
+        "unassigned": d.unassigned,
+        "created_today": d.created_today,
+        "resolved_today": d.resolved_today,
+        "closed_today": d.closed_today,
+        "breaching_now": d.breaching_now,
+        "due_within_hour": d.due_within_hour,
+        "avg_first_response": _seconds(d.avg_first_response),
+        "avg_resolution": _seconds(d.avg_resolution),
+    }
 
 
 def categories(c: Call) -> Any:
