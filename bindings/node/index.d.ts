@@ -906,6 +906,56 @@ export interface TicketPage {
   nextCursor: string | null
 }
 
+/**
+ * Filters and paging for `Helpdesk::list_tickets`(crate::Helpdesk::list_tickets).
+ * Filters combine with AND; an empty `statuses` means any status.
+ */
+export interface TicketQuery {
+  /** Any of these statuses. */
+  statuses?: Array<Status>
+  /** Priority code. */
+  priority?: string | null
+  /** Assigned to this agent. */
+  assignee?: string | null
+  /** Only tickets without an assignee. */
+  unassigned?: boolean
+  /** Owned by this team. */
+  team?: string | null
+  /** In this category. */
+  category?: string | null
+  /** Carrying this tag. */
+  tag?: string | null
+  /** Asked by this customer. */
+  customer?: string | null
+  /** Any of these priority codes (besides `priority`, which must also hold). */
+  priorities?: Array<string>
+  /** Created at or after this instant. */
+  createdSince?: Date | null
+  /** Created before this instant. */
+  createdBefore?: Date | null
+  /** Last changed at or after this instant. */
+  updatedSince?: Date | null
+  /** Last changed before this instant. */
+  updatedBefore?: Date | null
+  /**
+   * A running SLA clock falls due before this instant, to the second
+   * (the clock's now: breaching but not yet swept; an hour ahead: due soon).
+   */
+  dueBefore?: Date | null
+  /** Only tickets with a breached SLA clock (seed 001's `/sla`). */
+  breached?: boolean
+  /** Linked to this host record (`order:8812`). */
+  link?: Link | string | null
+  /** Rated by the customer (`true`) or not yet (`false`). */
+  rated?: boolean | null
+  /** Order of the results. */
+  order?: TicketOrder
+  /** The `next_cursor` of the previous page. */
+  after?: string | null
+  /** Page size, 1..=500 (default 50). */
+  limit?: number
+}
+
 /** Ticket counts of a workspace. */
 export interface TicketStats {
   /** All tickets. */
@@ -1092,6 +1142,11 @@ export interface ListTicketsOptions {
   order?: TicketOrder | null
   after?: string | null
   limit?: number | null
+}
+
+/** Options of `exportTicketsCsv`. */
+export interface ExportTicketsCsvOptions {
+  query?: TicketQuery | null
 }
 
 /** Options of `dashboard`. */
@@ -1314,6 +1369,11 @@ export declare class Workspace extends native.Workspace {
   assignmentHistory(ticket: string): Promise<Array<AssignmentRecord>>
   /** One page of tickets matching the filters. */
   listTickets(options?: ListTicketsOptions): Promise<TicketPage>
+  /**
+   * The tickets matching `query`'s filters (those of `list_tickets`) as CSV,
+   *  every page, at most 100 000 tickets.
+   */
+  exportTicketsCsv(options?: ExportTicketsCsvOptions): Promise<string>
   /** The support dashboard as of `now` (default: the clock). */
   dashboard(options?: DashboardOptions): Promise<Dashboard>
   /** Ticket counts per status. */

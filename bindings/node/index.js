@@ -137,6 +137,9 @@ define(Workspace, 'assignmentHistory', function assignmentHistory(ticket) {
 define(Workspace, 'listTickets', function listTickets(options) {
   return this.call('list_tickets', [], options)
 })
+define(Workspace, 'exportTicketsCsv', function exportTicketsCsv(options) {
+  return this.call('export_tickets_csv', [], options)
+})
 define(Workspace, 'dashboard', function dashboard(options) {
   return this.call('dashboard', [], options)
 })

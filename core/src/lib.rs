@@ -15,6 +15,7 @@ pub mod clock;
 pub mod duration_serde;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod ids;
 pub mod limits;
 pub mod panic;

@@ -264,6 +264,8 @@ for (const backend of backends) {
       assert.deepEqual(bulk.map((o) => [o.ticket, o.updated?.assignee ?? null, o.error]), [[slow.id, 'bob', null], [t.id, 'bob', null]])
       await rejectsWith(ws.bulkUpdate([slow.id], { priority: 'p3' }), 'invalid_input', 'priority')
       await rejectsWith(ws.bulkUpdate([], { assignee: 'bob' }), 'invalid_input', 'tickets')
+      const csv = await ws.exportTicketsCsv({ query: { breached: true } })
+      assert.equal(csv.split('\r\n')[1].split(',')[0], slow.number)
       const dash = await ws.dashboard()
       assert.ok(dash.at instanceof Date && dash.dayStart <= dash.at)
       assert.ok(dash.createdToday >= 1 && dash.breachingNow >= 1, JSON.stringify(dash))

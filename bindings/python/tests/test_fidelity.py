@@ -170,3 +170,11 @@ def test_dashboard(desk) -> None:  # type: ignore[no-untyped-def]
     assert (d.active, d.created_today, d.unassigned) == (1, 1, 1)
     assert d.avg_first_response is not None and d.avg_first_response >= timedelta(0)
     assert d.day_start <= d.at
+
+
+def test_export_tickets_csv(desk) -> None:  # type: ignore[no-untyped-def]
+    t = desk.open_ticket(7, "=SUM(A1), please", "d", priority="high")
+    csv = desk.export_tickets_csv(query={"priorities": ["high"]})
+    header, first, end = csv.split("\r\n")
+    assert header.startswith("number,subject,status") and end == ""
+    assert first.startswith(f"{t.number},\"'=SUM(A1), please\",new,high,")

@@ -453,6 +453,10 @@ ops! {
         if let Some(l) = a.limit { q.limit = l; }
         async move { d.list_tickets(ws, &q).await }
     };
+    /// The tickets matching `query`'s filters (those of `list_tickets`) as CSV,
+    /// every page, at most 100 000 tickets.
+    ws export_tickets_csv [0, 0] (query: Option<TicketQuery>) -> String
+        = |d, ws, a| async move { d.export_tickets_csv(ws, &a.query.unwrap_or_default()).await };
     /// The support dashboard as of `now` (default: the clock).
     ws dashboard [0, 0] (now: Option<DateTime<Utc>>) -> ticketry_core::report::Dashboard
         = |d, ws, a| async move { d.dashboard(ws, a.now).await };

@@ -679,6 +679,41 @@ impl Helpdesk {
         Ok(self.store.list_tickets(ws, query).await?)
     }
 
+    /// The tickets matching `query`'s filters as CSV (header line first; the
+    /// columns of [`crate::export::COLUMNS`]), in its order, every page (its
+    /// `after` and `limit` are ignored); `invalid_input` on `query` past
+    /// [`crate::export::MAX_ROWS`] tickets.
+    pub async fn export_tickets_csv(&self, ws: WorkspaceId, query: &TicketQuery) -> Result<String> {
+        let mut q = TicketQuery {
+            after: None,
+            limit: 500,
+            ..query.clone()
+        };
+        let mut out = String::new();
+        crate::export::header(&mut out);
+        let mut rows = 0;
+        loop {
+            let page = self.list_tickets(ws, &q).await?;
+            rows += page.items.len();
+            if rows > crate::export::MAX_ROWS {
+                return Err(Error::invalid_input(
+                    "query",
+                    format!(
+                        "more than {} tickets: narrow the filters",
+                        crate::export::MAX_ROWS
+                    ),
+                ));
+            }
+            for t in &page.items {
+                crate::export::row(&mut out, t);
+            }
+            match page.next_cursor {
+                Some(next) => q.after = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// The support dashboard as of `now` (default: the clock): see
     /// [`crate::report::Dashboard`].
     pub async fn dashboard(

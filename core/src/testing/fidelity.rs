@@ -892,3 +892,43 @@ pub async fn dashboard_counts_today_in_the_workspace_zone(store: Arc<dyn Store>)
     );
     assert_eq!(tomorrow.active, 4);
 }
+
+pub async fn tickets_export_as_csv(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let mut input = OpenTicket::new(
+        f.customer.clone(),
+        "=HYPERLINK(\"http://evil\"), please",
+        "d",
+    );
+    input.tags = vec!["vip".into(), "billing".into()];
+    let a = f.desk.open_ticket(f.ws, input).await.unwrap();
+    let b = f.open("Plain").await;
+    f.desk.resolve(f.ws, b.id, f.agent_actor()).await.unwrap();
+    let csv = f
+        .desk
+        .export_tickets_csv(f.ws, &TicketQuery::default())
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(lines[0], crate::export::COLUMNS.join(","));
+    assert_eq!(lines.len(), 4, "header, two tickets, the final CRLF");
+    assert!(
+        lines[1].starts_with(&format!("{},Plain,resolved,medium,", b.number)),
+        "{}",
+        lines[1]
+    );
+    let expected_subject = "\"'=HYPERLINK(\"\"http://evil\"\"), please\"";
+    assert!(
+        lines[2].starts_with(&format!("{},{expected_subject},new,", a.number)),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[2].contains(",billing vip,"), "{}", lines[2]);
+    let only_new = TicketQuery {
+        statuses: vec![Status::New],
+        limit: 1,
+        ..TicketQuery::default()
+    };
+    let csv = f.desk.export_tickets_csv(f.ws, &only_new).await.unwrap();
+    assert_eq!(csv.matches("\r\n").count(), 2);
+}

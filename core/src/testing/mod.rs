@@ -77,6 +77,7 @@ macro_rules! conformance_suite {
             queue_filters_of_the_seeds,
             bulk_updates_report_each_ticket,
             dashboard_counts_today_in_the_workspace_zone,
+            tickets_export_as_csv,
             rules_route_by_words_and_category,
             auto_reply_names_the_new_number,
             rules_run_in_order_stop_and_never_loop,

@@ -57,6 +57,7 @@ from .models import (
     Thread,
     Ticket,
     TicketOrder,
+    TicketQuery,
     TicketStats,
     Trigger,
     View,
@@ -426,6 +427,18 @@ class DeskOps:
     async def list_tickets_async(self, *, statuses: Optional[Sequence[Union[Status, str]]] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassigned: Optional[bool] = None, team: Optional[_Id] = None, category: Optional[_Id] = None, tag: Optional[str] = None, customer: Optional[_UserId] = None, priorities: Optional[Sequence[str]] = None, created_since: Optional[datetime] = None, created_before: Optional[datetime] = None, updated_since: Optional[datetime] = None, updated_before: Optional[datetime] = None, due_before: Optional[datetime] = None, breached: Optional[bool] = None, link: Optional[Union[Link, str, Mapping[str, Any]]] = None, rated: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None) -> Page[Ticket]:
         """One page of tickets matching the filters."""
         return await self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "order": order, "after": after, "limit": limit}).future()  # type: ignore[no-any-return]
+
+    def export_tickets_csv(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> str:
+        """The tickets matching ``query``'s filters (those of ``list_tickets``) as CSV,
+         every page, at most 100 000 tickets.
+        """
+        return self._native.call("export_tickets_csv", {"query": query}).wait()  # type: ignore[no-any-return]
+
+    async def export_tickets_csv_async(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> str:
+        """The tickets matching ``query``'s filters (those of ``list_tickets``) as CSV,
+         every page, at most 100 000 tickets.
+        """
+        return await self._native.call("export_tickets_csv", {"query": query}).future()  # type: ignore[no-any-return]
 
     def dashboard(self, *, now: Optional[datetime] = None) -> Dashboard:
         """The support dashboard as of ``now`` (default: the clock)."""

@@ -68,6 +68,7 @@ __all__ = [
     "Template",
     "Thread",
     "Ticket",
+    "TicketQuery",
     "TicketStats",
     "WeeklyHours",
     "Workspace",
@@ -724,6 +725,34 @@ class Ticket:
 
 
 @dataclass(frozen=True)
+class TicketQuery:
+    """Filters and paging for ``Helpdesk::list_tickets``(crate::Helpdesk::list_tickets).
+    Filters combine with AND; an empty ``statuses`` means any status.
+    """
+
+    statuses: Tuple[Status, ...] = field(default=(), repr=False)
+    priority: Optional[str] = None
+    assignee: Optional[str] = None
+    unassigned: bool = False
+    team: Optional[str] = None
+    category: Optional[str] = None
+    tag: Optional[str] = None
+    customer: Optional[str] = None
+    priorities: Tuple[str, ...] = field(default=(), repr=False)
+    created_since: Optional[datetime] = field(default=None, repr=False)
+    created_before: Optional[datetime] = field(default=None, repr=False)
+    updated_since: Optional[datetime] = field(default=None, repr=False)
+    updated_before: Optional[datetime] = field(default=None, repr=False)
+    due_before: Optional[datetime] = field(default=None, repr=False)
+    breached: bool = False
+    link: Optional[Link] = field(default=None, repr=False)
+    rated: Optional[bool] = None
+    order: TicketOrder = 'newest'
+    after: Optional[str] = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
 class TicketStats:
     """Ticket counts of a workspace."""
 
@@ -801,6 +830,7 @@ _STRUCTS: Dict[str, type] = {
     "Template": Template,
     "Thread": Thread,
     "Ticket": Ticket,
+    "TicketQuery": TicketQuery,
     "TicketStats": TicketStats,
     "WeeklyHours": WeeklyHours,
     "Workspace": Workspace,
