@@ -44,10 +44,7 @@ pub fn row(out: &mut String, t: &Ticket) {
             t.status.as_str().to_owned(),
             t.priority.clone(),
             t.category.map(|c| c.to_string()).unwrap_or_default(),
-            serde_json::to_value(t.channel)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            t.channel.as_str().to_owned(),
             t.customer.to_string(),
             t.assignee
                 .as_ref()

@@ -2,7 +2,6 @@
 
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, CategoryId, CustomerId, TeamId};
-use crate::sla::ClockStatus;
 use crate::ticket::{Link, Status, Ticket};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -189,11 +188,7 @@ impl TicketQuery {
                     .due_at()
                     .is_some_and(|d| d.timestamp() < Self::due_bound(x))
             })
-            && (!self.breached
-                || t.sla
-                    .clocks
-                    .iter()
-                    .any(|c| c.status == ClockStatus::Breached))
+            && (!self.breached || t.sla.has_breached())
             && self.link.as_ref().is_none_or(|l| t.links.contains(l))
             && self.rated.is_none_or(|r| t.satisfaction.is_some() == r)
     }

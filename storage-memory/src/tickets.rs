@@ -267,7 +267,6 @@ impl TicketStore for MemoryStore {
         now: DateTime<Utc>,
         soon: DateTime<Utc>,
     ) -> StoreResult<ticketry_core::report::DashboardCounts> {
-        use ticketry_core::sla::ClockStatus;
         let secs = |a: DateTime<Utc>, b: DateTime<Utc>| (a - b).num_milliseconds() as f64 / 1000.0;
         self.with(ws, |d| {
             let mut c = ticketry_core::report::DashboardCounts::default();
@@ -277,12 +276,7 @@ impl TicketStore for MemoryStore {
                 if t.status.is_active() {
                     c.active += 1;
                     c.unassigned += u64::from(t.assignee.is_none());
-                    let breached = t
-                        .sla
-                        .clocks
-                        .iter()
-                        .any(|k| k.status == ClockStatus::Breached);
-                    if breached || due.is_some_and(|x| x <= now.timestamp()) {
+                    if t.sla.has_breached() || due.is_some_and(|x| x <= now.timestamp()) {
                         c.breaching += 1;
                     } else if due.is_some_and(|x| x <= soon.timestamp()) {
                         c.due_soon += 1;

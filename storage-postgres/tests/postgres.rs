@@ -1139,16 +1139,7 @@ async fn documents_of_version_3_read_back_under_version_4() {
     let store = common::store().await;
     let f = Fixture::new(dyn_store(&store)).await;
     let d = &f.desk;
-    let cat = d
-        .create_category(
-            f.ws,
-            CategoryInput {
-                name: "Billing".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let cat = f.category("Billing", None).await;
     let scoped = TemplateInput {
         name: "Scoped".into(),
         body: "b".into(),

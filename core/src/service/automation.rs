@@ -87,13 +87,19 @@ impl Helpdesk {
         if triggers.is_empty() {
             return Ok(out);
         }
-        let lineage = self.lineage(ws, w.ticket.category).await?;
-        let uses_tier = catalog.rules.iter().any(|r| {
-            r.conditions
+        // Read only what some rule's conditions look at.
+        let uses = |f: fn(&automation::Condition) -> bool| {
+            catalog
+                .rules
                 .iter()
-                .chain(&r.any)
-                .any(|c| matches!(c, automation::Condition::CustomerTier(_)))
-        });
+                .any(|r| r.conditions.iter().chain(&r.any).any(f))
+        };
+        let lineage = if uses(|c| matches!(c, automation::Condition::Category(_))) {
+            self.lineage(ws, w.ticket.category).await?
+        } else {
+            Vec::new()
+        };
+        let uses_tier = uses(|c| matches!(c, automation::Condition::CustomerTier(_)));
         let tier = self.tier_if(uses_tier, ws, &w.ticket.customer).await?;
         let message = w.messages.first().map(|m| m.body.clone());
         let facts = Facts {
@@ -208,6 +214,13 @@ impl Helpdesk {
         mut fired: Automation,
         numbered: bool,
     ) -> Result<()> {
+        let context = match fired.messages.is_empty() {
+            true => serde_json::Value::Null,
+            false => {
+                self.render_context(ws, &w.ticket, catalog, numbered)
+                    .await?
+            }
+        };
         for pending in &fired.messages {
             let (_, taken, skipped) = &mut fired.fired[pending.rule];
             let name = if pending.kind == MessageKind::Note {
@@ -216,9 +229,12 @@ impl Helpdesk {
                 "reply"
             };
             match self
-                .render_for(ws, &pending.template, &w.ticket, catalog, numbered)
+                .render_for(ws, &pending.template, &context, numbered)
                 .await?
-            {
+                // A render past the body limit is skipped like a failed one.
+                .filter(|body| {
+                    crate::validate::body("body", body, super::tickets::MAX_BODY).is_ok()
+                }) {
                 Some(body) => {
                     let draft = MessageDraft {
                         id: crate::ids::MessageId::generate(),
@@ -267,8 +283,7 @@ impl Helpdesk {
         &self,
         ws: WorkspaceId,
         template: &TemplateId,
-        t: &Ticket,
-        catalog: &WorkspaceCatalog,
+        context: &serde_json::Value,
         numbered: bool,
     ) -> Result<Option<String>> {
         let Some(tpl) = self
@@ -279,6 +294,25 @@ impl Helpdesk {
         else {
             return Ok(None);
         };
+        let text = template::render(&tpl.body, context.clone()).await.ok();
+        // A filter that changed the number's mark (`upper`, `replace`) would
+        // show it to the customer: such a render is skipped.
+        let intact = |t: &String| {
+            numbered || t.matches('\u{E000}').count() == 2 * t.matches(NUMBER_MARK).count()
+        };
+        Ok(text.filter(intact))
+    }
+
+    /// What the fired rules' templates see: the ticket as the change leaves
+    /// it (a new ticket's number as the store's mark), its customer, the
+    /// assignee and the workspace; read once per change.
+    async fn render_context(
+        &self,
+        ws: WorkspaceId,
+        t: &Ticket,
+        catalog: &WorkspaceCatalog,
+        numbered: bool,
+    ) -> Result<serde_json::Value> {
         let customer = self.store.get_customer(ws, &t.customer).await?;
         let agent = match &t.assignee {
             Some(a) => self.store.get_agent(ws, a).await?,
@@ -297,13 +331,7 @@ impl Helpdesk {
             "agent": agent,
             "workspace": { "name": workspace.name, "slug": workspace.slug },
         });
-        let text = template::render(&tpl.body, context).await.ok();
-        // A filter that changed the number's mark (`upper`, `replace`) would
-        // show it to the customer: such a render is skipped.
-        let intact = |t: &String| {
-            numbered || t.matches('\u{E000}').count() == 2 * t.matches(NUMBER_MARK).count()
-        };
-        Ok(text.filter(intact))
+        Ok(context)
     }
 
     /// The customer's tier, read only when `needed` (a condition on tiers).

@@ -411,6 +411,13 @@ impl SlaState {
             .min()
     }
 
+    /// Whether any clock breached (stopped or still counting).
+    pub fn has_breached(&self) -> bool {
+        self.clocks
+            .iter()
+            .any(|c| c.status == ClockStatus::Breached)
+    }
+
     /// The clock for `metric`, if any.
     pub fn clock(&self, metric: SlaMetric) -> Option<&SlaClock> {
         self.clocks.iter().find(|c| c.metric == metric)

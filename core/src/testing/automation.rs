@@ -44,23 +44,8 @@ async fn template(f: &Fixture, body: &str) -> TemplateId {
 
 pub async fn rules_route_by_words_and_category(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
-    let parent = f
-        .desk
-        .create_category(
-            f.ws,
-            CategoryInput {
-                name: "Lessons".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let child = CategoryInput {
-        name: "Zoom".into(),
-        parent: Some(parent.id),
-        ..Default::default()
-    };
-    let child = f.desk.create_category(f.ws, child).await.unwrap();
+    let parent = f.category("Lessons", None).await;
+    let child = f.category("Zoom", Some(parent.id)).await;
     let rules = vec![
         rule(
             "Payments",

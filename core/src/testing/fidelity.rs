@@ -125,13 +125,9 @@ pub async fn teams_have_an_address_and_retire(store: Arc<dyn Store>) {
 
 pub async fn templates_have_subjects_categories_and_authors(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
-    let cat = |name: &str| CategoryInput {
-        name: name.into(),
-        ..Default::default()
-    };
-    let billing = f.desk.create_category(f.ws, cat("Billing")).await.unwrap();
-    let shipping = f.desk.create_category(f.ws, cat("Shipping")).await.unwrap();
-    let tech = f.desk.create_category(f.ws, cat("Tech")).await.unwrap();
+    let billing = f.category("Billing", None).await;
+    let shipping = f.category("Shipping", None).await;
+    let tech = f.category("Tech", None).await;
     let input = TemplateInput {
         name: "Refund".into(),
         body: "Refunded.".into(),
@@ -483,17 +479,7 @@ pub async fn categories_have_codes_and_priorities_a_display_order(store: Arc<dyn
 pub async fn updates_change_several_fields_at_once(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let t = f.open("all at once").await;
-    let category = f
-        .desk
-        .create_category(
-            f.ws,
-            CategoryInput {
-                name: "Billing".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let category = f.category("Billing", None).await;
     let after = f.last_seq().await;
     let update = TicketUpdate {
         subject: Some("Refund, please".into()),

@@ -89,6 +89,16 @@ impl Fixture {
         Actor::Customer(self.customer.clone())
     }
 
+    /// A new category of the workspace, without routing defaults.
+    pub async fn category(&self, name: &str, parent: Option<CategoryId>) -> Category {
+        let input = CategoryInput {
+            name: name.into(),
+            parent,
+            ..Default::default()
+        };
+        self.desk.create_category(self.ws, input).await.unwrap()
+    }
+
     pub async fn open(&self, subject: &str) -> Ticket {
         self.desk
             .open_ticket(
