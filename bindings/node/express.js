@@ -321,11 +321,26 @@ async function listTickets(c) {
   return { results: page.items.map((t) => ticketJson(t, me.staff)), next_cursor: page.nextCursor }
 }
 
+/** Counts per status (seed and Ticketry names) and today's dashboard, as the Django app's `stats/`. */
 async function viewStats(c) {
-  const s = await c.ws.ticketStats()
+  const [s, d] = await Promise.all([c.ws.ticketStats(), c.ws.dashboard()])
   const seed = {}
   for (const [status, n] of Object.entries(s.byStatus)) seed[SEED_STATUS[status]] = (seed[SEED_STATUS[status]] ?? 0) + n
-  return { total: s.total, by_status: seed, by_state: s.byStatus }
+  const secs = (ms) => (ms === null ? null : Math.round(ms / 1000))
+  return {
+    total: s.total,
+    by_status: seed,
+    by_state: s.byStatus,
+    active: d.active,
+    unassigned: d.unassigned,
+    created_today: d.createdToday,
+    resolved_today: d.resolvedToday,
+    closed_today: d.closedToday,
+    breaching_now: d.breachingNow,
+    due_within_hour: d.dueWithinHour,
+    avg_first_response: secs(d.avgFirstResponse),
+    avg_resolution: secs(d.avgResolution),
+  }
 }
 
 async function viewTicket(c) {

@@ -359,6 +359,9 @@ for (const backend of backends) {
       assert.deepEqual(Object.keys(stats.json.by_status).sort(), ['closed', 'in_progress', 'open', 'resolved', 'waiting_user'])
       assert.equal(Object.values(stats.json.by_status).reduce((a, b) => a + b, 0), stats.json.total)
       assert.equal(stats.json.by_state.new + stats.json.by_state.open, stats.json.by_status.open)
+      const active = ['new', 'open', 'in_progress', 'pending', 'on_hold'].reduce((a, k) => a + stats.json.by_state[k], 0)
+      assert.equal(stats.json.active, active)
+      assert.ok(stats.json.created_today <= stats.json.total && stats.json.created_today > 0)
     })
 
     it('tells the can hook the action, the caller, the workspace and the ticket', async () => {
