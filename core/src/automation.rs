@@ -26,6 +26,12 @@ use crate::ids::{AgentId, CategoryId, TeamId, TemplateId};
 use crate::ticket::{Channel, Status, Ticket};
 use serde::{Deserialize, Serialize};
 
+pub mod preset;
+pub mod timer;
+
+pub use preset::Preset;
+pub use timer::{Elapsed, Since, TimerMark};
+
 /// Most rules in a workspace.
 pub const MAX_RULES: usize = 200;
 /// Most conditions (each list) and actions in one rule.
@@ -46,8 +52,14 @@ pub struct Rule {
     /// Inactive rules are skipped.
     #[serde(default = "crate::people::yes")]
     pub active: bool,
-    /// The changes that fire it (at least one).
+    /// The changes that fire it (at least one, unless `after` is set).
+    #[serde(default)]
     pub on: Vec<Trigger>,
+    /// Makes it a time rule: it fires when this much time has passed since
+    /// an instant of the ticket, at the next `run_automations` (instead of on
+    /// a change; `on` must then be empty).
+    #[serde(default)]
+    pub after: Option<Elapsed>,
     /// Conditions that must all hold.
     #[serde(default)]
     pub conditions: Vec<Condition>,
@@ -67,6 +79,7 @@ impl Default for Rule {
             name: String::new(),
             active: true,
             on: Vec::new(),
+            after: None,
             conditions: Vec::new(),
             any: Vec::new(),
             actions: Vec::new(),
@@ -123,6 +136,13 @@ pub enum Condition {
         /// The value it must equal.
         equals: serde_json::Value,
     },
+    /// The customer rated the ticket (`true`) or not yet (`false`).
+    Rated(bool),
+    /// Some SLA clock of the ticket is breached (`true`) or none is (`false`).
+    SlaBreached(bool),
+    /// Inside (`true`) or outside (`false`) the business hours of the
+    /// ticket's SLA calendar (24/7 without one) when the rule is evaluated.
+    BusinessHours(bool),
 }
 
 /// An action of a rule.
@@ -151,6 +171,38 @@ pub enum RuleAction {
     Note(TemplateId),
     /// Record an `automation.event` for the host (`notify:payments`).
     Emit(String),
+    /// Assign through the strategy of the ticket's team (or the workspace's
+    /// default, least-loaded when neither names one), among its active,
+    /// available members with room; the ticket waits in the backlog when
+    /// nobody has room.
+    AutoAssign,
+    /// Escalate: to `team` (default: the ticket's own), to that team's lead
+    /// when `to_lead`, and one priority up when `raise_priority`.
+    Escalate {
+        /// The team to move the ticket to.
+        #[serde(default)]
+        team: Option<TeamId>,
+        /// Assign it to the team's lead.
+        #[serde(default)]
+        to_lead: bool,
+        /// Raise the priority to the next more urgent active one.
+        #[serde(default)]
+        raise_priority: bool,
+    },
+    /// Record a reminder event for the host (`ticket.rating_reminder`,
+    /// `ticket.overdue_reminder`), with how many times it was sent.
+    Remind(Reminder),
+}
+
+/// What a reminder is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Reminder {
+    /// Ask the customer to rate a resolved ticket (`ticket.rating_reminder`).
+    Rating,
+    /// Tell the assignee or team a ticket is overdue (`ticket.overdue_reminder`).
+    Overdue,
 }
 
 impl RuleAction {
@@ -167,6 +219,9 @@ impl RuleAction {
             RuleAction::Reply(_) => "reply",
             RuleAction::Note(_) => "note",
             RuleAction::Emit(_) => "emit",
+            RuleAction::AutoAssign => "auto_assign",
+            RuleAction::Escalate { .. } => "escalate",
+            RuleAction::Remind(_) => "remind",
         }
     }
 }
@@ -180,6 +235,9 @@ pub struct Facts<'a> {
     pub tier: Option<&'a str>,
     /// The body of the message that fired the change, if any.
     pub message: Option<&'a str>,
+    /// Whether the ticket's SLA calendar is open now (read only when a rule
+    /// has a `business_hours` condition).
+    pub open: Option<bool>,
 }
 
 /// The rules that fire, in order, for a change with `triggers` that leaves
@@ -190,6 +248,24 @@ pub fn fired<'r>(
     t: &Ticket,
     facts: &Facts<'_>,
 ) -> Vec<&'r Rule> {
+    select(
+        rules,
+        t,
+        facts,
+        |r| r.on.iter().any(|tr| triggers.contains(tr)),
+        true,
+    )
+}
+
+/// The active rules, in order, that `chosen` picks and whose conditions hold
+/// on `t` (with `stop`, a rule with `stop` ends the list).
+pub(crate) fn select<'r>(
+    rules: &'r [Rule],
+    t: &Ticket,
+    facts: &Facts<'_>,
+    chosen: impl Fn(&Rule) -> bool,
+    stop: bool,
+) -> Vec<&'r Rule> {
     let text = words(
         &[
             t.subject.as_str(),
@@ -199,19 +275,24 @@ pub fn fired<'r>(
         .join("\n"),
     );
     let mut out = Vec::new();
-    for rule in rules.iter().filter(|r| r.active) {
+    for rule in rules.iter().filter(|r| r.active && chosen(r)) {
         let holds = |c: &Condition| c.holds(t, facts, &text);
-        if rule.on.iter().any(|tr| triggers.contains(tr))
-            && rule.conditions.iter().all(holds)
-            && (rule.any.is_empty() || rule.any.iter().any(holds))
+        if rule.conditions.iter().all(holds) && (rule.any.is_empty() || rule.any.iter().any(holds))
         {
             out.push(rule);
-            if rule.stop {
+            if stop && rule.stop {
                 break;
             }
         }
     }
     out
+}
+
+impl Rule {
+    /// Whether any of its conditions is of the kind `f` tells.
+    pub(crate) fn uses(&self, f: impl Fn(&Condition) -> bool) -> bool {
+        self.conditions.iter().chain(&self.any).any(f)
+    }
 }
 
 impl Condition {
@@ -227,6 +308,10 @@ impl Condition {
                 .is_some_and(|tier| list.iter().any(|x| x == tier)),
             Condition::Status(list) => list.contains(&t.status),
             Condition::CustomField { name, equals } => t.custom_fields.get(name) == Some(equals),
+            Condition::Rated(rated) => t.satisfaction.is_some() == *rated,
+            Condition::SlaBreached(breached) => t.sla.has_breached() == *breached,
+            // Unknown (a schedule computed ahead of time) counts as holding.
+            Condition::BusinessHours(open) => facts.open.is_none_or(|o| o == *open),
         }
     }
 }
@@ -276,8 +361,17 @@ pub(crate) fn check(rules: &[Rule]) -> Result<()> {
                 format!("{:?} is used twice", r.name),
             ));
         }
+        if r.after.is_some() && !r.on.is_empty() {
+            return Err(Error::invalid_input(
+                at("on"),
+                "a time rule (with `after`) fires on time, not on changes: leave `on` empty",
+            ));
+        }
+        if let Some(after) = &r.after {
+            after.check(&at("after"))?;
+        }
         for (field, n, min) in [
-            ("on", r.on.len(), 1),
+            ("on", r.on.len(), usize::from(r.after.is_none())),
             ("conditions", r.conditions.len(), 0),
             ("any", r.any.len(), 0),
             ("actions", r.actions.len(), 1),

@@ -238,6 +238,15 @@ pub enum StoreError {
         /// The agent.
         id: String,
     },
+    /// The write's [`capacity`](crate::store::TicketWrite::capacity) guard
+    /// failed: the agent has as many open tickets as their limit by now
+    /// (another write took the room). Nothing was written; the service
+    /// picks again.
+    #[error("agent {id} has no room left")]
+    AtCapacity {
+        /// The agent.
+        id: String,
+    },
 }
 
 impl From<StoreError> for Error {
@@ -259,6 +268,9 @@ impl From<StoreError> for Error {
             StoreError::InactiveAgent { id } => {
                 Error::invalid_input("agent", format!("agent {id} is inactive"))
             }
+            StoreError::AtCapacity { .. } => Error::Conflict {
+                message: e.to_string(),
+            },
             StoreError::CatalogChanged => Error::Conflict {
                 message: "the workspace's settings, priorities or SLA policies kept changing; \
                           retry"

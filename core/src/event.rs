@@ -187,6 +187,33 @@ pub enum EventKind {
         /// The rule's name.
         rule: String,
     },
+    /// `ticket.rating_reminder`: a time rule asks the host to remind the
+    /// customer to rate the ticket.
+    #[serde(rename = "ticket.rating_reminder")]
+    RatingReminder {
+        /// The rule's name.
+        rule: String,
+        /// The how-manyth reminder this is (1, 2, …).
+        count: u32,
+    },
+    /// `ticket.overdue_reminder`: a time rule asks the host to remind the
+    /// assignee or team of an overdue ticket.
+    #[serde(rename = "ticket.overdue_reminder")]
+    OverdueReminder {
+        /// The rule's name.
+        rule: String,
+        /// The how-manyth reminder this is (1, 2, …).
+        count: u32,
+    },
+    /// `assignment.queued`: automatic assignment found nobody with room;
+    /// the ticket waits, unassigned, until capacity frees.
+    #[serde(rename = "assignment.queued")]
+    AssignmentQueued {
+        /// The team whose pool was full (`None`: the workspace's).
+        team: Option<crate::ids::TeamId>,
+        /// The strategy that was asked.
+        strategy: crate::assignment::Strategy,
+    },
     /// `sla.breached`: a clock passed its due instant unmet.
     #[serde(rename = "sla.breached")]
     SlaBreached {
@@ -220,6 +247,9 @@ impl EventKind {
             EventKind::SlaBreached { .. } => "sla.breached",
             EventKind::AutomationApplied { .. } => "automation.applied",
             EventKind::AutomationEvent { .. } => "automation.event",
+            EventKind::RatingReminder { .. } => "ticket.rating_reminder",
+            EventKind::OverdueReminder { .. } => "ticket.overdue_reminder",
+            EventKind::AssignmentQueued { .. } => "assignment.queued",
         }
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! Start with [`Helpdesk`] over a store such as `ticketry_memory::MemoryStore`.
 
+pub mod assignment;
 pub mod automation;
 pub mod calendar;
 pub mod category;
@@ -48,8 +49,8 @@ pub use people::{Agent, AgentInput, Customer, CustomerInput};
 pub use priority::{Priority, PriorityPreset};
 pub use query::{Page, TicketOrder, TicketQuery};
 pub use service::{
-    AlertKind, Assign, BulkError, BulkOutcome, Helpdesk, MessageInput, OpenTicket, SlaAlert,
-    SweepReport, TicketStats, TicketUpdate,
+    AlertKind, Assign, AutomationReport, BulkError, BulkOutcome, Helpdesk, MessageInput,
+    OpenTicket, SlaAlert, SweepReport, TicketStats, TicketUpdate, TimerFired,
 };
 pub use sla::{SlaMetric, SlaPolicy};
 pub use tag::Tag;

@@ -83,6 +83,23 @@ impl Priority {
         }
     }
 
+    /// The rank of `code` (0 when there is no such priority).
+    pub(crate) fn rank_of(priorities: &[Priority], code: &str) -> i32 {
+        priorities
+            .iter()
+            .find(|p| p.code == code)
+            .map_or(0, |p| p.rank)
+    }
+
+    /// The active priority ranked next above `code`, if any.
+    pub(crate) fn next_up<'a>(priorities: &'a [Priority], code: &str) -> Option<&'a Priority> {
+        let rank = Self::rank_of(priorities, code);
+        priorities
+            .iter()
+            .filter(|p| p.active && p.rank > rank)
+            .min_by_key(|p| p.rank)
+    }
+
     pub(crate) fn validated(mut self) -> Result<Self> {
         self.code = validate::key("code", &self.code)?;
         self.name = validate::text("name", &self.name, 100)?;

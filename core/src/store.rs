@@ -153,6 +153,33 @@ pub struct TicketCreate {
     pub idempotency: Option<Idempotency>,
     /// The [`WorkspaceCatalog::version`] the change was computed from.
     pub catalog_version: Option<u64>,
+    /// An automatic assignment's limit, checked by the write itself.
+    pub capacity: Option<CapacityGuard>,
+}
+
+/// An automatic assignment's condition: the write applies only if `agent`
+/// has fewer than `max` open tickets (active statuses) other than this one
+/// when it applies; [`StoreError::AtCapacity`] otherwise. Backends check it
+/// under the same lock that serializes the workspace's ticket writes, so
+/// concurrent assignments never push an agent past their limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapacityGuard {
+    /// The agent assigned.
+    pub agent: AgentId,
+    /// Their limit.
+    pub max: u32,
+}
+
+/// An agent's current load, for automatic assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentLoad {
+    /// The agent.
+    pub agent: AgentId,
+    /// Open tickets (active statuses) assigned to them.
+    pub open: u32,
+    /// The last time a ticket was assigned to them (any assignment record
+    /// naming them as the new assignee).
+    pub last_assigned: Option<DateTime<Utc>>,
 }
 
 /// An idempotency key and the fingerprint of the request it was sent with.
@@ -226,6 +253,8 @@ pub struct TicketWrite {
     /// author of a reply, checked by the write itself):
     /// `NotFound` (entity `agent`) or [`StoreError::InactiveAgent`] otherwise.
     pub active_agent: Option<AgentId>,
+    /// An automatic assignment's limit, checked by the write itself.
+    pub capacity: Option<CapacityGuard>,
 }
 
 /// What a [`TicketWrite`] did.
@@ -308,6 +337,24 @@ pub trait TicketStore: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<Ticket>>;
+    /// Tickets whose [`TimerState::due`](crate::automation::timer::TimerState::due)
+    /// is at or before `now`, earliest first, at most `limit`.
+    async fn timers_due(
+        &self,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>>;
+    /// Sets the tickets' `timers.due` (a scheduling hint, not an edit: no
+    /// version step), each only if the ticket is still at the version given.
+    async fn set_timers_due(
+        &self,
+        ws: WorkspaceId,
+        due: &[(TicketId, u64, Option<DateTime<Utc>>)],
+    ) -> StoreResult<()>;
+    /// The load of each of `agents` (in that order).
+    async fn agent_loads(&self, ws: WorkspaceId, agents: &[AgentId])
+    -> StoreResult<Vec<AgentLoad>>;
 }
 
 /// The event log and its consumers' positions.

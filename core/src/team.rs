@@ -23,6 +23,10 @@ pub struct Team {
     /// Inactive teams keep their tickets but cannot be given new ones.
     #[serde(default = "crate::people::yes")]
     pub active: bool,
+    /// How its unassigned tickets are given to members (`None`: the
+    /// workspace's default, if any).
+    #[serde(default)]
+    pub strategy: Option<crate::assignment::Strategy>,
     /// When it was created.
     #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
@@ -46,4 +50,6 @@ pub struct TeamInput {
     pub email: Option<String>,
     /// `None` means active.
     pub active: Option<bool>,
+    /// Automatic assignment among the members (`None`: the workspace's default).
+    pub strategy: Option<crate::assignment::Strategy>,
 }

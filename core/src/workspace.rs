@@ -43,6 +43,9 @@ pub struct WorkspaceSettings {
         schemars(with = "Option<crate::duration_serde::Seconds>")
     )]
     pub reopen_window: Option<TimeDelta>,
+    /// Automatic assignment for tickets without a team and for teams that
+    /// name no strategy of their own (`None`: no automatic assignment).
+    pub assignment: Option<crate::assignment::Strategy>,
 }
 
 impl Default for WorkspaceSettings {
@@ -52,6 +55,7 @@ impl Default for WorkspaceSettings {
             timezone: "UTC".into(),
             locale: "en".into(),
             reopen_window: Some(TimeDelta::days(7)),
+            assignment: None,
         }
     }
 }
@@ -130,6 +134,19 @@ pub struct SettingsPatch {
         schemars(with = "Option<crate::duration_serde::Seconds>")
     )]
     pub reopen_window: Option<Option<TimeDelta>>,
+    /// New default assignment strategy; `Some(None)` turns it off.
+    #[serde(default, deserialize_with = "nullable")]
+    pub assignment: Option<Option<crate::assignment::Strategy>>,
+}
+
+/// A field that may be present as null: absent is `None` (with
+/// `#[serde(default)]`), null is `Some(None)`.
+fn nullable<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 impl SettingsPatch {
@@ -147,6 +164,9 @@ impl SettingsPatch {
         }
         if let Some(w) = self.reopen_window {
             settings.reopen_window = w;
+        }
+        if let Some(a) = self.assignment {
+            settings.assignment = a;
         }
         settings
     }

@@ -41,8 +41,8 @@ use ticketry_core::event::Event;
 use ticketry_core::query::{Page, Position, TicketOrder, TicketQuery, page_from};
 use ticketry_core::sla::SlaPolicy;
 use ticketry_core::store::{
-    CatalogStore, DirectoryStore, EventStore, StoreResult, TicketCreate, TicketStore, TicketWrite,
-    WorkspaceCatalog, WorkspaceStore, WriteOutcome,
+    AgentLoad, CatalogStore, DirectoryStore, EventStore, StoreResult, TicketCreate, TicketStore,
+    TicketWrite, WorkspaceCatalog, WorkspaceStore, WriteOutcome,
 };
 use ticketry_core::{
     Agent, AgentId, AssignmentRecord, Category, CategoryId, Customer, CustomerId, Message,
@@ -138,6 +138,27 @@ impl Row {
     }
 }
 
+/// What [`TenantData::track`] indexes of a ticket.
+#[derive(Debug, Default)]
+struct Tracked {
+    /// The assignee, while the ticket is open.
+    holder: Option<AgentId>,
+    /// `timers.due`.
+    due: Option<DateTime<Utc>>,
+}
+
+impl Tracked {
+    fn of(t: Option<&Ticket>) -> Self {
+        match t {
+            Some(t) => Self {
+                holder: t.assignee.clone().filter(|_| t.status.is_active()),
+                due: t.timers.due,
+            },
+            None => Self::default(),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct TenantData {
     agents: BTreeMap<AgentId, Agent>,
@@ -161,6 +182,12 @@ struct TenantData {
     message_ids: FastMap<MessageId, (u32, u32)>,
     /// `(next_check, index)` of tickets with SLA work pending.
     sla_index: BTreeSet<(DateTime<Utc>, u32)>,
+    /// `(timers.due, index)` of tickets with a time rule ahead.
+    timer_index: BTreeSet<(DateTime<Utc>, u32)>,
+    /// Open tickets (active statuses) per assignee.
+    loads: FastMap<AgentId, u32>,
+    /// The last assignment to each agent.
+    last_assigned: FastMap<AgentId, DateTime<Utc>>,
     /// Events by `seq - 1`.
     events: Chunked<Event>,
     consumers: FastMap<String, u64>,
@@ -234,6 +261,72 @@ impl TenantData {
         if let Some(n) = new {
             self.sla_index.insert((n, idx));
         }
+    }
+
+    /// Keeps the timer index, the loads and the last assignments up to date
+    /// as the ticket at `idx` goes from `old` ([`Tracked::of`] its earlier
+    /// state) to `new`.
+    fn track(&mut self, idx: u32, old: Tracked, new: &Ticket, assignments: &[AssignmentRecord]) {
+        let now = Tracked::of(Some(new));
+        if old.due != now.due {
+            if let Some(o) = old.due {
+                self.timer_index.remove(&(o, idx));
+            }
+            if let Some(n) = now.due {
+                self.timer_index.insert((n, idx));
+            }
+        }
+        if old.holder != now.holder {
+            if let Some(a) = old.holder
+                && let Some(n) = self.loads.get_mut(&a)
+            {
+                *n = n.saturating_sub(1);
+            }
+            if let Some(a) = now.holder {
+                *self.loads.entry(a).or_default() += 1;
+            }
+        }
+        for r in assignments {
+            if let Some(to) = &r.to {
+                let last = self.last_assigned.entry(to.clone()).or_insert(r.at);
+                *last = (*last).max(r.at);
+            }
+        }
+    }
+
+    /// `NotFound`/`AtCapacity` unless the guard's agent has room (not
+    /// counting the ticket at `idx`, if it holds it).
+    fn check_capacity(
+        &self,
+        guard: Option<&ticketry_core::store::CapacityGuard>,
+        current: Option<&Ticket>,
+    ) -> StoreResult<()> {
+        let Some(g) = guard else { return Ok(()) };
+        let mut open = self.loads.get(&g.agent).copied().unwrap_or(0);
+        if current.is_some_and(|t| t.status.is_active() && t.assignee.as_ref() == Some(&g.agent)) {
+            open = open.saturating_sub(1);
+        }
+        if open >= g.max {
+            return Err(StoreError::AtCapacity {
+                id: g.agent.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The tickets of `index` due by `now`, earliest first, at most `limit`.
+    fn due(
+        &self,
+        index: &BTreeSet<(DateTime<Utc>, u32)>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Vec<Ticket> {
+        index
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .take(limit)
+            .map(|&(_, i)| self.tickets[i as usize].ticket.clone())
+            .collect()
     }
 
     fn check_message_keys(&self, messages: &[Message]) -> Option<Message> {

@@ -30,6 +30,7 @@ impl TicketStore for MemoryStore {
                     id: create.ticket.customer.to_string(),
                 });
             }
+            d.check_capacity(create.capacity.as_ref(), None)?;
             let idx = d.tickets.len() as u32;
             create.assign_number(u64::from(idx) + 1);
             let ticket = create.ticket.clone();
@@ -47,6 +48,7 @@ impl TicketStore for MemoryStore {
                     .insert(idem.key.into_boxed_str(), (idx, idem.fingerprint));
             }
             d.index_sla(idx, None, ticket.sla.next_check());
+            d.track(idx, Tracked::default(), &ticket, &create.assignments);
             let mut messages = create.messages;
             let opening_shared = messages
                 .first_mut()
@@ -93,14 +95,18 @@ impl TicketStore for MemoryStore {
                     }
                 }
             }
-            let row = &mut d.tickets[idx as usize];
-            if row.ticket.version != w.expected_version {
+            let current = &d.tickets[idx as usize].ticket;
+            if current.version != w.expected_version {
                 return Err(StoreError::VersionConflict {
                     entity: "ticket",
                     id: w.ticket.id.to_string(),
                     expected: w.expected_version,
                 });
             }
+            d.check_capacity(w.capacity.as_ref(), Some(current))?;
+            let old = Tracked::of(Some(current));
+            d.track(idx, old, &w.ticket, &w.assignments);
+            let row = &mut d.tickets[idx as usize];
             let old_check = row.ticket.sla.next_check();
             let new_check = w.ticket.sla.next_check();
             row.set_ticket(w.ticket);
@@ -303,12 +309,55 @@ impl TicketStore for MemoryStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<Ticket>> {
+        self.with(ws, |d| d.due(&d.sla_index, now, limit))
+    }
+
+    async fn timers_due(
+        &self,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>> {
+        self.with(ws, |d| d.due(&d.timer_index, now, limit))
+    }
+
+    async fn set_timers_due(
+        &self,
+        ws: WorkspaceId,
+        due: &[(TicketId, u64, Option<DateTime<Utc>>)],
+    ) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            for &(id, version, at) in due {
+                let Some(&idx) = d.by_id.get(&id) else {
+                    continue;
+                };
+                let current = &d.tickets[idx as usize].ticket;
+                if current.version != version {
+                    continue;
+                }
+                let old = Tracked::of(Some(current));
+                let mut t = current.clone();
+                t.timers.due = at;
+                d.track(idx, old, &t, &[]);
+                d.tickets[idx as usize].ticket.timers.due = at;
+            }
+            Ok(())
+        })
+    }
+
+    async fn agent_loads(
+        &self,
+        ws: WorkspaceId,
+        agents: &[AgentId],
+    ) -> StoreResult<Vec<AgentLoad>> {
         self.with(ws, |d| {
-            d.sla_index
+            agents
                 .iter()
-                .take_while(|(at, _)| *at <= now)
-                .take(limit)
-                .map(|&(_, i)| d.tickets[i as usize].ticket.clone())
+                .map(|a| AgentLoad {
+                    agent: a.clone(),
+                    open: d.loads.get(a).copied().unwrap_or(0),
+                    last_assigned: d.last_assigned.get(a).copied(),
+                })
                 .collect()
         })
     }

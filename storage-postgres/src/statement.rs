@@ -468,8 +468,33 @@ impl PgStore {
         p: &Prepared,
         params: &[&dyn Param],
     ) -> Result<Vec<PgRow>, WriteError> {
+        self.write_with(ws, p, params, false).await
+    }
+
+    /// [`Self::write`]; with `lock_first`, the workspace's counter row is
+    /// locked by a statement of its own before `p` runs (in the same
+    /// message), so `p`'s snapshot sees every write that committed while
+    /// this one waited.
+    pub(crate) async fn write_with(
+        &self,
+        ws: WorkspaceId,
+        p: &Prepared,
+        params: &[&dyn Param],
+        lock_first: bool,
+    ) -> Result<Vec<PgRow>, WriteError> {
         let name = self.prepared_name(p);
-        let mut text = execute_text(&name, params)?;
+        let mut text = String::new();
+        if lock_first {
+            // An UPDATE that changes nothing takes the row lock and, unlike
+            // SELECT … FOR UPDATE, returns no row to the caller.
+            let _ = write!(
+                text,
+                "UPDATE workspace_counters SET last_event = last_event \
+                 WHERE workspace_id = '{}'; ",
+                ws.as_uuid()
+            );
+        }
+        text.push_str(&execute_text(&name, params)?);
         text.push_str("; COMMIT");
         // Not `plan_cache_mode = force_generic_plan`: it would also hold the
         // foreign-key checks' cached plans to their first generic plan, made

@@ -12,11 +12,15 @@ use crate::writes::{CreateError, only_row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
+use sqlx::types::Json;
 use ticketry_core::query::{Page, Position, TicketOrder, TicketQuery, page_from};
-use ticketry_core::store::{StoreResult, TicketCreate, TicketStore, TicketWrite, WriteOutcome};
+use ticketry_core::store::{
+    AgentLoad, StoreResult, TicketCreate, TicketStore, TicketWrite, WriteOutcome,
+};
 use ticketry_core::{
     AssignmentRecord, Message, MessageId, Status, StoreError, Ticket, TicketId, WorkspaceId,
 };
+use uuid::Uuid;
 
 by_key!(GET_TICKET, "tickets", "ticket_id", "uuid");
 by_key!(GET_MESSAGE, "messages", "message_id", "uuid");
@@ -48,6 +52,30 @@ const LIST_ASSIGNMENTS: Prepared = Prepared {
 const SLA_DUE_SQL: &str = "SELECT doc FROM tickets
     WHERE workspace_id = $1 AND sla_next_check <= $2
     ORDER BY sla_next_check, seq LIMIT $3";
+
+const TIMERS_DUE_SQL: &str = "SELECT doc FROM tickets
+    WHERE workspace_id = $1 AND timers_due <= $2
+    ORDER BY timers_due, seq LIMIT $3";
+
+/// Sets `timers_due` (column and document) of the tickets still at the
+/// version given, without a version step (a scheduling hint).
+const SET_TIMERS_DUE: Prepared = Prepared {
+    name: "set_timers_due",
+    types: "uuid, uuid[], int8[], jsonb[]",
+    sql: "UPDATE tickets t SET timers_due = (u.due #>> '{}')::timestamptz,
+            doc = t.doc || jsonb_build_object('timers',
+                COALESCE(t.doc->'timers', '{\"marks\": []}'::jsonb) || jsonb_build_object('due', u.due))
+          FROM unnest($2::uuid[], $3::int8[], $4::jsonb[]) AS u(id, version, due)
+          WHERE t.workspace_id = $1 AND t.ticket_id = u.id AND t.version = u.version",
+};
+
+/// Each agent's open tickets and last assignment, in the order asked.
+const AGENT_LOADS_SQL: &str = "SELECT
+        (SELECT count(*) FROM tickets
+            WHERE workspace_id = $1 AND assignee_id = u.id AND active),
+        (SELECT max(at) FROM assignments
+            WHERE workspace_id = $1 AND doc->>'to' = u.id)
+    FROM unnest($2::text[]) WITH ORDINALITY AS u(id, n) ORDER BY u.n";
 
 /// The sums of a dashboard in one pass over the workspace's tickets:
 /// `$2` the day's start, `$3`/`$4` now and now + 1 h in Unix seconds
@@ -469,17 +497,79 @@ impl TicketStore for PgStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<Ticket>> {
+        self.due(ws, SLA_DUE_SQL, now, limit, |t| t.sla.next_check())
+            .await
+    }
+
+    async fn timers_due(
+        &self,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>> {
+        self.due(ws, TIMERS_DUE_SQL, now, limit, |t| t.timers.due)
+            .await
+    }
+
+    async fn set_timers_due(
+        &self,
+        ws: WorkspaceId,
+        due: &[(TicketId, u64, Option<DateTime<Utc>>)],
+    ) -> StoreResult<()> {
+        #[derive(serde::Serialize)]
+        struct Due(
+            #[serde(serialize_with = "ticketry_core::time_serde::opt_instant")]
+            Option<DateTime<Utc>>,
+        );
+        let ids: Vec<Uuid> = due.iter().map(|d| d.0.as_uuid()).collect();
+        let versions = due
+            .iter()
+            .map(|d| crate::to_i64(d.1, "ticket version"))
+            .collect::<StoreResult<Vec<i64>>>()?;
+        let at: Vec<Json<Due>> = due.iter().map(|d| Json(Due(d.2))).collect();
+        self.write(ws, &SET_TIMERS_DUE, &[&ws.as_uuid(), &ids, &versions, &at])
+            .await
+            .map_err(crate::statement::WriteError::into_store)?;
+        Ok(())
+    }
+
+    async fn agent_loads(
+        &self,
+        ws: WorkspaceId,
+        agents: &[ticketry_core::AgentId],
+    ) -> StoreResult<Vec<AgentLoad>> {
+        let ids: Vec<&str> = agents.iter().map(|a| a.as_str()).collect();
         let rows = self
-            .read(
-                ws,
-                SLA_DUE_SQL,
-                &[
-                    &ws.as_uuid(),
-                    &now,
-                    &i64::try_from(limit).unwrap_or(i64::MAX),
-                ],
-            )
+            .read(ws, AGENT_LOADS_SQL, &[&ws.as_uuid(), &ids])
             .await?;
+        agents
+            .iter()
+            .zip(&rows)
+            .map(|(a, r)| {
+                let open: i64 = r.try_get(0).map_err(backend)?;
+                Ok(AgentLoad {
+                    agent: a.clone(),
+                    open: u32::try_from(open).unwrap_or(u32::MAX),
+                    last_assigned: r.try_get(1).map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl PgStore {
+    /// The tickets `sql` finds due by `now` (an indexed instant column, at
+    /// most `limit`), earliest first by `at`, their exact instant.
+    async fn due(
+        &self,
+        ws: WorkspaceId,
+        sql: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+        at: fn(&Ticket) -> Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<Ticket>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.read(ws, sql, &[&ws.as_uuid(), &now, &limit]).await?;
         if rows.is_empty() {
             self.require_workspace(ws).await?;
         }
@@ -487,7 +577,7 @@ impl TicketStore for PgStore {
         // The column holds microseconds; the decoded ticket has the exact instant.
         let mut due: Vec<(DateTime<Utc>, Ticket)> = tickets
             .into_iter()
-            .filter_map(|t| t.sla.next_check().filter(|c| *c <= now).map(|c| (c, t)))
+            .filter_map(|t| at(&t).filter(|c| *c <= now).map(|c| (c, t)))
             .collect();
         due.sort_by_key(|(at, t)| (*at, t.seq));
         Ok(due.into_iter().map(|(_, t)| t).collect())

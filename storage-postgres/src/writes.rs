@@ -23,7 +23,7 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use ticketry_core::event::{Event, NewEvent};
-use ticketry_core::store::{StoreResult, TicketCreate, TicketWrite, WriteOutcome};
+use ticketry_core::store::{CapacityGuard, StoreResult, TicketCreate, TicketWrite, WriteOutcome};
 use ticketry_core::{AssignmentRecord, Message, NumberPiece, StoreError, Ticket, WorkspaceId};
 use uuid::Uuid;
 
@@ -90,6 +90,8 @@ const CREATE_SQL: &str = concat!(
         WHERE workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM prior)
           AND ($33 IS NULL OR catalog_version = $33)
           AND EXISTS (SELECT 1 FROM customers WHERE workspace_id = $1 AND customer_id = $22)
+          AND ($40 IS NULL OR (SELECT count(*) FROM tickets WHERE workspace_id = $1
+              AND assignee_id = $40 AND active) < $41)
         RETURNING last_ticket AS seq, last_event - $15 AS base
     ), n AS (
         SELECT c.seq, c.base,
@@ -110,11 +112,12 @@ const CREATE_SQL: &str = concat!(
     ), t AS (
         INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
             rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
-            tags, idempotency_key, created_at, updated_at, version, doc, idempotency_fingerprint)
+            tags, idempotency_key, created_at, updated_at, version, doc, idempotency_fingerprint,
+            timers_due)
         SELECT $1, $16, n.seq, n.number, $17, $18, $19,
             -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $19), 0),
             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
-            $31 || jsonb_build_object('seq', n.seq, 'number', n.number), $32
+            $31 || jsonb_build_object('seq', n.seq, 'number', n.number), $32, $39
         FROM n
         RETURNING ticket_id
     ), ",
@@ -122,7 +125,9 @@ const CREATE_SQL: &str = concat!(
     "
     SELECT (SELECT seq FROM n), (SELECT doc FROM prior), (SELECT fingerprint FROM prior),
         (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1),
-        EXISTS (SELECT 1 FROM customers WHERE workspace_id = $1 AND customer_id = $22)"
+        EXISTS (SELECT 1 FROM customers WHERE workspace_id = $1 AND customer_id = $22),
+        (SELECT count(*) FROM tickets WHERE workspace_id = $1
+            AND assignee_id = $40 AND active) >= $41"
 );
 
 /// Updates a ticket if its version is still `$17` and no message key `$32`
@@ -142,12 +147,15 @@ const UPDATE_SQL: &str = concat!(
           AND NOT EXISTS (SELECT 1 FROM dup)
           AND ($33 IS NULL OR EXISTS (SELECT 1 FROM agents
               WHERE workspace_id = $1 AND agent_id = $33 AND (doc->>'active')::boolean))
+          AND ($35 IS NULL OR (SELECT count(*) FROM tickets WHERE workspace_id = $1
+              AND assignee_id = $35 AND active AND ticket_id <> $16) < $36)
         FOR UPDATE
     ), t AS (
         UPDATE tickets SET status = $18, active = $19, priority = $20,
             rank_key = -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $20), 0),
             due_secs = $21, sla_next_check = $22, customer_id = $23, assignee_id = $24,
-            team_id = $25, category_id = $26, tags = $27, updated_at = $28, version = $29, doc = $30
+            team_id = $25, category_id = $26, tags = $27, updated_at = $28, version = $29, doc = $30,
+            timers_due = $34
         WHERE workspace_id = $1 AND ticket_id = $16 AND version = $17
           AND EXISTS (SELECT 1 FROM counter)
         RETURNING ticket_id
@@ -161,7 +169,9 @@ const UPDATE_SQL: &str = concat!(
     SELECT (SELECT count(*) FROM t), (SELECT doc FROM dup),
         (SELECT version FROM tickets WHERE workspace_id = $1 AND ticket_id = $16),
         (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1),
-        (SELECT (doc->>'active')::boolean FROM agents WHERE workspace_id = $1 AND agent_id = $33)"
+        (SELECT (doc->>'active')::boolean FROM agents WHERE workspace_id = $1 AND agent_id = $33),
+        (SELECT count(*) FROM tickets WHERE workspace_id = $1
+            AND assignee_id = $35 AND active AND ticket_id <> $16) >= $36"
 );
 
 /// The types of the children's `$1..=$15`.
@@ -178,7 +188,8 @@ const CREATE: Prepared = Prepared {
     types: concat!(
         children_types!(),
         "uuid, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], text, \
-         timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[], int8, int8"
+         timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[], int8, int8, \
+         timestamptz, text, int8"
     ),
     sql: CREATE_SQL,
 };
@@ -189,7 +200,7 @@ const UPDATE: Prepared = Prepared {
     types: concat!(
         children_types!(),
         "uuid, int8, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], \
-         timestamptz, int8, jsonb, int8, text[], text"
+         timestamptz, int8, jsonb, int8, text[], text, timestamptz, text, int8"
     ),
     sql: UPDATE_SQL,
 };
@@ -382,6 +393,35 @@ fn replay(
     }
 }
 
+/// A write's [`CapacityGuard`] as the statements' parameters.
+struct Guard<'a> {
+    agent: Option<&'a str>,
+    max: Option<i64>,
+}
+
+impl<'a> Guard<'a> {
+    fn of(g: Option<&'a CapacityGuard>) -> StoreResult<Self> {
+        Ok(Self {
+            agent: g.map(|g| g.agent.as_str()),
+            max: g.map(|g| i64::from(g.max)),
+        })
+    }
+
+    /// A guarded write first locks the workspace's counter row in a
+    /// statement of its own: the statement that counts the agent's tickets
+    /// then starts after every write that held the lock committed (under
+    /// READ COMMITTED each statement sees what committed before it began).
+    fn lock_first(&self) -> bool {
+        self.agent.is_some()
+    }
+
+    fn at_capacity(&self) -> StoreError {
+        StoreError::AtCapacity {
+            id: self.agent.unwrap_or_default().to_owned(),
+        }
+    }
+}
+
 /// The one row a write statement returns.
 pub(crate) fn only_row(rows: &[PgRow]) -> StoreResult<&PgRow> {
     rows.first()
@@ -418,7 +458,8 @@ impl PgStore {
             .map(|v| to_i64(v, "catalog version"))
             .transpose()?;
         let id = t.id.as_uuid();
-        let rest: [&dyn Param; 12] = [
+        let guard = Guard::of(create.capacity.as_ref())?;
+        let rest: [&dyn Param; 15] = [
             &create.idempotency_key(),
             &t.created_at,
             &t.updated_at,
@@ -431,6 +472,9 @@ impl PgStore {
             &number.widths,
             &number.mul,
             &number.add,
+            &t.timers.due,
+            &guard.agent,
+            &guard.max,
         ];
         let params: Vec<&dyn Param> = children
             .params(&ws_id)
@@ -439,7 +483,10 @@ impl PgStore {
             .chain(c.params())
             .chain(rest)
             .collect();
-        let rows = match self.write(ws, &CREATE, &params).await {
+        let rows = match self
+            .write_with(ws, &CREATE, &params, guard.lock_first())
+            .await
+        {
             Ok(rows) => rows,
             Err(WriteError::Refused(e))
                 if is_unique_violation(&e, Some("tickets_idempotency"))
@@ -486,8 +533,10 @@ impl PgStore {
         }
         let stored: Option<i64> = row.try_get(3).map_err(backend)?;
         let customer: bool = row.try_get(4).map_err(backend)?;
+        let full: Option<bool> = row.try_get(5).map_err(backend)?;
         Err(match stored {
             None => missing_workspace(ws),
+            Some(_) if full == Some(true) => guard.at_capacity(),
             Some(_) if !customer => StoreError::NotFound {
                 entity: "customer",
                 id: create.ticket.customer.to_string(),
@@ -516,7 +565,18 @@ impl PgStore {
             .transpose()?;
         let head: [&dyn Param; 2] = [&id, &expected];
         let agent = w.active_agent.as_ref().map(|a| a.as_str());
-        let rest: [&dyn Param; 6] = [&t.updated_at, &c.version, &Json(t), &catalog, &keys, &agent];
+        let guard = Guard::of(w.capacity.as_ref())?;
+        let rest: [&dyn Param; 9] = [
+            &t.updated_at,
+            &c.version,
+            &Json(t),
+            &catalog,
+            &keys,
+            &agent,
+            &t.timers.due,
+            &guard.agent,
+            &guard.max,
+        ];
         let params: Vec<&dyn Param> = children
             .params(&ws_id)
             .into_iter()
@@ -524,7 +584,10 @@ impl PgStore {
             .chain(c.params())
             .chain(rest)
             .collect();
-        let rows = match self.write(ws, &UPDATE, &params).await {
+        let rows = match self
+            .write_with(ws, &UPDATE, &params, guard.lock_first())
+            .await
+        {
             Ok(rows) => rows,
             Err(WriteError::Refused(e))
                 if is_unique_violation(&e, Some("messages_idempotency")) =>
@@ -545,6 +608,7 @@ impl PgStore {
         let version: Option<i64> = row.try_get(2).map_err(backend)?;
         let stored: Option<i64> = row.try_get(3).map_err(backend)?;
         let active: Option<bool> = row.try_get(4).map_err(backend)?;
+        let full: Option<bool> = row.try_get(5).map_err(backend)?;
         Err(match (stored, version) {
             (None, _) => missing_workspace(ws),
             (Some(_), None) => StoreError::NotFound {
@@ -561,6 +625,7 @@ impl PgStore {
                     Some(_) => StoreError::InactiveAgent { id },
                 }
             }
+            (Some(_), Some(v)) if v == expected && full == Some(true) => guard.at_capacity(),
             // The ticket was as expected: the counter row was not taken,
             // because the catalog moved (perhaps while this write waited).
             (Some(_), Some(v)) if v == expected && catalog.is_some() => self.catalog_changed(ws),

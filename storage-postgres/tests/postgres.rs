@@ -87,6 +87,7 @@ async fn two_concurrent_updates_give_exactly_one_conflict() {
         TicketWrite {
             catalog_version: None,
             active_agent: None,
+            capacity: None,
             ticket: next,
             expected_version: t.version,
             messages: Vec::new(),
@@ -225,6 +226,7 @@ async fn idempotency_race_returns_the_winner() {
         t.id = ticketry_core::TicketId::generate();
         ticketry_core::store::TicketCreate {
             catalog_version: None,
+            capacity: None,
             ticket: t,
             number_format: Default::default(),
             messages: Vec::new(),
@@ -494,6 +496,7 @@ fn keyed_create(seed: &Ticket, key: &str, fingerprint: uuid::Uuid) -> TicketCrea
     t.id = ticketry_core::TicketId::generate();
     TicketCreate {
         catalog_version: None,
+        capacity: None,
         ticket: t,
         number_format: Default::default(),
         messages: Vec::new(),
@@ -997,6 +1000,7 @@ async fn store_reads_and_writes_run_under_row_level_security() {
             TicketWrite {
                 catalog_version: None,
                 active_agent: None,
+                capacity: None,
                 ticket,
                 expected_version: t.version,
                 messages: vec![],

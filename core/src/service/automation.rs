@@ -2,7 +2,7 @@
 //! that change's write (see [`crate::automation`]).
 
 use super::Helpdesk;
-use crate::automation::{self, Facts, Rule, RuleAction, Trigger};
+use crate::automation::{self, Facts, Reminder, Rule, RuleAction, Trigger};
 use crate::error::{Error, Result};
 use crate::event::EventKind;
 use crate::ids::{CategoryId, TemplateId, WorkspaceId};
@@ -19,6 +19,39 @@ pub(crate) struct PendingMessage {
     template: TemplateId,
     kind: MessageKind,
     rule: usize,
+}
+
+/// The facts of [`Facts`], owned.
+#[derive(Debug, Default)]
+pub(crate) struct OwnedFacts {
+    lineage: Vec<CategoryId>,
+    tier: Option<String>,
+    message: Option<String>,
+    open: Option<bool>,
+}
+
+impl OwnedFacts {
+    /// Forgets whether the calendar is open (a schedule computed ahead).
+    pub(crate) fn forget_hours(&mut self) {
+        self.open = None;
+    }
+
+    /// The borrowed view the rules read.
+    pub(crate) fn get(&self) -> Facts<'_> {
+        Facts {
+            lineage: &self.lineage,
+            tier: self.tier.as_deref(),
+            message: self.message.as_deref(),
+            open: self.open,
+        }
+    }
+}
+
+impl Automation {
+    /// Whether fired rules will add templated messages.
+    pub(crate) fn has_messages(&self) -> bool {
+        !self.messages.is_empty()
+    }
 }
 
 /// The rules a change fired, between [`Helpdesk::automate`] and
@@ -42,7 +75,10 @@ impl Helpdesk {
             for (j, a) in r.actions.iter().enumerate() {
                 match a {
                     RuleAction::Assign(agent) => drop(self.get_agent(ws, agent).await?),
-                    RuleAction::AssignTeam(team) => drop(self.get_team(ws, *team).await?),
+                    RuleAction::AssignTeam(team)
+                    | RuleAction::Escalate {
+                        team: Some(team), ..
+                    } => drop(self.get_team(ws, *team).await?),
                     RuleAction::SetCategory(c) => drop(self.get_category(ws, *c).await?),
                     RuleAction::Reply(t) | RuleAction::Note(t) => {
                         drop(self.get_template(ws, *t).await?)
@@ -59,7 +95,18 @@ impl Helpdesk {
                 }
             }
         }
+        let timed = |rules: &[Rule]| -> Vec<Rule> {
+            rules
+                .iter()
+                .filter(|r| r.after.is_some())
+                .cloned()
+                .collect()
+        };
+        let retimed = timed(&catalog.rules) != timed(&rules);
         self.store.save_rules(ws, &rules).await?;
+        if retimed {
+            self.reschedule_all(ws).await?;
+        }
         Ok(rules)
     }
 
@@ -87,30 +134,63 @@ impl Helpdesk {
         if triggers.is_empty() {
             return Ok(out);
         }
-        // Read only what some rule's conditions look at.
-        let uses = |f: fn(&automation::Condition) -> bool| {
-            catalog
-                .rules
-                .iter()
-                .any(|r| r.conditions.iter().chain(&r.any).any(f))
-        };
+        let message = w.messages.first().map(|m| m.body.clone());
+        let ticket = w.ticket.clone();
+        let facts = self
+            .facts(ws, &ticket, catalog, message.as_deref(), &catalog.rules)
+            .await?;
+        let fired = automation::fired(&catalog.rules, &triggers, &ticket, &facts.get());
+        self.run_actions(ws, w, catalog, &fired, &mut out).await?;
+        Ok(out)
+    }
+
+    /// What `rules`' conditions need besides the ticket, read only when
+    /// some condition looks at it.
+    pub(crate) async fn facts(
+        &self,
+        ws: WorkspaceId,
+        t: &Ticket,
+        catalog: &WorkspaceCatalog,
+        message: Option<&str>,
+        rules: &[Rule],
+    ) -> Result<OwnedFacts> {
+        let uses = |f: fn(&automation::Condition) -> bool| rules.iter().any(|r| r.uses(f));
         let lineage = if uses(|c| matches!(c, automation::Condition::Category(_))) {
-            self.lineage(ws, w.ticket.category).await?
+            self.lineage(ws, t.category).await?
         } else {
             Vec::new()
         };
         let uses_tier = uses(|c| matches!(c, automation::Condition::CustomerTier(_)));
-        let tier = self.tier_if(uses_tier, ws, &w.ticket.customer).await?;
-        let message = w.messages.first().map(|m| m.body.clone());
-        let facts = Facts {
-            lineage: &lineage,
-            tier: tier.as_deref(),
-            message: message.as_deref(),
+        let tier = self.tier_if(uses_tier, ws, &t.customer).await?;
+        let open = if uses(|c| matches!(c, automation::Condition::BusinessHours(_))) {
+            let cal = self.ticket_calendar(t, catalog)?;
+            Some(cal.is_open(t.updated_at))
+        } else {
+            None
         };
-        let fired = automation::fired(&catalog.rules, &triggers, &w.ticket, &facts);
+        Ok(OwnedFacts {
+            lineage,
+            tier,
+            message: message.map(str::to_owned),
+            open,
+        })
+    }
+
+    /// Takes the actions of the `fired` rules, in order, into `w` (as the
+    /// system); templated messages are left in `out` for
+    /// [`Self::automate_messages`].
+    pub(crate) async fn run_actions(
+        &self,
+        ws: WorkspaceId,
+        w: &mut TicketWrite,
+        catalog: &WorkspaceCatalog,
+        fired: &[&Rule],
+        out: &mut Automation,
+    ) -> Result<()> {
         let by = Actor::System;
-        for (i, rule) in fired.iter().enumerate() {
+        for rule in fired {
             let (mut taken, mut skipped) = (Vec::new(), Vec::new());
+            let index = out.fired.len();
             for action in &rule.actions {
                 let applied = match action {
                     RuleAction::Reply(t) | RuleAction::Note(t) => {
@@ -122,7 +202,7 @@ impl Helpdesk {
                         out.messages.push(PendingMessage {
                             template: *t,
                             kind,
-                            rule: i,
+                            rule: index,
                         });
                         continue;
                     }
@@ -136,6 +216,25 @@ impl Helpdesk {
                         );
                         true
                     }
+                    RuleAction::Remind(reminder) => {
+                        let count = w
+                            .ticket
+                            .timers
+                            .marks
+                            .iter()
+                            .find(|m| m.rule == rule.name)
+                            .map_or(1, |m| m.fired);
+                        let rule = rule.name.clone();
+                        w.emit(
+                            &by,
+                            match reminder {
+                                Reminder::Rating => EventKind::RatingReminder { rule, count },
+                                Reminder::Overdue => EventKind::OverdueReminder { rule, count },
+                            },
+                        );
+                        true
+                    }
+                    RuleAction::AutoAssign => self.auto_assign(ws, w, catalog).await?,
                     _ => {
                         self.apply_action(ws, w, action, &rule.name, catalog)
                             .await?
@@ -149,7 +248,7 @@ impl Helpdesk {
             }
             out.fired.push((rule.name.clone(), taken, skipped));
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Applies one ticket-changing action; `false` when it cannot apply now.
@@ -194,9 +293,26 @@ impl Helpdesk {
                 _ => return Ok(false),
             },
             RuleAction::SetStatus(s) => rules::set_status(t, *s, &by, t.updated_at),
+            RuleAction::Escalate {
+                team,
+                to_lead,
+                raise_priority,
+            } => {
+                let Some(next) = self
+                    .escalate(ws, t, *team, *to_lead, *raise_priority, rule, catalog)
+                    .await?
+                else {
+                    return Ok(false);
+                };
+                Ok(next)
+            }
             RuleAction::AddTag(tag) => rules::tag(t, tag.clone(), true, &by, t.updated_at),
             RuleAction::RemoveTag(tag) => rules::tag(t, tag.clone(), false, &by, t.updated_at),
-            RuleAction::Reply(_) | RuleAction::Note(_) | RuleAction::Emit(_) => return Ok(false),
+            RuleAction::Reply(_)
+            | RuleAction::Note(_)
+            | RuleAction::Emit(_)
+            | RuleAction::Remind(_)
+            | RuleAction::AutoAssign => return Ok(false),
         };
         let Ok(next) = next else { return Ok(false) };
         w.fold(next);

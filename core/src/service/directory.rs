@@ -18,13 +18,23 @@ impl Helpdesk {
             active: input.active,
             available: input.available,
             capacity: input.capacity,
-            created_at: match existing {
+            created_at: match &existing {
                 Some(a) => a.created_at,
                 None => self.now()?,
             },
             id: input.id,
         };
         self.store.put_agent(ws, &agent).await?;
+        let more_room = existing.as_ref().is_none_or(|e| {
+            (agent.available && !e.available)
+                || (agent.active && !e.active)
+                || e.capacity
+                    .is_some_and(|c| agent.capacity.is_none_or(|n| n > c))
+        });
+        if more_room && agent.active && agent.available {
+            // Best effort: waiting tickets are drained again later.
+            let _ = self.drain_backlog(ws).await;
+        }
         Ok(agent)
     }
 
@@ -111,6 +121,7 @@ impl Helpdesk {
             members,
             email: validate::email("email", input.email.as_deref())?,
             active: input.active.unwrap_or(true),
+            strategy: input.strategy,
             created_at,
         })
     }
@@ -122,6 +133,10 @@ impl Helpdesk {
             .team_from_input(ws, TeamId::generate(), input, self.now()?)
             .await?;
         self.store.put_team(ws, &team).await?;
+        if team.active && team.strategy.is_some() {
+            // Best effort: waiting tickets are drained again later.
+            let _ = self.drain_backlog(ws).await;
+        }
         Ok(team)
     }
 
@@ -130,6 +145,10 @@ impl Helpdesk {
         let old = self.get_team(ws, id).await?;
         let team = self.team_from_input(ws, id, input, old.created_at).await?;
         self.store.put_team(ws, &team).await?;
+        if team.active && team.strategy.is_some() {
+            // Best effort: waiting tickets are drained again later.
+            let _ = self.drain_backlog(ws).await;
+        }
         Ok(team)
     }
 

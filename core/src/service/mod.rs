@@ -4,16 +4,19 @@
 //! is `not_found`, never data. Validation happens before anything is written,
 //! so an operation that returns an error changed nothing.
 
+mod assignment;
 mod automation;
 mod catalog;
 mod directory;
 mod sla;
 mod tickets;
+mod timers;
 
 pub use sla::{AlertKind, SlaAlert, SweepReport};
 pub use tickets::{
     Assign, BulkError, BulkOutcome, MessageInput, OpenTicket, TicketStats, TicketUpdate,
 };
+pub use timers::{AutomationReport, TimerFired};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};

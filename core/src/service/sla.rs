@@ -344,6 +344,8 @@ impl Helpdesk {
                 // Recording an SLA crossing is not an edit of the ticket.
                 None => w.ticket.updated_at = t.updated_at,
             }
+            // A breach starts the time rules that count from it.
+            self.schedule(ws, &mut w.ticket, catalog).await?;
             match self.store.update_ticket(ws, w).await {
                 Ok(WriteOutcome::Applied) => return Ok(alerts),
                 Ok(WriteOutcome::DuplicateMessage(_)) => return Ok(Vec::new()),
@@ -395,6 +397,20 @@ impl Helpdesk {
             t.updated_at,
         )
         .ok())
+    }
+
+    /// The compiled calendar of `t`'s SLA policy (24/7 without one).
+    pub(crate) fn ticket_calendar(
+        &self,
+        t: &Ticket,
+        catalog: &WorkspaceCatalog,
+    ) -> Result<Arc<BusinessCalendar>> {
+        let config = catalog
+            .sla_policies
+            .iter()
+            .find(|p| Some(p.id) == t.sla.policy)
+            .and_then(|p| p.calendar.as_ref());
+        self.calendars.get(config, self.clock.now())
     }
 
     /// Explains one clock of a ticket: policy, calendar, pauses, holidays

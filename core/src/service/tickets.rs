@@ -22,7 +22,7 @@ pub const MAX_SUBJECT: usize = 255;
 /// Longest message or description body, in characters.
 pub const MAX_BODY: usize = 100_000;
 /// How many times an operation re-reads the ticket after losing a race.
-const RETRIES: usize = 16;
+pub(crate) const RETRIES: usize = 16;
 
 /// Lets other tasks run once (runtime-agnostic `yield_now`): the loser of
 /// a write race steps back a little longer after each attempt.
@@ -383,8 +383,9 @@ impl Helpdesk {
         } else {
             uuid::Uuid::nil()
         };
-        // A catalog found stale by the write is read again, once.
-        for _ in 0..2 {
+        // A catalog found stale by the write is read again; an agent whose
+        // room another write took is picked again.
+        for _ in 0..RETRIES {
             if let Some(t) = self.try_open_ticket(ws, input.clone(), fingerprint).await? {
                 return Ok(t);
             }
@@ -516,6 +517,9 @@ impl Helpdesk {
             resolved_at: None,
             closed_at: None,
             awaiting_reply_since: Some(now),
+            last_customer_message_at: Some(now),
+            last_agent_reply_at: None,
+            timers: Default::default(),
             satisfaction: None,
             sla: Default::default(),
             version: 1,
@@ -557,6 +561,7 @@ impl Helpdesk {
             events,
             catalog_version: None,
             active_agent: None,
+            capacity: None,
         };
         // Clocks start with the ticket as opened; what the rules then change
         // (a status that pauses or stops them, a priority) moves them as any
@@ -564,6 +569,7 @@ impl Helpdesk {
         self.sla_on_create(&mut write.ticket, tier.as_deref(), &catalog)?;
         let opened = write.ticket.clone();
         let fired = self.automate(ws, &mut write, &catalog, true).await?;
+        self.route_new(ws, &mut write, &catalog).await?;
         if write.ticket != opened {
             let opening = std::mem::take(&mut write.messages);
             self.sla_on_change(ws, &opened, &mut write, &catalog)
@@ -572,6 +578,7 @@ impl Helpdesk {
         }
         self.automate_messages(ws, &mut write, &catalog, fired, false)
             .await?;
+        self.schedule(ws, &mut write.ticket, &catalog).await?;
         let create = TicketCreate {
             local_year: workspace.settings.local_year(now),
             ticket: write.ticket,
@@ -581,10 +588,11 @@ impl Helpdesk {
             events: write.events,
             idempotency,
             catalog_version: catalog.version,
+            capacity: write.capacity,
         };
         match self.store.create_ticket(ws, create).await {
             Ok((ticket, _created)) => Ok(Some(ticket)),
-            Err(StoreError::CatalogChanged) => Ok(None),
+            Err(StoreError::CatalogChanged | StoreError::AtCapacity { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
@@ -776,13 +784,25 @@ impl Helpdesk {
             }
             let catalog = self.catalog(ws).await?;
             let fired = self.automate(ws, &mut write, &catalog, false).await?;
+            if write.ticket.team != t.team {
+                // Moved to another team, unassigned: its strategy, if any.
+                self.route_new(ws, &mut write, &catalog).await?;
+            }
             self.sla_on_change(ws, &t, &mut write, &catalog).await?;
             self.automate_messages(ws, &mut write, &catalog, fired, true)
                 .await?;
+            self.schedule(ws, &mut write.ticket, &catalog).await?;
             let ticket = write.ticket.clone();
             let message = write.messages.first().cloned();
             match self.store.update_ticket(ws, write).await {
-                Ok(WriteOutcome::Applied) => return Ok(Committed { ticket, message }),
+                Ok(WriteOutcome::Applied) => {
+                    if frees_room(&t, &ticket) {
+                        // Best effort: a failed drain leaves the tickets
+                        // waiting for the next change or run_automations.
+                        let _ = self.drain_backlog(ws).await;
+                    }
+                    return Ok(Committed { ticket, message });
+                }
                 Ok(WriteOutcome::DuplicateMessage(m)) => {
                     if let Some(tried) = &message
                         && !same_request(&m, tried)
@@ -797,7 +817,7 @@ impl Helpdesk {
                         message: Some(*m),
                     });
                 }
-                Err(StoreError::CatalogChanged) => {}
+                Err(StoreError::CatalogChanged | StoreError::AtCapacity { .. }) => {}
                 Err(StoreError::VersionConflict { .. }) if expected_version.is_none() => {
                     for _ in 0..attempt * attempt {
                         YieldNow(false).await;
@@ -1242,4 +1262,12 @@ impl Helpdesk {
             .ticket;
         Ok(t)
     }
+}
+
+/// Whether the change from `before` to `after` gives an agent room: their
+/// ticket left the active statuses or went to someone else.
+fn frees_room(before: &Ticket, after: &Ticket) -> bool {
+    before.assignee.is_some()
+        && before.status.is_active()
+        && (!after.status.is_active() || after.assignee != before.assignee)
 }

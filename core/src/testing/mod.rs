@@ -14,6 +14,7 @@ mod automation;
 mod fidelity;
 mod fixture;
 mod hostile;
+mod schedule;
 mod sla;
 mod tickets;
 
@@ -21,6 +22,7 @@ pub use automation::*;
 pub use fidelity::*;
 pub use fixture::Fixture;
 pub use hostile::*;
+pub use schedule::*;
 pub use sla::*;
 pub use tickets::*;
 
@@ -85,7 +87,14 @@ macro_rules! conformance_suite {
             bad_rules_change_nothing,
             sla_breach_escalates_to_the_policy_team,
             rules_and_sla_agree,
-            a_breach_found_by_any_change_escalates
+            a_breach_found_by_any_change_escalates,
+            round_robin_spreads_tickets_evenly,
+            least_loaded_never_exceeds_capacity,
+            backlog_drains_fifo_within_priority,
+            presets_fire_once_at_their_instant,
+            business_hours_timers_cross_weekend_and_dst,
+            reminders_repeat_while_overdue,
+            bad_time_rules_change_nothing
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

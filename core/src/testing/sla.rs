@@ -10,7 +10,7 @@ use crate::*;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use std::sync::Arc;
 
-fn h(n: i64) -> TimeDelta {
+pub(super) fn h(n: i64) -> TimeDelta {
     TimeDelta::hours(n)
 }
 
@@ -29,7 +29,7 @@ async fn clock(f: &Fixture, t: TicketId, metric: SlaMetric) -> sla::SlaClock {
         .unwrap_or_else(|| panic!("no {metric:?} clock"))
 }
 
-fn policy(name: &str, targets: Vec<PolicyTarget>) -> SlaPolicy {
+pub(super) fn policy(name: &str, targets: Vec<PolicyTarget>) -> SlaPolicy {
     SlaPolicy {
         id: PolicyId::generate(),
         name: name.into(),
@@ -44,7 +44,7 @@ fn policy(name: &str, targets: Vec<PolicyTarget>) -> SlaPolicy {
     }
 }
 
-fn target(
+pub(super) fn target(
     priority: &str,
     fr: Option<TimeDelta>,
     nr: Option<TimeDelta>,
@@ -468,7 +468,7 @@ pub async fn sla_sweep_concurrent_emits_once(store: Arc<dyn Store>) {
     assert!(f.desk.sla_sweep(f.ws, at).await.unwrap().alerts.is_empty());
 }
 
-fn berlin(y: i32, mo: u32, d: u32, hh: u32, mm: u32) -> DateTime<Utc> {
+pub(super) fn berlin(y: i32, mo: u32, d: u32, hh: u32, mm: u32) -> DateTime<Utc> {
     chrono_tz::Europe::Berlin
         .with_ymd_and_hms(y, mo, d, hh, mm, 0)
         .unwrap()

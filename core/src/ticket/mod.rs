@@ -74,10 +74,19 @@ pub struct Ticket {
     /// The oldest customer message not yet answered by a public agent reply.
     #[serde(serialize_with = "crate::time_serde::opt_instant")]
     pub awaiting_reply_since: Option<DateTime<Utc>>,
+    /// The customer's last message.
+    #[serde(default, serialize_with = "crate::time_serde::opt_instant")]
+    pub last_customer_message_at: Option<DateTime<Utc>>,
+    /// The last public agent reply.
+    #[serde(default, serialize_with = "crate::time_serde::opt_instant")]
+    pub last_agent_reply_at: Option<DateTime<Utc>>,
     /// The customer's rating.
     pub satisfaction: Option<Satisfaction>,
     /// SLA clocks.
     pub sla: SlaState,
+    /// Time rules: which fired, and when one is next due.
+    #[serde(default)]
+    pub timers: crate::automation::timer::TimerState,
     /// Optimistic-concurrency version, +1 on every change.
     pub version: u64,
 }

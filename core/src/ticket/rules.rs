@@ -26,6 +26,7 @@ impl TicketWrite {
             events: Vec::new(),
             catalog_version: None,
             active_agent: None,
+            capacity: None,
         }
     }
 
@@ -55,6 +56,9 @@ impl TicketWrite {
     pub(crate) fn fold(&mut self, mut next: TicketWrite) {
         next.ticket.version = self.ticket.version;
         self.ticket = next.ticket;
+        if next.capacity.is_some() {
+            self.capacity = next.capacity;
+        }
         self.messages.append(&mut next.messages);
         self.assignments.append(&mut next.assignments);
         self.events.append(&mut next.events);
@@ -172,12 +176,14 @@ pub(crate) fn add_message(
     match message.kind {
         MessageKind::Customer => {
             w.ticket.awaiting_reply_since.get_or_insert(now);
+            w.ticket.last_customer_message_at = Some(now);
             if matches!(t.status, Status::Pending | Status::Resolved) {
                 w.move_to(&actor, Status::Open);
             }
         }
         MessageKind::Reply => {
             w.ticket.first_response_at.get_or_insert(now);
+            w.ticket.last_agent_reply_at = Some(now);
             w.ticket.awaiting_reply_since = None;
             let to = then_status.unwrap_or(if t.status == Status::New {
                 Status::Open
@@ -521,6 +527,9 @@ mod tests {
             resolved_at: None,
             closed_at: None,
             awaiting_reply_since: Some(at(8)),
+            last_customer_message_at: Some(at(8)),
+            last_agent_reply_at: None,
+            timers: Default::default(),
             satisfaction: None,
             sla: Default::default(),
             version: 3,

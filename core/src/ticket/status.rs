@@ -71,6 +71,15 @@ impl Status {
         }
     }
 
+    /// The active statuses (still needing work), in workflow order.
+    pub const ACTIVE: [Status; 5] = [
+        Status::New,
+        Status::Open,
+        Status::InProgress,
+        Status::Pending,
+        Status::OnHold,
+    ];
+
     /// Still needs work (not resolved, closed or cancelled).
     pub const fn is_active(self) -> bool {
         matches!(
