@@ -111,6 +111,18 @@ export interface Attachment {
   url?: string | null
 }
 
+/** What `Helpdesk::run_automations` did. */
+export interface AutomationReport {
+  /** The SLA sweep it ran first (warnings, breaches, escalations). */
+  sla: SweepReport
+  /** Tickets with a time rule due that it examined. */
+  examined: number
+  /** The time rules that fired, per ticket. */
+  fired: Array<TimerFired>
+  /** Waiting tickets it assigned from the backlog. */
+  assigned: Array<string>
+}
+
 /**
  * What a due instant that lands exactly on the end of an open interval becomes.
  *
@@ -247,6 +259,9 @@ export type Condition =
   | { customerTier: Array<string> }
   | { status: Array<Status> }
   | { customField: { name: string; equals: unknown } }
+  | { rated: boolean }
+  | { slaBreached: boolean }
+  | { businessHours: boolean }
 
 /** An end user who asks for help. */
 export interface Customer {
@@ -326,6 +341,21 @@ export interface DateWindow {
   to: string
 }
 
+/** When a time rule fires: `after` this long since `since`. */
+export interface Elapsed {
+  /** The instant of the ticket it counts from. */
+  since: Since
+  /** How long after it (at least one minute, at most ten years). (milliseconds) */
+  after: number
+  /**
+   * Count only the business hours of the ticket's SLA calendar (24/7
+   * when its policy has none).
+   */
+  businessHours?: boolean
+  /** Fire again this often (at least ten minutes) while the conditions hold. (milliseconds) */
+  repeatEvery?: number | null
+}
+
 /** An event of the workspace log: the envelope, the dotted `type`, and the
  * kind's fields under `data`; narrow on `type`. */
 export type Event = EventBase & (
@@ -343,6 +373,9 @@ export type Event = EventBase & (
   | { type: 'sla.warning'; data: { metric: SlaMetric; dueAt: Date } }
   | { type: 'automation.applied'; data: { rule: string; actions: Array<string>; skipped: Array<string> } }
   | { type: 'automation.event'; data: { name: string; rule: string } }
+  | { type: 'ticket.rating_reminder'; data: { rule: string; count: number } }
+  | { type: 'ticket.overdue_reminder'; data: { rule: string; count: number } }
+  | { type: 'assignment.queued'; data: { team: string | null; strategy: Strategy } }
   | { type: 'sla.breached'; data: { metric: SlaMetric; dueAt: Date; breachedAt: Date } }
 )
 /** The dotted name of an event. */
@@ -457,6 +490,14 @@ export interface PolicyTarget {
   resolution?: number | null
 }
 
+/** A ready-made rule. */
+export type Preset =
+  | { autoClose: { after?: number | null } }
+  | { escalateOpen: { after?: number | null; team?: string | null } }
+  | { ratingReminder: { after?: number | null } }
+  | { overdueReminder: { every?: number | null } }
+  | { autoReply: { template: string } }
+
 /** A new workspace's priorities: a preset, or `none`. */
 export type PresetChoice = 'low_to_urgent' | 'p0_to_p3' | 'low_to_critical' | 'none'
 
@@ -498,14 +539,23 @@ export interface Priority {
 /** Ready-made priority sets. */
 export type PriorityPreset = 'low_to_urgent' | 'p0_to_p3' | 'low_to_critical'
 
+/** What a reminder is about. */
+export type Reminder = 'rating' | 'overdue'
+
 /** One automation rule. */
 export interface Rule {
   /** Display name, unique in the workspace (it names the rule in events). */
   name: string
   /** Inactive rules are skipped. */
   active?: boolean
-  /** The changes that fire it (at least one). */
-  on: Array<Trigger>
+  /** The changes that fire it (at least one, unless `after` is set). */
+  on?: Array<Trigger>
+  /**
+   * Makes it a time rule: it fires when this much time has passed since
+   * an instant of the ticket, at the next `run_automations` (instead of on
+   * a change; `on` must then be empty).
+   */
+  after?: Elapsed | null
   /** Conditions that must all hold. */
   conditions?: Array<Condition>
   /** Conditions of which at least one must hold (when any are listed). */
@@ -528,6 +578,9 @@ export type RuleAction =
   | { reply: string }
   | { note: string }
   | { emit: string }
+  | 'auto_assign'
+  | { escalate: { team?: string | null; toLead?: boolean; raisePriority?: boolean } }
+  | { remind: Reminder }
 
 /** A customer's rating of the support they got. */
 export interface Satisfaction {
@@ -574,7 +627,12 @@ export interface SettingsPatch {
   locale?: string | null
   /** New reopen window; `Some(None)` forbids reopening closed tickets. (milliseconds) */
   reopenWindow?: number | null
+  /** New default assignment strategy; `Some(None)` turns it off. */
+  assignment?: Strategy | null
 }
+
+/** The instant of a ticket a time rule counts from. */
+export type Since = 'created' | 'updated' | 'resolved' | 'customer_message' | 'agent_reply' | 'breached'
 
 /** One warning or breach a sweep recorded. */
 export interface SlaAlert {
@@ -712,6 +770,9 @@ export type Status = 'new' | 'open' | 'in_progress' | 'pending' | 'on_hold' | 'r
 /** The status of a ticket (`Status`). */
 export type TicketStatus = Status
 
+/** How a team's (or the workspace's) new tickets are given to agents. */
+export type Strategy = 'round_robin' | 'least_loaded'
+
 /** The result of `Helpdesk::sla_sweep`. */
 export interface SweepReport {
   /** Alerts recorded by this sweep (none twice across sweeps). */
@@ -749,6 +810,11 @@ export interface Team {
   email: string | null
   /** Inactive teams keep their tickets but cannot be given new ones. */
   active: boolean
+  /**
+   * How its unassigned tickets are given to members (`None`: the
+   * workspace's default, if any).
+   */
+  strategy: Strategy | null
   /** When it was created. */
   createdAt: Date
 }
@@ -767,6 +833,8 @@ export interface TeamInput {
   email?: string | null
   /** `None` means active. */
   active?: boolean | null
+  /** Automatic assignment among the members (`None`: the workspace's default). */
+  strategy?: Strategy | null
 }
 
 /**
@@ -887,10 +955,16 @@ export interface Ticket {
   closedAt: Date | null
   /** The oldest customer message not yet answered by a public agent reply. */
   awaitingReplySince: Date | null
+  /** The customer's last message. */
+  lastCustomerMessageAt: Date | null
+  /** The last public agent reply. */
+  lastAgentReplyAt: Date | null
   /** The customer's rating. */
   satisfaction: Satisfaction | null
   /** SLA clocks. */
   sla: SlaState
+  /** Time rules: which fired, and when one is next due. */
+  timers: TimerState
   /** Optimistic-concurrency version, +1 on every change. */
   version: number
 }
@@ -964,6 +1038,37 @@ export interface TicketStats {
   byStatus: Record<string, number>
 }
 
+/** One time rule that fired on one ticket. */
+export interface TimerFired {
+  /** The ticket. */
+  ticketId: string
+  /** Its number. */
+  number: string
+  /** The rule. */
+  rule: string
+}
+
+/** A time rule that fired on a ticket. */
+export interface TimerMark {
+  /** The rule's name. */
+  rule: string
+  /** The instant it counted from. */
+  anchor: Date
+  /** How many times it fired for that instant. */
+  fired: number
+}
+
+/** A ticket's time-rule bookkeeping. */
+export interface TimerState {
+  /**
+   * The earliest instant one of the workspace's time rules may fire on
+   * the ticket (`None`: none will, until the ticket changes).
+   */
+  due: Date | null
+  /** The time rules that fired, per rule. */
+  marks: Array<TimerMark>
+}
+
 /** A change that fires rules. */
 export type Trigger = 'ticket_created' | 'customer_message' | 'agent_reply' | 'status_changed' | 'priority_changed' | 'category_changed' | 'tags_changed'
 
@@ -1020,6 +1125,11 @@ export interface WorkspaceSettings {
    * `None` means closed tickets can never be reopened. (milliseconds)
    */
   reopenWindow: number | null
+  /**
+   * Automatic assignment for tickets without a team and for teams that
+   * name no strategy of their own (`None`: no automatic assignment).
+   */
+  assignment: Strategy | null
 }
 
 /** Options of `createWorkspace`. */
@@ -1284,6 +1394,11 @@ export interface BulkUpdateOptions {
   by?: Actor | null
 }
 
+/** Options of `runAutomations`. */
+export interface RunAutomationsOptions {
+  now?: Date | null
+}
+
 /** Options of `slaSweep`. */
 export interface SlaSweepOptions {
   now?: Date | null
@@ -1424,6 +1539,22 @@ export declare class Workspace extends native.Workspace {
   setRules(rules: Array<Rule>): Promise<Array<Rule>>
   /** The automation rules, in order. */
   listRules(): Promise<Array<Rule>>
+  /**
+   * Installs a ready-made rule (`auto_close`, `escalate_open`,
+   *  `rating_reminder`, `overdue_reminder`, `auto_reply`) at the end of the
+   *  rules, replacing a rule of the same name; returns the rules.
+   */
+  addPreset(preset: Preset): Promise<Array<Rule>>
+  /**
+   * Runs everything due by `now` (default: the clock): the SLA sweep, the
+   *  time rules and the assignment backlog; safe from several workers at once.
+   */
+  runAutomations(options?: RunAutomationsOptions): Promise<AutomationReport>
+  /**
+   * Assigns waiting tickets while their team's (or the workspace's) agents
+   *  have room; returns the tickets it assigned.
+   */
+  drainBacklog(): Promise<Array<Ticket>>
   /** Replaces the SLA policies (first matching active one applies). */
   setSlaPolicies(policies: Array<PolicyInput>): Promise<Array<SlaPolicy>>
   /** The SLA policies, in order. */

@@ -206,6 +206,15 @@ define(Workspace, 'setRules', function setRules(rules) {
 define(Workspace, 'listRules', function listRules() {
   return this.call('list_rules', [])
 })
+define(Workspace, 'addPreset', function addPreset(preset) {
+  return this.call('add_preset', [preset])
+})
+define(Workspace, 'runAutomations', function runAutomations(options) {
+  return this.call('run_automations', [], options)
+})
+define(Workspace, 'drainBacklog', function drainBacklog() {
+  return this.call('drain_backlog', [])
+})
 define(Workspace, 'setSlaPolicies', function setSlaPolicies(policies) {
   return this.call('set_sla_policies', [policies])
 })

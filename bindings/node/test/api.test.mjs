@@ -296,6 +296,36 @@ for (const backend of backends) {
       assert.equal((await ws.listRules()).length, 1)
     })
 
+    it('assigns by strategy within capacity and runs time rules once', async () => {
+      const ws = await setup(desk)
+      await ws.putAgent({ id: 'ann', name: 'Ann', capacity: 1 })
+      const team = await ws.createTeam({ name: 'Billing', members: ['ann'], strategy: 'round_robin' })
+      assert.equal(team.strategy, 'round_robin')
+      const first = await ws.openTicket({ customer: 'alice', subject: 'one', description: 'x', team: team.id })
+      assert.equal(first.assignee, 'ann')
+      const waiting = await ws.openTicket({ customer: 'alice', subject: 'two', description: 'x', team: team.id })
+      assert.equal(waiting.assignee, null)
+      await ws.resolve(first.id, { by: { type: 'agent', id: 'ann' } })
+      assert.equal((await ws.getTicket(waiting.id)).assignee, 'ann')
+      const history = await ws.assignmentHistory(waiting.id)
+      assert.equal(history.at(-1).reason, 'round_robin: 0/1 open in team Billing')
+
+      const rules = await ws.addPreset({ autoClose: { after: 3 * 24 * H } })
+      assert.deepEqual(rules.map((r) => [r.name, r.after.since]), [['Close resolved tickets after 3 days', 'resolved']])
+      const resolved = await ws.getTicket(first.id)
+      assert.equal(resolved.timers.due.getTime(), resolved.resolvedAt.getTime() + 3 * 24 * H)
+      // Dates carry milliseconds; the instant itself may hold microseconds more.
+      const at = new Date(resolved.timers.due.getTime() + 1)
+      const early = await ws.runAutomations({ now: new Date(at.getTime() - 1000) })
+      assert.deepEqual(early.fired, [])
+      const runs = await Promise.all([0, 1, 2, 3].map(() => ws.runAutomations({ now: at })))
+      assert.deepEqual(runs.flatMap((r) => r.fired.map((f) => f.number)), [first.number])
+      assert.equal((await ws.getTicket(first.id)).status, 'closed')
+      assert.deepEqual(await ws.drainBacklog(), [])
+      await rejectsWith(ws.setRules([{ name: 'x', after: { since: 'resolved', after: 5000 }, actions: [{ setStatus: 'closed' }] }]), 'invalid_input', 'rules[0].after.after')
+      await rejectsWith(ws.addPreset({ autoClos: {} }), 'invalid_input')
+    })
+
     it('manages and renders templates', async () => {
       const ws = await setup(desk)
       const cat = await ws.createCategory({ name: 'Billing' })

@@ -583,6 +583,19 @@ ops! {
     /// The automation rules, in order.
     ws list_rules [0, 0] () -> Vec<ticketry_core::automation::Rule>
         = |d, ws, _a| async move { d.list_rules(ws).await };
+    /// Installs a ready-made rule (`auto_close`, `escalate_open`,
+    /// `rating_reminder`, `overdue_reminder`, `auto_reply`) at the end of the
+    /// rules, replacing a rule of the same name; returns the rules.
+    ws add_preset [1, 1] (preset: ticketry_core::automation::Preset) -> Vec<ticketry_core::automation::Rule>
+        = |d, ws, a| async move { d.add_preset(ws, a.preset).await };
+    /// Runs everything due by `now` (default: the clock): the SLA sweep, the
+    /// time rules and the assignment backlog; safe from several workers at once.
+    ws run_automations [1, 0] (now: Option<DateTime<Utc>>) -> ticketry_core::AutomationReport
+        = |d, ws, a| async move { d.run_automations(ws, now(&d, a.now).await?).await };
+    /// Assigns waiting tickets while their team's (or the workspace's) agents
+    /// have room; returns the tickets it assigned.
+    ws drain_backlog [0, 0] () -> Vec<Ticket>
+        = |d, ws, _a| async move { d.drain_backlog(ws).await };
 
     // ----- SLA ----------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from .models import (
     AssignmentAction,
     AssignmentRecord,
     Attachment,
+    AutomationReport,
     BoundaryMode,
     BulkError,
     BulkOutcome,
@@ -27,6 +28,7 @@ from .models import (
     Customer,
     Dashboard,
     DateWindow,
+    Elapsed,
     Event,
     Link,
     Message,
@@ -38,11 +40,13 @@ from .models import (
     PresetChoice,
     Priority,
     PriorityPreset,
+    Reminder,
     Rule,
     Satisfaction,
     Segment,
     Sender,
     SettingsPatch,
+    Since,
     SlaAlert,
     SlaClock,
     SlaExplanation,
@@ -50,6 +54,7 @@ from .models import (
     SlaPolicy,
     SlaState,
     Status,
+    Strategy,
     SweepReport,
     Tag,
     Team,
@@ -59,6 +64,9 @@ from .models import (
     TicketOrder,
     TicketQuery,
     TicketStats,
+    TimerFired,
+    TimerMark,
+    TimerState,
     Trigger,
     View,
     WeeklyHours,
@@ -332,21 +340,21 @@ class DeskOps:
         """Every customer."""
         return await self._native.call("list_customers", {}).future()  # type: ignore[no-any-return]
 
-    def create_team(self, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None) -> Team:
+    def create_team(self, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None, strategy: Optional[Union[Strategy, str]] = None) -> Team:
         """Creates a team."""
-        return self._native.call("create_team", {"input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active})}).wait()  # type: ignore[no-any-return]
+        return self._native.call("create_team", {"input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active, "strategy": strategy})}).wait()  # type: ignore[no-any-return]
 
-    async def create_team_async(self, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None) -> Team:
+    async def create_team_async(self, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None, strategy: Optional[Union[Strategy, str]] = None) -> Team:
         """Creates a team."""
-        return await self._native.call("create_team", {"input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active})}).future()  # type: ignore[no-any-return]
+        return await self._native.call("create_team", {"input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active, "strategy": strategy})}).future()  # type: ignore[no-any-return]
 
-    def update_team(self, team: _Id, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None) -> Team:
+    def update_team(self, team: _Id, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None, strategy: Optional[Union[Strategy, str]] = None) -> Team:
         """Replaces a team's fields."""
-        return self._native.call("update_team", {"team": _id(team), "input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active})}).wait()  # type: ignore[no-any-return]
+        return self._native.call("update_team", {"team": _id(team), "input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active, "strategy": strategy})}).wait()  # type: ignore[no-any-return]
 
-    async def update_team_async(self, team: _Id, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None) -> Team:
+    async def update_team_async(self, team: _Id, name: str, *, description: Optional[str] = None, lead: Optional[_UserId] = None, members: Optional[Sequence[_UserId]] = None, email: Optional[str] = None, active: Optional[bool] = None, strategy: Optional[Union[Strategy, str]] = None) -> Team:
         """Replaces a team's fields."""
-        return await self._native.call("update_team", {"team": _id(team), "input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active})}).future()  # type: ignore[no-any-return]
+        return await self._native.call("update_team", {"team": _id(team), "input": _kw({"name": name, "description": description, "lead": _id(lead), "members": _ids(members), "email": email, "active": active, "strategy": strategy})}).future()  # type: ignore[no-any-return]
 
     def get_team(self, team: _Id) -> Team:
         """A team."""
@@ -623,6 +631,44 @@ class DeskOps:
     async def list_rules_async(self) -> List[Rule]:
         """The automation rules, in order."""
         return await self._native.call("list_rules", {}).future()  # type: ignore[no-any-return]
+
+    def add_preset(self, preset: Union[Preset, Mapping[str, Any]]) -> List[Rule]:
+        """Installs a ready-made rule (``auto_close``, ``escalate_open``,
+         ``rating_reminder``, ``overdue_reminder``, ``auto_reply``) at the end of the
+         rules, replacing a rule of the same name; returns the rules.
+        """
+        return self._native.call("add_preset", {"preset": preset}).wait()  # type: ignore[no-any-return]
+
+    async def add_preset_async(self, preset: Union[Preset, Mapping[str, Any]]) -> List[Rule]:
+        """Installs a ready-made rule (``auto_close``, ``escalate_open``,
+         ``rating_reminder``, ``overdue_reminder``, ``auto_reply``) at the end of the
+         rules, replacing a rule of the same name; returns the rules.
+        """
+        return await self._native.call("add_preset", {"preset": preset}).future()  # type: ignore[no-any-return]
+
+    def run_automations(self, now: Optional[datetime] = None) -> AutomationReport:
+        """Runs everything due by ``now`` (default: the clock): the SLA sweep, the
+         time rules and the assignment backlog; safe from several workers at once.
+        """
+        return self._native.call("run_automations", {"now": now}).wait()  # type: ignore[no-any-return]
+
+    async def run_automations_async(self, now: Optional[datetime] = None) -> AutomationReport:
+        """Runs everything due by ``now`` (default: the clock): the SLA sweep, the
+         time rules and the assignment backlog; safe from several workers at once.
+        """
+        return await self._native.call("run_automations", {"now": now}).future()  # type: ignore[no-any-return]
+
+    def drain_backlog(self) -> List[Ticket]:
+        """Assigns waiting tickets while their team's (or the workspace's) agents
+         have room; returns the tickets it assigned.
+        """
+        return self._native.call("drain_backlog", {}).wait()  # type: ignore[no-any-return]
+
+    async def drain_backlog_async(self) -> List[Ticket]:
+        """Assigns waiting tickets while their team's (or the workspace's) agents
+         have room; returns the tickets it assigned.
+        """
+        return await self._native.call("drain_backlog", {}).future()  # type: ignore[no-any-return]
 
     def set_sla_policies(self, policies: Sequence[Union[PolicyInput, Mapping[str, Any]]]) -> List[SlaPolicy]:
         """Replaces the SLA policies (first matching active one applies)."""

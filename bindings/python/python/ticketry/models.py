@@ -29,14 +29,18 @@ __all__ = [
     "MessageKind",
     "PresetChoice",
     "PriorityPreset",
+    "Reminder",
+    "Since",
     "SlaMetric",
     "Status",
+    "Strategy",
     "TicketOrder",
     "Trigger",
     "View",
     "Agent",
     "AssignmentRecord",
     "Attachment",
+    "AutomationReport",
     "BulkError",
     "BulkOutcome",
     "CalendarConfig",
@@ -44,6 +48,7 @@ __all__ = [
     "Customer",
     "Dashboard",
     "DateWindow",
+    "Elapsed",
     "Event",
     "Link",
     "Message",
@@ -70,6 +75,9 @@ __all__ = [
     "Ticket",
     "TicketQuery",
     "TicketStats",
+    "TimerFired",
+    "TimerMark",
+    "TimerState",
     "WeeklyHours",
     "Workspace",
     "WorkspaceSettings",
@@ -169,6 +177,24 @@ class PriorityPreset(_StrEnum):
     LOW_TO_CRITICAL = 'low_to_critical'
 
 
+class Reminder(_StrEnum):
+    """What a reminder is about."""
+
+    RATING = 'rating'
+    OVERDUE = 'overdue'
+
+
+class Since(_StrEnum):
+    """The instant of a ticket a time rule counts from."""
+
+    CREATED = 'created'
+    UPDATED = 'updated'
+    RESOLVED = 'resolved'
+    CUSTOMER_MESSAGE = 'customer_message'
+    AGENT_REPLY = 'agent_reply'
+    BREACHED = 'breached'
+
+
 class SlaMetric(_StrEnum):
     """Which target a clock measures."""
 
@@ -188,6 +214,13 @@ class Status(_extras.StatusMixin, _StrEnum):
     RESOLVED = 'resolved'
     CLOSED = 'closed'
     CANCELLED = 'cancelled'
+
+
+class Strategy(_StrEnum):
+    """How a team's (or the workspace's) new tickets are given to agents."""
+
+    ROUND_ROBIN = 'round_robin'
+    LEAST_LOADED = 'least_loaded'
 
 
 class TicketOrder(_StrEnum):
@@ -272,6 +305,16 @@ class Attachment:
     mime_type: Optional[str] = None
     storage_key: Optional[str] = None
     url: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class AutomationReport:
+    """What ``Helpdesk::run_automations`` did."""
+
+    sla: SweepReport = field(repr=False)
+    examined: int
+    fired: Tuple[TimerFired, ...] = field(repr=False)
+    assigned: Tuple[str, ...] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -379,6 +422,16 @@ class DateWindow:
     date: str
     from_: str
     to: str
+
+
+@dataclass(frozen=True)
+class Elapsed:
+    """When a time rule fires: ``after`` this long since ``since``."""
+
+    since: Since
+    after: timedelta = field(repr=False)
+    business_hours: bool = False
+    repeat_every: Optional[timedelta] = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -493,9 +546,10 @@ class Rule:
     """One automation rule."""
 
     name: str
-    on: Tuple[Trigger, ...] = field(repr=False)
     actions: Tuple[Dict[str, Any], ...] = field(repr=False)
     active: bool = True
+    on: Tuple[Trigger, ...] = field(default=(), repr=False)
+    after: Optional[Elapsed] = field(default=None, repr=False)
     conditions: Tuple[Dict[str, Any], ...] = field(default=(), repr=False)
     any: Tuple[Dict[str, Any], ...] = field(default=(), repr=False)
     stop: bool = False
@@ -540,6 +594,7 @@ class SettingsPatch:
     timezone: Optional[str] = None
     locale: Optional[str] = None
     reopen_window: Optional[timedelta] = field(default=None, repr=False)
+    assignment: Optional[Strategy] = None
 
 
 @dataclass(frozen=True)
@@ -658,6 +713,7 @@ class Team:
     lead: Optional[str] = None
     email: Optional[str] = None
     active: bool = True
+    strategy: Optional[Strategy] = None
 
 
 @dataclass(frozen=True)
@@ -703,25 +759,28 @@ class Ticket:
     description: str = field(repr=False)
     status: Status
     priority: str
-    category: Optional[str]
     channel: Channel
-    source_email: Optional[str]
-    source_phone: Optional[str]
     customer: str
-    assignee: Optional[str]
-    team: Optional[str]
     tags: Tuple[str, ...] = field(repr=False)
     links: Tuple[Link, ...] = field(repr=False)
     custom_fields: Dict[str, Any] = field(repr=False)
     created_at: datetime = field(repr=False)
     updated_at: datetime = field(repr=False)
-    first_response_at: Optional[datetime] = field(repr=False)
-    resolved_at: Optional[datetime] = field(repr=False)
-    closed_at: Optional[datetime] = field(repr=False)
-    awaiting_reply_since: Optional[datetime] = field(repr=False)
-    satisfaction: Optional[Satisfaction] = field(repr=False)
     sla: SlaState = field(repr=False)
     version: int
+    category: Optional[str] = None
+    source_email: Optional[str] = None
+    source_phone: Optional[str] = None
+    assignee: Optional[str] = None
+    team: Optional[str] = None
+    first_response_at: Optional[datetime] = field(default=None, repr=False)
+    resolved_at: Optional[datetime] = field(default=None, repr=False)
+    closed_at: Optional[datetime] = field(default=None, repr=False)
+    awaiting_reply_since: Optional[datetime] = field(default=None, repr=False)
+    last_customer_message_at: Optional[datetime] = field(default=None, repr=False)
+    last_agent_reply_at: Optional[datetime] = field(default=None, repr=False)
+    satisfaction: Optional[Satisfaction] = field(default=None, repr=False)
+    timers: Optional[TimerState] = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -761,6 +820,32 @@ class TicketStats:
 
 
 @dataclass(frozen=True)
+class TimerFired:
+    """One time rule that fired on one ticket."""
+
+    ticket_id: str
+    number: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class TimerMark:
+    """A time rule that fired on a ticket."""
+
+    rule: str
+    anchor: datetime = field(repr=False)
+    fired: int
+
+
+@dataclass(frozen=True)
+class TimerState:
+    """A ticket's time-rule bookkeeping."""
+
+    due: Optional[datetime] = field(default=None, repr=False)
+    marks: Tuple[TimerMark, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
 class WeeklyHours:
     """Opening hours per weekday; a missing (or ``null``) day is closed."""
 
@@ -792,6 +877,7 @@ class WorkspaceSettings:
     timezone: str = 'UTC'
     locale: str = 'en'
     reopen_window: Optional[timedelta] = field(default=timedelta(seconds=604800), repr=False)
+    assignment: Optional[Strategy] = None
 
 
 _STRUCTS: Dict[str, type] = {
@@ -800,6 +886,7 @@ _STRUCTS: Dict[str, type] = {
     "Agent": Agent,
     "AssignmentRecord": AssignmentRecord,
     "Attachment": Attachment,
+    "AutomationReport": AutomationReport,
     "BulkError": BulkError,
     "BulkOutcome": BulkOutcome,
     "CalendarConfig": CalendarConfig,
@@ -807,6 +894,7 @@ _STRUCTS: Dict[str, type] = {
     "Customer": Customer,
     "Dashboard": Dashboard,
     "DateWindow": DateWindow,
+    "Elapsed": Elapsed,
     "Link": Link,
     "Message": Message,
     "Pause": Pause,
@@ -832,6 +920,9 @@ _STRUCTS: Dict[str, type] = {
     "Ticket": Ticket,
     "TicketQuery": TicketQuery,
     "TicketStats": TicketStats,
+    "TimerFired": TimerFired,
+    "TimerMark": TimerMark,
+    "TimerState": TimerState,
     "WeeklyHours": WeeklyHours,
     "Workspace": Workspace,
     "WorkspaceSettings": WorkspaceSettings,
@@ -847,8 +938,11 @@ _ENUMS: Dict[str, type] = {
     "MessageKind": MessageKind,
     "PresetChoice": PresetChoice,
     "PriorityPreset": PriorityPreset,
+    "Reminder": Reminder,
+    "Since": Since,
     "SlaMetric": SlaMetric,
     "Status": Status,
+    "Strategy": Strategy,
     "TicketOrder": TicketOrder,
     "Trigger": Trigger,
     "View": View,
