@@ -291,6 +291,7 @@ async fn load_workspace(
             email: Some(format!("customer-{i}@example.com")),
             tier: (i % 10 == 0).then(|| "gold".into()),
             locale: None,
+            timezone: None,
             created_at: now(),
         };
         write!(customers, "{w},{},", c.id)?;

@@ -277,6 +277,11 @@ export interface Customer {
   locale: string | null
   /** When Ticketry first saw this customer. */
   createdAt: Date
+  /**
+   * IANA time zone (`Europe/Berlin`), for times shown to them
+   * (`{{ … | datetime(customer.timezone) }}` in templates).
+   */
+  timezone: string | null
 }
 
 /** Input for `Helpdesk::put_customer`(crate::Helpdesk::put_customer): creates or updates by id. */
@@ -291,6 +296,8 @@ export interface CustomerInput {
   tier?: string | null
   /** Preferred locale. */
   locale?: string | null
+  /** IANA time zone. */
+  timezone?: string | null
 }
 
 /**

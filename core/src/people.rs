@@ -77,6 +77,9 @@ pub struct Customer {
     /// When Ticketry first saw this customer.
     #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
+    /// IANA time zone (`Europe/Berlin`), for times shown to them
+    /// (`{{ … | datetime(customer.timezone) }}` in templates).
+    pub timezone: Option<String>,
 }
 
 /// Input for [`Helpdesk::put_customer`](crate::Helpdesk::put_customer): creates or updates by id.
@@ -94,6 +97,9 @@ pub struct CustomerInput {
     pub tier: Option<String>,
     /// Preferred locale.
     pub locale: Option<String>,
+    /// IANA time zone.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 impl CustomerInput {
@@ -105,6 +111,7 @@ impl CustomerInput {
             email: None,
             tier: None,
             locale: None,
+            timezone: None,
         }
     }
 }

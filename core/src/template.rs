@@ -105,6 +105,7 @@ const FILTERS: &[&str] = &[
     "capitalize",
     "count",
     "d",
+    "datetime",
     "default",
     "dictsort",
     "e",
@@ -162,6 +163,7 @@ fn environment() -> minijinja::Environment<'static> {
             Ok(s.replacen(from, to, hits))
         },
     );
+    env.add_filter("datetime", datetime);
     env.add_filter("join", |v: &Value, sep: Option<&str>| -> Fallible<String> {
         let sep = sep.unwrap_or("");
         let mut out = String::new();
@@ -182,6 +184,52 @@ fn environment() -> minijinja::Environment<'static> {
 
 /// A filter's result.
 type Fallible<T> = std::result::Result<T, minijinja::Error>;
+
+/// The default format of the `datetime` filter: `2026-03-02 14:30 CET`.
+const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M %Z";
+
+/// `{{ instant | datetime(zone, format) }}`: an instant of the context (an
+/// RFC 3339 string such as `ticket.created_at`) shown in an IANA time zone
+/// (default UTC; an empty or missing zone, e.g. a customer without one, is
+/// UTC) with a strftime `format` (default `2026-03-02 14:30 CET`). Undefined
+/// or none renders as nothing.
+fn datetime(value: &Value, zone: Option<Value>, format: Option<&str>) -> Fallible<String> {
+    let bad = |m: String| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, m);
+    if value.is_undefined() || value.is_none() {
+        return Ok(String::new());
+    }
+    let text = value
+        .as_str()
+        .ok_or_else(|| bad(format!("datetime needs an instant, not {value}")))?;
+    let at = DateTime::parse_from_rfc3339(text)
+        .map_err(|e| bad(format!("{text:?} is not an instant: {e}")))?;
+    let zone = zone
+        .as_ref()
+        .and_then(|z| z.as_str())
+        .filter(|z| !z.is_empty())
+        .unwrap_or("UTC");
+    let tz: chrono_tz::Tz = zone
+        .parse()
+        .map_err(|_| bad(format!("unknown IANA time zone {zone:?}")))?;
+    let format = format.unwrap_or(DATETIME_FORMAT);
+    if format.len() > 100 {
+        return Err(bad("a datetime format has at most 100 bytes".into()));
+    }
+    // An invalid specifier would make `Display` fail: refuse it instead.
+    let items: Vec<_> = chrono::format::StrftimeItems::new(format).collect();
+    if items
+        .iter()
+        .any(|i| matches!(i, chrono::format::Item::Error))
+    {
+        return Err(bad(format!("{format:?} is not a strftime format")));
+    }
+    let local = at.with_timezone(&tz);
+    let mut out = String::new();
+    use std::fmt::Write;
+    write!(out, "{}", local.format_with_items(items.into_iter()))
+        .map_err(|_| bad(format!("{format:?} cannot format this instant")))?;
+    Ok(out)
+}
 
 fn too_large() -> minijinja::Error {
     minijinja::Error::new(
@@ -720,6 +768,40 @@ mod tests {
                                          "many": (0..20_000).collect::<Vec<_>>()}},
             "customer": {"name": "Carol", "email": "carol@example.com"},
         })
+    }
+
+    #[test]
+    fn instants_show_in_a_time_zone() {
+        let ctx = json!({"due": "2026-03-29T00:30:00Z", "customer": {"timezone": "Europe/Berlin"}});
+        let render = |body: &str| {
+            check_syntax(body).unwrap();
+            render_now(body, ctx.clone(), LONG)
+        };
+        assert_eq!(
+            render("{{ due|datetime }}").unwrap(),
+            "2026-03-29 00:30 UTC"
+        );
+        // Across the spring switch: 01:30 CET, then 03:30 CEST an hour later.
+        assert_eq!(
+            render("{{ due|datetime(customer.timezone) }}").unwrap(),
+            "2026-03-29 01:30 CET"
+        );
+        assert_eq!(
+            render("{{ due|datetime('Europe/Berlin', '%H:%M on %d.%m.') }}").unwrap(),
+            "01:30 on 29.03."
+        );
+        assert_eq!(render("{{ missing|datetime }}").unwrap(), "");
+        assert_eq!(
+            render("{{ due|datetime(customer.nothing) }}").unwrap(),
+            "2026-03-29 00:30 UTC"
+        );
+        for bad in [
+            "{{ due|datetime('Mars/Olympus') }}",
+            "{{ due|datetime('UTC', '%Q') }}",
+            "{{ 'soon'|datetime }}",
+        ] {
+            assert_eq!(render(bad).unwrap_err().code(), "invalid_input", "{bad}");
+        }
     }
 
     #[test]

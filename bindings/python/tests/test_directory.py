@@ -22,7 +22,7 @@ def test_agents(desk) -> None:  # type: ignore[no-untyped-def]
 
 def test_customers(desk) -> None:  # type: ignore[no-untyped-def]
     c = desk.put_customer("u-9", "Dan", email="dan@example.com", tier="gold", locale="ru")
-    assert c == Customer("u-9", "Dan", "dan@example.com", "gold", "ru", c.created_at)
+    assert c == Customer("u-9", "Dan", "dan@example.com", "gold", "ru", c.created_at, None)
     assert desk.get_customer("u-9") == c
     assert {x.id for x in desk.list_customers()} == {"7", "u-9"}
 

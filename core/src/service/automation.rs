@@ -445,7 +445,11 @@ impl Helpdesk {
             "ticket": ticket,
             "customer": customer,
             "agent": agent,
-            "workspace": { "name": workspace.name, "slug": workspace.slug },
+            "workspace": {
+                "name": workspace.name,
+                "slug": workspace.slug,
+                "timezone": workspace.settings.timezone,
+            },
         });
         Ok(context)
     }

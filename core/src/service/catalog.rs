@@ -368,7 +368,11 @@ impl Helpdesk {
                 "ticket": t,
                 "customer": customer,
                 "agent": agent,
-                "workspace": { "name": workspace.name, "slug": workspace.slug },
+                "workspace": {
+                "name": workspace.name,
+                "slug": workspace.slug,
+                "timezone": workspace.settings.timezone,
+            },
             }),
         )
         .await?;

@@ -64,6 +64,15 @@ impl Helpdesk {
                 .map(|t| validate::key("tier", t))
                 .transpose()?,
             locale: validate::optional_text("locale", input.locale.as_deref(), 35)?,
+            timezone: match input.timezone {
+                Some(z) if z.parse::<chrono_tz::Tz>().is_err() => {
+                    return Err(Error::invalid_input(
+                        "timezone",
+                        format!("unknown IANA time zone {z:?}"),
+                    ));
+                }
+                z => z,
+            },
             created_at: match existing {
                 Some(c) => c.created_at,
                 None => self.now()?,

@@ -94,7 +94,8 @@ macro_rules! conformance_suite {
             presets_fire_once_at_their_instant,
             business_hours_timers_cross_weekend_and_dst,
             reminders_repeat_while_overdue,
-            bad_time_rules_change_nothing
+            bad_time_rules_change_nothing,
+            auto_reply_promises_the_due_time_in_the_customers_zone
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

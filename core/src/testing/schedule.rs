@@ -406,3 +406,41 @@ pub async fn bad_time_rules_change_nothing(store: Arc<dyn Store>) {
     assert_code(f.desk.add_preset(f.ws, reply).await, "not_found");
     assert_eq!(f.snapshot().await, before);
 }
+
+pub async fn auto_reply_promises_the_due_time_in_the_customers_zone(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let mut c = CustomerInput::new(f.customer.clone(), "Carol Customer");
+    c.timezone = Some("Europe/Berlin".into());
+    f.desk.put_customer(f.ws, c.clone()).await.unwrap();
+    c.timezone = Some("Europe/Narnia".into());
+    assert_code(f.desk.put_customer(f.ws, c).await, "invalid_input");
+    f.desk
+        .set_sla_policies(
+            f.ws,
+            vec![policy(
+                "Fast",
+                vec![target("medium", Some(h(2)), None, None)],
+            )],
+        )
+        .await
+        .unwrap();
+    let body = "{{ ticket.number }} ({{ ticket.priority }}): we answer by \
+                {{ ticket.sla.clocks[0].due_at|datetime(customer.timezone, '%H:%M %Z') }}";
+    let input = TemplateInput {
+        name: "Ack".into(),
+        body: body.into(),
+        ..Default::default()
+    };
+    let tpl = f.desk.create_template(f.ws, input).await.unwrap();
+    f.desk
+        .add_preset(f.ws, Preset::AutoReply { template: tpl.id })
+        .await
+        .unwrap();
+    // Monday 08:00 UTC + 2 h = 10:00 UTC = 11:00 in Berlin (CET).
+    let t = f.open("help").await;
+    let thread = f.desk.thread(f.ws, t.id, View::Customer).await.unwrap();
+    assert_eq!(
+        thread.messages[1].body,
+        format!("{} (medium): we answer by 11:00 CET", t.number)
+    );
+}

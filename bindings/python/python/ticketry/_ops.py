@@ -316,13 +316,13 @@ class DeskOps:
         """Every agent."""
         return await self._native.call("list_agents", {}).future()  # type: ignore[no-any-return]
 
-    def put_customer(self, id: _UserId, name: str, *, email: Optional[str] = None, tier: Optional[str] = None, locale: Optional[str] = None) -> Customer:
+    def put_customer(self, id: _UserId, name: str, *, email: Optional[str] = None, tier: Optional[str] = None, locale: Optional[str] = None, timezone: Optional[str] = None) -> Customer:
         """Creates or updates a customer by the host's user id."""
-        return self._native.call("put_customer", {"input": _kw({"id": _id(id), "name": name, "email": email, "tier": tier, "locale": locale})}).wait()  # type: ignore[no-any-return]
+        return self._native.call("put_customer", {"input": _kw({"id": _id(id), "name": name, "email": email, "tier": tier, "locale": locale, "timezone": timezone})}).wait()  # type: ignore[no-any-return]
 
-    async def put_customer_async(self, id: _UserId, name: str, *, email: Optional[str] = None, tier: Optional[str] = None, locale: Optional[str] = None) -> Customer:
+    async def put_customer_async(self, id: _UserId, name: str, *, email: Optional[str] = None, tier: Optional[str] = None, locale: Optional[str] = None, timezone: Optional[str] = None) -> Customer:
         """Creates or updates a customer by the host's user id."""
-        return await self._native.call("put_customer", {"input": _kw({"id": _id(id), "name": name, "email": email, "tier": tier, "locale": locale})}).future()  # type: ignore[no-any-return]
+        return await self._native.call("put_customer", {"input": _kw({"id": _id(id), "name": name, "email": email, "tier": tier, "locale": locale, "timezone": timezone})}).future()  # type: ignore[no-any-return]
 
     def get_customer(self, customer: _UserId) -> Customer:
         """A customer."""

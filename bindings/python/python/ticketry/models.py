@@ -386,6 +386,7 @@ class Customer:
     tier: Optional[str]
     locale: Optional[str]
     created_at: datetime = field(repr=False)
+    timezone: Optional[str]
 
 
 @dataclass(frozen=True)
