@@ -7,6 +7,7 @@ Without DATABASE_URL the example runs on SQLite with Ticketry in memory
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -67,4 +68,19 @@ TICKETRY = {
     # security (not a superuser, not BYPASSRLS), so PostgreSQL enforces
     # tenant isolation a second time. The login user must be a member.
     "ROLE": os.environ.get("TICKETRY_ROLE", os.environ.get("TICKETRY_TEST_ROLE")),
+    # The seeds' Celery jobs, as rules: `manage.py ticketry_run_automations`
+    # (every minute) runs them. New tickets go to the least-loaded available
+    # staff member with room (seed 004) and get an auto-reply (seed 000).
+    "AUTOMATION": {
+        "ASSIGNMENT": "least_loaded",
+        "PRESETS": [
+            {"auto_close": {"after": timedelta(days=7)}},
+            {"escalate_open": {"after": timedelta(hours=48)}},
+            {"rating_reminder": {"after": timedelta(days=2)}},
+            {"overdue_reminder": {"every": timedelta(hours=6)}},
+        ],
+        "AUTO_REPLY": "We received your request {{ ticket.number }} ({{ ticket.priority }})."
+        "{% if ticket.sla.clocks %} We will answer by {{ ticket.sla.clocks[0].due_at"
+        "|datetime(customer.timezone or workspace.timezone) }}.{% endif %}",
+    },
 }

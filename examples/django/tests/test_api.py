@@ -6,7 +6,7 @@ import io
 import itertools
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, List
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -41,6 +41,11 @@ class SupportApiTest(TestCase):
         c = Client()
         c.force_login(user)
         return c
+
+    @staticmethod
+    def said(messages: Any) -> List[str]:
+        """The texts people wrote (the auto-reply, a system message, left out)."""
+        return [m["message"] for m in messages if m["author"]["type"] != "system"]
 
     def call(self, client: Client, method: str, url: str, data: Any = None, status: int = 200) -> Any:
         kwargs = {"content_type": "application/json", "data": json.dumps(data)} if data is not None else {}
@@ -93,7 +98,7 @@ class SupportApiTest(TestCase):
         by_id = self.call(self.as_alice, "get", f"/api/support/tickets/{t['id']}/")
         by_number = self.call(self.as_alice, "get", f"/api/support/tickets/{t['number']}/")
         self.assertEqual(by_id, by_number)
-        self.assertEqual([m["message"] for m in by_id["messages"]], ["It says 403"])
+        self.assertEqual(self.said(by_id["messages"]), ["It says 403"])
         self.assert_error(self.call(self.as_alice, "get", "/api/support/tickets/TKT-1999-00001/", status=404), "not_found")
         self.assert_error(
             self.call(self.as_alice, "get", "/api/support/tickets/01900000-0000-7000-8000-000000000000/", status=404),
@@ -107,7 +112,7 @@ class SupportApiTest(TestCase):
         r = self.call(self.as_sam, "post", f"/api/support/tickets/{t['id']}/messages/", {"message": "On it"}, 201)
         self.assertEqual(r["author"], {"type": "agent", "id": self.sam.pk})
         detail = self.call(self.as_alice, "get", f"/api/support/tickets/{t['id']}/")
-        self.assertEqual([x["message"] for x in detail["messages"]], ["It says 403", "Any news?", "On it"])
+        self.assertEqual(self.said(detail["messages"]), ["It says 403", "Any news?", "On it"])
         self.assertEqual(detail["status"], "open")  # the first reply opened it
         self.assert_error(self.call(self.as_alice, "post", f"/api/support/tickets/{t['id']}/messages/", {}, 400), "invalid_input")
         # GET messages/{id}/ (seed 004): one message, under the same rules.
@@ -150,10 +155,10 @@ class SupportApiTest(TestCase):
         self.assertTrue(note["is_internal"])
         self.call(self.as_sam, "post", f"{base}/messages/", {"message": "Refunded"}, 201)
         customer = self.call(self.as_alice, "get", f"{base}/")
-        self.assertEqual([m["message"] for m in customer["messages"]], ["It says 403", "Refunded"])
+        self.assertEqual(self.said(customer["messages"]), ["It says 403", "Refunded"])
         self.assertNotIn("VIP", json.dumps(customer))
         staff = self.call(self.as_sam, "get", f"{base}/")
-        self.assertEqual([m["is_internal"] for m in staff["messages"]], [False, True, False])
+        self.assertEqual([m["is_internal"] for m in staff["messages"]], [False, False, True, False])
 
     def test_staff_endpoints_are_forbidden_to_customers(self) -> None:
         t = self.open(self.as_alice)
@@ -178,7 +183,12 @@ class SupportApiTest(TestCase):
 
     # ----- staff --------------------------------------------------------------------
 
+    def by_hand(self) -> None:
+        """Turns automatic assignment off in this test's workspace."""
+        support.desk().update(settings={"assignment": None})
+
     def test_all_tickets_with_filters(self) -> None:
+        self.by_hand()
         a = self.open(self.as_alice, "A", priority="high")
         self.open(self.as_bob, "B")
         self.call(self.as_sam, "patch", f"/api/support/tickets/{a['id']}/assign/")
@@ -198,6 +208,7 @@ class SupportApiTest(TestCase):
         self.assertEqual(get("limit=1"), ["B"])
 
     def test_assign(self) -> None:
+        self.by_hand()
         t = self.open(self.as_alice)
         base = f"/api/support/tickets/{t['id']}/assign/"
         self.assertEqual(self.call(self.as_sam, "patch", base)["assigned_to"], self.sam.pk)  # to self
@@ -262,6 +273,32 @@ class SupportApiTest(TestCase):
         out = io.StringIO()
         call_command("ticketry_sla_sweep", now=(created + timedelta(hours=9)).isoformat(), stdout=out)
         self.assertIn("recorded 0 alert(s)", out.getvalue())  # once only
+
+    def test_automation_assigns_replies_and_runs_the_seed_jobs(self) -> None:
+        # Staff become agents when they first call; then new tickets go to
+        # the least-loaded of them, with the auto-reply of TICKETRY["AUTOMATION"].
+        self.call(self.as_sam, "get", "/api/support/tickets/all/")
+        t = self.open(self.as_alice)
+        self.assertEqual(t["assigned_to"], self.sam.pk)
+        reason = support.desk().assignment_history(t["id"])[-1].reason
+        self.assertEqual(reason, "least_loaded: 0 open in the workspace")
+        detail = self.call(self.as_alice, "get", f"/api/support/tickets/{t['id']}/")
+        ack = detail["messages"][1]["message"]
+        self.assertTrue(ack.startswith(f"We received your request {t['number']} (medium). We will answer by "), ack)
+        self.assertTrue(ack.endswith(" UTC."), ack)
+        # The seed's Celery jobs are one command: resolved a week ago → closed.
+        self.call(self.as_sam, "patch", f"/api/support/tickets/{t['id']}/status/", {"status": "resolved"})
+        resolved = support.desk().get_ticket(t["id"]).resolved_at
+        out = io.StringIO()
+        call_command("ticketry_run_automations", now=(resolved + timedelta(days=2, seconds=1)).isoformat(), stdout=out)
+        self.assertIn(f"rule     {t['number']} Remind to rate 2 days after resolution", out.getvalue())
+        out = io.StringIO()
+        call_command("ticketry_run_automations", now=(resolved + timedelta(days=7, seconds=1)).isoformat(), stdout=out)
+        self.assertIn(f"rule     {t['number']} Close resolved tickets after 7 days", out.getvalue())
+        self.assertEqual(self.call(self.as_alice, "get", f"/api/support/tickets/{t['id']}/")["status"], "closed")
+        out = io.StringIO()
+        call_command("ticketry_run_automations", now=(resolved + timedelta(days=8)).isoformat(), stdout=out)
+        self.assertIn("0 rule(s) fired", out.getvalue())
 
     def test_ticketry_lives_in_djangos_database(self) -> None:
         self.open(self.as_alice)

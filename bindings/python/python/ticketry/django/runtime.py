@@ -109,6 +109,7 @@ def desk(slug: Optional[str] = None) -> Desk:
             raise
         try:
             d = h.workspace(h.create_workspace(cfg.workspace_name, slug))
+            configure_automation(d, cfg)
         except AlreadyExistsError:  # another process made it meanwhile
             d = h.workspace_by_slug(slug)
     with _lock:
@@ -118,8 +119,35 @@ def desk(slug: Optional[str] = None) -> Desk:
 
 
 def migrate() -> None:
-    """Creates or upgrades Ticketry's tables (``manage.py migrate`` runs it)."""
+    """Creates or upgrades Ticketry's tables and applies
+    ``TICKETRY['AUTOMATION']`` to the configured workspace (``manage.py
+    migrate`` runs it)."""
     helpdesk().migrate()
+    configure_automation(desk())
+
+
+#: The name of the template ``TICKETRY['AUTOMATION']['AUTO_REPLY']`` keeps.
+AUTO_REPLY_TEMPLATE = "Auto-reply"
+
+
+def configure_automation(d: Desk, cfg: Optional[conf.Settings] = None) -> None:
+    """Applies ``TICKETRY['AUTOMATION']`` to the workspace ``d``: the default
+    assignment strategy, the presets (each replaces an earlier rule of its
+    name, so applying twice changes nothing) and the auto-reply template."""
+    cfg = cfg or conf.settings()
+    if d.info().settings.assignment != cfg.assignment:
+        d.update(settings={"assignment": cfg.assignment})
+    for preset in cfg.presets:
+        d.add_preset(preset)
+    if cfg.auto_reply is not None:
+        found = [t for t in d.list_templates() if t.name == AUTO_REPLY_TEMPLATE]
+        if not found:
+            template = d.create_template(AUTO_REPLY_TEMPLATE, cfg.auto_reply)
+        elif found[0].body != cfg.auto_reply:
+            template = d.update_template(found[0], name=AUTO_REPLY_TEMPLATE, body=cfg.auto_reply)
+        else:
+            template = found[0]
+        d.add_preset({"auto_reply": {"template": template.id}})
 
 
 def _close_locked() -> None:
