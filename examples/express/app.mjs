@@ -45,6 +45,32 @@ async function seedCategories(ws) {
   for (const [i, c] of SEED_CATEGORIES.entries()) await ws.createCategory({ ...c, position: i })
 }
 
+/** The seed's periodic jobs as Ticketry presets (server.mjs runs them). */
+export const SEED_PRESETS = [
+  { autoClose: { after: 7 * 24 * 3_600_000 } }, // close resolved tickets after 7 days
+  { escalateOpen: { after: 48 * 3_600_000 } }, // escalate tickets open over 48 h
+  { ratingReminder: { after: 2 * 24 * 3_600_000 } }, // ask for a rating 2 days after resolution
+  { overdueReminder: { every: 6 * 3_600_000 } }, // overdue alerts every 6 h
+]
+
+/**
+ * The seed's automation: new tickets go to the staff member with the least
+ * workload among those with room (seed 004's Celery task), the periodic jobs
+ * are rules, and every new ticket gets an auto-reply with its number and the
+ * first-response promise. Installing again replaces rules by name.
+ */
+async function seedAutomation(ws) {
+  await ws.update({ settings: { assignment: 'least_loaded' } })
+  for (const preset of SEED_PRESETS) await ws.addPreset(preset)
+  const body =
+    'We received your request {{ ticket.number }} ({{ ticket.priority }}).' +
+    '{% if ticket.sla.clocks %} We will answer by ' +
+    '{{ ticket.sla.clocks[0].due_at|datetime(customer.timezone or workspace.timezone) }}.{% endif %}'
+  const templates = await ws.listTemplates()
+  const ack = templates.find((t) => t.name === 'Auto-reply') || (await ws.createTemplate({ name: 'Auto-reply', body }))
+  await ws.addPreset({ autoReply: { template: ack.id } })
+}
+
 /**
  * Builds the Express app over a Ticketry `desk` (memory or PostgreSQL). The
  * seed API lives in one workspace, `slug` (created and seeded on first start).
@@ -52,6 +78,7 @@ async function seedCategories(ws) {
 export async function createApp({ desk, slug = 'support' }) {
   const workspace = await ensureWorkspace(desk, slug, 'Support')
   await seedCategories(workspace)
+  await seedAutomation(workspace)
 
   const app = express()
   app.disable('x-powered-by')

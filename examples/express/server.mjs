@@ -19,16 +19,20 @@ const server = app.listen(port, host, () => {
   console.log(`support API (${desk.backend}) on http://${host}:${server.address().port}/api/support/`)
 })
 
-// Every quarter hour, record SLA warnings and breaches (the seed's Celery beat).
-const sweep = setInterval(async () => {
+// Every minute, run what fell due (the seed's Celery beat): SLA warnings and
+// breaches, auto-close, escalation, reminders and the assignment backlog.
+// Several processes may run it at once: each action happens once.
+const automations = setInterval(async () => {
   try {
-    const { alerts } = await workspace.slaSweep()
-    for (const a of alerts) console.log(`SLA ${a.kind}: ${a.number} ${a.metric} due ${a.dueAt.toISOString()}`)
+    const { sla, fired, assigned } = await workspace.runAutomations()
+    for (const a of sla.alerts) console.log(`SLA ${a.kind}: ${a.number} ${a.metric} due ${a.dueAt.toISOString()}`)
+    for (const f of fired) console.log(`rule: ${f.number} ${f.rule}`)
+    if (assigned.length) console.log(`assigned ${assigned.length} waiting ticket(s)`)
   } catch (e) {
-    console.error('SLA sweep failed:', e.code, e.message)
+    console.error('automations failed:', e.code, e.message)
   }
-}, 15 * 60 * 1000)
-sweep.unref()
+}, 60 * 1000)
+automations.unref()
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => server.close(() => desk.close().then(() => process.exit(0))))

@@ -119,10 +119,13 @@ for (const backend of backends) {
       // Customers never see internal notes; staff do.
       const forUser = await call('GET', `/tickets/${t.id}/messages/`, ALICE)
       assert.equal(forUser.status, 200)
-      assert.deepEqual(forUser.json.map((m) => m.message), ['My card was charged twice for ride 77', 'We are on it', 'Thanks!'])
+      const [opening, ack, ...rest] = forUser.json.map((m) => m.message)
+      assert.deepEqual([opening, ...rest], ['My card was charged twice for ride 77', 'We are on it', 'Thanks!'])
+      // The auto-reply (seedAutomation): the number, the priority and the promise.
+      assert.match(ack, /^We received your request TKT-\d{4}-\d{5} \(high\)\. We will answer by \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/)
       assert.ok(forUser.json.every((m) => !m.is_internal))
       const forStaff = await call('GET', `/tickets/${t.id}/messages/`, STAFF)
-      assert.deepEqual(forStaff.json.map((m) => m.is_internal), [false, false, true, false])
+      assert.deepEqual(forStaff.json.map((m) => m.is_internal), [false, false, false, true, false])
 
       // 6. Staff updates (status, priority, assignee, subject); customers may not.
       await call('GET', '/tickets/', STAFF2) // tess becomes known as staff
@@ -183,7 +186,9 @@ for (const backend of backends) {
       const all = (await call('GET', '/tickets/?limit=500', STAFF)).json.results
       assert.ok(all.some((x) => x.id === t.id) && all.some((x) => x.id === b.id))
       assert.deepEqual((await call('GET', '/tickets/?user=bob', STAFF)).json.results.map((x) => x.id), [b.id])
-      assert.ok((await call('GET', '/tickets/?status=open&assigned_to=none', STAFF)).json.results.some((x) => x.id === b.id))
+      // New tickets go to the least-loaded staff member known (seedAutomation), if any.
+      const bAssignee = (await call('GET', `/tickets/${b.id}/`, STAFF)).json.assigned_to ?? 'none'
+      assert.ok((await call('GET', `/tickets/?status=open&assigned_to=${bAssignee}`, STAFF)).json.results.some((x) => x.id === b.id))
       // A customer can neither write an internal note nor see one.
       expectError(await call('POST', '/messages/', ALICE, { ticket: t.id, message: 'psst', is_internal: true }), 403, 'forbidden')
       await call('POST', '/messages/', STAFF, { ticket: t.id, message: 'VIP customer', is_internal: true })

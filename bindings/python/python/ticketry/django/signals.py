@@ -51,6 +51,12 @@ sla_breached = Signal()
 automation_applied = Signal()
 #: A rule's ``emit`` action (``event.data["name"]``: ``notify:payments``).
 automation_event = Signal()
+#: A time rule asks to remind the customer to rate (``event.data["count"]``: 1, 2, …).
+ticket_rating_reminder = Signal()
+#: A time rule asks to remind the assignee or team of an overdue ticket.
+ticket_overdue_reminder = Signal()
+#: Automatic assignment found nobody with room: the ticket waits in the backlog.
+assignment_queued = Signal()
 
 #: An event type → its signal (the type with ``.`` as ``_``).
 SIGNALS: Dict[str, Signal] = {
