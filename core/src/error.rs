@@ -56,6 +56,18 @@ pub enum Error {
         /// Human-readable reason.
         message: String,
     },
+    /// The workflow of another entity than a ticket (an incident, an
+    /// access request) does not allow the change; same code as
+    /// [`Error::InvalidTransition`].
+    #[error("invalid transition: {message}")]
+    InvalidState {
+        /// `incident` or `access_request`.
+        entity: &'static str,
+        /// The state it is in (`resolved`, `approved`).
+        state: &'static str,
+        /// Human-readable reason.
+        message: String,
+    },
     /// A concurrent write won; the change was not applied.
     #[error("conflict: {message}")]
     Conflict {
@@ -110,7 +122,7 @@ impl Error {
         match self {
             Error::NotFound { .. } => "not_found",
             Error::InvalidInput { .. } => "invalid_input",
-            Error::InvalidTransition { .. } => "invalid_transition",
+            Error::InvalidTransition { .. } | Error::InvalidState { .. } => "invalid_transition",
             Error::Conflict { .. } => "conflict",
             Error::AlreadyExists { .. } => "already_exists",
             Error::Storage { .. } => "storage",
@@ -247,6 +259,17 @@ pub enum StoreError {
         /// The agent.
         id: String,
     },
+    /// A per-key limit on open items was reached (the open access requests
+    /// of a customer): nothing was written.
+    #[error("{what} of {key}: the limit of {max} is reached")]
+    LimitReached {
+        /// What is limited (`open access requests`).
+        what: &'static str,
+        /// Whose (the customer).
+        key: String,
+        /// The limit.
+        max: u32,
+    },
 }
 
 impl From<StoreError> for Error {
@@ -268,7 +291,7 @@ impl From<StoreError> for Error {
             StoreError::InactiveAgent { id } => {
                 Error::invalid_input("agent", format!("agent {id} is inactive"))
             }
-            StoreError::AtCapacity { .. } => Error::Conflict {
+            StoreError::AtCapacity { .. } | StoreError::LimitReached { .. } => Error::Conflict {
                 message: e.to_string(),
             },
             StoreError::CatalogChanged => Error::Conflict {

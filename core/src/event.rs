@@ -214,6 +214,72 @@ pub enum EventKind {
         /// The strategy that was asked.
         strategy: crate::assignment::Strategy,
     },
+    /// `incident.declared` (no ticket).
+    #[serde(rename = "incident.declared")]
+    IncidentDeclared {
+        /// The incident.
+        incident: crate::ids::IncidentId,
+        /// Its title.
+        title: String,
+        /// How bad.
+        severity: crate::incident::Severity,
+    },
+    /// `incident.updated`: a new entry of its timeline (no ticket).
+    #[serde(rename = "incident.updated")]
+    IncidentUpdated {
+        /// The incident.
+        incident: crate::ids::IncidentId,
+        /// The message customers now see.
+        message: String,
+    },
+    /// `incident.resolved` (no ticket).
+    #[serde(rename = "incident.resolved")]
+    IncidentResolved {
+        /// The incident.
+        incident: crate::ids::IncidentId,
+        /// The resolution message.
+        resolution: String,
+    },
+    /// `ticket.incident_linked`: the ticket is linked to an incident.
+    #[serde(rename = "ticket.incident_linked")]
+    IncidentLinked {
+        /// The incident.
+        incident: crate::ids::IncidentId,
+    },
+    /// `access.requested` (no ticket).
+    #[serde(rename = "access.requested")]
+    AccessRequested {
+        /// The request.
+        request: crate::ids::AccessRequestId,
+        /// Its kind (`password_reset`…).
+        kind: String,
+        /// The customer, when known.
+        customer: Option<crate::ids::CustomerId>,
+    },
+    /// `access.changed`: a request went to review, was rejected, cancelled
+    /// or expired (no ticket).
+    #[serde(rename = "access.changed")]
+    AccessChanged {
+        /// The request.
+        request: crate::ids::AccessRequestId,
+        /// Its kind.
+        kind: String,
+        /// Its new status.
+        status: crate::access::AccessStatus,
+    },
+    /// `access.approved`: carry the request out (reset the password, unlock
+    /// the account…); Ticketry does nothing more (no ticket).
+    #[serde(rename = "access.approved")]
+    AccessApproved {
+        /// The request.
+        request: crate::ids::AccessRequestId,
+        /// Its kind.
+        kind: String,
+        /// The customer, when known.
+        customer: Option<crate::ids::CustomerId>,
+        /// The contact given, when any.
+        contact: Option<String>,
+    },
     /// `sla.breached`: a clock passed its due instant unmet.
     #[serde(rename = "sla.breached")]
     SlaBreached {
@@ -250,6 +316,13 @@ impl EventKind {
             EventKind::RatingReminder { .. } => "ticket.rating_reminder",
             EventKind::OverdueReminder { .. } => "ticket.overdue_reminder",
             EventKind::AssignmentQueued { .. } => "assignment.queued",
+            EventKind::IncidentDeclared { .. } => "incident.declared",
+            EventKind::IncidentUpdated { .. } => "incident.updated",
+            EventKind::IncidentResolved { .. } => "incident.resolved",
+            EventKind::IncidentLinked { .. } => "ticket.incident_linked",
+            EventKind::AccessRequested { .. } => "access.requested",
+            EventKind::AccessChanged { .. } => "access.changed",
+            EventKind::AccessApproved { .. } => "access.approved",
         }
     }
 }

@@ -118,6 +118,12 @@ uuid_id!(
 uuid_id!(
     /// An SLA policy.
     PolicyId, "policy_id");
+uuid_id!(
+    /// An incident (an outage customers are told about).
+    IncidentId, "incident_id");
+uuid_id!(
+    /// An access-recovery request.
+    AccessRequestId, "request_id");
 
 macro_rules! host_id {
     ($(#[$doc:meta])* $name:ident, $field:literal) => {

@@ -8,6 +8,7 @@
 //!
 //! Start with [`Helpdesk`] over a store such as `ticketry_memory::MemoryStore`.
 
+pub mod access;
 pub mod assignment;
 pub mod automation;
 pub mod calendar;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod event;
 pub mod export;
 pub mod ids;
+pub mod incident;
 pub mod limits;
 pub mod panic;
 pub mod people;
@@ -43,14 +45,16 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result, StoreError};
 pub use event::{Event, EventKind};
 pub use ids::{
-    AgentId, CategoryId, CustomerId, MessageId, PolicyId, TeamId, TemplateId, TicketId, WorkspaceId,
+    AccessRequestId, AgentId, CategoryId, CustomerId, IncidentId, MessageId, PolicyId, TeamId,
+    TemplateId, TicketId, WorkspaceId,
 };
 pub use people::{Agent, AgentInput, Customer, CustomerInput};
 pub use priority::{Priority, PriorityPreset};
 pub use query::{Page, TicketOrder, TicketQuery};
 pub use service::{
-    AlertKind, Assign, AutomationReport, BulkError, BulkOutcome, Helpdesk, MessageInput,
-    OpenTicket, SlaAlert, SweepReport, TicketStats, TicketUpdate, TimerFired,
+    AccessRequestInput, AlertKind, Assign, AutomationReport, BulkError, BulkOutcome, Health,
+    Helpdesk, MessageInput, OpenTicket, SlaAlert, SweepReport, TicketStats, TicketUpdate,
+    TimerFired,
 };
 pub use sla::{SlaMetric, SlaPolicy};
 pub use tag::Tag;

@@ -53,6 +53,8 @@ pub struct TicketQuery {
     pub link: Option<Link>,
     /// Rated by the customer (`true`) or not yet (`false`).
     pub rated: Option<bool>,
+    /// Linked to this incident.
+    pub incident: Option<crate::ids::IncidentId>,
     /// Order of the results.
     pub order: TicketOrder,
     /// The `next_cursor` of the previous page.
@@ -81,6 +83,7 @@ impl Default for TicketQuery {
             breached: false,
             link: None,
             rated: None,
+            incident: None,
             order: TicketOrder::Newest,
             after: None,
             limit: 50,
@@ -191,6 +194,9 @@ impl TicketQuery {
             && (!self.breached || t.sla.has_breached())
             && self.link.as_ref().is_none_or(|l| t.links.contains(l))
             && self.rated.is_none_or(|r| t.satisfaction.is_some() == r)
+            && self
+                .incident
+                .is_none_or(|i| t.incident.is_some_and(|l| l.id == i))
     }
 }
 

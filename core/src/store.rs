@@ -9,12 +9,15 @@
 //! Backends: `ticketry-memory` (embedded default) and `ticketry-postgres`.
 //! Both run the conformance suite in [`crate::testing`] (feature `testing`).
 
+use crate::access::{AccessRequest, AccessStatus};
 use crate::category::Category;
 use crate::error::StoreError;
 use crate::event::{Event, NewEvent};
 use crate::ids::{
-    AgentId, CategoryId, CustomerId, MessageId, TeamId, TemplateId, TicketId, WorkspaceId,
+    AccessRequestId, AgentId, CategoryId, CustomerId, IncidentId, MessageId, TeamId, TemplateId,
+    TicketId, WorkspaceId,
 };
+use crate::incident::Incident;
 use crate::people::{Agent, Customer};
 use crate::priority::Priority;
 use crate::query::{Page, TicketQuery};
@@ -51,6 +54,8 @@ pub struct WorkspaceCatalog {
     pub sla_policies: Arc<[SlaPolicy]>,
     /// The ordered automation rules.
     pub rules: Arc<[crate::automation::Rule]>,
+    /// The open incidents (new tickets in their categories are linked).
+    pub incidents: Arc<[crate::incident::Incident]>,
     /// The backend's catalog version these values were read at, if it caches them.
     pub version: Option<u64>,
 }
@@ -69,6 +74,8 @@ pub trait WorkspaceStore: Send + Sync {
     /// The workspace's [`WorkspaceCatalog`] (`None` when there is no such
     /// workspace); possibly cached, see there.
     async fn catalog(&self, id: WorkspaceId) -> StoreResult<Option<Arc<WorkspaceCatalog>>>;
+    /// Whether the backend answers (one cheap round trip; the health check).
+    async fn ping(&self) -> StoreResult<()>;
 }
 
 /// Agents, customers and teams.
@@ -373,10 +380,99 @@ pub trait EventStore: Send + Sync {
     async fn consumer_position(&self, ws: WorkspaceId, consumer: &str) -> StoreResult<u64>;
 }
 
-/// A complete backend.
-pub trait Store: WorkspaceStore + DirectoryStore + CatalogStore + TicketStore + EventStore {}
+/// Incidents (their open ones are part of the [`WorkspaceCatalog`]).
+#[async_trait]
+pub trait IncidentStore: Send + Sync {
+    /// Inserts the incident (`expected_version` `None`; `AlreadyExists` if
+    /// the id is taken) or replaces it if its stored version is still
+    /// `expected_version` (`VersionConflict` otherwise), with `events`,
+    /// atomically; the workspace's catalog version moves.
+    async fn save_incident(
+        &self,
+        ws: WorkspaceId,
+        incident: &Incident,
+        expected_version: Option<u64>,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<()>;
+    /// By id.
+    async fn get_incident(&self, ws: WorkspaceId, id: IncidentId) -> StoreResult<Option<Incident>>;
+    /// Newest first (only the open ones with `open_only`), at most `limit`.
+    async fn list_incidents(
+        &self,
+        ws: WorkspaceId,
+        open_only: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<Incident>>;
+}
 
-impl<T: WorkspaceStore + DirectoryStore + CatalogStore + TicketStore + EventStore> Store for T {}
+/// Access-recovery requests.
+#[async_trait]
+pub trait AccessStore: Send + Sync {
+    /// Inserts the request with `events`, atomically, unless its customer
+    /// already has `max_open` open requests ([`StoreError::LimitReached`];
+    /// checked under the lock that serializes the workspace's writes).
+    async fn insert_access_request(
+        &self,
+        ws: WorkspaceId,
+        request: &AccessRequest,
+        max_open: Option<u32>,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<()>;
+    /// Replaces the request if its stored version is still
+    /// `expected_version` (`VersionConflict` otherwise), with `events`.
+    async fn update_access_request(
+        &self,
+        ws: WorkspaceId,
+        request: &AccessRequest,
+        expected_version: u64,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<()>;
+    /// By id.
+    async fn get_access_request(
+        &self,
+        ws: WorkspaceId,
+        id: AccessRequestId,
+    ) -> StoreResult<Option<AccessRequest>>;
+    /// Newest first, filtered, at most `limit`.
+    async fn list_access_requests(
+        &self,
+        ws: WorkspaceId,
+        status: Option<AccessStatus>,
+        customer: Option<&CustomerId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccessRequest>>;
+    /// Open requests whose `expires_at` is at or before `now`, soonest
+    /// first, at most `limit`.
+    async fn access_expiring(
+        &self,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<AccessRequest>>;
+}
+
+/// A complete backend.
+pub trait Store:
+    WorkspaceStore
+    + DirectoryStore
+    + CatalogStore
+    + TicketStore
+    + EventStore
+    + IncidentStore
+    + AccessStore
+{
+}
+
+impl<T> Store for T where
+    T: WorkspaceStore
+        + DirectoryStore
+        + CatalogStore
+        + TicketStore
+        + EventStore
+        + IncidentStore
+        + AccessStore
+{
+}
 
 impl std::fmt::Debug for dyn Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

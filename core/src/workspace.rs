@@ -46,6 +46,8 @@ pub struct WorkspaceSettings {
     /// Automatic assignment for tickets without a team and for teams that
     /// name no strategy of their own (`None`: no automatic assignment).
     pub assignment: Option<crate::assignment::Strategy>,
+    /// Most open access-recovery requests one customer may have (default 3).
+    pub max_open_access_requests: u32,
 }
 
 impl Default for WorkspaceSettings {
@@ -56,6 +58,7 @@ impl Default for WorkspaceSettings {
             locale: "en".into(),
             reopen_window: Some(TimeDelta::days(7)),
             assignment: None,
+            max_open_access_requests: 3,
         }
     }
 }
@@ -98,6 +101,12 @@ impl WorkspaceSettings {
             ));
         }
         validate::text("settings.locale", &self.locale, 35)?;
+        if !(1..=100).contains(&self.max_open_access_requests) {
+            return Err(Error::invalid_input(
+                "settings.max_open_access_requests",
+                "must be between 1 and 100",
+            ));
+        }
         if self.reopen_window.is_some_and(|w| w < TimeDelta::zero()) {
             return Err(Error::invalid_input(
                 "settings.reopen_window",
@@ -137,6 +146,8 @@ pub struct SettingsPatch {
     /// New default assignment strategy; `Some(None)` turns it off.
     #[serde(default, deserialize_with = "nullable")]
     pub assignment: Option<Option<crate::assignment::Strategy>>,
+    /// New limit of open access requests per customer (1 to 100).
+    pub max_open_access_requests: Option<u32>,
 }
 
 /// A field that may be present as null: absent is `None` (with
@@ -167,6 +178,9 @@ impl SettingsPatch {
         }
         if let Some(a) = self.assignment {
             settings.assignment = a;
+        }
+        if let Some(n) = self.max_open_access_requests {
+            settings.max_open_access_requests = n;
         }
         settings
     }

@@ -29,6 +29,7 @@ mod catalog;
 mod chunked;
 mod directory;
 mod events;
+mod incidents;
 mod tickets;
 mod workspaces;
 
@@ -188,6 +189,12 @@ struct TenantData {
     loads: FastMap<AgentId, u32>,
     /// The last assignment to each agent.
     last_assigned: FastMap<AgentId, DateTime<Utc>>,
+    /// Incidents, in the order declared.
+    incidents: Vec<ticketry_core::incident::Incident>,
+    /// The open ones (the catalog's).
+    open_incidents: Arc<[ticketry_core::incident::Incident]>,
+    /// Access-recovery requests, in the order made.
+    access: Vec<ticketry_core::access::AccessRequest>,
     /// Events by `seq - 1`.
     events: Chunked<Event>,
     consumers: FastMap<String, u64>,

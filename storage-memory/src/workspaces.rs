@@ -59,7 +59,12 @@ impl WorkspaceStore for MemoryStore {
             priorities: data.priorities.clone(),
             sla_policies: data.policies.clone(),
             rules: data.rules.clone(),
+            incidents: data.open_incidents.clone(),
             version: None,
         })))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
     }
 }

@@ -26,15 +26,17 @@ use ticketry_core::{Priority, Workspace, WorkspaceId};
 /// workspace not seen lately, as it would without a cache).
 const CAPACITY: usize = 4096;
 
-/// The workspace with its version, priorities, SLA policies and automation
-/// rules, in one read.
+/// The workspace with its version, priorities, SLA policies, automation
+/// rules and open incidents, in one read.
 const CATALOG_SQL: &str = "SELECT c.catalog_version, w.doc,
         COALESCE((SELECT jsonb_agg(p.doc ORDER BY p.position) FROM priorities p
                   WHERE p.workspace_id = $1), '[]'::jsonb),
         COALESCE((SELECT jsonb_agg(s.doc ORDER BY s.position) FROM sla_policies s
                   WHERE s.workspace_id = $1), '[]'::jsonb),
         COALESCE((SELECT jsonb_agg(r.doc ORDER BY r.position) FROM rules r
-                  WHERE r.workspace_id = $1), '[]'::jsonb)
+                  WHERE r.workspace_id = $1), '[]'::jsonb),
+        COALESCE((SELECT jsonb_agg(i.doc ORDER BY i.declared_at) FROM incidents i
+                  WHERE i.workspace_id = $1 AND i.open), '[]'::jsonb)
     FROM workspaces w JOIN workspace_counters c ON c.workspace_id = w.workspace_id
     WHERE w.workspace_id = $1";
 
@@ -86,11 +88,14 @@ impl PgStore {
         let Json(sla_policies): Json<Vec<SlaPolicy>> = row.try_get(3).map_err(backend)?;
         let Json(rules): Json<Vec<ticketry_core::automation::Rule>> =
             row.try_get(4).map_err(backend)?;
+        let Json(incidents): Json<Vec<ticketry_core::incident::Incident>> =
+            row.try_get(5).map_err(backend)?;
         let catalog = Arc::new(WorkspaceCatalog {
             workspace,
             priorities: priorities.into(),
             sla_policies: sla_policies.into(),
             rules: rules.into(),
+            incidents: incidents.into(),
             version: Some(version.unsigned_abs()),
         });
         self.inner.catalogs.put(ws, catalog.clone());

@@ -259,6 +259,14 @@ impl WorkspaceStore for PgStore {
     async fn catalog(&self, id: WorkspaceId) -> StoreResult<Option<Arc<WorkspaceCatalog>>> {
         self.cached_catalog(id).await
     }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::raw_sql(AssertSqlSafe("SELECT 1"))
+            .execute(&self.inner.pool)
+            .await
+            .map(drop)
+            .map_err(backend)
+    }
 }
 
 #[async_trait]

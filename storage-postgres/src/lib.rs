@@ -129,6 +129,7 @@
 mod cache;
 mod catalog;
 mod events;
+mod incidents;
 mod statement;
 mod tickets;
 mod turns;
@@ -170,6 +171,8 @@ pub const TABLES: &[&str] = &[
     "assignments",
     "events",
     "event_consumers",
+    "incidents",
+    "access_requests",
 ];
 
 /// Connection settings for [`PgStore::connect`].

@@ -184,6 +184,10 @@ impl PgStore {
             b.push(if rated { " AND " } else { " AND NOT " })
                 .push("COALESCE(doc->'satisfaction', 'null'::jsonb) <> 'null'::jsonb");
         }
+        if let Some(incident) = q.incident {
+            b.push(" AND doc->'incident'->>'id' = ")
+                .param(incident.to_string());
+        }
         let seq_after = |p: Option<Position>| match p {
             Some(Position::Seq(s)) => Some(i64::try_from(s).unwrap_or(i64::MAX)),
             _ => None,

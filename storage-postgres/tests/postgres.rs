@@ -315,6 +315,24 @@ async fn populate(f: &Fixture) {
     }))
     .unwrap();
     d.set_rules(f.ws, vec![rule]).await.unwrap();
+    let incident = ticketry_core::incident::NewIncident {
+        title: "Down".into(),
+        message: None,
+        severity: None,
+        categories: Vec::new(),
+        pause_sla: None,
+    };
+    d.declare_incident(f.ws, incident, f.agent_actor())
+        .await
+        .unwrap();
+    let access = ticketry_core::AccessRequestInput {
+        kind: "password_reset".into(),
+        customer: Some(f.customer.clone()),
+        ..Default::default()
+    };
+    d.request_access(f.ws, access, f.customer_actor())
+        .await
+        .unwrap();
     d.ack_events(f.ws, "mailer", 1).await.unwrap();
 }
 

@@ -47,6 +47,10 @@ fn details<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
         Error::InvalidTransition { from, .. } => {
             d.set_item("status", py_enum!(py, "Status", from.as_str())?)?;
         }
+        Error::InvalidState { entity, state, .. } => {
+            d.set_item("entity", *entity)?;
+            d.set_item("status", *state)?;
+        }
         Error::AlreadyExists { entity, key } => {
             d.set_item("entity", *entity)?;
             d.set_item("key", key)?;

@@ -4,18 +4,22 @@
 //! is `not_found`, never data. Validation happens before anything is written,
 //! so an operation that returns an error changed nothing.
 
+mod access;
 mod assignment;
 mod automation;
 mod catalog;
 mod directory;
+mod incidents;
 mod sla;
 mod tickets;
 mod timers;
 
+pub use access::AccessRequestInput;
 pub use sla::{AlertKind, SlaAlert, SweepReport};
 pub use tickets::{
     Assign, BulkError, BulkOutcome, MessageInput, OpenTicket, TicketStats, TicketUpdate,
 };
+
 pub use timers::{AutomationReport, TimerFired};
 
 use crate::clock::{Clock, SystemClock};
@@ -62,7 +66,29 @@ impl NewWorkspace {
     }
 }
 
+/// What [`Helpdesk::health`] found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Health {
+    /// When it was checked (the desk's clock).
+    #[serde(serialize_with = "crate::time_serde::instant")]
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// How long the store took to answer, in microseconds.
+    pub round_trip_us: u64,
+}
+
 impl Helpdesk {
+    /// Checks that the store answers (one cheap round trip); `storage` when
+    /// it does not. For a host's health endpoint.
+    pub async fn health(&self) -> Result<Health> {
+        let started = std::time::Instant::now();
+        self.store.ping().await?;
+        Ok(Health {
+            at: self.clock.now(),
+            round_trip_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        })
+    }
+
     /// A help desk on `store` with the system clock.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self::with_clock(store, Arc::new(SystemClock))

@@ -520,6 +520,7 @@ impl Helpdesk {
             last_customer_message_at: Some(now),
             last_agent_reply_at: None,
             timers: Default::default(),
+            incident: None,
             satisfaction: None,
             sla: Default::default(),
             version: 1,
@@ -568,6 +569,7 @@ impl Helpdesk {
         // change would.
         self.sla_on_create(&mut write.ticket, tier.as_deref(), &catalog)?;
         let opened = write.ticket.clone();
+        self.attach_incident(ws, &mut write, &catalog).await?;
         let fired = self.automate(ws, &mut write, &catalog, true).await?;
         self.route_new(ws, &mut write, &catalog).await?;
         if write.ticket != opened {

@@ -33,6 +33,8 @@ pub struct AutomationReport {
     pub fired: Vec<TimerFired>,
     /// Waiting tickets it assigned from the backlog.
     pub assigned: Vec<TicketId>,
+    /// Access-recovery requests it expired.
+    pub expired_access_requests: Vec<crate::ids::AccessRequestId>,
 }
 
 /// One time rule that fired on one ticket.
@@ -49,7 +51,8 @@ pub struct TimerFired {
 
 impl Helpdesk {
     /// Runs everything that is due by `now`: the SLA sweep, the time rules
-    /// (auto-close, escalation, reminders…) and the assignment backlog.
+    /// (auto-close, escalation, reminders…), the expiry of access requests
+    /// and the assignment backlog.
     /// Safe to call from several workers at once: each action is one
     /// versioned write per ticket, done exactly once. Reads only the tickets
     /// whose next time rule is due (an indexed instant), so it is cheap when
@@ -92,6 +95,12 @@ impl Helpdesk {
                 }
             }
         }
+        report.expired_access_requests = self
+            .expire_access_requests(ws, now)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         report.assigned = self
             .drain_backlog(ws)
             .await?

@@ -224,7 +224,8 @@ pub fn on_change(
         if !was_active && let Some(c) = t.sla.clock_mut(SlaMetric::Resolution) {
             c.restart(cal, terms.warning, now);
         }
-        let pausing = terms.pause_on.contains(&t.status);
+        let pausing = terms.pause_on.contains(&t.status)
+            || crate::incident::IncidentLink::holds_sla(t.incident.as_ref());
         for c in &mut t.sla.clocks {
             if pausing {
                 c.pause(cal, now);

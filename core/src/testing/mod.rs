@@ -14,6 +14,7 @@ mod automation;
 mod fidelity;
 mod fixture;
 mod hostile;
+mod operations;
 mod schedule;
 mod sla;
 mod tickets;
@@ -22,6 +23,7 @@ pub use automation::*;
 pub use fidelity::*;
 pub use fixture::Fixture;
 pub use hostile::*;
+pub use operations::*;
 pub use schedule::*;
 pub use sla::*;
 pub use tickets::*;
@@ -95,7 +97,14 @@ macro_rules! conformance_suite {
             business_hours_timers_cross_weekend_and_dst,
             reminders_repeat_while_overdue,
             bad_time_rules_change_nothing,
-            auto_reply_promises_the_due_time_in_the_customers_zone
+            auto_reply_promises_the_due_time_in_the_customers_zone,
+            incidents_set_the_status_and_hold_linked_tickets,
+            resolving_an_incident_replies_once_per_ticket,
+            bad_incident_input_changes_nothing,
+            access_requests_follow_their_workflow,
+            access_requests_expire_on_time,
+            open_access_requests_are_limited_per_customer,
+            health_answers
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

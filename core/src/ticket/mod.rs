@@ -84,6 +84,9 @@ pub struct Ticket {
     pub satisfaction: Option<Satisfaction>,
     /// SLA clocks.
     pub sla: SlaState,
+    /// The incident it is linked to.
+    #[serde(default)]
+    pub incident: Option<crate::incident::IncidentLink>,
     /// Time rules: which fired, and when one is next due.
     #[serde(default)]
     pub timers: crate::automation::timer::TimerState,

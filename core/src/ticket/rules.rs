@@ -530,6 +530,7 @@ mod tests {
             last_customer_message_at: Some(at(8)),
             last_agent_reply_at: None,
             timers: Default::default(),
+            incident: None,
             satisfaction: None,
             sla: Default::default(),
             version: 3,
