@@ -27,6 +27,84 @@ export interface TicketryError extends Error {
   field?: string
 }
 
+/** One decision or step of a request. */
+export interface AccessAudit {
+  /** When. */
+  at: Date
+  /** Who. */
+  by: Actor
+  /** The status before (`None`: the request was made). */
+  from: AccessStatus | null
+  /** The status after. */
+  to: AccessStatus
+  /** The note or reason given. */
+  note: string | null
+}
+
+/** An access-recovery request. */
+export interface AccessRequest {
+  /** Id. */
+  id: string
+  /**
+   * `password_reset`, `two_factor_reset`, `account_unlock`, `email_change`
+   * or a host's own kind (a key).
+   */
+  kind: string
+  /** The customer, when known. */
+  customer: string | null
+  /** Where to reach the requester when they cannot log in (an address or phone). */
+  contact: string | null
+  /** How their identity was checked. */
+  verification: Verification | null
+  /** What they wrote. */
+  note: string | null
+  /** A ticket about it. */
+  ticket: string | null
+  /** Where it is. */
+  status: AccessStatus
+  /** Made. */
+  createdAt: Date
+  /** Expires unless decided by then. */
+  expiresAt: Date
+  /** Who decided (approved, rejected, cancelled). */
+  decidedBy: Actor | null
+  /** When it was decided or expired. */
+  decidedAt: Date | null
+  /** The decision's reason or note. */
+  reason: string | null
+  /** Every step, oldest first (the audit trail). */
+  history: Array<AccessAudit>
+  /** Optimistic-concurrency version, +1 on every change. */
+  version: number
+}
+
+/** Input for `Helpdesk::request_access`. */
+export interface AccessRequestInput {
+  /**
+   * `password_reset`, `two_factor_reset`, `account_unlock`,
+   * `email_change`, or the host's own (a key).
+   */
+  kind: string
+  /** The customer (an existing one), when known. */
+  customer?: string | null
+  /**
+   * An address or phone number to reach the requester (required without
+   * a customer).
+   */
+  contact?: string | null
+  /** How their identity was checked. */
+  verification?: Verification | null
+  /** What they wrote. */
+  note?: string | null
+  /** A ticket about it. */
+  ticket?: string | null
+  /** How long it stays open (default 72 hours; 5 minutes to 90 days). (milliseconds) */
+  expiresIn?: number | null
+}
+
+/** Where a request is. */
+export type AccessStatus = 'pending' | 'in_review' | 'approved' | 'rejected' | 'expired' | 'cancelled'
+
 /** Who did something. */
 export type Actor =
   | { type: 'customer'; id: string }
@@ -121,6 +199,8 @@ export interface AutomationReport {
   fired: Array<TimerFired>
   /** Waiting tickets it assigned from the backlog. */
   assigned: Array<string>
+  /** Access-recovery requests it expired. */
+  expiredAccessRequests: Array<string>
 }
 
 /**
@@ -383,6 +463,13 @@ export type Event = EventBase & (
   | { type: 'ticket.rating_reminder'; data: { rule: string; count: number } }
   | { type: 'ticket.overdue_reminder'; data: { rule: string; count: number } }
   | { type: 'assignment.queued'; data: { team: string | null; strategy: Strategy } }
+  | { type: 'incident.declared'; data: { incident: string; title: string; severity: Severity } }
+  | { type: 'incident.updated'; data: { incident: string; message: string } }
+  | { type: 'incident.resolved'; data: { incident: string; resolution: string } }
+  | { type: 'ticket.incident_linked'; data: { incident: string } }
+  | { type: 'access.requested'; data: { request: string; kind: string; customer: string | null } }
+  | { type: 'access.changed'; data: { request: string; kind: string; status: AccessStatus } }
+  | { type: 'access.approved'; data: { request: string; kind: string; customer: string | null; contact: string | null } }
   | { type: 'sla.breached'; data: { metric: SlaMetric; dueAt: Date; breachedAt: Date } }
 )
 /** The dotted name of an event. */
@@ -396,6 +483,82 @@ export interface EventBase {
   ticketId: string | null
   actor: Actor
   at: Date
+}
+
+/** What `Helpdesk::health` found. */
+export interface Health {
+  /** When it was checked (the desk's clock). */
+  at: Date
+  /** How long the store took to answer, in microseconds. */
+  roundTripUs: number
+}
+
+/** An incident. */
+export interface Incident {
+  /** Id. */
+  id: string
+  /** Short title (`Payments failing`). */
+  title: string
+  /** What every user is shown while it is open (the banner). */
+  message: string
+  /** How bad. */
+  severity: Severity
+  /**
+   * The categories it affects (with their descendants); new tickets in
+   * them are linked while it is open. Empty: none automatically.
+   */
+  categories: Array<string>
+  /** Whether linked tickets' SLA clocks pause while it is open. */
+  pauseSla: boolean
+  /** Open or resolved. */
+  status: IncidentStatus
+  /** The timeline, oldest first (the declaration's message first). */
+  updates: Array<IncidentUpdate>
+  /** Who declared it. */
+  declaredBy: Actor
+  /** When. */
+  declaredAt: Date
+  /** When it was resolved. */
+  resolvedAt: Date | null
+  /** The resolution message. */
+  resolution: string | null
+  /** Optimistic-concurrency version, +1 on every change. */
+  version: number
+}
+
+/** An incident's figures. */
+export interface IncidentFigures {
+  /** The incident. */
+  incident: Incident
+  /** From declaration to resolution (to now while open). (milliseconds) */
+  duration: number
+  /** Tickets linked to it. */
+  linkedTickets: number
+  /** Of which still active (not resolved, closed or cancelled). */
+  activeTickets: number
+}
+
+/** A ticket's link to an incident. */
+export interface IncidentLink {
+  /** The incident. */
+  id: string
+  /** The incident is still open. */
+  open: boolean
+  /** Its SLA clocks pause meanwhile (the incident's `pause_sla`). */
+  pausesSla: boolean
+}
+
+/** Whether an incident is still going on. */
+export type IncidentStatus = 'open' | 'resolved'
+
+/** One entry of an incident's timeline. */
+export interface IncidentUpdate {
+  /** When. */
+  at: Date
+  /** What customers are told. */
+  message: string
+  /** Who posted it. */
+  by: Actor
 }
 
 /** A link to a record of the host application: `order:8812`, `ride:77`. */
@@ -441,6 +604,20 @@ export interface MessagePage {
   items: Array<Message>
   /** Pass as `after` to get the next page; `None` on the last page. */
   nextCursor: string | null
+}
+
+/** Input for declaring an incident. */
+export interface NewIncident {
+  /** Short title. */
+  title: string
+  /** The banner text (default: the title). */
+  message?: string | null
+  /** Default `major`. */
+  severity?: Severity | null
+  /** Affected categories (existing ones of the workspace). */
+  categories?: Array<string>
+  /** Pause linked tickets' SLA clocks (default `true`). */
+  pauseSla?: boolean | null
 }
 
 /** A span during which a clock was paused. */
@@ -621,6 +798,19 @@ export interface Sender {
   email?: string | null
 }
 
+/** The service's state as customers see it. */
+export type ServiceState = 'operational' | 'degraded' | 'major_outage'
+
+/** The workspace's status: what a host shows every user. */
+export interface ServiceStatus {
+  /** Operational, degraded or major outage. */
+  state: ServiceState
+  /** The banner: the most severe open incident's latest message. */
+  banner: string | null
+  /** The open incidents, most severe first, then newest. */
+  incidents: Array<Incident>
+}
+
 /**
  * A change to some of a workspace's `WorkspaceSettings`: each field left
  * `None` keeps its value (the one merge rule every binding uses).
@@ -636,7 +826,12 @@ export interface SettingsPatch {
   reopenWindow?: number | null
   /** New default assignment strategy; `Some(None)` turns it off. */
   assignment?: Strategy | null
+  /** New limit of open access requests per customer (1 to 100). */
+  maxOpenAccessRequests?: number | null
 }
+
+/** How bad an incident is. */
+export type Severity = 'minor' | 'major' | 'critical'
 
 /** The instant of a ticket a time rule counts from. */
 export type Since = 'created' | 'updated' | 'resolved' | 'customer_message' | 'agent_reply' | 'breached'
@@ -970,6 +1165,8 @@ export interface Ticket {
   satisfaction: Satisfaction | null
   /** SLA clocks. */
   sla: SlaState
+  /** The incident it is linked to. */
+  incident: IncidentLink | null
   /** Time rules: which fired, and when one is next due. */
   timers: TimerState
   /** Optimistic-concurrency version, +1 on every change. */
@@ -1029,6 +1226,8 @@ export interface TicketQuery {
   link?: Link | string | null
   /** Rated by the customer (`true`) or not yet (`false`). */
   rated?: boolean | null
+  /** Linked to this incident. */
+  incident?: string | null
   /** Order of the results. */
   order?: TicketOrder
   /** The `next_cursor` of the previous page. */
@@ -1078,6 +1277,14 @@ export interface TimerState {
 
 /** A change that fires rules. */
 export type Trigger = 'ticket_created' | 'customer_message' | 'agent_reply' | 'status_changed' | 'priority_changed' | 'category_changed' | 'tags_changed'
+
+/** How the requester's identity was checked (never the secret itself). */
+export interface Verification {
+  /** The method (`email_link`, `sms_code`, `id_document`, `security_questions`…). */
+  method: string
+  /** What was checked (`email matches`, `last 4 digits of card`). */
+  checked?: Array<string>
+}
 
 /** Who is looking at a thread. */
 export type View = 'agent' | 'customer'
@@ -1137,6 +1344,8 @@ export interface WorkspaceSettings {
    * name no strategy of their own (`None`: no automatic assignment).
    */
   assignment: Strategy | null
+  /** Most open access-recovery requests one customer may have (default 3). */
+  maxOpenAccessRequests: number
 }
 
 /** Options of `createWorkspace`. */
@@ -1172,6 +1381,8 @@ export declare class Helpdesk extends native.Helpdesk {
   getWorkspace(workspace: string): Promise<WorkspaceInfo>
   /** A workspace's record by slug. */
   getWorkspaceBySlug(slug: string): Promise<WorkspaceInfo>
+  /** Checks that the store answers (one round trip): for a health endpoint. */
+  health(): Promise<Health>
   /** Renames a workspace and/or changes settings (omitted ones are kept). */
   updateWorkspace(workspace: string, options?: UpdateWorkspaceOptions): Promise<WorkspaceInfo>
 }
@@ -1406,6 +1617,49 @@ export interface RunAutomationsOptions {
   now?: Date | null
 }
 
+/** Options of `declareIncident`. */
+export interface DeclareIncidentOptions {
+  by?: Actor | null
+}
+
+/** Options of `listIncidents`. */
+export interface ListIncidentsOptions {
+  openOnly?: boolean | null
+}
+
+/** Options of `postIncidentUpdate`. */
+export interface PostIncidentUpdateOptions {
+  by?: Actor | null
+}
+
+/** Options of `resolveIncident`. */
+export interface ResolveIncidentOptions {
+  resolveTickets?: boolean | null
+  by?: Actor | null
+}
+
+/** Options of `linkIncident`. */
+export interface LinkIncidentOptions {
+  by?: Actor | null
+}
+
+/** Options of `requestAccess`. */
+export interface RequestAccessOptions {
+  by?: Actor | null
+}
+
+/** Options of `listAccessRequests`. */
+export interface ListAccessRequestsOptions {
+  status?: AccessStatus | null
+  customer?: string | null
+}
+
+/** Options of `decideAccess`. */
+export interface DecideAccessOptions {
+  note?: string | null
+  by?: Actor | null
+}
+
 /** Options of `slaSweep`. */
 export interface SlaSweepOptions {
   now?: Date | null
@@ -1562,6 +1816,42 @@ export declare class Workspace extends native.Workspace {
    *  have room; returns the tickets it assigned.
    */
   drainBacklog(): Promise<Array<Ticket>>
+  /**
+   * Declares an incident: the status follows, new tickets in its
+   *  categories are linked and their SLA clocks pause (see the README's Incidents).
+   */
+  declareIncident(input: NewIncident, options?: DeclareIncidentOptions): Promise<Incident>
+  /** An incident by id. */
+  getIncident(incident: string): Promise<Incident>
+  /** Incidents, newest first (only open ones with `open_only`), at most 200. */
+  listIncidents(options?: ListIncidentsOptions): Promise<Array<Incident>>
+  /**
+   * The status every user is shown: operational, degraded or major
+   *  outage, the banner and the open incidents.
+   */
+  serviceStatus(): Promise<ServiceStatus>
+  /** Adds an entry to an open incident's timeline (the new banner). */
+  postIncidentUpdate(incident: string, message: string, options?: PostIncidentUpdateOptions): Promise<Incident>
+  /**
+   * Resolves an incident: one reply to each linked ticket (resolving them
+   *  with `resolve_tickets`), their clocks resume.
+   */
+  resolveIncident(incident: string, resolution: string, options?: ResolveIncidentOptions): Promise<Incident>
+  /** Links a ticket to an open incident by hand. */
+  linkIncident(ticket: string, incident: string, options?: LinkIncidentOptions): Promise<Ticket>
+  /** An incident's duration and linked tickets. */
+  incidentFigures(incident: string): Promise<IncidentFigures>
+  /** Records an access-recovery request (pending; see the README's Access recovery). */
+  requestAccess(input: AccessRequestInput, options?: RequestAccessOptions): Promise<AccessRequest>
+  /** An access request by id. */
+  getAccessRequest(request: string): Promise<AccessRequest>
+  /** Access requests, newest first, by status and customer, at most 500. */
+  listAccessRequests(options?: ListAccessRequestsOptions): Promise<Array<AccessRequest>>
+  /**
+   * Moves an access request to `in_review`, `approved`, `rejected` (with
+   *  a reason in `note`) or `cancelled`.
+   */
+  decideAccess(request: string, status: AccessStatus, options?: DecideAccessOptions): Promise<AccessRequest>
   /** Replaces the SLA policies (first matching active one applies). */
   setSlaPolicies(policies: Array<PolicyInput>): Promise<Array<SlaPolicy>>
   /** The SLA policies, in order. */

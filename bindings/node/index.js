@@ -17,6 +17,9 @@ define(Helpdesk, 'getWorkspace', function getWorkspace(workspace) {
 define(Helpdesk, 'getWorkspaceBySlug', function getWorkspaceBySlug(slug) {
   return this.call('get_workspace_by_slug', [slug])
 })
+define(Helpdesk, 'health', function health() {
+  return this.call('health', [])
+})
 define(Helpdesk, 'updateWorkspace', function updateWorkspace(workspace, options) {
   return this.call('update_workspace', [workspace], options)
 })
@@ -214,6 +217,42 @@ define(Workspace, 'runAutomations', function runAutomations(options) {
 })
 define(Workspace, 'drainBacklog', function drainBacklog() {
   return this.call('drain_backlog', [])
+})
+define(Workspace, 'declareIncident', function declareIncident(input, options) {
+  return this.call('declare_incident', [input], options)
+})
+define(Workspace, 'getIncident', function getIncident(incident) {
+  return this.call('get_incident', [incident])
+})
+define(Workspace, 'listIncidents', function listIncidents(options) {
+  return this.call('list_incidents', [], options)
+})
+define(Workspace, 'serviceStatus', function serviceStatus() {
+  return this.call('service_status', [])
+})
+define(Workspace, 'postIncidentUpdate', function postIncidentUpdate(incident, message, options) {
+  return this.call('post_incident_update', [incident, message], options)
+})
+define(Workspace, 'resolveIncident', function resolveIncident(incident, resolution, options) {
+  return this.call('resolve_incident', [incident, resolution], options)
+})
+define(Workspace, 'linkIncident', function linkIncident(ticket, incident, options) {
+  return this.call('link_incident', [ticket, incident], options)
+})
+define(Workspace, 'incidentFigures', function incidentFigures(incident) {
+  return this.call('incident_figures', [incident])
+})
+define(Workspace, 'requestAccess', function requestAccess(input, options) {
+  return this.call('request_access', [input], options)
+})
+define(Workspace, 'getAccessRequest', function getAccessRequest(request) {
+  return this.call('get_access_request', [request])
+})
+define(Workspace, 'listAccessRequests', function listAccessRequests(options) {
+  return this.call('list_access_requests', [], options)
+})
+define(Workspace, 'decideAccess', function decideAccess(request, status, options) {
+  return this.call('decide_access', [request, status], options)
 })
 define(Workspace, 'setSlaPolicies', function setSlaPolicies(policies) {
   return this.call('set_sla_policies', [policies])

@@ -253,6 +253,9 @@ ops! {
     /// A workspace's record by slug.
     desk get_workspace_by_slug [1, 1] (slug: String) -> Workspace
         = |d, _ws, a| async move { d.get_workspace_by_slug(&a.slug).await };
+    /// Checks that the store answers (one round trip): for a health endpoint.
+    desk health [0, 0] () -> ticketry_core::Health
+        = |d, _ws, _a| async move { d.health().await };
     /// Renames a workspace and/or changes settings (omitted ones are kept).
     desk update_workspace [1, 1] (workspace: WorkspaceId, name: Option<String>, settings: Option<SettingsPatch>) -> Workspace
         = |d, _ws, a| async move { d.update_workspace(a.workspace, a.name, a.settings).await };
@@ -596,6 +599,51 @@ ops! {
     /// have room; returns the tickets it assigned.
     ws drain_backlog [0, 0] () -> Vec<Ticket>
         = |d, ws, _a| async move { d.drain_backlog(ws).await };
+
+    // ----- incidents, status, access recovery ------------------------------------
+
+    /// Declares an incident: the status follows, new tickets in its
+    /// categories are linked and their SLA clocks pause (see the README's Incidents).
+    ws declare_incident [1, 1] (input: ticketry_core::incident::NewIncident, by: Option<Actor>) -> ticketry_core::incident::Incident
+        = |d, ws, a| async move { d.declare_incident(ws, a.input, by(a.by)).await };
+    /// An incident by id.
+    ws get_incident [1, 1] (incident: ticketry_core::IncidentId) -> ticketry_core::incident::Incident
+        = |d, ws, a| async move { d.get_incident(ws, a.incident).await };
+    /// Incidents, newest first (only open ones with `open_only`), at most 200.
+    ws list_incidents [0, 0] (open_only: Option<bool>) -> Vec<ticketry_core::incident::Incident>
+        = |d, ws, a| async move { d.list_incidents(ws, a.open_only.unwrap_or(false)).await };
+    /// The status every user is shown: operational, degraded or major
+    /// outage, the banner and the open incidents.
+    ws service_status [0, 0] () -> ticketry_core::incident::ServiceStatus
+        = |d, ws, _a| async move { d.service_status(ws).await };
+    /// Adds an entry to an open incident's timeline (the new banner).
+    ws post_incident_update [2, 2] (incident: ticketry_core::IncidentId, message: String, by: Option<Actor>) -> ticketry_core::incident::Incident
+        = |d, ws, a| async move { d.post_incident_update(ws, a.incident, a.message, by(a.by)).await };
+    /// Resolves an incident: one reply to each linked ticket (resolving them
+    /// with `resolve_tickets`), their clocks resume.
+    ws resolve_incident [2, 2] (incident: ticketry_core::IncidentId, resolution: String, resolve_tickets: Option<bool>, by: Option<Actor>) -> ticketry_core::incident::Incident
+        = |d, ws, a| async move {
+            d.resolve_incident(ws, a.incident, a.resolution, a.resolve_tickets.unwrap_or(false), by(a.by)).await
+        };
+    /// Links a ticket to an open incident by hand.
+    ws link_incident [2, 2] (ticket: TicketId, incident: ticketry_core::IncidentId, by: Option<Actor>) -> Ticket
+        = |d, ws, a| async move { d.link_incident(ws, a.ticket, a.incident, by(a.by)).await };
+    /// An incident's duration and linked tickets.
+    ws incident_figures [1, 1] (incident: ticketry_core::IncidentId) -> ticketry_core::incident::IncidentFigures
+        = |d, ws, a| async move { d.incident_figures(ws, a.incident).await };
+    /// Records an access-recovery request (pending; see the README's Access recovery).
+    ws request_access [1, 1] (input: ticketry_core::AccessRequestInput, by: Option<Actor>) -> ticketry_core::access::AccessRequest
+        = |d, ws, a| async move { d.request_access(ws, a.input, by(a.by)).await };
+    /// An access request by id.
+    ws get_access_request [1, 1] (request: ticketry_core::AccessRequestId) -> ticketry_core::access::AccessRequest
+        = |d, ws, a| async move { d.get_access_request(ws, a.request).await };
+    /// Access requests, newest first, by status and customer, at most 500.
+    ws list_access_requests [0, 0] (status: Option<ticketry_core::access::AccessStatus>, customer: Option<CustomerId>) -> Vec<ticketry_core::access::AccessRequest>
+        = |d, ws, a| async move { d.list_access_requests(ws, a.status, a.customer).await };
+    /// Moves an access request to `in_review`, `approved`, `rejected` (with
+    /// a reason in `note`) or `cancelled`.
+    ws decide_access [2, 2] (request: ticketry_core::AccessRequestId, status: ticketry_core::access::AccessStatus, note: Option<String>, by: Option<Actor>) -> ticketry_core::access::AccessRequest
+        = |d, ws, a| async move { d.decide_access(ws, a.request, a.status, a.note, by(a.by)).await };
 
     // ----- SLA ----------------------------------------------------------------
 

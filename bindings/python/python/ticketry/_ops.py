@@ -11,6 +11,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 from ._extras import _Id, _UserId, _id, _ids, _kw
 from .models import (
     Page,
+    AccessAudit,
+    AccessRequest,
+    AccessStatus,
     Actor,
     Agent,
     AlertKind,
@@ -30,6 +33,12 @@ from .models import (
     DateWindow,
     Elapsed,
     Event,
+    Health,
+    Incident,
+    IncidentFigures,
+    IncidentLink,
+    IncidentStatus,
+    IncidentUpdate,
     Link,
     Message,
     MessageKind,
@@ -45,7 +54,10 @@ from .models import (
     Satisfaction,
     Segment,
     Sender,
+    ServiceState,
+    ServiceStatus,
     SettingsPatch,
+    Severity,
     Since,
     SlaAlert,
     SlaClock,
@@ -68,6 +80,7 @@ from .models import (
     TimerMark,
     TimerState,
     Trigger,
+    Verification,
     View,
     WeeklyHours,
     Workspace,
@@ -108,6 +121,14 @@ class HelpdeskOps:
     async def get_workspace_by_slug_async(self, slug: str) -> Workspace:
         """A workspace's record by slug."""
         return await self._native.call("get_workspace_by_slug", {"slug": slug}).future()  # type: ignore[no-any-return]
+
+    def health(self) -> Health:
+        """Checks that the store answers (one round trip): for a health endpoint."""
+        return self._native.call("health", {}).wait()  # type: ignore[no-any-return]
+
+    async def health_async(self) -> Health:
+        """Checks that the store answers (one round trip): for a health endpoint."""
+        return await self._native.call("health", {}).future()  # type: ignore[no-any-return]
 
     def update_workspace(self, workspace: _Id, *, name: Optional[str] = None, settings: Optional[Union[SettingsPatch, Mapping[str, Any]]] = None) -> Workspace:
         """Renames a workspace and/or changes settings (omitted ones are kept)."""
@@ -669,6 +690,118 @@ class DeskOps:
          have room; returns the tickets it assigned.
         """
         return await self._native.call("drain_backlog", {}).future()  # type: ignore[no-any-return]
+
+    def declare_incident(self, title: str, *, message: Optional[str] = None, severity: Optional[Union[Severity, str]] = None, categories: Optional[Sequence[_Id]] = None, pause_sla: Optional[bool] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Incident:
+        """Declares an incident: the status follows, new tickets in its
+         categories are linked and their SLA clocks pause (see the README's Incidents).
+        """
+        return self._native.call("declare_incident", {"input": _kw({"title": title, "message": message, "severity": severity, "categories": _ids(categories), "pause_sla": pause_sla}), "by": by}).wait()  # type: ignore[no-any-return]
+
+    async def declare_incident_async(self, title: str, *, message: Optional[str] = None, severity: Optional[Union[Severity, str]] = None, categories: Optional[Sequence[_Id]] = None, pause_sla: Optional[bool] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Incident:
+        """Declares an incident: the status follows, new tickets in its
+         categories are linked and their SLA clocks pause (see the README's Incidents).
+        """
+        return await self._native.call("declare_incident", {"input": _kw({"title": title, "message": message, "severity": severity, "categories": _ids(categories), "pause_sla": pause_sla}), "by": by}).future()  # type: ignore[no-any-return]
+
+    def get_incident(self, incident: _Id) -> Incident:
+        """An incident by id."""
+        return self._native.call("get_incident", {"incident": _id(incident)}).wait()  # type: ignore[no-any-return]
+
+    async def get_incident_async(self, incident: _Id) -> Incident:
+        """An incident by id."""
+        return await self._native.call("get_incident", {"incident": _id(incident)}).future()  # type: ignore[no-any-return]
+
+    def list_incidents(self, *, open_only: Optional[bool] = None) -> List[Incident]:
+        """Incidents, newest first (only open ones with ``open_only``), at most 200."""
+        return self._native.call("list_incidents", {"open_only": open_only}).wait()  # type: ignore[no-any-return]
+
+    async def list_incidents_async(self, *, open_only: Optional[bool] = None) -> List[Incident]:
+        """Incidents, newest first (only open ones with ``open_only``), at most 200."""
+        return await self._native.call("list_incidents", {"open_only": open_only}).future()  # type: ignore[no-any-return]
+
+    def service_status(self) -> ServiceStatus:
+        """The status every user is shown: operational, degraded or major
+         outage, the banner and the open incidents.
+        """
+        return self._native.call("service_status", {}).wait()  # type: ignore[no-any-return]
+
+    async def service_status_async(self) -> ServiceStatus:
+        """The status every user is shown: operational, degraded or major
+         outage, the banner and the open incidents.
+        """
+        return await self._native.call("service_status", {}).future()  # type: ignore[no-any-return]
+
+    def post_incident_update(self, incident: _Id, message: str, *, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Incident:
+        """Adds an entry to an open incident's timeline (the new banner)."""
+        return self._native.call("post_incident_update", {"incident": _id(incident), "message": message, "by": by}).wait()  # type: ignore[no-any-return]
+
+    async def post_incident_update_async(self, incident: _Id, message: str, *, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Incident:
+        """Adds an entry to an open incident's timeline (the new banner)."""
+        return await self._native.call("post_incident_update", {"incident": _id(incident), "message": message, "by": by}).future()  # type: ignore[no-any-return]
+
+    def resolve_incident(self, incident: _Id, resolution: str, *, resolve_tickets: Optional[bool] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Incident:
+        """Resolves an incident: one reply to each linked ticket (resolving them
+         with ``resolve_tickets``), their clocks resume.
+        """
+        return self._native.call("resolve_incident", {"incident": _id(incident), "resolution": resolution, "resolve_tickets": resolve_tickets, "by": by}).wait()  # type: ignore[no-any-return]
+
+    async def resolve_incident_async(self, incident: _Id, resolution: str, *, resolve_tickets: Optional[bool] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Incident:
+        """Resolves an incident: one reply to each linked ticket (resolving them
+         with ``resolve_tickets``), their clocks resume.
+        """
+        return await self._native.call("resolve_incident", {"incident": _id(incident), "resolution": resolution, "resolve_tickets": resolve_tickets, "by": by}).future()  # type: ignore[no-any-return]
+
+    def link_incident(self, ticket: _Id, incident: _Id, *, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
+        """Links a ticket to an open incident by hand."""
+        return self._native.call("link_incident", {"ticket": _id(ticket), "incident": _id(incident), "by": by}).wait()  # type: ignore[no-any-return]
+
+    async def link_incident_async(self, ticket: _Id, incident: _Id, *, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
+        """Links a ticket to an open incident by hand."""
+        return await self._native.call("link_incident", {"ticket": _id(ticket), "incident": _id(incident), "by": by}).future()  # type: ignore[no-any-return]
+
+    def incident_figures(self, incident: _Id) -> IncidentFigures:
+        """An incident's duration and linked tickets."""
+        return self._native.call("incident_figures", {"incident": _id(incident)}).wait()  # type: ignore[no-any-return]
+
+    async def incident_figures_async(self, incident: _Id) -> IncidentFigures:
+        """An incident's duration and linked tickets."""
+        return await self._native.call("incident_figures", {"incident": _id(incident)}).future()  # type: ignore[no-any-return]
+
+    def request_access(self, kind: str, *, customer: Optional[_UserId] = None, contact: Optional[str] = None, verification: Optional[Union[Verification, Mapping[str, Any]]] = None, note: Optional[str] = None, ticket: Optional[_Id] = None, expires_in: Optional[timedelta] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> AccessRequest:
+        """Records an access-recovery request (pending; see the README's Access recovery)."""
+        return self._native.call("request_access", {"input": _kw({"kind": kind, "customer": _id(customer), "contact": contact, "verification": verification, "note": note, "ticket": _id(ticket), "expires_in": expires_in}), "by": by}).wait()  # type: ignore[no-any-return]
+
+    async def request_access_async(self, kind: str, *, customer: Optional[_UserId] = None, contact: Optional[str] = None, verification: Optional[Union[Verification, Mapping[str, Any]]] = None, note: Optional[str] = None, ticket: Optional[_Id] = None, expires_in: Optional[timedelta] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> AccessRequest:
+        """Records an access-recovery request (pending; see the README's Access recovery)."""
+        return await self._native.call("request_access", {"input": _kw({"kind": kind, "customer": _id(customer), "contact": contact, "verification": verification, "note": note, "ticket": _id(ticket), "expires_in": expires_in}), "by": by}).future()  # type: ignore[no-any-return]
+
+    def get_access_request(self, request: _Id) -> AccessRequest:
+        """An access request by id."""
+        return self._native.call("get_access_request", {"request": _id(request)}).wait()  # type: ignore[no-any-return]
+
+    async def get_access_request_async(self, request: _Id) -> AccessRequest:
+        """An access request by id."""
+        return await self._native.call("get_access_request", {"request": _id(request)}).future()  # type: ignore[no-any-return]
+
+    def list_access_requests(self, *, status: Optional[Union[AccessStatus, str]] = None, customer: Optional[_UserId] = None) -> List[AccessRequest]:
+        """Access requests, newest first, by status and customer, at most 500."""
+        return self._native.call("list_access_requests", {"status": status, "customer": _id(customer)}).wait()  # type: ignore[no-any-return]
+
+    async def list_access_requests_async(self, *, status: Optional[Union[AccessStatus, str]] = None, customer: Optional[_UserId] = None) -> List[AccessRequest]:
+        """Access requests, newest first, by status and customer, at most 500."""
+        return await self._native.call("list_access_requests", {"status": status, "customer": _id(customer)}).future()  # type: ignore[no-any-return]
+
+    def decide_access(self, request: _Id, status: Union[AccessStatus, str], *, note: Optional[str] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> AccessRequest:
+        """Moves an access request to ``in_review``, ``approved``, ``rejected`` (with
+         a reason in ``note``) or ``cancelled``.
+        """
+        return self._native.call("decide_access", {"request": _id(request), "status": status, "note": note, "by": by}).wait()  # type: ignore[no-any-return]
+
+    async def decide_access_async(self, request: _Id, status: Union[AccessStatus, str], *, note: Optional[str] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> AccessRequest:
+        """Moves an access request to ``in_review``, ``approved``, ``rejected`` (with
+         a reason in ``note``) or ``cancelled``.
+        """
+        return await self._native.call("decide_access", {"request": _id(request), "status": status, "note": note, "by": by}).future()  # type: ignore[no-any-return]
 
     def set_sla_policies(self, policies: Sequence[Union[PolicyInput, Mapping[str, Any]]]) -> List[SlaPolicy]:
         """Replaces the SLA policies (first matching active one applies)."""

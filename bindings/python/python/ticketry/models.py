@@ -21,15 +21,19 @@ __all__ = [
     "Actor",
     "ActorType",
     "Page",
+    "AccessStatus",
     "AlertKind",
     "AssignmentAction",
     "BoundaryMode",
     "Channel",
     "ClockStatus",
+    "IncidentStatus",
     "MessageKind",
     "PresetChoice",
     "PriorityPreset",
     "Reminder",
+    "ServiceState",
+    "Severity",
     "Since",
     "SlaMetric",
     "Status",
@@ -37,6 +41,8 @@ __all__ = [
     "TicketOrder",
     "Trigger",
     "View",
+    "AccessAudit",
+    "AccessRequest",
     "Agent",
     "AssignmentRecord",
     "Attachment",
@@ -50,6 +56,11 @@ __all__ = [
     "DateWindow",
     "Elapsed",
     "Event",
+    "Health",
+    "Incident",
+    "IncidentFigures",
+    "IncidentLink",
+    "IncidentUpdate",
     "Link",
     "Message",
     "Pause",
@@ -61,6 +72,7 @@ __all__ = [
     "Satisfaction",
     "Segment",
     "Sender",
+    "ServiceStatus",
     "SettingsPatch",
     "SlaAlert",
     "SlaClock",
@@ -78,6 +90,7 @@ __all__ = [
     "TimerFired",
     "TimerMark",
     "TimerState",
+    "Verification",
     "WeeklyHours",
     "Workspace",
     "WorkspaceSettings",
@@ -95,6 +108,17 @@ class _StrEnum(str, enum.Enum):
 
     def __hash__(self) -> int:
         return hash(self.value)
+
+
+class AccessStatus(_StrEnum):
+    """Where a request is."""
+
+    PENDING = 'pending'
+    IN_REVIEW = 'in_review'
+    APPROVED = 'approved'
+    REJECTED = 'rejected'
+    EXPIRED = 'expired'
+    CANCELLED = 'cancelled'
 
 
 class AlertKind(_StrEnum):
@@ -151,6 +175,13 @@ class ClockStatus(_StrEnum):
     BREACHED = 'breached'
 
 
+class IncidentStatus(_StrEnum):
+    """Whether an incident is still going on."""
+
+    OPEN = 'open'
+    RESOLVED = 'resolved'
+
+
 class MessageKind(_StrEnum):
     """What kind of message."""
 
@@ -182,6 +213,22 @@ class Reminder(_StrEnum):
 
     RATING = 'rating'
     OVERDUE = 'overdue'
+
+
+class ServiceState(_StrEnum):
+    """The service's state as customers see it."""
+
+    OPERATIONAL = 'operational'
+    DEGRADED = 'degraded'
+    MAJOR_OUTAGE = 'major_outage'
+
+
+class Severity(_StrEnum):
+    """How bad an incident is."""
+
+    MINOR = 'minor'
+    MAJOR = 'major'
+    CRITICAL = 'critical'
 
 
 class Since(_StrEnum):
@@ -267,6 +314,38 @@ class Actor(_extras.ActorMixin):
 
 
 @dataclass(frozen=True)
+class AccessAudit:
+    """One decision or step of a request."""
+
+    at: datetime = field(repr=False)
+    by: Actor = field(repr=False)
+    from_: Optional[AccessStatus]
+    to: AccessStatus
+    note: Optional[str]
+
+
+@dataclass(frozen=True)
+class AccessRequest:
+    """An access-recovery request."""
+
+    id: str
+    kind: str
+    customer: Optional[str]
+    contact: Optional[str]
+    verification: Optional[Verification] = field(repr=False)
+    note: Optional[str]
+    ticket: Optional[str]
+    status: AccessStatus
+    created_at: datetime = field(repr=False)
+    expires_at: datetime = field(repr=False)
+    decided_by: Optional[Actor] = field(repr=False)
+    decided_at: Optional[datetime] = field(repr=False)
+    reason: Optional[str]
+    history: Tuple[AccessAudit, ...] = field(repr=False)
+    version: int
+
+
+@dataclass(frozen=True)
 class Agent:
     """A support staff member."""
 
@@ -315,6 +394,7 @@ class AutomationReport:
     examined: int
     fired: Tuple[TimerFired, ...] = field(repr=False)
     assigned: Tuple[str, ...] = field(repr=False)
+    expired_access_requests: Tuple[str, ...] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -446,6 +526,61 @@ class Event:
     at: datetime = field(repr=False)
     type: str
     data: Dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Health:
+    """What ``Helpdesk::health`` found."""
+
+    at: datetime = field(repr=False)
+    round_trip_us: int
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An incident."""
+
+    id: str
+    title: str
+    message: str
+    severity: Severity
+    categories: Tuple[str, ...] = field(repr=False)
+    pause_sla: bool
+    status: IncidentStatus
+    updates: Tuple[IncidentUpdate, ...] = field(repr=False)
+    declared_by: Actor = field(repr=False)
+    declared_at: datetime = field(repr=False)
+    resolved_at: Optional[datetime] = field(repr=False)
+    resolution: Optional[str]
+    version: int
+
+
+@dataclass(frozen=True)
+class IncidentFigures:
+    """An incident's figures."""
+
+    incident: Incident = field(repr=False)
+    duration: timedelta = field(repr=False)
+    linked_tickets: int
+    active_tickets: int
+
+
+@dataclass(frozen=True)
+class IncidentLink:
+    """A ticket's link to an incident."""
+
+    id: str
+    open: bool
+    pauses_sla: bool
+
+
+@dataclass(frozen=True)
+class IncidentUpdate:
+    """One entry of an incident's timeline."""
+
+    at: datetime = field(repr=False)
+    message: str
+    by: Actor = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -586,6 +721,15 @@ class Sender:
 
 
 @dataclass(frozen=True)
+class ServiceStatus:
+    """The workspace's status: what a host shows every user."""
+
+    state: ServiceState
+    banner: Optional[str]
+    incidents: Tuple[Incident, ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class SettingsPatch:
     """A change to some of a workspace's ``WorkspaceSettings``: each field left
     ``None`` keeps its value (the one merge rule every binding uses).
@@ -596,6 +740,7 @@ class SettingsPatch:
     locale: Optional[str] = None
     reopen_window: Optional[timedelta] = field(default=None, repr=False)
     assignment: Optional[Strategy] = None
+    max_open_access_requests: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -781,6 +926,7 @@ class Ticket:
     last_customer_message_at: Optional[datetime] = field(default=None, repr=False)
     last_agent_reply_at: Optional[datetime] = field(default=None, repr=False)
     satisfaction: Optional[Satisfaction] = field(default=None, repr=False)
+    incident: Optional[IncidentLink] = field(default=None, repr=False)
     timers: Optional[TimerState] = field(default=None, repr=False)
 
 
@@ -807,6 +953,7 @@ class TicketQuery:
     breached: bool = False
     link: Optional[Link] = field(default=None, repr=False)
     rated: Optional[bool] = None
+    incident: Optional[str] = None
     order: TicketOrder = 'newest'
     after: Optional[str] = None
     limit: int = 50
@@ -847,6 +994,14 @@ class TimerState:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """How the requester's identity was checked (never the secret itself)."""
+
+    method: str
+    checked: Tuple[str, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
 class WeeklyHours:
     """Opening hours per weekday; a missing (or ``null``) day is closed."""
 
@@ -879,11 +1034,14 @@ class WorkspaceSettings:
     locale: str = 'en'
     reopen_window: Optional[timedelta] = field(default=timedelta(seconds=604800), repr=False)
     assignment: Optional[Strategy] = None
+    max_open_access_requests: int = 3
 
 
 _STRUCTS: Dict[str, type] = {
     "Page": Page,
     "Actor": Actor,
+    "AccessAudit": AccessAudit,
+    "AccessRequest": AccessRequest,
     "Agent": Agent,
     "AssignmentRecord": AssignmentRecord,
     "Attachment": Attachment,
@@ -896,6 +1054,11 @@ _STRUCTS: Dict[str, type] = {
     "Dashboard": Dashboard,
     "DateWindow": DateWindow,
     "Elapsed": Elapsed,
+    "Health": Health,
+    "Incident": Incident,
+    "IncidentFigures": IncidentFigures,
+    "IncidentLink": IncidentLink,
+    "IncidentUpdate": IncidentUpdate,
     "Link": Link,
     "Message": Message,
     "Pause": Pause,
@@ -907,6 +1070,7 @@ _STRUCTS: Dict[str, type] = {
     "Satisfaction": Satisfaction,
     "Segment": Segment,
     "Sender": Sender,
+    "ServiceStatus": ServiceStatus,
     "SettingsPatch": SettingsPatch,
     "SlaAlert": SlaAlert,
     "SlaClock": SlaClock,
@@ -924,6 +1088,7 @@ _STRUCTS: Dict[str, type] = {
     "TimerFired": TimerFired,
     "TimerMark": TimerMark,
     "TimerState": TimerState,
+    "Verification": Verification,
     "WeeklyHours": WeeklyHours,
     "Workspace": Workspace,
     "WorkspaceSettings": WorkspaceSettings,
@@ -931,15 +1096,19 @@ _STRUCTS: Dict[str, type] = {
 }
 _ENUMS: Dict[str, type] = {
     "Actor": ActorType,
+    "AccessStatus": AccessStatus,
     "AlertKind": AlertKind,
     "AssignmentAction": AssignmentAction,
     "BoundaryMode": BoundaryMode,
     "Channel": Channel,
     "ClockStatus": ClockStatus,
+    "IncidentStatus": IncidentStatus,
     "MessageKind": MessageKind,
     "PresetChoice": PresetChoice,
     "PriorityPreset": PriorityPreset,
     "Reminder": Reminder,
+    "ServiceState": ServiceState,
+    "Severity": Severity,
     "Since": Since,
     "SlaMetric": SlaMetric,
     "Status": Status,

@@ -1,0 +1,77 @@
+"""Incidents, the service status, access recovery and health."""
+
+from datetime import timedelta
+
+import pytest
+import ticketry
+from conftest import new_slug
+
+
+def _desk(clocked):  # type: ignore[no-untyped-def]
+    helpdesk, clock = clocked
+    d = helpdesk.workspace(helpdesk.create_workspace("Ops", new_slug("ops")))
+    d.put_customer(7, "Alice")
+    d.put_customer(8, "Bob")
+    d.put_agent("ann", "Ann")
+    return helpdesk, d, clock
+
+
+def test_incident_lifecycle(clocked) -> None:  # type: ignore[no-untyped-def]
+    helpdesk, d, clock = _desk(clocked)
+    assert helpdesk.health().round_trip_us >= 0
+    payments = d.create_category("Payments", code="payment")
+    assert d.service_status().state == ticketry.ServiceState.OPERATIONAL
+    i = d.declare_incident("Payments down", message="Card payments fail; we are on it",
+                           severity="critical", categories=[payments.id], by=ticketry.Actor.agent("ann"))
+    status = d.service_status()
+    assert (status.state, status.banner) == (ticketry.ServiceState.MAJOR_OUTAGE, "Card payments fail; we are on it")
+    t = d.open_ticket(7, "card declined", "x", category=payments.id)
+    assert t.incident is not None and t.incident.id == i.id and t.incident.open
+    d.post_incident_update(i, "Fix deployed")
+    assert d.service_status().banner == "Fix deployed"
+    clock.advance(timedelta(minutes=30))
+    done = d.resolve_incident(i, "Payments work again", resolve_tickets=True)
+    assert done.status == ticketry.IncidentStatus.RESOLVED
+    after = d.get_ticket(t)
+    assert after.status == ticketry.Status.RESOLVED
+    assert [m.body for m in d.thread(t).messages if m.kind == ticketry.MessageKind.SYSTEM] == ["Payments work again"]
+    figures = d.incident_figures(i)
+    assert (figures.linked_tickets, figures.duration) == (1, timedelta(minutes=30))
+    with pytest.raises(ticketry.InvalidTransitionError):
+        d.resolve_incident(i, "again")
+    assert [x.id for x in d.list_incidents()] == [i.id]
+    assert list(d.list_incidents(open_only=True)) == []
+
+
+def test_access_recovery(clocked) -> None:  # type: ignore[no-untyped-def]
+    _, d, clock = _desk(clocked)
+    r = d.request_access("password_reset", customer=7, expires_in=timedelta(hours=1),
+                         verification={"method": "email_link", "checked": ["email matches"]},
+                         by=ticketry.Actor.customer(7))
+    assert r.status == ticketry.AccessStatus.PENDING
+    assert r.verification is not None and r.verification.method == "email_link"
+    agent = ticketry.Actor.agent("ann")
+    d.decide_access(r, "in_review", by=agent)
+    with pytest.raises(ticketry.InvalidInputError) as e:
+        d.decide_access(r, "rejected", by=agent)
+    assert e.value.field == "note"
+    ok = d.decide_access(r, "approved", note="ID checked", by=agent)
+    assert (ok.status, ok.reason) == (ticketry.AccessStatus.APPROVED, "ID checked")
+    with pytest.raises(ticketry.InvalidTransitionError):
+        d.decide_access(r, "approved", by=agent)
+    events = [e for e in d.events(limit=100) if e.type == "access.approved"]
+    assert [e.data["request"] for e in events] == [r.id]
+    late = d.request_access("account_unlock", customer=7, expires_in=timedelta(hours=1))
+    clock.advance(timedelta(hours=1))
+    with pytest.raises(ticketry.InvalidTransitionError):
+        d.decide_access(late, "approved", by=agent)
+    report = d.run_automations()
+    assert report.expired_access_requests == (late.id,)
+    for _ in range(3):
+        d.request_access("two_factor_reset", customer=8)
+    with pytest.raises(ticketry.ConflictError):
+        d.request_access("two_factor_reset", customer=8)
+    with pytest.raises(ticketry.InvalidInputError) as e:
+        d.request_access("two_factor_reset")
+    assert e.value.field == "contact"
+    assert len(d.list_access_requests(customer=8)) == 3
