@@ -102,6 +102,64 @@ class SeedApiTest(TestCase):
         self.error(self.call(Client(), "get", "categories/", status=401), "not_authenticated")
         self.error(self.call(Client(), "get", "priorities/", status=401), "not_authenticated")
 
+    def test_incidents_and_the_status_banner(self) -> None:
+        self.call(self.as_sam, "get", "status/")  # sam is known as staff
+        payments = runtime.desk().create_category("Payments", code="payment")
+        self.assertEqual(self.call(self.as_alice, "get", "status/"), {"status": "operational", "banner": None, "incidents": []})
+        i = self.call(self.as_sam, "post", "incidents/", {"title": "Payments down", "severity": "critical",
+                                                          "message": "Card payments fail", "categories": ["payment"]}, 201)
+        status = self.call(self.as_alice, "get", "status/")
+        self.assertEqual((status["status"], status["banner"]), ("major_outage", "Card payments fail"))
+        t = self.open(self.as_alice, category="payment")
+        self.call(self.as_sam, "post", f"incidents/{i['id']}/updates/", {"message": "Fix deployed"}, 201)
+        self.assertEqual(self.call(self.as_alice, "get", "status/")["banner"], "Fix deployed")
+        done = self.call(self.as_sam, "post", f"incidents/{i['id']}/resolve/",
+                         {"message": "Payments work again", "resolve_tickets": True})
+        self.assertEqual(done["status"], "resolved")
+        detail = self.call(self.as_alice, "get", f"tickets/{t['number']}/")
+        self.assertEqual(detail["status"], "resolved")
+        self.assertIn("Payments work again", [m["message"] for m in detail["messages"]])
+        figures = self.call(self.as_sam, "get", f"incidents/{i['id']}/")
+        self.assertEqual(figures["linked_tickets"], 1)
+        self.error(self.call(self.as_sam, "post", f"incidents/{i['id']}/resolve/", {"message": "again"}, 409),
+                   "invalid_transition")
+        self.error(self.call(self.as_alice, "post", "incidents/", {"title": "x"}, 403), "forbidden")
+        self.error(self.call(self.as_sam, "post", "incidents/", {"severity": "minor"}, 400), "invalid_input", "title")
+
+    # ----- seed 002 -------------------------------------------------------------------
+
+    def test_access_recovery_requests(self) -> None:
+        self.call(self.as_sam, "get", "status/")
+        r = self.call(self.as_alice, "post", "access-requests/", {
+            "kind": "password_reset", "verification": {"method": "email_link", "checked": ["email matches"]}}, 201)
+        self.assertEqual((r["status"], r["user"]), ("pending", self.alice.pk))
+        self.assertEqual([x["id"] for x in self.call(self.as_alice, "get", "access-requests/")], [r["id"]])
+        self.assertEqual(self.call(self.as_bob, "get", "access-requests/"), [])
+        self.error(self.call(self.as_bob, "get", f"access-requests/{r['id']}/", status=404), "not_found")
+        self.error(self.call(self.as_alice, "post", f"access-requests/{r['id']}/approve/", {}, 403), "forbidden")
+        self.call(self.as_sam, "post", f"access-requests/{r['id']}/review/", {})
+        self.error(self.call(self.as_sam, "post", f"access-requests/{r['id']}/reject/", {}, 400), "invalid_input", "note")
+        ok = self.call(self.as_sam, "post", f"access-requests/{r['id']}/approve/", {"note": "ID checked"})
+        self.assertEqual((ok["status"], ok["reason"]), ("approved", "ID checked"))
+        self.assertEqual([h["to"] for h in ok["history"]], ["pending", "in_review", "approved"])
+        self.error(self.call(self.as_sam, "post", f"access-requests/{r['id']}/approve/", {}, 409), "invalid_transition")
+        self.error(self.call(self.as_sam, "post", f"access-requests/{r['id']}/explode/", {}, 404), "not_found")
+        # Someone who cannot sign in: staff file it with a contact address.
+        lost = self.call(self.as_sam, "post", "access-requests/", {"kind": "account_unlock", "contact": "lost@example.com"}, 201)
+        self.assertIsNone(lost["user"])
+        mine = self.call(self.as_alice, "post", "access-requests/", {"kind": "email_change"}, 201)
+        self.assertEqual(self.call(self.as_alice, "post", f"access-requests/{mine['id']}/cancel/", {})["status"], "cancelled")
+        # The host carries an approval out on the signal.
+        approved: List[Any] = []
+
+        def carry_out(sender: Any, event: Any, desk: Any, **_: Any) -> None:
+            approved.append(event.data["request"])
+
+        signals.access_approved.connect(carry_out)
+        self.addCleanup(signals.access_approved.disconnect, carry_out)
+        signals.dispatch(runtime.desk())
+        self.assertEqual(approved, [r["id"]])
+
     # ----- seed 003 -------------------------------------------------------------------
 
     def test_reply_and_detail_by_ticket_number(self) -> None:

@@ -57,6 +57,15 @@ ticket_rating_reminder = Signal()
 ticket_overdue_reminder = Signal()
 #: Automatic assignment found nobody with room: the ticket waits in the backlog.
 assignment_queued = Signal()
+incident_declared = Signal()
+incident_updated = Signal()
+incident_resolved = Signal()
+ticket_incident_linked = Signal()
+access_requested = Signal()
+#: Carry the request out (reset the password…): ``event.data["request"]``, ``["kind"]``.
+access_approved = Signal()
+#: In review, rejected, cancelled or expired (``event.data["status"]``).
+access_changed = Signal()
 
 #: An event type → its signal (the type with ``.`` as ``_``).
 SIGNALS: Dict[str, Signal] = {

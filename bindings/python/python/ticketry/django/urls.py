@@ -1,13 +1,13 @@
 """The seeds' support API: ``path("api/support/", include("ticketry.django.urls"))``.
 
-Seeds 000, 001 and 003 under one prefix (their paths coexist; where two seeds
+Seeds 000, 001, 002 and 003 under one prefix (their paths coexist; where two seeds
 name one operation differently, both names are routed). ``<ref>`` is a
 ticket's id or its number (``TKT-2026-00042``).
 """
 
 from django.urls import path
 
-from . import views
+from . import recovery, status, views
 
 app_name = "ticketry"
 
@@ -32,4 +32,14 @@ urlpatterns = [
     path("categories/", views.categories_view, name="categories"),
     path("priorities/", views.priorities_view, name="priorities"),
     path("templates/", views.templates_view, name="templates"),
+    # Seed 001: the service status and incidents.
+    path("status/", status.status_view, name="status"),
+    path("incidents/", status.incidents_view, name="incidents"),
+    path("incidents/<str:incident>/", status.incident_view, name="incident"),
+    path("incidents/<str:incident>/updates/", status.incident_updates_view, name="incident-updates"),
+    path("incidents/<str:incident>/resolve/", status.incident_resolve_view, name="incident-resolve"),
+    # Seed 002: access recovery.
+    path("access-requests/", recovery.requests_view, name="access-requests"),
+    path("access-requests/<str:request_id>/", recovery.request_view, name="access-request"),
+    path("access-requests/<str:request_id>/<str:decision>/", recovery.decision_view, name="access-request-decision"),
 ]
