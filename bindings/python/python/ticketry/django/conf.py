@@ -42,6 +42,9 @@ Every key is optional::
         # auto-reply to new tickets (a template: "{{ ticket.number }}" …).
         # ``manage.py ticketry_run_automations`` runs what falls due.
         "AUTOMATION": {"ASSIGNMENT": None, "PRESETS": [], "AUTO_REPLY": None},
+        # Seed 001's Telegram operations bot (``telegram/``): BOT_TOKEN,
+        # SECRET, API_URL, STAFF, IDENTIFY; see ticketry.django.telegram.
+        "TELEGRAM": None,
     }
 """
 
@@ -59,7 +62,7 @@ __all__ = ["Settings", "settings"]
 _KEYS = {
     "DATABASE", "URL", "SCHEMA", "ROLE", "ALLOW_RLS_BYPASS", "MAX_CONNECTIONS", "WORKSPACE",
     "WORKSPACE_NAME", "WORKSPACE_RESOLVER", "IDENTIFY", "LOOKUP", "PERMISSION", "EVENTS_CONSUMER",
-    "AUTOMATION",
+    "AUTOMATION", "TELEGRAM",
 }
 _AUTOMATION_KEYS = {"ASSIGNMENT", "PRESETS", "AUTO_REPLY"}
 

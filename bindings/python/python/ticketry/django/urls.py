@@ -7,7 +7,7 @@ ticket's id or its number (``TKT-2026-00042``).
 
 from django.urls import path
 
-from . import recovery, status, views
+from . import recovery, status, telegram, views
 
 app_name = "ticketry"
 
@@ -42,4 +42,6 @@ urlpatterns = [
     path("access-requests/", recovery.requests_view, name="access-requests"),
     path("access-requests/<str:request_id>/", recovery.request_view, name="access-request"),
     path("access-requests/<str:request_id>/<str:decision>/", recovery.decision_view, name="access-request-decision"),
+    # Seed 001's Telegram bot (TICKETRY["TELEGRAM"]).
+    path("telegram/", telegram.webhook_view, name="telegram"),
 ]
