@@ -26,6 +26,7 @@ pub mod people;
 pub mod priority;
 pub mod query;
 pub mod report;
+pub mod search;
 mod service;
 pub mod sla;
 pub mod store;
@@ -53,8 +54,8 @@ pub use priority::{Priority, PriorityPreset};
 pub use query::{Page, TicketOrder, TicketQuery};
 pub use service::{
     AccessRequestInput, AlertKind, Assign, AutomationReport, BulkError, BulkOutcome, Health,
-    Helpdesk, MessageInput, OpenTicket, SlaAlert, SweepReport, TicketStats, TicketUpdate,
-    TimerFired,
+    Helpdesk, MessageInput, OpenTicket, SearchHit, SearchPage, SlaAlert, SweepReport, TicketStats,
+    TicketUpdate, TimerFired,
 };
 pub use sla::{SlaMetric, SlaPolicy};
 pub use tag::Tag;

@@ -55,6 +55,12 @@ pub struct TicketQuery {
     pub rated: Option<bool>,
     /// Linked to this incident.
     pub incident: Option<crate::ids::IncidentId>,
+    /// Words of the subject, description and messages, as typed in a search
+    /// box (see [`crate::search`]: phrases in quotes, `or`, `-exclude`,
+    /// `prefix*`); public messages only unless `search_notes`.
+    pub search: Option<String>,
+    /// Search internal notes too (the agent view).
+    pub search_notes: bool,
     /// Order of the results.
     pub order: TicketOrder,
     /// The `next_cursor` of the previous page.
@@ -84,6 +90,8 @@ impl Default for TicketQuery {
             link: None,
             rated: None,
             incident: None,
+            search: None,
+            search_notes: false,
             order: TicketOrder::Newest,
             after: None,
             limit: 50,
@@ -165,6 +173,26 @@ impl TicketQuery {
                 "after",
                 "the cursor belongs to another order",
             )),
+        }
+    }
+
+    /// The parsed `search`: `None` without one; `Some(None)` when it holds
+    /// nothing to look for (then nothing matches).
+    pub fn text(&self) -> Result<Option<Option<crate::search::Query>>> {
+        match self.search.as_deref() {
+            None => Ok(None),
+            Some(text) => crate::search::Query::parse(text, false)
+                .map_err(|_| {
+                    Error::invalid_input(
+                        "search",
+                        format!(
+                            "at most {} characters and {} words",
+                            crate::search::MAX_QUERY,
+                            crate::search::MAX_TERMS
+                        ),
+                    )
+                })
+                .map(Some),
         }
     }
 

@@ -36,7 +36,7 @@ mod workspaces;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use chunked::Chunked;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use ticketry_core::event::Event;
 use ticketry_core::query::{Page, Position, TicketOrder, TicketQuery, page_from};
@@ -111,6 +111,37 @@ struct Row {
     /// once (in the ticket) and `messages[0].body` stays empty until the
     /// description is edited.
     opening_shared: bool,
+    /// Its search terms.
+    terms: Terms,
+}
+
+/// A ticket's search terms, in the order PostgreSQL concatenates them.
+#[derive(Debug, Default)]
+struct Terms {
+    /// Subject and description.
+    head: Vec<String>,
+    /// Public messages after the opening one.
+    public: Vec<String>,
+    /// Internal notes.
+    notes: Vec<String>,
+}
+
+impl Terms {
+    fn head_of(t: &Ticket) -> Vec<String> {
+        let mut head = ticketry_core::search::terms(&t.subject);
+        head.extend(ticketry_core::search::terms(&t.description));
+        head
+    }
+
+    /// The terms a search sees (notes only with `notes`).
+    fn view(&self, notes: bool) -> Vec<String> {
+        let mut all = self.head.clone();
+        all.extend_from_slice(&self.public);
+        if notes {
+            all.extend_from_slice(&self.notes);
+        }
+        all
+    }
 }
 
 impl Row {
@@ -183,6 +214,9 @@ struct TenantData {
     message_ids: FastMap<MessageId, (u32, u32)>,
     /// `(next_check, index)` of tickets with SLA work pending.
     sla_index: BTreeSet<(DateTime<Utc>, u32)>,
+    /// Search term → the tickets that had it (append-only: a search
+    /// verifies each candidate against its current terms).
+    postings: HashMap<Box<str>, Vec<u32>>,
     /// `(timers.due, index)` of tickets with a time rule ahead.
     timer_index: BTreeSet<(DateTime<Utc>, u32)>,
     /// Open tickets (active statuses) per assignee.
@@ -336,6 +370,56 @@ impl TenantData {
             .collect()
     }
 
+    /// Adds `terms` of the ticket at `idx` to the postings.
+    fn post(&mut self, idx: u32, terms: &[String]) {
+        let mut seen: Vec<&String> = terms.iter().collect();
+        seen.sort();
+        seen.dedup();
+        for t in seen {
+            let list = self.postings.entry(t.as_str().into()).or_default();
+            if list.last() != Some(&idx) {
+                list.push(idx);
+            }
+        }
+    }
+
+    /// The tickets matching `query` (in the view with or without notes).
+    fn search(&self, query: &ticketry_core::search::Query, notes: bool) -> HashSet<u32> {
+        use ticketry_core::search::Clause;
+        let postings = |c: &Clause| -> Vec<u32> {
+            match c {
+                Clause::Term { term, prefix: true } => self
+                    .postings
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(term.as_str()))
+                    .flat_map(|(_, v)| v.iter().copied())
+                    .collect(),
+                Clause::Term { term, .. } => self
+                    .postings
+                    .get(term.as_str())
+                    .cloned()
+                    .unwrap_or_default(),
+                Clause::Phrase(p) => p
+                    .iter()
+                    .filter_map(|t| self.postings.get(t.as_str()))
+                    .min_by_key(|v| v.len())
+                    .cloned()
+                    .unwrap_or_default(),
+            }
+        };
+        // The group with the fewest candidates, each checked in full.
+        let candidates = query
+            .all
+            .iter()
+            .map(|g| g.iter().flat_map(postings).collect::<HashSet<u32>>())
+            .min_by_key(HashSet::len)
+            .unwrap_or_default();
+        candidates
+            .into_iter()
+            .filter(|&i| query.matches(&self.tickets[i as usize].terms.view(notes)))
+            .collect()
+    }
+
     fn check_message_keys(&self, messages: &[Message]) -> Option<Message> {
         messages.iter().find_map(|m| {
             let key = m.idempotency_key.as_deref()?;
@@ -345,6 +429,23 @@ impl TenantData {
     }
 
     fn add_messages(&mut self, idx: u32, messages: Vec<Message>) {
+        let first = self.tickets[idx as usize].messages.is_empty();
+        let mut added = Vec::new();
+        for (i, m) in messages.iter().enumerate() {
+            // The opening message is the description (in the head).
+            if first && i == 0 {
+                continue;
+            }
+            let terms = ticketry_core::search::terms(&m.body);
+            let row = &mut self.tickets[idx as usize];
+            if m.kind == ticketry_core::MessageKind::Note {
+                row.terms.notes.extend_from_slice(&terms);
+            } else {
+                row.terms.public.extend_from_slice(&terms);
+            }
+            added.extend(terms);
+        }
+        self.post(idx, &added);
         let row = &mut self.tickets[idx as usize];
         // Exact capacity: a first push would reserve room for four messages.
         row.messages.reserve_exact(messages.len());

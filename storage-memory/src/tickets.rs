@@ -55,11 +55,17 @@ impl TicketStore for MemoryStore {
                 .filter(|m| m.body == create.ticket.description)
                 .map(|m| m.body = String::new())
                 .is_some();
+            let head = Terms::head_of(&create.ticket);
+            d.post(idx, &head);
             d.tickets.push(Row {
                 ticket: create.ticket,
                 messages: Vec::new(),
                 assignments: create.assignments,
                 opening_shared,
+                terms: Terms {
+                    head,
+                    ..Terms::default()
+                },
             });
             d.add_messages(idx, messages);
             d.append_events(ws, create.events);
@@ -106,6 +112,12 @@ impl TicketStore for MemoryStore {
             d.check_capacity(w.capacity.as_ref(), Some(current))?;
             let old = Tracked::of(Some(current));
             d.track(idx, old, &w.ticket, &w.assignments);
+            let current = &d.tickets[idx as usize].ticket;
+            if current.subject != w.ticket.subject || current.description != w.ticket.description {
+                let head = Terms::head_of(&w.ticket);
+                d.post(idx, &head);
+                d.tickets[idx as usize].terms.head = head;
+            }
             let row = &mut d.tickets[idx as usize];
             let old_check = row.ticket.sla.next_check();
             let new_check = w.ticket.sla.next_check();
@@ -184,7 +196,14 @@ impl TicketStore for MemoryStore {
         let after = q
             .validate()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let text = q.text().map_err(|e| StoreError::Backend(e.to_string()))?;
         self.with(ws, |d| {
+            let found = match &text {
+                None => None,
+                Some(None) => Some(HashSet::new()),
+                Some(Some(query)) => Some(d.search(query, q.search_notes)),
+            };
+            let q = &Filter { q, found };
             let want = q.limit as usize + 1;
             let n = d.tickets.len();
             let seq_position = |t: &Ticket| Position::Seq(t.seq);
@@ -360,5 +379,27 @@ impl TicketStore for MemoryStore {
                 })
                 .collect()
         })
+    }
+}
+
+/// A query with its search's result: `matches` also checks the ticket was found.
+struct Filter<'a> {
+    q: &'a TicketQuery,
+    found: Option<HashSet<u32>>,
+}
+
+impl std::ops::Deref for Filter<'_> {
+    type Target = TicketQuery;
+    fn deref(&self) -> &TicketQuery {
+        self.q
+    }
+}
+
+impl Filter<'_> {
+    fn matches(&self, t: &Ticket) -> bool {
+        self.found
+            .as_ref()
+            .is_none_or(|f| f.contains(&((t.seq - 1) as u32)))
+            && self.q.matches(t)
     }
 }

@@ -188,6 +188,23 @@ impl PgStore {
             b.push(" AND doc->'incident'->>'id' = ")
                 .param(incident.to_string());
         }
+        match q.text() {
+            Ok(None) => {}
+            Ok(Some(Some(query))) => {
+                // The indexed expressions (tickets_search_public / _all).
+                b.push(if q.search_notes {
+                    " AND (search_head || search_public || search_notes) @@ "
+                } else {
+                    " AND (search_head || search_public) @@ "
+                })
+                .param(query.to_tsquery())
+                .push("::tsquery");
+            }
+            // Nothing to look for (or a query the service refuses first).
+            Ok(Some(None)) | Err(_) => {
+                b.push(" AND false");
+            }
+        }
         let seq_after = |p: Option<Position>| match p {
             Some(Position::Seq(s)) => Some(i64::try_from(s).unwrap_or(i64::MAX)),
             _ => None,

@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
-use ticketry_core::event::{Event, NewEvent};
+use ticketry_core::event::{Event, EventKind, NewEvent};
 use ticketry_core::store::{CapacityGuard, StoreResult, TicketCreate, TicketWrite, WriteOutcome};
 use ticketry_core::{AssignmentRecord, Message, NumberPiece, StoreError, Ticket, WorkspaceId};
 use uuid::Uuid;
@@ -113,11 +113,12 @@ const CREATE_SQL: &str = concat!(
         INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
             rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
             tags, idempotency_key, created_at, updated_at, version, doc, idempotency_fingerprint,
-            timers_due)
+            timers_due, search_head, search_public, search_notes)
         SELECT $1, $16, n.seq, n.number, $17, $18, $19,
             -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $19), 0),
             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
-            $31 || jsonb_build_object('seq', n.seq, 'number', n.number), $32, $39
+            $31 || jsonb_build_object('seq', n.seq, 'number', n.number), $32, $39,
+            $42::tsvector, $43::tsvector, $44::tsvector
         FROM n
         RETURNING ticket_id
     ), ",
@@ -155,7 +156,8 @@ const UPDATE_SQL: &str = concat!(
             rank_key = -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $20), 0),
             due_secs = $21, sla_next_check = $22, customer_id = $23, assignee_id = $24,
             team_id = $25, category_id = $26, tags = $27, updated_at = $28, version = $29, doc = $30,
-            timers_due = $34
+            timers_due = $34, search_head = COALESCE($37::tsvector, search_head),
+            search_public = search_public || $38::tsvector, search_notes = search_notes || $39::tsvector
         WHERE workspace_id = $1 AND ticket_id = $16 AND version = $17
           AND EXISTS (SELECT 1 FROM counter)
         RETURNING ticket_id
@@ -189,7 +191,7 @@ const CREATE: Prepared = Prepared {
         children_types!(),
         "uuid, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], text, \
          timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[], int8, int8, \
-         timestamptz, text, int8"
+         timestamptz, text, int8, text, text, text"
     ),
     sql: CREATE_SQL,
 };
@@ -200,7 +202,7 @@ const UPDATE: Prepared = Prepared {
     types: concat!(
         children_types!(),
         "uuid, int8, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], \
-         timestamptz, int8, jsonb, int8, text[], text, timestamptz, text, int8"
+         timestamptz, int8, jsonb, int8, text[], text, timestamptz, text, int8, text, text, text"
     ),
     sql: UPDATE_SQL,
 };
@@ -393,6 +395,40 @@ fn replay(
     }
 }
 
+/// A write's search terms as `tsvector` literals: the head (subject and
+/// description) when given, and the terms of its public messages and notes
+/// (a new ticket's opening message is its description, in the head).
+struct Search {
+    head: Option<String>,
+    public: String,
+    notes: String,
+}
+
+impl Search {
+    fn of(head: Option<&Ticket>, messages: &[Message], opening: bool) -> Self {
+        use ticketry_core::search::{terms, tsvector};
+        let head = head.map(|t| {
+            let mut all = terms(&t.subject);
+            all.extend(terms(&t.description));
+            tsvector(&all)
+        });
+        let (mut public, mut notes) = (Vec::new(), Vec::new());
+        for m in messages.iter().skip(usize::from(opening)) {
+            let words = terms(&m.body);
+            if m.kind == ticketry_core::MessageKind::Note {
+                notes.extend(words);
+            } else {
+                public.extend(words);
+            }
+        }
+        Self {
+            head,
+            public: tsvector(&public),
+            notes: tsvector(&notes),
+        }
+    }
+}
+
 /// A write's [`CapacityGuard`] as the statements' parameters.
 struct Guard<'a> {
     agent: Option<&'a str>,
@@ -459,7 +495,8 @@ impl PgStore {
             .transpose()?;
         let id = t.id.as_uuid();
         let guard = Guard::of(create.capacity.as_ref())?;
-        let rest: [&dyn Param; 15] = [
+        let search = Search::of(Some(t), &create.messages, true);
+        let rest: [&dyn Param; 18] = [
             &create.idempotency_key(),
             &t.created_at,
             &t.updated_at,
@@ -475,6 +512,9 @@ impl PgStore {
             &t.timers.due,
             &guard.agent,
             &guard.max,
+            &search.head,
+            &search.public,
+            &search.notes,
         ];
         let params: Vec<&dyn Param> = children
             .params(&ws_id)
@@ -566,7 +606,12 @@ impl PgStore {
         let head: [&dyn Param; 2] = [&id, &expected];
         let agent = w.active_agent.as_ref().map(|a| a.as_str());
         let guard = Guard::of(w.capacity.as_ref())?;
-        let rest: [&dyn Param; 9] = [
+        let edited = w.events.iter().any(|e| {
+            matches!(&e.kind, EventKind::Updated { fields }
+                if fields.iter().any(|f| f == "subject" || f == "description"))
+        });
+        let search = Search::of(edited.then_some(t), &w.messages, false);
+        let rest: [&dyn Param; 12] = [
             &t.updated_at,
             &c.version,
             &Json(t),
@@ -576,6 +621,9 @@ impl PgStore {
             &t.timers.due,
             &guard.agent,
             &guard.max,
+            &search.head,
+            &search.public,
+            &search.notes,
         ];
         let params: Vec<&dyn Param> = children
             .params(&ws_id)

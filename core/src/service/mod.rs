@@ -17,7 +17,8 @@ mod timers;
 pub use access::AccessRequestInput;
 pub use sla::{AlertKind, SlaAlert, SweepReport};
 pub use tickets::{
-    Assign, BulkError, BulkOutcome, MessageInput, OpenTicket, TicketStats, TicketUpdate,
+    Assign, BulkError, BulkOutcome, MessageInput, OpenTicket, SearchHit, SearchPage, TicketStats,
+    TicketUpdate,
 };
 
 pub use timers::{AutomationReport, TimerFired};

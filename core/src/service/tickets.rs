@@ -187,6 +187,27 @@ pub struct TicketUpdate {
     pub expected_version: Option<u64>,
 }
 
+/// One ticket a search found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SearchHit {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Its subject or description around the first word found, the words
+    /// found between `[` and `]` (`None` when only messages matched).
+    pub snippet: Option<String>,
+}
+
+/// One page of search hits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SearchPage {
+    /// The hits, in the query's order.
+    pub items: Vec<SearchHit>,
+    /// Pass as `after` for the next page; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
 /// What [`Helpdesk::bulk_update`] did to one ticket: the ticket after the
 /// change, or why it refused it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -686,7 +707,45 @@ impl Helpdesk {
     /// One page of tickets matching `query`; pass `next_cursor` as `after` for the next.
     pub async fn list_tickets(&self, ws: WorkspaceId, query: &TicketQuery) -> Result<Page<Ticket>> {
         query.validate()?;
+        query.text()?;
         Ok(self.store.list_tickets(ws, query).await?)
+    }
+
+    /// Searches tickets: `query.search` (required) with every other filter,
+    /// order and cursor of [`list_tickets`](Self::list_tickets); each hit
+    /// with a snippet of its subject or description around the first word
+    /// found (`[`…`]` around the words). A search that is exactly a ticket's
+    /// number puts that ticket first.
+    pub async fn search_tickets(&self, ws: WorkspaceId, query: &TicketQuery) -> Result<SearchPage> {
+        let Some(text) = query.search.as_deref() else {
+            return Err(Error::invalid_input("search", "is required"));
+        };
+        let parsed = query.text()?.flatten();
+        let page = self.list_tickets(ws, query).await?;
+        let mut items: Vec<SearchHit> = Vec::new();
+        if query.after.is_none()
+            && let Ok(t) = self.get_ticket_by_number(ws, text.trim()).await
+            && (query.customer.is_none() || query.customer.as_ref() == Some(&t.customer))
+        {
+            items.push(SearchHit {
+                snippet: None,
+                ticket: t,
+            });
+        }
+        for t in page.items {
+            if items.iter().any(|h| h.ticket.id == t.id) {
+                continue;
+            }
+            let snippet = parsed.as_ref().and_then(|q| {
+                crate::search::snippet(&t.subject, q)
+                    .or_else(|| crate::search::snippet(&t.description, q))
+            });
+            items.push(SearchHit { ticket: t, snippet });
+        }
+        Ok(SearchPage {
+            items,
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// The tickets matching `query`'s filters as CSV (header line first; the

@@ -16,6 +16,7 @@ mod fixture;
 mod hostile;
 mod operations;
 mod schedule;
+mod search;
 mod sla;
 mod tickets;
 
@@ -25,6 +26,7 @@ pub use fixture::Fixture;
 pub use hostile::*;
 pub use operations::*;
 pub use schedule::*;
+pub use search::*;
 pub use sla::*;
 pub use tickets::*;
 
@@ -104,7 +106,9 @@ macro_rules! conformance_suite {
             access_requests_follow_their_workflow,
             access_requests_expire_on_time,
             open_access_requests_are_limited_per_customer,
-            health_answers
+            health_answers,
+            search_finds_words_in_both_languages,
+            odd_searches_are_refused_or_find_nothing
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
