@@ -315,6 +315,9 @@ async function listTickets(c) {
     assignee: assigned && assigned !== 'none' ? (assigned === 'me' ? me.id : assigned) : undefined,
     unassigned: assigned === 'none' ? true : undefined,
     order: q.order || undefined,
+    // Words as typed in a search box; staff search internal notes too.
+    search: typeof q.q === 'string' && q.q ? q.q : undefined,
+    searchNotes: me.staff ? true : undefined,
     after: q.cursor || undefined,
     limit: limitParam(q),
   })

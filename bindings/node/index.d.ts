@@ -776,6 +776,25 @@ export interface Satisfaction {
   ratedAt: Date
 }
 
+/** One ticket a search found. */
+export interface SearchHit {
+  /** The ticket. */
+  ticket: Ticket
+  /**
+   * Its subject or description around the first word found, the words
+   * found between `` and `` (`None` when only messages matched).
+   */
+  snippet: string | null
+}
+
+/** One page of results. */
+export interface SearchHitPage {
+  /** The items. */
+  items: Array<SearchHit>
+  /** Pass as `after` to get the next page; `None` on the last page. */
+  nextCursor: string | null
+}
+
 /**
  * One stretch of business time `[start, end)` in UTC, as listed by
  * `BusinessCalendar::add_segments`.
@@ -1228,6 +1247,14 @@ export interface TicketQuery {
   rated?: boolean | null
   /** Linked to this incident. */
   incident?: string | null
+  /**
+   * Words of the subject, description and messages, as typed in a search
+   * box (see `crate::search`: phrases in quotes, `or`, `-exclude`,
+   * `prefix*`); public messages only unless `search_notes`.
+   */
+  search?: string | null
+  /** Search internal notes too (the agent view). */
+  searchNotes?: boolean
   /** Order of the results. */
   order?: TicketOrder
   /** The `next_cursor` of the previous page. */
@@ -1467,9 +1494,18 @@ export interface ListTicketsOptions {
   breached?: boolean | null
   link?: Link | string | null
   rated?: boolean | null
+  incident?: string | null
+  search?: string | null
+  searchNotes?: boolean | null
   order?: TicketOrder | null
   after?: string | null
   limit?: number | null
+}
+
+/** Options of `searchTickets`. */
+export interface SearchTicketsOptions {
+  searchNotes?: boolean | null
+  query?: TicketQuery | null
 }
 
 /** Options of `exportTicketsCsv`. */
@@ -1745,6 +1781,13 @@ export declare class Workspace extends native.Workspace {
   assignmentHistory(ticket: string): Promise<Array<AssignmentRecord>>
   /** One page of tickets matching the filters. */
   listTickets(options?: ListTicketsOptions): Promise<TicketPage>
+  /**
+   * Searches tickets: words, `"phrases"`, `or`, `-exclude`, `prefix*` in
+   *  subjects, descriptions and public messages (notes too with
+   *  `search_notes`), with `query`'s other filters, order and cursor; hits
+   *  with snippets.
+   */
+  searchTickets(search: string, options?: SearchTicketsOptions): Promise<SearchHitPage>
   /**
    * The tickets matching `query`'s filters (those of `list_tickets`) as CSV,
    *  every page, at most 100 000 tickets.

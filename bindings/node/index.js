@@ -140,6 +140,9 @@ define(Workspace, 'assignmentHistory', function assignmentHistory(ticket) {
 define(Workspace, 'listTickets', function listTickets(options) {
   return this.call('list_tickets', [], options)
 })
+define(Workspace, 'searchTickets', function searchTickets(search, options) {
+  return this.call('search_tickets', [search], options)
+})
 define(Workspace, 'exportTicketsCsv', function exportTicketsCsv(options) {
   return this.call('export_tickets_csv', [], options)
 })

@@ -54,7 +54,7 @@ pub use priority::{Priority, PriorityPreset};
 pub use query::{Page, TicketOrder, TicketQuery};
 pub use service::{
     AccessRequestInput, AlertKind, Assign, AutomationReport, BulkError, BulkOutcome, Health,
-    Helpdesk, MessageInput, OpenTicket, SearchHit, SearchPage, SlaAlert, SweepReport, TicketStats,
+    Helpdesk, MessageInput, OpenTicket, SearchHit, SlaAlert, SweepReport, TicketStats,
     TicketUpdate, TimerFired,
 };
 pub use sla::{SlaMetric, SlaPolicy};

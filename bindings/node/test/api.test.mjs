@@ -360,6 +360,20 @@ for (const backend of backends) {
       assert.deepEqual((await ws.listAccessRequests({ customer: 'alice' })).map((x) => x.id), [r.id])
     })
 
+    it('searches tickets by words in both languages', async () => {
+      const ws = await setup(desk)
+      const a = await ws.openTicket({ customer: 'alice', subject: 'Payment failed', description: 'My card was declined twice' })
+      const b = await ws.openTicket({ customer: 'alice', subject: 'Не проходит платёж', description: 'Платежи не работают' })
+      await ws.addNote(b.id, 'bob', 'secret refund')
+      assert.deepEqual((await ws.searchTickets('payments')).items.map((h) => h.ticket.id), [a.id])
+      assert.equal((await ws.searchTickets('declined')).items[0].snippet, 'My card was [declined] twice')
+      assert.deepEqual((await ws.listTickets({ search: 'платежи' })).items.map((t) => t.id), [b.id])
+      assert.deepEqual((await ws.searchTickets('secret')).items, [])
+      assert.deepEqual((await ws.searchTickets('secret', { searchNotes: true })).items.map((h) => h.ticket.id), [b.id])
+      assert.deepEqual((await ws.searchTickets('"card was declined" -refund')).items.map((h) => h.ticket.id), [a.id])
+      await rejectsWith(ws.searchTickets('x'.repeat(10_000)), 'invalid_input', 'search')
+    })
+
     it('manages and renders templates', async () => {
       const ws = await setup(desk)
       const cat = await ws.createCategory({ name: 'Billing' })

@@ -267,6 +267,11 @@ for (const backend of backends) {
       assert.equal(typeof paged.json.next_cursor, 'string')
       expectError(await call('GET', '/api/tickets/?limit=x', ALICE), 400, 'invalid_input', 'limit')
       expectError(await call('GET', '/api/tickets/?cursor=garbage', ALICE), 400, 'invalid_input', 'after')
+      // ?q= searches (a customer's own tickets; staff everyone's).
+      assert.deepEqual((await call('GET', '/api/tickets/?q=charged', SAM)).json.results.map((t) => t.id), [alices.id])
+      assert.deepEqual((await call('GET', '/api/tickets/?q=charged', BOB)).json.results, [])
+      assert.deepEqual((await call('GET', '/api/tickets/?q=driver%20-late', SAM)).json.results, [])
+      expectError(await call('GET', `/api/tickets/?q=${'x'.repeat(600)}`, ALICE), 400, 'invalid_input', 'search')
     })
 
     it('GET /tickets/:id/: own (by id or number) and staff; another customer\'s is 404', async () => {

@@ -75,3 +75,20 @@ def test_access_recovery(clocked) -> None:  # type: ignore[no-untyped-def]
         d.request_access("two_factor_reset")
     assert e.value.field == "contact"
     assert len(d.list_access_requests(customer=8)) == 3
+
+
+def test_search(desk) -> None:  # type: ignore[no-untyped-def]
+    a = desk.open_ticket(7, "Payment failed", "My card was declined twice")
+    b = desk.open_ticket(7, "Не проходит платёж", "Платежи картой не работают")
+    desk.add_note(b, "bob", "secret refund")
+    hits = desk.search_tickets("payments")
+    assert [h.ticket.id for h in hits.items] == [a.id]
+    assert desk.search_tickets("declined").items[0].snippet == "My card was [declined] twice"
+    assert [t.id for t in desk.list_tickets(search="платежи").items] == [b.id]
+    assert desk.search_tickets("secret").items == ()
+    assert [h.ticket.id for h in desk.search_tickets("secret", search_notes=True).items] == [b.id]
+    assert [h.ticket.id for h in desk.search_tickets(b.number).items][0] == b.id
+    assert desk.search_tickets("pay* -card").items == ()
+    with pytest.raises(ticketry.InvalidInputError) as e:
+        desk.search_tickets("x" * 10_000)
+    assert e.value.field == "search"

@@ -429,6 +429,8 @@ ops! {
         created_before: Option<DateTime<Utc>>, updated_since: Option<DateTime<Utc>>,
         updated_before: Option<DateTime<Utc>>, due_before: Option<DateTime<Utc>>,
         breached: Option<bool>, link: Option<Link>, rated: Option<bool>,
+        incident: Option<ticketry_core::IncidentId>, search: Option<String>,
+        search_notes: Option<bool>,
         order: Option<TicketOrder>, after: Option<String>, limit: Option<u32>,
     ) -> Page<Ticket> = |d, ws, a| {
         let mut q = TicketQuery {
@@ -449,6 +451,9 @@ ops! {
             breached: a.breached.unwrap_or(false),
             link: a.link,
             rated: a.rated,
+            incident: a.incident,
+            search: a.search,
+            search_notes: a.search_notes.unwrap_or(false),
             after: a.after,
             ..TicketQuery::default()
         };
@@ -456,6 +461,19 @@ ops! {
         if let Some(l) = a.limit { q.limit = l; }
         async move { d.list_tickets(ws, &q).await }
     };
+    /// Searches tickets: words, `"phrases"`, `or`, `-exclude`, `prefix*` in
+    /// subjects, descriptions and public messages (notes too with
+    /// `search_notes`), with `query`'s other filters, order and cursor; hits
+    /// with snippets.
+    ws search_tickets [1, 1] (search: String, search_notes: Option<bool>, query: Option<TicketQuery>) -> Page<ticketry_core::SearchHit>
+        = |d, ws, a| {
+            let q = TicketQuery {
+                search: Some(a.search),
+                search_notes: a.search_notes.unwrap_or(false),
+                ..a.query.unwrap_or_default()
+            };
+            async move { d.search_tickets(ws, &q).await }
+        };
     /// The tickets matching `query`'s filters (those of `list_tickets`) as CSV,
     /// every page, at most 100 000 tickets.
     ws export_tickets_csv [0, 0] (query: Option<TicketQuery>) -> String

@@ -17,8 +17,7 @@ mod timers;
 pub use access::AccessRequestInput;
 pub use sla::{AlertKind, SlaAlert, SweepReport};
 pub use tickets::{
-    Assign, BulkError, BulkOutcome, MessageInput, OpenTicket, SearchHit, SearchPage, TicketStats,
-    TicketUpdate,
+    Assign, BulkError, BulkOutcome, MessageInput, OpenTicket, SearchHit, TicketStats, TicketUpdate,
 };
 
 pub use timers::{AutomationReport, TimerFired};

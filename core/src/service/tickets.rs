@@ -198,16 +198,6 @@ pub struct SearchHit {
     pub snippet: Option<String>,
 }
 
-/// One page of search hits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct SearchPage {
-    /// The hits, in the query's order.
-    pub items: Vec<SearchHit>,
-    /// Pass as `after` for the next page; `None` on the last.
-    pub next_cursor: Option<String>,
-}
-
 /// What [`Helpdesk::bulk_update`] did to one ticket: the ticket after the
 /// change, or why it refused it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -716,7 +706,11 @@ impl Helpdesk {
     /// with a snippet of its subject or description around the first word
     /// found (`[`…`]` around the words). A search that is exactly a ticket's
     /// number puts that ticket first.
-    pub async fn search_tickets(&self, ws: WorkspaceId, query: &TicketQuery) -> Result<SearchPage> {
+    pub async fn search_tickets(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketQuery,
+    ) -> Result<Page<SearchHit>> {
         let Some(text) = query.search.as_deref() else {
             return Err(Error::invalid_input("search", "is required"));
         };
@@ -742,7 +736,7 @@ impl Helpdesk {
             });
             items.push(SearchHit { ticket: t, snippet });
         }
-        Ok(SearchPage {
+        Ok(Page {
             items,
             next_cursor: page.next_cursor,
         })

@@ -206,6 +206,10 @@ class SupportApiTest(TestCase):
         self.assertEqual(get("status=new"), ["B", "A"])
         self.assertEqual(get("order=urgency"), ["A", "B"])
         self.assertEqual(get("limit=1"), ["B"])
+        self.assertEqual(get("q=B"), ["B"])  # search: the subject's word
+        self.assertEqual(get("q=403%20-B"), ["A"])
+        mine = self.call(self.as_bob, "get", "/api/support/tickets/?q=403")["results"]
+        self.assertEqual([t["subject"] for t in mine], ["B"])
 
     def test_assign(self) -> None:
         self.by_hand()

@@ -52,6 +52,7 @@ from .models import (
     Reminder,
     Rule,
     Satisfaction,
+    SearchHit,
     Segment,
     Sender,
     ServiceState,
@@ -449,13 +450,29 @@ class DeskOps:
         """Who the ticket was assigned to, oldest first."""
         return await self._native.call("assignment_history", {"ticket": _id(ticket)}).future()  # type: ignore[no-any-return]
 
-    def list_tickets(self, *, statuses: Optional[Sequence[Union[Status, str]]] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassigned: Optional[bool] = None, team: Optional[_Id] = None, category: Optional[_Id] = None, tag: Optional[str] = None, customer: Optional[_UserId] = None, priorities: Optional[Sequence[str]] = None, created_since: Optional[datetime] = None, created_before: Optional[datetime] = None, updated_since: Optional[datetime] = None, updated_before: Optional[datetime] = None, due_before: Optional[datetime] = None, breached: Optional[bool] = None, link: Optional[Union[Link, str, Mapping[str, Any]]] = None, rated: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None) -> Page[Ticket]:
+    def list_tickets(self, *, statuses: Optional[Sequence[Union[Status, str]]] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassigned: Optional[bool] = None, team: Optional[_Id] = None, category: Optional[_Id] = None, tag: Optional[str] = None, customer: Optional[_UserId] = None, priorities: Optional[Sequence[str]] = None, created_since: Optional[datetime] = None, created_before: Optional[datetime] = None, updated_since: Optional[datetime] = None, updated_before: Optional[datetime] = None, due_before: Optional[datetime] = None, breached: Optional[bool] = None, link: Optional[Union[Link, str, Mapping[str, Any]]] = None, rated: Optional[bool] = None, incident: Optional[_Id] = None, search: Optional[str] = None, search_notes: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None) -> Page[Ticket]:
         """One page of tickets matching the filters."""
-        return self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "order": order, "after": after, "limit": limit}).wait()  # type: ignore[no-any-return]
+        return self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "incident": _id(incident), "search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit}).wait()  # type: ignore[no-any-return]
 
-    async def list_tickets_async(self, *, statuses: Optional[Sequence[Union[Status, str]]] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassigned: Optional[bool] = None, team: Optional[_Id] = None, category: Optional[_Id] = None, tag: Optional[str] = None, customer: Optional[_UserId] = None, priorities: Optional[Sequence[str]] = None, created_since: Optional[datetime] = None, created_before: Optional[datetime] = None, updated_since: Optional[datetime] = None, updated_before: Optional[datetime] = None, due_before: Optional[datetime] = None, breached: Optional[bool] = None, link: Optional[Union[Link, str, Mapping[str, Any]]] = None, rated: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None) -> Page[Ticket]:
+    async def list_tickets_async(self, *, statuses: Optional[Sequence[Union[Status, str]]] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassigned: Optional[bool] = None, team: Optional[_Id] = None, category: Optional[_Id] = None, tag: Optional[str] = None, customer: Optional[_UserId] = None, priorities: Optional[Sequence[str]] = None, created_since: Optional[datetime] = None, created_before: Optional[datetime] = None, updated_since: Optional[datetime] = None, updated_before: Optional[datetime] = None, due_before: Optional[datetime] = None, breached: Optional[bool] = None, link: Optional[Union[Link, str, Mapping[str, Any]]] = None, rated: Optional[bool] = None, incident: Optional[_Id] = None, search: Optional[str] = None, search_notes: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None) -> Page[Ticket]:
         """One page of tickets matching the filters."""
-        return await self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "order": order, "after": after, "limit": limit}).future()  # type: ignore[no-any-return]
+        return await self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "incident": _id(incident), "search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit}).future()  # type: ignore[no-any-return]
+
+    def search_tickets(self, search: str, *, search_notes: Optional[bool] = None, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> Page[SearchHit]:
+        """Searches tickets: words, ``"phrases"``, ``or``, ``-exclude``, ``prefix*`` in
+         subjects, descriptions and public messages (notes too with
+         ``search_notes``), with ``query``'s other filters, order and cursor; hits
+         with snippets.
+        """
+        return self._native.call("search_tickets", {"search": search, "search_notes": search_notes, "query": query}).wait()  # type: ignore[no-any-return]
+
+    async def search_tickets_async(self, search: str, *, search_notes: Optional[bool] = None, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> Page[SearchHit]:
+        """Searches tickets: words, ``"phrases"``, ``or``, ``-exclude``, ``prefix*`` in
+         subjects, descriptions and public messages (notes too with
+         ``search_notes``), with ``query``'s other filters, order and cursor; hits
+         with snippets.
+        """
+        return await self._native.call("search_tickets", {"search": search, "search_notes": search_notes, "query": query}).future()  # type: ignore[no-any-return]
 
     def export_tickets_csv(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> str:
         """The tickets matching ``query``'s filters (those of ``list_tickets``) as CSV,

@@ -70,6 +70,7 @@ __all__ = [
     "Priority",
     "Rule",
     "Satisfaction",
+    "SearchHit",
     "Segment",
     "Sender",
     "ServiceStatus",
@@ -701,6 +702,14 @@ class Satisfaction:
 
 
 @dataclass(frozen=True)
+class SearchHit:
+    """One ticket a search found."""
+
+    ticket: Ticket = field(repr=False)
+    snippet: Optional[str]
+
+
+@dataclass(frozen=True)
 class Segment(_extras.SegmentMixin):
     """One stretch of business time ``[start, end)`` in UTC, as listed by
     ``BusinessCalendar::add_segments``.
@@ -954,6 +963,8 @@ class TicketQuery:
     link: Optional[Link] = field(default=None, repr=False)
     rated: Optional[bool] = None
     incident: Optional[str] = None
+    search: Optional[str] = None
+    search_notes: bool = False
     order: TicketOrder = 'newest'
     after: Optional[str] = None
     limit: int = 50
@@ -1068,6 +1079,7 @@ _STRUCTS: Dict[str, type] = {
     "Priority": Priority,
     "Rule": Rule,
     "Satisfaction": Satisfaction,
+    "SearchHit": SearchHit,
     "Segment": Segment,
     "Sender": Sender,
     "ServiceStatus": ServiceStatus,

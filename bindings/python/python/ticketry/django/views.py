@@ -271,7 +271,9 @@ def health_view(request: HttpRequest) -> JsonResponse:
 
 
 def my_tickets(c: Call) -> Any:
-    return 200, page_json(c.desk.list_tickets(customer=c.me.id, **_paging(c.request)), staff=c.staff)
+    search = c.request.GET.get("q") or c.request.GET.get("search") or None
+    page = c.desk.list_tickets(customer=c.me.id, search=search, **_paging(c.request))
+    return 200, page_json(page, staff=c.staff)
 
 
 def open_ticket(c: Call) -> Any:
@@ -318,6 +320,10 @@ def all_tickets(c: Call) -> Any:
         filters["breached"] = True
     if q.get("user"):
         filters["customer"] = q["user"]
+    if q.get("q") or q.get("search"):
+        # Staff search notes too (seed 000's admin: "by text, author, ID").
+        filters["search"] = q.get("q") or q.get("search")
+        filters["search_notes"] = True
     return 200, page_json(c.desk.list_tickets(**filters), staff=True)
 
 
