@@ -28,7 +28,7 @@ use ticketry_core::{
 use ticketry_postgres::{PgOptions, PgStore};
 
 /// The seeded schema.
-pub const SCHEMA: &str = "ticketry_bench";
+pub const SCHEMA: &str = "ticketry_bench_v2";
 /// Workspaces seeded.
 pub const WORKSPACES: usize = 100;
 /// Tickets per workspace.
@@ -186,7 +186,7 @@ fn ticket(ws: WorkspaceId, seq: usize, templates: &[Template]) -> (Ticket, Messa
     t.workspace_id = ws;
     t.seq = seq as u64;
     t.number = ticketry_core::NumberFormat::default().render(t.seq, created.year(), ws);
-    t.subject = format!("Ticket {seq}: the export hangs");
+    t.subject = subject(seq);
     t.customer = customer(seq * 7 % CUSTOMERS);
     t.assignee = (!seq.is_multiple_of(3)).then(|| agent(seq % AGENTS));
     if seq.is_multiple_of(5) {
@@ -257,6 +257,39 @@ fn ticket(ws: WorkspaceId, seq: usize, templates: &[Template]) -> (Ticket, Messa
         subject.clone_from(&t.subject);
     }
     (t, m, e)
+}
+
+/// The `i`-th word of the seeded vocabulary (2 000 made-up words of two to
+/// four syllables, which the English stemmer leaves as they are).
+pub fn word(i: usize) -> String {
+    const SYLLABLES: [&str; 12] = [
+        "ka", "lo", "mi", "ne", "po", "ru", "sa", "te", "vi", "zo", "da", "fu",
+    ];
+    let mut out = String::new();
+    let mut n = i + 12;
+    while n > 0 {
+        out.push_str(SYLLABLES[n % 12]);
+        n /= 12;
+    }
+    out.push('x');
+    out
+}
+
+/// Vocabulary size.
+pub const VOCABULARY: usize = 2_000;
+
+/// The subject of ticket `seq`: four words drawn with a skew to the first
+/// ones of the vocabulary (as real words are: a few common, most rare).
+pub fn subject(seq: usize) -> String {
+    let mut h = (seq as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut words = Vec::new();
+    for _ in 0..4 {
+        h ^= h >> 29;
+        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        let r = (h >> 11) as usize % VOCABULARY;
+        words.push(word(r * r / VOCABULARY));
+    }
+    format!("Ticket {seq}: {}", words.join(" "))
 }
 
 /// A CSV field: quoted, quotes doubled.
@@ -345,6 +378,10 @@ async fn load_workspace(
             t.version,
         )?;
         q(&mut tickets, &serde_json::to_string(&t)?);
+        tickets.push(',');
+        let mut head = ticketry_core::search::terms(&t.subject);
+        head.extend(ticketry_core::search::terms(&t.description));
+        q(&mut tickets, &ticketry_core::search::tsvector(&head));
         tickets.push('\n');
         write!(
             messages,
@@ -387,7 +424,8 @@ async fn load_workspace(
         &format!(
             "COPY {SCHEMA}.tickets (workspace_id, ticket_id, seq, number, status, active, \
              priority, rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, \
-             category_id, tags, idempotency_key, created_at, updated_at, version, doc) \
+             category_id, tags, idempotency_key, created_at, updated_at, version, doc, \
+             search_head) \
              FROM STDIN (FORMAT csv)"
         ),
         tickets,

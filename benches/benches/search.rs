@@ -1,0 +1,142 @@
+//! Ticket search latency (figures, not timed tests).
+//!
+//! ```text
+//! cargo bench -p ticketry-benches --bench search                          # memory
+//! scripts/pg-throwaway.sh cargo bench -p ticketry-benches --bench search  # + PostgreSQL
+//! ```
+//!
+//! 1. **Memory**: one workspace of 100 000 tickets (subjects of four words of
+//!    a 2 000-word vocabulary, skewed as real words are), each with two
+//!    replies; p50/p99 of 200 two-word searches, and the cost of a ticket
+//!    write with its indexing.
+//! 2. **PostgreSQL** (with `DATABASE_URL`): the 1 M tickets of `pg_seed` (100
+//!    workspaces, the same vocabulary); p50/p99 of 200 two-word searches in
+//!    one workspace, first page of 50, newest first, and the plan.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../pg_seed.rs"]
+mod pg_seed;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use ticketry_core::{
+    AgentId, AgentInput, CustomerId, CustomerInput, Helpdesk, MessageInput, NewWorkspace,
+    OpenTicket, TicketQuery, WorkspaceId,
+};
+use ticketry_memory::MemoryStore;
+use ticketry_postgres::{PgOptions, PgStore};
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("search bench: skipped (run it with `cargo bench --bench search`)");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        memory().await;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            postgres(&url).await;
+        }
+    });
+}
+
+/// 200 two-word queries: words of ranks spread over the vocabulary.
+fn queries() -> Vec<String> {
+    (0..200)
+        .map(|i| {
+            let a = pg_seed::word((i * 7) % 300);
+            let b = pg_seed::word((i * 13 + 5) % 1200);
+            format!("{a} {b}")
+        })
+        .collect()
+}
+
+fn percentiles(mut xs: Vec<Duration>) -> (Duration, Duration) {
+    xs.sort();
+    (xs[xs.len() / 2], xs[xs.len() * 99 / 100])
+}
+
+async fn measure(desk: &Helpdesk, ws: WorkspaceId) -> (Duration, Duration, usize) {
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for q in queries() {
+        let query = TicketQuery {
+            search: Some(q),
+            limit: 50,
+            ..TicketQuery::default()
+        };
+        let t = Instant::now();
+        hits += desk.search_tickets(ws, &query).await.unwrap().items.len();
+        times.push(t.elapsed());
+    }
+    let (p50, p99) = percentiles(times);
+    (p50, p99, hits)
+}
+
+async fn memory() {
+    let n = 100_000;
+    let desk = Helpdesk::new(Arc::new(MemoryStore::new()));
+    let ws = desk
+        .create_workspace(NewWorkspace::new("Bench", "bench"))
+        .await
+        .unwrap()
+        .id;
+    let customer = CustomerId::new("c1").unwrap();
+    desk.put_customer(ws, CustomerInput::new(customer.clone(), "C"))
+        .await
+        .unwrap();
+    let agent = AgentId::new("a1").unwrap();
+    desk.put_agent(ws, AgentInput::new(agent.clone(), "A"))
+        .await
+        .unwrap();
+    let t = Instant::now();
+    for seq in 1..=n {
+        let input = OpenTicket::new(customer.clone(), pg_seed::subject(seq), "the export hangs");
+        let id = desk.open_ticket(ws, input).await.unwrap().id;
+        for r in 0..2 {
+            let body = format!("{} please retry", pg_seed::subject(seq * 3 + r));
+            desk.reply(ws, id, &agent, MessageInput::text(body))
+                .await
+                .unwrap();
+        }
+    }
+    let per = t.elapsed().as_secs_f64() * 1e6 / (3 * n) as f64;
+    let (p50, p99, hits) = measure(&desk, ws).await;
+    println!(
+        "memory: {n} tickets × 3 messages ({per:.1} µs per write, indexing included); \
+         two-word search p50 {p50:.2?}, p99 {p99:.2?} ({hits} hits over 200 queries)"
+    );
+}
+
+async fn postgres(url: &str) {
+    pg_seed::seed(url).await.unwrap();
+    let options = PgOptions {
+        schema: pg_seed::SCHEMA.into(),
+        max_connections: 4,
+        ..PgOptions::default()
+    };
+    let store = PgStore::connect(url, options).await.unwrap();
+    let desk = Helpdesk::new(Arc::new(store.clone()));
+    let ws = desk
+        .get_workspace_by_slug(&pg_seed::slug(0))
+        .await
+        .unwrap()
+        .id;
+    measure(&desk, ws).await; // warm the caches
+    let (p50, p99, hits) = measure(&desk, ws).await;
+    println!(
+        "postgres: 1 M tickets (10 000 in the workspace); two-word search, first page of 50: \
+         p50 {p50:.2?}, p99 {p99:.2?} ({hits} hits over 200 queries)"
+    );
+    let query = TicketQuery {
+        search: Some(queries()[0].clone()),
+        limit: 50,
+        ..TicketQuery::default()
+    };
+    if let Ok(plan) = store.explain_list_tickets(ws, &query).await {
+        println!("{}", plan.join("\n"));
+    }
+}
