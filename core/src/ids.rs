@@ -124,6 +124,12 @@ uuid_id!(
 uuid_id!(
     /// An access-recovery request.
     AccessRequestId, "request_id");
+uuid_id!(
+    /// A knowledge-base category.
+    KbCategoryId, "kb_category_id");
+uuid_id!(
+    /// A knowledge-base article.
+    ArticleId, "article_id");
 
 macro_rules! host_id {
     ($(#[$doc:meta])* $name:ident, $field:literal) => {

@@ -20,6 +20,7 @@ pub mod event;
 pub mod export;
 pub mod ids;
 pub mod incident;
+pub mod kb;
 pub mod limits;
 pub mod panic;
 pub mod people;
@@ -46,15 +47,15 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result, StoreError};
 pub use event::{Event, EventKind};
 pub use ids::{
-    AccessRequestId, AgentId, CategoryId, CustomerId, IncidentId, MessageId, PolicyId, TeamId,
-    TemplateId, TicketId, WorkspaceId,
+    AccessRequestId, AgentId, ArticleId, CategoryId, CustomerId, IncidentId, KbCategoryId,
+    MessageId, PolicyId, TeamId, TemplateId, TicketId, WorkspaceId,
 };
 pub use people::{Agent, AgentInput, Customer, CustomerInput};
 pub use priority::{Priority, PriorityPreset};
 pub use query::{Page, TicketOrder, TicketQuery};
 pub use service::{
-    AccessRequestInput, AlertKind, Assign, AutomationReport, BulkError, BulkOutcome, Health,
-    Helpdesk, MessageInput, OpenTicket, SearchHit, SlaAlert, SweepReport, TicketStats,
+    AccessRequestInput, AlertKind, ArticleFilter, Assign, AutomationReport, BulkError, BulkOutcome,
+    Health, Helpdesk, MessageInput, OpenTicket, SearchHit, SlaAlert, SweepReport, TicketStats,
     TicketUpdate, TimerFired,
 };
 pub use sla::{SlaMetric, SlaPolicy};

@@ -13,11 +13,13 @@ use crate::access::{AccessRequest, AccessStatus};
 use crate::category::Category;
 use crate::error::StoreError;
 use crate::event::{Event, NewEvent};
+use crate::ids::ArticleId;
 use crate::ids::{
     AccessRequestId, AgentId, CategoryId, CustomerId, IncidentId, MessageId, TeamId, TemplateId,
     TicketId, WorkspaceId,
 };
 use crate::incident::Incident;
+use crate::kb::{Article, ArticleStats, KbCategory};
 use crate::people::{Agent, Customer};
 use crate::priority::Priority;
 use crate::query::{Page, TicketQuery};
@@ -451,6 +453,49 @@ pub trait AccessStore: Send + Sync {
     ) -> StoreResult<Vec<AccessRequest>>;
 }
 
+/// The knowledge base.
+#[async_trait]
+pub trait KbStore: Send + Sync {
+    /// Inserts or replaces a category by id (`AlreadyExists` when another
+    /// category of its language has its slug).
+    async fn put_kb_category(&self, ws: WorkspaceId, category: &KbCategory) -> StoreResult<()>;
+    /// All categories, by language, position, then name.
+    async fn list_kb_categories(&self, ws: WorkspaceId) -> StoreResult<Vec<KbCategory>>;
+    /// Inserts the article (`expected_version` `None`) or replaces it if its
+    /// stored version is still `expected_version` (`VersionConflict`), with
+    /// its search terms; `AlreadyExists` when another article of its
+    /// language has its slug.
+    async fn save_article(
+        &self,
+        ws: WorkspaceId,
+        article: &Article,
+        terms: &[String],
+        expected_version: Option<u64>,
+    ) -> StoreResult<()>;
+    /// By id.
+    async fn get_article(&self, ws: WorkspaceId, id: ArticleId) -> StoreResult<Option<Article>>;
+    /// Every article with its search terms, by language then slug.
+    async fn list_articles(&self, ws: WorkspaceId) -> StoreResult<Vec<(Article, Vec<String>)>>;
+    /// Sets `voter`'s vote on the article (`None` withdraws it): one vote per
+    /// voter and article.
+    async fn vote_article(
+        &self,
+        ws: WorkspaceId,
+        article: ArticleId,
+        voter: &str,
+        helpful: Option<bool>,
+    ) -> StoreResult<()>;
+    /// Records one view (an insert: no row is updated, so views of a popular
+    /// article never wait on each other).
+    async fn record_article_view(&self, ws: WorkspaceId, article: ArticleId) -> StoreResult<()>;
+    /// The views and votes of `articles`, in that order.
+    async fn article_stats(
+        &self,
+        ws: WorkspaceId,
+        articles: &[ArticleId],
+    ) -> StoreResult<Vec<ArticleStats>>;
+}
+
 /// A complete backend.
 pub trait Store:
     WorkspaceStore
@@ -460,6 +505,7 @@ pub trait Store:
     + EventStore
     + IncidentStore
     + AccessStore
+    + KbStore
 {
 }
 
@@ -471,6 +517,7 @@ impl<T> Store for T where
         + EventStore
         + IncidentStore
         + AccessStore
+        + KbStore
 {
 }
 

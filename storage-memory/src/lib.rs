@@ -30,6 +30,7 @@ mod chunked;
 mod directory;
 mod events;
 mod incidents;
+mod kb;
 mod tickets;
 mod workspaces;
 
@@ -229,6 +230,14 @@ struct TenantData {
     open_incidents: Arc<[ticketry_core::incident::Incident]>,
     /// Access-recovery requests, in the order made.
     access: Vec<ticketry_core::access::AccessRequest>,
+    /// Knowledge-base categories.
+    kb_categories: Vec<ticketry_core::kb::KbCategory>,
+    /// Articles with their search terms.
+    articles: Vec<(ticketry_core::kb::Article, Vec<String>)>,
+    /// Votes: (article, voter) → helpful.
+    votes: HashMap<(ticketry_core::ArticleId, Box<str>), bool>,
+    /// Views per article.
+    views: HashMap<ticketry_core::ArticleId, u64>,
     /// Events by `seq - 1`.
     events: Chunked<Event>,
     consumers: FastMap<String, u64>,

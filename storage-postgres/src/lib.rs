@@ -130,6 +130,7 @@ mod cache;
 mod catalog;
 mod events;
 mod incidents;
+mod kb;
 mod statement;
 mod tickets;
 mod turns;
@@ -173,6 +174,10 @@ pub const TABLES: &[&str] = &[
     "event_consumers",
     "incidents",
     "access_requests",
+    "kb_categories",
+    "articles",
+    "article_votes",
+    "article_views",
 ];
 
 /// Connection settings for [`PgStore::connect`].

@@ -333,6 +333,24 @@ async fn populate(f: &Fixture) {
     d.request_access(f.ws, access, f.customer_actor())
         .await
         .unwrap();
+    let category = ticketry_core::kb::KbCategoryInput {
+        slug: "faq".into(),
+        name: "FAQ".into(),
+        ..Default::default()
+    };
+    d.create_kb_category(f.ws, category).await.unwrap();
+    let article = ticketry_core::kb::ArticleInput {
+        slug: "reset".into(),
+        title: "Reset".into(),
+        body: "Open settings".into(),
+        status: Some(ticketry_core::kb::ArticleStatus::Published),
+        ..Default::default()
+    };
+    let a = d.create_article(f.ws, article).await.unwrap();
+    d.vote_article(f.ws, a.id, "u1", Some(true)).await.unwrap();
+    d.read_article(f.ws, "reset", &a.language, None)
+        .await
+        .unwrap();
     d.ack_events(f.ws, "mailer", 1).await.unwrap();
 }
 

@@ -10,11 +10,13 @@ mod automation;
 mod catalog;
 mod directory;
 mod incidents;
+mod kb;
 mod sla;
 mod tickets;
 mod timers;
 
 pub use access::AccessRequestInput;
+pub use kb::ArticleFilter;
 pub use sla::{AlertKind, SlaAlert, SweepReport};
 pub use tickets::{
     Assign, BulkError, BulkOutcome, MessageInput, OpenTicket, SearchHit, TicketStats, TicketUpdate,

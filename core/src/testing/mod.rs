@@ -14,6 +14,7 @@ mod automation;
 mod fidelity;
 mod fixture;
 mod hostile;
+mod kb;
 mod operations;
 mod schedule;
 mod search;
@@ -24,6 +25,7 @@ pub use automation::*;
 pub use fidelity::*;
 pub use fixture::Fixture;
 pub use hostile::*;
+pub use kb::*;
 pub use operations::*;
 pub use schedule::*;
 pub use search::*;
@@ -108,7 +110,9 @@ macro_rules! conformance_suite {
             open_access_requests_are_limited_per_customer,
             health_answers,
             search_finds_words_in_both_languages,
-            odd_searches_are_refused_or_find_nothing
+            odd_searches_are_refused_or_find_nothing,
+            knowledge_base_articles_in_two_languages,
+            bad_knowledge_base_input_changes_nothing
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

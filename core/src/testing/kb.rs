@@ -1,0 +1,228 @@
+//! The knowledge base on every backend.
+
+use super::fixture::{Fixture, assert_code};
+use crate::kb::{ArticleInput, ArticleStatus, KbCategoryInput};
+use crate::store::Store;
+use crate::*;
+use chrono::TimeDelta;
+use std::sync::Arc;
+
+fn article(slug: &str, language: &str, title: &str, body: &str) -> ArticleInput {
+    ArticleInput {
+        language: Some(language.into()),
+        slug: slug.into(),
+        title: title.into(),
+        body: body.into(),
+        status: Some(ArticleStatus::Published),
+        ..ArticleInput::default()
+    }
+}
+
+pub async fn knowledge_base_articles_in_two_languages(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let faq = f
+        .desk
+        .create_kb_category(
+            f.ws,
+            KbCategoryInput {
+                slug: "faq".into(),
+                name: "FAQ".into(),
+                faq: Some(true),
+                ..KbCategoryInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut reset = article(
+        "reset-password",
+        "en",
+        "How do I reset my password?",
+        "Open **Settings**, then *Security*.\n\n<script>alert(1)</script>",
+    );
+    reset.category = Some(faq.id);
+    let en = f.desk.create_article(f.ws, reset).await.unwrap();
+    assert!(en.html.contains("<strong>Settings</strong>") && !en.html.contains("script"));
+    assert_eq!(en.excerpt, "Open Settings, then Security.");
+    let mut ru = article(
+        "sbros-parolya",
+        "ru",
+        "Как сбросить пароль?",
+        "Откройте **Настройки**.",
+    );
+    ru.translation_of = Some(en.id);
+    let ru = f.desk.create_article(f.ws, ru).await.unwrap();
+    let refunds = f
+        .desk
+        .create_article(
+            f.ws,
+            article(
+                "refunds",
+                "en",
+                "Refunds",
+                "Payments are refunded in 5 days.",
+            ),
+        )
+        .await
+        .unwrap();
+    // Drafts and scheduled articles are invisible until published.
+    let mut draft = article("draft", "en", "Payments draft", "payment secrets");
+    draft.status = Some(ArticleStatus::Draft);
+    f.desk.create_article(f.ws, draft).await.unwrap();
+    f.clock.advance(TimeDelta::minutes(1));
+    let mut later = article("later", "en", "Payments later", "payment news");
+    later.publish_at = Some(f.clock.now() + TimeDelta::hours(1));
+    f.desk.create_article(f.ws, later).await.unwrap();
+    let found = |text: &'static str, lang: &'static str| {
+        let f = f.clone();
+        async move {
+            f.desk
+                .search_articles(f.ws, text, lang, Some("en"))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|h| h.article.slug)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("payments", "en").await, ["refunds"]);
+    assert_eq!(found("пароль", "ru").await, ["sbros-parolya"]);
+    // A Russian reader gets the translation, and the English article where
+    // there is none.
+    assert_eq!(found("refunded", "ru").await, ["refunds"]);
+    assert!(found("settings", "ru").await.is_empty());
+    f.clock.advance(TimeDelta::hours(1));
+    // Equal scores: the newest first.
+    assert_eq!(found("payments", "en").await, ["later", "refunds"]);
+    // Reading by slug with a fallback counts views.
+    let read = f
+        .desk
+        .read_article(f.ws, "reset-password", "ru", Some("en"))
+        .await
+        .unwrap();
+    assert_eq!(read.id, ru.id);
+    let read = f
+        .desk
+        .read_article(f.ws, "refunds", "ru", Some("en"))
+        .await
+        .unwrap();
+    assert_eq!(read.id, refunds.id);
+    assert_code(
+        f.desk.read_article(f.ws, "draft", "en", None).await,
+        "not_found",
+    );
+    // Suggestions for a ticket's subject, ranked by shared words.
+    let hits = f
+        .desk
+        .suggest_articles(f.ws, "I forgot my password, reset please", "en", None, None)
+        .await
+        .unwrap();
+    assert_eq!(hits[0].article.id, en.id);
+    assert_eq!(hits[0].score, 4); // i, my, password, reset
+    // Votes: one per voter, changeable.
+    f.desk
+        .vote_article(f.ws, en.id, "u1", Some(true))
+        .await
+        .unwrap();
+    f.desk
+        .vote_article(f.ws, en.id, "u2", Some(true))
+        .await
+        .unwrap();
+    let stats = f
+        .desk
+        .vote_article(f.ws, en.id, "u1", Some(false))
+        .await
+        .unwrap();
+    assert_eq!((stats.helpful, stats.not_helpful), (1, 1));
+    let stats = f.desk.vote_article(f.ws, en.id, "u2", None).await.unwrap();
+    assert_eq!((stats.helpful, stats.not_helpful), (0, 1));
+    assert_eq!(f.desk.article_stats(f.ws, ru.id).await.unwrap().views, 1);
+    // FAQ entries are the FAQ categories' articles.
+    let faqs = f
+        .desk
+        .list_articles(
+            f.ws,
+            ArticleFilter {
+                faq: true,
+                ..ArticleFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(faqs.iter().map(|a| a.id).collect::<Vec<_>>(), vec![en.id]);
+    // Edits re-index; a stale version is refused.
+    let mut edit = article("refunds", "en", "Money back", "Chargebacks take a week.");
+    let edited = f
+        .desk
+        .update_article(f.ws, refunds.id, edit.clone(), Some(1))
+        .await
+        .unwrap();
+    assert_eq!(edited.version, 2);
+    assert!(found("payments", "en").await.iter().all(|s| s != "refunds"));
+    assert_eq!(found("chargeback", "en").await, ["refunds"]);
+    edit.title = "Again".into();
+    assert_code(
+        f.desk.update_article(f.ws, refunds.id, edit, Some(1)).await,
+        "conflict",
+    );
+}
+
+pub async fn bad_knowledge_base_input_changes_nothing(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let en = f
+        .desk
+        .create_article(f.ws, article("a", "en", "A", "text"))
+        .await
+        .unwrap();
+    let before = f
+        .desk
+        .list_articles(f.ws, ArticleFilter::default())
+        .await
+        .unwrap();
+    assert_code(
+        f.desk
+            .create_article(f.ws, article("a", "en", "Dup", "x"))
+            .await,
+        "already_exists",
+    );
+    assert_code(
+        f.desk
+            .create_article(f.ws, article("Bad Slug", "en", "x", "x"))
+            .await,
+        "invalid_input",
+    );
+    assert_code(
+        f.desk
+            .create_article(f.ws, article("b", "e n", "x", "x"))
+            .await,
+        "invalid_input",
+    );
+    let mut same_language = article("b", "en", "x", "x");
+    same_language.translation_of = Some(en.id);
+    assert_code(
+        f.desk.create_article(f.ws, same_language).await,
+        "already_exists",
+    );
+    let mut ghost = article("c", "en", "x", "x");
+    ghost.category = Some(KbCategoryId::generate());
+    assert_code(f.desk.create_article(f.ws, ghost).await, "not_found");
+    assert_code(
+        f.desk
+            .search_articles(f.ws, &"x".repeat(10_000), "en", None)
+            .await,
+        "invalid_input",
+    );
+    assert!(
+        f.desk
+            .search_articles(f.ws, "&|!:*()'\\", "en", None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        f.desk
+            .list_articles(f.ws, ArticleFilter::default())
+            .await
+            .unwrap(),
+        before
+    );
+}
