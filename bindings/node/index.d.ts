@@ -148,6 +148,107 @@ export interface AgentInput {
 /** What a sweep recorded. */
 export type AlertKind = 'warning' | 'breached'
 
+/** A knowledge-base article (or FAQ entry). */
+export interface Article {
+  /** Id. */
+  id: string
+  /** Its category. */
+  category: string | null
+  /** Language. */
+  language: string
+  /** URL key, unique per workspace and language. */
+  slug: string
+  /** Title (an FAQ entry's question). */
+  title: string
+  /** Markdown (an FAQ entry's answer). */
+  body: string
+  /** The body rendered to sanitised HTML. */
+  html: string
+  /** A short summary (default: the start of the body's text). */
+  excerpt: string
+  /** Tag slugs. */
+  tags: Array<string>
+  /** For search engines. */
+  metaDescription: string | null
+  /** Draft, published or archived. */
+  status: ArticleStatus
+  /** Scheduled publication: hidden until then even when published. */
+  publishAt: Date | null
+  /** Who wrote it. */
+  author: string | null
+  /** The article this one translates (all translations name the original). */
+  translationOf: string | null
+  /** Created. */
+  createdAt: Date
+  /** Last changed. */
+  updatedAt: Date
+  /** Optimistic-concurrency version, +1 on every change. */
+  version: number
+}
+
+/** Which articles `Helpdesk::list_articles` returns. */
+export interface ArticleFilter {
+  /** In this category. */
+  category?: string | null
+  /** In this language. */
+  language?: string | null
+  /** With this status. */
+  status?: ArticleStatus | null
+  /** Only what readers see now (published, publication time come). */
+  visible?: boolean
+  /** Only FAQ entries (articles of FAQ categories). */
+  faq?: boolean
+}
+
+/** An article a search or a suggestion found. */
+export interface ArticleHit {
+  /** The article. */
+  article: Article
+  /** How many of the query's words it has (suggestions rank by it). */
+  score: number
+}
+
+/** Input for creating or replacing an article. */
+export interface ArticleInput {
+  /** Its category (same workspace). */
+  category?: string | null
+  /** Default: the workspace's locale. */
+  language?: string | null
+  /** URL key (letters, digits, `-`, `_`). */
+  slug: string
+  /** Title. */
+  title: string
+  /** Markdown, at most 100 000 characters. */
+  body: string
+  /** Default: the first 200 characters of the body's text. */
+  excerpt?: string | null
+  /** Tag slugs. */
+  tags?: Array<string>
+  /** For search engines. */
+  metaDescription?: string | null
+  /** Default `draft`. */
+  status?: ArticleStatus | null
+  /** Scheduled publication. */
+  publishAt?: Date | null
+  /** Who wrote it (an agent). */
+  author?: string | null
+  /** The article this one translates. */
+  translationOf?: string | null
+}
+
+/** An article's reader figures. */
+export interface ArticleStats {
+  /** Page views recorded. */
+  views: number
+  /** "Helpful" votes (one per voter, changeable). */
+  helpful: number
+  /** "Not helpful" votes. */
+  notHelpful: number
+}
+
+/** Where an article is in its life. */
+export type ArticleStatus = 'draft' | 'published' | 'archived'
+
 /** What happened to a ticket's assignee. */
 export type AssignmentAction = 'assigned' | 'reassigned' | 'unassigned' | 'escalated'
 
@@ -559,6 +660,50 @@ export interface IncidentUpdate {
   message: string
   /** Who posted it. */
   by: Actor
+}
+
+/** A knowledge-base category. */
+export interface KbCategory {
+  /** Id. */
+  id: string
+  /** URL key, unique per workspace and language. */
+  slug: string
+  /** Display name. */
+  name: string
+  /** Language (`en`, `ru`, `de-DE`). */
+  language: string
+  /** Parent category. */
+  parent: string | null
+  /** Icon name. */
+  icon: string | null
+  /** Display order. */
+  position: number
+  /** Inactive categories are hidden from readers. */
+  active: boolean
+  /** Its articles are FAQ entries (title: the question, body: the answer). */
+  faq: boolean
+  /** Created. */
+  createdAt: Date
+}
+
+/** Input for a knowledge-base category. */
+export interface KbCategoryInput {
+  /** URL key (letters, digits, `-`, `_`). */
+  slug: string
+  /** Display name. */
+  name: string
+  /** Default: the workspace's locale. */
+  language?: string | null
+  /** Parent category (same workspace). */
+  parent?: string | null
+  /** Icon name. */
+  icon?: string | null
+  /** Display order (default 0). */
+  position?: number | null
+  /** Default `true`. */
+  active?: boolean | null
+  /** An FAQ category (default `false`). */
+  faq?: boolean | null
 }
 
 /** A link to a record of the host application: `order:8812`, `ride:77`. */
@@ -1696,6 +1841,42 @@ export interface DecideAccessOptions {
   by?: Actor | null
 }
 
+/** Options of `listKbCategories`. */
+export interface ListKbCategoriesOptions {
+  language?: string | null
+}
+
+/** Options of `updateArticle`. */
+export interface UpdateArticleOptions {
+  expectedVersion?: number | null
+}
+
+/** Options of `readArticle`. */
+export interface ReadArticleOptions {
+  fallback?: string | null
+}
+
+/** Options of `listArticles`. */
+export interface ListArticlesOptions {
+  filter?: ArticleFilter | null
+}
+
+/** Options of `searchArticles`. */
+export interface SearchArticlesOptions {
+  fallback?: string | null
+}
+
+/** Options of `suggestArticles`. */
+export interface SuggestArticlesOptions {
+  fallback?: string | null
+  limit?: number | null
+}
+
+/** Options of `voteArticle`. */
+export interface VoteArticleOptions {
+  helpful?: boolean | null
+}
+
 /** Options of `slaSweep`. */
 export interface SlaSweepOptions {
   now?: Date | null
@@ -1895,6 +2076,36 @@ export declare class Workspace extends native.Workspace {
    *  a reason in `note`) or `cancelled`.
    */
   decideAccess(request: string, status: AccessStatus, options?: DecideAccessOptions): Promise<AccessRequest>
+  /** Creates a knowledge-base category (an FAQ category with `faq`). */
+  createKbCategory(input: KbCategoryInput): Promise<KbCategory>
+  /** Replaces a knowledge-base category's fields. */
+  updateKbCategory(category: string, input: KbCategoryInput): Promise<KbCategory>
+  /** Knowledge-base categories (of `language`, when given). */
+  listKbCategories(options?: ListKbCategoriesOptions): Promise<Array<KbCategory>>
+  /**
+   * Creates an article (Markdown rendered to sanitised HTML; a draft
+   *  unless `status` says otherwise).
+   */
+  createArticle(input: ArticleInput): Promise<Article>
+  /** Replaces an article's fields (`expected_version`: only if unchanged). */
+  updateArticle(article: string, input: ArticleInput, options?: UpdateArticleOptions): Promise<Article>
+  /** An article by id, whatever its status. */
+  getArticle(article: string): Promise<Article>
+  /** What a reader sees at `slug` in `language` (or `fallback`); counts a view. */
+  readArticle(slug: string, language: string, options?: ReadArticleOptions): Promise<Article>
+  /** Articles by category, language, status, visibility, FAQ. */
+  listArticles(options?: ListArticlesOptions): Promise<Array<Article>>
+  /**
+   * Searches visible articles (the ticket search's syntax) in `language`,
+   *  with `fallback` for untranslated ones.
+   */
+  searchArticles(text: string, language: string, options?: SearchArticlesOptions): Promise<Array<ArticleHit>>
+  /** Articles that may answer `text` (a ticket's subject), best first. */
+  suggestArticles(text: string, language: string, options?: SuggestArticlesOptions): Promise<Array<ArticleHit>>
+  /** Sets a voter's helpful (`true`) / not helpful (`false`) vote; `null` withdraws it. */
+  voteArticle(article: string, voter: string, options?: VoteArticleOptions): Promise<ArticleStats>
+  /** An article's views and votes. */
+  articleStats(article: string): Promise<ArticleStats>
   /** Replaces the SLA policies (first matching active one applies). */
   setSlaPolicies(policies: Array<PolicyInput>): Promise<Array<SlaPolicy>>
   /** The SLA policies, in order. */

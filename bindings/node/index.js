@@ -257,6 +257,42 @@ define(Workspace, 'listAccessRequests', function listAccessRequests(options) {
 define(Workspace, 'decideAccess', function decideAccess(request, status, options) {
   return this.call('decide_access', [request, status], options)
 })
+define(Workspace, 'createKbCategory', function createKbCategory(input) {
+  return this.call('create_kb_category', [input])
+})
+define(Workspace, 'updateKbCategory', function updateKbCategory(category, input) {
+  return this.call('update_kb_category', [category, input])
+})
+define(Workspace, 'listKbCategories', function listKbCategories(options) {
+  return this.call('list_kb_categories', [], options)
+})
+define(Workspace, 'createArticle', function createArticle(input) {
+  return this.call('create_article', [input])
+})
+define(Workspace, 'updateArticle', function updateArticle(article, input, options) {
+  return this.call('update_article', [article, input], options)
+})
+define(Workspace, 'getArticle', function getArticle(article) {
+  return this.call('get_article', [article])
+})
+define(Workspace, 'readArticle', function readArticle(slug, language, options) {
+  return this.call('read_article', [slug, language], options)
+})
+define(Workspace, 'listArticles', function listArticles(options) {
+  return this.call('list_articles', [], options)
+})
+define(Workspace, 'searchArticles', function searchArticles(text, language, options) {
+  return this.call('search_articles', [text, language], options)
+})
+define(Workspace, 'suggestArticles', function suggestArticles(text, language, options) {
+  return this.call('suggest_articles', [text, language], options)
+})
+define(Workspace, 'voteArticle', function voteArticle(article, voter, options) {
+  return this.call('vote_article', [article, voter], options)
+})
+define(Workspace, 'articleStats', function articleStats(article) {
+  return this.call('article_stats', [article])
+})
 define(Workspace, 'setSlaPolicies', function setSlaPolicies(policies) {
   return this.call('set_sla_policies', [policies])
 })

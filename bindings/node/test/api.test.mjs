@@ -374,6 +374,22 @@ for (const backend of backends) {
       await rejectsWith(ws.searchTickets('x'.repeat(10_000)), 'invalid_input', 'search')
     })
 
+    it('keeps a knowledge base in two languages', async () => {
+      const ws = await setup(desk)
+      const faq = await ws.createKbCategory({ slug: 'faq', name: 'FAQ', faq: true })
+      const en = await ws.createArticle({ slug: 'reset-password', title: 'How do I reset my password?', body: 'Open **Settings**.', category: faq.id, language: 'en', status: 'published' })
+      assert.ok(en.html.includes('<strong>Settings</strong>'))
+      const ru = await ws.createArticle({ slug: 'sbros', title: 'Как сбросить пароль?', body: 'Откройте настройки.', language: 'ru', status: 'published', translationOf: en.id })
+      assert.deepEqual((await ws.searchArticles('пароли', 'ru')).map((h) => h.article.id), [ru.id])
+      assert.equal((await ws.readArticle('reset-password', 'ru', { fallback: 'en' })).id, ru.id)
+      assert.deepEqual((await ws.suggestArticles('reset my password', 'en')).map((h) => h.article.id), [en.id])
+      assert.equal((await ws.voteArticle(en.id, 'u1', { helpful: true })).helpful, 1)
+      assert.equal((await ws.voteArticle(en.id, 'u1', { helpful: false })).notHelpful, 1)
+      assert.deepEqual((await ws.listArticles({ filter: { faq: true } })).map((a) => a.id), [en.id])
+      await rejectsWith(ws.createArticle({ slug: 'reset-password', title: 'Dup', body: 'x', language: 'en' }), 'already_exists')
+      await rejectsWith(ws.createArticle({ slug: 'Bad Slug', title: 'x', body: 'x' }), 'invalid_input', 'slug')
+    })
+
     it('manages and renders templates', async () => {
       const ws = await setup(desk)
       const cat = await ws.createCategory({ name: 'Billing' })

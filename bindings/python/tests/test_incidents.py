@@ -92,3 +92,20 @@ def test_search(desk) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ticketry.InvalidInputError) as e:
         desk.search_tickets("x" * 10_000)
     assert e.value.field == "search"
+
+
+def test_knowledge_base(desk) -> None:  # type: ignore[no-untyped-def]
+    faq = desk.create_kb_category("faq", "FAQ", faq=True)
+    en = desk.create_article("reset-password", "How do I reset my password?", "Open **Settings**.",
+                             category=faq.id, language="en", status="published")
+    assert "<strong>Settings</strong>" in en.html
+    ru = desk.create_article("sbros", "Как сбросить пароль?", "Откройте настройки.", language="ru",
+                             status="published", translation_of=en.id)
+    assert [h.article.id for h in desk.search_articles("пароли", "ru")] == [ru.id]
+    assert desk.read_article("reset-password", "ru", fallback="en").id == ru.id
+    assert [h.article.id for h in desk.suggest_articles("reset my password", "en")] == [en.id]
+    assert desk.vote_article(en, "u1", True).helpful == 1
+    assert desk.vote_article(en, "u1", False).not_helpful == 1
+    assert [a.id for a in desk.list_articles(filter={"faq": True})] == [en.id]
+    with pytest.raises(ticketry.AlreadyExistsError):
+        desk.create_article("reset-password", "Dup", "x", language="en")

@@ -663,6 +663,49 @@ ops! {
     ws decide_access [2, 2] (request: ticketry_core::AccessRequestId, status: ticketry_core::access::AccessStatus, note: Option<String>, by: Option<Actor>) -> ticketry_core::access::AccessRequest
         = |d, ws, a| async move { d.decide_access(ws, a.request, a.status, a.note, by(a.by)).await };
 
+    // ----- knowledge base --------------------------------------------------------
+
+    /// Creates a knowledge-base category (an FAQ category with `faq`).
+    ws create_kb_category [1, 1] (input: ticketry_core::kb::KbCategoryInput) -> ticketry_core::kb::KbCategory
+        = |d, ws, a| async move { d.create_kb_category(ws, a.input).await };
+    /// Replaces a knowledge-base category's fields.
+    ws update_kb_category [2, 2] (category: ticketry_core::KbCategoryId, input: ticketry_core::kb::KbCategoryInput) -> ticketry_core::kb::KbCategory
+        = |d, ws, a| async move { d.update_kb_category(ws, a.category, a.input).await };
+    /// Knowledge-base categories (of `language`, when given).
+    ws list_kb_categories [0, 0] (language: Option<String>) -> Vec<ticketry_core::kb::KbCategory>
+        = |d, ws, a| async move { d.list_kb_categories(ws, a.language).await };
+    /// Creates an article (Markdown rendered to sanitised HTML; a draft
+    /// unless `status` says otherwise).
+    ws create_article [1, 1] (input: ticketry_core::kb::ArticleInput) -> ticketry_core::kb::Article
+        = |d, ws, a| async move { d.create_article(ws, a.input).await };
+    /// Replaces an article's fields (`expected_version`: only if unchanged).
+    ws update_article [2, 2] (article: ticketry_core::ArticleId, input: ticketry_core::kb::ArticleInput, expected_version: Option<u64>) -> ticketry_core::kb::Article
+        = |d, ws, a| async move { d.update_article(ws, a.article, a.input, a.expected_version).await };
+    /// An article by id, whatever its status.
+    ws get_article [1, 1] (article: ticketry_core::ArticleId) -> ticketry_core::kb::Article
+        = |d, ws, a| async move { d.get_article(ws, a.article).await };
+    /// What a reader sees at `slug` in `language` (or `fallback`); counts a view.
+    ws read_article [2, 2] (slug: String, language: String, fallback: Option<String>) -> ticketry_core::kb::Article
+        = |d, ws, a| async move { d.read_article(ws, &a.slug, &a.language, a.fallback.as_deref()).await };
+    /// Articles by category, language, status, visibility, FAQ.
+    ws list_articles [0, 0] (filter: Option<ticketry_core::ArticleFilter>) -> Vec<ticketry_core::kb::Article>
+        = |d, ws, a| async move { d.list_articles(ws, a.filter.unwrap_or_default()).await };
+    /// Searches visible articles (the ticket search's syntax) in `language`,
+    /// with `fallback` for untranslated ones.
+    ws search_articles [2, 2] (text: String, language: String, fallback: Option<String>) -> Vec<ticketry_core::kb::ArticleHit>
+        = |d, ws, a| async move { d.search_articles(ws, &a.text, &a.language, a.fallback.as_deref()).await };
+    /// Articles that may answer `text` (a ticket's subject), best first.
+    ws suggest_articles [2, 2] (text: String, language: String, fallback: Option<String>, limit: Option<u32>) -> Vec<ticketry_core::kb::ArticleHit>
+        = |d, ws, a| async move {
+            d.suggest_articles(ws, &a.text, &a.language, a.fallback.as_deref(), a.limit.map(|l| l as usize)).await
+        };
+    /// Sets a voter's helpful (`true`) / not helpful (`false`) vote; `null` withdraws it.
+    ws vote_article [3, 2] (article: ticketry_core::ArticleId, voter: String, helpful: Option<bool>) -> ticketry_core::kb::ArticleStats
+        = |d, ws, a| async move { d.vote_article(ws, a.article, &a.voter, a.helpful).await };
+    /// An article's views and votes.
+    ws article_stats [1, 1] (article: ticketry_core::ArticleId) -> ticketry_core::kb::ArticleStats
+        = |d, ws, a| async move { d.article_stats(ws, a.article).await };
+
     // ----- SLA ----------------------------------------------------------------
 
     /// Replaces the SLA policies (first matching active one applies).

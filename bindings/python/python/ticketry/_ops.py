@@ -17,6 +17,11 @@ from .models import (
     Actor,
     Agent,
     AlertKind,
+    Article,
+    ArticleFilter,
+    ArticleHit,
+    ArticleStats,
+    ArticleStatus,
     AssignmentAction,
     AssignmentRecord,
     Attachment,
@@ -39,6 +44,7 @@ from .models import (
     IncidentLink,
     IncidentStatus,
     IncidentUpdate,
+    KbCategory,
     Link,
     Message,
     MessageKind,
@@ -819,6 +825,110 @@ class DeskOps:
          a reason in ``note``) or ``cancelled``.
         """
         return await self._native.call("decide_access", {"request": _id(request), "status": status, "note": note, "by": by}).future()  # type: ignore[no-any-return]
+
+    def create_kb_category(self, slug: str, name: str, *, language: Optional[str] = None, parent: Optional[_Id] = None, icon: Optional[str] = None, position: Optional[int] = None, active: Optional[bool] = None, faq: Optional[bool] = None) -> KbCategory:
+        """Creates a knowledge-base category (an FAQ category with ``faq``)."""
+        return self._native.call("create_kb_category", {"input": _kw({"slug": slug, "name": name, "language": language, "parent": _id(parent), "icon": icon, "position": position, "active": active, "faq": faq})}).wait()  # type: ignore[no-any-return]
+
+    async def create_kb_category_async(self, slug: str, name: str, *, language: Optional[str] = None, parent: Optional[_Id] = None, icon: Optional[str] = None, position: Optional[int] = None, active: Optional[bool] = None, faq: Optional[bool] = None) -> KbCategory:
+        """Creates a knowledge-base category (an FAQ category with ``faq``)."""
+        return await self._native.call("create_kb_category", {"input": _kw({"slug": slug, "name": name, "language": language, "parent": _id(parent), "icon": icon, "position": position, "active": active, "faq": faq})}).future()  # type: ignore[no-any-return]
+
+    def update_kb_category(self, category: _Id, slug: str, name: str, *, language: Optional[str] = None, parent: Optional[_Id] = None, icon: Optional[str] = None, position: Optional[int] = None, active: Optional[bool] = None, faq: Optional[bool] = None) -> KbCategory:
+        """Replaces a knowledge-base category's fields."""
+        return self._native.call("update_kb_category", {"category": _id(category), "input": _kw({"slug": slug, "name": name, "language": language, "parent": _id(parent), "icon": icon, "position": position, "active": active, "faq": faq})}).wait()  # type: ignore[no-any-return]
+
+    async def update_kb_category_async(self, category: _Id, slug: str, name: str, *, language: Optional[str] = None, parent: Optional[_Id] = None, icon: Optional[str] = None, position: Optional[int] = None, active: Optional[bool] = None, faq: Optional[bool] = None) -> KbCategory:
+        """Replaces a knowledge-base category's fields."""
+        return await self._native.call("update_kb_category", {"category": _id(category), "input": _kw({"slug": slug, "name": name, "language": language, "parent": _id(parent), "icon": icon, "position": position, "active": active, "faq": faq})}).future()  # type: ignore[no-any-return]
+
+    def list_kb_categories(self, *, language: Optional[str] = None) -> List[KbCategory]:
+        """Knowledge-base categories (of ``language``, when given)."""
+        return self._native.call("list_kb_categories", {"language": language}).wait()  # type: ignore[no-any-return]
+
+    async def list_kb_categories_async(self, *, language: Optional[str] = None) -> List[KbCategory]:
+        """Knowledge-base categories (of ``language``, when given)."""
+        return await self._native.call("list_kb_categories", {"language": language}).future()  # type: ignore[no-any-return]
+
+    def create_article(self, slug: str, title: str, body: str, *, category: Optional[_Id] = None, language: Optional[str] = None, excerpt: Optional[str] = None, tags: Optional[Sequence[str]] = None, meta_description: Optional[str] = None, status: Optional[Union[ArticleStatus, str]] = None, publish_at: Optional[datetime] = None, author: Optional[_UserId] = None, translation_of: Optional[_Id] = None) -> Article:
+        """Creates an article (Markdown rendered to sanitised HTML; a draft
+         unless ``status`` says otherwise).
+        """
+        return self._native.call("create_article", {"input": _kw({"category": _id(category), "language": language, "slug": slug, "title": title, "body": body, "excerpt": excerpt, "tags": tags, "meta_description": meta_description, "status": status, "publish_at": publish_at, "author": _id(author), "translation_of": _id(translation_of)})}).wait()  # type: ignore[no-any-return]
+
+    async def create_article_async(self, slug: str, title: str, body: str, *, category: Optional[_Id] = None, language: Optional[str] = None, excerpt: Optional[str] = None, tags: Optional[Sequence[str]] = None, meta_description: Optional[str] = None, status: Optional[Union[ArticleStatus, str]] = None, publish_at: Optional[datetime] = None, author: Optional[_UserId] = None, translation_of: Optional[_Id] = None) -> Article:
+        """Creates an article (Markdown rendered to sanitised HTML; a draft
+         unless ``status`` says otherwise).
+        """
+        return await self._native.call("create_article", {"input": _kw({"category": _id(category), "language": language, "slug": slug, "title": title, "body": body, "excerpt": excerpt, "tags": tags, "meta_description": meta_description, "status": status, "publish_at": publish_at, "author": _id(author), "translation_of": _id(translation_of)})}).future()  # type: ignore[no-any-return]
+
+    def update_article(self, article: _Id, slug: str, title: str, body: str, *, category: Optional[_Id] = None, language: Optional[str] = None, excerpt: Optional[str] = None, tags: Optional[Sequence[str]] = None, meta_description: Optional[str] = None, status: Optional[Union[ArticleStatus, str]] = None, publish_at: Optional[datetime] = None, author: Optional[_UserId] = None, translation_of: Optional[_Id] = None, expected_version: Optional[int] = None) -> Article:
+        """Replaces an article's fields (``expected_version``: only if unchanged)."""
+        return self._native.call("update_article", {"article": _id(article), "input": _kw({"category": _id(category), "language": language, "slug": slug, "title": title, "body": body, "excerpt": excerpt, "tags": tags, "meta_description": meta_description, "status": status, "publish_at": publish_at, "author": _id(author), "translation_of": _id(translation_of)}), "expected_version": expected_version}).wait()  # type: ignore[no-any-return]
+
+    async def update_article_async(self, article: _Id, slug: str, title: str, body: str, *, category: Optional[_Id] = None, language: Optional[str] = None, excerpt: Optional[str] = None, tags: Optional[Sequence[str]] = None, meta_description: Optional[str] = None, status: Optional[Union[ArticleStatus, str]] = None, publish_at: Optional[datetime] = None, author: Optional[_UserId] = None, translation_of: Optional[_Id] = None, expected_version: Optional[int] = None) -> Article:
+        """Replaces an article's fields (``expected_version``: only if unchanged)."""
+        return await self._native.call("update_article", {"article": _id(article), "input": _kw({"category": _id(category), "language": language, "slug": slug, "title": title, "body": body, "excerpt": excerpt, "tags": tags, "meta_description": meta_description, "status": status, "publish_at": publish_at, "author": _id(author), "translation_of": _id(translation_of)}), "expected_version": expected_version}).future()  # type: ignore[no-any-return]
+
+    def get_article(self, article: _Id) -> Article:
+        """An article by id, whatever its status."""
+        return self._native.call("get_article", {"article": _id(article)}).wait()  # type: ignore[no-any-return]
+
+    async def get_article_async(self, article: _Id) -> Article:
+        """An article by id, whatever its status."""
+        return await self._native.call("get_article", {"article": _id(article)}).future()  # type: ignore[no-any-return]
+
+    def read_article(self, slug: str, language: str, *, fallback: Optional[str] = None) -> Article:
+        """What a reader sees at ``slug`` in ``language`` (or ``fallback``); counts a view."""
+        return self._native.call("read_article", {"slug": slug, "language": language, "fallback": fallback}).wait()  # type: ignore[no-any-return]
+
+    async def read_article_async(self, slug: str, language: str, *, fallback: Optional[str] = None) -> Article:
+        """What a reader sees at ``slug`` in ``language`` (or ``fallback``); counts a view."""
+        return await self._native.call("read_article", {"slug": slug, "language": language, "fallback": fallback}).future()  # type: ignore[no-any-return]
+
+    def list_articles(self, *, filter: Optional[Union[ArticleFilter, Mapping[str, Any]]] = None) -> List[Article]:
+        """Articles by category, language, status, visibility, FAQ."""
+        return self._native.call("list_articles", {"filter": filter}).wait()  # type: ignore[no-any-return]
+
+    async def list_articles_async(self, *, filter: Optional[Union[ArticleFilter, Mapping[str, Any]]] = None) -> List[Article]:
+        """Articles by category, language, status, visibility, FAQ."""
+        return await self._native.call("list_articles", {"filter": filter}).future()  # type: ignore[no-any-return]
+
+    def search_articles(self, text: str, language: str, *, fallback: Optional[str] = None) -> List[ArticleHit]:
+        """Searches visible articles (the ticket search's syntax) in ``language``,
+         with ``fallback`` for untranslated ones.
+        """
+        return self._native.call("search_articles", {"text": text, "language": language, "fallback": fallback}).wait()  # type: ignore[no-any-return]
+
+    async def search_articles_async(self, text: str, language: str, *, fallback: Optional[str] = None) -> List[ArticleHit]:
+        """Searches visible articles (the ticket search's syntax) in ``language``,
+         with ``fallback`` for untranslated ones.
+        """
+        return await self._native.call("search_articles", {"text": text, "language": language, "fallback": fallback}).future()  # type: ignore[no-any-return]
+
+    def suggest_articles(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None) -> List[ArticleHit]:
+        """Articles that may answer ``text`` (a ticket's subject), best first."""
+        return self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit}).wait()  # type: ignore[no-any-return]
+
+    async def suggest_articles_async(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None) -> List[ArticleHit]:
+        """Articles that may answer ``text`` (a ticket's subject), best first."""
+        return await self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit}).future()  # type: ignore[no-any-return]
+
+    def vote_article(self, article: _Id, voter: str, helpful: Optional[bool] = None) -> ArticleStats:
+        """Sets a voter's helpful (``true``) / not helpful (``false``) vote; ``null`` withdraws it."""
+        return self._native.call("vote_article", {"article": _id(article), "voter": voter, "helpful": helpful}).wait()  # type: ignore[no-any-return]
+
+    async def vote_article_async(self, article: _Id, voter: str, helpful: Optional[bool] = None) -> ArticleStats:
+        """Sets a voter's helpful (``true``) / not helpful (``false``) vote; ``null`` withdraws it."""
+        return await self._native.call("vote_article", {"article": _id(article), "voter": voter, "helpful": helpful}).future()  # type: ignore[no-any-return]
+
+    def article_stats(self, article: _Id) -> ArticleStats:
+        """An article's views and votes."""
+        return self._native.call("article_stats", {"article": _id(article)}).wait()  # type: ignore[no-any-return]
+
+    async def article_stats_async(self, article: _Id) -> ArticleStats:
+        """An article's views and votes."""
+        return await self._native.call("article_stats", {"article": _id(article)}).future()  # type: ignore[no-any-return]
 
     def set_sla_policies(self, policies: Sequence[Union[PolicyInput, Mapping[str, Any]]]) -> List[SlaPolicy]:
         """Replaces the SLA policies (first matching active one applies)."""

@@ -23,6 +23,7 @@ __all__ = [
     "Page",
     "AccessStatus",
     "AlertKind",
+    "ArticleStatus",
     "AssignmentAction",
     "BoundaryMode",
     "Channel",
@@ -44,6 +45,10 @@ __all__ = [
     "AccessAudit",
     "AccessRequest",
     "Agent",
+    "Article",
+    "ArticleFilter",
+    "ArticleHit",
+    "ArticleStats",
     "AssignmentRecord",
     "Attachment",
     "AutomationReport",
@@ -61,6 +66,7 @@ __all__ = [
     "IncidentFigures",
     "IncidentLink",
     "IncidentUpdate",
+    "KbCategory",
     "Link",
     "Message",
     "Pause",
@@ -127,6 +133,14 @@ class AlertKind(_StrEnum):
 
     WARNING = 'warning'
     BREACHED = 'breached'
+
+
+class ArticleStatus(_StrEnum):
+    """Where an article is in its life."""
+
+    DRAFT = 'draft'
+    PUBLISHED = 'published'
+    ARCHIVED = 'archived'
 
 
 class AssignmentAction(_StrEnum):
@@ -360,6 +374,57 @@ class Agent:
 
 
 @dataclass(frozen=True)
+class Article:
+    """A knowledge-base article (or FAQ entry)."""
+
+    id: str
+    category: Optional[str]
+    language: str
+    slug: str
+    title: str
+    body: str = field(repr=False)
+    html: str = field(repr=False)
+    excerpt: str
+    tags: Tuple[str, ...] = field(repr=False)
+    meta_description: Optional[str]
+    status: ArticleStatus
+    publish_at: Optional[datetime] = field(repr=False)
+    author: Optional[str]
+    translation_of: Optional[str]
+    created_at: datetime = field(repr=False)
+    updated_at: datetime = field(repr=False)
+    version: int
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """Which articles ``Helpdesk::list_articles`` returns."""
+
+    category: Optional[str] = None
+    language: Optional[str] = None
+    status: Optional[ArticleStatus] = None
+    visible: bool = False
+    faq: bool = False
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    """An article a search or a suggestion found."""
+
+    article: Article = field(repr=False)
+    score: int
+
+
+@dataclass(frozen=True)
+class ArticleStats:
+    """An article's reader figures."""
+
+    views: int
+    helpful: int
+    not_helpful: int
+
+
+@dataclass(frozen=True)
 class AssignmentRecord:
     """One entry of a ticket's assignment history."""
 
@@ -582,6 +647,22 @@ class IncidentUpdate:
     at: datetime = field(repr=False)
     message: str
     by: Actor = field(repr=False)
+
+
+@dataclass(frozen=True)
+class KbCategory:
+    """A knowledge-base category."""
+
+    id: str
+    slug: str
+    name: str
+    language: str
+    parent: Optional[str]
+    icon: Optional[str]
+    position: int
+    active: bool
+    faq: bool
+    created_at: datetime = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -1054,6 +1135,10 @@ _STRUCTS: Dict[str, type] = {
     "AccessAudit": AccessAudit,
     "AccessRequest": AccessRequest,
     "Agent": Agent,
+    "Article": Article,
+    "ArticleFilter": ArticleFilter,
+    "ArticleHit": ArticleHit,
+    "ArticleStats": ArticleStats,
     "AssignmentRecord": AssignmentRecord,
     "Attachment": Attachment,
     "AutomationReport": AutomationReport,
@@ -1070,6 +1155,7 @@ _STRUCTS: Dict[str, type] = {
     "IncidentFigures": IncidentFigures,
     "IncidentLink": IncidentLink,
     "IncidentUpdate": IncidentUpdate,
+    "KbCategory": KbCategory,
     "Link": Link,
     "Message": Message,
     "Pause": Pause,
@@ -1110,6 +1196,7 @@ _ENUMS: Dict[str, type] = {
     "Actor": ActorType,
     "AccessStatus": AccessStatus,
     "AlertKind": AlertKind,
+    "ArticleStatus": ArticleStatus,
     "AssignmentAction": AssignmentAction,
     "BoundaryMode": BoundaryMode,
     "Channel": Channel,
