@@ -26,6 +26,10 @@ export type Action =
   | 'add_message'
   | 'add_note'
   | 'view_message'
+  | 'list_faqs'
+  | 'view_faq'
+  | 'vote_faq_helpful'
+  | 'vote_faq_not_helpful'
 
 /** Every action, in the order of the endpoint table. */
 export declare const ACTIONS: readonly Action[]

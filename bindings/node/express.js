@@ -271,6 +271,53 @@ async function messageInPath(c) {
   return t
 }
 
+// ----- FAQ (seed 004): articles of the knowledge base's FAQ categories -------------
+
+/** The reader's language (`?lang=`, default the workspace's locale). */
+async function language(c) {
+  return typeof c.req.query.lang === 'string' && c.req.query.lang ? c.req.query.lang : (await c.ws.info()).settings.locale
+}
+
+function faqJson(a, stats) {
+  return {
+    id: a.id,
+    question: a.title,
+    answer: a.body,
+    answer_html: a.html,
+    category: a.category,
+    language: a.language,
+    ...(stats ? { views: stats.views, helpful_count: stats.helpful, not_helpful_count: stats.notHelpful } : {}),
+  }
+}
+
+async function listFaqs(c) {
+  const items = await c.ws.listArticles({ filter: { faq: true, visible: true, language: await language(c) } })
+  return items.map((a) => faqJson(a))
+}
+
+/** A visible FAQ entry by id (404 otherwise). */
+async function faqInPath(c) {
+  const id = c.req.params.id
+  if (!UUID.test(id)) throw notFound(`faq ${id}`)
+  const visible = await c.ws.listArticles({ filter: { faq: true, visible: true } })
+  const a = visible.find((x) => x.id === id)
+  if (!a) throw notFound(`faq ${id}`)
+  return a
+}
+
+async function viewFaq(c) {
+  const a = await faqInPath(c)
+  await c.ws.readArticle(a.slug, a.language) // counts the view
+  return faqJson(a, await c.ws.articleStats(a.id))
+}
+
+function voteFaq(helpful) {
+  return async (c) => {
+    const a = await faqInPath(c)
+    return faqJson(a, await c.ws.voteArticle(a.id, c.me.id, { helpful }))
+  }
+}
+
 async function listCategories(c) {
   return (await c.ws.listCategories()).filter((x) => x.active).map(categoryJson)
 }
@@ -429,6 +476,10 @@ const SPECS = {
   add_message: { ticket: ticketInBody, run: addMessage, status: 201 },
   add_note: { who: 'staff', denied: 'internal notes are for support staff', ticket: ticketInBody, run: addNote, status: 201 },
   view_message: { ticket: messageInPath, run: viewMessage },
+  list_faqs: { run: listFaqs },
+  view_faq: { run: viewFaq },
+  vote_faq_helpful: { run: voteFaq(true) },
+  vote_faq_not_helpful: { run: voteFaq(false) },
 }
 
 /** The action names `can(action, ctx)` sees. */
@@ -449,6 +500,10 @@ const ROUTES = [
   ['/tickets/:id/rate/', { POST: 'rate_ticket' }],
   ['/messages/', { POST: messageAction }],
   ['/messages/:id/', { GET: 'view_message' }],
+  ['/faq/', { GET: 'list_faqs' }],
+  ['/faq/:id/', { GET: 'view_faq' }],
+  ['/faq/:id/helpful/', { POST: 'vote_faq_helpful' }],
+  ['/faq/:id/not-helpful/', { POST: 'vote_faq_not_helpful' }],
 ]
 
 // ----- the router ------------------------------------------------------------------

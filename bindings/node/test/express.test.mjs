@@ -76,6 +76,7 @@ describe('ticketry/express module', () => {
     assert.deepEqual(ACTIONS, [
       'list_categories', 'view_category', 'open_ticket', 'list_tickets', 'view_ticket', 'update_ticket',
       'list_messages', 'rate_ticket', 'view_stats', 'add_message', 'add_note', 'view_message',
+      'list_faqs', 'view_faq', 'vote_faq_helpful', 'vote_faq_not_helpful',
     ])
     assert.ok(Object.isFrozen(ACTIONS))
     assert.deepEqual(HTTP_STATUS, {
@@ -272,6 +273,21 @@ for (const backend of backends) {
       assert.deepEqual((await call('GET', '/api/tickets/?q=charged', BOB)).json.results, [])
       assert.deepEqual((await call('GET', '/api/tickets/?q=driver%20-late', SAM)).json.results, [])
       expectError(await call('GET', `/api/tickets/?q=${'x'.repeat(600)}`, ALICE), 400, 'invalid_input', 'search')
+    })
+
+    it('FAQ: GET /faq/, GET /faq/:id/ (counts a view), POST helpful / not-helpful', async () => {
+      const cat = await ws.createKbCategory({ slug: 'faq', name: 'FAQ', faq: true })
+      const q = await ws.createArticle({ slug: 'refund', title: 'How long does a refund take?', body: '**5 days**.', category: cat.id, status: 'published' })
+      await ws.createArticle({ slug: 'hidden', title: 'Draft?', body: 'x', category: cat.id })
+      const list = (await call('GET', '/api/faq/', ALICE)).json
+      assert.deepEqual(list.map((x) => x.question), ['How long does a refund take?'])
+      const one = (await call('GET', `/api/faq/${q.id}/`, ALICE)).json
+      assert.equal(one.answer_html, '<p><strong>5 days</strong>.</p>\n')
+      assert.equal(one.views, 1)
+      assert.equal((await call('POST', `/api/faq/${q.id}/helpful/`, ALICE, {})).json.helpful_count, 1)
+      const changed = (await call('POST', `/api/faq/${q.id}/not-helpful/`, ALICE, {})).json
+      assert.deepEqual([changed.helpful_count, changed.not_helpful_count], [0, 1])
+      expectError(await call('GET', '/api/faq/00000000-0000-7000-8000-000000000000/', ALICE), 404, 'not_found')
     })
 
     it('GET /tickets/:id/: own (by id or number) and staff; another customer\'s is 404', async () => {
@@ -472,7 +488,7 @@ for (const backend of backends) {
         assert.equal(r.headers.get('allow'), allow)
       }
       expectError(await call('GET', '/api/nowhere/', ALICE), 404, 'not_found')
-      expectError(await call('GET', '/api/faq/', ALICE), 404, 'not_found')
+      expectError(await call('GET', '/api/faqs/', ALICE), 404, 'not_found')
       expectError(await call('POST', '/api/tickets/', ALICE, '{not json'), 400, 'invalid_input', 'body')
       expectError(await call('POST', '/api/tickets/', ALICE, '[1, 2]'), 400, 'invalid_input', 'body')
       expectError(await call('POST', '/small/tickets/', ALICE, { subject: 's', description: 'x'.repeat(500) }), 413, 'invalid_input', 'body')

@@ -162,6 +162,27 @@ class SeedApiTest(TestCase):
 
     # ----- seed 003 -------------------------------------------------------------------
 
+    def test_knowledge_base_and_suggestions(self) -> None:
+        d = runtime.desk()
+        cat = d.create_kb_category("account", "Account")
+        a = d.create_article("reset-password", "How do I reset my password?", "Open **Settings**, then Security.",
+                             category=cat.id, status="published")
+        d.create_article("draft", "Password draft", "secret", status="draft")
+        listed = self.call(self.as_alice, "get", "kb/")
+        self.assertEqual([x["slug"] for x in listed], ["reset-password"])
+        self.assertEqual([x["slug"] for x in self.call(self.as_alice, "get", "kb/categories/")], ["account"])
+        self.assertEqual([x["slug"] for x in self.call(self.as_alice, "get", "kb/search/?q=passwords")], ["reset-password"])
+        self.assertEqual([x["slug"] for x in self.call(self.as_alice, "get", "kb/suggest/?q=forgot%20my%20password")],
+                         ["reset-password"])
+        article = self.call(self.as_alice, "get", "kb/reset-password/")
+        self.assertIn("<strong>Settings</strong>", article["html"])
+        self.error(self.call(self.as_alice, "get", "kb/draft/", status=404), "not_found")
+        votes = self.call(self.as_alice, "post", f"kb/{a.id}/helpful/", {"helpful": True})
+        self.assertEqual((votes["helpful_count"], votes["views"]), (1, 1))
+        votes = self.call(self.as_alice, "post", f"kb/{a.id}/helpful/", {"helpful": False})
+        self.assertEqual((votes["helpful_count"], votes["not_helpful_count"]), (0, 1))
+        self.error(self.call(Client(), "get", "kb/", status=401), "not_authenticated")
+
     def test_reply_and_detail_by_ticket_number(self) -> None:
         t = self.open(self.as_alice)
         self.assertEqual((t["ticket_number"], t["description"]), (t["number"], "Card declined"))

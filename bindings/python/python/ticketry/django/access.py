@@ -36,7 +36,7 @@ ACTIONS = frozenset({
     "set_status", "set_priority", "rate_ticket", "view_stats",
     "view_status", "list_incidents", "declare_incident", "update_incident", "resolve_incident",
     "list_access_requests", "request_access", "view_access_request", "change_access_request",
-    "decide_access_request", "telegram_command",
+    "decide_access_request", "telegram_command", "list_articles", "view_article", "vote_article",
 })
 #: Actions only staff may take (403 for a customer).
 STAFF_ACTIONS = frozenset({

@@ -7,7 +7,7 @@ ticket's id or its number (``TKT-2026-00042``).
 
 from django.urls import path
 
-from . import recovery, status, telegram, views
+from . import kb, recovery, status, telegram, views
 
 app_name = "ticketry"
 
@@ -42,6 +42,13 @@ urlpatterns = [
     path("access-requests/", recovery.requests_view, name="access-requests"),
     path("access-requests/<str:request_id>/", recovery.request_view, name="access-request"),
     path("access-requests/<str:request_id>/<str:decision>/", recovery.decision_view, name="access-request-decision"),
+    # Seed 003's knowledge base and seed 000's suggestions.
+    path("kb/", kb.articles_view, name="kb"),
+    path("kb/categories/", kb.categories_view, name="kb-categories"),
+    path("kb/search/", kb.search_view, name="kb-search"),
+    path("kb/suggest/", kb.suggest_view, name="kb-suggest"),
+    path("kb/<str:slug>/", kb.article_view, name="kb-article"),
+    path("kb/<str:article>/helpful/", kb.helpful_view, name="kb-helpful"),
     # Seed 001's Telegram bot (TICKETRY["TELEGRAM"]).
     path("telegram/", telegram.webhook_view, name="telegram"),
 ]
