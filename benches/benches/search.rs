@@ -12,6 +12,9 @@
 //! 2. **PostgreSQL** (with `DATABASE_URL`): the 1 M tickets of `pg_seed` (100
 //!    workspaces, the same vocabulary); p50/p99 of 200 two-word searches in
 //!    one workspace, first page of 50, newest first, and the plan.
+//! 3. **Suggestions** over 10 000 published articles (titles and bodies of
+//!    the same vocabulary), in memory and on PostgreSQL (a new workspace
+//!    each run): p50/p99 of 100 ticket subjects.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../pg_seed.rs"]
@@ -19,6 +22,7 @@ mod pg_seed;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use ticketry_core::kb::{ArticleInput, ArticleStatus};
 use ticketry_core::{
     AgentId, AgentInput, CustomerId, CustomerInput, Helpdesk, MessageInput, NewWorkspace,
     OpenTicket, TicketQuery, WorkspaceId,
@@ -104,6 +108,7 @@ async fn memory() {
         }
     }
     let per = t.elapsed().as_secs_f64() * 1e6 / (3 * n) as f64;
+    suggestions(&desk, "memory").await;
     let (p50, p99, hits) = measure(&desk, ws).await;
     println!(
         "memory: {n} tickets × 3 messages ({per:.1} µs per write, indexing included); \
@@ -119,12 +124,15 @@ async fn postgres(url: &str) {
         ..PgOptions::default()
     };
     let store = PgStore::connect(url, options).await.unwrap();
+    // A seed made before the latest migrations gets them.
+    store.migrate().await.unwrap();
     let desk = Helpdesk::new(Arc::new(store.clone()));
     let ws = desk
         .get_workspace_by_slug(&pg_seed::slug(0))
         .await
         .unwrap()
         .id;
+    suggestions(&desk, "postgres").await;
     measure(&desk, ws).await; // warm the caches
     let (p50, p99, hits) = measure(&desk, ws).await;
     println!(
@@ -139,4 +147,52 @@ async fn postgres(url: &str) {
     if let Ok(plan) = store.explain_list_tickets(ws, &query).await {
         println!("{}", plan.join("\n"));
     }
+}
+
+/// Suggestion latency over 10 000 articles in a new workspace of `desk`.
+async fn suggestions(desk: &Helpdesk, backend: &str) {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let ws = desk
+        .create_workspace(NewWorkspace::new("KB", format!("kb-{stamp}")))
+        .await
+        .unwrap()
+        .id;
+    let t = Instant::now();
+    for i in 0..10_000 {
+        let input = ArticleInput {
+            slug: format!("a{i}"),
+            title: words(i + 1),
+            body: format!("{}\n\n{}", words(i + 50_000), words(i + 90_000)),
+            status: Some(ArticleStatus::Published),
+            ..ArticleInput::default()
+        };
+        desk.create_article(ws, input).await.unwrap();
+    }
+    let per = t.elapsed().as_secs_f64() * 1e3 / 10_000.0;
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for i in 0..100 {
+        let text = words(i * 977 + 3);
+        let t = Instant::now();
+        hits += desk
+            .suggest_articles(ws, &text, "en", None, None)
+            .await
+            .unwrap()
+            .len();
+        times.push(t.elapsed());
+    }
+    let (p50, p99) = percentiles(times);
+    println!(
+        "{backend}: suggestions over 10 000 articles: p50 {p50:.2?}, p99 {p99:.2?} \
+         ({hits} over 100 subjects; {per:.2} ms to write an article)"
+    );
+}
+
+/// The vocabulary words of `pg_seed::subject(seq)`, without its "Ticket N:".
+fn words(seq: usize) -> String {
+    let s = pg_seed::subject(seq);
+    s.split_once(": ").map_or(s.clone(), |(_, w)| w.to_owned())
 }

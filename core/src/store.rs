@@ -474,8 +474,13 @@ pub trait KbStore: Send + Sync {
     ) -> StoreResult<()>;
     /// By id.
     async fn get_article(&self, ws: WorkspaceId, id: ArticleId) -> StoreResult<Option<Article>>;
-    /// Every article with its search terms, by language then slug.
-    async fn list_articles(&self, ws: WorkspaceId) -> StoreResult<Vec<(Article, Vec<String>)>>;
+    /// The articles with their search terms, by language then slug: every
+    /// one, or with `any_of` only those having at least one of those terms.
+    async fn list_articles(
+        &self,
+        ws: WorkspaceId,
+        any_of: Option<&[String]>,
+    ) -> StoreResult<Vec<(Article, Vec<String>)>>;
     /// Sets `voter`'s vote on the article (`None` withdraws it): one vote per
     /// voter and article.
     async fn vote_article(

@@ -89,9 +89,18 @@ impl KbStore for MemoryStore {
         })
     }
 
-    async fn list_articles(&self, ws: WorkspaceId) -> StoreResult<Vec<(Article, Vec<String>)>> {
+    async fn list_articles(
+        &self,
+        ws: WorkspaceId,
+        any_of: Option<&[String]>,
+    ) -> StoreResult<Vec<(Article, Vec<String>)>> {
         self.with(ws, |d| {
-            let mut all = d.articles.clone();
+            let mut all: Vec<_> = d
+                .articles
+                .iter()
+                .filter(|(_, terms)| any_of.is_none_or(|w| terms.iter().any(|t| w.contains(t))))
+                .cloned()
+                .collect();
             all.sort_by(|(a, _), (b, _)| (&a.language, &a.slug).cmp(&(&b.language, &b.slug)));
             all
         })

@@ -128,14 +128,31 @@ impl KbStore for PgStore {
         Ok(docs(&rows)?.pop())
     }
 
-    async fn list_articles(&self, ws: WorkspaceId) -> StoreResult<Vec<(Article, Vec<String>)>> {
-        let rows = self
-            .read(
-                ws,
-                "SELECT doc, terms FROM articles WHERE workspace_id = $1 ORDER BY language, slug",
-                &[&ws.as_uuid()],
-            )
-            .await?;
+    async fn list_articles(
+        &self,
+        ws: WorkspaceId,
+        any_of: Option<&[String]>,
+    ) -> StoreResult<Vec<(Article, Vec<String>)>> {
+        let rows = match any_of {
+            None => {
+                self.read(
+                    ws,
+                    "SELECT doc, terms FROM articles WHERE workspace_id = $1 ORDER BY language, slug",
+                    &[&ws.as_uuid()],
+                )
+                .await?
+            }
+            Some(words) => {
+                let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                self.read(
+                    ws,
+                    "SELECT doc, terms FROM articles WHERE workspace_id = $1
+                       AND terms && $2::text[] ORDER BY language, slug",
+                    &[&ws.as_uuid(), &words],
+                )
+                .await?
+            }
+        };
         rows.iter()
             .map(|r| {
                 let Json(a): Json<Article> = r.try_get(0).map_err(backend)?;

@@ -185,7 +185,7 @@ impl Helpdesk {
         fallback: Option<&str>,
     ) -> Result<Article> {
         let now = self.now()?;
-        let all = self.articles(ws).await?;
+        let all = self.articles(ws, None).await?;
         let langs: Vec<&str> = std::iter::once(language).chain(fallback).collect();
         let wanted = all
             .iter()
@@ -224,7 +224,7 @@ impl Helpdesk {
             HashSet::new()
         };
         Ok(self
-            .articles(ws)
+            .articles(ws, None)
             .await?
             .into_iter()
             .map(|(a, _)| a)
@@ -259,11 +259,25 @@ impl Helpdesk {
         let Some(query) = query else {
             return Ok(Vec::new());
         };
+        // Candidates: articles with a term of the first group (exact terms
+        // only; a prefix reads them all).
+        let any_of: Option<Vec<String>> = query.all.first().and_then(|group| {
+            let mut terms = Vec::new();
+            for c in group {
+                match c {
+                    Clause::Term { prefix: true, .. } => return None,
+                    Clause::Term { term, .. } => terms.push(term.clone()),
+                    Clause::Phrase(p) => terms.extend(p.iter().cloned()),
+                }
+            }
+            Some(terms)
+        });
         let hits = self
-            .readable(ws, language, fallback)
+            .readable(ws, language, fallback, any_of.as_deref(), |t| {
+                query.matches(t)
+            })
             .await?
             .into_iter()
-            .filter(|(_, terms)| query.matches(terms))
             .map(|(article, terms)| {
                 let score = score(&query.wanted(), &terms);
                 ArticleHit { article, score }
@@ -289,22 +303,22 @@ impl Helpdesk {
         words.dedup();
         words.truncate(crate::search::MAX_TERMS);
         let wanted: Vec<Clause> = words
-            .into_iter()
+            .iter()
             .map(|term| Clause::Term {
-                term,
+                term: term.clone(),
                 prefix: false,
             })
             .collect();
         let wanted: Vec<&Clause> = wanted.iter().collect();
+        let shares = |t: &[String]| t.iter().any(|x| words.contains(x));
         let hits = self
-            .readable(ws, language, fallback)
+            .readable(ws, language, fallback, Some(&words), shares)
             .await?
             .into_iter()
             .map(|(article, terms)| {
                 let score = score(&wanted, &terms);
                 ArticleHit { article, score }
             })
-            .filter(|h| h.score > 0)
             .collect();
         Ok(ranked(hits, limit.unwrap_or(5).clamp(1, MAX_SUGGESTIONS)))
     }
@@ -335,32 +349,40 @@ impl Helpdesk {
         Ok(stats.pop().unwrap_or_default())
     }
 
-    async fn articles(&self, ws: WorkspaceId) -> Result<Vec<(Article, Vec<String>)>> {
+    async fn articles(
+        &self,
+        ws: WorkspaceId,
+        any_of: Option<&[String]>,
+    ) -> Result<Vec<(Article, Vec<String>)>> {
         self.catalog(ws).await?;
-        Ok(self.store.list_articles(ws).await?)
+        Ok(self.store.list_articles(ws, any_of).await?)
     }
 
-    /// The visible articles a reader of `language` gets: each family's
-    /// version in `language`, else in `fallback`.
+    /// The visible articles matching `matches` (among those with a term of
+    /// `any_of`, when given, which must hold for every match) a reader of
+    /// `language` gets: per article, its matching version in `language`,
+    /// else its matching version in `fallback`.
     async fn readable(
         &self,
         ws: WorkspaceId,
         language: &str,
         fallback: Option<&str>,
+        any_of: Option<&[String]>,
+        matches: impl Fn(&[String]) -> bool,
     ) -> Result<Vec<(Article, Vec<String>)>> {
         let now = self.now()?;
-        let all: Vec<_> = self
-            .articles(ws)
+        let found: Vec<_> = self
+            .articles(ws, any_of)
             .await?
             .into_iter()
-            .filter(|(a, _)| a.visible(now))
+            .filter(|(a, terms)| a.visible(now) && matches(terms))
             .collect();
-        let families: HashSet<ArticleId> = all
+        let families: HashSet<ArticleId> = found
             .iter()
             .filter(|(a, _)| a.language == language)
             .map(|(a, _)| a.family())
             .collect();
-        Ok(all
+        Ok(found
             .into_iter()
             .filter(|(a, _)| {
                 a.language == language
@@ -395,7 +417,7 @@ impl Helpdesk {
             }
             let clash = self
                 .store
-                .list_articles(ws)
+                .list_articles(ws, None)
                 .await?
                 .into_iter()
                 .any(|(a, _)| a.id != id && a.family() == original && a.language == language);
