@@ -75,6 +75,20 @@ pub fn terms(text: &str) -> Vec<String> {
     words(text).map(term).collect()
 }
 
+/// Most terms one text (a subject and description, a message) adds to a
+/// ticket's index: the rest of a huge text is not searchable.
+pub const MAX_INDEXED_TERMS: usize = 2_000;
+
+/// Most terms of one view (public messages, notes) a ticket keeps in the
+/// memory backend's index; PostgreSQL stops adding at about 900 kB of
+/// `tsvector` (its limit is 1 MB). Beyond, new messages are not searchable.
+pub const MAX_VIEW_TERMS: usize = 60_000;
+
+/// The terms a ticket indexes for `text`: its first [`MAX_INDEXED_TERMS`].
+pub fn index_terms(text: &str) -> Vec<String> {
+    words(text).take(MAX_INDEXED_TERMS).map(term).collect()
+}
+
 /// One part of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Clause {
@@ -299,15 +313,14 @@ pub fn snippet(text: &str, query: &Query) -> Option<String> {
             Clause::Phrase(p) => p.contains(&t),
         })
     };
-    let spans: Vec<(usize, usize)> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .scan(0usize, |at, w| {
-            let start = *at;
-            *at += w.len() + 1;
-            Some((start, w))
+    // Each word's byte span, from its real offset (separators may be
+    // several bytes long: `—`, `«`, a no-break space).
+    let spans: Vec<(usize, usize)> = words(text)
+        .filter(|w| hit(w))
+        .map(|w| {
+            let start = w.as_ptr() as usize - text.as_ptr() as usize;
+            (start, start + w.len())
         })
-        .filter(|(_, w)| !w.is_empty() && hit(w))
-        .map(|(s, w)| (s, s + w.len()))
         .collect();
     let &(first, _) = spans.first()?;
     // About 60 characters of context on each side, on char boundaries.
@@ -375,6 +388,15 @@ mod tests {
         assert_eq!(q("it's").to_tsquery(), "('it' <-> 's')");
         assert!(Query::parse(&"x".repeat(501), false).is_err());
         assert!(Query::parse(&"a ".repeat(40), false).is_err());
+    }
+
+    #[test]
+    fn snippets_survive_wide_separators() {
+        let text = "Оплата — не прошла «вчера»\u{a0}и сегодня’s";
+        assert_eq!(
+            snippet(text, &q("прошла сегодня")).unwrap(),
+            "Оплата — не [прошла] «вчера» и [сегодня]’s"
+        );
     }
 
     #[test]

@@ -129,8 +129,8 @@ struct Terms {
 
 impl Terms {
     fn head_of(t: &Ticket) -> Vec<String> {
-        let mut head = ticketry_core::search::terms(&t.subject);
-        head.extend(ticketry_core::search::terms(&t.description));
+        let mut head = ticketry_core::search::index_terms(&t.subject);
+        head.extend(ticketry_core::search::index_terms(&t.description));
         head
     }
 
@@ -445,14 +445,21 @@ impl TenantData {
             if first && i == 0 {
                 continue;
             }
-            let terms = ticketry_core::search::terms(&m.body);
-            let row = &mut self.tickets[idx as usize];
-            if m.kind == ticketry_core::MessageKind::Note {
-                row.terms.notes.extend_from_slice(&terms);
-            } else {
-                row.terms.public.extend_from_slice(&terms);
+            // System messages (auto-replies, broadcasts) are not searched.
+            if m.kind == ticketry_core::MessageKind::System {
+                continue;
             }
-            added.extend(terms);
+            let terms = ticketry_core::search::index_terms(&m.body);
+            let row = &mut self.tickets[idx as usize];
+            let view = if m.kind == ticketry_core::MessageKind::Note {
+                &mut row.terms.notes
+            } else {
+                &mut row.terms.public
+            };
+            if view.len() < ticketry_core::search::MAX_VIEW_TERMS {
+                view.extend_from_slice(&terms);
+                added.extend(terms);
+            }
         }
         self.post(idx, &added);
         let row = &mut self.tickets[idx as usize];

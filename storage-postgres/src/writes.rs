@@ -157,7 +157,11 @@ const UPDATE_SQL: &str = concat!(
             due_secs = $21, sla_next_check = $22, customer_id = $23, assignee_id = $24,
             team_id = $25, category_id = $26, tags = $27, updated_at = $28, version = $29, doc = $30,
             timers_due = $34, search_head = COALESCE($37::tsvector, search_head),
-            search_public = search_public || $38::tsvector, search_notes = search_notes || $39::tsvector
+            -- A tsvector holds at most 1 MB: a ticket stops growing its index first.
+            search_public = CASE WHEN pg_column_size(search_public) < 900000
+                THEN search_public || $38::tsvector ELSE search_public END,
+            search_notes = CASE WHEN pg_column_size(search_notes) < 900000
+                THEN search_notes || $39::tsvector ELSE search_notes END
         WHERE workspace_id = $1 AND ticket_id = $16 AND version = $17
           AND EXISTS (SELECT 1 FROM counter)
         RETURNING ticket_id
@@ -406,19 +410,19 @@ struct Search {
 
 impl Search {
     fn of(head: Option<&Ticket>, messages: &[Message], opening: bool) -> Self {
-        use ticketry_core::search::{terms, tsvector};
+        use ticketry_core::search::{index_terms, tsvector};
         let head = head.map(|t| {
-            let mut all = terms(&t.subject);
-            all.extend(terms(&t.description));
+            let mut all = index_terms(&t.subject);
+            all.extend(index_terms(&t.description));
             tsvector(&all)
         });
         let (mut public, mut notes) = (Vec::new(), Vec::new());
         for m in messages.iter().skip(usize::from(opening)) {
-            let words = terms(&m.body);
-            if m.kind == ticketry_core::MessageKind::Note {
-                notes.extend(words);
-            } else {
-                public.extend(words);
+            // System messages (auto-replies, broadcasts) are not searched.
+            match m.kind {
+                ticketry_core::MessageKind::System => {}
+                ticketry_core::MessageKind::Note => notes.extend(index_terms(&m.body)),
+                _ => public.extend(index_terms(&m.body)),
             }
         }
         Self {

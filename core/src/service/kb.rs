@@ -96,13 +96,22 @@ impl Helpdesk {
     ) -> Result<KbCategory> {
         let catalog = self.catalog(ws).await?;
         if let Some(p) = input.parent {
-            if p == id {
-                return Err(Error::invalid_input(
-                    "parent",
-                    "a category cannot be its own parent",
-                ));
+            // Walk up from the parent: meeting this category is a loop.
+            let all = self.list_kb_categories(ws, None).await?;
+            let mut at = Some(p);
+            while let Some(c) = at {
+                if c == id {
+                    return Err(Error::invalid_input(
+                        "parent",
+                        "a category cannot be below itself",
+                    ));
+                }
+                at = all
+                    .iter()
+                    .find(|x| x.id == c)
+                    .ok_or_else(|| Error::not_found("kb_category", c))?
+                    .parent;
             }
-            self.get_kb_category(ws, p).await?;
         }
         Ok(KbCategory {
             id,
@@ -187,10 +196,12 @@ impl Helpdesk {
         let now = self.now()?;
         let all = self.articles(ws, None).await?;
         let langs: Vec<&str> = std::iter::once(language).chain(fallback).collect();
-        let wanted = all
-            .iter()
-            .find(|(a, _)| a.slug == slug && langs.contains(&a.language.as_str()))
-            .map(|(a, _)| a.family());
+        // The slug in the reader's language first, then in the fallback's.
+        let wanted = langs.iter().find_map(|l| {
+            all.iter()
+                .find(|(a, _)| a.slug == slug && a.language == *l)
+                .map(|(a, _)| a.family())
+        });
         let pick = wanted.and_then(|family| {
             langs.iter().find_map(|l| {
                 all.iter()
@@ -236,9 +247,10 @@ impl Helpdesk {
             .collect())
     }
 
-    /// Searches the visible articles of `language` (and, for articles
-    /// without a translation there, of `fallback`) with the ticket search's
-    /// syntax and terms; hits by score (words found), then newest.
+    /// Searches the visible articles with the ticket search's syntax and
+    /// terms: per article, its version in `language` when that one matches,
+    /// else its version in `fallback` when that one does; hits by score
+    /// (words found), then newest.
     pub async fn search_articles(
         &self,
         ws: WorkspaceId,
@@ -298,10 +310,16 @@ impl Helpdesk {
         limit: Option<usize>,
     ) -> Result<Vec<ArticleHit>> {
         validate::body("text", text, 10_000)?;
-        let mut words = crate::search::terms(text);
-        words.sort();
-        words.dedup();
-        words.truncate(crate::search::MAX_TERMS);
+        // The first distinct words, in the text's order.
+        let mut words: Vec<String> = Vec::new();
+        for t in crate::search::terms(text) {
+            if !words.contains(&t) {
+                words.push(t);
+            }
+            if words.len() == crate::search::MAX_TERMS {
+                break;
+            }
+        }
         let wanted: Vec<Clause> = words
             .iter()
             .map(|term| Clause::Term {
@@ -413,6 +431,19 @@ impl Helpdesk {
                 return Err(Error::invalid_input(
                     "translation_of",
                     "name the original article, not a translation",
+                ));
+            }
+            // An original with translations cannot become a translation.
+            let has_translations = self
+                .store
+                .list_articles(ws, None)
+                .await?
+                .iter()
+                .any(|(a, _)| a.translation_of == Some(id));
+            if has_translations {
+                return Err(Error::invalid_input(
+                    "translation_of",
+                    "this article has translations of its own",
                 ));
             }
             let clash = self

@@ -107,6 +107,22 @@ pub async fn knowledge_base_articles_in_two_languages(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(read.id, refunds.id);
+    // The slug in the reader's language wins over the same slug in the
+    // fallback's (here an unrelated Russian article).
+    let ru_refunds = f
+        .desk
+        .create_article(
+            f.ws,
+            article("refunds", "ru", "Возвраты", "Деньги вернутся."),
+        )
+        .await
+        .unwrap();
+    let read = f
+        .desk
+        .read_article(f.ws, "refunds", "ru", Some("en"))
+        .await
+        .unwrap();
+    assert_eq!(read.id, ru_refunds.id);
     assert_code(
         f.desk.read_article(f.ws, "draft", "en", None).await,
         "not_found",
@@ -174,11 +190,6 @@ pub async fn bad_knowledge_base_input_changes_nothing(store: Arc<dyn Store>) {
         .create_article(f.ws, article("a", "en", "A", "text"))
         .await
         .unwrap();
-    let before = f
-        .desk
-        .list_articles(f.ws, ArticleFilter::default())
-        .await
-        .unwrap();
     assert_code(
         f.desk
             .create_article(f.ws, article("a", "en", "Dup", "x"))
@@ -203,6 +214,65 @@ pub async fn bad_knowledge_base_input_changes_nothing(store: Arc<dyn Store>) {
         f.desk.create_article(f.ws, same_language).await,
         "already_exists",
     );
+    // A translation of a translation, an original with translations made
+    // a translation, a category below itself: refused.
+    let mut ru = article("a-ru", "ru", "А", "текст");
+    ru.translation_of = Some(en.id);
+    let ru = f.desk.create_article(f.ws, ru).await.unwrap();
+    let other = f
+        .desk
+        .create_article(f.ws, article("other", "de", "O", "x"))
+        .await
+        .unwrap();
+    let mut chain = article("c2", "de", "x", "x");
+    chain.translation_of = Some(ru.id);
+    assert_code(f.desk.create_article(f.ws, chain).await, "invalid_input");
+    let mut demote = article("a", "en", "A", "text");
+    demote.translation_of = Some(other.id);
+    assert_code(
+        f.desk.update_article(f.ws, en.id, demote, None).await,
+        "invalid_input",
+    );
+    let top = f
+        .desk
+        .create_kb_category(
+            f.ws,
+            KbCategoryInput {
+                slug: "top".into(),
+                name: "Top".into(),
+                ..KbCategoryInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let below = f
+        .desk
+        .create_kb_category(
+            f.ws,
+            KbCategoryInput {
+                slug: "below".into(),
+                name: "Below".into(),
+                parent: Some(top.id),
+                ..KbCategoryInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let looped = KbCategoryInput {
+        slug: "top".into(),
+        name: "Top".into(),
+        parent: Some(below.id),
+        ..KbCategoryInput::default()
+    };
+    assert_code(
+        f.desk.update_kb_category(f.ws, top.id, looped).await,
+        "invalid_input",
+    );
+    let before = f
+        .desk
+        .list_articles(f.ws, ArticleFilter::default())
+        .await
+        .unwrap();
     let mut ghost = article("c", "en", "x", "x");
     ghost.category = Some(KbCategoryId::generate());
     assert_code(f.desk.create_article(f.ws, ghost).await, "not_found");

@@ -76,6 +76,12 @@ pub async fn search_finds_words_in_both_languages(store: Arc<dyn Store>) {
     assert_eq!(found(&f, "fail* -card", false).await, Vec::<String>::new());
     assert_eq!(found(&f, "pass*", false).await, ["Login problem"]);
     assert_eq!(found(&f, "e-mail", false).await, ["Login problem"]);
+    // System messages (auto-replies, broadcasts) are not searched.
+    f.desk
+        .system_message(f.ws, c.id, MessageInput::text("zebra — «crossing»"))
+        .await
+        .unwrap();
+    assert!(found(&f, "zebra", true).await.is_empty());
     // Messages: public ones for everyone, notes only with `search_notes`.
     assert_eq!(found(&f, "refunds", false).await, ["Login problem"]);
     assert!(found(&f, "secret", false).await.is_empty());
