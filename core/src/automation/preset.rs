@@ -75,6 +75,18 @@ pub enum Preset {
 }
 
 impl Preset {
+    /// The start every name of this preset's rule shares, whatever its
+    /// duration (installing it again replaces that rule).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Preset::AutoClose { .. } => "Close resolved tickets after ",
+            Preset::EscalateOpen { .. } => "Escalate tickets open over ",
+            Preset::RatingReminder { .. } => "Remind to rate ",
+            Preset::OverdueReminder { .. } => "Remind every ",
+            Preset::AutoReply { .. } => "Auto-reply to new tickets",
+        }
+    }
+
     /// The rule this preset installs.
     pub fn rule(&self) -> Rule {
         let timed = |since, after, repeat_every| Elapsed {
@@ -114,8 +126,9 @@ impl Preset {
                 Rule {
                     name: format!("Remind to rate {} after resolution", span(after)),
                     after: Some(timed(Since::Resolved, after, None)),
+                    // Closed tickets run no time rules.
                     conditions: vec![
-                        Condition::Status(vec![Status::Resolved, Status::Closed]),
+                        Condition::Status(vec![Status::Resolved]),
                         Condition::Rated(false),
                     ],
                     actions: vec![RuleAction::Remind(Reminder::Rating)],

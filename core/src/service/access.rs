@@ -87,7 +87,13 @@ impl Helpdesk {
         };
         let note = validate::optional_paragraph("note", input.note.as_deref(), 2000)?;
         if let Some(t) = input.ticket {
-            self.get_ticket(ws, t).await?;
+            let ticket = self.get_ticket(ws, t).await?;
+            // A customer names only their own tickets (another's is not found).
+            if let Actor::Customer(c) = &by
+                && &ticket.customer != c
+            {
+                return Err(Error::not_found("ticket", t));
+            }
         }
         let expires_in = input.expires_in.unwrap_or(DEFAULT_EXPIRY);
         if !(MIN_EXPIRY..=MAX_EXPIRY).contains(&expires_in) {

@@ -29,6 +29,7 @@ impl Helpdesk {
         by: Actor,
     ) -> Result<Incident> {
         self.catalog(ws).await?;
+        staff(&by)?;
         self.known_actor(ws, &by).await?;
         let title = validate::text("title", &input.title, 200)?;
         let message = match input.message {
@@ -104,6 +105,7 @@ impl Helpdesk {
         message: String,
         by: Actor,
     ) -> Result<Incident> {
+        staff(&by)?;
         self.known_actor(ws, &by).await?;
         let message = validate::paragraph("message", &message, MAX_MESSAGE)?;
         self.change_incident(ws, id, |i, now| {
@@ -134,6 +136,7 @@ impl Helpdesk {
         resolve_tickets: bool,
         by: Actor,
     ) -> Result<Incident> {
+        staff(&by)?;
         self.known_actor(ws, &by).await?;
         let resolution = validate::body("resolution", &resolution, MAX_MESSAGE)?.to_owned();
         let incident = self.get_incident(ws, id).await?;
@@ -176,6 +179,7 @@ impl Helpdesk {
         incident: IncidentId,
         by: Actor,
     ) -> Result<Ticket> {
+        staff(&by)?;
         let i = self.get_incident(ws, incident).await?;
         if i.status == IncidentStatus::Resolved {
             return Err(resolved(&i));
@@ -196,6 +200,16 @@ impl Helpdesk {
                 Ok(w)
             })
             .await?;
+        // Resolved meanwhile (after its release passes): release this one too.
+        let now = self.get_incident(ws, incident).await?;
+        if let Some(resolution) = now
+            .resolution
+            .filter(|_| now.status == IncidentStatus::Resolved)
+        {
+            self.release_tickets(ws, incident, &resolution, false)
+                .await?;
+            return self.get_ticket(ws, ticket).await;
+        }
         Ok(committed.ticket)
     }
 
@@ -294,6 +308,13 @@ impl Helpdesk {
                     open: false,
                     ..link
                 });
+                // Also a closed ticket's link ends (an event makes it a write).
+                w.emit(
+                    &Actor::System,
+                    EventKind::Updated {
+                        fields: vec!["incident".into()],
+                    },
+                );
                 if resolve_tickets && w.ticket.status.is_active() {
                     let resolved =
                         rules::set_status(&w.ticket, Status::Resolved, &Actor::System, now);
@@ -359,6 +380,18 @@ impl Helpdesk {
         Err(Error::Conflict {
             message: format!("incident {id} kept changing"),
         })
+    }
+}
+
+/// Incidents are declared, updated, resolved and linked by staff (or the
+/// host as the system), never by a customer.
+fn staff(by: &Actor) -> Result<()> {
+    match by {
+        Actor::Customer(_) => Err(Error::invalid_input(
+            "by",
+            "only support staff manage incidents",
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -119,7 +119,9 @@ impl Helpdesk {
         now: DateTime<Utc>,
         catalog: &WorkspaceCatalog,
     ) -> Result<Vec<TimerFired>> {
+        let mut fresh_catalog: Option<std::sync::Arc<WorkspaceCatalog>> = None;
         for _ in 0..super::tickets::RETRIES {
+            let catalog: &WorkspaceCatalog = fresh_catalog.as_deref().unwrap_or(catalog);
             let cal = self.ticket_calendar(&t, catalog)?;
             let mut probe = t.clone();
             probe.updated_at = now.max(t.updated_at);
@@ -148,16 +150,6 @@ impl Helpdesk {
             let mut fired = Automation::default();
             self.run_actions(ws, &mut w, catalog, &due, &mut fired)
                 .await?;
-            // A rule counts from the instant as its own write leaves it (a
-            // rule "since last update" does not fire again for its own change).
-            for r in &due {
-                if let Some(anchor) = r.after.as_ref().and_then(|a| a.anchor(&w.ticket)) {
-                    let mark = w.ticket.timers.marks.iter_mut().find(|m| m.rule == r.name);
-                    if let Some(m) = mark {
-                        m.anchor = anchor;
-                    }
-                }
-            }
             let edited = {
                 let mut same = w.ticket.clone();
                 same.version = t.version;
@@ -171,9 +163,24 @@ impl Helpdesk {
                 // Reminders and events are not an edit of the ticket.
                 w.ticket.updated_at = t.updated_at;
             }
+            // A rule counts from the instant as its own write leaves it (a
+            // rule "since last update" does not fire again for its own change).
+            for r in &due {
+                if let Some(anchor) = r.after.as_ref().and_then(|a| a.anchor(&w.ticket)) {
+                    let mark = w.ticket.timers.marks.iter_mut().find(|m| m.rule == r.name);
+                    if let Some(m) = mark {
+                        m.anchor = anchor;
+                    }
+                }
+            }
             self.automate_messages(ws, &mut w, catalog, fired, true)
                 .await?;
             self.schedule(ws, &mut w.ticket, catalog).await?;
+            if due.is_empty() && w.ticket.timers.due.is_some_and(|d| d <= now) {
+                // Due but nothing fired (a business-hours condition outside
+                // hours): look again in a minute rather than block the run.
+                w.ticket.timers.due = Some(now + chrono::TimeDelta::minutes(1));
+            }
             if due.is_empty() && w.ticket.timers == t.timers {
                 return Ok(Vec::new());
             }
@@ -190,13 +197,18 @@ impl Helpdesk {
                 Ok(WriteOutcome::Applied) => return Ok(out),
                 Ok(WriteOutcome::DuplicateMessage(_)) => return Ok(Vec::new()),
                 Err(
-                    StoreError::VersionConflict { .. }
+                    e @ (StoreError::VersionConflict { .. }
                     | StoreError::AtCapacity { .. }
-                    | StoreError::CatalogChanged,
-                ) => match self.store.get_ticket(ws, t.id).await? {
-                    Some(fresh) => t = fresh,
-                    None => return Ok(Vec::new()),
-                },
+                    | StoreError::CatalogChanged),
+                ) => {
+                    if matches!(e, StoreError::CatalogChanged) {
+                        fresh_catalog = Some(self.catalog(ws).await?);
+                    }
+                    match self.store.get_ticket(ws, t.id).await? {
+                        Some(fresh) => t = fresh,
+                        None => return Ok(Vec::new()),
+                    }
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -270,7 +282,11 @@ impl Helpdesk {
     pub async fn add_preset(&self, ws: WorkspaceId, preset: Preset) -> Result<Vec<Rule>> {
         let rule = preset.rule();
         let mut rules = self.list_rules(ws).await?;
-        match rules.iter_mut().find(|r| r.name == rule.name) {
+        // The same preset with another duration replaces the earlier one.
+        match rules
+            .iter_mut()
+            .find(|r| r.name == rule.name || r.name.starts_with(preset.key()))
+        {
             Some(r) => *r = rule,
             None => rules.push(rule),
         }

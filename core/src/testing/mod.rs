@@ -112,7 +112,8 @@ macro_rules! conformance_suite {
             search_finds_words_in_both_languages,
             odd_searches_are_refused_or_find_nothing,
             knowledge_base_articles_in_two_languages,
-            bad_knowledge_base_input_changes_nothing
+            bad_knowledge_base_input_changes_nothing,
+            a_rule_since_the_last_update_fires_once
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -167,6 +167,13 @@ pub async fn resolving_an_incident_replies_once_per_ticket(store: Arc<dyn Store>
         .await
         .unwrap();
     linked.push(by_hand.id);
+    // A closed ticket's link ends too.
+    let closed = open_in(&f, "closed one", payments.id).await;
+    f.desk
+        .close(f.ws, closed.id, f.agent_actor())
+        .await
+        .unwrap();
+    linked.push(closed.id);
     let runs: Vec<_> = (0..4)
         .map(|_| {
             let f = f.clone();
@@ -185,6 +192,9 @@ pub async fn resolving_an_incident_replies_once_per_ticket(store: Arc<dyn Store>
         }
     }
     assert!(ok >= 1);
+    let closed_id = linked.pop().unwrap();
+    let closed = f.desk.get_ticket(f.ws, closed_id).await.unwrap();
+    assert!(closed.incident.is_some_and(|l| !l.open));
     for t in linked {
         assert_eq!(system_bodies(&f, t).await, vec!["All good"]);
         assert_eq!(
@@ -225,6 +235,12 @@ pub async fn bad_incident_input_changes_nothing(store: Arc<dyn Store>) {
     assert_code(
         f.desk
             .declare_incident(f.ws, outage("", vec![]), f.agent_actor())
+            .await,
+        "invalid_input",
+    );
+    assert_code(
+        f.desk
+            .declare_incident(f.ws, outage("Fake outage", vec![]), f.customer_actor())
             .await,
         "invalid_input",
     );

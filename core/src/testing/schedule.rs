@@ -216,6 +216,23 @@ pub async fn presets_fire_once_at_their_instant(store: Arc<dyn Store>) {
             .len(),
         2
     );
+    // The same preset with another duration replaces the first.
+    let again = f
+        .desk
+        .add_preset(
+            f.ws,
+            Preset::AutoClose {
+                after: Some(TimeDelta::days(3)),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 2);
+    assert_eq!(again[0].name, "Close resolved tickets after 3 days");
+    f.desk
+        .add_preset(f.ws, Preset::AutoClose { after: None })
+        .await
+        .unwrap();
     let t = f.open("printer").await;
     f.desk
         .reply(f.ws, t.id, &f.agent, MessageInput::text("fixed"))
@@ -443,4 +460,37 @@ pub async fn auto_reply_promises_the_due_time_in_the_customers_zone(store: Arc<d
         thread.messages[1].body,
         format!("{} (medium): we answer by 11:00 CET", t.number)
     );
+}
+
+pub async fn a_rule_since_the_last_update_fires_once(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let rule = Rule {
+        name: "Stale".into(),
+        after: Some(Elapsed {
+            since: Since::Updated,
+            after: TimeDelta::days(3),
+            business_hours: false,
+            repeat_every: None,
+        }),
+        actions: vec![RuleAction::Emit("stale".into())],
+        ..Rule::default()
+    };
+    f.desk.set_rules(f.ws, vec![rule]).await.unwrap();
+    let t = f.open("quiet").await;
+    let at = t.updated_at;
+    let run = |d: TimeDelta| {
+        let f = f.clone();
+        async move {
+            f.desk
+                .run_automations(f.ws, at + d)
+                .await
+                .unwrap()
+                .fired
+                .len()
+        }
+    };
+    assert_eq!(run(TimeDelta::days(3)).await, 1);
+    assert_eq!(run(TimeDelta::days(3) + TimeDelta::hours(1)).await, 0);
+    assert_eq!(run(TimeDelta::days(9)).await, 0);
+    assert_eq!(count(&f, "automation.event").await, 1);
 }
