@@ -158,3 +158,11 @@ pub mod sla_workload {
         }
     }
 }
+
+/// The median and the 99th percentile of `times`.
+pub fn percentiles(
+    mut times: Vec<std::time::Duration>,
+) -> (std::time::Duration, std::time::Duration) {
+    times.sort();
+    (times[times.len() / 2], times[times.len() * 99 / 100])
+}

@@ -49,11 +49,6 @@ fn main() {
     });
 }
 
-fn median(mut xs: Vec<Duration>) -> Duration {
-    xs.sort();
-    xs[xs.len() / 2]
-}
-
 /// The median of 20 runs of `run_automations` at `now` that find nothing due.
 async fn idle(desk: &Helpdesk, ws: WorkspaceId, now: chrono::DateTime<chrono::Utc>) -> Duration {
     let mut times = Vec::new();
@@ -63,7 +58,7 @@ async fn idle(desk: &Helpdesk, ws: WorkspaceId, now: chrono::DateTime<chrono::Ut
         times.push(t.elapsed());
         assert!(r.fired.is_empty(), "nothing was to be due");
     }
-    median(times)
+    ticketry_benches::percentiles(times).0
 }
 
 async fn memory() {

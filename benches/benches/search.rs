@@ -58,11 +58,6 @@ fn queries() -> Vec<String> {
         .collect()
 }
 
-fn percentiles(mut xs: Vec<Duration>) -> (Duration, Duration) {
-    xs.sort();
-    (xs[xs.len() / 2], xs[xs.len() * 99 / 100])
-}
-
 async fn measure(desk: &Helpdesk, ws: WorkspaceId) -> (Duration, Duration, usize) {
     let mut times = Vec::new();
     let mut hits = 0;
@@ -76,7 +71,7 @@ async fn measure(desk: &Helpdesk, ws: WorkspaceId) -> (Duration, Duration, usize
         hits += desk.search_tickets(ws, &query).await.unwrap().items.len();
         times.push(t.elapsed());
     }
-    let (p50, p99) = percentiles(times);
+    let (p50, p99) = ticketry_benches::percentiles(times);
     (p50, p99, hits)
 }
 
@@ -184,7 +179,7 @@ async fn suggestions(desk: &Helpdesk, backend: &str) {
             .len();
         times.push(t.elapsed());
     }
-    let (p50, p99) = percentiles(times);
+    let (p50, p99) = ticketry_benches::percentiles(times);
     println!(
         "{backend}: suggestions over 10 000 articles: p50 {p50:.2?}, p99 {p99:.2?} \
          ({hits} over 100 subjects; {per:.2} ms to write an article)"

@@ -137,7 +137,7 @@ impl Helpdesk {
         let message = w.messages.first().map(|m| m.body.clone());
         let ticket = w.ticket.clone();
         let facts = self
-            .facts(ws, &ticket, catalog, message.as_deref(), &catalog.rules)
+            .facts(ws, &ticket, catalog, message.as_deref(), |_| true)
             .await?;
         let fired = automation::fired(&catalog.rules, &triggers, &ticket, &facts.get());
         self.run_actions(ws, w, catalog, &fired, &mut out).await?;
@@ -152,9 +152,11 @@ impl Helpdesk {
         t: &Ticket,
         catalog: &WorkspaceCatalog,
         message: Option<&str>,
-        rules: &[Rule],
+        which: impl Fn(&Rule) -> bool,
     ) -> Result<OwnedFacts> {
-        let uses = |f: fn(&automation::Condition) -> bool| rules.iter().any(|r| r.uses(f));
+        let uses = |f: fn(&automation::Condition) -> bool| {
+            catalog.rules.iter().any(|r| which(r) && r.uses(f))
+        };
         let lineage = if uses(|c| matches!(c, automation::Condition::Category(_))) {
             self.lineage(ws, t.category).await?
         } else {

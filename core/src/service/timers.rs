@@ -5,7 +5,6 @@ use super::Helpdesk;
 use super::automation::Automation;
 use crate::StoreError;
 use crate::automation::{self, Preset, Rule};
-use crate::calendar::BusinessCalendar;
 use crate::error::Result;
 use crate::ids::{TicketId, WorkspaceId};
 use crate::query::{TicketOrder, TicketQuery};
@@ -125,9 +124,7 @@ impl Helpdesk {
             let cal = self.ticket_calendar(&t, catalog)?;
             let mut probe = t.clone();
             probe.updated_at = now.max(t.updated_at);
-            let facts = self
-                .facts(ws, &probe, catalog, None, &catalog.rules)
-                .await?;
+            let facts = self.facts(ws, &probe, catalog, None, |_| true).await?;
             let due = automation::select(
                 &catalog.rules,
                 &t,
@@ -225,20 +222,20 @@ impl Helpdesk {
         t: &mut Ticket,
         catalog: &WorkspaceCatalog,
     ) -> Result<()> {
-        let timed: Vec<Rule> = catalog
-            .rules
-            .iter()
-            .filter(|r| r.active && r.after.is_some())
-            .cloned()
-            .collect();
-        if timed.is_empty() || t.status.is_terminal() {
+        let timed = |r: &Rule| r.after.is_some();
+        if t.status.is_terminal() || !catalog.rules.iter().any(|r| r.active && timed(r)) {
             t.timers.due = None;
             return Ok(());
         }
         let cal = self.ticket_calendar(t, catalog)?;
-        let mut facts = self.facts(ws, t, catalog, None, &timed).await?;
+        let mut facts = self.facts(ws, t, catalog, None, timed).await?;
         facts.forget_hours();
-        t.timers.due = next_due(&timed, t, &facts.get(), &cal);
+        // Every time rule whose conditions hold (a `stop` matters only when
+        // rules fire, not for when they may).
+        t.timers.due = automation::select(&catalog.rules, t, &facts.get(), timed, false)
+            .into_iter()
+            .filter_map(|r| r.after.as_ref()?.next_due(&r.name, t, &cal))
+            .min();
         Ok(())
     }
 
@@ -292,20 +289,6 @@ impl Helpdesk {
         }
         self.set_rules(ws, rules).await
     }
-}
-
-/// The earliest next due instant of `rules` (time rules) whose conditions
-/// hold on `t`.
-fn next_due(
-    rules: &[Rule],
-    t: &Ticket,
-    facts: &automation::Facts<'_>,
-    cal: &BusinessCalendar,
-) -> Option<DateTime<Utc>> {
-    automation::select(rules, t, facts, |_| true, false)
-        .into_iter()
-        .filter_map(|r| r.after.as_ref()?.next_due(&r.name, t, cal))
-        .min()
 }
 
 /// Runs `futures` concurrently on the calling task (no spawning, so no
