@@ -30,6 +30,8 @@ export type Action =
   | 'view_faq'
   | 'vote_faq_helpful'
   | 'vote_faq_not_helpful'
+  | 'suggest_faqs'
+  | 'view_faq_deflection'
 
 /** Every action, in the order of the endpoint table. */
 export declare const ACTIONS: readonly Action[]

@@ -318,6 +318,40 @@ function voteFaq(helpful) {
   }
 }
 
+/** Articles that may answer a ticket's subject (`?q=`), before it is sent; what a customer is shown is recorded. */
+async function suggestFaqs(c) {
+  const q = c.req.query.q
+  if (typeof q !== 'string' || !q.trim()) throw new HttpError(400, 'invalid_input', 'q is required', 'q')
+  const s = await c.ws.suggestArticles(q, await language(c), { track: !c.me.staff })
+  return { suggestion_id: s.id, results: s.articles.map((h) => ({ ...faqJson(h.article), score: h.score })) }
+}
+
+/** An instant of the query string (ISO 8601 with an offset), or `fallback`. */
+function instant(q, name, fallback) {
+  const raw = q[name]
+  if (raw === undefined || raw === '') return fallback
+  const at = typeof raw === 'string' && /(Z|[+-]\d\d:?\d\d)$/.test(raw) ? new Date(raw) : new Date(NaN)
+  if (Number.isNaN(at.getTime())) throw new HttpError(400, 'invalid_input', `${name} must be an ISO 8601 instant with an offset`, name)
+  return at
+}
+
+/** How suggestions deflected tickets (`?since=`, `?until=`; default the last 30 days). */
+async function faqDeflection(c) {
+  const until = instant(c.req.query, 'until', new Date())
+  const since = instant(c.req.query, 'since', new Date(until.getTime() - 30 * 86_400_000))
+  const r = await c.ws.deflectionReport(since, until)
+  return {
+    since: since.toISOString(),
+    until: until.toISOString(),
+    shown: r.shown,
+    tickets_opened: r.ticketsOpened,
+    deflection_rate: r.deflectionRate,
+    articles: r.articles.map((a) => ({
+      id: a.article, question: a.title, shown: a.shown, tickets_opened: a.ticketsOpened, deflection_rate: a.deflectionRate,
+    })),
+  }
+}
+
 async function listCategories(c) {
   return (await c.ws.listCategories()).filter((x) => x.active).map(categoryJson)
 }
@@ -346,6 +380,7 @@ async function openTicket(c) {
     priority: b.priority || undefined,
     channel: 'api',
     links: b.ride ? [{ kind: 'ride', id: String(b.ride) }] : undefined,
+    suggestions: b.suggestion_id || undefined,
   })
   return ticketJson(t, c.me.staff)
 }
@@ -480,6 +515,8 @@ const SPECS = {
   view_faq: { run: viewFaq },
   vote_faq_helpful: { run: voteFaq(true) },
   vote_faq_not_helpful: { run: voteFaq(false) },
+  suggest_faqs: { run: suggestFaqs },
+  view_faq_deflection: { who: 'staff', run: faqDeflection },
 }
 
 /** The action names `can(action, ctx)` sees. */
@@ -501,6 +538,9 @@ const ROUTES = [
   ['/messages/', { POST: messageAction }],
   ['/messages/:id/', { GET: 'view_message' }],
   ['/faq/', { GET: 'list_faqs' }],
+  // Before `/faq/:id/`.
+  ['/faq/suggest/', { GET: 'suggest_faqs' }],
+  ['/faq/deflection/', { GET: 'view_faq_deflection' }],
   ['/faq/:id/', { GET: 'view_faq' }],
   ['/faq/:id/helpful/', { POST: 'vote_faq_helpful' }],
   ['/faq/:id/not-helpful/', { POST: 'vote_faq_not_helpful' }],

@@ -186,6 +186,20 @@ export interface Article {
   version: number
 }
 
+/** One article's deflection over a period. */
+export interface ArticleDeflection {
+  /** The article. */
+  article: string
+  /** Its title (empty if it was deleted since). */
+  title: string
+  /** Suggestion sets that held it. */
+  shown: number
+  /** Of them, followed by a ticket anyway. */
+  ticketsOpened: number
+  /** `1 - tickets_opened / shown`. */
+  deflectionRate: number
+}
+
 /** Which articles `Helpdesk::list_articles` returns. */
 export interface ArticleFilter {
   /** In this category. */
@@ -527,6 +541,18 @@ export interface DateWindow {
   from: string
   /** Local end time (exclusive), `"HH:MM"`, `"HH:MM:SS"` or `"24:00"`. */
   to: string
+}
+
+/** How well suggestions deflected tickets over a period. */
+export interface DeflectionReport {
+  /** Suggestion sets shown (with `track`). */
+  shown: number
+  /** Of them, followed by a ticket anyway. */
+  ticketsOpened: number
+  /** `1 - tickets_opened / shown` (`None` when nothing was shown). */
+  deflectionRate: number | null
+  /** Per article, most shown first. */
+  articles: Array<ArticleDeflection>
 }
 
 /** When a time rule fires: `after` this long since `since`. */
@@ -1139,6 +1165,33 @@ export type TicketStatus = Status
 /** How a team's (or the workspace's) new tickets are given to agents. */
 export type Strategy = 'round_robin' | 'least_loaded'
 
+/**
+ * Article suggestions shown to someone about to open a ticket, as
+ * `Helpdesk::suggest_articles`(crate::Helpdesk::suggest_articles) records
+ * them with `track`.
+ */
+export interface SuggestionSet {
+  /** Id (pass it as `suggestions` when opening the ticket anyway). */
+  id: string
+  /** When they were shown. */
+  shownAt: Date
+  /** The articles shown, best first. */
+  articles: Array<string>
+  /** The ticket opened after seeing them (not deflected), if any. */
+  ticket: string | null
+}
+
+/** What `Helpdesk::suggest_articles`(crate::Helpdesk::suggest_articles) returns. */
+export interface Suggestions {
+  /**
+   * With `track` and at least one article: the recorded set's id, to pass
+   * as `suggestions` to `open_ticket` if the customer opens one anyway.
+   */
+  id: string | null
+  /** The articles, best first. */
+  articles: Array<ArticleHit>
+}
+
 /** The result of `Helpdesk::sla_sweep`. */
 export interface SweepReport {
   /** Alerts recorded by this sweep (none twice across sweeps). */
@@ -1338,7 +1391,7 @@ export interface Ticket {
 }
 
 /** Order of a ticket listing. */
-export type TicketOrder = 'newest' | 'oldest' | 'urgency'
+export type TicketOrder = 'newest' | 'oldest' | 'urgency' | 'relevance'
 
 /** One page of results. */
 export interface TicketPage {
@@ -1601,6 +1654,7 @@ export interface OpenTicketInput {
   sourceEmail?: string | null
   sourcePhone?: string | null
   idempotencyKey?: string | null
+  suggestions?: string | null
 }
 
 /** Options of `getMessage`. */
@@ -1650,6 +1704,9 @@ export interface ListTicketsOptions {
 /** Options of `searchTickets`. */
 export interface SearchTicketsOptions {
   searchNotes?: boolean | null
+  order?: TicketOrder | null
+  after?: string | null
+  limit?: number | null
   query?: TicketQuery | null
 }
 
@@ -1870,6 +1927,7 @@ export interface SearchArticlesOptions {
 export interface SuggestArticlesOptions {
   fallback?: string | null
   limit?: number | null
+  track?: boolean | null
 }
 
 /** Options of `voteArticle`. */
@@ -1965,8 +2023,9 @@ export declare class Workspace extends native.Workspace {
   /**
    * Searches tickets: words, `"phrases"`, `or`, `-exclude`, `prefix*` in
    *  subjects, descriptions and public messages (notes too with
-   *  `search_notes`), with `query`'s other filters, order and cursor; hits
-   *  with snippets.
+   *  `search_notes`), and customers' ids, names, e-mails, with `query`'s
+   *  other filters; `order` (`relevance`: best first), `after`, `limit`;
+   *  hits with snippets.
    */
   searchTickets(search: string, options?: SearchTicketsOptions): Promise<SearchHitPage>
   /**
@@ -2100,8 +2159,16 @@ export declare class Workspace extends native.Workspace {
    *  with `fallback` for untranslated ones.
    */
   searchArticles(text: string, language: string, options?: SearchArticlesOptions): Promise<Array<ArticleHit>>
-  /** Articles that may answer `text` (a ticket's subject), best first. */
-  suggestArticles(text: string, language: string, options?: SuggestArticlesOptions): Promise<Array<ArticleHit>>
+  /**
+   * Articles that may answer `text` (a ticket's subject), best first.
+   *  With `track`, what was shown is recorded: pass the result's `id` as
+   *  `suggestions` to `open_ticket` if the customer opens one anyway.
+   */
+  suggestArticles(text: string, language: string, options?: SuggestArticlesOptions): Promise<Suggestions>
+  /** Suggestions recorded with `track`, and the ticket opened after them. */
+  getSuggestions(suggestions: string): Promise<SuggestionSet>
+  /** How suggestions shown in `[since, until)` deflected tickets, overall and per article. */
+  deflectionReport(since: Date, until: Date): Promise<DeflectionReport>
   /** Sets a voter's helpful (`true`) / not helpful (`false`) vote; `null` withdraws it. */
   voteArticle(article: string, voter: string, options?: VoteArticleOptions): Promise<ArticleStats>
   /** An article's views and votes. */

@@ -287,6 +287,12 @@ define(Workspace, 'searchArticles', function searchArticles(text, language, opti
 define(Workspace, 'suggestArticles', function suggestArticles(text, language, options) {
   return this.call('suggest_articles', [text, language], options)
 })
+define(Workspace, 'getSuggestions', function getSuggestions(suggestions) {
+  return this.call('get_suggestions', [suggestions])
+})
+define(Workspace, 'deflectionReport', function deflectionReport(since, until) {
+  return this.call('deflection_report', [since, until])
+})
 define(Workspace, 'voteArticle', function voteArticle(article, voter, options) {
   return this.call('vote_article', [article, voter], options)
 })

@@ -130,6 +130,9 @@ uuid_id!(
 uuid_id!(
     /// A knowledge-base article.
     ArticleId, "article_id");
+uuid_id!(
+    /// A set of article suggestions shown before a ticket was opened.
+    SuggestionId, "suggestion_id");
 
 macro_rules! host_id {
     ($(#[$doc:meta])* $name:ident, $field:literal) => {

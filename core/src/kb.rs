@@ -229,6 +229,101 @@ pub struct ArticleHit {
     pub score: u32,
 }
 
+/// Article suggestions shown to someone about to open a ticket, as
+/// [`Helpdesk::suggest_articles`](crate::Helpdesk::suggest_articles) records
+/// them with `track`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SuggestionSet {
+    /// Id (pass it as `suggestions` when opening the ticket anyway).
+    pub id: crate::ids::SuggestionId,
+    /// When they were shown.
+    #[serde(serialize_with = "crate::time_serde::instant")]
+    pub shown_at: DateTime<Utc>,
+    /// The articles shown, best first.
+    pub articles: Vec<crate::ids::ArticleId>,
+    /// The ticket opened after seeing them (not deflected), if any.
+    pub ticket: Option<crate::ids::TicketId>,
+}
+
+/// What [`Helpdesk::suggest_articles`](crate::Helpdesk::suggest_articles) returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Suggestions {
+    /// With `track` and at least one article: the recorded set's id, to pass
+    /// as `suggestions` to `open_ticket` if the customer opens one anyway.
+    pub id: Option<crate::ids::SuggestionId>,
+    /// The articles, best first.
+    pub articles: Vec<ArticleHit>,
+}
+
+/// Raw deflection counts over a period (what a store computes).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeflectionCounts {
+    /// Suggestion sets shown.
+    pub shown: u64,
+    /// Of them, followed by a ticket.
+    pub tickets_opened: u64,
+    /// Per article (by id): sets that held it, and of them followed by a ticket.
+    pub articles: Vec<(crate::ids::ArticleId, u64, u64)>,
+}
+
+/// How well suggestions deflected tickets over a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DeflectionReport {
+    /// Suggestion sets shown (with `track`).
+    pub shown: u64,
+    /// Of them, followed by a ticket anyway.
+    pub tickets_opened: u64,
+    /// `1 - tickets_opened / shown` (`None` when nothing was shown).
+    pub deflection_rate: Option<f64>,
+    /// Per article, most shown first.
+    pub articles: Vec<ArticleDeflection>,
+}
+
+/// One article's deflection over a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ArticleDeflection {
+    /// The article.
+    pub article: crate::ids::ArticleId,
+    /// Its title (empty if it was deleted since).
+    pub title: String,
+    /// Suggestion sets that held it.
+    pub shown: u64,
+    /// Of them, followed by a ticket anyway.
+    pub tickets_opened: u64,
+    /// `1 - tickets_opened / shown`.
+    pub deflection_rate: f64,
+}
+
+impl DeflectionReport {
+    /// The report of `counts`, with each article's title from `title`.
+    pub fn of(counts: DeflectionCounts, title: impl Fn(crate::ids::ArticleId) -> String) -> Self {
+        let rate = |shown: u64, opened: u64| 1.0 - opened as f64 / shown as f64;
+        let mut articles: Vec<ArticleDeflection> = counts
+            .articles
+            .into_iter()
+            .filter(|&(_, shown, _)| shown > 0)
+            .map(|(article, shown, opened)| ArticleDeflection {
+                article,
+                title: title(article),
+                shown,
+                tickets_opened: opened,
+                deflection_rate: rate(shown, opened),
+            })
+            .collect();
+        articles.sort_by(|a, b| b.shown.cmp(&a.shown).then(a.article.cmp(&b.article)));
+        Self {
+            shown: counts.shown,
+            tickets_opened: counts.tickets_opened,
+            deflection_rate: (counts.shown > 0).then(|| rate(counts.shown, counts.tickets_opened)),
+            articles,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,7 +48,7 @@ pub use error::{Error, Result, StoreError};
 pub use event::{Event, EventKind};
 pub use ids::{
     AccessRequestId, AgentId, ArticleId, CategoryId, CustomerId, IncidentId, KbCategoryId,
-    MessageId, PolicyId, TeamId, TemplateId, TicketId, WorkspaceId,
+    MessageId, PolicyId, SuggestionId, TeamId, TemplateId, TicketId, WorkspaceId,
 };
 pub use people::{Agent, AgentInput, Customer, CustomerInput};
 pub use priority::{Priority, PriorityPreset};

@@ -82,6 +82,30 @@ pub struct Customer {
     pub timezone: Option<String>,
 }
 
+impl Customer {
+    /// What a ticket search matches a customer by: the terms of their id,
+    /// name and e-mail address (see [`crate::search::terms`]).
+    ///
+    /// ```
+    /// use ticketry_core::{Customer, CustomerId};
+    /// let c = Customer {
+    ///     id: CustomerId::new("u42").unwrap(),
+    ///     name: "Anna Petrova".into(),
+    ///     email: Some("anna.p@example.com".into()),
+    ///     tier: None, locale: None, timezone: None,
+    ///     created_at: chrono::DateTime::UNIX_EPOCH,
+    /// };
+    /// assert_eq!(c.search_terms(), ["u42", "anna", "petrova", "anna", "p", "exampl", "com"]);
+    /// ```
+    pub fn search_terms(&self) -> Vec<String> {
+        let mut all = crate::search::terms(self.id.as_str());
+        all.extend(crate::search::terms(&self.name));
+        all.extend(crate::search::terms(self.email.as_deref().unwrap_or("")));
+        all.truncate(crate::search::MAX_INDEXED_TERMS);
+        all
+    }
+}
+
 /// Input for [`Helpdesk::put_customer`](crate::Helpdesk::put_customer): creates or updates by id.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

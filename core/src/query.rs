@@ -61,6 +61,11 @@ pub struct TicketQuery {
     pub search: Option<String>,
     /// Search internal notes too (the agent view).
     pub search_notes: bool,
+    /// Customers whose id, name or e-mail match all of `search`: their
+    /// tickets match too. Set by [`Helpdesk::search_tickets`](crate::Helpdesk::search_tickets)
+    /// and [`Helpdesk::list_tickets`](crate::Helpdesk::list_tickets), not by callers.
+    #[serde(skip)]
+    pub search_customers: Vec<CustomerId>,
     /// Order of the results.
     pub order: TicketOrder,
     /// The `next_cursor` of the previous page.
@@ -92,6 +97,7 @@ impl Default for TicketQuery {
             incident: None,
             search: None,
             search_notes: false,
+            search_customers: Vec::new(),
             order: TicketOrder::Newest,
             after: None,
             limit: 50,
@@ -112,6 +118,10 @@ pub enum TicketOrder {
     /// The agent queue: most urgent priority first (highest rank), then the
     /// earliest SLA due instant (tickets without one last), then oldest.
     Urgency,
+    /// Most relevant to `search` first (its words in the subject or
+    /// description count twice those in messages: see
+    /// [`Query::score`](crate::search::Query::score)), then newest. Needs `search`.
+    Relevance,
 }
 
 /// The position of a ticket in a listing order, as a cursor holds it.
@@ -128,6 +138,13 @@ pub enum Position {
         /// Ticket seq.
         seq: u64,
     },
+    /// `Relevance`: the ticket's score and seq.
+    Relevance {
+        /// [`Query::score`](crate::search::Query::score).
+        score: u32,
+        /// Ticket seq.
+        seq: u64,
+    },
 }
 
 impl Position {
@@ -135,6 +152,11 @@ impl Position {
     pub fn urgency_key(rank: i32, t: &Ticket) -> (std::cmp::Reverse<i32>, i64, u64) {
         let due = t.sla.due_at().map_or(i64::MAX, |d| d.timestamp());
         (std::cmp::Reverse(rank), due, t.seq)
+    }
+
+    /// The sort key of `Relevance` (ascending order = listing order).
+    pub fn relevance_key(score: u32, seq: u64) -> (std::cmp::Reverse<u32>, std::cmp::Reverse<u64>) {
+        (std::cmp::Reverse(score), std::cmp::Reverse(seq))
     }
 }
 
@@ -162,12 +184,19 @@ impl TicketQuery {
         if !(1..=500).contains(&self.limit) {
             return Err(Error::invalid_input("limit", "must be between 1 and 500"));
         }
+        if self.order == TicketOrder::Relevance && self.search.is_none() {
+            return Err(Error::invalid_input(
+                "order",
+                "relevance orders the results of a search: give `search`",
+            ));
+        }
         let Some(cursor) = self.after.as_deref() else {
             return Ok(None);
         };
         let pos = decode_cursor(cursor)?;
         match (self.order, pos) {
             (TicketOrder::Urgency, Position::Urgency { .. })
+            | (TicketOrder::Relevance, Position::Relevance { .. })
             | (TicketOrder::Newest | TicketOrder::Oldest, Position::Seq(_)) => Ok(Some(pos)),
             _ => Err(Error::invalid_input(
                 "after",
@@ -232,7 +261,11 @@ impl TicketQuery {
 ///
 /// ```
 /// use ticketry_core::query::{decode_cursor, encode_cursor, Position};
-/// for p in [Position::Seq(42), Position::Urgency { rank: -3, due: i64::MAX, seq: 7 }] {
+/// for p in [
+///     Position::Seq(42),
+///     Position::Urgency { rank: -3, due: i64::MAX, seq: 7 },
+///     Position::Relevance { score: 5, seq: 9 },
+/// ] {
 ///     assert_eq!(decode_cursor(&encode_cursor(p)).unwrap(), p);
 /// }
 /// ```
@@ -240,6 +273,7 @@ pub fn encode_cursor(pos: Position) -> String {
     match pos {
         Position::Seq(seq) => format!("t{seq:x}"),
         Position::Urgency { rank, due, seq } => format!("u{rank}.{due}.{seq:x}"),
+        Position::Relevance { score, seq } => format!("r{score}.{seq:x}"),
     }
 }
 
@@ -250,6 +284,13 @@ pub fn decode_cursor(cursor: &str) -> Result<Position> {
         return u64::from_str_radix(h, 16)
             .map(Position::Seq)
             .map_err(|_| bad());
+    }
+    if let Some(r) = cursor.strip_prefix('r') {
+        let (score, seq) = r.split_once('.').ok_or_else(bad)?;
+        return Ok(Position::Relevance {
+            score: score.parse().map_err(|_| bad())?,
+            seq: u64::from_str_radix(seq, 16).map_err(|_| bad())?,
+        });
     }
     let mut parts = cursor.strip_prefix('u').ok_or_else(bad)?.split('.');
     let (Some(rank), Some(due), Some(seq), None) =

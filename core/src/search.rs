@@ -75,6 +75,30 @@ pub fn terms(text: &str) -> Vec<String> {
     words(text).map(term).collect()
 }
 
+/// Common words that say nothing about a text's subject (English and
+/// Russian), as typed; [`is_stop_word`] compares their terms.
+const STOP_WORDS: &str = "a an and are as at be been but by can could did do does for from had has \
+    have how i if in into is it its me my no not of on or our she so that the their them then there \
+    they this to too was we were what when where which who why will with would you your \
+    а без бы был была были было в вам вас весь во вот все всё вы где да для до его ее её если есть \
+    еще ещё же за и из или им их к как ко когда кто ли мне мой мы на над не нет ни но ну о об он она \
+    они оно от по при с со так там то тоже ты у уже что чтобы эта эти это я";
+
+static STOP_TERMS: LazyLock<std::collections::HashSet<String>> =
+    LazyLock::new(|| terms(STOP_WORDS).into_iter().collect());
+
+/// Whether `term` (a search term, as [`terms`] makes) is a common word such
+/// as `my` or `the`, which suggestions do not count.
+///
+/// ```
+/// use ticketry_core::search::{is_stop_word, terms};
+/// let t = terms("my payment");
+/// assert!(is_stop_word(&t[0]) && !is_stop_word(&t[1]));
+/// ```
+pub fn is_stop_word(term: &str) -> bool {
+    STOP_TERMS.contains(term)
+}
+
 /// Most terms one text (a subject and description, a message) adds to a
 /// ticket's index: the rest of a huge text is not searchable.
 pub const MAX_INDEXED_TERMS: usize = 2_000;
@@ -216,17 +240,7 @@ impl Query {
     /// The query as a PostgreSQL `tsquery` literal of quoted lexemes (taken
     /// as they are: terms are letters and digits, nothing to escape).
     pub fn to_tsquery(&self) -> String {
-        let clause = |c: &Clause| match c {
-            Clause::Term { term, prefix: true } => format!("'{term}':*"),
-            Clause::Term { term, .. } => format!("'{term}'"),
-            Clause::Phrase(p) => format!(
-                "({})",
-                p.iter()
-                    .map(|t| format!("'{t}'"))
-                    .collect::<Vec<_>>()
-                    .join(" <-> ")
-            ),
-        };
+        let clause = Clause::to_tsquery;
         let mut parts: Vec<String> = self
             .all
             .iter()
@@ -244,15 +258,57 @@ impl Query {
 
     /// Whether the query matches a document of `terms` (in order).
     pub fn matches(&self, terms: &[String]) -> bool {
-        self.all
-            .iter()
-            .all(|g| g.iter().any(|c| clause_matches(c, terms)))
-            && !self.exclude.iter().any(|c| clause_matches(c, terms))
+        self.all.iter().all(|g| g.iter().any(|c| c.matches(terms)))
+            && !self.exclude.iter().any(|c| c.matches(terms))
     }
 
     /// Every term the query looks for (for highlighting).
     pub fn wanted(&self) -> Vec<&Clause> {
         self.all.iter().flatten().collect()
+    }
+
+    /// A ticket's relevance to the query: for each wanted clause, 2 when its
+    /// subject or description (`head`) has it, plus 1 when its messages
+    /// (`body`) have it. PostgreSQL computes the same from its `tsvector`s.
+    ///
+    /// ```
+    /// use ticketry_core::search::{terms, Query};
+    /// let q = Query::parse("refund card", false).unwrap().unwrap();
+    /// assert_eq!(q.score(&terms("Refund please"), &terms("my card, my refund")), 4);
+    /// ```
+    pub fn score(&self, head: &[String], body: &[String]) -> u32 {
+        self.wanted()
+            .iter()
+            .map(|c| 2 * u32::from(c.matches(head)) + u32::from(c.matches(body)))
+            .sum()
+    }
+}
+
+impl Clause {
+    /// Whether a document of `terms` (in order) has this clause.
+    pub fn matches(&self, terms: &[String]) -> bool {
+        match self {
+            Clause::Term { term, prefix: true } => {
+                terms.iter().any(|t| t.starts_with(term.as_str()))
+            }
+            Clause::Term { term, .. } => terms.iter().any(|t| t == term),
+            Clause::Phrase(p) => !p.is_empty() && terms.windows(p.len()).any(|w| w == p.as_slice()),
+        }
+    }
+
+    /// The clause as a `tsquery` literal (see [`Query::to_tsquery`]).
+    pub fn to_tsquery(&self) -> String {
+        match self {
+            Clause::Term { term, prefix: true } => format!("'{term}':*"),
+            Clause::Term { term, .. } => format!("'{term}'"),
+            Clause::Phrase(p) => format!(
+                "({})",
+                p.iter()
+                    .map(|t| format!("'{t}'"))
+                    .collect::<Vec<_>>()
+                    .join(" <-> ")
+            ),
+        }
     }
 }
 
@@ -272,14 +328,6 @@ fn common_prefix(a: &str, b: &str) -> String {
         .take_while(|(x, y)| x == y)
         .map(|(x, _)| x)
         .collect()
-}
-
-fn clause_matches(c: &Clause, terms: &[String]) -> bool {
-    match c {
-        Clause::Term { term, prefix: true } => terms.iter().any(|t| t.starts_with(term.as_str())),
-        Clause::Term { term, .. } => terms.iter().any(|t| t == term),
-        Clause::Phrase(p) => !p.is_empty() && terms.windows(p.len()).any(|w| w == p.as_slice()),
-    }
 }
 
 /// `terms` as a PostgreSQL `tsvector` literal, each with its positions

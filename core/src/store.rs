@@ -14,12 +14,13 @@ use crate::category::Category;
 use crate::error::StoreError;
 use crate::event::{Event, NewEvent};
 use crate::ids::ArticleId;
+use crate::ids::SuggestionId;
 use crate::ids::{
     AccessRequestId, AgentId, CategoryId, CustomerId, IncidentId, MessageId, TeamId, TemplateId,
     TicketId, WorkspaceId,
 };
 use crate::incident::Incident;
-use crate::kb::{Article, ArticleStats, KbCategory};
+use crate::kb::{Article, ArticleStats, DeflectionCounts, KbCategory, SuggestionSet};
 use crate::people::{Agent, Customer};
 use crate::priority::Priority;
 use crate::query::{Page, TicketQuery};
@@ -96,6 +97,14 @@ pub trait DirectoryStore: Send + Sync {
     -> StoreResult<Option<Customer>>;
     /// All customers, by id.
     async fn list_customers(&self, ws: WorkspaceId) -> StoreResult<Vec<Customer>>;
+    /// The ids of at most `limit` customers whose [`Customer::search_terms`]
+    /// match `query`, by id.
+    async fn find_customers(
+        &self,
+        ws: WorkspaceId,
+        query: &crate::search::Query,
+        limit: usize,
+    ) -> StoreResult<Vec<CustomerId>>;
     /// Inserts or replaces by id.
     async fn put_team(&self, ws: WorkspaceId, team: &Team) -> StoreResult<()>;
     /// By id.
@@ -164,6 +173,9 @@ pub struct TicketCreate {
     pub catalog_version: Option<u64>,
     /// An automatic assignment's limit, checked by the write itself.
     pub capacity: Option<CapacityGuard>,
+    /// Suggestions shown before the ticket was opened: the write records the
+    /// ticket on them (unless they already name one).
+    pub suggestions: Option<crate::ids::SuggestionId>,
 }
 
 /// An automatic assignment's condition: the write applies only if `agent`
@@ -499,6 +511,23 @@ pub trait KbStore: Send + Sync {
         ws: WorkspaceId,
         articles: &[ArticleId],
     ) -> StoreResult<Vec<ArticleStats>>;
+    /// Records suggestions shown (an insert).
+    async fn record_suggestions(&self, ws: WorkspaceId, shown: &SuggestionSet) -> StoreResult<()>;
+    /// Suggestions by id.
+    async fn get_suggestions(
+        &self,
+        ws: WorkspaceId,
+        id: SuggestionId,
+    ) -> StoreResult<Option<SuggestionSet>>;
+    /// Per article, how often the suggestions shown in `[since, until)`
+    /// held it and how many of those were followed by a ticket, by article id;
+    /// and the totals over the sets.
+    async fn deflection_counts(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<DeflectionCounts>;
 }
 
 /// A complete backend.

@@ -2,7 +2,8 @@
 
 use super::*;
 use ticketry_core::ArticleId;
-use ticketry_core::kb::{Article, ArticleStats, KbCategory};
+use ticketry_core::SuggestionId;
+use ticketry_core::kb::{Article, ArticleStats, DeflectionCounts, KbCategory, SuggestionSet};
 use ticketry_core::store::KbStore;
 
 fn slug_taken(entity: &'static str, language: &str, slug: &str) -> StoreError {
@@ -148,6 +149,55 @@ impl KbStore for MemoryStore {
                     }
                 })
                 .collect()
+        })
+    }
+
+    async fn record_suggestions(&self, ws: WorkspaceId, shown: &SuggestionSet) -> StoreResult<()> {
+        self.with_mut(ws, |d| {
+            if d.suggestions.contains_key(&shown.id) {
+                return Err(StoreError::AlreadyExists {
+                    entity: "suggestions",
+                    key: shown.id.to_string(),
+                });
+            }
+            d.suggestions.insert(shown.id, shown.clone());
+            Ok(())
+        })
+    }
+
+    async fn get_suggestions(
+        &self,
+        ws: WorkspaceId,
+        id: SuggestionId,
+    ) -> StoreResult<Option<SuggestionSet>> {
+        self.with(ws, |d| d.suggestions.get(&id).cloned())
+    }
+
+    async fn deflection_counts(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<DeflectionCounts> {
+        self.with(ws, |d| {
+            let mut c = DeflectionCounts::default();
+            let mut per: BTreeMap<ArticleId, (u64, u64)> = BTreeMap::new();
+            for s in d
+                .suggestions
+                .values()
+                .filter(|s| s.shown_at >= since && s.shown_at < until)
+            {
+                let opened = u64::from(s.ticket.is_some());
+                c.shown += 1;
+                c.tickets_opened += opened;
+                for a in &s.articles {
+                    let e = per.entry(*a).or_default();
+                    e.0 += 1;
+                    e.1 += opened;
+                }
+            }
+            c.articles = per.into_iter().map(|(a, (s, o))| (a, s, o)).collect();
+            c
         })
     }
 }

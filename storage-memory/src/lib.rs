@@ -134,6 +134,16 @@ impl Terms {
         head
     }
 
+    /// The ticket's [`Query::score`](ticketry_core::search::Query::score)
+    /// (messages: public ones, and notes with `notes`).
+    fn score(&self, query: &ticketry_core::search::Query, notes: bool) -> u32 {
+        let mut body = self.public.clone();
+        if notes {
+            body.extend_from_slice(&self.notes);
+        }
+        query.score(&self.head, &body)
+    }
+
     /// The terms a search sees (notes only with `notes`).
     fn view(&self, notes: bool) -> Vec<String> {
         let mut all = self.head.clone();
@@ -196,6 +206,8 @@ impl Tracked {
 struct TenantData {
     agents: BTreeMap<AgentId, Agent>,
     customers: BTreeMap<CustomerId, Customer>,
+    /// Each customer's [`Customer::search_terms`].
+    customer_terms: FastMap<CustomerId, Vec<String>>,
     teams: FastMap<TeamId, Team>,
     priorities: Arc<[Priority]>,
     categories: FastMap<CategoryId, Category>,
@@ -238,6 +250,8 @@ struct TenantData {
     votes: HashMap<(ticketry_core::ArticleId, Box<str>), bool>,
     /// Views per article.
     views: HashMap<ticketry_core::ArticleId, u64>,
+    /// Suggestions shown.
+    suggestions: FastMap<ticketry_core::SuggestionId, ticketry_core::kb::SuggestionSet>,
     /// Events by `seq - 1`.
     events: Chunked<Event>,
     consumers: FastMap<String, u64>,

@@ -69,6 +69,9 @@ impl TicketStore for MemoryStore {
             });
             d.add_messages(idx, messages);
             d.append_events(ws, create.events);
+            if let Some(shown) = create.suggestions.and_then(|id| d.suggestions.get_mut(&id)) {
+                shown.ticket.get_or_insert(ticket.id);
+            }
             Ok((ticket, true))
         })
     }
@@ -201,7 +204,18 @@ impl TicketStore for MemoryStore {
             let found = match &text {
                 None => None,
                 Some(None) => Some(HashSet::new()),
-                Some(Some(query)) => Some(d.search(query, q.search_notes)),
+                Some(Some(query)) => {
+                    let mut found = d.search(query, q.search_notes);
+                    if !q.search_customers.is_empty() {
+                        found.extend(
+                            d.tickets
+                                .iter()
+                                .filter(|r| q.search_customers.contains(&r.ticket.customer))
+                                .map(|r| (r.ticket.seq - 1) as u32),
+                        );
+                    }
+                    Some(found)
+                }
             };
             let q = &Filter { q, found };
             let want = q.limit as usize + 1;
@@ -269,6 +283,42 @@ impl TicketStore for MemoryStore {
                     page_from(items, q.limit, |t| {
                         let (std::cmp::Reverse(rank), due, seq) = key(t);
                         Position::Urgency { rank, due, seq }
+                    })
+                }
+                (TicketOrder::Relevance, after) => {
+                    let Some(Some(query)) = &text else {
+                        return page_from(Vec::new(), q.limit, seq_position);
+                    };
+                    let after_key = match after {
+                        Some(Position::Relevance { score, seq }) => {
+                            Some(Position::relevance_key(score, seq))
+                        }
+                        _ => None,
+                    };
+                    let mut items: Vec<_> = d
+                        .tickets
+                        .iter()
+                        .filter(|r| q.matches(&r.ticket))
+                        .map(|r| {
+                            let score = r.terms.score(query, q.search_notes);
+                            (Position::relevance_key(score, r.ticket.seq), r)
+                        })
+                        .filter(|(k, _)| after_key.is_none_or(|a| *k > a))
+                        .collect();
+                    if items.len() > want {
+                        items.select_nth_unstable_by_key(want - 1, |(k, _)| *k);
+                        items.truncate(want);
+                    }
+                    items.sort_unstable_by_key(|(k, _)| *k);
+                    let scores: Vec<(u64, u32)> =
+                        items.iter().map(|(k, r)| (r.ticket.seq, k.0.0)).collect();
+                    let items = items.into_iter().map(|(_, r)| r.ticket.clone()).collect();
+                    page_from(items, q.limit, |t| Position::Relevance {
+                        score: scores
+                            .iter()
+                            .find(|(seq, _)| *seq == t.seq)
+                            .map_or(0, |&(_, s)| s),
+                        seq: t.seq,
                     })
                 }
             }

@@ -45,7 +45,13 @@ macro_rules! upsert {
 }
 
 upsert!(PUT_AGENTS, "agents", "agent_id", "text");
-upsert!(PUT_CUSTOMERS, "customers", "customer_id", "text");
+/// A customer with its search terms (`$4`, a tsvector literal).
+const PUT_CUSTOMERS: Prepared = Prepared {
+    name: "put_customers",
+    types: "uuid, text, jsonb, text",
+    sql: "INSERT INTO customers (workspace_id, customer_id, doc, search) VALUES ($1, $2, $3, $4::tsvector)
+          ON CONFLICT (workspace_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc, search = EXCLUDED.search",
+};
 upsert!(PUT_TEAMS, "teams", "team_id", "uuid");
 upsert!(PUT_CATEGORIES, "categories", "category_id", "uuid");
 upsert!(PUT_TAGS, "tags", "slug", "text");
@@ -289,13 +295,44 @@ impl DirectoryStore for PgStore {
     }
 
     async fn put_customer(&self, ws: WorkspaceId, customer: &Customer) -> StoreResult<()> {
-        self.put_doc(
-            ws,
-            &PUT_CUSTOMERS,
-            customer.id.as_str().to_owned(),
-            customer,
-        )
-        .await
+        let search = ticketry_core::search::tsvector(&customer.search_terms());
+        let params: [&dyn Param; 4] = [
+            &ws.as_uuid(),
+            &customer.id.as_str(),
+            &Json(customer),
+            &search,
+        ];
+        match self.write(ws, &PUT_CUSTOMERS, &params).await {
+            Ok(_) => Ok(()),
+            Err(WriteError::Refused(e)) => Err(workspace_fk(e, ws)),
+            Err(WriteError::Store(e)) => Err(e),
+        }
+    }
+
+    async fn find_customers(
+        &self,
+        ws: WorkspaceId,
+        query: &ticketry_core::search::Query,
+        limit: usize,
+    ) -> StoreResult<Vec<CustomerId>> {
+        let rows = self
+            .read(
+                ws,
+                "SELECT customer_id FROM customers WHERE workspace_id = $1
+                 AND search @@ $2::tsquery ORDER BY customer_id LIMIT $3",
+                &[
+                    &ws.as_uuid(),
+                    &query.to_tsquery(),
+                    &i64::try_from(limit).unwrap_or(i64::MAX),
+                ],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get(0).map_err(backend)?;
+                CustomerId::new(id).map_err(|e| StoreError::Backend(e.to_string()))
+            })
+            .collect()
     }
 
     async fn get_customer(

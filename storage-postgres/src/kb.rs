@@ -4,11 +4,12 @@
 use crate::catalog::docs;
 use crate::{PgStore, backend, commit, is_unique_violation, to_i64};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::types::Json;
-use ticketry_core::kb::{Article, ArticleStats, KbCategory};
+use ticketry_core::kb::{Article, ArticleStats, DeflectionCounts, KbCategory, SuggestionSet};
 use ticketry_core::store::{KbStore, StoreResult};
-use ticketry_core::{ArticleId, StoreError, WorkspaceId};
+use ticketry_core::{ArticleId, StoreError, SuggestionId, TicketId, WorkspaceId};
 use uuid::Uuid;
 
 #[async_trait]
@@ -234,5 +235,94 @@ impl KbStore for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn record_suggestions(&self, ws: WorkspaceId, shown: &SuggestionSet) -> StoreResult<()> {
+        let articles: Vec<Uuid> = shown.articles.iter().map(|a| a.as_uuid()).collect();
+        let mut tx = self.begin(ws).await?;
+        sqlx::query(
+            "INSERT INTO kb_suggestions (workspace_id, suggestion_id, shown_at, articles, ticket_id)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(ws.as_uuid())
+        .bind(shown.id.as_uuid())
+        .bind(shown.shown_at)
+        .bind(&articles)
+        .bind(shown.ticket.map(|t| t.as_uuid()))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e, None) {
+                StoreError::AlreadyExists {
+                    entity: "suggestions",
+                    key: shown.id.to_string(),
+                }
+            } else {
+                crate::workspace_fk(e, ws)
+            }
+        })?;
+        commit(tx).await
+    }
+
+    async fn get_suggestions(
+        &self,
+        ws: WorkspaceId,
+        id: SuggestionId,
+    ) -> StoreResult<Option<SuggestionSet>> {
+        let rows = self
+            .read(
+                ws,
+                "SELECT shown_at, articles, ticket_id FROM kb_suggestions
+                 WHERE workspace_id = $1 AND suggestion_id = $2",
+                &[&ws.as_uuid(), &id.as_uuid()],
+            )
+            .await?;
+        let Some(r) = rows.first() else {
+            return self.require_workspace(ws).await.map(|()| None);
+        };
+        let articles: Vec<Uuid> = r.try_get(1).map_err(backend)?;
+        let ticket: Option<Uuid> = r.try_get(2).map_err(backend)?;
+        Ok(Some(SuggestionSet {
+            id,
+            shown_at: r.try_get(0).map_err(backend)?,
+            articles: articles.into_iter().map(ArticleId::from_uuid).collect(),
+            ticket: ticket.map(TicketId::from_uuid),
+        }))
+    }
+
+    async fn deflection_counts(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<DeflectionCounts> {
+        let rows = self
+            .read(
+                ws,
+                "WITH s AS (
+                    SELECT articles, ticket_id IS NOT NULL AS opened FROM kb_suggestions
+                    WHERE workspace_id = $1 AND shown_at >= $2 AND shown_at < $3
+                 )
+                 SELECT NULL::uuid, count(*), count(*) FILTER (WHERE opened) FROM s
+                 UNION ALL
+                 SELECT a, count(*), count(*) FILTER (WHERE opened)
+                 FROM s, unnest(s.articles) AS a GROUP BY a",
+                &[&ws.as_uuid(), &since, &until],
+            )
+            .await?;
+        let mut c = DeflectionCounts::default();
+        for r in &rows {
+            let article: Option<Uuid> = r.try_get(0).map_err(backend)?;
+            let n = |i: usize| -> StoreResult<u64> {
+                let v: i64 = r.try_get(i).map_err(backend)?;
+                Ok(v.unsigned_abs())
+            };
+            match article {
+                None => (c.shown, c.tickets_opened) = (n(1)?, n(2)?),
+                Some(a) => c.articles.push((ArticleId::from_uuid(a), n(1)?, n(2)?)),
+            }
+        }
+        c.articles.sort_by_key(|&(a, _, _)| a);
+        Ok(c)
     }
 }

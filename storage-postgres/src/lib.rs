@@ -126,6 +126,7 @@
 //! stored with microsecond precision (PostgreSQL's); the sweep re-checks the
 //! exact instant on the decoded ticket.
 
+mod backlog;
 mod cache;
 mod catalog;
 mod events;
@@ -178,6 +179,7 @@ pub const TABLES: &[&str] = &[
     "articles",
     "article_votes",
     "article_views",
+    "kb_suggestions",
 ];
 
 /// Connection settings for [`PgStore::connect`].
@@ -563,6 +565,7 @@ impl PgStore {
                     .await
                     .map_err(backend)?;
             }
+            self.drain_search_backlog(&mut conn).await?;
             Ok(())
         }
         .await;

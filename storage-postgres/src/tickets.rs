@@ -113,9 +113,34 @@ impl PgStore {
         after: Option<Position>,
     ) -> Statement<'static> {
         let mut b = Statement::default();
-        b.push(prefix)
-            .push("SELECT doc, rank_key FROM tickets WHERE workspace_id = ")
-            .param(ws.as_uuid());
+        let text = q.text();
+        // The searched messages (the indexed expressions tickets_search_public / _all).
+        let body = if q.search_notes {
+            "(search_public || search_notes)"
+        } else {
+            "search_public"
+        };
+        b.push(prefix);
+        match (&text, q.order) {
+            (Ok(Some(Some(query))), TicketOrder::Relevance) => {
+                // Query::score: 2 per wanted clause in the head, 1 in the body.
+                b.push("SELECT doc, rank_key, score FROM (SELECT doc, rank_key, seq, 0");
+                for c in query.wanted() {
+                    b.push(" + (search_head @@ ")
+                        .param(c.to_tsquery())
+                        .push("::tsquery)::int * 2 + (")
+                        .push(body)
+                        .push(" @@ ")
+                        .param(c.to_tsquery())
+                        .push("::tsquery)::int");
+                }
+                b.push(" AS score FROM tickets WHERE workspace_id = ");
+            }
+            _ => {
+                b.push("SELECT doc, rank_key FROM tickets WHERE workspace_id = ");
+            }
+        }
+        b.param(ws.as_uuid());
         match q.statuses.as_slice() {
             [] => {}
             [one] => {
@@ -188,17 +213,23 @@ impl PgStore {
             b.push(" AND doc->'incident'->>'id' = ")
                 .param(incident.to_string());
         }
-        match q.text() {
+        match &text {
             Ok(None) => {}
             Ok(Some(Some(query))) => {
-                // The indexed expressions (tickets_search_public / _all).
-                b.push(if q.search_notes {
-                    " AND (search_head || search_public || search_notes) @@ "
-                } else {
-                    " AND (search_head || search_public) @@ "
-                })
-                .param(query.to_tsquery())
-                .push("::tsquery");
+                b.push(" AND ((search_head || ")
+                    .push(body)
+                    .push(") @@ ")
+                    .param(query.to_tsquery())
+                    .push("::tsquery");
+                if !q.search_customers.is_empty() {
+                    let ids: Vec<String> = q
+                        .search_customers
+                        .iter()
+                        .map(|c| c.as_str().to_owned())
+                        .collect();
+                    b.push(" OR customer_id = ANY(").param(ids).push(")");
+                }
+                b.push(")");
             }
             // Nothing to look for (or a query the service refuses first).
             Ok(Some(None)) | Err(_) => {
@@ -233,6 +264,22 @@ impl PgStore {
                         .push(")");
                 }
                 b.push(" ORDER BY rank_key, due_secs, seq");
+            }
+            TicketOrder::Relevance => {
+                if matches!(text, Ok(Some(Some(_)))) {
+                    b.push(") s");
+                    if let Some(Position::Relevance { score, seq }) = after {
+                        b.push(" WHERE (score, seq) < (")
+                            .param(i32::try_from(score).unwrap_or(i32::MAX))
+                            .push(", ")
+                            .param(i64::try_from(seq).unwrap_or(i64::MAX))
+                            .push(")");
+                    }
+                    b.push(" ORDER BY score DESC, seq DESC");
+                } else {
+                    // Nothing matches (`AND false` above).
+                    b.push(" ORDER BY seq DESC");
+                }
             }
         }
         b.push(" LIMIT ").param(i64::from(q.limit) + 1);
@@ -438,6 +485,20 @@ impl TicketStore for PgStore {
         Ok(match q.order {
             TicketOrder::Newest | TicketOrder::Oldest => {
                 page_from(items, q.limit, |t| Position::Seq(t.seq))
+            }
+            TicketOrder::Relevance => {
+                let scores: Vec<(TicketId, i32)> = rows
+                    .iter()
+                    .zip(&items)
+                    .map(|(r, t)| Ok((t.id, r.try_get::<i32, _>(2).map_err(backend)?)))
+                    .collect::<StoreResult<_>>()?;
+                page_from(items, q.limit, |t| Position::Relevance {
+                    score: scores
+                        .iter()
+                        .find(|(id, _)| *id == t.id)
+                        .map_or(0, |&(_, s)| u32::try_from(s).unwrap_or(0)),
+                    seq: t.seq,
+                })
             }
             TicketOrder::Urgency => page_from(items, q.limit, |t| {
                 let rank = ranks

@@ -67,7 +67,8 @@ macro_rules! children_sql {
     };
 }
 
-/// Creates a ticket unless an earlier create used its keys: takes the next
+/// Creates a ticket unless an earlier create used its keys (and records it
+/// on the suggestions `$45` shown before, when given): takes the next
 /// number and `$15` event seqs (only while the catalog version is still
 /// `$33`, when given, and the customer `$22` exists), renders the number from the pieces `$35`/`$36`
 /// (a `{token}` with `$37`/`$38`, as `NumberPiece::Token` does), and
@@ -123,7 +124,11 @@ const CREATE_SQL: &str = concat!(
         RETURNING ticket_id
     ), ",
     children_sql!(),
-    "
+    ", sg AS (
+        UPDATE kb_suggestions SET ticket_id = $16
+        WHERE workspace_id = $1 AND suggestion_id = $45 AND ticket_id IS NULL
+          AND EXISTS (SELECT 1 FROM t)
+    )
     SELECT (SELECT seq FROM n), (SELECT doc FROM prior), (SELECT fingerprint FROM prior),
         (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1),
         EXISTS (SELECT 1 FROM customers WHERE workspace_id = $1 AND customer_id = $22),
@@ -195,7 +200,7 @@ const CREATE: Prepared = Prepared {
         children_types!(),
         "uuid, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], text, \
          timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[], int8, int8, \
-         timestamptz, text, int8, text, text, text"
+         timestamptz, text, int8, text, text, text, uuid"
     ),
     sql: CREATE_SQL,
 };
@@ -402,14 +407,14 @@ fn replay(
 /// A write's search terms as `tsvector` literals: the head (subject and
 /// description) when given, and the terms of its public messages and notes
 /// (a new ticket's opening message is its description, in the head).
-struct Search {
-    head: Option<String>,
-    public: String,
-    notes: String,
+pub(crate) struct Search {
+    pub(crate) head: Option<String>,
+    pub(crate) public: String,
+    pub(crate) notes: String,
 }
 
 impl Search {
-    fn of(head: Option<&Ticket>, messages: &[Message], opening: bool) -> Self {
+    pub(crate) fn of(head: Option<&Ticket>, messages: &[Message], opening: bool) -> Self {
         use ticketry_core::search::{index_terms, tsvector};
         let head = head.map(|t| {
             let mut all = index_terms(&t.subject);
@@ -500,7 +505,8 @@ impl PgStore {
         let id = t.id.as_uuid();
         let guard = Guard::of(create.capacity.as_ref())?;
         let search = Search::of(Some(t), &create.messages, true);
-        let rest: [&dyn Param; 18] = [
+        let suggestions = create.suggestions.map(|s| s.as_uuid());
+        let rest: [&dyn Param; 19] = [
             &create.idempotency_key(),
             &t.created_at,
             &t.updated_at,
@@ -519,6 +525,7 @@ impl PgStore {
             &search.head,
             &search.public,
             &search.notes,
+            &suggestions,
         ];
         let params: Vec<&dyn Param> = children
             .params(&ws_id)

@@ -227,6 +227,7 @@ async fn idempotency_race_returns_the_winner() {
         ticketry_core::store::TicketCreate {
             catalog_version: None,
             capacity: None,
+            suggestions: None,
             ticket: t,
             number_format: Default::default(),
             messages: Vec::new(),
@@ -348,6 +349,11 @@ async fn populate(f: &Fixture) {
     };
     let a = d.create_article(f.ws, article).await.unwrap();
     d.vote_article(f.ws, a.id, "u1", Some(true)).await.unwrap();
+    let shown = d
+        .suggest_articles(f.ws, "reset", &a.language, None, None, true)
+        .await
+        .unwrap();
+    assert!(shown.id.is_some());
     d.read_article(f.ws, "reset", &a.language, None)
         .await
         .unwrap();
@@ -533,6 +539,7 @@ fn keyed_create(seed: &Ticket, key: &str, fingerprint: uuid::Uuid) -> TicketCrea
     TicketCreate {
         catalog_version: None,
         capacity: None,
+        suggestions: None,
         ticket: t,
         number_format: Default::default(),
         messages: Vec::new(),
@@ -1298,4 +1305,72 @@ async fn token_numbers_past_the_code_space_match_the_core() {
         t.number
     );
     assert_eq!(&t.number[10..], "1");
+}
+
+/// Rows written before their search columns existed (customers before
+/// migration 11, tickets before migration 8) are listed in `search_backlog`
+/// and indexed by the next `migrate()`, which empties it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn migrate_indexes_rows_written_before_their_search_columns() {
+    use ticketry_core::{MessageInput, TicketOrder, TicketQuery};
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    let t = f.open("Printer on fire").await;
+    f.desk
+        .reply(
+            f.ws,
+            t.id,
+            &f.agent,
+            MessageInput::text("Extinguisher sent"),
+        )
+        .await
+        .unwrap();
+    let schema = store.schema().to_owned();
+    // As an older version left them: no terms, listed by migration 11.
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "SET search_path TO \"{schema}\";
+         UPDATE customers SET search = '';
+         UPDATE tickets SET search_head = '', search_public = '', search_notes = '';
+         INSERT INTO search_backlog SELECT workspace_id, 'customer', customer_id FROM customers;
+         INSERT INTO search_backlog SELECT workspace_id, 'ticket', ticket_id::text FROM tickets;
+         INSERT INTO search_backlog VALUES (gen_random_uuid(), 'ticket', gen_random_uuid()::text);"
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let found = |search: &'static str| {
+        let f = f.clone();
+        async move {
+            let q = TicketQuery {
+                search: Some(search.into()),
+                order: TicketOrder::Oldest,
+                ..TicketQuery::default()
+            };
+            f.desk.list_tickets(f.ws, &q).await.unwrap().items.len()
+        }
+    };
+    assert_eq!(
+        (
+            found("printer").await,
+            found("extinguisher").await,
+            found("carol").await
+        ),
+        (0, 0, 0)
+    );
+    store.migrate().await.unwrap();
+    assert_eq!(
+        (
+            found("printer").await,
+            found("extinguisher").await,
+            found("carol").await
+        ),
+        (1, 1, 1)
+    );
+    let left: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT count(*) FROM \"{schema}\".search_backlog"
+    )))
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
 }

@@ -372,6 +372,13 @@ for (const backend of backends) {
       assert.deepEqual((await ws.searchTickets('secret', { searchNotes: true })).items.map((h) => h.ticket.id), [b.id])
       assert.deepEqual((await ws.searchTickets('"card was declined" -refund')).items.map((h) => h.ticket.id), [a.id])
       await rejectsWith(ws.searchTickets('x'.repeat(10_000)), 'invalid_input', 'search')
+      // Relevance (subject and description words count twice), customers by name.
+      const c = await ws.openTicket({ customer: 'alice', subject: 'Card declined', description: 'Again' })
+      await ws.reply(a.id, 'bob', 'Declined by the bank')
+      assert.deepEqual((await ws.searchTickets('declined')).items.map((h) => h.ticket.id), [c.id, a.id])
+      assert.deepEqual((await ws.searchTickets('declined', { order: 'relevance' })).items.map((h) => h.ticket.id), [a.id, c.id])
+      await rejectsWith(ws.listTickets({ order: 'relevance' }), 'invalid_input', 'order')
+      assert.equal((await ws.listTickets({ search: 'alice' })).items.length, 3)
     })
 
     it('keeps a knowledge base in two languages', async () => {
@@ -382,7 +389,16 @@ for (const backend of backends) {
       const ru = await ws.createArticle({ slug: 'sbros', title: 'Как сбросить пароль?', body: 'Откройте настройки.', language: 'ru', status: 'published', translationOf: en.id })
       assert.deepEqual((await ws.searchArticles('пароли', 'ru')).map((h) => h.article.id), [ru.id])
       assert.equal((await ws.readArticle('reset-password', 'ru', { fallback: 'en' })).id, ru.id)
-      assert.deepEqual((await ws.suggestArticles('reset my password', 'en')).map((h) => h.article.id), [en.id])
+      assert.deepEqual((await ws.suggestArticles('reset my password', 'en')).articles.map((h) => h.article.id), [en.id])
+      // Deflection: what a customer was shown, and the ticket opened anyway.
+      const since = new Date(Date.now() - 60_000)
+      const shown = await ws.suggestArticles('forgot password', 'en', { track: true })
+      const t = await ws.openTicket({ customer: 'alice', subject: 'Locked out', description: 'Help', suggestions: shown.id })
+      assert.equal((await ws.getSuggestions(shown.id)).ticket, t.id)
+      const report = await ws.deflectionReport(since, new Date(Date.now() + 60_000))
+      assert.deepEqual([report.shown, report.ticketsOpened, report.deflectionRate], [1, 1, 0])
+      assert.deepEqual(report.articles.map((a) => [a.article, a.shown]), [[en.id, 1]])
+      await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'd', suggestions: '00000000-0000-0000-0000-000000000000' }), 'not_found')
       assert.equal((await ws.voteArticle(en.id, 'u1', { helpful: true })).helpful, 1)
       assert.equal((await ws.voteArticle(en.id, 'u1', { helpful: false })).notHelpful, 1)
       assert.deepEqual((await ws.listArticles({ filter: { faq: true } })).map((a) => a.id), [en.id])

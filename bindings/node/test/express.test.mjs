@@ -76,7 +76,7 @@ describe('ticketry/express module', () => {
     assert.deepEqual(ACTIONS, [
       'list_categories', 'view_category', 'open_ticket', 'list_tickets', 'view_ticket', 'update_ticket',
       'list_messages', 'rate_ticket', 'view_stats', 'add_message', 'add_note', 'view_message',
-      'list_faqs', 'view_faq', 'vote_faq_helpful', 'vote_faq_not_helpful',
+      'list_faqs', 'view_faq', 'vote_faq_helpful', 'vote_faq_not_helpful', 'suggest_faqs', 'view_faq_deflection',
     ])
     assert.ok(Object.isFrozen(ACTIONS))
     assert.deepEqual(HTTP_STATUS, {
@@ -288,6 +288,17 @@ for (const backend of backends) {
       const changed = (await call('POST', `/api/faq/${q.id}/not-helpful/`, ALICE, {})).json
       assert.deepEqual([changed.helpful_count, changed.not_helpful_count], [0, 1])
       expectError(await call('GET', '/api/faq/00000000-0000-7000-8000-000000000000/', ALICE), 404, 'not_found')
+      // Suggestions before a ticket is sent; opening one anyway counts against deflection.
+      const shown = (await call('GET', '/api/faq/suggest/?q=refund%20please', ALICE)).json
+      assert.deepEqual(shown.results.map((x) => x.question), ['How long does a refund take?'])
+      assert.equal((await call('POST', '/api/tickets/', ALICE, { subject: 'Refund', description: 'Still waiting', suggestion_id: shown.suggestion_id })).status, 201)
+      await call('GET', '/api/faq/suggest/?q=refund', ALICE)
+      const report = (await call('GET', '/api/faq/deflection/', SAM)).json
+      assert.deepEqual([report.shown, report.tickets_opened, report.deflection_rate], [2, 1, 0.5])
+      assert.deepEqual(report.articles.map((a) => [a.question, a.shown, a.tickets_opened]), [['How long does a refund take?', 2, 1]])
+      expectError(await call('GET', '/api/faq/deflection/', ALICE), 403, 'forbidden')
+      expectError(await call('GET', '/api/faq/deflection/?since=yesterday', SAM), 400, 'invalid_input', 'since')
+      expectError(await call('GET', '/api/faq/suggest/', ALICE), 400, 'invalid_input', 'q')
     })
 
     it('GET /tickets/:id/: own (by id or number) and staff; another customer\'s is 404', async () => {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -14,14 +15,17 @@ CFG = {"timezone": "Europe/Berlin", "weekly": {d: [["09:00", "17:00"]] for d in 
 class Spinner:
     """Counts in a Python thread; the count only moves while this thread holds the GIL."""
 
-    def __init__(self) -> None:
+    def __init__(self, yielding: bool = False) -> None:
         self.count = 0
+        self._yielding = yielding
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.count += 1
+            if self._yielding:
+                time.sleep(0)  # releases the GIL
 
     def __enter__(self) -> "Spinner":
         self._thread.start()
@@ -52,14 +56,21 @@ def test_a_python_thread_runs_during_a_long_calendar_call() -> None:
 def test_a_python_thread_runs_during_a_long_single_call() -> None:
     cal = Calendar.with_window(CFG, date(2026, 1, 1), 0)
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    with Spinner() as spin:
-        before = spin.count
-        t0 = time.perf_counter()
-        for _ in range(20):
-            cal.between(start, start + timedelta(days=36500))
-        elapsed = time.perf_counter() - t0
-        during = spin.count - before
-    assert elapsed > 0.05 and during > 1000
+    # No forced GIL switches during the test: the spinner (which yields the
+    # GIL after each count) can then only count while a call released it.
+    # Were the GIL held, `moved` would be exactly 0.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(30.0)
+    try:
+        moved = 0
+        with Spinner(yielding=True) as spin:
+            for _ in range(20):
+                before = spin.count
+                cal.between(start, start + timedelta(days=36500))
+                moved += spin.count > before
+    finally:
+        sys.setswitchinterval(interval)
+    assert moved > 0, "the spinner never counted during a call"
 
 
 def test_blocking_operations_from_many_threads() -> None:

@@ -1,6 +1,6 @@
 """Incidents, the service status, access recovery and health."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import ticketry
@@ -92,6 +92,19 @@ def test_search(desk) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ticketry.InvalidInputError) as e:
         desk.search_tickets("x" * 10_000)
     assert e.value.field == "search"
+    # Relevance: words in the subject or description count twice those in
+    # messages; ties newest first.
+    c = desk.open_ticket(7, "Card declined", "Again")
+    desk.reply(a, "bob", "Declined by the bank")
+    assert [h.ticket.id for h in desk.search_tickets("declined").items] == [c.id, a.id]
+    assert [h.ticket.id for h in desk.search_tickets("declined", order="relevance").items] == [a.id, c.id]
+    page = desk.search_tickets("declined", order="relevance", limit=1)
+    assert [h.ticket.id for h in desk.search_tickets("declined", order="relevance", after=page.next_cursor).items] == [c.id]
+    with pytest.raises(ticketry.InvalidInputError) as e:
+        desk.list_tickets(order="relevance")
+    assert e.value.field == "order"
+    # Customers by name, e-mail or id.
+    assert {t.id for t in desk.list_tickets(search="alice@example.com").items} == {a.id, b.id, c.id}
 
 
 def test_knowledge_base(desk) -> None:  # type: ignore[no-untyped-def]
@@ -103,7 +116,19 @@ def test_knowledge_base(desk) -> None:  # type: ignore[no-untyped-def]
                              status="published", translation_of=en.id)
     assert [h.article.id for h in desk.search_articles("пароли", "ru")] == [ru.id]
     assert desk.read_article("reset-password", "ru", fallback="en").id == ru.id
-    assert [h.article.id for h in desk.suggest_articles("reset my password", "en")] == [en.id]
+    assert [h.article.id for h in desk.suggest_articles("reset my password", "en").articles] == [en.id]
+    # Deflection: what a customer was shown, and the ticket opened anyway.
+    since = datetime.now(timezone.utc) - timedelta(minutes=1)
+    shown = desk.suggest_articles("forgot password", "en", track=True)
+    assert shown.id is not None
+    t = desk.open_ticket(7, "Still locked out", "Help", suggestions=shown.id)
+    assert desk.get_suggestions(shown.id).ticket == t.id
+    desk.suggest_articles("reset password", "en", track=True)
+    report = desk.deflection_report(since, datetime.now(timezone.utc) + timedelta(minutes=1))
+    assert (report.shown, report.tickets_opened, report.deflection_rate) == (2, 1, 0.5)
+    assert [(a.article, a.shown, a.tickets_opened) for a in report.articles] == [(en.id, 2, 1)]
+    with pytest.raises(ticketry.NotFoundError):
+        desk.open_ticket(7, "x", "y", suggestions="00000000-0000-0000-0000-000000000000")
     assert desk.vote_article(en, "u1", True).helpful == 1
     assert desk.vote_article(en, "u1", False).not_helpful == 1
     assert [a.id for a in desk.list_articles(filter={"faq": True})] == [en.id]

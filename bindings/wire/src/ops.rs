@@ -376,7 +376,7 @@ ops! {
         custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
         attachments: Option<Vec<Attachment>>, email_message_id: Option<String>,
         sender: Option<Sender>, source_email: Option<String>, source_phone: Option<String>,
-        idempotency_key: Option<String>,
+        idempotency_key: Option<String>, suggestions: Option<ticketry_core::SuggestionId>,
     ) -> Ticket = |d, ws, a| {
         let input = OpenTicket {
             customer: Some(a.customer),
@@ -397,6 +397,7 @@ ops! {
             source_email: a.source_email,
             source_phone: a.source_phone,
             idempotency_key: a.idempotency_key,
+            suggestions: a.suggestions,
         };
         async move { d.open_ticket(ws, input).await }
     };
@@ -463,14 +464,22 @@ ops! {
     };
     /// Searches tickets: words, `"phrases"`, `or`, `-exclude`, `prefix*` in
     /// subjects, descriptions and public messages (notes too with
-    /// `search_notes`), with `query`'s other filters, order and cursor; hits
-    /// with snippets.
-    ws search_tickets [1, 1] (search: String, search_notes: Option<bool>, query: Option<TicketQuery>) -> Page<ticketry_core::SearchHit>
+    /// `search_notes`), and customers' ids, names, e-mails, with `query`'s
+    /// other filters; `order` (`relevance`: best first), `after`, `limit`;
+    /// hits with snippets.
+    ws search_tickets [1, 1] (
+        search: String, search_notes: Option<bool>, order: Option<TicketOrder>,
+        after: Option<String>, limit: Option<u32>, query: Option<TicketQuery>,
+    ) -> Page<ticketry_core::SearchHit>
         = |d, ws, a| {
+            let base = a.query.unwrap_or_default();
             let q = TicketQuery {
                 search: Some(a.search),
-                search_notes: a.search_notes.unwrap_or(false),
-                ..a.query.unwrap_or_default()
+                search_notes: a.search_notes.unwrap_or(base.search_notes),
+                order: a.order.unwrap_or(base.order),
+                after: a.after.or(base.after.clone()),
+                limit: a.limit.unwrap_or(base.limit),
+                ..base
             };
             async move { d.search_tickets(ws, &q).await }
         };
@@ -695,10 +704,18 @@ ops! {
     ws search_articles [2, 2] (text: String, language: String, fallback: Option<String>) -> Vec<ticketry_core::kb::ArticleHit>
         = |d, ws, a| async move { d.search_articles(ws, &a.text, &a.language, a.fallback.as_deref()).await };
     /// Articles that may answer `text` (a ticket's subject), best first.
-    ws suggest_articles [2, 2] (text: String, language: String, fallback: Option<String>, limit: Option<u32>) -> Vec<ticketry_core::kb::ArticleHit>
+    /// With `track`, what was shown is recorded: pass the result's `id` as
+    /// `suggestions` to `open_ticket` if the customer opens one anyway.
+    ws suggest_articles [2, 2] (text: String, language: String, fallback: Option<String>, limit: Option<u32>, track: Option<bool>) -> ticketry_core::kb::Suggestions
         = |d, ws, a| async move {
-            d.suggest_articles(ws, &a.text, &a.language, a.fallback.as_deref(), a.limit.map(|l| l as usize)).await
+            d.suggest_articles(ws, &a.text, &a.language, a.fallback.as_deref(), a.limit.map(|l| l as usize), a.track.unwrap_or(false)).await
         };
+    /// Suggestions recorded with `track`, and the ticket opened after them.
+    ws get_suggestions [1, 1] (suggestions: ticketry_core::SuggestionId) -> ticketry_core::kb::SuggestionSet
+        = |d, ws, a| async move { d.get_suggestions(ws, a.suggestions).await };
+    /// How suggestions shown in `[since, until)` deflected tickets, overall and per article.
+    ws deflection_report [2, 2] (since: DateTime<Utc>, until: DateTime<Utc>) -> ticketry_core::kb::DeflectionReport
+        = |d, ws, a| async move { d.deflection_report(ws, a.since, a.until).await };
     /// Sets a voter's helpful (`true`) / not helpful (`false`) vote; `null` withdraws it.
     ws vote_article [3, 2] (article: ticketry_core::ArticleId, voter: String, helpful: Option<bool>) -> ticketry_core::kb::ArticleStats
         = |d, ws, a| async move { d.vote_article(ws, a.article, &a.voter, a.helpful).await };

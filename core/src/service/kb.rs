@@ -3,15 +3,16 @@
 
 use super::Helpdesk;
 use crate::error::{Error, Result};
-use crate::ids::{ArticleId, KbCategoryId, WorkspaceId};
+use crate::ids::{ArticleId, KbCategoryId, SuggestionId, WorkspaceId};
 use crate::kb::{
-    Article, ArticleHit, ArticleInput, ArticleStats, ArticleStatus, KbCategory, KbCategoryInput,
-    plain_text, render,
+    Article, ArticleHit, ArticleInput, ArticleStats, ArticleStatus, DeflectionReport, KbCategory,
+    KbCategoryInput, SuggestionSet, Suggestions, plain_text, render,
 };
 use crate::search::{Clause, Query};
 use crate::{StoreError, validate};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Longest article body, in characters.
 const MAX_BODY: usize = 100_000;
@@ -300,8 +301,79 @@ impl Helpdesk {
 
     /// Articles that may answer `text` (a ticket's subject before it is
     /// sent, or an open ticket's for an agent): the visible ones sharing the
-    /// most of its words, at most `limit` (default 5, at most 20).
+    /// most of its words (common words such as "my" do not count), at most
+    /// `limit` (default 5, at most 20).
+    ///
+    /// With `track` (a customer about to open a ticket), the articles shown
+    /// are recorded and the result carries the record's id: pass it as
+    /// `suggestions` to `open_ticket` if they open one anyway, and
+    /// [`deflection_report`](Self::deflection_report) tells how often each
+    /// article spared a ticket.
     pub async fn suggest_articles(
+        &self,
+        ws: WorkspaceId,
+        text: &str,
+        language: &str,
+        fallback: Option<&str>,
+        limit: Option<usize>,
+        track: bool,
+    ) -> Result<Suggestions> {
+        let articles = self
+            .suggestion_hits(ws, text, language, fallback, limit)
+            .await?;
+        let id = if track && !articles.is_empty() {
+            let shown = SuggestionSet {
+                id: SuggestionId::generate(),
+                shown_at: self.now()?,
+                articles: articles.iter().map(|h| h.article.id).collect(),
+                ticket: None,
+            };
+            self.store.record_suggestions(ws, &shown).await?;
+            Some(shown.id)
+        } else {
+            None
+        };
+        Ok(Suggestions { id, articles })
+    }
+
+    /// Suggestions recorded by [`suggest_articles`](Self::suggest_articles).
+    pub async fn get_suggestions(
+        &self,
+        ws: WorkspaceId,
+        id: SuggestionId,
+    ) -> Result<SuggestionSet> {
+        self.store
+            .get_suggestions(ws, id)
+            .await?
+            .ok_or_else(|| Error::not_found("suggestions", id))
+    }
+
+    /// How the suggestions shown (with `track`) in `[since, until)`
+    /// deflected tickets: overall and per article, the sets shown and how
+    /// many were followed by a ticket anyway.
+    pub async fn deflection_report(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<DeflectionReport> {
+        if until < since {
+            return Err(Error::invalid_input("until", "must not be before `since`"));
+        }
+        self.catalog(ws).await?;
+        let counts = self.store.deflection_counts(ws, since, until).await?;
+        let mut titles = HashMap::new();
+        for &(id, _, _) in &counts.articles {
+            if let Some(a) = self.store.get_article(ws, id).await? {
+                titles.insert(id, a.title);
+            }
+        }
+        Ok(DeflectionReport::of(counts, |id| {
+            titles.get(&id).cloned().unwrap_or_default()
+        }))
+    }
+
+    async fn suggestion_hits(
         &self,
         ws: WorkspaceId,
         text: &str,
@@ -310,9 +382,15 @@ impl Helpdesk {
         limit: Option<usize>,
     ) -> Result<Vec<ArticleHit>> {
         validate::body("text", text, 10_000)?;
-        // The first distinct words, in the text's order.
+        // The first distinct words, in the text's order, without common
+        // words (unless the text has nothing else).
+        let all = crate::search::terms(text);
+        let telling = all.iter().any(|t| !crate::search::is_stop_word(t));
         let mut words: Vec<String> = Vec::new();
-        for t in crate::search::terms(text) {
+        for t in all {
+            if telling && crate::search::is_stop_word(&t) {
+                continue;
+            }
             if !words.contains(&t) {
                 words.push(t);
             }
@@ -517,11 +595,7 @@ fn language(given: Option<String>, default: &str) -> Result<String> {
 
 /// How many distinct clauses of `wanted` the terms contain.
 fn score(wanted: &[&Clause], terms: &[String]) -> u32 {
-    let q = |c: &Clause| Query {
-        all: vec![vec![c.clone()]],
-        exclude: Vec::new(),
-    };
-    wanted.iter().filter(|c| q(c).matches(terms)).count() as u32
+    wanted.iter().filter(|c| c.matches(terms)).count() as u32
 }
 
 /// Hits by score, then newest (then id), at most `limit`.

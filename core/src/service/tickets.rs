@@ -44,6 +44,9 @@ impl std::future::Future for YieldNow {
     }
 }
 
+/// Most customers whose tickets one search adds (by their id, name, e-mail).
+const MAX_SEARCH_CUSTOMERS: usize = 50;
+
 /// Input for [`Helpdesk::open_ticket`].
 #[derive(Debug, Clone, Default)]
 pub struct OpenTicket {
@@ -83,6 +86,9 @@ pub struct OpenTicket {
     pub source_phone: Option<String>,
     /// Retrying with the same key returns the first ticket instead of a duplicate.
     pub idempotency_key: Option<String>,
+    /// The article suggestions ([`Suggestions::id`](crate::kb::Suggestions::id))
+    /// the customer saw before opening it anyway: they count as not deflected.
+    pub suggestions: Option<crate::ids::SuggestionId>,
 }
 
 impl OpenTicket {
@@ -328,6 +334,7 @@ fn fingerprint(input: &OpenTicket) -> uuid::Uuid {
         ("sender", serde_json::json!(input.sender)),
         ("source_email", serde_json::json!(input.source_email)),
         ("source_phone", serde_json::json!(input.source_phone)),
+        ("suggestions", serde_json::json!(input.suggestions)),
     ] {
         if !value.is_null()
             && let Some(list) = canonical.as_array_mut()
@@ -394,6 +401,11 @@ impl Helpdesk {
         } else {
             uuid::Uuid::nil()
         };
+        if let Some(id) = input.suggestions
+            && self.store.get_suggestions(ws, id).await?.is_none()
+        {
+            return Err(Error::not_found("suggestions", id));
+        }
         // A catalog found stale by the write is read again; an agent whose
         // room another write took is picked again.
         for _ in 0..RETRIES {
@@ -602,6 +614,7 @@ impl Helpdesk {
             idempotency,
             catalog_version: catalog.version,
             capacity: write.capacity,
+            suggestions: input.suggestions,
         };
         match self.store.create_ticket(ws, create).await {
             Ok((ticket, _created)) => Ok(Some(ticket)),
@@ -697,8 +710,24 @@ impl Helpdesk {
     /// One page of tickets matching `query`; pass `next_cursor` as `after` for the next.
     pub async fn list_tickets(&self, ws: WorkspaceId, query: &TicketQuery) -> Result<Page<Ticket>> {
         query.validate()?;
-        query.text()?;
-        Ok(self.store.list_tickets(ws, query).await?)
+        let mut customers = Vec::new();
+        // The agent view's search also finds customers by id, name, e-mail.
+        if let Some(Some(text)) = query.text()?
+            && query.customer.is_none()
+        {
+            customers = self
+                .store
+                .find_customers(ws, &text, MAX_SEARCH_CUSTOMERS)
+                .await?;
+        }
+        if customers.is_empty() && query.search_customers.is_empty() {
+            return Ok(self.store.list_tickets(ws, query).await?);
+        }
+        let query = TicketQuery {
+            search_customers: customers,
+            ..query.clone()
+        };
+        Ok(self.store.list_tickets(ws, &query).await?)
     }
 
     /// Searches tickets: `query.search` (required) with every other filter,

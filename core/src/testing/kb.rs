@@ -127,14 +127,30 @@ pub async fn knowledge_base_articles_in_two_languages(store: Arc<dyn Store>) {
         f.desk.read_article(f.ws, "draft", "en", None).await,
         "not_found",
     );
-    // Suggestions for a ticket's subject, ranked by shared words.
+    // Suggestions for a ticket's subject, ranked by shared words; common
+    // words ("I", "my") do not count, unless there is nothing else.
     let hits = f
         .desk
-        .suggest_articles(f.ws, "I forgot my password, reset please", "en", None, None)
+        .suggest_articles(
+            f.ws,
+            "I forgot my password, reset please",
+            "en",
+            None,
+            None,
+            false,
+        )
         .await
         .unwrap();
-    assert_eq!(hits[0].article.id, en.id);
-    assert_eq!(hits[0].score, 4); // i, my, password, reset
+    assert_eq!(hits.id, None);
+    assert_eq!(hits.articles[0].article.id, en.id);
+    assert_eq!(hits.articles[0].score, 2); // password, reset
+    let only_common = f
+        .desk
+        .suggest_articles(f.ws, "how do I", "en", None, None, false)
+        .await
+        .unwrap();
+    assert_eq!(only_common.articles[0].article.id, en.id);
+    assert_eq!(only_common.articles[0].score, 3);
     // Votes: one per voter, changeable.
     f.desk
         .vote_article(f.ws, en.id, "u1", Some(true))
@@ -296,4 +312,100 @@ pub async fn bad_knowledge_base_input_changes_nothing(store: Arc<dyn Store>) {
             .unwrap(),
         before
     );
+}
+
+/// Suggestions shown to customers, and the tickets opened anyway: the
+/// deflection rate overall and per article.
+pub async fn suggestions_record_deflection(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let other = Fixture::in_desk(f.desk.clone(), f.clock.clone(), "other").await;
+    let desk = &f.desk;
+    let reset = desk
+        .create_article(
+            f.ws,
+            article("reset", "en", "Reset your password", "Open settings."),
+        )
+        .await
+        .unwrap();
+    let refunds = desk
+        .create_article(
+            f.ws,
+            article("refunds", "en", "Refunds and your password", "A week."),
+        )
+        .await
+        .unwrap();
+    let since = f.clock.now();
+    let suggest = |text: &'static str| async move {
+        desk.suggest_articles(f.ws, text, "en", None, None, true)
+            .await
+            .unwrap()
+    };
+    // Three customers see suggestions; one opens a ticket anyway.
+    let first = suggest("password reset").await;
+    assert_eq!(first.articles[0].article.id, reset.id);
+    let first_id = first.id.expect("tracked suggestions have an id");
+    let second = suggest("refunds").await;
+    let _third = suggest("password").await;
+    // Nothing shown, nothing recorded.
+    assert_eq!(suggest("weather").await.id, None);
+    let mut input = OpenTicket::new(f.customer.clone(), "Still locked out", "Reset failed");
+    input.suggestions = first.id;
+    input.idempotency_key = Some("k1".into());
+    let t = desk.open_ticket(f.ws, input.clone()).await.unwrap();
+    // A retry changes nothing; the set names its ticket.
+    assert_eq!(desk.open_ticket(f.ws, input).await.unwrap().id, t.id);
+    assert_eq!(
+        desk.get_suggestions(f.ws, first_id).await.unwrap().ticket,
+        Some(t.id)
+    );
+    assert_eq!(
+        desk.get_suggestions(f.ws, second.id.unwrap())
+            .await
+            .unwrap()
+            .ticket,
+        None
+    );
+    f.clock.advance(TimeDelta::minutes(1));
+    let report = desk
+        .deflection_report(f.ws, since, f.clock.now())
+        .await
+        .unwrap();
+    assert_eq!((report.shown, report.tickets_opened), (3, 1));
+    assert!((report.deflection_rate.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    // reset: shown with "password reset" (ticket) and "password"; refunds:
+    // with "password reset", "refunds" and "password".
+    let per: Vec<_> = report
+        .articles
+        .iter()
+        .map(|a| (a.title.as_str(), a.shown, a.tickets_opened))
+        .collect();
+    assert_eq!(
+        per,
+        [
+            ("Refunds and your password", 3, 1),
+            ("Reset your password", 2, 1)
+        ]
+    );
+    assert_eq!(report.articles[1].article, reset.id);
+    assert_eq!(report.articles[0].article, refunds.id);
+    assert!((report.articles[1].deflection_rate - 0.5).abs() < 1e-9);
+    // Outside the period: nothing; another workspace: nothing.
+    let empty = desk.deflection_report(f.ws, since, since).await.unwrap();
+    assert_eq!((empty.shown, empty.deflection_rate), (0, None));
+    let theirs = desk
+        .deflection_report(other.ws, since, f.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(theirs.shown, 0);
+    // Unknown (or another workspace's) suggestions: not_found, nothing opened.
+    let before = other.snapshot().await;
+    let mut input = OpenTicket::new(other.customer.clone(), "Hi", "There");
+    input.suggestions = first.id;
+    assert_code(desk.open_ticket(other.ws, input).await, "not_found");
+    assert_code(desk.get_suggestions(other.ws, first_id).await, "not_found");
+    assert_code(
+        desk.deflection_report(f.ws, f.clock.now(), since).await,
+        "invalid_input",
+    );
+    assert_eq!(other.snapshot().await, before);
 }

@@ -111,7 +111,9 @@ macro_rules! conformance_suite {
             health_answers,
             search_finds_words_in_both_languages,
             odd_searches_are_refused_or_find_nothing,
+            search_ranks_by_relevance_and_finds_customers,
             knowledge_base_articles_in_two_languages,
+            suggestions_record_deflection,
             bad_knowledge_base_input_changes_nothing,
             a_rule_since_the_last_update_fires_once
         );

@@ -155,3 +155,110 @@ pub async fn odd_searches_are_refused_or_find_nothing(store: Arc<dyn Store>) {
         "invalid_input",
     );
 }
+
+/// `Relevance` order (head words count twice, ties newest first) with its
+/// cursor, and customers found by id, name and e-mail.
+pub async fn search_ranks_by_relevance_and_finds_customers(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let other = Fixture::in_desk(f.desk.clone(), f.clock.clone(), "other").await;
+    other.open("Refund card refund").await;
+    let open = |customer: &CustomerId, subject: &'static str, body: &'static str| {
+        let (f, customer) = (f.clone(), customer.clone());
+        async move {
+            f.desk
+                .open_ticket(f.ws, OpenTicket::new(customer, subject, body))
+                .await
+                .unwrap()
+        }
+    };
+    let reply = |t: TicketId, body: &'static str| {
+        let f = f.clone();
+        async move {
+            f.desk
+                .reply(f.ws, t, &f.agent, MessageInput::text(body))
+                .await
+                .unwrap();
+        }
+    };
+    let dave = f.customer2.clone();
+    let t1 = open(&dave, "Refund for order", "Where is my money").await;
+    let t2 = open(&dave, "Question", "A card problem").await;
+    reply(t2.id, "Refund issued").await;
+    let t3 = open(&dave, "Refund card", "Nothing else").await;
+    reply(t3.id, "The card refund is done").await;
+    let t4 = open(&f.customer, "Hello", "Something odd").await;
+    let t5 = open(&dave, "Refund", "Thanks").await;
+    let ranked = |search: &'static str, limit: u32| {
+        let f = f.clone();
+        async move {
+            let mut q = TicketQuery {
+                search: Some(search.into()),
+                order: TicketOrder::Relevance,
+                limit,
+                ..TicketQuery::default()
+            };
+            let mut ids = Vec::new();
+            loop {
+                let page = f.desk.search_tickets(f.ws, &q).await.unwrap();
+                ids.extend(page.items.iter().map(|h| h.ticket.id));
+                match page.next_cursor {
+                    Some(c) => q.after = Some(c),
+                    None => return ids,
+                }
+            }
+        }
+    };
+    // refund: t3 2+1, t5 2, t1 2 (a tie: newest first), t2 1.
+    let want = [t3.id, t5.id, t1.id, t2.id];
+    assert_eq!(ranked("refund", 50).await, want);
+    assert_eq!(ranked("refund", 1).await, want);
+    assert_eq!(ranked("refund", 3).await, want);
+    // refund card: t3 (2+1)+(2+1), t2 1+2; the others lack "card".
+    assert_eq!(ranked("refund card", 50).await, [t3.id, t2.id]);
+    let q = TicketQuery {
+        order: TicketOrder::Relevance,
+        ..TicketQuery::default()
+    };
+    assert_code(f.desk.list_tickets(f.ws, &q).await, "invalid_input");
+    let q = TicketQuery {
+        search: Some("refund".into()),
+        order: TicketOrder::Relevance,
+        after: Some(crate::query::encode_cursor(crate::query::Position::Seq(3))),
+        ..TicketQuery::default()
+    };
+    assert_code(f.desk.list_tickets(f.ws, &q).await, "invalid_input");
+    // Customers by name, e-mail and id, in this workspace only.
+    assert_eq!(found(&f, "carol", false).await, ["Hello"]);
+    assert_eq!(found(&f, "carol@example.com", false).await, ["Hello"]);
+    assert_eq!(found(&f, "acme-user-1", false).await, ["Hello"]);
+    assert_eq!(
+        found(&f, "dave", false).await,
+        ["Refund for order", "Question", "Refund card", "Refund"]
+    );
+    // With words of its tickets too: either finds it.
+    assert_eq!(
+        found(&f, "carol or money", false).await,
+        ["Refund for order", "Hello"]
+    );
+    // A customer's own view does not search other customers.
+    let q = TicketQuery {
+        search: Some("carol".into()),
+        customer: Some(dave.clone()),
+        ..TicketQuery::default()
+    };
+    assert!(
+        f.desk
+            .list_tickets(f.ws, &q)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    // Renaming the customer re-indexes them.
+    let mut c = CustomerInput::new(f.customer.clone(), "Caroline Smith");
+    c.email = Some("cs@example.org".into());
+    f.desk.put_customer(f.ws, c).await.unwrap();
+    assert!(found(&f, "carol@example.com", false).await.is_empty());
+    assert_eq!(found(&f, "smith", false).await, ["Hello"]);
+    assert_eq!(t4.customer, f.customer);
+}

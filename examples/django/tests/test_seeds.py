@@ -172,8 +172,18 @@ class SeedApiTest(TestCase):
         self.assertEqual([x["slug"] for x in listed], ["reset-password"])
         self.assertEqual([x["slug"] for x in self.call(self.as_alice, "get", "kb/categories/")], ["account"])
         self.assertEqual([x["slug"] for x in self.call(self.as_alice, "get", "kb/search/?q=passwords")], ["reset-password"])
-        self.assertEqual([x["slug"] for x in self.call(self.as_alice, "get", "kb/suggest/?q=forgot%20my%20password")],
-                         ["reset-password"])
+        shown = self.call(self.as_alice, "get", "kb/suggest/?q=forgot%20my%20password")
+        self.assertEqual([x["slug"] for x in shown["results"]], ["reset-password"])
+        # Opened anyway: the suggestion did not deflect this ticket.
+        self.open(self.as_alice, suggestion_id=shown["suggestion_id"])
+        self.call(self.as_alice, "get", "kb/suggest/?q=reset%20password")
+        report = self.call(self.as_sam, "get", "kb/deflection/")
+        self.assertEqual((report["shown"], report["tickets_opened"], report["deflection_rate"]), (2, 1, 0.5))
+        self.assertEqual([(x["title"], x["shown"]) for x in report["articles"]], [(a.title, 2)])
+        self.error(self.call(self.as_alice, "get", "kb/deflection/", status=403), "forbidden")
+        self.error(self.call(self.as_sam, "get", "kb/deflection/?since=yesterday", status=400), "invalid_input", "since")
+        unknown = {"subject": "S", "description": "D", "suggestion_id": "00000000-0000-0000-0000-000000000000"}
+        self.error(self.call(self.as_alice, "post", "tickets/", unknown, 404), "not_found")
         article = self.call(self.as_alice, "get", "kb/reset-password/")
         self.assertIn("<strong>Settings</strong>", article["html"])
         self.error(self.call(self.as_alice, "get", "kb/draft/", status=404), "not_found")

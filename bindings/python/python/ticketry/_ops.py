@@ -18,6 +18,7 @@ from .models import (
     Agent,
     AlertKind,
     Article,
+    ArticleDeflection,
     ArticleFilter,
     ArticleHit,
     ArticleStats,
@@ -36,6 +37,7 @@ from .models import (
     Customer,
     Dashboard,
     DateWindow,
+    DeflectionReport,
     Elapsed,
     Event,
     Health,
@@ -74,6 +76,8 @@ from .models import (
     SlaState,
     Status,
     Strategy,
+    SuggestionSet,
+    Suggestions,
     SweepReport,
     Tag,
     Team,
@@ -400,13 +404,13 @@ class DeskOps:
         """Every team."""
         return await self._native.call("list_teams", {}).future()  # type: ignore[no-any-return]
 
-    def open_ticket(self, customer: _UserId, subject: str, description: str, *, html: Optional[str] = None, priority: Optional[str] = None, category: Optional[_Id] = None, channel: Optional[Union[Channel, str]] = None, team: Optional[_Id] = None, assignee: Optional[_UserId] = None, tags: Optional[Sequence[str]] = None, links: Optional[Sequence[Union[Link, str, Mapping[str, Any]]]] = None, custom_fields: Optional[Dict[str, Any]] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, source_email: Optional[str] = None, source_phone: Optional[str] = None, idempotency_key: Optional[str] = None) -> Ticket:
+    def open_ticket(self, customer: _UserId, subject: str, description: str, *, html: Optional[str] = None, priority: Optional[str] = None, category: Optional[_Id] = None, channel: Optional[Union[Channel, str]] = None, team: Optional[_Id] = None, assignee: Optional[_UserId] = None, tags: Optional[Sequence[str]] = None, links: Optional[Sequence[Union[Link, str, Mapping[str, Any]]]] = None, custom_fields: Optional[Dict[str, Any]] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, source_email: Optional[str] = None, source_phone: Optional[str] = None, idempotency_key: Optional[str] = None, suggestions: Optional[_Id] = None) -> Ticket:
         """Opens a ticket for a customer; the description is the first message."""
-        return self._native.call("open_ticket", {"customer": _id(customer), "subject": subject, "description": description, "html": html, "priority": priority, "category": _id(category), "channel": channel, "team": _id(team), "assignee": _id(assignee), "tags": tags, "links": links, "custom_fields": custom_fields, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "source_email": source_email, "source_phone": source_phone, "idempotency_key": idempotency_key}).wait()  # type: ignore[no-any-return]
+        return self._native.call("open_ticket", {"customer": _id(customer), "subject": subject, "description": description, "html": html, "priority": priority, "category": _id(category), "channel": channel, "team": _id(team), "assignee": _id(assignee), "tags": tags, "links": links, "custom_fields": custom_fields, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "source_email": source_email, "source_phone": source_phone, "idempotency_key": idempotency_key, "suggestions": _id(suggestions)}).wait()  # type: ignore[no-any-return]
 
-    async def open_ticket_async(self, customer: _UserId, subject: str, description: str, *, html: Optional[str] = None, priority: Optional[str] = None, category: Optional[_Id] = None, channel: Optional[Union[Channel, str]] = None, team: Optional[_Id] = None, assignee: Optional[_UserId] = None, tags: Optional[Sequence[str]] = None, links: Optional[Sequence[Union[Link, str, Mapping[str, Any]]]] = None, custom_fields: Optional[Dict[str, Any]] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, source_email: Optional[str] = None, source_phone: Optional[str] = None, idempotency_key: Optional[str] = None) -> Ticket:
+    async def open_ticket_async(self, customer: _UserId, subject: str, description: str, *, html: Optional[str] = None, priority: Optional[str] = None, category: Optional[_Id] = None, channel: Optional[Union[Channel, str]] = None, team: Optional[_Id] = None, assignee: Optional[_UserId] = None, tags: Optional[Sequence[str]] = None, links: Optional[Sequence[Union[Link, str, Mapping[str, Any]]]] = None, custom_fields: Optional[Dict[str, Any]] = None, attachments: Optional[Sequence[Union[Attachment, Mapping[str, Any]]]] = None, email_message_id: Optional[str] = None, sender: Optional[Union[Sender, Mapping[str, Any]]] = None, source_email: Optional[str] = None, source_phone: Optional[str] = None, idempotency_key: Optional[str] = None, suggestions: Optional[_Id] = None) -> Ticket:
         """Opens a ticket for a customer; the description is the first message."""
-        return await self._native.call("open_ticket", {"customer": _id(customer), "subject": subject, "description": description, "html": html, "priority": priority, "category": _id(category), "channel": channel, "team": _id(team), "assignee": _id(assignee), "tags": tags, "links": links, "custom_fields": custom_fields, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "source_email": source_email, "source_phone": source_phone, "idempotency_key": idempotency_key}).future()  # type: ignore[no-any-return]
+        return await self._native.call("open_ticket", {"customer": _id(customer), "subject": subject, "description": description, "html": html, "priority": priority, "category": _id(category), "channel": channel, "team": _id(team), "assignee": _id(assignee), "tags": tags, "links": links, "custom_fields": custom_fields, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "source_email": source_email, "source_phone": source_phone, "idempotency_key": idempotency_key, "suggestions": _id(suggestions)}).future()  # type: ignore[no-any-return]
 
     def get_ticket(self, ticket: _Id) -> Ticket:
         """A ticket by id."""
@@ -464,21 +468,23 @@ class DeskOps:
         """One page of tickets matching the filters."""
         return await self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "incident": _id(incident), "search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit}).future()  # type: ignore[no-any-return]
 
-    def search_tickets(self, search: str, *, search_notes: Optional[bool] = None, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> Page[SearchHit]:
+    def search_tickets(self, search: str, *, search_notes: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> Page[SearchHit]:
         """Searches tickets: words, ``"phrases"``, ``or``, ``-exclude``, ``prefix*`` in
          subjects, descriptions and public messages (notes too with
-         ``search_notes``), with ``query``'s other filters, order and cursor; hits
-         with snippets.
+         ``search_notes``), and customers' ids, names, e-mails, with ``query``'s
+         other filters; ``order`` (``relevance``: best first), ``after``, ``limit``;
+         hits with snippets.
         """
-        return self._native.call("search_tickets", {"search": search, "search_notes": search_notes, "query": query}).wait()  # type: ignore[no-any-return]
+        return self._native.call("search_tickets", {"search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit, "query": query}).wait()  # type: ignore[no-any-return]
 
-    async def search_tickets_async(self, search: str, *, search_notes: Optional[bool] = None, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> Page[SearchHit]:
+    async def search_tickets_async(self, search: str, *, search_notes: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> Page[SearchHit]:
         """Searches tickets: words, ``"phrases"``, ``or``, ``-exclude``, ``prefix*`` in
          subjects, descriptions and public messages (notes too with
-         ``search_notes``), with ``query``'s other filters, order and cursor; hits
-         with snippets.
+         ``search_notes``), and customers' ids, names, e-mails, with ``query``'s
+         other filters; ``order`` (``relevance``: best first), ``after``, ``limit``;
+         hits with snippets.
         """
-        return await self._native.call("search_tickets", {"search": search, "search_notes": search_notes, "query": query}).future()  # type: ignore[no-any-return]
+        return await self._native.call("search_tickets", {"search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit, "query": query}).future()  # type: ignore[no-any-return]
 
     def export_tickets_csv(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> str:
         """The tickets matching ``query``'s filters (those of ``list_tickets``) as CSV,
@@ -906,13 +912,35 @@ class DeskOps:
         """
         return await self._native.call("search_articles", {"text": text, "language": language, "fallback": fallback}).future()  # type: ignore[no-any-return]
 
-    def suggest_articles(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None) -> List[ArticleHit]:
-        """Articles that may answer ``text`` (a ticket's subject), best first."""
-        return self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit}).wait()  # type: ignore[no-any-return]
+    def suggest_articles(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None, track: Optional[bool] = None) -> Suggestions:
+        """Articles that may answer ``text`` (a ticket's subject), best first.
+         With ``track``, what was shown is recorded: pass the result's ``id`` as
+         ``suggestions`` to ``open_ticket`` if the customer opens one anyway.
+        """
+        return self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit, "track": track}).wait()  # type: ignore[no-any-return]
 
-    async def suggest_articles_async(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None) -> List[ArticleHit]:
-        """Articles that may answer ``text`` (a ticket's subject), best first."""
-        return await self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit}).future()  # type: ignore[no-any-return]
+    async def suggest_articles_async(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None, track: Optional[bool] = None) -> Suggestions:
+        """Articles that may answer ``text`` (a ticket's subject), best first.
+         With ``track``, what was shown is recorded: pass the result's ``id`` as
+         ``suggestions`` to ``open_ticket`` if the customer opens one anyway.
+        """
+        return await self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit, "track": track}).future()  # type: ignore[no-any-return]
+
+    def get_suggestions(self, suggestions: _Id) -> SuggestionSet:
+        """Suggestions recorded with ``track``, and the ticket opened after them."""
+        return self._native.call("get_suggestions", {"suggestions": _id(suggestions)}).wait()  # type: ignore[no-any-return]
+
+    async def get_suggestions_async(self, suggestions: _Id) -> SuggestionSet:
+        """Suggestions recorded with ``track``, and the ticket opened after them."""
+        return await self._native.call("get_suggestions", {"suggestions": _id(suggestions)}).future()  # type: ignore[no-any-return]
+
+    def deflection_report(self, since: datetime, until: datetime) -> DeflectionReport:
+        """How suggestions shown in ``[since, until)`` deflected tickets, overall and per article."""
+        return self._native.call("deflection_report", {"since": since, "until": until}).wait()  # type: ignore[no-any-return]
+
+    async def deflection_report_async(self, since: datetime, until: datetime) -> DeflectionReport:
+        """How suggestions shown in ``[since, until)`` deflected tickets, overall and per article."""
+        return await self._native.call("deflection_report", {"since": since, "until": until}).future()  # type: ignore[no-any-return]
 
     def vote_article(self, article: _Id, voter: str, helpful: Optional[bool] = None) -> ArticleStats:
         """Sets a voter's helpful (``true``) / not helpful (``false``) vote; ``null`` withdraws it."""

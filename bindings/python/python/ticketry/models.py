@@ -46,6 +46,7 @@ __all__ = [
     "AccessRequest",
     "Agent",
     "Article",
+    "ArticleDeflection",
     "ArticleFilter",
     "ArticleHit",
     "ArticleStats",
@@ -59,6 +60,7 @@ __all__ = [
     "Customer",
     "Dashboard",
     "DateWindow",
+    "DeflectionReport",
     "Elapsed",
     "Event",
     "Health",
@@ -86,6 +88,8 @@ __all__ = [
     "SlaExplanation",
     "SlaPolicy",
     "SlaState",
+    "SuggestionSet",
+    "Suggestions",
     "SweepReport",
     "Tag",
     "Team",
@@ -291,6 +295,7 @@ class TicketOrder(_StrEnum):
     NEWEST = 'newest'
     OLDEST = 'oldest'
     URGENCY = 'urgency'
+    RELEVANCE = 'relevance'
 
 
 class Trigger(_StrEnum):
@@ -394,6 +399,17 @@ class Article:
     created_at: datetime = field(repr=False)
     updated_at: datetime = field(repr=False)
     version: int
+
+
+@dataclass(frozen=True)
+class ArticleDeflection:
+    """One article's deflection over a period."""
+
+    article: str
+    title: str
+    shown: int
+    tickets_opened: int
+    deflection_rate: float
 
 
 @dataclass(frozen=True)
@@ -569,6 +585,16 @@ class DateWindow:
     date: str
     from_: str
     to: str
+
+
+@dataclass(frozen=True)
+class DeflectionReport:
+    """How well suggestions deflected tickets over a period."""
+
+    shown: int
+    tickets_opened: int
+    deflection_rate: Optional[float]
+    articles: Tuple[ArticleDeflection, ...] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -919,6 +945,27 @@ class SlaState(_extras.SlaStateMixin):
 
 
 @dataclass(frozen=True)
+class SuggestionSet:
+    """Article suggestions shown to someone about to open a ticket, as
+    ``Helpdesk::suggest_articles``(crate::Helpdesk::suggest_articles) records
+    them with ``track``.
+    """
+
+    id: str
+    shown_at: datetime = field(repr=False)
+    articles: Tuple[str, ...] = field(repr=False)
+    ticket: Optional[str]
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What ``Helpdesk::suggest_articles``(crate::Helpdesk::suggest_articles) returns."""
+
+    id: Optional[str]
+    articles: Tuple[ArticleHit, ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class SweepReport:
     """The result of ``Helpdesk::sla_sweep``."""
 
@@ -1136,6 +1183,7 @@ _STRUCTS: Dict[str, type] = {
     "AccessRequest": AccessRequest,
     "Agent": Agent,
     "Article": Article,
+    "ArticleDeflection": ArticleDeflection,
     "ArticleFilter": ArticleFilter,
     "ArticleHit": ArticleHit,
     "ArticleStats": ArticleStats,
@@ -1149,6 +1197,7 @@ _STRUCTS: Dict[str, type] = {
     "Customer": Customer,
     "Dashboard": Dashboard,
     "DateWindow": DateWindow,
+    "DeflectionReport": DeflectionReport,
     "Elapsed": Elapsed,
     "Health": Health,
     "Incident": Incident,
@@ -1175,6 +1224,8 @@ _STRUCTS: Dict[str, type] = {
     "SlaExplanation": SlaExplanation,
     "SlaPolicy": SlaPolicy,
     "SlaState": SlaState,
+    "SuggestionSet": SuggestionSet,
+    "Suggestions": Suggestions,
     "SweepReport": SweepReport,
     "Tag": Tag,
     "Team": Team,

@@ -5,6 +5,7 @@ untranslated ones."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Optional
 
 from .. import Article, ArticleHit
@@ -63,12 +64,48 @@ def search(c: Call) -> Any:
 
 
 def suggest(c: Call) -> Any:
-    """Articles that may answer a ticket's subject before it is sent (seed 000)."""
+    """Articles that may answer a ticket's subject before it is sent (seed
+    000). What a customer is shown is recorded: sending ``suggestion_id``
+    with the ticket they open anyway counts it as not deflected."""
     lang, fallback = _languages(c)
     text = c.request.GET.get("q") or c.request.GET.get("subject") or ""
     if not text.strip():
         raise ApiError(400, "invalid_input", "q is required", "q")
-    return 200, [_hit(h) for h in c.desk.suggest_articles(text, lang, fallback=fallback)]
+    s = c.desk.suggest_articles(text, lang, fallback=fallback, track=not c.staff)
+    return 200, {"suggestion_id": s.id, "results": [_hit(h) for h in s.articles]}
+
+
+def _instant(c: Call, name: str, default: datetime) -> datetime:
+    raw = c.request.GET.get(name)
+    if not raw:
+        return default
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_input", f"{name} must be an ISO 8601 instant", name) from None
+    if at.tzinfo is None:
+        raise ApiError(400, "invalid_input", f"{name} needs a time zone offset", name)
+    return at
+
+
+def deflection(c: Call) -> Any:
+    """How suggestions deflected tickets (staff): ``?since=``/``?until=``
+    (ISO 8601 instants; default the last 30 days), overall and per article."""
+    until = _instant(c, "until", datetime.now(timezone.utc))
+    since = _instant(c, "since", until - timedelta(days=30))
+    r = c.desk.deflection_report(since, until)
+    return 200, {
+        "since": _iso(since),
+        "until": _iso(until),
+        "shown": r.shown,
+        "tickets_opened": r.tickets_opened,
+        "deflection_rate": r.deflection_rate,
+        "articles": [
+            {"id": a.article, "title": a.title, "shown": a.shown, "tickets_opened": a.tickets_opened,
+             "deflection_rate": a.deflection_rate}
+            for a in r.articles
+        ],
+    }
 
 
 def read(c: Call, slug: str) -> Any:
@@ -89,5 +126,6 @@ articles_view = endpoint(GET=("list_articles", articles))
 categories_view = endpoint(GET=("list_articles", categories))
 search_view = endpoint(GET=("list_articles", search))
 suggest_view = endpoint(GET=("list_articles", suggest))
+deflection_view = endpoint(GET=("view_stats", deflection))
 article_view = endpoint(GET=("view_article", read))
 helpful_view = endpoint(POST=("vote_article", helpful))

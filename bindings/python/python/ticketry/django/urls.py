@@ -47,6 +47,7 @@ urlpatterns = [
     path("kb/categories/", kb.categories_view, name="kb-categories"),
     path("kb/search/", kb.search_view, name="kb-search"),
     path("kb/suggest/", kb.suggest_view, name="kb-suggest"),
+    path("kb/deflection/", kb.deflection_view, name="kb-deflection"),
     path("kb/<str:slug>/", kb.article_view, name="kb-article"),
     path("kb/<str:article>/helpful/", kb.helpful_view, name="kb-helpful"),
     # Seed 001's Telegram bot (TICKETRY["TELEGRAM"]).

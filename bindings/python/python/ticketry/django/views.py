@@ -285,6 +285,7 @@ def open_ticket(c: Call) -> Any:
         priority=data.get("priority") or None,
         category=_category(c, data.get("category")),
         channel="api",
+        suggestions=data.get("suggestion_id") or None,
     )
     return 201, ticket_json(t, staff=c.staff)
 
