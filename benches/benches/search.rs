@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use ticketry_core::kb::{ArticleInput, ArticleStatus};
 use ticketry_core::{
     AgentId, AgentInput, CustomerId, CustomerInput, Helpdesk, MessageInput, NewWorkspace,
-    OpenTicket, TicketQuery, WorkspaceId,
+    OpenTicket, TicketOrder, TicketQuery, WorkspaceId,
 };
 use ticketry_memory::MemoryStore;
 use ticketry_postgres::{PgOptions, PgStore};
@@ -58,13 +58,18 @@ fn queries() -> Vec<String> {
         .collect()
 }
 
-async fn measure(desk: &Helpdesk, ws: WorkspaceId) -> (Duration, Duration, usize) {
+async fn measure(
+    desk: &Helpdesk,
+    ws: WorkspaceId,
+    order: TicketOrder,
+) -> (Duration, Duration, usize) {
     let mut times = Vec::new();
     let mut hits = 0;
     for q in queries() {
         let query = TicketQuery {
             search: Some(q),
             limit: 50,
+            order,
             ..TicketQuery::default()
         };
         let t = Instant::now();
@@ -104,11 +109,14 @@ async fn memory() {
     }
     let per = t.elapsed().as_secs_f64() * 1e6 / (3 * n) as f64;
     suggestions(&desk, "memory").await;
-    let (p50, p99, hits) = measure(&desk, ws).await;
-    println!(
-        "memory: {n} tickets × 3 messages ({per:.1} µs per write, indexing included); \
-         two-word search p50 {p50:.2?}, p99 {p99:.2?} ({hits} hits over 200 queries)"
-    );
+    println!("memory: {n} tickets × 3 messages ({per:.1} µs per write, indexing included)");
+    for order in [TicketOrder::Newest, TicketOrder::Relevance] {
+        let (p50, p99, hits) = measure(&desk, ws, order).await;
+        println!(
+            "memory: two-word search by {order:?}, p50 {p50:.2?}, p99 {p99:.2?} \
+             ({hits} hits over 200 queries)"
+        );
+    }
 }
 
 async fn postgres(url: &str) {
@@ -128,12 +136,14 @@ async fn postgres(url: &str) {
         .unwrap()
         .id;
     suggestions(&desk, "postgres").await;
-    measure(&desk, ws).await; // warm the caches
-    let (p50, p99, hits) = measure(&desk, ws).await;
-    println!(
-        "postgres: 1 M tickets (10 000 in the workspace); two-word search, first page of 50: \
-         p50 {p50:.2?}, p99 {p99:.2?} ({hits} hits over 200 queries)"
-    );
+    measure(&desk, ws, TicketOrder::Newest).await; // warm the caches
+    for order in [TicketOrder::Newest, TicketOrder::Relevance] {
+        let (p50, p99, hits) = measure(&desk, ws, order).await;
+        println!(
+            "postgres: 1 M tickets (10 000 in the workspace); two-word search by {order:?}, \
+             first page of 50: p50 {p50:.2?}, p99 {p99:.2?} ({hits} hits over 200 queries)"
+        );
+    }
     let query = TicketQuery {
         search: Some(queries()[0].clone()),
         limit: 50,

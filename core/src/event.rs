@@ -246,6 +246,21 @@ pub enum EventKind {
         /// The incident.
         incident: crate::ids::IncidentId,
     },
+    /// `ticket.merged`: `source` was merged into `target` (on both tickets):
+    /// its thread copied into the target, then closed.
+    #[serde(rename = "ticket.merged")]
+    Merged {
+        /// The ticket merged (closed).
+        source: crate::ids::TicketId,
+        /// Its number.
+        source_number: String,
+        /// The ticket it was merged into.
+        target: crate::ids::TicketId,
+        /// Its number.
+        target_number: String,
+        /// Messages copied into the target.
+        messages: u32,
+    },
     /// `access.requested` (no ticket).
     #[serde(rename = "access.requested")]
     AccessRequested {
@@ -320,6 +335,7 @@ impl EventKind {
             EventKind::IncidentUpdated { .. } => "incident.updated",
             EventKind::IncidentResolved { .. } => "incident.resolved",
             EventKind::IncidentLinked { .. } => "ticket.incident_linked",
+            EventKind::Merged { .. } => "ticket.merged",
             EventKind::AccessRequested { .. } => "access.requested",
             EventKind::AccessChanged { .. } => "access.changed",
             EventKind::AccessApproved { .. } => "access.approved",

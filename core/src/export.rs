@@ -72,7 +72,7 @@ pub fn row(out: &mut String, t: &Ticket) {
 /// One CSV line (RFC 4180, CRLF). A cell a spreadsheet would run as a
 /// formula (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'`,
 /// since subjects are a customer's text.
-fn line(out: &mut String, cells: impl IntoIterator<Item = String>) {
+pub(crate) fn line(out: &mut String, cells: impl IntoIterator<Item = String>) {
     for (i, cell) in cells.into_iter().enumerate() {
         if i > 0 {
             out.push(',');

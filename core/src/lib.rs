@@ -22,6 +22,7 @@ pub mod ids;
 pub mod incident;
 pub mod kb;
 pub mod limits;
+pub mod metrics;
 pub mod panic;
 pub mod people;
 pub mod priority;
@@ -63,8 +64,8 @@ pub use tag::Tag;
 pub use team::{Team, TeamInput};
 pub use template::{Template, TemplateInput};
 pub use ticket::{
-    Actor, AssignmentAction, AssignmentRecord, Attachment, Channel, Link, Message, MessageKind,
-    Satisfaction, Sender, Status, Thread, Ticket, View,
+    Activity, Actor, AssignmentAction, AssignmentRecord, Attachment, Channel, Link, Message,
+    MessageKind, Satisfaction, Sender, Status, Thread, Ticket, View,
 };
 pub use workspace::{
     NewWorkspace, NumberFormat, NumberPiece, SettingsPatch, Workspace, WorkspaceSettings,

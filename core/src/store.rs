@@ -350,6 +350,15 @@ pub trait TicketStore: Send + Sync {
         now: DateTime<Utc>,
         soon: DateTime<Utc>,
     ) -> StoreResult<crate::report::DashboardCounts>;
+    /// What [`crate::metrics::compute`] needs for `[since, until)`: every
+    /// ticket created before `until` that is active or changed at or after
+    /// `since`, by seq.
+    async fn report_tickets(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<Ticket>>;
     /// Active tickets with an SLA check (warning or breach) due at or before
     /// `now`, most overdue first, at most `limit`.
     async fn sla_due(
@@ -530,6 +539,25 @@ pub trait KbStore: Send + Sync {
     ) -> StoreResult<DeflectionCounts>;
 }
 
+/// Daily statistics, stored once per workspace and local day.
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    /// Stores the day's figures unless that day is already stored; returns
+    /// what is stored (the first one written).
+    async fn save_daily_stats(
+        &self,
+        ws: WorkspaceId,
+        stats: &crate::metrics::DailyStats,
+    ) -> StoreResult<crate::metrics::DailyStats>;
+    /// The stored days in `[from, to]`, by day.
+    async fn list_daily_stats(
+        &self,
+        ws: WorkspaceId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<crate::metrics::DailyStats>>;
+}
+
 /// A complete backend.
 pub trait Store:
     WorkspaceStore
@@ -540,6 +568,7 @@ pub trait Store:
     + IncidentStore
     + AccessStore
     + KbStore
+    + StatsStore
 {
 }
 
@@ -552,6 +581,7 @@ impl<T> Store for T where
         + IncidentStore
         + AccessStore
         + KbStore
+        + StatsStore
 {
 }
 

@@ -31,6 +31,7 @@ mod directory;
 mod events;
 mod incidents;
 mod kb;
+mod stats;
 mod tickets;
 mod workspaces;
 
@@ -244,6 +245,8 @@ struct TenantData {
     access: Vec<ticketry_core::access::AccessRequest>,
     /// Knowledge-base categories.
     kb_categories: Vec<ticketry_core::kb::KbCategory>,
+    /// Daily statistics by day.
+    daily_stats: BTreeMap<chrono::NaiveDate, ticketry_core::metrics::DailyStats>,
     /// Articles with their search terms.
     articles: Vec<(ticketry_core::kb::Article, Vec<String>)>,
     /// Votes: (article, voter) → helpful.

@@ -335,6 +335,22 @@ impl TicketStore for MemoryStore {
         })
     }
 
+    async fn report_tickets(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<Ticket>> {
+        self.with(ws, |d| {
+            d.tickets
+                .iter()
+                .map(|r| &r.ticket)
+                .filter(|t| t.created_at < until && (t.status.is_active() || t.updated_at >= since))
+                .cloned()
+                .collect()
+        })
+    }
+
     async fn dashboard_counts(
         &self,
         ws: WorkspaceId,

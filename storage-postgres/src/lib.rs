@@ -133,6 +133,7 @@ mod events;
 mod incidents;
 mod kb;
 mod statement;
+mod stats;
 mod tickets;
 mod turns;
 mod writes;
@@ -180,6 +181,7 @@ pub const TABLES: &[&str] = &[
     "article_votes",
     "article_views",
     "kb_suggestions",
+    "daily_stats",
 ];
 
 /// Connection settings for [`PgStore::connect`].

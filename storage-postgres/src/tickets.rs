@@ -511,6 +511,26 @@ impl TicketStore for PgStore {
         })
     }
 
+    async fn report_tickets(
+        &self,
+        ws: WorkspaceId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<Ticket>> {
+        let rows = self
+            .read(
+                ws,
+                "SELECT doc FROM tickets WHERE workspace_id = $1 AND created_at < $3
+                   AND (active OR updated_at >= $2) ORDER BY seq",
+                &[&ws.as_uuid(), &since, &until],
+            )
+            .await?;
+        if rows.is_empty() {
+            self.require_workspace(ws).await?;
+        }
+        docs(&rows)
+    }
+
     async fn dashboard_counts(
         &self,
         ws: WorkspaceId,

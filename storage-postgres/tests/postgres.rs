@@ -358,6 +358,7 @@ async fn populate(f: &Fixture) {
         .await
         .unwrap();
     d.ack_events(f.ws, "mailer", 1).await.unwrap();
+    d.record_daily_stats(f.ws, None).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

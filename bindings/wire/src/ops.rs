@@ -40,6 +40,20 @@ pub struct Op {
     pub result: &'static str,
 }
 
+fn metrics_query(
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    interval: Option<ticketry_core::metrics::Interval>,
+    group_by: Option<ticketry_core::metrics::Dimension>,
+) -> ticketry_core::metrics::MetricsQuery {
+    ticketry_core::metrics::MetricsQuery {
+        since,
+        until,
+        interval,
+        group_by,
+    }
+}
+
 fn need(ws: Option<WorkspaceId>) -> Result<WorkspaceId, Error> {
     ws.ok_or_else(|| Error::Internal {
         message: "a workspace operation was called without a workspace".into(),
@@ -401,6 +415,12 @@ ops! {
         };
         async move { d.open_ticket(ws, input).await }
     };
+    /// Merges `source` into `target` (by an agent): the source's thread is
+    /// copied into the target's (each copy naming its origin), its tags and
+    /// links carried over; the source is closed and points to the target.
+    /// Customer messages to the source land in the target. Safe to retry.
+    ws merge_tickets [3, 3] (source: TicketId, target: TicketId, by: AgentId) -> Ticket
+        = |d, ws, a| async move { d.merge_tickets(ws, a.source, a.target, &a.by).await };
     /// A ticket by id.
     ws get_ticket [1, 1] (ticket: TicketId) -> Ticket
         = |d, ws, a| async move { d.get_ticket(ws, a.ticket).await };
@@ -487,6 +507,35 @@ ops! {
     /// every page, at most 100 000 tickets.
     ws export_tickets_csv [0, 0] (query: Option<TicketQuery>) -> String
         = |d, ws, a| async move { d.export_tickets_csv(ws, &a.query.unwrap_or_default()).await };
+    /// Support metrics over `[since, until)`: volumes, first-response and
+    /// resolution times (mean, median, p90; calendar and business time),
+    /// waiting on the customer, CSAT, reopen rate, SLA compliance; grouped by
+    /// `interval` (`day`, `week`, `month` of the workspace's zone) and/or
+    /// `group_by` (`agent`, `team`, `category`, `priority`, `channel`).
+    ws metrics [2, 2] (
+        since: DateTime<Utc>, until: DateTime<Utc>,
+        interval: Option<ticketry_core::metrics::Interval>,
+        group_by: Option<ticketry_core::metrics::Dimension>,
+    ) -> ticketry_core::metrics::Metrics = |d, ws, a| {
+        let q = metrics_query(a.since, a.until, a.interval, a.group_by);
+        async move { d.metrics(ws, &q).await }
+    };
+    /// `metrics` as CSV: a header, the totals, then one line per group.
+    ws export_metrics_csv [2, 2] (
+        since: DateTime<Utc>, until: DateTime<Utc>,
+        interval: Option<ticketry_core::metrics::Interval>,
+        group_by: Option<ticketry_core::metrics::Dimension>,
+    ) -> String = |d, ws, a| {
+        let q = metrics_query(a.since, a.until, a.interval, a.group_by);
+        async move { d.export_metrics_csv(ws, &q).await }
+    };
+    /// Computes and stores one local day's figures (`YYYY-MM-DD`, default
+    /// yesterday) once; a day already stored is returned as stored.
+    ws record_daily_stats [0, 0] (day: Option<chrono::NaiveDate>) -> ticketry_core::metrics::DailyStats
+        = |d, ws, a| async move { d.record_daily_stats(ws, a.day).await };
+    /// The stored daily statistics from `from` to `to` (`YYYY-MM-DD`, both included).
+    ws daily_stats [2, 2] (from: chrono::NaiveDate, to: chrono::NaiveDate) -> Vec<ticketry_core::metrics::DailyStats>
+        = |d, ws, a| async move { d.daily_stats(ws, a.from, a.to).await };
     /// The support dashboard as of `now` (default: the clock).
     ws dashboard [0, 0] (now: Option<DateTime<Utc>>) -> ticketry_core::report::Dashboard
         = |d, ws, a| async move { d.dashboard(ws, a.now).await };

@@ -11,6 +11,8 @@ mod catalog;
 mod directory;
 mod incidents;
 mod kb;
+mod merge;
+mod metrics;
 mod sla;
 mod tickets;
 mod timers;

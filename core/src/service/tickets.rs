@@ -543,6 +543,8 @@ impl Helpdesk {
             last_customer_message_at: Some(now),
             last_agent_reply_at: None,
             timers: Default::default(),
+            activity: Default::default(),
+            merged_into: None,
             incident: None,
             satisfaction: None,
             sla: Default::default(),
@@ -975,7 +977,14 @@ impl Helpdesk {
     ) -> Result<Message> {
         let draft = input.into_draft(MessageKind::Customer, Actor::Customer(customer.clone()))?;
         self.get_customer(ws, customer).await?;
-        self.add_message(ws, id, draft, None).await
+        match self.add_message(ws, id, draft.clone(), None).await {
+            // A message to a ticket merged since lands in the one it was merged into.
+            Err(e @ Error::InvalidTransition { .. }) => match self.merge_target(ws, id).await? {
+                Some(target) => self.add_message(ws, target, draft, None).await,
+                None => Err(e),
+            },
+            other => other,
+        }
     }
 
     /// Adds a public agent reply (meets first/next response). `input.status`

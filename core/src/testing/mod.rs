@@ -15,6 +15,8 @@ mod fidelity;
 mod fixture;
 mod hostile;
 mod kb;
+mod merge;
+mod metrics;
 mod operations;
 mod schedule;
 mod search;
@@ -26,6 +28,8 @@ pub use fidelity::*;
 pub use fixture::Fixture;
 pub use hostile::*;
 pub use kb::*;
+pub use merge::*;
+pub use metrics::*;
 pub use operations::*;
 pub use schedule::*;
 pub use search::*;
@@ -114,6 +118,9 @@ macro_rules! conformance_suite {
             search_ranks_by_relevance_and_finds_customers,
             knowledge_base_articles_in_two_languages,
             suggestions_record_deflection,
+            metrics_match_a_week_computed_by_hand,
+            merging_copies_the_thread_and_closes_the_source,
+            concurrent_merges_copy_once,
             bad_knowledge_base_input_changes_nothing,
             a_rule_since_the_last_update_fires_once
         );

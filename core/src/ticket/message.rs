@@ -126,4 +126,7 @@ pub struct Message {
     /// When written.
     #[serde(serialize_with = "crate::time_serde::instant")]
     pub created_at: DateTime<Utc>,
+    /// Copied from this ticket when it was merged into this message's ticket.
+    #[serde(default)]
+    pub merged_from: Option<TicketId>,
 }

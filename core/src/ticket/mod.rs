@@ -1,6 +1,7 @@
 //! Tickets: the aggregate hosts work with, its workflow and its thread.
 
 mod assignment;
+pub(crate) mod merge;
 mod message;
 pub(crate) mod rules;
 mod status;
@@ -11,7 +12,7 @@ pub use status::Status;
 
 use crate::ids::{AgentId, CategoryId, CustomerId, TeamId, TicketId, WorkspaceId};
 use crate::sla::SlaState;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -90,8 +91,58 @@ pub struct Ticket {
     /// Time rules: which fired, and when one is next due.
     #[serde(default)]
     pub timers: crate::automation::timer::TimerState,
+    /// Reopenings and time spent waiting on the customer, for reporting.
+    #[serde(default)]
+    pub activity: Activity,
+    /// The ticket this one was merged into (then it is closed).
+    #[serde(default)]
+    pub merged_into: Option<TicketId>,
     /// Optimistic-concurrency version, +1 on every change.
     pub version: u64,
+}
+
+/// What happened to a ticket over its life, for reporting
+/// ([`crate::metrics`]): kept by every status change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Activity {
+    /// Times reopened (resolved or closed, then active again).
+    pub reopened: u32,
+    /// The last reopening.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
+    pub reopened_at: Option<DateTime<Utc>>,
+    /// Seconds spent `pending` (waiting on the customer), spans ended.
+    pub waiting_secs: i64,
+    /// While `pending`: since when.
+    #[serde(serialize_with = "crate::time_serde::opt_instant")]
+    pub waiting_since: Option<DateTime<Utc>>,
+}
+
+impl Activity {
+    /// Time spent waiting on the customer up to `at`.
+    pub fn waiting_until(&self, at: DateTime<Utc>) -> TimeDelta {
+        let open = self
+            .waiting_since
+            .filter(|&s| s < at)
+            .map_or(TimeDelta::zero(), |s| at - s);
+        TimeDelta::seconds(self.waiting_secs) + open
+    }
+
+    /// Records a status change at `now`.
+    pub(crate) fn moved(&mut self, from: Status, to: Status, now: DateTime<Utc>) {
+        if from == Status::Pending
+            && let Some(since) = self.waiting_since.take()
+        {
+            self.waiting_secs += (now - since).num_seconds().max(0);
+        }
+        if to == Status::Pending {
+            self.waiting_since = Some(now);
+        }
+        if !from.is_active() && to.is_active() {
+            self.reopened += 1;
+            self.reopened_at = Some(now);
+        }
+    }
 }
 
 /// Where a ticket came from.

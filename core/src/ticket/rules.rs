@@ -77,6 +77,7 @@ impl TicketWrite {
         }
         let now = self.ticket.updated_at;
         self.ticket.status = to;
+        self.ticket.activity.moved(from, to, now);
         match to {
             Status::Resolved => self.ticket.resolved_at = Some(now),
             Status::Closed => {
@@ -122,6 +123,7 @@ impl MessageDraft {
             sender: self.sender,
             idempotency_key: self.idempotency_key,
             created_at: now,
+            merged_from: None,
         }
     }
 }
@@ -530,6 +532,8 @@ mod tests {
             last_customer_message_at: Some(at(8)),
             last_agent_reply_at: None,
             timers: Default::default(),
+            activity: Default::default(),
+            merged_into: None,
             incident: None,
             satisfaction: None,
             sla: Default::default(),
