@@ -42,8 +42,9 @@ def doc_lines(text, indent, style):
         return []
     # Rust doc examples mean nothing to hosts.
     text = re.sub(r"\n*```.*?```", "", text, flags=re.S).strip()
+    # Rustdoc links: keep the text, drop the target.
+    text = re.sub(r"\]\((?:crate|self|super)::[^)]*\)", "]", text)
     text = text.replace("[`", "`").replace("`]", "`")
-    text = re.sub(r"`\]\([^)]*\)", "`", text)
     text = re.sub(r"\]\([^)]*\)", "", text)
     lines = text.split("\n")
     if style == "js":

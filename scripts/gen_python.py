@@ -41,6 +41,7 @@ def strip_null(s):
 def doc(text, indent):
     text = (text or "").strip()
     text = re.sub(r"\n*```.*?```", "", text, flags=re.S).strip()
+    text = re.sub(r"\]\((?:crate|self|super)::[^)]*\)", "]", text)
     text = text.replace("[`", "`").replace("`]", "`")
     text = re.sub(r"\]\([^)]*\)", "", text).replace("`", "``").replace("````", "``")
     if not text:

@@ -66,8 +66,17 @@ echo "==> mypy --strict on a program using the API (bindings/python/typecheck)"
 echo "==> pytest bindings/python/tests (memory and PostgreSQL backends)"
 TICKETRY_REQUIRE_POSTGRES=1 run_pytest bindings/python/tests -q
 
-echo "==> pytest examples/django (Django test client)"
-run_pytest examples/django -q
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "==> installing Debian's chromium (the staff dashboard's browser test)"
+  export DEBIAN_FRONTEND=noninteractive
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get install -y -q chromium >/dev/null ||
+    { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q chromium >/dev/null; }
+fi
+
+echo "==> pytest examples/django (Django test client; the dashboard in headless Chromium)"
+TICKETRY_REQUIRE_CHROMIUM=1 run_pytest examples/django -q
 
 echo "==> python manage.py test (Django's own runner, on PostgreSQL: the pool closes itself at teardown)"
 (cd examples/django && "$venv/bin/python" manage.py test --noinput -v 1 tests)

@@ -408,11 +408,23 @@ async function listTickets(c) {
 
 /** Counts per status (seed and Ticketry names) and today's dashboard, as the Django app's `stats/`. */
 async function viewStats(c) {
-  const [s, d] = await Promise.all([c.ws.ticketStats(), c.ws.dashboard()])
+  const until = new Date()
+  const since = new Date(until.getTime() - 30 * 86_400_000)
+  const [s, d, m] = await Promise.all([c.ws.ticketStats(), c.ws.dashboard(), c.ws.metrics(since, until)])
   const seed = {}
   for (const [status, n] of Object.entries(s.byStatus)) seed[SEED_STATUS[status]] = (seed[SEED_STATUS[status]] ?? 0) + n
   const secs = (ms) => (ms === null ? null : Math.round(ms / 1000))
+  const t = m.totals
   return {
+    last_30_days: {
+      created: t.created,
+      resolved: t.resolved,
+      reopened: t.reopened,
+      median_first_response: secs(t.firstResponse.median),
+      median_resolution: secs(t.resolution.median),
+      csat: t.csat.mean,
+      sla_compliance: Object.fromEntries(t.sla.map((x) => [x.metric, x.compliance])),
+    },
     total: s.total,
     by_status: seed,
     by_state: s.byStatus,

@@ -105,6 +105,21 @@ export interface AccessRequestInput {
 /** Where a request is. */
 export type AccessStatus = 'pending' | 'in_review' | 'approved' | 'rejected' | 'expired' | 'cancelled'
 
+/**
+ * What happened to a ticket over its life, for reporting
+ * (`crate::metrics`): kept by every status change.
+ */
+export interface Activity {
+  /** Times reopened (resolved or closed, then active again). */
+  reopened: number
+  /** The last reopening. */
+  reopenedAt: Date | null
+  /** Seconds spent `pending` (waiting on the customer), spans ended. */
+  waitingSecs: number
+  /** While `pending`: since when. */
+  waitingSince: Date | null
+}
+
 /** Who did something. */
 export type Actor =
   | { type: 'customer'; id: string }
@@ -129,7 +144,7 @@ export interface Agent {
   createdAt: Date
 }
 
-/** Input for `Helpdesk::put_agent`(crate::Helpdesk::put_agent): creates or updates by id. */
+/** Input for `Helpdesk::put_agent`: creates or updates by id. */
 export interface AgentInput {
   /** The host's user id. */
   id: string
@@ -324,7 +339,7 @@ export interface AutomationReport {
  * With `StayAtClose` (the default) `09:00 + 3 h` on a `09–12, 13–17` day is `12:00`; with
  * `NextOpening` (Zendesk/Zammad behaviour, for teams migrating from them) it is `13:00`.
  * The SLA breach rule is the same in both modes: a target is **breached iff the instant is
- * strictly after the due instant** (`BusinessCalendar::is_breached`(super::BusinessCalendar::is_breached)).
+ * strictly after the due instant** (`BusinessCalendar::is_breached`).
  * Under `StayAtClose` a reply at 12:00:00 is on time and 12:00:00.000000001 is late; under
  * `NextOpening` anything up to 13:00:00 is on time, which is what those products report.
  *
@@ -362,9 +377,9 @@ export interface BulkOutcome {
  * A business calendar as data: exactly the JSON shape hosts store.
  *
  * Only `timezone` and `weekly` are required; unknown keys are rejected. Values are kept as
- * the strings the host wrote (so `BusinessCalendar::config`(super::BusinessCalendar::config)
+ * the strings the host wrote (so `BusinessCalendar::config`
  * serializes back to the same data) and validated by
- * `BusinessCalendar::from_config`(super::BusinessCalendar::from_config).
+ * `BusinessCalendar::from_config`.
  */
 export interface CalendarConfig {
   /** IANA time zone name, e.g. `"Europe/Berlin"` or `"UTC"`. */
@@ -458,6 +473,18 @@ export type Condition =
   | { slaBreached: boolean }
   | { businessHours: boolean }
 
+/** Customer satisfaction. */
+export interface Csat {
+  /** Ratings given. */
+  responses: number
+  /** Their mean (1–5). */
+  mean: number | null
+  /** How many of each rating, 1 to 5. */
+  distribution: Array<number>
+  /** Ratings per ticket resolved. */
+  responseRate: number | null
+}
+
 /** An end user who asks for help. */
 export interface Customer {
   /** The host's user id. */
@@ -479,7 +506,7 @@ export interface Customer {
   timezone: string | null
 }
 
-/** Input for `Helpdesk::put_customer`(crate::Helpdesk::put_customer): creates or updates by id. */
+/** Input for `Helpdesk::put_customer`: creates or updates by id. */
 export interface CustomerInput {
   /** The host's user id. */
   id: string
@@ -493,6 +520,16 @@ export interface CustomerInput {
   locale?: string | null
   /** IANA time zone. */
   timezone?: string | null
+}
+
+/** One local day's figures, stored once (`Helpdesk::record_daily_stats`). */
+export interface DailyStats {
+  /** The day, in the workspace's time zone. */
+  day: string
+  /** When the figures were computed. */
+  recordedAt: Date
+  /** The figures of the day (backlog: at its end). */
+  figures: MetricsRow
 }
 
 /**
@@ -555,6 +592,21 @@ export interface DeflectionReport {
   articles: Array<ArticleDeflection>
 }
 
+/** A grouping key. */
+export type Dimension = 'agent' | 'team' | 'category' | 'priority' | 'channel'
+
+/** Count, mean, median and 90th percentile of durations. */
+export interface DurationStats {
+  /** How many. */
+  count: number
+  /** Mean. (milliseconds) */
+  mean: number | null
+  /** Median (nearest rank). (milliseconds) */
+  median: number | null
+  /** 90th percentile (nearest rank). (milliseconds) */
+  p90: number | null
+}
+
 /** When a time rule fires: `after` this long since `since`. */
 export interface Elapsed {
   /** The instant of the ticket it counts from. */
@@ -594,6 +646,7 @@ export type Event = EventBase & (
   | { type: 'incident.updated'; data: { incident: string; message: string } }
   | { type: 'incident.resolved'; data: { incident: string; resolution: string } }
   | { type: 'ticket.incident_linked'; data: { incident: string } }
+  | { type: 'ticket.merged'; data: { source: string; sourceNumber: string; target: string; targetNumber: string; messages: number } }
   | { type: 'access.requested'; data: { request: string; kind: string; customer: string | null } }
   | { type: 'access.changed'; data: { request: string; kind: string; status: AccessStatus } }
   | { type: 'access.approved'; data: { request: string; kind: string; customer: string | null; contact: string | null } }
@@ -688,6 +741,9 @@ export interface IncidentUpdate {
   by: Actor
 }
 
+/** A time bucket. */
+export type Interval = 'day' | 'week' | 'month'
+
 /** A knowledge-base category. */
 export interface KbCategory {
   /** Id. */
@@ -764,6 +820,8 @@ export interface Message {
   idempotencyKey: string | null
   /** When written. */
   createdAt: Date
+  /** Copied from this ticket when it was merged into this message's ticket. */
+  mergedFrom: string | null
 }
 
 /** What kind of message. */
@@ -775,6 +833,63 @@ export interface MessagePage {
   items: Array<Message>
   /** Pass as `after` to get the next page; `None` on the last page. */
   nextCursor: string | null
+}
+
+/** A metrics report. */
+export interface Metrics {
+  /** Start of the period. */
+  since: Date
+  /** End of the period. */
+  until: Date
+  /** The time zone buckets follow. */
+  timezone: string
+  /** The whole period. */
+  totals: MetricsRow
+  /** Per bucket and/or key, by bucket then key (empty without grouping). */
+  groups: Array<MetricsGroup>
+}
+
+/** One group's figures. */
+export interface MetricsGroup {
+  /** The time bucket's start (with an interval). */
+  start: Date | null
+  /**
+   * The grouping key's value (with `group_by`; `None`: no value, such as
+   * unassigned).
+   */
+  key: string | null
+  /** The figures. */
+  figures: MetricsRow
+}
+
+/** The figures of one group (or of the whole period). */
+export interface MetricsRow {
+  /** Tickets created. */
+  created: number
+  /** Tickets resolved. */
+  resolved: number
+  /** Tickets closed. */
+  closed: number
+  /** Tickets reopened. */
+  reopened: number
+  /** Tickets open at the end. */
+  backlog: number
+  /** Creation → first public agent reply. */
+  firstResponse: DurationStats
+  /** The same in business time. */
+  firstResponseBusiness: DurationStats
+  /** Creation → resolution. */
+  resolution: DurationStats
+  /** The same in business time. */
+  resolutionBusiness: DurationStats
+  /** Time the resolved tickets spent waiting on the customer. */
+  waitingOnCustomer: DurationStats
+  /** Ratings. */
+  csat: Csat
+  /** Reopened per resolved. */
+  reopenRate: number | null
+  /** Per SLA metric. */
+  sla: Array<SlaCompliance>
 }
 
 /** Input for declaring an incident. */
@@ -1074,6 +1189,20 @@ export interface SlaClock {
   pauses: Array<Pause>
 }
 
+/** One SLA metric's clocks. */
+export interface SlaCompliance {
+  /** The metric. */
+  metric: SlaMetric
+  /** Stopped in time. */
+  met: number
+  /** Breached. */
+  breached: number
+  /** Still running or paused. */
+  running: number
+  /** `met / (met + breached)`. */
+  compliance: number | null
+}
+
 /** The explain trace of one SLA clock. */
 export interface SlaExplanation {
   /** Which clock. */
@@ -1167,7 +1296,7 @@ export type Strategy = 'round_robin' | 'least_loaded'
 
 /**
  * Article suggestions shown to someone about to open a ticket, as
- * `Helpdesk::suggest_articles`(crate::Helpdesk::suggest_articles) records
+ * `Helpdesk::suggest_articles` records
  * them with `track`.
  */
 export interface SuggestionSet {
@@ -1181,7 +1310,7 @@ export interface SuggestionSet {
   ticket: string | null
 }
 
-/** What `Helpdesk::suggest_articles`(crate::Helpdesk::suggest_articles) returns. */
+/** What `Helpdesk::suggest_articles` returns. */
 export interface Suggestions {
   /**
    * With `track` and at least one article: the recorded set's id, to pass
@@ -1386,6 +1515,10 @@ export interface Ticket {
   incident: IncidentLink | null
   /** Time rules: which fired, and when one is next due. */
   timers: TimerState
+  /** Reopenings and time spent waiting on the customer, for reporting. */
+  activity: Activity
+  /** The ticket this one was merged into (then it is closed). */
+  mergedInto: string | null
   /** Optimistic-concurrency version, +1 on every change. */
   version: number
 }
@@ -1402,7 +1535,7 @@ export interface TicketPage {
 }
 
 /**
- * Filters and paging for `Helpdesk::list_tickets`(crate::Helpdesk::list_tickets).
+ * Filters and paging for `Helpdesk::list_tickets`.
  * Filters combine with AND; an empty `statuses` means any status.
  */
 export interface TicketQuery {
@@ -1715,6 +1848,23 @@ export interface ExportTicketsCsvOptions {
   query?: TicketQuery | null
 }
 
+/** Options of `metrics`. */
+export interface MetricsOptions {
+  interval?: Interval | null
+  groupBy?: Dimension | null
+}
+
+/** Options of `exportMetricsCsv`. */
+export interface ExportMetricsCsvOptions {
+  interval?: Interval | null
+  groupBy?: Dimension | null
+}
+
+/** Options of `recordDailyStats`. */
+export interface RecordDailyStatsOptions {
+  day?: string | null
+}
+
 /** Options of `dashboard`. */
 export interface DashboardOptions {
   now?: Date | null
@@ -2006,6 +2156,13 @@ export declare class Workspace extends native.Workspace {
   listTeams(): Promise<Array<Team>>
   /** Opens a ticket for a customer; the description is the first message. */
   openTicket(input: OpenTicketInput): Promise<Ticket>
+  /**
+   * Merges `source` into `target` (by an agent): the source's thread is
+   *  copied into the target's (each copy naming its origin), its tags and
+   *  links carried over; the source is closed and points to the target.
+   *  Customer messages to the source land in the target. Safe to retry.
+   */
+  mergeTickets(source: string, target: string, by: string): Promise<Ticket>
   /** A ticket by id. */
   getTicket(ticket: string): Promise<Ticket>
   /** A ticket by its number (`TKT-2026-00042`, any letter case). */
@@ -2033,6 +2190,23 @@ export declare class Workspace extends native.Workspace {
    *  every page, at most 100 000 tickets.
    */
   exportTicketsCsv(options?: ExportTicketsCsvOptions): Promise<string>
+  /**
+   * Support metrics over `[since, until)`: volumes, first-response and
+   *  resolution times (mean, median, p90; calendar and business time),
+   *  waiting on the customer, CSAT, reopen rate, SLA compliance; grouped by
+   *  `interval` (`day`, `week`, `month` of the workspace's zone) and/or
+   *  `group_by` (`agent`, `team`, `category`, `priority`, `channel`).
+   */
+  metrics(since: Date, until: Date, options?: MetricsOptions): Promise<Metrics>
+  /** `metrics` as CSV: a header, the totals, then one line per group. */
+  exportMetricsCsv(since: Date, until: Date, options?: ExportMetricsCsvOptions): Promise<string>
+  /**
+   * Computes and stores one local day's figures (`YYYY-MM-DD`, default
+   *  yesterday) once; a day already stored is returned as stored.
+   */
+  recordDailyStats(options?: RecordDailyStatsOptions): Promise<DailyStats>
+  /** The stored daily statistics from `from` to `to` (`YYYY-MM-DD`, both included). */
+  dailyStats(from: string, to: string): Promise<Array<DailyStats>>
   /** The support dashboard as of `now` (default: the clock). */
   dashboard(options?: DashboardOptions): Promise<Dashboard>
   /** Ticket counts per status. */

@@ -119,6 +119,9 @@ define(Workspace, 'listTeams', function listTeams() {
 define(Workspace, 'openTicket', function openTicket(options) {
   return this.call('open_ticket', [], options)
 })
+define(Workspace, 'mergeTickets', function mergeTickets(source, target, by) {
+  return this.call('merge_tickets', [source, target, by])
+})
 define(Workspace, 'getTicket', function getTicket(ticket) {
   return this.call('get_ticket', [ticket])
 })
@@ -145,6 +148,18 @@ define(Workspace, 'searchTickets', function searchTickets(search, options) {
 })
 define(Workspace, 'exportTicketsCsv', function exportTicketsCsv(options) {
   return this.call('export_tickets_csv', [], options)
+})
+define(Workspace, 'metrics', function metrics(since, until, options) {
+  return this.call('metrics', [since, until], options)
+})
+define(Workspace, 'exportMetricsCsv', function exportMetricsCsv(since, until, options) {
+  return this.call('export_metrics_csv', [since, until], options)
+})
+define(Workspace, 'recordDailyStats', function recordDailyStats(options) {
+  return this.call('record_daily_stats', [], options)
+})
+define(Workspace, 'dailyStats', function dailyStats(from, to) {
+  return this.call('daily_stats', [from, to])
 })
 define(Workspace, 'dashboard', function dashboard(options) {
   return this.call('dashboard', [], options)

@@ -273,12 +273,7 @@ impl TicketStore for MemoryStore {
                         .map(|t| (key(t), t))
                         .filter(|(k, _)| after_key.is_none_or(|a| *k > a))
                         .collect();
-                    // Only the page is ordered: select it, then sort it.
-                    if items.len() > want {
-                        items.select_nth_unstable_by_key(want - 1, |(k, _)| *k);
-                        items.truncate(want);
-                    }
-                    items.sort_unstable_by_key(|(k, _)| *k);
+                    first_in_order(&mut items, want);
                     let items = items.into_iter().map(|(_, t)| t.clone()).collect();
                     page_from(items, q.limit, |t| {
                         let (std::cmp::Reverse(rank), due, seq) = key(t);
@@ -305,11 +300,7 @@ impl TicketStore for MemoryStore {
                         })
                         .filter(|(k, _)| after_key.is_none_or(|a| *k > a))
                         .collect();
-                    if items.len() > want {
-                        items.select_nth_unstable_by_key(want - 1, |(k, _)| *k);
-                        items.truncate(want);
-                    }
-                    items.sort_unstable_by_key(|(k, _)| *k);
+                    first_in_order(&mut items, want);
                     let scores: Vec<(u64, u32)> =
                         items.iter().map(|(k, r)| (r.ticket.seq, k.0.0)).collect();
                     let items = items.into_iter().map(|(_, r)| r.ticket.clone()).collect();
@@ -446,6 +437,16 @@ impl TicketStore for MemoryStore {
                 .collect()
         })
     }
+}
+
+/// Keeps the first `want` items by key, in order (only the page is sorted:
+/// it is selected first).
+fn first_in_order<K: Ord + Copy, T>(items: &mut Vec<(K, T)>, want: usize) {
+    if items.len() > want {
+        items.select_nth_unstable_by_key(want - 1, |(k, _)| *k);
+        items.truncate(want);
+    }
+    items.sort_unstable_by_key(|(k, _)| *k);
 }
 
 /// A query with its search's result: `matches` also checks the ticket was found.

@@ -381,6 +381,32 @@ for (const backend of backends) {
       assert.equal((await ws.listTickets({ search: 'alice' })).items.length, 3)
     })
 
+    it('reports metrics, stores daily statistics and merges tickets', async () => {
+      const ws = await setup(desk)
+      const since = new Date(Date.now() - 60_000)
+      const a = await ws.openTicket({ customer: 'alice', subject: 'Printer jams', description: 'Page 2', priority: 'high' })
+      await ws.reply(a.id, 'bob', 'Rear tray?')
+      await ws.resolve(a.id, { by: { type: 'agent', id: 'bob' } })
+      const b = await ws.openTicket({ customer: 'alice', subject: 'Printer again', description: 'Same', priority: 'low' })
+      const until = new Date(Date.now() + 60_000)
+      const m = await ws.metrics(since, until, { groupBy: 'priority' })
+      assert.deepEqual([m.totals.created, m.totals.resolved, m.totals.backlog, m.totals.firstResponse.count], [2, 1, 1, 1])
+      assert.deepEqual(m.groups.map((g) => g.key).sort(), ['high', 'low'])
+      assert.ok((await ws.exportMetricsCsv(since, until)).startsWith('start,key,created,'))
+      await rejectsWith(ws.metrics(until, since), 'invalid_input', 'until')
+      await rejectsWith(ws.metrics(since, until, { interval: 'hour' }), 'invalid_input', 'interval')
+      const day = await ws.recordDailyStats()
+      assert.equal(typeof day.day, 'string')
+      assert.deepEqual(await ws.recordDailyStats({ day: day.day }), day)
+      assert.deepEqual(await ws.dailyStats(day.day, day.day), [day])
+      const merged = await ws.mergeTickets(b.id, a.id, 'bob')
+      assert.equal(merged.id, a.id)
+      const thread = (await ws.thread(a.id)).messages
+      assert.equal(thread.at(-1).mergedFrom, b.id)
+      assert.equal((await ws.getTicket(b.id)).mergedInto, a.id)
+      await rejectsWith(ws.mergeTickets(a.id, a.id, 'bob'), 'invalid_input', 'target')
+    })
+
     it('keeps a knowledge base in two languages', async () => {
       const ws = await setup(desk)
       const faq = await ws.createKbCategory({ slug: 'faq', name: 'FAQ', faq: true })

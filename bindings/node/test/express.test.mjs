@@ -394,6 +394,9 @@ for (const backend of backends) {
       const active = ['new', 'open', 'in_progress', 'pending', 'on_hold'].reduce((a, k) => a + stats.json.by_state[k], 0)
       assert.equal(stats.json.active, active)
       assert.ok(stats.json.created_today <= stats.json.total && stats.json.created_today > 0)
+      // The last 30 days come from the metrics, not a recount.
+      assert.equal(stats.json.last_30_days.created, stats.json.total)
+      assert.ok('first_response' in stats.json.last_30_days.sla_compliance || stats.json.last_30_days.sla_compliance)
     })
 
     it('tells the can hook the action, the caller, the workspace and the ticket', async () => {

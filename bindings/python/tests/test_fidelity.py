@@ -10,6 +10,7 @@ import pytest
 import ticketry
 
 from ticketry import Attachment, InvalidInputError, NotFoundError, Priority, Sender
+from conftest import new_slug
 
 
 def test_priorities_teams_templates(desk) -> None:  # type: ignore[no-untyped-def]
@@ -178,3 +179,46 @@ def test_export_tickets_csv(desk) -> None:  # type: ignore[no-untyped-def]
     header, first, end = csv.split("\r\n")
     assert header.startswith("number,subject,status") and end == ""
     assert first.startswith(f"{t.number},\"'=SUM(A1), please\",new,high,")
+
+
+def test_metrics_daily_stats_and_merge(clocked) -> None:  # type: ignore[no-untyped-def]
+    helpdesk, clock = clocked
+    d = helpdesk.workspace(helpdesk.create_workspace("Metrics", new_slug("metrics")))
+    d.put_customer(7, "Alice")
+    d.put_agent("bob", "Bob")
+    start = clock.now()
+    a = d.open_ticket(7, "Printer jams", "Page 2", priority="high")
+    clock.advance(timedelta(hours=2))
+    d.reply(a, "bob", "Rear tray?", status="pending")
+    clock.advance(timedelta(hours=1))
+    d.resolve(a, by=ticketry.Actor.agent("bob"))
+    d.rate(a, 4, by=ticketry.Actor.customer(7))
+    b = d.open_ticket(7, "Printer again", "Same", priority="low")
+    end = clock.now() + timedelta(minutes=1)
+    m = d.metrics(start, end, interval="day", group_by="priority")
+    t = m.totals
+    assert (t.created, t.resolved, t.backlog, t.csat.responses) == (2, 1, 1, 1)
+    assert (t.first_response.median, t.resolution.mean) == (timedelta(hours=2), timedelta(hours=3))
+    assert t.waiting_on_customer.mean == timedelta(hours=1)
+    assert t.csat.distribution == (0, 0, 0, 1, 0)
+    assert sorted(g.key for g in m.groups) == ["high", "low"]
+    assert sum(g.figures.created for g in m.groups) == t.created
+    csv = d.export_metrics_csv(start, end)
+    assert csv.split("\r\n")[1].startswith(",,2,1,0,0,1,1,7200,")
+    with pytest.raises(InvalidInputError) as e:
+        d.metrics(end, start)
+    assert e.value.field == "until"
+    # Daily statistics: once per local day.
+    clock.advance(timedelta(days=1))
+    day = d.record_daily_stats()
+    assert day.figures.created == 2
+    assert d.record_daily_stats(day=day.day) == day
+    assert d.daily_stats(day.day, day.day) == [day]
+    # Merging: b's thread lands in a, b closes and points to a.
+    merged = d.merge_tickets(b, a, "bob")
+    assert merged.id == a.id
+    thread = d.thread(a).messages
+    assert [m.body for m in thread][-1] == "Same" and thread[-1].merged_from == b.id
+    assert d.get_ticket(b).merged_into == a.id
+    with pytest.raises(InvalidInputError):
+        d.merge_tickets(a, a, "bob")

@@ -89,16 +89,7 @@ pub(crate) fn absorb(
     if resumed {
         return Ok(w);
     }
-    w.emit(
-        by,
-        EventKind::Merged {
-            source: source.id,
-            source_number: source.number.clone(),
-            target: target.id,
-            target_number: target.number.clone(),
-            messages,
-        },
-    );
+    w.emit(by, merged(source, target, messages));
     Ok(w)
 }
 
@@ -120,15 +111,17 @@ pub(crate) fn close_merged(
     if source.status != Status::Closed {
         w.move_to(by, Status::Closed);
     }
-    w.emit(
-        by,
-        EventKind::Merged {
-            source: source.id,
-            source_number: source.number.clone(),
-            target: target.id,
-            target_number: target.number.clone(),
-            messages: copied,
-        },
-    );
+    w.emit(by, merged(source, target, copied));
     Ok(w)
+}
+
+/// `ticket.merged`.
+fn merged(source: &Ticket, target: &Ticket, messages: u32) -> EventKind {
+    EventKind::Merged {
+        source: source.id,
+        source_number: source.number.clone(),
+        target: target.id,
+        target_number: target.number.clone(),
+        messages,
+    }
 }

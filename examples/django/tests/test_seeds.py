@@ -193,6 +193,40 @@ class SeedApiTest(TestCase):
         self.assertEqual((votes["helpful_count"], votes["not_helpful_count"]), (0, 1))
         self.error(self.call(Client(), "get", "kb/", status=401), "not_authenticated")
 
+    def test_metrics_daily_stats_merge_and_dashboard(self) -> None:
+        t = self.open(self.as_alice)
+        u = self.open(self.as_alice, "Payment failed again")
+        self.call(self.as_sam, "post", f"tickets/{t['number']}/reply/", {"message": "Refunded"}, 201)
+        m = self.call(self.as_sam, "get", "stats/metrics/?interval=day")
+        self.assertEqual((m["totals"]["created"], m["totals"]["first_response"]["count"]), (2, 1))
+        self.assertEqual(sum(g["figures"]["created"] for g in m["groups"]), 2)
+        by = self.call(self.as_sam, "get", "stats/metrics/?group_by=priority")
+        self.assertEqual(sum(g["figures"]["created"] for g in by["groups"]), 2)
+        csv = self.as_sam.get(f"{API}/stats/metrics.csv?interval=day&bom=1")
+        self.assertEqual(csv.status_code, 200)
+        self.assertTrue(csv.content.decode("utf-8").startswith("\ufeffstart,key,created,"))
+        self.error(self.call(self.as_alice, "get", "stats/metrics/", status=403), "forbidden")
+        self.error(self.call(self.as_sam, "get", "stats/metrics/?interval=hour", status=400), "invalid_input", "interval")
+        # Merging (seed 002): staff only; the source's thread lands in the target.
+        self.error(self.call(self.as_alice, "post", f"tickets/{u['number']}/merge/", {"into": t["number"]}, 403),
+                   "forbidden")
+        merged = self.call(self.as_sam, "post", f"tickets/{u['number']}/merge/", {"into": t["number"]})
+        self.assertEqual(merged["id"], t["id"])
+        self.assertEqual(self.call(self.as_sam, "get", f"tickets/{u['number']}/")["status"], "closed")
+        self.error(self.call(self.as_sam, "post", f"tickets/{t['number']}/merge/", {"into": t["number"]}, 400),
+                   "invalid_input", "target")
+        # Daily statistics (seed 004): stored once per day.
+        self.assertEqual(self.call(self.as_sam, "get", "stats/daily/"), [])
+        out = io.StringIO()
+        call_command("ticketry_daily_stats", stdout=out)
+        call_command("ticketry_daily_stats", stdout=out)
+        self.assertEqual(len(self.call(self.as_sam, "get", "stats/daily/")), 1)
+        # The staff dashboard page.
+        page = self.as_sam.get(f"{API}/dashboard/")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("<svg", page.content.decode())
+        self.error(self.call(self.as_alice, "get", "dashboard/", status=403), "forbidden")
+
     def test_reply_and_detail_by_ticket_number(self) -> None:
         t = self.open(self.as_alice)
         self.assertEqual((t["ticket_number"], t["description"]), (t["number"], "Card declined"))

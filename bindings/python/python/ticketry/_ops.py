@@ -14,6 +14,7 @@ from .models import (
     AccessAudit,
     AccessRequest,
     AccessStatus,
+    Activity,
     Actor,
     Agent,
     AlertKind,
@@ -34,10 +35,14 @@ from .models import (
     Category,
     Channel,
     ClockStatus,
+    Csat,
     Customer,
+    DailyStats,
     Dashboard,
     DateWindow,
     DeflectionReport,
+    Dimension,
+    DurationStats,
     Elapsed,
     Event,
     Health,
@@ -46,10 +51,14 @@ from .models import (
     IncidentLink,
     IncidentStatus,
     IncidentUpdate,
+    Interval,
     KbCategory,
     Link,
     Message,
     MessageKind,
+    Metrics,
+    MetricsGroup,
+    MetricsRow,
     Pause,
     PolicyConditions,
     PolicyInput,
@@ -70,6 +79,7 @@ from .models import (
     Since,
     SlaAlert,
     SlaClock,
+    SlaCompliance,
     SlaExplanation,
     SlaMetric,
     SlaPolicy,
@@ -412,6 +422,22 @@ class DeskOps:
         """Opens a ticket for a customer; the description is the first message."""
         return await self._native.call("open_ticket", {"customer": _id(customer), "subject": subject, "description": description, "html": html, "priority": priority, "category": _id(category), "channel": channel, "team": _id(team), "assignee": _id(assignee), "tags": tags, "links": links, "custom_fields": custom_fields, "attachments": attachments, "email_message_id": email_message_id, "sender": sender, "source_email": source_email, "source_phone": source_phone, "idempotency_key": idempotency_key, "suggestions": _id(suggestions)}).future()  # type: ignore[no-any-return]
 
+    def merge_tickets(self, source: _Id, target: _Id, by: _UserId) -> Ticket:
+        """Merges ``source`` into ``target`` (by an agent): the source's thread is
+         copied into the target's (each copy naming its origin), its tags and
+         links carried over; the source is closed and points to the target.
+         Customer messages to the source land in the target. Safe to retry.
+        """
+        return self._native.call("merge_tickets", {"source": _id(source), "target": _id(target), "by": _id(by)}).wait()  # type: ignore[no-any-return]
+
+    async def merge_tickets_async(self, source: _Id, target: _Id, by: _UserId) -> Ticket:
+        """Merges ``source`` into ``target`` (by an agent): the source's thread is
+         copied into the target's (each copy naming its origin), its tags and
+         links carried over; the source is closed and points to the target.
+         Customer messages to the source land in the target. Safe to retry.
+        """
+        return await self._native.call("merge_tickets", {"source": _id(source), "target": _id(target), "by": _id(by)}).future()  # type: ignore[no-any-return]
+
     def get_ticket(self, ticket: _Id) -> Ticket:
         """A ticket by id."""
         return self._native.call("get_ticket", {"ticket": _id(ticket)}).wait()  # type: ignore[no-any-return]
@@ -497,6 +523,52 @@ class DeskOps:
          every page, at most 100 000 tickets.
         """
         return await self._native.call("export_tickets_csv", {"query": query}).future()  # type: ignore[no-any-return]
+
+    def metrics(self, since: datetime, until: datetime, *, interval: Optional[Union[Interval, str]] = None, group_by: Optional[Union[Dimension, str]] = None) -> Metrics:
+        """Support metrics over ``[since, until)``: volumes, first-response and
+         resolution times (mean, median, p90; calendar and business time),
+         waiting on the customer, CSAT, reopen rate, SLA compliance; grouped by
+         ``interval`` (``day``, ``week``, ``month`` of the workspace's zone) and/or
+         ``group_by`` (``agent``, ``team``, ``category``, ``priority``, ``channel``).
+        """
+        return self._native.call("metrics", {"since": since, "until": until, "interval": interval, "group_by": group_by}).wait()  # type: ignore[no-any-return]
+
+    async def metrics_async(self, since: datetime, until: datetime, *, interval: Optional[Union[Interval, str]] = None, group_by: Optional[Union[Dimension, str]] = None) -> Metrics:
+        """Support metrics over ``[since, until)``: volumes, first-response and
+         resolution times (mean, median, p90; calendar and business time),
+         waiting on the customer, CSAT, reopen rate, SLA compliance; grouped by
+         ``interval`` (``day``, ``week``, ``month`` of the workspace's zone) and/or
+         ``group_by`` (``agent``, ``team``, ``category``, ``priority``, ``channel``).
+        """
+        return await self._native.call("metrics", {"since": since, "until": until, "interval": interval, "group_by": group_by}).future()  # type: ignore[no-any-return]
+
+    def export_metrics_csv(self, since: datetime, until: datetime, *, interval: Optional[Union[Interval, str]] = None, group_by: Optional[Union[Dimension, str]] = None) -> str:
+        """``metrics`` as CSV: a header, the totals, then one line per group."""
+        return self._native.call("export_metrics_csv", {"since": since, "until": until, "interval": interval, "group_by": group_by}).wait()  # type: ignore[no-any-return]
+
+    async def export_metrics_csv_async(self, since: datetime, until: datetime, *, interval: Optional[Union[Interval, str]] = None, group_by: Optional[Union[Dimension, str]] = None) -> str:
+        """``metrics`` as CSV: a header, the totals, then one line per group."""
+        return await self._native.call("export_metrics_csv", {"since": since, "until": until, "interval": interval, "group_by": group_by}).future()  # type: ignore[no-any-return]
+
+    def record_daily_stats(self, *, day: Optional[str] = None) -> DailyStats:
+        """Computes and stores one local day's figures (``YYYY-MM-DD``, default
+         yesterday) once; a day already stored is returned as stored.
+        """
+        return self._native.call("record_daily_stats", {"day": day}).wait()  # type: ignore[no-any-return]
+
+    async def record_daily_stats_async(self, *, day: Optional[str] = None) -> DailyStats:
+        """Computes and stores one local day's figures (``YYYY-MM-DD``, default
+         yesterday) once; a day already stored is returned as stored.
+        """
+        return await self._native.call("record_daily_stats", {"day": day}).future()  # type: ignore[no-any-return]
+
+    def daily_stats(self, from_: str, to: str) -> List[DailyStats]:
+        """The stored daily statistics from ``from`` to ``to`` (``YYYY-MM-DD``, both included)."""
+        return self._native.call("daily_stats", {"from": from_, "to": to}).wait()  # type: ignore[no-any-return]
+
+    async def daily_stats_async(self, from_: str, to: str) -> List[DailyStats]:
+        """The stored daily statistics from ``from`` to ``to`` (``YYYY-MM-DD``, both included)."""
+        return await self._native.call("daily_stats", {"from": from_, "to": to}).future()  # type: ignore[no-any-return]
 
     def dashboard(self, *, now: Optional[datetime] = None) -> Dashboard:
         """The support dashboard as of ``now`` (default: the clock)."""

@@ -28,7 +28,9 @@ __all__ = [
     "BoundaryMode",
     "Channel",
     "ClockStatus",
+    "Dimension",
     "IncidentStatus",
+    "Interval",
     "MessageKind",
     "PresetChoice",
     "PriorityPreset",
@@ -44,6 +46,7 @@ __all__ = [
     "View",
     "AccessAudit",
     "AccessRequest",
+    "Activity",
     "Agent",
     "Article",
     "ArticleDeflection",
@@ -57,10 +60,13 @@ __all__ = [
     "BulkOutcome",
     "CalendarConfig",
     "Category",
+    "Csat",
     "Customer",
+    "DailyStats",
     "Dashboard",
     "DateWindow",
     "DeflectionReport",
+    "DurationStats",
     "Elapsed",
     "Event",
     "Health",
@@ -71,6 +77,9 @@ __all__ = [
     "KbCategory",
     "Link",
     "Message",
+    "Metrics",
+    "MetricsGroup",
+    "MetricsRow",
     "Pause",
     "PolicyConditions",
     "PolicyInput",
@@ -85,6 +94,7 @@ __all__ = [
     "SettingsPatch",
     "SlaAlert",
     "SlaClock",
+    "SlaCompliance",
     "SlaExplanation",
     "SlaPolicy",
     "SlaState",
@@ -162,7 +172,7 @@ class BoundaryMode(_StrEnum):
     With ``StayAtClose`` (the default) ``09:00 + 3 h`` on a ``09–12, 13–17`` day is ``12:00``; with
     ``NextOpening`` (Zendesk/Zammad behaviour, for teams migrating from them) it is ``13:00``.
     The SLA breach rule is the same in both modes: a target is **breached iff the instant is
-    strictly after the due instant** (``BusinessCalendar::is_breached``(super::BusinessCalendar::is_breached)).
+    strictly after the due instant** (``BusinessCalendar::is_breached``).
     Under ``StayAtClose`` a reply at 12:00:00 is on time and 12:00:00.000000001 is late; under
     ``NextOpening`` anything up to 13:00:00 is on time, which is what those products report.
 
@@ -194,11 +204,29 @@ class ClockStatus(_StrEnum):
     BREACHED = 'breached'
 
 
+class Dimension(_StrEnum):
+    """A grouping key."""
+
+    AGENT = 'agent'
+    TEAM = 'team'
+    CATEGORY = 'category'
+    PRIORITY = 'priority'
+    CHANNEL = 'channel'
+
+
 class IncidentStatus(_StrEnum):
     """Whether an incident is still going on."""
 
     OPEN = 'open'
     RESOLVED = 'resolved'
+
+
+class Interval(_StrEnum):
+    """A time bucket."""
+
+    DAY = 'day'
+    WEEK = 'week'
+    MONTH = 'month'
 
 
 class MessageKind(_StrEnum):
@@ -366,6 +394,18 @@ class AccessRequest:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """What happened to a ticket over its life, for reporting
+    (``crate::metrics``): kept by every status change.
+    """
+
+    reopened: int
+    reopened_at: Optional[datetime] = field(repr=False)
+    waiting_secs: int
+    waiting_since: Optional[datetime] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Agent:
     """A support staff member."""
 
@@ -506,9 +546,9 @@ class CalendarConfig:
     """A business calendar as data: exactly the JSON shape hosts store.
 
     Only ``timezone`` and ``weekly`` are required; unknown keys are rejected. Values are kept as
-    the strings the host wrote (so ``BusinessCalendar::config``(super::BusinessCalendar::config)
+    the strings the host wrote (so ``BusinessCalendar::config``
     serializes back to the same data) and validated by
-    ``BusinessCalendar::from_config``(super::BusinessCalendar::from_config).
+    ``BusinessCalendar::from_config``.
     """
 
     timezone: str
@@ -539,6 +579,16 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Csat:
+    """Customer satisfaction."""
+
+    responses: int
+    mean: Optional[float]
+    distribution: Tuple[int, ...] = field(repr=False)
+    response_rate: Optional[float]
+
+
+@dataclass(frozen=True)
 class Customer:
     """An end user who asks for help."""
 
@@ -549,6 +599,15 @@ class Customer:
     locale: Optional[str]
     created_at: datetime = field(repr=False)
     timezone: Optional[str]
+
+
+@dataclass(frozen=True)
+class DailyStats:
+    """One local day's figures, stored once (``Helpdesk::record_daily_stats``)."""
+
+    day: str
+    recorded_at: datetime = field(repr=False)
+    figures: MetricsRow = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -595,6 +654,16 @@ class DeflectionReport:
     tickets_opened: int
     deflection_rate: Optional[float]
     articles: Tuple[ArticleDeflection, ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """Count, mean, median and 90th percentile of durations."""
+
+    count: int
+    mean: Optional[timedelta] = field(repr=False)
+    median: Optional[timedelta] = field(repr=False)
+    p90: Optional[timedelta] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -708,12 +777,52 @@ class Message:
     kind: MessageKind
     author: Actor = field(repr=False)
     body: str = field(repr=False)
-    html: Optional[str] = field(repr=False)
     attachments: Tuple[Attachment, ...] = field(repr=False)
-    email_message_id: Optional[str]
-    sender: Optional[Sender] = field(repr=False)
-    idempotency_key: Optional[str]
     created_at: datetime = field(repr=False)
+    html: Optional[str] = field(default=None, repr=False)
+    email_message_id: Optional[str] = None
+    sender: Optional[Sender] = field(default=None, repr=False)
+    idempotency_key: Optional[str] = None
+    merged_from: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A metrics report."""
+
+    since: datetime = field(repr=False)
+    until: datetime = field(repr=False)
+    timezone: str
+    totals: MetricsRow = field(repr=False)
+    groups: Tuple[MetricsGroup, ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class MetricsGroup:
+    """One group's figures."""
+
+    start: Optional[datetime] = field(repr=False)
+    key: Optional[str]
+    figures: MetricsRow = field(repr=False)
+
+
+@dataclass(frozen=True)
+class MetricsRow:
+    """The figures of one group (or of the whole period)."""
+
+    created: int
+    resolved: int
+    closed: int
+    reopened: int
+    backlog: int
+    first_response: DurationStats = field(repr=False)
+    first_response_business: DurationStats = field(repr=False)
+    resolution: DurationStats = field(repr=False)
+    resolution_business: DurationStats = field(repr=False)
+    waiting_on_customer: DurationStats = field(repr=False)
+    csat: Csat = field(repr=False)
+    reopen_rate: Optional[float]
+    sla: Tuple[SlaCompliance, ...] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -894,6 +1003,17 @@ class SlaClock:
 
 
 @dataclass(frozen=True)
+class SlaCompliance:
+    """One SLA metric's clocks."""
+
+    metric: SlaMetric
+    met: int
+    breached: int
+    running: int
+    compliance: Optional[float]
+
+
+@dataclass(frozen=True)
 class SlaExplanation:
     """The explain trace of one SLA clock."""
 
@@ -947,7 +1067,7 @@ class SlaState(_extras.SlaStateMixin):
 @dataclass(frozen=True)
 class SuggestionSet:
     """Article suggestions shown to someone about to open a ticket, as
-    ``Helpdesk::suggest_articles``(crate::Helpdesk::suggest_articles) records
+    ``Helpdesk::suggest_articles`` records
     them with ``track``.
     """
 
@@ -959,7 +1079,7 @@ class SuggestionSet:
 
 @dataclass(frozen=True)
 class Suggestions:
-    """What ``Helpdesk::suggest_articles``(crate::Helpdesk::suggest_articles) returns."""
+    """What ``Helpdesk::suggest_articles`` returns."""
 
     id: Optional[str]
     articles: Tuple[ArticleHit, ...] = field(repr=False)
@@ -1065,11 +1185,13 @@ class Ticket:
     satisfaction: Optional[Satisfaction] = field(default=None, repr=False)
     incident: Optional[IncidentLink] = field(default=None, repr=False)
     timers: Optional[TimerState] = field(default=None, repr=False)
+    activity: Optional[Activity] = field(default=None, repr=False)
+    merged_into: Optional[str] = None
 
 
 @dataclass(frozen=True)
 class TicketQuery:
-    """Filters and paging for ``Helpdesk::list_tickets``(crate::Helpdesk::list_tickets).
+    """Filters and paging for ``Helpdesk::list_tickets``.
     Filters combine with AND; an empty ``statuses`` means any status.
     """
 
@@ -1181,6 +1303,7 @@ _STRUCTS: Dict[str, type] = {
     "Actor": Actor,
     "AccessAudit": AccessAudit,
     "AccessRequest": AccessRequest,
+    "Activity": Activity,
     "Agent": Agent,
     "Article": Article,
     "ArticleDeflection": ArticleDeflection,
@@ -1194,10 +1317,13 @@ _STRUCTS: Dict[str, type] = {
     "BulkOutcome": BulkOutcome,
     "CalendarConfig": CalendarConfig,
     "Category": Category,
+    "Csat": Csat,
     "Customer": Customer,
+    "DailyStats": DailyStats,
     "Dashboard": Dashboard,
     "DateWindow": DateWindow,
     "DeflectionReport": DeflectionReport,
+    "DurationStats": DurationStats,
     "Elapsed": Elapsed,
     "Health": Health,
     "Incident": Incident,
@@ -1207,6 +1333,9 @@ _STRUCTS: Dict[str, type] = {
     "KbCategory": KbCategory,
     "Link": Link,
     "Message": Message,
+    "Metrics": Metrics,
+    "MetricsGroup": MetricsGroup,
+    "MetricsRow": MetricsRow,
     "Pause": Pause,
     "PolicyConditions": PolicyConditions,
     "PolicyInput": PolicyInput,
@@ -1221,6 +1350,7 @@ _STRUCTS: Dict[str, type] = {
     "SettingsPatch": SettingsPatch,
     "SlaAlert": SlaAlert,
     "SlaClock": SlaClock,
+    "SlaCompliance": SlaCompliance,
     "SlaExplanation": SlaExplanation,
     "SlaPolicy": SlaPolicy,
     "SlaState": SlaState,
@@ -1252,7 +1382,9 @@ _ENUMS: Dict[str, type] = {
     "BoundaryMode": BoundaryMode,
     "Channel": Channel,
     "ClockStatus": ClockStatus,
+    "Dimension": Dimension,
     "IncidentStatus": IncidentStatus,
+    "Interval": Interval,
     "MessageKind": MessageKind,
     "PresetChoice": PresetChoice,
     "PriorityPreset": PriorityPreset,

@@ -33,7 +33,7 @@ ACTIONS = frozenset({
     "list_categories", "view_category", "list_priorities", "list_templates",
     "open_ticket", "list_tickets", "list_all_tickets", "view_ticket", "update_ticket",
     "list_messages", "add_message", "add_note", "view_message", "close_ticket", "reopen_ticket", "assign_ticket",
-    "set_status", "set_priority", "rate_ticket", "view_stats",
+    "set_status", "set_priority", "rate_ticket", "view_stats", "merge_ticket",
     "view_status", "list_incidents", "declare_incident", "update_incident", "resolve_incident",
     "list_access_requests", "request_access", "view_access_request", "change_access_request",
     "decide_access_request", "telegram_command", "list_articles", "view_article", "vote_article",
@@ -41,7 +41,7 @@ ACTIONS = frozenset({
 #: Actions only staff may take (403 for a customer).
 STAFF_ACTIONS = frozenset({
     "list_all_tickets", "update_ticket", "add_note", "assign_ticket", "set_status", "set_priority",
-    "view_stats", "list_templates",
+    "view_stats", "list_templates", "merge_ticket",
     "list_incidents", "declare_incident", "update_incident", "resolve_incident", "decide_access_request",
 })
 

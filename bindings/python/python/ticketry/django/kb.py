@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Optional
 
 from .. import Article, ArticleHit
-from .views import ApiError, Call, _iso, endpoint
+from .views import ApiError, Call, _iso, endpoint, instant_param
 
 __all__ = ["article_json"]
 
@@ -75,24 +75,11 @@ def suggest(c: Call) -> Any:
     return 200, {"suggestion_id": s.id, "results": [_hit(h) for h in s.articles]}
 
 
-def _instant(c: Call, name: str, default: datetime) -> datetime:
-    raw = c.request.GET.get(name)
-    if not raw:
-        return default
-    try:
-        at = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_input", f"{name} must be an ISO 8601 instant", name) from None
-    if at.tzinfo is None:
-        raise ApiError(400, "invalid_input", f"{name} needs a time zone offset", name)
-    return at
-
-
 def deflection(c: Call) -> Any:
     """How suggestions deflected tickets (staff): ``?since=``/``?until=``
     (ISO 8601 instants; default the last 30 days), overall and per article."""
-    until = _instant(c, "until", datetime.now(timezone.utc))
-    since = _instant(c, "since", until - timedelta(days=30))
+    until = instant_param(c, "until", datetime.now(timezone.utc))
+    since = instant_param(c, "since", until - timedelta(days=30))
     r = c.desk.deflection_report(since, until)
     return 200, {
         "since": _iso(since),

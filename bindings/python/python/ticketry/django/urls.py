@@ -7,7 +7,7 @@ ticket's id or its number (``TKT-2026-00042``).
 
 from django.urls import path
 
-from . import kb, recovery, status, telegram, views
+from . import kb, recovery, reports, status, telegram, views
 
 app_name = "ticketry"
 
@@ -24,11 +24,16 @@ urlpatterns = [
     path("tickets/<str:ref>/assign/", views.assign_view, name="ticket-assign"),
     path("admin/tickets/<str:ref>/assign/", views.assign_view, name="admin-ticket-assign"),
     path("tickets/<str:ref>/status/", views.status_view, name="ticket-status"),
+    path("tickets/<str:ref>/merge/", views.merge_view, name="ticket-merge"),
     path("tickets/<str:ref>/priority/", views.priority_view, name="ticket-priority"),
     path("tickets/<str:ref>/internal/", views.internal_view, name="ticket-internal"),
     path("tickets/<str:ref>/rate/", views.rate_view, name="ticket-rate"),
     path("messages/<str:message_id>/", views.message_view, name="message"),
     path("stats/", views.stats_view, name="stats"),
+    path("stats/metrics/", reports.metrics_view, name="stats-metrics"),
+    path("stats/metrics.csv", reports.metrics_csv_view, name="stats-metrics-csv"),
+    path("stats/daily/", reports.daily_view, name="stats-daily"),
+    path("dashboard/", reports.dashboard_page, name="dashboard"),
     path("categories/", views.categories_view, name="categories"),
     path("priorities/", views.priorities_view, name="priorities"),
     path("templates/", views.templates_view, name="templates"),

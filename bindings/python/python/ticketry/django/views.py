@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
@@ -137,6 +137,8 @@ def endpoint(**methods: Tuple[Optional[str], Handler]) -> Callable[..., JsonResp
             if action is not None:
                 call.allow(action)
             status, data = handler(call, **kwargs)
+            if isinstance(data, HttpResponse):  # a page or a file
+                return data
             return JsonResponse(data, status=status, safe=False)
         except ApiError as e:
             return _error(e.status, e.code, str(e), e.field)
@@ -155,6 +157,20 @@ def endpoint(**methods: Tuple[Optional[str], Handler]) -> Callable[..., JsonResp
 
 def _iso(t: Optional[datetime]) -> Optional[str]:
     return t.isoformat() if t else None
+
+
+def instant_param(c: "Call", name: str, default: datetime) -> datetime:
+    """An aware ISO 8601 instant from the query string (``default`` when absent)."""
+    raw = c.request.GET.get(name)
+    if not raw:
+        return default
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_input", f"{name} must be an ISO 8601 instant", name) from None
+    if at.tzinfo is None:
+        raise ApiError(400, "invalid_input", f"{name} needs a time zone offset", name)
+    return at
 
 
 def _seconds(d: Optional[timedelta]) -> Optional[int]:
@@ -349,6 +365,15 @@ def close_ticket(c: Call, ref: str) -> Any:
     return 200, ticket_json(c.desk.close(t, by=c.me.actor), staff=c.staff)
 
 
+def merge(c: Call, ref: str) -> Any:
+    """Merges this ticket into ``{"into": <id or number>}`` (staff, seed 002):
+    its thread is copied there and it is closed; returns the target."""
+    t = c.ticket(ref, "merge_ticket")
+    into = _required(c.body(), "into")
+    target = c.ticket(into, "merge_ticket")
+    return 200, ticket_json(c.desk.merge_tickets(t, target, c.me.id), staff=True)
+
+
 def assign(c: Call, ref: str) -> Any:
     """Assigns to yourself; ``{"agent": <user id>}`` assigns to another staff member, ``null`` unassigns."""
     t = c.ticket(ref, "assign_ticket")
@@ -418,7 +443,18 @@ def stats(c: Call) -> Any:
     """Counts per status and seed 000's dashboard (today in the workspace's zone)."""
     s = c.desk.ticket_stats()
     d = c.desk.dashboard()
+    until = datetime.now(timezone.utc)
+    t = c.desk.metrics(until - timedelta(days=30), until).totals
     return 200, {
+        "last_30_days": {
+            "created": t.created,
+            "resolved": t.resolved,
+            "reopened": t.reopened,
+            "median_first_response": _seconds(t.first_response.median),
+            "median_resolution": _seconds(t.resolution.median),
+            "csat": t.csat.mean,
+            "sla_compliance": {str(x.metric): x.compliance for x in t.sla},
+        },
         "total": s.total,
         "by_status": {str(k): v for k, v in s.by_status.items()},
         "active": d.active,
@@ -460,6 +496,7 @@ ticket_view = endpoint(GET=(None, ticket_detail))
 messages_view = endpoint(POST=(None, add_message))
 close_view = endpoint(POST=(None, close_ticket))
 assign_view = endpoint(PATCH=(None, assign), POST=(None, assign))
+merge_view = endpoint(POST=(None, merge))
 status_view = endpoint(PATCH=(None, set_status), PUT=(None, put_status))
 priority_view = endpoint(PATCH=(None, set_priority), PUT=(None, set_priority))
 internal_view = endpoint(POST=(None, internal_note))
