@@ -77,6 +77,11 @@ class Py:
         t = self.base(s, io)
         return f"Optional[{t}]" if nullable else t
 
+    def is_page(self, name):
+        """A generic `Page<T>` (schemars names it `{T}Page`): its items are a list."""
+        props = self.cat.defs.get(name, {}).get("properties", {})
+        return name.endswith("Page") and name != "Page" and "items" in props and "next_cursor" in props
+
     def base(self, s, io):
         name = ref_name(s)
         if name:
@@ -84,7 +89,7 @@ class Py:
                 if io == "in":
                     return "_UserId" if name in USER_IDS else "_Id"
                 return "str"
-            if name.endswith("Page") and name != "Page":
+            if self.is_page(name):
                 inner = ref_name(self.cat.defs[name]["properties"]["items"]["items"])
                 return f"Page[{inner}]"
             if self.cat.is_enum(name):
@@ -188,7 +193,7 @@ class Py:
         enums = [n for n in names if self.cat.is_enum(n)]
         structs = [
             n for n in names
-            if self.cat.is_struct(n) and not (n.endswith("Page") and n != "Page") and n != "EventKind"
+            if self.cat.is_struct(n) and not self.is_page(n) and n != "EventKind"
         ]
         out = [f'"""Values Ticketry returns and accepts: str-valued enums and frozen dataclasses.', "",
                BANNER, "",
@@ -290,7 +295,7 @@ class Py:
     def ops(self):
         names = sorted(self.cat.outputs | self.nested_inputs)
         used = [n for n in names if (self.cat.is_struct(n) or self.cat.is_enum(n) or n == "Actor")
-                and not (n.endswith("Page") and n != "Page") and n != "EventKind"]
+                and not self.is_page(n) and n != "EventKind"]
         out = [f'"""The typed operations of ``Helpdesk`` and ``Desk``.', "", BANNER, '"""', "",
                "from __future__ import annotations", "",
                "from datetime import datetime, timedelta",

@@ -183,7 +183,7 @@ async fn suggestions(desk: &Helpdesk, backend: &str) {
         let text = words(i * 977 + 3);
         let t = Instant::now();
         hits += desk
-            .suggest_articles(ws, &text, "en", None, None, false)
+            .suggest_articles(ws, &text, "en", None, None, None)
             .await
             .unwrap()
             .articles

@@ -322,7 +322,7 @@ function voteFaq(helpful) {
 async function suggestFaqs(c) {
   const q = c.req.query.q
   if (typeof q !== 'string' || !q.trim()) throw new HttpError(400, 'invalid_input', 'q is required', 'q')
-  const s = await c.ws.suggestArticles(q, await language(c), { track: !c.me.staff })
+  const s = await c.ws.suggestArticles(q, await language(c), { shownTo: c.me.staff ? undefined : c.me.id })
   return { suggestion_id: s.id, results: s.articles.map((h) => ({ ...faqJson(h.article), score: h.score })) }
 }
 

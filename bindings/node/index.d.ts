@@ -459,6 +459,9 @@ export type Channel = 'web' | 'email' | 'phone' | 'chat' | 'social' | 'api' | 't
 /** A clock's state, derived from its instants. */
 export type ClockStatus = 'running' | 'paused' | 'met' | 'breached'
 
+/** A column of a ticket export. */
+export type Column = 'id' | 'number' | 'subject' | 'description' | 'status' | 'priority' | 'category' | 'channel' | 'customer' | 'assignee' | 'team' | 'tags' | 'links' | 'created_at' | 'updated_at' | 'first_response_at' | 'resolved_at' | 'closed_at' | 'rating'
+
 /** A condition on the ticket as the change leaves it. */
 export type Condition =
   | { words: Array<string> }
@@ -483,6 +486,14 @@ export interface Csat {
   distribution: Array<number>
   /** Ratings per ticket resolved. */
   responseRate: number | null
+}
+
+/** One page of a ticket export. */
+export interface CsvPage {
+  /** CSV lines (the header first on the first page). */
+  csv: string
+  /** Pass as the query's `after` for the next page; `None` on the last. */
+  nextCursor: string | null
 }
 
 /** An end user who asks for help. */
@@ -582,7 +593,7 @@ export interface DateWindow {
 
 /** How well suggestions deflected tickets over a period. */
 export interface DeflectionReport {
-  /** Suggestion sets shown (with `track`). */
+  /** Suggestion sets shown (with `shown_to`). */
   shown: number
   /** Of them, followed by a ticket anyway. */
   ticketsOpened: number
@@ -1297,11 +1308,13 @@ export type Strategy = 'round_robin' | 'least_loaded'
 /**
  * Article suggestions shown to someone about to open a ticket, as
  * `Helpdesk::suggest_articles` records
- * them with `track`.
+ * them with `shown_to`.
  */
 export interface SuggestionSet {
   /** Id (pass it as `suggestions` when opening the ticket anyway). */
   id: string
+  /** The customer they were shown to. */
+  customer: string
   /** When they were shown. */
   shownAt: Date
   /** The articles shown, best first. */
@@ -1313,7 +1326,7 @@ export interface SuggestionSet {
 /** What `Helpdesk::suggest_articles` returns. */
 export interface Suggestions {
   /**
-   * With `track` and at least one article: the recorded set's id, to pass
+   * With `shown_to` and at least one article: the recorded set's id, to pass
    * as `suggestions` to `open_ticket` if the customer opens one anyway.
    */
   id: string | null
@@ -1565,6 +1578,10 @@ export interface TicketQuery {
   updatedSince?: Date | null
   /** Last changed before this instant. */
   updatedBefore?: Date | null
+  /** Last resolved at or after this instant. */
+  resolvedSince?: Date | null
+  /** Last resolved before this instant. */
+  resolvedBefore?: Date | null
   /**
    * A running SLA clock falls due before this instant, to the second
    * (the clock's now: breaching but not yet swept; an hour ahead: due soon).
@@ -1822,6 +1839,8 @@ export interface ListTicketsOptions {
   createdBefore?: Date | null
   updatedSince?: Date | null
   updatedBefore?: Date | null
+  resolvedSince?: Date | null
+  resolvedBefore?: Date | null
   dueBefore?: Date | null
   breached?: boolean | null
   link?: Link | string | null
@@ -1846,6 +1865,15 @@ export interface SearchTicketsOptions {
 /** Options of `exportTicketsCsv`. */
 export interface ExportTicketsCsvOptions {
   query?: TicketQuery | null
+  columns?: Array<Column> | null
+  bom?: boolean | null
+}
+
+/** Options of `exportTicketsCsvPage`. */
+export interface ExportTicketsCsvPageOptions {
+  query?: TicketQuery | null
+  columns?: Array<Column> | null
+  bom?: boolean | null
 }
 
 /** Options of `metrics`. */
@@ -1982,12 +2010,16 @@ export interface UpdateTicketOptions {
   unassign?: boolean | null
   team?: string | null
   status?: Status | null
+  addTags?: Array<string> | null
+  removeTags?: Array<string> | null
+  escalate?: boolean | null
   expectedVersion?: number | null
   by?: Actor | null
 }
 
 /** Options of `bulkUpdate`. */
 export interface BulkUpdateOptions {
+  query?: TicketQuery | null
   subject?: string | null
   description?: string | null
   customFields?: Record<string, unknown> | null
@@ -1997,6 +2029,9 @@ export interface BulkUpdateOptions {
   unassign?: boolean | null
   team?: string | null
   status?: Status | null
+  addTags?: Array<string> | null
+  removeTags?: Array<string> | null
+  escalate?: boolean | null
   by?: Actor | null
 }
 
@@ -2077,7 +2112,7 @@ export interface SearchArticlesOptions {
 export interface SuggestArticlesOptions {
   fallback?: string | null
   limit?: number | null
-  track?: boolean | null
+  shownTo?: string | null
 }
 
 /** Options of `voteArticle`. */
@@ -2191,6 +2226,12 @@ export declare class Workspace extends native.Workspace {
    */
   exportTicketsCsv(options?: ExportTicketsCsvOptions): Promise<string>
   /**
+   * One page of a CSV export (`query`'s `limit` tickets; the header, and
+   *  the byte-order mark with `bom`, on the first page): pass `next_cursor`
+   *  back as `query.after` to stream an export of any size.
+   */
+  exportTicketsCsvPage(options?: ExportTicketsCsvPageOptions): Promise<CsvPage>
+  /**
    * Support metrics over `[since, until)`: volumes, first-response and
    *  resolution times (mean, median, p90; calendar and business time),
    *  waiting on the customer, CSAT, reopen rate, SLA compliance; grouped by
@@ -2249,10 +2290,12 @@ export declare class Workspace extends native.Workspace {
    */
   updateTicket(ticket: string, options?: UpdateTicketOptions): Promise<Ticket>
   /**
-   * The same change to many tickets, each in its own atomic write (checked
-   *  once first; a ticket that refuses it is reported, the others change).
+   * The same change to many tickets (`tickets`, or every ticket matching
+   *  `query`; at most 1 000), each in its own atomic write (checked once
+   *  first; a ticket that refuses it is reported, the others change; a
+   *  retry changes only what is left).
    */
-  bulkUpdate(tickets: Array<string>, options?: BulkUpdateOptions): Promise<Array<BulkOutcome>>
+  bulkUpdate(tickets?: Array<string> | null, options?: BulkUpdateOptions): Promise<Array<BulkOutcome>>
   /** Replaces the automation rules (an ordered list; see the README's Automation). */
   setRules(rules: Array<Rule>): Promise<Array<Rule>>
   /** The automation rules, in order. */
@@ -2335,11 +2378,11 @@ export declare class Workspace extends native.Workspace {
   searchArticles(text: string, language: string, options?: SearchArticlesOptions): Promise<Array<ArticleHit>>
   /**
    * Articles that may answer `text` (a ticket's subject), best first.
-   *  With `track`, what was shown is recorded: pass the result's `id` as
-   *  `suggestions` to `open_ticket` if the customer opens one anyway.
+   *  With `shown_to` (a customer), what was shown is recorded: pass the
+   *  result's `id` as `suggestions` to their `open_ticket` if they open one anyway.
    */
   suggestArticles(text: string, language: string, options?: SuggestArticlesOptions): Promise<Suggestions>
-  /** Suggestions recorded with `track`, and the ticket opened after them. */
+  /** Suggestions recorded with `shown_to`, and the ticket opened after them. */
   getSuggestions(suggestions: string): Promise<SuggestionSet>
   /** How suggestions shown in `[since, until)` deflected tickets, overall and per article. */
   deflectionReport(since: Date, until: Date): Promise<DeflectionReport>

@@ -149,6 +149,9 @@ define(Workspace, 'searchTickets', function searchTickets(search, options) {
 define(Workspace, 'exportTicketsCsv', function exportTicketsCsv(options) {
   return this.call('export_tickets_csv', [], options)
 })
+define(Workspace, 'exportTicketsCsvPage', function exportTicketsCsvPage(options) {
+  return this.call('export_tickets_csv_page', [], options)
+})
 define(Workspace, 'metrics', function metrics(since, until, options) {
   return this.call('metrics', [since, until], options)
 })

@@ -231,12 +231,14 @@ pub struct ArticleHit {
 
 /// Article suggestions shown to someone about to open a ticket, as
 /// [`Helpdesk::suggest_articles`](crate::Helpdesk::suggest_articles) records
-/// them with `track`.
+/// them with `shown_to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SuggestionSet {
     /// Id (pass it as `suggestions` when opening the ticket anyway).
     pub id: crate::ids::SuggestionId,
+    /// The customer they were shown to.
+    pub customer: crate::ids::CustomerId,
     /// When they were shown.
     #[serde(serialize_with = "crate::time_serde::instant")]
     pub shown_at: DateTime<Utc>,
@@ -250,7 +252,7 @@ pub struct SuggestionSet {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Suggestions {
-    /// With `track` and at least one article: the recorded set's id, to pass
+    /// With `shown_to` and at least one article: the recorded set's id, to pass
     /// as `suggestions` to `open_ticket` if the customer opens one anyway.
     pub id: Option<crate::ids::SuggestionId>,
     /// The articles, best first.
@@ -272,7 +274,7 @@ pub struct DeflectionCounts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeflectionReport {
-    /// Suggestion sets shown (with `track`).
+    /// Suggestion sets shown (with `shown_to`).
     pub shown: u64,
     /// Of them, followed by a ticket anyway.
     pub tickets_opened: u64,

@@ -114,7 +114,8 @@ pub struct DurationStats {
 }
 
 impl DurationStats {
-    /// The figures of `values` (in any order).
+    /// The figures of `values` (in any order), to the second (durations are
+    /// cut to whole seconds, as they are stored and shown).
     ///
     /// ```
     /// use chrono::TimeDelta;
@@ -123,17 +124,21 @@ impl DurationStats {
     /// assert_eq!((s.count, s.median, s.p90), (4, Some(TimeDelta::hours(2)), Some(TimeDelta::hours(4))));
     /// assert_eq!(s.mean, Some(TimeDelta::minutes(150)));
     /// ```
-    pub fn of(mut values: Vec<TimeDelta>) -> Self {
+    pub fn of(values: Vec<TimeDelta>) -> Self {
+        let mut values: Vec<TimeDelta> = values
+            .into_iter()
+            .map(|d| TimeDelta::seconds(d.num_seconds()))
+            .collect();
         values.sort();
         let n = values.len();
         let rank = |q: f64| values[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
         if n == 0 {
             return Self::default();
         }
-        let total: i64 = values.iter().map(|d| d.num_milliseconds()).sum();
+        let total: i64 = values.iter().map(|d| d.num_seconds()).sum();
         Self {
             count: n as u64,
-            mean: Some(TimeDelta::milliseconds(total / n as i64)),
+            mean: Some(TimeDelta::seconds(total / n as i64)),
             median: Some(rank(0.5)),
             p90: Some(rank(0.9)),
         }
@@ -491,7 +496,7 @@ fn row(
 /// totals (`start` and `key` empty) and one per group. Durations are in
 /// seconds, rates as fractions, instants in RFC 3339 with the workspace's
 /// offset.
-pub fn csv(m: &Metrics, tz: Tz) -> String {
+pub fn csv(m: &Metrics, tz: Tz) -> Result<String> {
     let mut header: Vec<String> = [
         "start", "key", "created", "resolved", "closed", "reopened", "backlog",
     ]
@@ -522,8 +527,8 @@ pub fn csv(m: &Metrics, tz: Tz) -> String {
             header.push(format!("sla_{}_{s}", metric.as_str()));
         }
     }
-    let mut out = String::new();
-    crate::export::line(&mut out, header);
+    let mut out = Vec::new();
+    crate::export::record(&mut out, header)?;
     let num = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
     let secs = |x: Option<TimeDelta>| {
         x.map(|d| format!("{:.0}", d.num_milliseconds() as f64 / 1000.0))
@@ -562,11 +567,13 @@ pub fn csv(m: &Metrics, tz: Tz) -> String {
                 .map(|n| n.unwrap_or(0).to_string()),
             );
         }
-        crate::export::line(&mut out, cells);
+        crate::export::record(&mut out, cells)
     };
-    line(None, None, &m.totals);
+    line(None, None, &m.totals)?;
     for g in &m.groups {
-        line(g.start, g.key.as_deref(), &g.figures);
+        line(g.start, g.key.as_deref(), &g.figures)?;
     }
-    out
+    String::from_utf8(out).map_err(|e| Error::Internal {
+        message: format!("CSV is not UTF-8: {e}"),
+    })
 }

@@ -44,6 +44,10 @@ pub struct TicketQuery {
     pub updated_since: Option<DateTime<Utc>>,
     /// Last changed before this instant.
     pub updated_before: Option<DateTime<Utc>>,
+    /// Last resolved at or after this instant.
+    pub resolved_since: Option<DateTime<Utc>>,
+    /// Last resolved before this instant.
+    pub resolved_before: Option<DateTime<Utc>>,
     /// A running SLA clock falls due before this instant, to the second
     /// (the clock's now: breaching but not yet swept; an hour ahead: due soon).
     pub due_before: Option<DateTime<Utc>>,
@@ -90,6 +94,8 @@ impl Default for TicketQuery {
             created_before: None,
             updated_since: None,
             updated_before: None,
+            resolved_since: None,
+            resolved_before: None,
             due_before: None,
             breached: false,
             link: None,
@@ -243,6 +249,12 @@ impl TicketQuery {
             && self.created_before.is_none_or(|x| t.created_at < x)
             && self.updated_since.is_none_or(|x| t.updated_at >= x)
             && self.updated_before.is_none_or(|x| t.updated_at < x)
+            && self
+                .resolved_since
+                .is_none_or(|x| t.resolved_at.is_some_and(|r| r >= x))
+            && self
+                .resolved_before
+                .is_none_or(|x| t.resolved_at.is_some_and(|r| r < x))
             && self.due_before.is_none_or(|x| {
                 t.sla
                     .due_at()

@@ -256,6 +256,23 @@ impl Query {
         parts.join(" & ")
     }
 
+    /// Its exclusions as one `tsquery` literal matching a document that has
+    /// any of them (`None` without exclusions).
+    pub fn exclusions_tsquery(&self) -> Option<String> {
+        (!self.exclude.is_empty()).then(|| {
+            self.exclude
+                .iter()
+                .map(Clause::to_tsquery)
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+    }
+
+    /// Whether a document of `terms` has one of the excluded clauses.
+    pub fn excludes(&self, terms: &[String]) -> bool {
+        self.exclude.iter().any(|c| c.matches(terms))
+    }
+
     /// Whether the query matches a document of `terms` (in order).
     pub fn matches(&self, terms: &[String]) -> bool {
         self.all.iter().all(|g| g.iter().any(|c| c.matches(terms)))

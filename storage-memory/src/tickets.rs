@@ -207,10 +207,12 @@ impl TicketStore for MemoryStore {
                 Some(Some(query)) => {
                     let mut found = d.search(query, q.search_notes);
                     if !q.search_customers.is_empty() {
+                        // The customers' tickets too, minus the excluded words.
                         found.extend(
                             d.tickets
                                 .iter()
                                 .filter(|r| q.search_customers.contains(&r.ticket.customer))
+                                .filter(|r| !query.excludes(&r.terms.view(q.search_notes)))
                                 .map(|r| (r.ticket.seq - 1) as u32),
                         );
                     }

@@ -4,8 +4,8 @@
 -- or e-mail: `customers.search` holds `Customer::search_terms` as a tsvector
 -- of quoted lexemes, like the tickets' columns.
 --
--- Deflection: each set of article suggestions shown to someone about to open
--- a ticket, and the ticket they opened anyway (NULL: none, so far).
+-- Deflection: each set of article suggestions shown to a customer about to
+-- open a ticket, and the ticket they opened anyway (NULL: none, so far).
 --
 -- `search_backlog` lists the rows whose search terms the core must still
 -- compute (customers written before this version, tickets written before
@@ -16,6 +16,7 @@ CREATE INDEX customers_search ON customers USING gin (search);
 CREATE TABLE kb_suggestions (
     workspace_id uuid NOT NULL REFERENCES workspaces (workspace_id),
     suggestion_id uuid NOT NULL,
+    customer_id text NOT NULL,
     shown_at timestamptz NOT NULL,
     articles uuid[] NOT NULL,
     ticket_id uuid,

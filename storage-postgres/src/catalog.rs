@@ -319,7 +319,7 @@ impl DirectoryStore for PgStore {
             .read(
                 ws,
                 "SELECT customer_id FROM customers WHERE workspace_id = $1
-                 AND search @@ $2::tsquery ORDER BY customer_id LIMIT $3",
+                 AND search @@ $2::tsquery ORDER BY customer_id COLLATE \"C\" LIMIT $3",
                 &[
                     &ws.as_uuid(),
                     &query.to_tsquery(),

@@ -241,11 +241,13 @@ impl KbStore for PgStore {
         let articles: Vec<Uuid> = shown.articles.iter().map(|a| a.as_uuid()).collect();
         let mut tx = self.begin(ws).await?;
         sqlx::query(
-            "INSERT INTO kb_suggestions (workspace_id, suggestion_id, shown_at, articles, ticket_id)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO kb_suggestions (workspace_id, suggestion_id, customer_id, shown_at, articles,
+                 ticket_id)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(ws.as_uuid())
         .bind(shown.id.as_uuid())
+        .bind(shown.customer.as_str())
         .bind(shown.shown_at)
         .bind(&articles)
         .bind(shown.ticket.map(|t| t.as_uuid()))
@@ -272,7 +274,7 @@ impl KbStore for PgStore {
         let rows = self
             .read(
                 ws,
-                "SELECT shown_at, articles, ticket_id FROM kb_suggestions
+                "SELECT shown_at, articles, ticket_id, customer_id FROM kb_suggestions
                  WHERE workspace_id = $1 AND suggestion_id = $2",
                 &[&ws.as_uuid(), &id.as_uuid()],
             )
@@ -282,8 +284,11 @@ impl KbStore for PgStore {
         };
         let articles: Vec<Uuid> = r.try_get(1).map_err(backend)?;
         let ticket: Option<Uuid> = r.try_get(2).map_err(backend)?;
+        let customer: String = r.try_get(3).map_err(backend)?;
         Ok(Some(SuggestionSet {
             id,
+            customer: ticketry_core::CustomerId::new(customer)
+                .map_err(|e| StoreError::Backend(e.to_string()))?,
             shown_at: r.try_get(0).map_err(backend)?,
             articles: articles.into_iter().map(ArticleId::from_uuid).collect(),
             ticket: ticket.map(TicketId::from_uuid),

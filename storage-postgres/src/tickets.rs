@@ -188,6 +188,16 @@ impl PgStore {
             ("created_at", " < ", q.created_before),
             ("updated_at", " >= ", q.updated_since),
             ("updated_at", " < ", q.updated_before),
+            (
+                "(doc->>'resolved_at')::timestamptz",
+                " >= ",
+                q.resolved_since,
+            ),
+            (
+                "(doc->>'resolved_at')::timestamptz",
+                " < ",
+                q.resolved_before,
+            ),
         ] {
             if let Some(at) = at {
                 b.push(" AND ").push(column).push(op).param(at);
@@ -227,7 +237,16 @@ impl PgStore {
                         .iter()
                         .map(|c| c.as_str().to_owned())
                         .collect();
-                    b.push(" OR customer_id = ANY(").param(ids).push(")");
+                    b.push(" OR (customer_id = ANY(").param(ids).push(")");
+                    // The customer's tickets too, minus the excluded words.
+                    if let Some(excluded) = query.exclusions_tsquery() {
+                        b.push(" AND NOT (search_head || ")
+                            .push(body)
+                            .push(") @@ ")
+                            .param(excluded)
+                            .push("::tsquery");
+                    }
+                    b.push(")");
                 }
                 b.push(")");
             }

@@ -350,7 +350,7 @@ async fn populate(f: &Fixture) {
     let a = d.create_article(f.ws, article).await.unwrap();
     d.vote_article(f.ws, a.id, "u1", Some(true)).await.unwrap();
     let shown = d
-        .suggest_articles(f.ws, "reset", &a.language, None, None, true)
+        .suggest_articles(f.ws, "reset", &a.language, None, None, Some(&f.customer))
         .await
         .unwrap();
     assert!(shown.id.is_some());

@@ -179,6 +179,21 @@ def test_export_tickets_csv(desk) -> None:  # type: ignore[no-untyped-def]
     header, first, end = csv.split("\r\n")
     assert header.startswith("number,subject,status") and end == ""
     assert first.startswith(f"{t.number},\"'=SUM(A1), please\",new,high,")
+    # Chosen columns, a BOM, page by page.
+    u = desk.open_ticket(7, "Second", "d")
+    page = desk.export_tickets_csv_page(query={"limit": 1}, columns=["number", "status"], bom=True)
+    assert page.csv == f"\ufeffnumber,status\r\n{u.number},new\r\n"
+    last = desk.export_tickets_csv_page(query={"limit": 1, "after": page.next_cursor}, columns=["number", "status"])
+    assert (last.csv, last.next_cursor) == (f"{t.number},new\r\n", None)
+    with pytest.raises(InvalidInputError) as e:
+        desk.export_tickets_csv(columns=["number", "nope"])
+    assert e.value.field == "columns[1]"
+    # Bulk by query: tags added, then removed.
+    out = desk.bulk_update(query={"statuses": ["new"]}, add_tags=["wave"], by=ticketry.Actor.agent("bob"))
+    assert [o.updated.tags for o in out] == [("wave",), ("wave",)]
+    assert desk.list_tickets(tag="wave").items != ()
+    desk.bulk_update([t.id, u.id], remove_tags=["wave"], by=ticketry.Actor.agent("bob"))
+    assert desk.list_tickets(tag="wave").items == ()
 
 
 def test_metrics_daily_stats_and_merge(clocked) -> None:  # type: ignore[no-untyped-def]

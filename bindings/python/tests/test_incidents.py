@@ -119,11 +119,11 @@ def test_knowledge_base(desk) -> None:  # type: ignore[no-untyped-def]
     assert [h.article.id for h in desk.suggest_articles("reset my password", "en").articles] == [en.id]
     # Deflection: what a customer was shown, and the ticket opened anyway.
     since = datetime.now(timezone.utc) - timedelta(minutes=1)
-    shown = desk.suggest_articles("forgot password", "en", track=True)
+    shown = desk.suggest_articles("forgot password", "en", shown_to=7)
     assert shown.id is not None
     t = desk.open_ticket(7, "Still locked out", "Help", suggestions=shown.id)
     assert desk.get_suggestions(shown.id).ticket == t.id
-    desk.suggest_articles("reset password", "en", track=True)
+    desk.suggest_articles("reset password", "en", shown_to=7)
     report = desk.deflection_report(since, datetime.now(timezone.utc) + timedelta(minutes=1))
     assert (report.shown, report.tickets_opened, report.deflection_rate) == (2, 1, 0.5)
     assert [(a.article, a.shown, a.tickets_opened) for a in report.articles] == [(en.id, 2, 1)]

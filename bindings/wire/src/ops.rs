@@ -448,7 +448,8 @@ ops! {
         tag: Option<String>, customer: Option<CustomerId>,
         priorities: Option<Vec<String>>, created_since: Option<DateTime<Utc>>,
         created_before: Option<DateTime<Utc>>, updated_since: Option<DateTime<Utc>>,
-        updated_before: Option<DateTime<Utc>>, due_before: Option<DateTime<Utc>>,
+        updated_before: Option<DateTime<Utc>>, resolved_since: Option<DateTime<Utc>>,
+        resolved_before: Option<DateTime<Utc>>, due_before: Option<DateTime<Utc>>,
         breached: Option<bool>, link: Option<Link>, rated: Option<bool>,
         incident: Option<ticketry_core::IncidentId>, search: Option<String>,
         search_notes: Option<bool>,
@@ -468,6 +469,8 @@ ops! {
             created_before: a.created_before,
             updated_since: a.updated_since,
             updated_before: a.updated_before,
+            resolved_since: a.resolved_since,
+            resolved_before: a.resolved_before,
             due_before: a.due_before,
             breached: a.breached.unwrap_or(false),
             link: a.link,
@@ -505,8 +508,19 @@ ops! {
         };
     /// The tickets matching `query`'s filters (those of `list_tickets`) as CSV,
     /// every page, at most 100 000 tickets.
-    ws export_tickets_csv [0, 0] (query: Option<TicketQuery>) -> String
-        = |d, ws, a| async move { d.export_tickets_csv(ws, &a.query.unwrap_or_default()).await };
+    ws export_tickets_csv [0, 0] (
+        query: Option<TicketQuery>, columns: Option<Vec<ticketry_core::export::Column>>, bom: Option<bool>,
+    ) -> String = |d, ws, a| async move {
+        d.export_tickets_csv(ws, &a.query.unwrap_or_default(), a.columns.unwrap_or_default(), a.bom.unwrap_or(false)).await
+    };
+    /// One page of a CSV export (`query`'s `limit` tickets; the header, and
+    /// the byte-order mark with `bom`, on the first page): pass `next_cursor`
+    /// back as `query.after` to stream an export of any size.
+    ws export_tickets_csv_page [0, 0] (
+        query: Option<TicketQuery>, columns: Option<Vec<ticketry_core::export::Column>>, bom: Option<bool>,
+    ) -> ticketry_core::export::CsvPage = |d, ws, a| async move {
+        d.export_tickets_csv_page(ws, &a.query.unwrap_or_default(), a.columns.unwrap_or_default(), a.bom.unwrap_or(false)).await
+    };
     /// Support metrics over `[since, until)`: volumes, first-response and
     /// resolution times (mean, median, p90; calendar and business time),
     /// waiting on the customer, CSAT, reopen rate, SLA compliance; grouped by
@@ -626,32 +640,46 @@ ops! {
         custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
         category: Option<CategoryId>, priority: Option<String>, assignee: Option<AgentId>,
         unassign: Option<bool>, team: Option<TeamId>, status: Option<Status>,
+        add_tags: Option<Vec<String>>, remove_tags: Option<Vec<String>>, escalate: Option<bool>,
         expected_version: Option<u64>, by: Option<Actor>,
     ) -> Ticket = |d, ws, a| {
         let u = TicketUpdate {
             subject: a.subject, description: a.description, custom_fields: a.custom_fields,
             category: a.category, priority: a.priority, assignee: a.assignee,
             unassign: a.unassign.unwrap_or(false), team: a.team, status: a.status,
-            expected_version: a.expected_version,
+            add_tags: a.add_tags.unwrap_or_default(), remove_tags: a.remove_tags.unwrap_or_default(),
+            escalate: a.escalate.unwrap_or(false), expected_version: a.expected_version,
         };
         async move { d.update_ticket(ws, a.ticket, u, by(a.by)).await }
     };
 
-    /// The same change to many tickets, each in its own atomic write (checked
-    /// once first; a ticket that refuses it is reported, the others change).
+    /// The same change to many tickets (`tickets`, or every ticket matching
+    /// `query`; at most 1 000), each in its own atomic write (checked once
+    /// first; a ticket that refuses it is reported, the others change; a
+    /// retry changes only what is left).
     ws bulk_update [1, 1] (
-        tickets: Vec<TicketId>, subject: Option<String>, description: Option<String>,
+        tickets: Option<Vec<TicketId>>, query: Option<TicketQuery>,
+        subject: Option<String>, description: Option<String>,
         custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
         category: Option<CategoryId>, priority: Option<String>, assignee: Option<AgentId>,
-        unassign: Option<bool>, team: Option<TeamId>, status: Option<Status>, by: Option<Actor>,
+        unassign: Option<bool>, team: Option<TeamId>, status: Option<Status>,
+        add_tags: Option<Vec<String>>, remove_tags: Option<Vec<String>>, escalate: Option<bool>,
+        by: Option<Actor>,
     ) -> Vec<BulkOutcome> = |d, ws, a| {
         let u = TicketUpdate {
             subject: a.subject, description: a.description, custom_fields: a.custom_fields,
             category: a.category, priority: a.priority, assignee: a.assignee,
             unassign: a.unassign.unwrap_or(false), team: a.team, status: a.status,
-            expected_version: None,
+            add_tags: a.add_tags.unwrap_or_default(), remove_tags: a.remove_tags.unwrap_or_default(),
+            escalate: a.escalate.unwrap_or(false), expected_version: None,
         };
-        async move { d.bulk_update(ws, a.tickets, u, by(a.by)).await }
+        async move {
+            match (a.tickets, a.query) {
+                (Some(tickets), None) => d.bulk_update(ws, tickets, u, by(a.by)).await,
+                (None, Some(q)) => d.bulk_update_matching(ws, &q, u, by(a.by)).await,
+                _ => Err(Error::invalid_input("tickets", "give tickets or a query, not both")),
+            }
+        }
     };
 
     // ----- automation -----------------------------------------------------------
@@ -753,13 +781,13 @@ ops! {
     ws search_articles [2, 2] (text: String, language: String, fallback: Option<String>) -> Vec<ticketry_core::kb::ArticleHit>
         = |d, ws, a| async move { d.search_articles(ws, &a.text, &a.language, a.fallback.as_deref()).await };
     /// Articles that may answer `text` (a ticket's subject), best first.
-    /// With `track`, what was shown is recorded: pass the result's `id` as
-    /// `suggestions` to `open_ticket` if the customer opens one anyway.
-    ws suggest_articles [2, 2] (text: String, language: String, fallback: Option<String>, limit: Option<u32>, track: Option<bool>) -> ticketry_core::kb::Suggestions
+    /// With `shown_to` (a customer), what was shown is recorded: pass the
+    /// result's `id` as `suggestions` to their `open_ticket` if they open one anyway.
+    ws suggest_articles [2, 2] (text: String, language: String, fallback: Option<String>, limit: Option<u32>, shown_to: Option<CustomerId>) -> ticketry_core::kb::Suggestions
         = |d, ws, a| async move {
-            d.suggest_articles(ws, &a.text, &a.language, a.fallback.as_deref(), a.limit.map(|l| l as usize), a.track.unwrap_or(false)).await
+            d.suggest_articles(ws, &a.text, &a.language, a.fallback.as_deref(), a.limit.map(|l| l as usize), a.shown_to.as_ref()).await
         };
-    /// Suggestions recorded with `track`, and the ticket opened after them.
+    /// Suggestions recorded with `shown_to`, and the ticket opened after them.
     ws get_suggestions [1, 1] (suggestions: ticketry_core::SuggestionId) -> ticketry_core::kb::SuggestionSet
         = |d, ws, a| async move { d.get_suggestions(ws, a.suggestions).await };
     /// How suggestions shown in `[since, until)` deflected tickets, overall and per article.

@@ -3,7 +3,7 @@
 
 use super::Helpdesk;
 use crate::error::{Error, Result};
-use crate::ids::{ArticleId, KbCategoryId, SuggestionId, WorkspaceId};
+use crate::ids::{ArticleId, CustomerId, KbCategoryId, SuggestionId, WorkspaceId};
 use crate::kb::{
     Article, ArticleHit, ArticleInput, ArticleStats, ArticleStatus, DeflectionReport, KbCategory,
     KbCategoryInput, SuggestionSet, Suggestions, plain_text, render,
@@ -304,11 +304,11 @@ impl Helpdesk {
     /// most of its words (common words such as "my" do not count), at most
     /// `limit` (default 5, at most 20).
     ///
-    /// With `track` (a customer about to open a ticket), the articles shown
-    /// are recorded and the result carries the record's id: pass it as
-    /// `suggestions` to `open_ticket` if they open one anyway, and
-    /// [`deflection_report`](Self::deflection_report) tells how often each
-    /// article spared a ticket.
+    /// With `shown_to` (a customer about to open a ticket), the articles
+    /// shown are recorded and the result carries the record's id: pass it as
+    /// `suggestions` to that customer's `open_ticket` if they open one
+    /// anyway, and [`deflection_report`](Self::deflection_report) tells how
+    /// often each article spared a ticket.
     pub async fn suggest_articles(
         &self,
         ws: WorkspaceId,
@@ -316,14 +316,16 @@ impl Helpdesk {
         language: &str,
         fallback: Option<&str>,
         limit: Option<usize>,
-        track: bool,
+        shown_to: Option<&CustomerId>,
     ) -> Result<Suggestions> {
         let articles = self
             .suggestion_hits(ws, text, language, fallback, limit)
             .await?;
-        let id = if track && !articles.is_empty() {
+        let id = if let Some(customer) = shown_to.filter(|_| !articles.is_empty()) {
+            self.get_customer(ws, customer).await?;
             let shown = SuggestionSet {
                 id: SuggestionId::generate(),
+                customer: customer.clone(),
                 shown_at: self.now()?,
                 articles: articles.iter().map(|h| h.article.id).collect(),
                 ticket: None,
@@ -348,7 +350,7 @@ impl Helpdesk {
             .ok_or_else(|| Error::not_found("suggestions", id))
     }
 
-    /// How the suggestions shown (with `track`) in `[since, until)`
+    /// How the suggestions shown (with `shown_to`) in `[since, until)`
     /// deflected tickets: overall and per article, the sets shown and how
     /// many were followed by a ticket anyway.
     pub async fn deflection_report(
@@ -357,6 +359,8 @@ impl Helpdesk {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<DeflectionReport> {
+        crate::limits::instant("since", since)?;
+        crate::limits::instant("until", until)?;
         if until < since {
             return Err(Error::invalid_input("until", "must not be before `since`"));
         }

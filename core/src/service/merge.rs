@@ -37,41 +37,41 @@ impl Helpdesk {
         self.active_agent(ws, by, "by").await?;
         let actor = Actor::Agent(by.clone());
         let catalog = self.catalog(ws).await?;
-        let mut copied = None;
+        // First the claim: the source closes and points to the target (once;
+        // a concurrent merge of it elsewhere then fails), so a customer
+        // message sent meanwhile already lands in the target.
+        let into = self.get_ticket(ws, target).await?;
+        let held = self.store.list_messages(ws, source).await?.len();
+        let held = u32::try_from(held).unwrap_or(u32::MAX);
+        self.change_ticket(ws, source, None, |t, now| {
+            merge::close_merged(t, &into, held, &actor, now)
+        })
+        .await?;
+        // Then the copy of what the target does not hold yet.
         for _ in 0..RETRIES {
             let into = self.get_ticket(ws, target).await?;
             let from = self.get_ticket(ws, source).await?;
-            merge::check(&from, &into)?;
-            if from.merged_into == Some(target) {
-                copied = Some(0);
-                break;
-            }
-            // What an earlier, interrupted (or concurrent) merge copied already.
-            let done: HashSet<String> = self
+            let held: HashSet<String> = self
                 .store
                 .list_messages(ws, target)
                 .await?
                 .into_iter()
-                .filter(|m| m.merged_from == Some(source))
                 .filter_map(|m| m.idempotency_key)
                 .collect();
-            let thread: Vec<_> = self
-                .store
-                .list_messages(ws, source)
-                .await?
+            let thread = self.store.list_messages(ws, source).await?;
+            let resumed = thread.iter().any(|m| held.contains(&merge::copy_key(m)));
+            let missing: Vec<_> = thread
                 .into_iter()
-                .filter(|m| !done.contains(&merge::copy_key(m)))
+                .filter(|m| !held.contains(&merge::copy_key(m)))
                 .collect();
-            let resumed = !done.is_empty();
-            if resumed && thread.is_empty() {
-                copied = Some(u32::try_from(done.len()).unwrap_or(u32::MAX));
-                break;
+            if missing.is_empty() {
+                return Ok(into);
             }
             let now = self.now()?;
             let mut write = merge::absorb(
                 &into,
                 &from,
-                &thread,
+                &missing,
                 &actor,
                 now,
                 MessageId::generate,
@@ -79,29 +79,17 @@ impl Helpdesk {
             )?;
             write.active_agent = Some(by.clone());
             self.schedule(ws, &mut write.ticket, &catalog).await?;
-            let n = u32::try_from(write.messages.len() + done.len()).unwrap_or(u32::MAX);
             match self.store.update_ticket(ws, write).await {
-                Ok(WriteOutcome::Applied) => {
-                    copied = Some(n);
-                    break;
-                }
+                Ok(WriteOutcome::Applied) => return self.get_ticket(ws, target).await,
                 // Raced with another merge of the same tickets, or a change.
                 Ok(WriteOutcome::DuplicateMessage(_)) | Err(StoreError::VersionConflict { .. }) => {
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        let Some(copied) = copied else {
-            return Err(Error::Conflict {
-                message: format!("ticket {target} kept changing; gave up after {RETRIES} attempts"),
-            });
-        };
-        let into = self.get_ticket(ws, target).await?;
-        self.change_ticket(ws, source, None, |t, now| {
-            merge::close_merged(t, &into, copied, &actor, now)
+        Err(Error::Conflict {
+            message: format!("ticket {target} kept changing; gave up after {RETRIES} attempts"),
         })
-        .await?;
-        self.get_ticket(ws, target).await
     }
 
     /// The ticket `id` was merged into, following merges (itself if none).

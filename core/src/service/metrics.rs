@@ -45,7 +45,7 @@ impl Helpdesk {
     pub async fn export_metrics_csv(&self, ws: WorkspaceId, q: &MetricsQuery) -> Result<String> {
         let m = self.metrics(ws, q).await?;
         let tz = self.catalog(ws).await?.workspace.settings.tz();
-        Ok(crate::metrics::csv(&m, tz))
+        crate::metrics::csv(&m, tz)
     }
 
     /// Computes and stores the figures of one local day of the workspace

@@ -44,6 +44,9 @@ impl std::future::Future for YieldNow {
     }
 }
 
+/// Most tickets one bulk change touches.
+pub const MAX_BULK: usize = 1_000;
+
 /// Most customers whose tickets one search adds (by their id, name, e-mail).
 const MAX_SEARCH_CUSTOMERS: usize = 50;
 
@@ -189,6 +192,13 @@ pub struct TicketUpdate {
     pub team: Option<TeamId>,
     /// New status (a transition the workflow allows from the current one).
     pub status: Option<Status>,
+    /// Tags to add (slugs; one already there changes nothing).
+    pub add_tags: Vec<String>,
+    /// Tags to remove (one absent changes nothing).
+    pub remove_tags: Vec<String>,
+    /// The new assignee or team is an escalation (recorded as such in the
+    /// assignment history; needs `assignee` or `team`).
+    pub escalate: bool,
     /// The version the caller read; a stale one is `conflict`.
     pub expected_version: Option<u64>,
 }
@@ -401,10 +411,18 @@ impl Helpdesk {
         } else {
             uuid::Uuid::nil()
         };
-        if let Some(id) = input.suggestions
-            && self.store.get_suggestions(ws, id).await?.is_none()
-        {
-            return Err(Error::not_found("suggestions", id));
+        if let Some(id) = input.suggestions {
+            let shown = self
+                .store
+                .get_suggestions(ws, id)
+                .await?
+                .ok_or_else(|| Error::not_found("suggestions", id))?;
+            if Some(&shown.customer) != input.customer.as_ref() {
+                return Err(Error::invalid_input(
+                    "suggestions",
+                    "these suggestions were shown to another customer",
+                ));
+            }
         }
         // A catalog found stale by the write is read again; an agent whose
         // room another write took is picked again.
@@ -773,39 +791,79 @@ impl Helpdesk {
         })
     }
 
-    /// The tickets matching `query`'s filters as CSV (header line first; the
-    /// columns of [`crate::export::COLUMNS`]), in its order, every page (its
-    /// `after` and `limit` are ignored); `invalid_input` on `query` past
-    /// [`crate::export::MAX_ROWS`] tickets.
-    pub async fn export_tickets_csv(&self, ws: WorkspaceId, query: &TicketQuery) -> Result<String> {
+    /// The tickets matching `query`'s filters as CSV (`columns`, default
+    /// [`Column::DEFAULT`](crate::export::Column::DEFAULT); instants in the
+    /// workspace's time zone; `bom` puts a UTF-8 byte-order mark first for
+    /// Excel), in its order, every page (its `after` and `limit` are
+    /// ignored); `invalid_input` past [`crate::export::MAX_ROWS`] tickets:
+    /// stream larger exports with [`export_tickets_csv_page`](Self::export_tickets_csv_page).
+    pub async fn export_tickets_csv(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketQuery,
+        columns: Vec<crate::export::Column>,
+        bom: bool,
+    ) -> Result<String> {
         let mut q = TicketQuery {
             after: None,
             limit: 500,
             ..query.clone()
         };
         let mut out = String::new();
-        crate::export::header(&mut out);
         let mut rows = 0;
         loop {
-            let page = self.list_tickets(ws, &q).await?;
-            rows += page.items.len();
-            if rows > crate::export::MAX_ROWS {
+            let page = self
+                .export_tickets_csv_page(ws, &q, columns.clone(), bom)
+                .await?;
+            out.push_str(&page.csv);
+            rows += 1;
+            if rows * 500 > crate::export::MAX_ROWS && page.next_cursor.is_some() {
                 return Err(Error::invalid_input(
                     "query",
                     format!(
-                        "more than {} tickets: narrow the filters",
+                        "more than {} tickets: narrow the filters, or export page by page",
                         crate::export::MAX_ROWS
                     ),
                 ));
-            }
-            for t in &page.items {
-                crate::export::row(&mut out, t);
             }
             match page.next_cursor {
                 Some(next) => q.after = Some(next),
                 None => return Ok(out),
             }
         }
+    }
+
+    /// One page of a CSV export (`query.limit` tickets, the header and the
+    /// optional byte-order mark first when `query.after` is `None`): a host
+    /// streams an export of any size by passing each `next_cursor` back as
+    /// `after`, holding one page at a time.
+    pub async fn export_tickets_csv_page(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketQuery,
+        columns: Vec<crate::export::Column>,
+        bom: bool,
+    ) -> Result<crate::export::CsvPage> {
+        crate::export::Exporter::check(&columns)?;
+        let tz = self.catalog(ws).await?.workspace.settings.tz();
+        let exporter = crate::export::Exporter::new(columns, tz);
+        let page = self.list_tickets(ws, query).await?;
+        let mut out = Vec::new();
+        if query.after.is_none() {
+            if bom {
+                out.extend_from_slice(crate::export::BOM.as_bytes());
+            }
+            exporter.header(&mut out)?;
+        }
+        for t in &page.items {
+            exporter.row(&mut out, t)?;
+        }
+        Ok(crate::export::CsvPage {
+            csv: String::from_utf8(out).map_err(|e| Error::Internal {
+                message: format!("CSV is not UTF-8: {e}"),
+            })?,
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// The support dashboard as of `now` (default: the clock): see
@@ -1196,6 +1254,42 @@ impl Helpdesk {
         .await
     }
 
+    /// [`bulk_update`](Self::bulk_update) of every ticket matching `query`'s
+    /// filters (its `after` and `limit` are ignored), read before any is
+    /// changed; `invalid_input` when more than [`MAX_BULK`] match.
+    pub async fn bulk_update_matching(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketQuery,
+        update: TicketUpdate,
+        by: Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        let mut q = TicketQuery {
+            after: None,
+            limit: 500,
+            ..query.clone()
+        };
+        let mut ids = Vec::new();
+        loop {
+            let page = self.list_tickets(ws, &q).await?;
+            ids.extend(page.items.iter().map(|t| t.id));
+            if ids.len() > MAX_BULK {
+                return Err(Error::invalid_input(
+                    "query",
+                    format!("more than {MAX_BULK} tickets match: narrow the filters"),
+                ));
+            }
+            match page.next_cursor {
+                Some(c) => q.after = Some(c),
+                None => break,
+            }
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.bulk_update(ws, ids, update, by).await
+    }
+
     /// Changes several fields of a ticket in one atomic write (see
     /// [`TicketUpdate`]): every value is checked first, and a refusal of any
     /// change (an inactive priority, a transition the workflow forbids)
@@ -1218,7 +1312,8 @@ impl Helpdesk {
     /// written (a bad value fails the call); then each ticket changes in its
     /// own atomic write, and a ticket that refuses it (not found, a
     /// transition its status forbids) is reported without stopping the
-    /// others. At most 500 tickets, each once; no `expected_version`.
+    /// others; a retry changes only what the first run did not. At most
+    /// [`MAX_BULK`] tickets, each once; no `expected_version`.
     pub async fn bulk_update(
         &self,
         ws: WorkspaceId,
@@ -1226,8 +1321,11 @@ impl Helpdesk {
         update: TicketUpdate,
         by: Actor,
     ) -> Result<Vec<BulkOutcome>> {
-        if tickets.is_empty() || tickets.len() > 500 {
-            return Err(Error::invalid_input("tickets", "1 to 500 tickets"));
+        if tickets.is_empty() || tickets.len() > MAX_BULK {
+            return Err(Error::invalid_input(
+                "tickets",
+                format!("1 to {MAX_BULK} tickets"),
+            ));
         }
         if let Some((i, _)) = tickets
             .iter()
@@ -1284,6 +1382,32 @@ impl Helpdesk {
             .transpose()?;
         if let Some(fields) = &update.custom_fields {
             validate::json_fields("custom_fields", fields)?;
+        }
+        for (field, tags) in [
+            ("add_tags", &mut update.add_tags),
+            ("remove_tags", &mut update.remove_tags),
+        ] {
+            for (i, tag) in tags.iter_mut().enumerate() {
+                *tag = validate::key(&format!("{field}[{i}]"), tag)?;
+            }
+            tags.sort();
+            tags.dedup();
+        }
+        if let Some(tag) = update
+            .add_tags
+            .iter()
+            .find(|t| update.remove_tags.contains(t))
+        {
+            return Err(Error::invalid_input(
+                "remove_tags",
+                format!("{tag:?} is also in add_tags"),
+            ));
+        }
+        if update.escalate && update.assignee.is_none() && update.team.is_none() {
+            return Err(Error::invalid_input(
+                "escalate",
+                "escalate to someone: give an assignee or a team",
+            ));
         }
         if update.unassign && update.assignee.is_some() {
             return Err(Error::invalid_input(
@@ -1343,8 +1467,13 @@ impl Helpdesk {
                 };
                 if to != t.assignee || u.team.is_some_and(|team| Some(team) != t.team) {
                     w = w.and_then(|t, now| {
-                        rules::assign(t, to.as_ref(), u.team, false, by, None, now)
+                        rules::assign(t, to.as_ref(), u.team, u.escalate, by, None, now)
                     })?;
+                }
+                for (tags, add) in [(&u.add_tags, true), (&u.remove_tags, false)] {
+                    for tag in tags {
+                        w = w.and_then(|t, now| rules::tag(t, tag.clone(), add, by, now))?;
+                    }
                 }
                 if let Some(status) = u.status {
                     w = w.and_then(|t, now| rules::set_status(t, status, by, now))?;

@@ -2,6 +2,7 @@
 //! their defaults, their validation, and their round trip through a store.
 
 use super::fixture::{Fixture, assert_code};
+use crate::export::Column;
 use crate::store::Store;
 use crate::*;
 use std::sync::Arc;
@@ -728,6 +729,24 @@ pub async fn queue_filters_of_the_seeds(store: Arc<dyn Store>) {
         .await,
         ["high"]
     );
+    // Resolved ranges: low and medium were resolved at `now`.
+    assert_eq!(
+        list(TicketQuery {
+            resolved_since: Some(now),
+            resolved_before: Some(now + TimeDelta::seconds(1)),
+            ..q()
+        })
+        .await,
+        ["medium", "low"]
+    );
+    assert!(
+        list(TicketQuery {
+            resolved_before: Some(now),
+            ..q()
+        })
+        .await
+        .is_empty()
+    );
 }
 
 pub async fn bulk_updates_report_each_ticket(store: Arc<dyn Store>) {
@@ -892,11 +911,12 @@ pub async fn tickets_export_as_csv(store: Arc<dyn Store>) {
     f.desk.resolve(f.ws, b.id, f.agent_actor()).await.unwrap();
     let csv = f
         .desk
-        .export_tickets_csv(f.ws, &TicketQuery::default())
+        .export_tickets_csv(f.ws, &TicketQuery::default(), Vec::new(), false)
         .await
         .unwrap();
     let lines: Vec<&str> = csv.split("\r\n").collect();
-    assert_eq!(lines[0], crate::export::COLUMNS.join(","));
+    let names: Vec<&str> = Column::DEFAULT.iter().map(|c| c.name()).collect();
+    assert_eq!(lines[0], names.join(","));
     assert_eq!(lines.len(), 4, "header, two tickets, the final CRLF");
     assert!(
         lines[1].starts_with(&format!("{},Plain,resolved,medium,", b.number)),
@@ -915,6 +935,205 @@ pub async fn tickets_export_as_csv(store: Arc<dyn Store>) {
         limit: 1,
         ..TicketQuery::default()
     };
-    let csv = f.desk.export_tickets_csv(f.ws, &only_new).await.unwrap();
+    let csv = f
+        .desk
+        .export_tickets_csv(f.ws, &only_new, Vec::new(), false)
+        .await
+        .unwrap();
     assert_eq!(csv.matches("\r\n").count(), 2);
+    // Chosen columns, instants in the workspace's zone, a BOM for Excel.
+    let tokyo = SettingsPatch {
+        timezone: Some("Asia/Tokyo".into()),
+        ..SettingsPatch::default()
+    };
+    f.desk
+        .update_workspace(f.ws, None, Some(tokyo))
+        .await
+        .unwrap();
+    let columns = vec![Column::Number, Column::CreatedAt, Column::Description];
+    let csv = f
+        .desk
+        .export_tickets_csv(f.ws, &TicketQuery::default(), columns.clone(), true)
+        .await
+        .unwrap();
+    let created = b
+        .created_at
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(
+        csv,
+        format!(
+            "\u{feff}number,created_at,description\r\n{},{created},Something is broken\r\n{},{},d\r\n",
+            b.number,
+            a.number,
+            a.created_at
+                .with_timezone(&chrono_tz::Asia::Tokyo)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    );
+    assert!(created.ends_with("+09:00"), "{created}");
+    // Page by page: the header (and BOM) once, then each page's lines.
+    let mut q = TicketQuery {
+        limit: 1,
+        ..TicketQuery::default()
+    };
+    let mut pages = Vec::new();
+    loop {
+        let page = f
+            .desk
+            .export_tickets_csv_page(f.ws, &q, columns.clone(), true)
+            .await
+            .unwrap();
+        pages.push(page.csv);
+        match page.next_cursor {
+            Some(c) => q.after = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(pages.concat(), csv);
+    assert_eq!(pages.len(), 2);
+    assert_field(
+        f.desk
+            .export_tickets_csv(f.ws, &q, vec![Column::Id, Column::Id], false)
+            .await,
+        "columns[1]",
+    );
+}
+
+/// A thousand tickets in one bulk change, three of which refuse it: 997
+/// change, the three are reported with their codes, nothing else moves, and
+/// a retry changes nothing more. Then the same by query.
+pub async fn bulk_changes_a_thousand_tickets(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let other = Fixture::in_desk(f.desk.clone(), f.clock.clone(), "other").await;
+    let mut ids = Vec::new();
+    for i in 0..998 {
+        ids.push(f.open(&format!("ticket {i}")).await.id);
+    }
+    let closed = ids[10];
+    f.desk.close(f.ws, closed, f.agent_actor()).await.unwrap();
+    let cancelled = ids[500];
+    f.desk
+        .set_status(f.ws, cancelled, Status::Cancelled, f.agent_actor())
+        .await
+        .unwrap();
+    let theirs = other.open("theirs").await.id;
+    ids.insert(700, theirs);
+    let untouched = f.open("not in the list").await;
+    ids.push(f.open("one more").await.id);
+    assert_eq!(ids.len(), 1_000);
+    let update = TicketUpdate {
+        priority: Some("high".into()),
+        assignee: Some(f.agent2.clone()),
+        escalate: true,
+        add_tags: vec!["vip".into()],
+        ..Default::default()
+    };
+    let run = || {
+        f.desk
+            .bulk_update(f.ws, ids.clone(), update.clone(), f.agent_actor())
+    };
+    let out = run().await.unwrap();
+    let failed: Vec<_> = out
+        .iter()
+        .filter_map(|o| o.error.as_ref().map(|e| (o.ticket, e.code.as_str())))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (closed, "invalid_transition"),
+            (cancelled, "invalid_transition"),
+            (theirs, "not_found"),
+        ]
+    );
+    assert_eq!(out.iter().filter(|o| o.updated.is_some()).count(), 997);
+    let changed = f.desk.get_ticket(f.ws, ids[0]).await.unwrap();
+    assert_eq!(
+        (
+            changed.priority.as_str(),
+            changed.assignee.as_ref(),
+            changed.tags.as_slice()
+        ),
+        ("high", Some(&f.agent2), ["vip".to_owned()].as_slice())
+    );
+    let history = f.desk.assignment_history(f.ws, ids[0]).await.unwrap();
+    assert_eq!(history.last().unwrap().action, AssignmentAction::Escalated);
+    assert_eq!(
+        f.desk.get_ticket(f.ws, untouched.id).await.unwrap(),
+        untouched
+    );
+    assert_eq!(
+        other
+            .desk
+            .get_ticket(other.ws, theirs)
+            .await
+            .unwrap()
+            .version,
+        1
+    );
+    // A retry changes nothing more.
+    let seq = f.last_seq().await;
+    let again = run().await.unwrap();
+    assert_eq!(again.iter().filter(|o| o.error.is_some()).count(), 3);
+    assert_eq!(f.last_seq().await, seq);
+    // By query: every ticket tagged vip loses the tag.
+    let vip = TicketQuery {
+        tag: Some("vip".into()),
+        ..TicketQuery::default()
+    };
+    let removed = f
+        .desk
+        .bulk_update_matching(
+            f.ws,
+            &vip,
+            TicketUpdate {
+                remove_tags: vec!["vip".into()],
+                ..Default::default()
+            },
+            f.agent_actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(removed.len(), 997);
+    assert!(removed.iter().all(|o| o.error.is_none()));
+    assert!(
+        f.desk
+            .list_tickets(f.ws, &vip)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    // Bad tag lists fail the whole call first.
+    let before = f.snapshot().await;
+    let both = TicketUpdate {
+        add_tags: vec!["a".into()],
+        remove_tags: vec!["a".into()],
+        ..Default::default()
+    };
+    assert_field(
+        f.desk
+            .bulk_update(f.ws, ids.clone(), both, f.agent_actor())
+            .await,
+        "remove_tags",
+    );
+    let bad = TicketUpdate {
+        add_tags: vec!["Not A Slug".into()],
+        ..Default::default()
+    };
+    assert_field(
+        f.desk
+            .bulk_update(f.ws, ids.clone(), bad, f.agent_actor())
+            .await,
+        "add_tags[0]",
+    );
+    let mut too_many = ids.clone();
+    too_many.push(TicketId::generate());
+    assert_field(
+        f.desk
+            .bulk_update(f.ws, too_many, TicketUpdate::default(), f.agent_actor())
+            .await,
+        "tickets",
+    );
+    assert_eq!(f.snapshot().await, before);
 }

@@ -137,7 +137,7 @@ pub async fn knowledge_base_articles_in_two_languages(store: Arc<dyn Store>) {
             "en",
             None,
             None,
-            false,
+            None,
         )
         .await
         .unwrap();
@@ -146,7 +146,7 @@ pub async fn knowledge_base_articles_in_two_languages(store: Arc<dyn Store>) {
     assert_eq!(hits.articles[0].score, 2); // password, reset
     let only_common = f
         .desk
-        .suggest_articles(f.ws, "how do I", "en", None, None, false)
+        .suggest_articles(f.ws, "how do I", "en", None, None, None)
         .await
         .unwrap();
     assert_eq!(only_common.articles[0].article.id, en.id);
@@ -335,8 +335,9 @@ pub async fn suggestions_record_deflection(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let since = f.clock.now();
+    let customer = &f.customer;
     let suggest = |text: &'static str| async move {
-        desk.suggest_articles(f.ws, text, "en", None, None, true)
+        desk.suggest_articles(f.ws, text, "en", None, None, Some(customer))
             .await
             .unwrap()
     };
@@ -403,6 +404,19 @@ pub async fn suggestions_record_deflection(store: Arc<dyn Store>) {
     input.suggestions = first.id;
     assert_code(desk.open_ticket(other.ws, input).await, "not_found");
     assert_code(desk.get_suggestions(other.ws, first_id).await, "not_found");
+    // Another customer cannot use them.
+    let before_f = f.snapshot().await;
+    let mut input = OpenTicket::new(f.customer2.clone(), "Hi", "There");
+    input.suggestions = first.id;
+    assert_code(desk.open_ticket(f.ws, input).await, "invalid_input");
+    assert_eq!(f.snapshot().await, before_f);
+    // Shown to an unknown customer: not_found, nothing recorded.
+    let ghost = CustomerId::new("ghost").unwrap();
+    assert_code(
+        desk.suggest_articles(f.ws, "password", "en", None, None, Some(&ghost))
+            .await,
+        "not_found",
+    );
     assert_code(
         desk.deflection_report(f.ws, f.clock.now(), since).await,
         "invalid_input",

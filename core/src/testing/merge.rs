@@ -36,6 +36,10 @@ pub async fn merging_copies_the_thread_and_closes_the_source(store: Arc<dyn Stor
     input.tags = vec!["urgent".into()];
     let b = d.open_ticket(f.ws, input).await.unwrap();
     let c = f.open("Unrelated").await;
+    let daves = d
+        .open_ticket(f.ws, OpenTicket::new(f.customer2.clone(), "Dave's", "x"))
+        .await
+        .unwrap();
     let before = f.last_seq().await;
 
     let merged = d.merge_tickets(f.ws, a.id, b.id, &f.agent).await.unwrap();
@@ -73,9 +77,9 @@ pub async fn merging_copies_the_thread_and_closes_the_source(store: Arc<dyn Stor
     assert_eq!(
         new,
         [
-            (Some(b.id), "ticket.merged"),
             (Some(a.id), "status.changed"),
             (Some(a.id), "ticket.merged"),
+            (Some(b.id), "ticket.merged"),
         ]
     );
     // A retry changes nothing more.
@@ -97,7 +101,8 @@ pub async fn merging_copies_the_thread_and_closes_the_source(store: Arc<dyn Stor
         .unwrap();
     assert_eq!(m.ticket_id, b.id);
     // Refused, changing nothing: into itself, into a merged (closed) ticket,
-    // a ticket merged elsewhere, across workspaces, by an inactive agent.
+    // a ticket merged elsewhere, across customers and workspaces, by an
+    // inactive agent; a merged ticket is not reopened.
     let snapshot = f.snapshot().await;
     assert_code(
         d.merge_tickets(f.ws, b.id, b.id, &f.agent).await,
@@ -110,6 +115,15 @@ pub async fn merging_copies_the_thread_and_closes_the_source(store: Arc<dyn Stor
     assert_code(
         d.merge_tickets(f.ws, a.id, c.id, &f.agent).await,
         "invalid_transition",
+    );
+    assert_code(
+        d.reopen(f.ws, a.id, f.agent_actor()).await,
+        "invalid_transition",
+    );
+
+    assert_code(
+        d.merge_tickets(f.ws, c.id, daves.id, &f.agent).await,
+        "invalid_input",
     );
     let theirs = other.open("Theirs").await;
     assert_code(

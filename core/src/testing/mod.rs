@@ -88,6 +88,7 @@ macro_rules! conformance_suite {
             updates_change_several_fields_at_once,
             queue_filters_of_the_seeds,
             bulk_updates_report_each_ticket,
+            bulk_changes_a_thousand_tickets,
             dashboard_counts_today_in_the_workspace_zone,
             tickets_export_as_csv,
             rules_route_by_words_and_category,

@@ -235,6 +235,11 @@ pub async fn search_ranks_by_relevance_and_finds_customers(store: Arc<dyn Store>
         found(&f, "dave", false).await,
         ["Refund for order", "Question", "Refund card", "Refund"]
     );
+    // Exclusions hold for the customers' tickets too.
+    assert_eq!(
+        found(&f, "dave -order", false).await,
+        ["Question", "Refund card", "Refund"]
+    );
     // With words of its tickets too: either finds it.
     assert_eq!(
         found(&f, "carol or money", false).await,

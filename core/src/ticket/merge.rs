@@ -15,7 +15,7 @@ pub(crate) fn copy_key(m: &Message) -> String {
     format!("merge:{}", m.id)
 }
 
-/// Checks that `source` may be merged into `target`.
+/// Checks that `source` may be merged into `target` (or already is).
 pub(crate) fn check(source: &Ticket, target: &Ticket) -> Result<()> {
     if source.id == target.id {
         return Err(Error::invalid_input(
@@ -27,6 +27,15 @@ pub(crate) fn check(source: &Ticket, target: &Ticket) -> Result<()> {
         return Err(Error::invalid_transition(
             source.status,
             format!("the ticket was already merged into {into}"),
+        ));
+    }
+    if source.customer != target.customer {
+        return Err(Error::invalid_input(
+            "target",
+            format!(
+                "ticket {} belongs to another customer: their threads stay apart",
+                target.number
+            ),
         ));
     }
     if source.status == Status::Cancelled {
@@ -94,11 +103,11 @@ pub(crate) fn absorb(
 }
 
 /// The source's side: closed (unless it already is), `merged_into` the
-/// target, `ticket.merged`.
+/// target, `ticket.merged` (with the `messages` it holds, to be copied).
 pub(crate) fn close_merged(
     source: &Ticket,
     target: &Ticket,
-    copied: u32,
+    messages: u32,
     by: &Actor,
     now: DateTime<Utc>,
 ) -> Result<TicketWrite> {
@@ -109,9 +118,12 @@ pub(crate) fn close_merged(
     }
     w.ticket.merged_into = Some(target.id);
     if source.status != Status::Closed {
+        // Closed as a duplicate, not resolved: it counts in no resolution figure.
+        let resolved = source.resolved_at;
         w.move_to(by, Status::Closed);
+        w.ticket.resolved_at = resolved.filter(|_| source.status == Status::Resolved);
     }
-    w.emit(by, merged(source, target, copied));
+    w.emit(by, merged(source, target, messages));
     Ok(w)
 }
 

@@ -78,6 +78,11 @@ impl TicketWrite {
         let now = self.ticket.updated_at;
         self.ticket.status = to;
         self.ticket.activity.moved(from, to, now);
+        if !from.is_active() && to.is_active() {
+            // Reopened: it is no longer resolved nor closed.
+            self.ticket.resolved_at = None;
+            self.ticket.closed_at = None;
+        }
         match to {
             Status::Resolved => self.ticket.resolved_at = Some(now),
             Status::Closed => {
@@ -242,9 +247,13 @@ pub(crate) fn reopen(
             ));
         }
     }
+    if let Some(into) = t.merged_into {
+        return Err(Error::invalid_transition(
+            t.status,
+            format!("the ticket was merged into {into}: reply there"),
+        ));
+    }
     let mut w = TicketWrite::begin(t, now);
-    w.ticket.resolved_at = None;
-    w.ticket.closed_at = None;
     w.move_to(actor, Status::Open);
     Ok(w)
 }

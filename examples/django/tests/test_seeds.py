@@ -3,7 +3,9 @@ permission hook, multi-tenant workspaces, CSRF, and events as Django signals."""
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import itertools
 import json
 from typing import Any, List
@@ -221,10 +223,22 @@ class SeedApiTest(TestCase):
         call_command("ticketry_daily_stats", stdout=out)
         call_command("ticketry_daily_stats", stdout=out)
         self.assertEqual(len(self.call(self.as_sam, "get", "stats/daily/")), 1)
+        # The ticket export, streamed page by page.
+        export = self.as_sam.get(f"{API}/tickets/export.csv?columns=number,status&bom=1")
+        body = b"".join(export.streaming_content).decode()
+        self.assertEqual(body, f"\ufeffnumber,status\r\n{u['number']},closed\r\n{t['number']},open\r\n")
+        self.error(self.call(self.as_sam, "get", "tickets/export.csv?columns=number,nope", status=400),
+                   "invalid_input", "columns[1]")
+        self.error(self.call(self.as_alice, "get", "tickets/export.csv", status=403), "forbidden")
         # The staff dashboard page.
         page = self.as_sam.get(f"{API}/dashboard/")
         self.assertEqual(page.status_code, 200)
         self.assertIn("<svg", page.content.decode())
+        # Its CSV link works (instants with a "+" offset are URL-encoded).
+        href = html.unescape(re.search(r'id="csv" href="([^"]+)"', page.content.decode()).group(1))
+        self.assertTrue(href.startswith("../stats/metrics.csv?"))
+        linked = self.as_sam.get(f"{API}/{href[3:]}")
+        self.assertEqual(linked.status_code, 200, linked.content[:200])
         self.error(self.call(self.as_alice, "get", "dashboard/", status=403), "forbidden")
 
     def test_reply_and_detail_by_ticket_number(self) -> None:

@@ -35,7 +35,9 @@ from .models import (
     Category,
     Channel,
     ClockStatus,
+    Column,
     Csat,
+    CsvPage,
     Customer,
     DailyStats,
     Dashboard,
@@ -486,13 +488,13 @@ class DeskOps:
         """Who the ticket was assigned to, oldest first."""
         return await self._native.call("assignment_history", {"ticket": _id(ticket)}).future()  # type: ignore[no-any-return]
 
-    def list_tickets(self, *, statuses: Optional[Sequence[Union[Status, str]]] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassigned: Optional[bool] = None, team: Optional[_Id] = None, category: Optional[_Id] = None, tag: Optional[str] = None, customer: Optional[_UserId] = None, priorities: Optional[Sequence[str]] = None, created_since: Optional[datetime] = None, created_before: Optional[datetime] = None, updated_since: Optional[datetime] = None, updated_before: Optional[datetime] = None, due_before: Optional[datetime] = None, breached: Optional[bool] = None, link: Optional[Union[Link, str, Mapping[str, Any]]] = None, rated: Optional[bool] = None, incident: Optional[_Id] = None, search: Optional[str] = None, search_notes: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None) -> Page[Ticket]:
+    def list_tickets(self, *, statuses: Optional[Sequence[Union[Status, str]]] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassigned: Optional[bool] = None, team: Optional[_Id] = None, category: Optional[_Id] = None, tag: Optional[str] = None, customer: Optional[_UserId] = None, priorities: Optional[Sequence[str]] = None, created_since: Optional[datetime] = None, created_before: Optional[datetime] = None, updated_since: Optional[datetime] = None, updated_before: Optional[datetime] = None, resolved_since: Optional[datetime] = None, resolved_before: Optional[datetime] = None, due_before: Optional[datetime] = None, breached: Optional[bool] = None, link: Optional[Union[Link, str, Mapping[str, Any]]] = None, rated: Optional[bool] = None, incident: Optional[_Id] = None, search: Optional[str] = None, search_notes: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None) -> Page[Ticket]:
         """One page of tickets matching the filters."""
-        return self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "incident": _id(incident), "search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit}).wait()  # type: ignore[no-any-return]
+        return self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "resolved_since": resolved_since, "resolved_before": resolved_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "incident": _id(incident), "search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit}).wait()  # type: ignore[no-any-return]
 
-    async def list_tickets_async(self, *, statuses: Optional[Sequence[Union[Status, str]]] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassigned: Optional[bool] = None, team: Optional[_Id] = None, category: Optional[_Id] = None, tag: Optional[str] = None, customer: Optional[_UserId] = None, priorities: Optional[Sequence[str]] = None, created_since: Optional[datetime] = None, created_before: Optional[datetime] = None, updated_since: Optional[datetime] = None, updated_before: Optional[datetime] = None, due_before: Optional[datetime] = None, breached: Optional[bool] = None, link: Optional[Union[Link, str, Mapping[str, Any]]] = None, rated: Optional[bool] = None, incident: Optional[_Id] = None, search: Optional[str] = None, search_notes: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None) -> Page[Ticket]:
+    async def list_tickets_async(self, *, statuses: Optional[Sequence[Union[Status, str]]] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassigned: Optional[bool] = None, team: Optional[_Id] = None, category: Optional[_Id] = None, tag: Optional[str] = None, customer: Optional[_UserId] = None, priorities: Optional[Sequence[str]] = None, created_since: Optional[datetime] = None, created_before: Optional[datetime] = None, updated_since: Optional[datetime] = None, updated_before: Optional[datetime] = None, resolved_since: Optional[datetime] = None, resolved_before: Optional[datetime] = None, due_before: Optional[datetime] = None, breached: Optional[bool] = None, link: Optional[Union[Link, str, Mapping[str, Any]]] = None, rated: Optional[bool] = None, incident: Optional[_Id] = None, search: Optional[str] = None, search_notes: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None) -> Page[Ticket]:
         """One page of tickets matching the filters."""
-        return await self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "incident": _id(incident), "search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit}).future()  # type: ignore[no-any-return]
+        return await self._native.call("list_tickets", {"statuses": statuses, "priority": priority, "assignee": _id(assignee), "unassigned": unassigned, "team": _id(team), "category": _id(category), "tag": tag, "customer": _id(customer), "priorities": priorities, "created_since": created_since, "created_before": created_before, "updated_since": updated_since, "updated_before": updated_before, "resolved_since": resolved_since, "resolved_before": resolved_before, "due_before": due_before, "breached": breached, "link": link, "rated": rated, "incident": _id(incident), "search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit}).future()  # type: ignore[no-any-return]
 
     def search_tickets(self, search: str, *, search_notes: Optional[bool] = None, order: Optional[Union[TicketOrder, str]] = None, after: Optional[str] = None, limit: Optional[int] = None, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> Page[SearchHit]:
         """Searches tickets: words, ``"phrases"``, ``or``, ``-exclude``, ``prefix*`` in
@@ -512,17 +514,31 @@ class DeskOps:
         """
         return await self._native.call("search_tickets", {"search": search, "search_notes": search_notes, "order": order, "after": after, "limit": limit, "query": query}).future()  # type: ignore[no-any-return]
 
-    def export_tickets_csv(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> str:
+    def export_tickets_csv(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None, columns: Optional[Sequence[Union[Column, str]]] = None, bom: Optional[bool] = None) -> str:
         """The tickets matching ``query``'s filters (those of ``list_tickets``) as CSV,
          every page, at most 100 000 tickets.
         """
-        return self._native.call("export_tickets_csv", {"query": query}).wait()  # type: ignore[no-any-return]
+        return self._native.call("export_tickets_csv", {"query": query, "columns": columns, "bom": bom}).wait()  # type: ignore[no-any-return]
 
-    async def export_tickets_csv_async(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None) -> str:
+    async def export_tickets_csv_async(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None, columns: Optional[Sequence[Union[Column, str]]] = None, bom: Optional[bool] = None) -> str:
         """The tickets matching ``query``'s filters (those of ``list_tickets``) as CSV,
          every page, at most 100 000 tickets.
         """
-        return await self._native.call("export_tickets_csv", {"query": query}).future()  # type: ignore[no-any-return]
+        return await self._native.call("export_tickets_csv", {"query": query, "columns": columns, "bom": bom}).future()  # type: ignore[no-any-return]
+
+    def export_tickets_csv_page(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None, columns: Optional[Sequence[Union[Column, str]]] = None, bom: Optional[bool] = None) -> CsvPage:
+        """One page of a CSV export (``query``'s ``limit`` tickets; the header, and
+         the byte-order mark with ``bom``, on the first page): pass ``next_cursor``
+         back as ``query.after`` to stream an export of any size.
+        """
+        return self._native.call("export_tickets_csv_page", {"query": query, "columns": columns, "bom": bom}).wait()  # type: ignore[no-any-return]
+
+    async def export_tickets_csv_page_async(self, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None, columns: Optional[Sequence[Union[Column, str]]] = None, bom: Optional[bool] = None) -> CsvPage:
+        """One page of a CSV export (``query``'s ``limit`` tickets; the header, and
+         the byte-order mark with ``bom``, on the first page): pass ``next_cursor``
+         back as ``query.after`` to stream an export of any size.
+        """
+        return await self._native.call("export_tickets_csv_page", {"query": query, "columns": columns, "bom": bom}).future()  # type: ignore[no-any-return]
 
     def metrics(self, since: datetime, until: datetime, *, interval: Optional[Union[Interval, str]] = None, group_by: Optional[Union[Dimension, str]] = None) -> Metrics:
         """Support metrics over ``[since, until)``: volumes, first-response and
@@ -714,29 +730,33 @@ class DeskOps:
         """The customer's rating (1–5), once, on a resolved or closed ticket."""
         return await self._native.call("rate", {"ticket": _id(ticket), "rating": rating, "comment": comment, "by": by}).future()  # type: ignore[no-any-return]
 
-    def update_ticket(self, ticket: _Id, *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, expected_version: Optional[int] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
+    def update_ticket(self, ticket: _Id, *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, add_tags: Optional[Sequence[str]] = None, remove_tags: Optional[Sequence[str]] = None, escalate: Optional[bool] = None, expected_version: Optional[int] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
         """Changes several fields in one atomic write, all or nothing (the
          status last); ``expected_version`` turns a concurrent change into ``conflict``.
         """
-        return self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "expected_version": expected_version, "by": by}).wait()  # type: ignore[no-any-return]
+        return self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "add_tags": add_tags, "remove_tags": remove_tags, "escalate": escalate, "expected_version": expected_version, "by": by}).wait()  # type: ignore[no-any-return]
 
-    async def update_ticket_async(self, ticket: _Id, *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, expected_version: Optional[int] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
+    async def update_ticket_async(self, ticket: _Id, *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, add_tags: Optional[Sequence[str]] = None, remove_tags: Optional[Sequence[str]] = None, escalate: Optional[bool] = None, expected_version: Optional[int] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> Ticket:
         """Changes several fields in one atomic write, all or nothing (the
          status last); ``expected_version`` turns a concurrent change into ``conflict``.
         """
-        return await self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "expected_version": expected_version, "by": by}).future()  # type: ignore[no-any-return]
+        return await self._native.call("update_ticket", {"ticket": _id(ticket), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "add_tags": add_tags, "remove_tags": remove_tags, "escalate": escalate, "expected_version": expected_version, "by": by}).future()  # type: ignore[no-any-return]
 
-    def bulk_update(self, tickets: Sequence[_Id], *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> List[BulkOutcome]:
-        """The same change to many tickets, each in its own atomic write (checked
-         once first; a ticket that refuses it is reported, the others change).
+    def bulk_update(self, tickets: Optional[Sequence[_Id]] = None, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, add_tags: Optional[Sequence[str]] = None, remove_tags: Optional[Sequence[str]] = None, escalate: Optional[bool] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> List[BulkOutcome]:
+        """The same change to many tickets (``tickets``, or every ticket matching
+         ``query``; at most 1 000), each in its own atomic write (checked once
+         first; a ticket that refuses it is reported, the others change; a
+         retry changes only what is left).
         """
-        return self._native.call("bulk_update", {"tickets": _ids(tickets), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "by": by}).wait()  # type: ignore[no-any-return]
+        return self._native.call("bulk_update", {"tickets": _ids(tickets), "query": query, "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "add_tags": add_tags, "remove_tags": remove_tags, "escalate": escalate, "by": by}).wait()  # type: ignore[no-any-return]
 
-    async def bulk_update_async(self, tickets: Sequence[_Id], *, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> List[BulkOutcome]:
-        """The same change to many tickets, each in its own atomic write (checked
-         once first; a ticket that refuses it is reported, the others change).
+    async def bulk_update_async(self, tickets: Optional[Sequence[_Id]] = None, *, query: Optional[Union[TicketQuery, Mapping[str, Any]]] = None, subject: Optional[str] = None, description: Optional[str] = None, custom_fields: Optional[Dict[str, Any]] = None, category: Optional[_Id] = None, priority: Optional[str] = None, assignee: Optional[_UserId] = None, unassign: Optional[bool] = None, team: Optional[_Id] = None, status: Optional[Union[Status, str]] = None, add_tags: Optional[Sequence[str]] = None, remove_tags: Optional[Sequence[str]] = None, escalate: Optional[bool] = None, by: Optional[Union[Actor, Mapping[str, Any]]] = None) -> List[BulkOutcome]:
+        """The same change to many tickets (``tickets``, or every ticket matching
+         ``query``; at most 1 000), each in its own atomic write (checked once
+         first; a ticket that refuses it is reported, the others change; a
+         retry changes only what is left).
         """
-        return await self._native.call("bulk_update", {"tickets": _ids(tickets), "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "by": by}).future()  # type: ignore[no-any-return]
+        return await self._native.call("bulk_update", {"tickets": _ids(tickets), "query": query, "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "add_tags": add_tags, "remove_tags": remove_tags, "escalate": escalate, "by": by}).future()  # type: ignore[no-any-return]
 
     def set_rules(self, rules: Sequence[Union[Rule, Mapping[str, Any]]]) -> List[Rule]:
         """Replaces the automation rules (an ordered list; see the README's Automation)."""
@@ -984,26 +1004,26 @@ class DeskOps:
         """
         return await self._native.call("search_articles", {"text": text, "language": language, "fallback": fallback}).future()  # type: ignore[no-any-return]
 
-    def suggest_articles(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None, track: Optional[bool] = None) -> Suggestions:
+    def suggest_articles(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None, shown_to: Optional[_UserId] = None) -> Suggestions:
         """Articles that may answer ``text`` (a ticket's subject), best first.
-         With ``track``, what was shown is recorded: pass the result's ``id`` as
-         ``suggestions`` to ``open_ticket`` if the customer opens one anyway.
+         With ``shown_to`` (a customer), what was shown is recorded: pass the
+         result's ``id`` as ``suggestions`` to their ``open_ticket`` if they open one anyway.
         """
-        return self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit, "track": track}).wait()  # type: ignore[no-any-return]
+        return self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit, "shown_to": _id(shown_to)}).wait()  # type: ignore[no-any-return]
 
-    async def suggest_articles_async(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None, track: Optional[bool] = None) -> Suggestions:
+    async def suggest_articles_async(self, text: str, language: str, *, fallback: Optional[str] = None, limit: Optional[int] = None, shown_to: Optional[_UserId] = None) -> Suggestions:
         """Articles that may answer ``text`` (a ticket's subject), best first.
-         With ``track``, what was shown is recorded: pass the result's ``id`` as
-         ``suggestions`` to ``open_ticket`` if the customer opens one anyway.
+         With ``shown_to`` (a customer), what was shown is recorded: pass the
+         result's ``id`` as ``suggestions`` to their ``open_ticket`` if they open one anyway.
         """
-        return await self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit, "track": track}).future()  # type: ignore[no-any-return]
+        return await self._native.call("suggest_articles", {"text": text, "language": language, "fallback": fallback, "limit": limit, "shown_to": _id(shown_to)}).future()  # type: ignore[no-any-return]
 
     def get_suggestions(self, suggestions: _Id) -> SuggestionSet:
-        """Suggestions recorded with ``track``, and the ticket opened after them."""
+        """Suggestions recorded with ``shown_to``, and the ticket opened after them."""
         return self._native.call("get_suggestions", {"suggestions": _id(suggestions)}).wait()  # type: ignore[no-any-return]
 
     async def get_suggestions_async(self, suggestions: _Id) -> SuggestionSet:
-        """Suggestions recorded with ``track``, and the ticket opened after them."""
+        """Suggestions recorded with ``shown_to``, and the ticket opened after them."""
         return await self._native.call("get_suggestions", {"suggestions": _id(suggestions)}).future()  # type: ignore[no-any-return]
 
     def deflection_report(self, since: datetime, until: datetime) -> DeflectionReport:

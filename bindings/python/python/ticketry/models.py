@@ -28,6 +28,7 @@ __all__ = [
     "BoundaryMode",
     "Channel",
     "ClockStatus",
+    "Column",
     "Dimension",
     "IncidentStatus",
     "Interval",
@@ -61,6 +62,7 @@ __all__ = [
     "CalendarConfig",
     "Category",
     "Csat",
+    "CsvPage",
     "Customer",
     "DailyStats",
     "Dashboard",
@@ -202,6 +204,30 @@ class ClockStatus(_StrEnum):
     PAUSED = 'paused'
     MET = 'met'
     BREACHED = 'breached'
+
+
+class Column(_StrEnum):
+    """A column of a ticket export."""
+
+    ID = 'id'
+    NUMBER = 'number'
+    SUBJECT = 'subject'
+    DESCRIPTION = 'description'
+    STATUS = 'status'
+    PRIORITY = 'priority'
+    CATEGORY = 'category'
+    CHANNEL = 'channel'
+    CUSTOMER = 'customer'
+    ASSIGNEE = 'assignee'
+    TEAM = 'team'
+    TAGS = 'tags'
+    LINKS = 'links'
+    CREATED_AT = 'created_at'
+    UPDATED_AT = 'updated_at'
+    FIRST_RESPONSE_AT = 'first_response_at'
+    RESOLVED_AT = 'resolved_at'
+    CLOSED_AT = 'closed_at'
+    RATING = 'rating'
 
 
 class Dimension(_StrEnum):
@@ -586,6 +612,14 @@ class Csat:
     mean: Optional[float]
     distribution: Tuple[int, ...] = field(repr=False)
     response_rate: Optional[float]
+
+
+@dataclass(frozen=True)
+class CsvPage:
+    """One page of a ticket export."""
+
+    csv: str
+    next_cursor: Optional[str]
 
 
 @dataclass(frozen=True)
@@ -1068,10 +1102,11 @@ class SlaState(_extras.SlaStateMixin):
 class SuggestionSet:
     """Article suggestions shown to someone about to open a ticket, as
     ``Helpdesk::suggest_articles`` records
-    them with ``track``.
+    them with ``shown_to``.
     """
 
     id: str
+    customer: str
     shown_at: datetime = field(repr=False)
     articles: Tuple[str, ...] = field(repr=False)
     ticket: Optional[str]
@@ -1208,6 +1243,8 @@ class TicketQuery:
     created_before: Optional[datetime] = field(default=None, repr=False)
     updated_since: Optional[datetime] = field(default=None, repr=False)
     updated_before: Optional[datetime] = field(default=None, repr=False)
+    resolved_since: Optional[datetime] = field(default=None, repr=False)
+    resolved_before: Optional[datetime] = field(default=None, repr=False)
     due_before: Optional[datetime] = field(default=None, repr=False)
     breached: bool = False
     link: Optional[Link] = field(default=None, repr=False)
@@ -1318,6 +1355,7 @@ _STRUCTS: Dict[str, type] = {
     "CalendarConfig": CalendarConfig,
     "Category": Category,
     "Csat": Csat,
+    "CsvPage": CsvPage,
     "Customer": Customer,
     "DailyStats": DailyStats,
     "Dashboard": Dashboard,
@@ -1382,6 +1420,7 @@ _ENUMS: Dict[str, type] = {
     "BoundaryMode": BoundaryMode,
     "Channel": Channel,
     "ClockStatus": ClockStatus,
+    "Column": Column,
     "Dimension": Dimension,
     "IncidentStatus": IncidentStatus,
     "Interval": Interval,

@@ -71,7 +71,7 @@ def suggest(c: Call) -> Any:
     text = c.request.GET.get("q") or c.request.GET.get("subject") or ""
     if not text.strip():
         raise ApiError(400, "invalid_input", "q is required", "q")
-    s = c.desk.suggest_articles(text, lang, fallback=fallback, track=not c.staff)
+    s = c.desk.suggest_articles(text, lang, fallback=fallback, shown_to=None if c.staff else c.me.id)
     return 200, {"suggestion_id": s.id, "results": [_hit(h) for h in s.articles]}
 
 

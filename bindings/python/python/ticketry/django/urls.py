@@ -15,6 +15,7 @@ urlpatterns = [
     path("health/", views.health_view, name="health"),
     path("tickets/", views.tickets_view, name="tickets"),
     path("tickets/all/", views.all_tickets_view, name="tickets-all"),
+    path("tickets/export.csv", reports.export_view, name="tickets-export"),
     path("admin/tickets/", views.all_tickets_view, name="admin-tickets"),
     path("tickets/<str:ref>/", views.ticket_view, name="ticket"),
     path("tickets/<str:ref>/messages/", views.messages_view, name="ticket-messages"),

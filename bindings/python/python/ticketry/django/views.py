@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
@@ -137,7 +137,7 @@ def endpoint(**methods: Tuple[Optional[str], Handler]) -> Callable[..., JsonResp
             if action is not None:
                 call.allow(action)
             status, data = handler(call, **kwargs)
-            if isinstance(data, HttpResponse):  # a page or a file
+            if isinstance(data, (HttpResponse, StreamingHttpResponse)):  # a page or a file
                 return data
             return JsonResponse(data, status=status, safe=False)
         except ApiError as e:
@@ -320,6 +320,11 @@ def _category(c: Call, value: Any) -> Optional[str]:
 
 
 def all_tickets(c: Call) -> Any:
+    return 200, page_json(c.desk.list_tickets(**staff_filters(c)), staff=True)
+
+
+def staff_filters(c: Call) -> Dict[str, Any]:
+    """The staff queue's filters from the query string (``list_tickets`` keywords)."""
     q = c.request.GET
     filters: Dict[str, Any] = _paging(c.request)
     assigned = q.get("assigned_to")
@@ -341,7 +346,7 @@ def all_tickets(c: Call) -> Any:
         # Staff search notes too (seed 000's admin: "by text, author, ID").
         filters["search"] = q.get("q") or q.get("search")
         filters["search_notes"] = True
-    return 200, page_json(c.desk.list_tickets(**filters), staff=True)
+    return filters
 
 
 def ticket_detail(c: Call, ref: str) -> Any:
