@@ -28,7 +28,7 @@ use ticketry_core::{
 use ticketry_postgres::{PgOptions, PgStore};
 
 /// The seeded schema.
-pub const SCHEMA: &str = "ticketry_bench_v2";
+pub const SCHEMA: &str = "ticketry_bench_v3";
 /// Workspaces seeded.
 pub const WORKSPACES: usize = 100;
 /// Tickets per workspace.
@@ -329,6 +329,11 @@ async fn load_workspace(
         };
         write!(customers, "{w},{},", c.id)?;
         q(&mut customers, &serde_json::to_string(&c)?);
+        customers.push(',');
+        q(
+            &mut customers,
+            &ticketry_core::search::tsvector(&c.search_terms()),
+        );
         customers.push('\n');
     }
     for i in 0..AGENTS {
@@ -382,6 +387,9 @@ async fn load_workspace(
         let mut head = ticketry_core::search::terms(&t.subject);
         head.extend(ticketry_core::search::terms(&t.description));
         q(&mut tickets, &ticketry_core::search::tsvector(&head));
+        tickets.push(',');
+        let facts = ticketry_core::metrics::TicketFacts::from(&t);
+        q(&mut tickets, &serde_json::to_string(&facts)?);
         tickets.push('\n');
         write!(
             messages,
@@ -408,7 +416,7 @@ async fn load_workspace(
     copy(
         conn,
         &format!(
-            "COPY {SCHEMA}.customers (workspace_id, customer_id, doc) FROM STDIN (FORMAT csv)"
+            "COPY {SCHEMA}.customers (workspace_id, customer_id, doc, search) FROM STDIN (FORMAT csv)"
         ),
         customers,
     )
@@ -425,7 +433,7 @@ async fn load_workspace(
             "COPY {SCHEMA}.tickets (workspace_id, ticket_id, seq, number, status, active, \
              priority, rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, \
              category_id, tags, idempotency_key, created_at, updated_at, version, doc, \
-             search_head) \
+             search_head, facts) \
              FROM STDIN (FORMAT csv)"
         ),
         tickets,

@@ -1598,7 +1598,11 @@ export interface TicketQuery {
   /**
    * Words of the subject, description and messages, as typed in a search
    * box (see `crate::search`: phrases in quotes, `or`, `-exclude`,
-   * `prefix*`); public messages only unless `search_notes`.
+   * `prefix*`); public messages only unless `search_notes`. Without a
+   * `customer` filter (the agent view), the tickets of the first
+   * `MAX_SEARCH_CUSTOMERS` customers (by id) whose
+   * `Customer::search_terms` match
+   * all of it match too, minus its excluded words.
    */
   search?: string | null
   /** Search internal notes too (the agent view). */

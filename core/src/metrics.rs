@@ -3,8 +3,8 @@
 //! by day, week or month of the workspace's time zone and/or by agent, team,
 //! category, priority or channel.
 //!
-//! [`compute`] is a pure function of the tickets a store returns for the
-//! period ([`TicketStore::report_tickets`](crate::store::TicketStore::report_tickets)):
+//! [`compute`] is a pure function of the [`TicketFacts`] a store returns for
+//! the period ([`TicketStore::report_tickets`](crate::store::TicketStore::report_tickets)):
 //! nothing is pre-aggregated, so medians and percentiles are exact.
 //!
 //! Definitions (each event counts in the group of the instant it happened):
@@ -252,6 +252,64 @@ pub struct DailyStats {
     pub figures: MetricsRow,
 }
 
+/// What the metrics read of a ticket: a small record a store keeps (or
+/// derives) per ticket, so a report never loads whole tickets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketFacts {
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Status.
+    pub status: Status,
+    /// Priority code.
+    pub priority: String,
+    /// Category.
+    pub category: Option<crate::ids::CategoryId>,
+    /// Channel.
+    pub channel: crate::ticket::Channel,
+    /// Assignee.
+    pub assignee: Option<crate::ids::AgentId>,
+    /// Team.
+    pub team: Option<crate::ids::TeamId>,
+    /// First public agent reply.
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Last resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Last closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The rating and when it was given.
+    pub rating: Option<(u8, DateTime<Utc>)>,
+    /// The SLA policy (its calendar measures business time).
+    pub sla_policy: Option<crate::ids::PolicyId>,
+    /// Each SLA clock's metric and status.
+    pub clocks: Vec<(SlaMetric, ClockStatus)>,
+    /// Reopenings and waiting on the customer.
+    pub activity: crate::ticket::Activity,
+}
+
+impl From<&Ticket> for TicketFacts {
+    fn from(t: &Ticket) -> Self {
+        Self {
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            status: t.status,
+            priority: t.priority.clone(),
+            category: t.category,
+            channel: t.channel,
+            assignee: t.assignee.clone(),
+            team: t.team,
+            first_response_at: t.first_response_at,
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
+            rating: t.satisfaction.as_ref().map(|s| (s.rating, s.rated_at)),
+            sla_policy: t.sla.policy,
+            clocks: t.sla.clocks.iter().map(|c| (c.metric, c.status)).collect(),
+            activity: t.activity.clone(),
+        }
+    }
+}
+
 /// The local-time buckets of `[since, until)`: each `(start, end)`, the
 /// first and last cut at the period's bounds.
 pub fn buckets(
@@ -305,7 +363,7 @@ pub fn buckets(
 }
 
 /// The value of `d` for `t`.
-fn key(t: &Ticket, d: Dimension) -> Option<String> {
+fn key(t: &TicketFacts, d: Dimension) -> Option<String> {
     match d {
         Dimension::Agent => t.assignee.as_ref().map(|a| a.to_string()),
         Dimension::Team => t.team.map(|x| x.to_string()),
@@ -316,7 +374,7 @@ fn key(t: &Ticket, d: Dimension) -> Option<String> {
 }
 
 /// When a finished ticket finished (as of its latest resolution).
-fn finished_at(t: &Ticket) -> Option<DateTime<Utc>> {
+fn finished_at(t: &TicketFacts) -> Option<DateTime<Utc>> {
     if t.status.is_active() {
         return None;
     }
@@ -333,8 +391,8 @@ fn finished_at(t: &Ticket) -> Option<DateTime<Utc>> {
 pub fn compute(
     q: &MetricsQuery,
     tz: Tz,
-    tickets: &[Ticket],
-    business: impl Fn(&Ticket, DateTime<Utc>, DateTime<Utc>) -> TimeDelta,
+    tickets: &[TicketFacts],
+    business: impl Fn(&TicketFacts, DateTime<Utc>, DateTime<Utc>) -> TimeDelta,
 ) -> Result<Metrics> {
     if q.until <= q.since {
         return Err(Error::invalid_input("until", "must be after `since`"));
@@ -346,7 +404,7 @@ pub fn compute(
     let mut groups = Vec::new();
     if q.interval.is_some() || q.group_by.is_some() {
         for &(start, end) in &spans {
-            let mut keyed: BTreeMap<Option<String>, Vec<&Ticket>> = BTreeMap::new();
+            let mut keyed: BTreeMap<Option<String>, Vec<&TicketFacts>> = BTreeMap::new();
             match q.group_by {
                 Some(d) => {
                     for t in tickets {
@@ -376,7 +434,7 @@ pub fn compute(
             }
         }
     }
-    let all: Vec<&Ticket> = tickets.iter().collect();
+    let all: Vec<&TicketFacts> = tickets.iter().collect();
     Ok(Metrics {
         since: q.since,
         until: q.until,
@@ -401,10 +459,10 @@ impl MetricsRow {
 }
 
 fn row(
-    tickets: &[&Ticket],
+    tickets: &[&TicketFacts],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-    business: &impl Fn(&Ticket, DateTime<Utc>, DateTime<Utc>) -> TimeDelta,
+    business: &impl Fn(&TicketFacts, DateTime<Utc>, DateTime<Utc>) -> TimeDelta,
 ) -> MetricsRow {
     let within = |at: Option<DateTime<Utc>>| at.is_some_and(|x| x >= start && x < end);
     let (mut frt, mut frt_b, mut res, mut res_b, mut wait) =
@@ -429,13 +487,13 @@ fn row(
     for t in tickets {
         if within(Some(t.created_at)) {
             r.created += 1;
-            for c in &t.sla.clocks {
-                let slot = match c.status {
+            for &(metric, status) in &t.clocks {
+                let slot = match status {
                     ClockStatus::Met => 0,
                     ClockStatus::Breached => 1,
                     ClockStatus::Running | ClockStatus::Paused => 2,
                 };
-                sla.entry(c.metric).or_default()[slot] += 1;
+                sla.entry(metric).or_default()[slot] += 1;
             }
         }
         if within(t.resolved_at) && t.status != Status::Cancelled {
@@ -458,13 +516,13 @@ fn row(
             frt.push(at - t.created_at);
             frt_b.push(business(t, t.created_at, at));
         }
-        if let Some(s) = t.satisfaction.as_ref().filter(|s| within(Some(s.rated_at))) {
+        if let Some((rating, _)) = t.rating.filter(|&(_, at)| within(Some(at))) {
             r.csat.responses += 1;
-            ratings += u64::from(s.rating);
+            ratings += u64::from(rating);
             if let Some(slot) = r
                 .csat
                 .distribution
-                .get_mut(usize::from(s.rating).wrapping_sub(1))
+                .get_mut(usize::from(rating).wrapping_sub(1))
             {
                 *slot += 1;
             }

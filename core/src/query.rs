@@ -61,15 +61,14 @@ pub struct TicketQuery {
     pub incident: Option<crate::ids::IncidentId>,
     /// Words of the subject, description and messages, as typed in a search
     /// box (see [`crate::search`]: phrases in quotes, `or`, `-exclude`,
-    /// `prefix*`); public messages only unless `search_notes`.
+    /// `prefix*`); public messages only unless `search_notes`. Without a
+    /// `customer` filter (the agent view), the tickets of the first
+    /// [`MAX_SEARCH_CUSTOMERS`] customers (by id) whose
+    /// [`Customer::search_terms`](crate::Customer::search_terms) match
+    /// all of it match too, minus its excluded words.
     pub search: Option<String>,
     /// Search internal notes too (the agent view).
     pub search_notes: bool,
-    /// Customers whose id, name or e-mail match all of `search`: their
-    /// tickets match too. Set by [`Helpdesk::search_tickets`](crate::Helpdesk::search_tickets)
-    /// and [`Helpdesk::list_tickets`](crate::Helpdesk::list_tickets), not by callers.
-    #[serde(skip)]
-    pub search_customers: Vec<CustomerId>,
     /// Order of the results.
     pub order: TicketOrder,
     /// The `next_cursor` of the previous page.
@@ -103,13 +102,15 @@ impl Default for TicketQuery {
             incident: None,
             search: None,
             search_notes: false,
-            search_customers: Vec::new(),
             order: TicketOrder::Newest,
             after: None,
             limit: 50,
         }
     }
 }
+
+/// Most customers (the first by id, bytewise) whose tickets a search adds.
+pub const MAX_SEARCH_CUSTOMERS: usize = 50;
 
 /// Order of a ticket listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

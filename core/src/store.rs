@@ -97,14 +97,6 @@ pub trait DirectoryStore: Send + Sync {
     -> StoreResult<Option<Customer>>;
     /// All customers, by id.
     async fn list_customers(&self, ws: WorkspaceId) -> StoreResult<Vec<Customer>>;
-    /// The ids of at most `limit` customers whose [`Customer::search_terms`]
-    /// match `query`, by id.
-    async fn find_customers(
-        &self,
-        ws: WorkspaceId,
-        query: &crate::search::Query,
-        limit: usize,
-    ) -> StoreResult<Vec<CustomerId>>;
     /// Inserts or replaces by id.
     async fn put_team(&self, ws: WorkspaceId, team: &Team) -> StoreResult<()>;
     /// By id.
@@ -350,15 +342,15 @@ pub trait TicketStore: Send + Sync {
         now: DateTime<Utc>,
         soon: DateTime<Utc>,
     ) -> StoreResult<crate::report::DashboardCounts>;
-    /// What [`crate::metrics::compute`] needs for `[since, until)`: every
-    /// ticket created before `until` that is active or changed at or after
-    /// `since`, by seq.
+    /// What [`crate::metrics::compute`] needs for `[since, until)`: the facts
+    /// of every ticket created before `until` that is active or changed at
+    /// or after `since`, by seq.
     async fn report_tickets(
         &self,
         ws: WorkspaceId,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> StoreResult<Vec<Ticket>>;
+    ) -> StoreResult<Vec<crate::metrics::TicketFacts>>;
     /// Active tickets with an SLA check (warning or breach) due at or before
     /// `now`, most overdue first, at most `limit`.
     async fn sla_due(

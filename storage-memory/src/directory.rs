@@ -34,21 +34,6 @@ impl DirectoryStore for MemoryStore {
     async fn list_customers(&self, ws: WorkspaceId) -> StoreResult<Vec<Customer>> {
         self.with(ws, |d| d.customers.values().cloned().collect())
     }
-    async fn find_customers(
-        &self,
-        ws: WorkspaceId,
-        query: &ticketry_core::search::Query,
-        limit: usize,
-    ) -> StoreResult<Vec<CustomerId>> {
-        self.with(ws, |d| {
-            d.customers
-                .keys()
-                .filter(|id| d.customer_terms.get(*id).is_some_and(|t| query.matches(t)))
-                .take(limit)
-                .cloned()
-                .collect()
-        })
-    }
     async fn put_team(&self, ws: WorkspaceId, team: &Team) -> StoreResult<()> {
         self.with_mut(ws, |d| {
             d.teams.insert(team.id, team.clone());

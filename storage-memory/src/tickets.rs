@@ -206,12 +206,24 @@ impl TicketStore for MemoryStore {
                 Some(None) => Some(HashSet::new()),
                 Some(Some(query)) => {
                     let mut found = d.search(query, q.search_notes);
-                    if !q.search_customers.is_empty() {
-                        // The customers' tickets too, minus the excluded words.
+                    // The agent view: the matching customers' tickets too,
+                    // minus the excluded words.
+                    let customers: Vec<&CustomerId> = match q.customer {
+                        Some(_) => Vec::new(),
+                        None => d
+                            .customers
+                            .keys()
+                            .filter(|id| {
+                                d.customer_terms.get(*id).is_some_and(|t| query.matches(t))
+                            })
+                            .take(ticketry_core::query::MAX_SEARCH_CUSTOMERS)
+                            .collect(),
+                    };
+                    if !customers.is_empty() {
                         found.extend(
                             d.tickets
                                 .iter()
-                                .filter(|r| q.search_customers.contains(&r.ticket.customer))
+                                .filter(|r| customers.contains(&&r.ticket.customer))
                                 .filter(|r| !query.excludes(&r.terms.view(q.search_notes)))
                                 .map(|r| (r.ticket.seq - 1) as u32),
                         );
@@ -333,13 +345,13 @@ impl TicketStore for MemoryStore {
         ws: WorkspaceId,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> StoreResult<Vec<Ticket>> {
+    ) -> StoreResult<Vec<ticketry_core::metrics::TicketFacts>> {
         self.with(ws, |d| {
             d.tickets
                 .iter()
                 .map(|r| &r.ticket)
                 .filter(|t| t.created_at < until && (t.status.is_active() || t.updated_at >= since))
-                .cloned()
+                .map(ticketry_core::metrics::TicketFacts::from)
                 .collect()
         })
     }

@@ -16,3 +16,8 @@ ALTER TABLE daily_stats ENABLE ROW LEVEL SECURITY;
 ALTER TABLE daily_stats FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON daily_stats USING (workspace_id = current_workspace())
     WITH CHECK (workspace_id = current_workspace());
+
+-- Each ticket's `TicketFacts` (what a metrics report reads: a few hundred
+-- bytes, never toasted), written with the ticket. NULL on rows written before
+-- this version: a report reads their document instead.
+ALTER TABLE tickets ADD COLUMN facts jsonb;

@@ -309,32 +309,6 @@ impl DirectoryStore for PgStore {
         }
     }
 
-    async fn find_customers(
-        &self,
-        ws: WorkspaceId,
-        query: &ticketry_core::search::Query,
-        limit: usize,
-    ) -> StoreResult<Vec<CustomerId>> {
-        let rows = self
-            .read(
-                ws,
-                "SELECT customer_id FROM customers WHERE workspace_id = $1
-                 AND search @@ $2::tsquery ORDER BY customer_id COLLATE \"C\" LIMIT $3",
-                &[
-                    &ws.as_uuid(),
-                    &query.to_tsquery(),
-                    &i64::try_from(limit).unwrap_or(i64::MAX),
-                ],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let id: String = r.try_get(0).map_err(backend)?;
-                CustomerId::new(id).map_err(|e| StoreError::Backend(e.to_string()))
-            })
-            .collect()
-    }
-
     async fn get_customer(
         &self,
         ws: WorkspaceId,

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::types::Json;
+use ticketry_core::metrics::TicketFacts;
 use ticketry_core::query::{Page, Position, TicketOrder, TicketQuery, page_from};
 use ticketry_core::store::{
     AgentLoad, StoreResult, TicketCreate, TicketStore, TicketWrite, WriteOutcome,
@@ -79,13 +80,20 @@ const AGENT_LOADS_SQL: &str = "SELECT
 
 /// The sums of a dashboard in one pass over the workspace's tickets:
 /// `$2` the day's start, `$3`/`$4` now and now + 1 h in Unix seconds
-/// (`due_secs` is the earliest running clock's due instant, `i64::MAX` if none).
+/// (`due_secs` is the earliest running clock's due instant, `i64::MAX` if
+/// none). Instants and clock states come from the small `facts` column (the
+/// document only for rows written before it).
 const DASHBOARD_SQL: &str = "WITH t AS (
         SELECT active, assignee_id, created_at, due_secs,
-            (doc->>'resolved_at')::timestamptz AS resolved_at,
-            (doc->>'closed_at')::timestamptz AS closed_at,
-            (doc->>'first_response_at')::timestamptz AS first_response_at,
-            doc->'sla'->'clocks' @> '[{\"status\": \"breached\"}]'::jsonb AS breached
+            (COALESCE(facts, doc)->>'resolved_at')::timestamptz AS resolved_at,
+            (COALESCE(facts, doc)->>'closed_at')::timestamptz AS closed_at,
+            (COALESCE(facts, doc)->>'first_response_at')::timestamptz AS first_response_at,
+            CASE WHEN facts IS NULL
+                THEN doc->'sla'->'clocks' @> '[{\"status\": \"breached\"}]'::jsonb
+                ELSE facts->'clocks' @> '[[\"first_response\", \"breached\"]]'::jsonb
+                    OR facts->'clocks' @> '[[\"next_response\", \"breached\"]]'::jsonb
+                    OR facts->'clocks' @> '[[\"resolution\", \"breached\"]]'::jsonb
+            END AS breached
         FROM tickets WHERE workspace_id = $1
     ), b AS (
         SELECT *, active AND (breached OR due_secs <= $3) AS breaching FROM t
@@ -226,18 +234,28 @@ impl PgStore {
         match &text {
             Ok(None) => {}
             Ok(Some(Some(query))) => {
-                b.push(" AND ((search_head || ")
+                // The workspace repeated in the text branch lets the planner
+                // AND its index with the GIN index inside the OR below.
+                b.push(" AND ((workspace_id = ")
+                    .param(ws.as_uuid())
+                    .push(" AND (search_head || ")
                     .push(body)
                     .push(") @@ ")
                     .param(query.to_tsquery())
-                    .push("::tsquery");
-                if !q.search_customers.is_empty() {
-                    let ids: Vec<String> = q
-                        .search_customers
-                        .iter()
-                        .map(|c| c.as_str().to_owned())
-                        .collect();
-                    b.push(" OR (customer_id = ANY(").param(ids).push(")");
+                    .push("::tsquery)");
+                if q.customer.is_none() {
+                    // The agent view: the matching customers' tickets too
+                    // (an array computed once, so `tickets_customer` serves it).
+                    b.push(
+                        " OR (customer_id = ANY(ARRAY(SELECT customer_id FROM customers \
+                         WHERE workspace_id = ",
+                    )
+                    .param(ws.as_uuid())
+                    .push(" AND search @@ ")
+                    .param(query.to_tsquery())
+                    .push("::tsquery ORDER BY customer_id COLLATE \"C\" LIMIT ")
+                    .param(ticketry_core::query::MAX_SEARCH_CUSTOMERS as i64)
+                    .push("))");
                     // The customer's tickets too, minus the excluded words.
                     if let Some(excluded) = query.exclusions_tsquery() {
                         b.push(" AND NOT (search_head || ")
@@ -535,11 +553,13 @@ impl TicketStore for PgStore {
         ws: WorkspaceId,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> StoreResult<Vec<Ticket>> {
+    ) -> StoreResult<Vec<TicketFacts>> {
+        // The small `facts` column; the document only for rows written before it.
         let rows = self
             .read(
                 ws,
-                "SELECT doc FROM tickets WHERE workspace_id = $1 AND created_at < $3
+                "SELECT facts, CASE WHEN facts IS NULL THEN doc END FROM tickets
+                 WHERE workspace_id = $1 AND created_at < $3
                    AND (active OR updated_at >= $2) ORDER BY seq",
                 &[&ws.as_uuid(), &since, &until],
             )
@@ -547,7 +567,18 @@ impl TicketStore for PgStore {
         if rows.is_empty() {
             self.require_workspace(ws).await?;
         }
-        docs(&rows)
+        rows.iter()
+            .map(|r| {
+                if let Some(Json(facts)) = r
+                    .try_get::<Option<Json<TicketFacts>>, _>(0)
+                    .map_err(backend)?
+                {
+                    return Ok(facts);
+                }
+                let Json(t): Json<Ticket> = r.try_get(1).map_err(backend)?;
+                Ok(TicketFacts::from(&t))
+            })
+            .collect()
     }
 
     async fn dashboard_counts(

@@ -114,12 +114,12 @@ const CREATE_SQL: &str = concat!(
         INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
             rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
             tags, idempotency_key, created_at, updated_at, version, doc, idempotency_fingerprint,
-            timers_due, search_head, search_public, search_notes)
+            timers_due, search_head, search_public, search_notes, facts)
         SELECT $1, $16, n.seq, n.number, $17, $18, $19,
             -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $19), 0),
             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
             $31 || jsonb_build_object('seq', n.seq, 'number', n.number), $32, $39,
-            $42::tsvector, $43::tsvector, $44::tsvector
+            $42::tsvector, $43::tsvector, $44::tsvector, $46
         FROM n
         RETURNING ticket_id
     ), ",
@@ -161,6 +161,7 @@ const UPDATE_SQL: &str = concat!(
             rank_key = -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $20), 0),
             due_secs = $21, sla_next_check = $22, customer_id = $23, assignee_id = $24,
             team_id = $25, category_id = $26, tags = $27, updated_at = $28, version = $29, doc = $30,
+            facts = $40,
             timers_due = $34, search_head = COALESCE($37::tsvector, search_head),
             -- A tsvector holds at most 1 MB: a ticket stops growing its index first.
             search_public = CASE WHEN pg_column_size(search_public) < 900000
@@ -200,7 +201,7 @@ const CREATE: Prepared = Prepared {
         children_types!(),
         "uuid, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], text, \
          timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[], int8, int8, \
-         timestamptz, text, int8, text, text, text, uuid"
+         timestamptz, text, int8, text, text, text, uuid, jsonb"
     ),
     sql: CREATE_SQL,
 };
@@ -211,7 +212,8 @@ const UPDATE: Prepared = Prepared {
     types: concat!(
         children_types!(),
         "uuid, int8, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], \
-         timestamptz, int8, jsonb, int8, text[], text, timestamptz, text, int8, text, text, text"
+         timestamptz, int8, jsonb, int8, text[], text, timestamptz, text, int8, text, text, text, \
+         jsonb"
     ),
     sql: UPDATE_SQL,
 };
@@ -506,7 +508,8 @@ impl PgStore {
         let guard = Guard::of(create.capacity.as_ref())?;
         let search = Search::of(Some(t), &create.messages, true);
         let suggestions = create.suggestions.map(|s| s.as_uuid());
-        let rest: [&dyn Param; 19] = [
+        let facts = Json(ticketry_core::metrics::TicketFacts::from(t));
+        let rest: [&dyn Param; 20] = [
             &create.idempotency_key(),
             &t.created_at,
             &t.updated_at,
@@ -526,6 +529,7 @@ impl PgStore {
             &search.public,
             &search.notes,
             &suggestions,
+            &facts,
         ];
         let params: Vec<&dyn Param> = children
             .params(&ws_id)
@@ -622,7 +626,8 @@ impl PgStore {
                 if fields.iter().any(|f| f == "subject" || f == "description"))
         });
         let search = Search::of(edited.then_some(t), &w.messages, false);
-        let rest: [&dyn Param; 12] = [
+        let facts = Json(ticketry_core::metrics::TicketFacts::from(t));
+        let rest: [&dyn Param; 13] = [
             &t.updated_at,
             &c.version,
             &Json(t),
@@ -635,6 +640,7 @@ impl PgStore {
             &search.head,
             &search.public,
             &search.notes,
+            &facts,
         ];
         let params: Vec<&dyn Param> = children
             .params(&ws_id)

@@ -27,12 +27,12 @@ impl Helpdesk {
         let tickets = self.store.report_tickets(ws, q.since, q.until).await?;
         // One compiled calendar per SLA policy.
         let calendars: Mutex<HashMap<Option<PolicyId>, Arc<BusinessCalendar>>> = Mutex::default();
-        let business = |t: &crate::Ticket, a, b| {
+        let business = |t: &crate::metrics::TicketFacts, a, b| {
             let mut cache = calendars.lock().unwrap_or_else(|e| e.into_inner());
-            let cal = match cache.get(&t.sla.policy) {
+            let cal = match cache.get(&t.sla_policy) {
                 Some(c) => c.clone(),
-                None => match self.ticket_calendar(t, &catalog) {
-                    Ok(c) => cache.entry(t.sla.policy).or_insert(c).clone(),
+                None => match self.policy_calendar(t.sla_policy, &catalog) {
+                    Ok(c) => cache.entry(t.sla_policy).or_insert(c).clone(),
                     Err(_) => return TimeDelta::zero(),
                 },
             };

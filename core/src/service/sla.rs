@@ -405,10 +405,19 @@ impl Helpdesk {
         t: &Ticket,
         catalog: &WorkspaceCatalog,
     ) -> Result<Arc<BusinessCalendar>> {
+        self.policy_calendar(t.sla.policy, catalog)
+    }
+
+    /// The compiled calendar of SLA policy `policy` (24/7 without one).
+    pub(crate) fn policy_calendar(
+        &self,
+        policy: Option<crate::ids::PolicyId>,
+        catalog: &WorkspaceCatalog,
+    ) -> Result<Arc<BusinessCalendar>> {
         let config = catalog
             .sla_policies
             .iter()
-            .find(|p| Some(p.id) == t.sla.policy)
+            .find(|p| Some(p.id) == policy)
             .and_then(|p| p.calendar.as_ref());
         self.calendars.get(config, self.clock.now())
     }

@@ -47,9 +47,6 @@ impl std::future::Future for YieldNow {
 /// Most tickets one bulk change touches.
 pub const MAX_BULK: usize = 1_000;
 
-/// Most customers whose tickets one search adds (by their id, name, e-mail).
-const MAX_SEARCH_CUSTOMERS: usize = 50;
-
 /// Input for [`Helpdesk::open_ticket`].
 #[derive(Debug, Clone, Default)]
 pub struct OpenTicket {
@@ -730,24 +727,8 @@ impl Helpdesk {
     /// One page of tickets matching `query`; pass `next_cursor` as `after` for the next.
     pub async fn list_tickets(&self, ws: WorkspaceId, query: &TicketQuery) -> Result<Page<Ticket>> {
         query.validate()?;
-        let mut customers = Vec::new();
-        // The agent view's search also finds customers by id, name, e-mail.
-        if let Some(Some(text)) = query.text()?
-            && query.customer.is_none()
-        {
-            customers = self
-                .store
-                .find_customers(ws, &text, MAX_SEARCH_CUSTOMERS)
-                .await?;
-        }
-        if customers.is_empty() && query.search_customers.is_empty() {
-            return Ok(self.store.list_tickets(ws, query).await?);
-        }
-        let query = TicketQuery {
-            search_customers: customers,
-            ..query.clone()
-        };
-        Ok(self.store.list_tickets(ws, &query).await?)
+        query.text()?;
+        Ok(self.store.list_tickets(ws, query).await?)
     }
 
     /// Searches tickets: `query.search` (required) with every other filter,
