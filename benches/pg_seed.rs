@@ -62,6 +62,28 @@ fn agent(i: usize) -> AgentId {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The seeded schema (seeding it first if needed, and applying the latest
+/// migrations), with a store of `connections` and a desk on it.
+#[allow(dead_code)]
+pub async fn open(url: &str, connections: u32) -> Result<(PgStore, Helpdesk), BoxError> {
+    seed(url).await?;
+    let options = PgOptions {
+        schema: SCHEMA.into(),
+        max_connections: connections,
+        ..PgOptions::default()
+    };
+    let store = PgStore::connect(url, options).await?;
+    store.migrate().await?;
+    let desk = Helpdesk::new(Arc::new(store.clone()));
+    Ok((store, desk))
+}
+
+/// The id of the `i`-th seeded workspace.
+#[allow(dead_code)]
+pub async fn workspace(desk: &Helpdesk, i: usize) -> Result<WorkspaceId, BoxError> {
+    Ok(desk.get_workspace_by_slug(&slug(i)).await?.id)
+}
+
 /// Seeds [`SCHEMA`] unless it already holds the full data set; returns
 /// whether it seeded.
 pub async fn seed(url: &str) -> Result<bool, BoxError> {

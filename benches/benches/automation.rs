@@ -30,7 +30,6 @@ use ticketry_core::{
     OpenTicket, WorkspaceId,
 };
 use ticketry_memory::MemoryStore;
-use ticketry_postgres::{PgOptions, PgStore};
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -123,14 +122,7 @@ async fn memory() {
 }
 
 async fn postgres(url: &str) {
-    pg_seed::seed(url).await.unwrap();
-    let options = PgOptions {
-        schema: pg_seed::SCHEMA.into(),
-        max_connections: 8,
-        ..PgOptions::default()
-    };
-    let store = PgStore::connect(url, options).await.unwrap();
-    let desk = Helpdesk::new(Arc::new(store));
+    let (_store, desk) = pg_seed::open(url, 8).await.unwrap();
     // Each run uses a workspace no earlier run automated (100 are seeded).
     let mut ws = None;
     for w in (0..pg_seed::WORKSPACES).rev() {

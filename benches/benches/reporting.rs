@@ -29,7 +29,6 @@ use ticketry_core::{
     MessageInput, NewWorkspace, OpenTicket, TicketQuery, WorkspaceId,
 };
 use ticketry_memory::MemoryStore;
-use ticketry_postgres::{PgOptions, PgStore};
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -173,20 +172,8 @@ async fn memory() {
 }
 
 async fn postgres(url: &str) {
-    pg_seed::seed(url).await.unwrap();
-    let options = PgOptions {
-        schema: pg_seed::SCHEMA.into(),
-        max_connections: 4,
-        ..PgOptions::default()
-    };
-    let store = PgStore::connect(url, options).await.unwrap();
-    store.migrate().await.unwrap();
-    let desk = Helpdesk::new(Arc::new(store.clone()));
-    let ws = desk
-        .get_workspace_by_slug(&pg_seed::slug(0))
-        .await
-        .unwrap()
-        .id;
+    let (_store, desk) = pg_seed::open(url, 4).await.unwrap();
+    let ws = pg_seed::workspace(&desk, 0).await.unwrap();
     let now = pg_seed::now();
     let q = MetricsQuery {
         since: now - TimeDelta::days(30),

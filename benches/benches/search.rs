@@ -28,7 +28,6 @@ use ticketry_core::{
     OpenTicket, TicketOrder, TicketQuery, WorkspaceId,
 };
 use ticketry_memory::MemoryStore;
-use ticketry_postgres::{PgOptions, PgStore};
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -120,21 +119,8 @@ async fn memory() {
 }
 
 async fn postgres(url: &str) {
-    pg_seed::seed(url).await.unwrap();
-    let options = PgOptions {
-        schema: pg_seed::SCHEMA.into(),
-        max_connections: 4,
-        ..PgOptions::default()
-    };
-    let store = PgStore::connect(url, options).await.unwrap();
-    // A seed made before the latest migrations gets them.
-    store.migrate().await.unwrap();
-    let desk = Helpdesk::new(Arc::new(store.clone()));
-    let ws = desk
-        .get_workspace_by_slug(&pg_seed::slug(0))
-        .await
-        .unwrap()
-        .id;
+    let (store, desk) = pg_seed::open(url, 4).await.unwrap();
+    let ws = pg_seed::workspace(&desk, 0).await.unwrap();
     suggestions(&desk, "postgres").await;
     measure(&desk, ws, TicketOrder::Newest).await; // warm the caches
     for order in [TicketOrder::Newest, TicketOrder::Relevance] {
