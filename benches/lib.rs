@@ -166,3 +166,81 @@ pub fn percentiles(
     times.sort();
     (times[times.len() / 2], times[times.len() * 99 / 100])
 }
+
+/// Runs a figures-printing bench (not a criterion one): `memory()`, then
+/// `postgres(url)` when `DATABASE_URL` is set, on a multi-thread runtime.
+/// Outside `cargo bench` (e.g. under `cargo test`) it only says it skipped.
+pub fn run<M, P>(name: &str, memory: impl FnOnce() -> M, postgres: impl FnOnce(String) -> P)
+where
+    M: std::future::Future<Output = ()>,
+    P: std::future::Future<Output = ()>,
+{
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("{name} bench: skipped (run it with `cargo bench --bench {name}`)");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    rt.block_on(async {
+        memory().await;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            postgres(url).await;
+        }
+    });
+}
+
+/// The memory workspace's size: `TICKETRY_BENCH_TICKETS`, else `default`.
+pub fn tickets(default: usize) -> usize {
+    std::env::var("TICKETRY_BENCH_TICKETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An in-memory help desk on a manual clock at `start`, with one workspace,
+/// its customer `c1` and its agent `a1`.
+#[derive(Debug)]
+pub struct MemoryDesk {
+    /// The desk.
+    pub desk: ticketry_core::Helpdesk,
+    /// Its clock.
+    pub clock: std::sync::Arc<ticketry_core::ManualClock>,
+    /// The workspace.
+    pub ws: ticketry_core::WorkspaceId,
+    /// The customer.
+    pub customer: ticketry_core::CustomerId,
+    /// The agent.
+    pub agent: ticketry_core::AgentId,
+}
+
+impl MemoryDesk {
+    /// Builds it.
+    pub async fn new(start: chrono::DateTime<chrono::Utc>) -> Self {
+        use ticketry_core::{AgentId, AgentInput, CustomerId, CustomerInput, NewWorkspace};
+        let clock = std::sync::Arc::new(ticketry_core::ManualClock::new(start));
+        let store = std::sync::Arc::new(ticketry_memory::MemoryStore::new());
+        let desk = ticketry_core::Helpdesk::with_clock(store, clock.clone());
+        let ws = desk
+            .create_workspace(NewWorkspace::new("Bench", "bench"))
+            .await
+            .expect("a workspace")
+            .id;
+        let customer = CustomerId::new("c1").expect("an id");
+        desk.put_customer(ws, CustomerInput::new(customer.clone(), "C"))
+            .await
+            .expect("a customer");
+        let agent = AgentId::new("a1").expect("an id");
+        desk.put_agent(ws, AgentInput::new(agent.clone(), "A"))
+            .await
+            .expect("an agent");
+        Self {
+            desk,
+            clock,
+            ws,
+            customer,
+            agent,
+        }
+    }
+}

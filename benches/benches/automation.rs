@@ -22,30 +22,16 @@
 mod pg_seed;
 
 use chrono::TimeDelta;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ticketry_core::automation::Preset;
-use ticketry_core::{
-    Actor, AgentId, AgentInput, CustomerId, CustomerInput, Helpdesk, ManualClock, NewWorkspace,
-    OpenTicket, WorkspaceId,
-};
-use ticketry_memory::MemoryStore;
+use ticketry_core::{Actor, Helpdesk, ManualClock, OpenTicket, WorkspaceId};
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("automation bench: skipped (run it with `cargo bench --bench automation`)");
-        return;
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        memory().await;
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            postgres(&url).await;
-        }
-    });
+    ticketry_benches::run(
+        "automation",
+        memory,
+        |url| async move { postgres(&url).await },
+    );
 }
 
 /// The median of 20 runs of `run_automations` at `now` that find nothing due.
@@ -61,26 +47,15 @@ async fn idle(desk: &Helpdesk, ws: WorkspaceId, now: chrono::DateTime<chrono::Ut
 }
 
 async fn memory() {
-    let n: usize = std::env::var("TICKETRY_BENCH_TICKETS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let n = ticketry_benches::tickets(1_000_000);
     let start = pg_seed::now();
-    let clock = Arc::new(ManualClock::new(start));
-    let desk = Helpdesk::with_clock(Arc::new(MemoryStore::new()), clock.clone());
-    let ws = desk
-        .create_workspace(NewWorkspace::new("Bench", "bench"))
-        .await
-        .unwrap()
-        .id;
-    let customer = CustomerId::new("c1").unwrap();
-    desk.put_customer(ws, CustomerInput::new(customer.clone(), "C"))
-        .await
-        .unwrap();
-    let agent = AgentId::new("a1").unwrap();
-    desk.put_agent(ws, AgentInput::new(agent.clone(), "A"))
-        .await
-        .unwrap();
+    let ticketry_benches::MemoryDesk {
+        desk,
+        clock,
+        ws,
+        customer,
+        agent,
+    } = ticketry_benches::MemoryDesk::new(start).await;
     desk.add_preset(ws, Preset::AutoClose { after: None })
         .await
         .unwrap();

@@ -21,30 +21,16 @@
 mod pg_seed;
 
 use chrono::TimeDelta;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ticketry_core::metrics::{Interval, MetricsQuery};
-use ticketry_core::{
-    Actor, AgentId, AgentInput, Clock, CustomerId, CustomerInput, Helpdesk, ManualClock,
-    MessageInput, NewWorkspace, OpenTicket, TicketQuery, WorkspaceId,
-};
-use ticketry_memory::MemoryStore;
+use ticketry_core::{Actor, Clock, Helpdesk, MessageInput, OpenTicket, TicketQuery, WorkspaceId};
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("reporting bench: skipped (run it with `cargo bench --bench reporting`)");
-        return;
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        memory().await;
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            postgres(&url).await;
-        }
-    });
+    ticketry_benches::run(
+        "reporting",
+        memory,
+        |url| async move { postgres(&url).await },
+    );
 }
 
 /// The process's peak resident memory (`VmHWM`), in MiB.
@@ -100,26 +86,15 @@ async fn export(desk: &Helpdesk, ws: WorkspaceId) -> (usize, Duration) {
 }
 
 async fn memory() {
-    let n: usize = std::env::var("TICKETRY_BENCH_TICKETS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let n = ticketry_benches::tickets(100_000);
     let start = pg_seed::now() - TimeDelta::days(200);
-    let clock = Arc::new(ManualClock::new(start));
-    let desk = Helpdesk::with_clock(Arc::new(MemoryStore::new()), clock.clone());
-    let ws = desk
-        .create_workspace(NewWorkspace::new("Bench", "bench"))
-        .await
-        .unwrap()
-        .id;
-    let customer = CustomerId::new("c1").unwrap();
-    desk.put_customer(ws, CustomerInput::new(customer.clone(), "C"))
-        .await
-        .unwrap();
-    let agent = AgentId::new("a1").unwrap();
-    desk.put_agent(ws, AgentInput::new(agent.clone(), "A"))
-        .await
-        .unwrap();
+    let ticketry_benches::MemoryDesk {
+        desk,
+        clock,
+        ws,
+        customer,
+        agent,
+    } = ticketry_benches::MemoryDesk::new(start).await;
     let step = TimeDelta::milliseconds(200 * 86_400_000 / n as i64);
     let t = Instant::now();
     for i in 0..n {

@@ -30,20 +30,7 @@ use ticketry_core::{
 use ticketry_memory::MemoryStore;
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("search bench: skipped (run it with `cargo bench --bench search`)");
-        return;
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        memory().await;
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            postgres(&url).await;
-        }
-    });
+    ticketry_benches::run("search", memory, |url| async move { postgres(&url).await });
 }
 
 /// 200 two-word queries: words of ranks spread over the vocabulary.

@@ -396,7 +396,9 @@ for (const backend of backends) {
       assert.ok(stats.json.created_today <= stats.json.total && stats.json.created_today > 0)
       // The last 30 days come from the metrics, not a recount.
       assert.equal(stats.json.last_30_days.created, stats.json.total)
-      assert.ok('first_response' in stats.json.last_30_days.sla_compliance || stats.json.last_30_days.sla_compliance)
+      const metrics = await ws.metrics(new Date(Date.now() - 30 * 86_400_000), new Date())
+      assert.deepEqual([stats.json.last_30_days.resolved, stats.json.last_30_days.reopened], [metrics.totals.resolved, metrics.totals.reopened])
+      assert.deepEqual(Object.keys(stats.json.last_30_days.sla_compliance).sort(), metrics.totals.sla.map((x) => x.metric).sort())
     })
 
     it('tells the can hook the action, the caller, the workspace and the ticket', async () => {

@@ -44,7 +44,7 @@ impl Helpdesk {
     /// [`metrics`](Self::metrics) as CSV: the totals, then one line per group.
     pub async fn export_metrics_csv(&self, ws: WorkspaceId, q: &MetricsQuery) -> Result<String> {
         let m = self.metrics(ws, q).await?;
-        let tz = self.catalog(ws).await?.workspace.settings.tz();
+        let tz = m.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
         crate::metrics::csv(&m, tz)
     }
 
