@@ -684,6 +684,110 @@ export interface Health {
   roundTripUs: number
 }
 
+/** One message of an `ImportTicket`'s thread. */
+export interface ImportMessage {
+  /**
+   * `customer` (by the ticket's customer), `reply` or `note` (by `agent`),
+   * `system`.
+   */
+  kind: MessageKind
+  /** The agent who wrote a reply or note. */
+  agent?: string | null
+  /** Plain text. */
+  body: string
+  /** HTML version. */
+  html?: string | null
+  /** Attachment metadata. */
+  attachments?: Array<Attachment>
+  /** The e-mail `Message-ID`, when it came by mail. */
+  emailMessageId?: string | null
+  /**
+   * Written at (not before the ticket's `created_at`, not before the
+   * message before it).
+   */
+  createdAt: Date
+}
+
+/**
+ * One ticket of another system, for
+ * `Helpdesk::import_tickets`.
+ */
+export interface ImportTicket {
+  /**
+   * Its number in the other system (django-helpdesk's id), kept as the
+   * ticket's `seq`: above the workspace's last number and unique.
+   * Omitted: numbered after the workspace's last number, in order.
+   */
+  seq?: number | null
+  /**
+   * Its rendered number in the other system (`HD-42`), kept verbatim.
+   * Omitted: rendered from the workspace's format, `seq` and the year of
+   * `created_at`.
+   */
+  number?: string | null
+  /** Who asked (a customer of the workspace). */
+  customer: string
+  /** One-line summary. */
+  subject: string
+  /** The opening text (the first message, by the customer). */
+  description: string
+  /** The opening message's HTML. */
+  html?: string | null
+  /** The opening message's attachments. */
+  attachments?: Array<Attachment>
+  /** Opened at. */
+  createdAt: Date
+  /**
+   * Where the status ended (default: where the thread leaves it, `new`
+   * or `open`).
+   */
+  status?: Status | null
+  /**
+   * When resolved (a `resolved` or `closed` ticket; default: its last
+   * activity).
+   */
+  resolvedAt?: Date | null
+  /** When closed (a `closed` ticket; default: its last activity). */
+  closedAt?: Date | null
+  /**
+   * A priority code of the workspace (default: the workspace's default).
+   * An inactive one is accepted: old tickets keep what they had.
+   */
+  priority?: string | null
+  /** A category of the workspace. */
+  category?: string | null
+  /** Where it came from. */
+  channel?: Channel
+  /** A team of the workspace. */
+  team?: string | null
+  /** An agent of the workspace (one who has left, inactive, is accepted). */
+  assignee?: string | null
+  /** Tag slugs. */
+  tags?: Array<string>
+  /** Links to the host's records. */
+  links?: Array<Link | string>
+  /** The host's own fields. */
+  customFields?: Record<string, unknown>
+  /** The address the customer wrote from. */
+  sourceEmail?: string | null
+  /** The phone number the customer called from. */
+  sourcePhone?: string | null
+  /** The customer's rating. */
+  satisfaction?: Satisfaction | null
+  /** The rest of the thread, oldest first. */
+  messages?: Array<ImportMessage>
+}
+
+/** Where an imported ticket landed. */
+export interface ImportedTicket {
+  /** Its id in Ticketry. */
+  id: string
+  /** Its position in the workspace's numbering. */
+  seq: number
+  /** Its number. */
+  number: string
+}
+
 /** An incident. */
 export interface Incident {
   /** Id. */
@@ -1068,7 +1172,7 @@ export interface Satisfaction {
   /** 1 (bad) to 5 (great). */
   rating: number
   /** Free text. */
-  comment: string | null
+  comment?: string | null
   /** When rated. */
   ratedAt: Date
 }
@@ -2300,6 +2404,13 @@ export declare class Workspace extends native.Workspace {
    *  retry changes only what is left).
    */
   bulkUpdate(tickets?: Array<string> | null, options?: BulkUpdateOptions): Promise<Array<BulkOutcome>>
+  /**
+   * Imports up to 10,000 tickets of another help desk with their history
+   *  (original numbers, timestamps, thread, final status, rating), replayed
+   *  through the ticket's rules and SLA clocks, atomically and without
+   *  events; returns where each landed. See the README's Importing tickets.
+   */
+  importTickets(tickets: Array<ImportTicket>): Promise<Array<ImportedTicket>>
   /** Replaces the automation rules (an ordered list; see the README's Automation). */
   setRules(rules: Array<Rule>): Promise<Array<Rule>>
   /** The automation rules, in order. */

@@ -224,6 +224,9 @@ define(Workspace, 'updateTicket', function updateTicket(ticket, options) {
 define(Workspace, 'bulkUpdate', function bulkUpdate(tickets, options) {
   return this.call('bulk_update', [tickets], options)
 })
+define(Workspace, 'importTickets', function importTickets(tickets) {
+  return this.call('import_tickets', [tickets])
+})
 define(Workspace, 'setRules', function setRules(rules) {
   return this.call('set_rules', [rules])
 })

@@ -156,6 +156,23 @@ impl Error {
         }
     }
 
+    /// The same error with its field inside `prefix` (`tickets[3]` and
+    /// `subject` make `tickets[3].subject`); other errors unchanged.
+    ///
+    /// ```
+    /// use ticketry_core::Error;
+    /// let e = Error::invalid_input("subject", "is empty").within("tickets[3]");
+    /// assert!(matches!(e, Error::InvalidInput { field, .. } if field == "tickets[3].subject"));
+    /// ```
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            Error::InvalidInput { field, message } => {
+                Error::invalid_input(format!("{prefix}.{field}"), message)
+            }
+            other => other,
+        }
+    }
+
     /// Shorthand for [`Error::Conflict`].
     pub fn conflict(message: impl Into<String>) -> Self {
         Error::Conflict {

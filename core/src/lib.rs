@@ -64,8 +64,9 @@ pub use tag::Tag;
 pub use team::{Team, TeamInput};
 pub use template::{Template, TemplateInput};
 pub use ticket::{
-    Activity, Actor, AssignmentAction, AssignmentRecord, Attachment, Channel, Link, Message,
-    MessageKind, Satisfaction, Sender, Status, Thread, Ticket, View,
+    Activity, Actor, AssignmentAction, AssignmentRecord, Attachment, Channel, ImportMessage,
+    ImportTicket, ImportedTicket, Link, Message, MessageKind, Satisfaction, Sender, Status, Thread,
+    Ticket, View,
 };
 pub use workspace::{
     NewWorkspace, NumberFormat, NumberPiece, SettingsPatch, Workspace, WorkspaceSettings,

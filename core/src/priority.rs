@@ -83,6 +83,22 @@ impl Priority {
         }
     }
 
+    /// The priority a new ticket gets when none is named: the default one,
+    /// else the first active one (`invalid_input` naming `priority` when
+    /// the workspace has none).
+    pub(crate) fn default_of(priorities: &[Priority]) -> Result<&Priority> {
+        priorities
+            .iter()
+            .find(|p| p.is_default)
+            .or_else(|| priorities.iter().find(|p| p.active))
+            .ok_or_else(|| {
+                crate::Error::invalid_input(
+                    "priority",
+                    "the workspace has no priorities; add some first",
+                )
+            })
+    }
+
     /// The rank of `code` (0 when there is no such priority).
     pub(crate) fn rank_of(priorities: &[Priority], code: &str) -> i32 {
         priorities

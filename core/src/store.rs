@@ -246,6 +246,75 @@ impl TicketCreate {
     }
 }
 
+/// Tickets of another system, validated and replayed, for
+/// [`TicketStore::import_tickets`].
+#[derive(Debug, Clone)]
+pub struct TicketImport {
+    /// The workspace's number format (for numbers not given).
+    pub number_format: NumberFormat,
+    /// The tickets, in the caller's order.
+    pub tickets: Vec<ImportRow>,
+}
+
+/// One imported ticket with its thread.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    /// The ticket; `seq` 0 asks for the next number, an empty `number` for
+    /// one rendered from the format.
+    pub ticket: Ticket,
+    /// The year of `ticket.created_at` in the workspace's time zone.
+    pub local_year: i32,
+    /// Its messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Its assignment history.
+    pub assignments: Vec<AssignmentRecord>,
+}
+
+impl TicketImport {
+    /// Numbers the tickets after `last`, the workspace's last ticket seq:
+    /// a given `seq` must be above it (`AlreadyExists` otherwise: numbers up
+    /// to the last one count as taken), the others follow the highest, in
+    /// order; a number not given is rendered. Numbers and seqs must be
+    /// unique within the import (numbers ASCII-case-insensitively). Returns
+    /// the new last seq. Both backends call this under the lock that
+    /// serializes the workspace's ticket writes, then check the numbers
+    /// against the stored ones.
+    pub fn assign_numbers(&mut self, last: u64) -> StoreResult<u64> {
+        let taken = |key: String| StoreError::AlreadyExists {
+            entity: "ticket",
+            key,
+        };
+        let mut seqs = std::collections::HashSet::new();
+        let mut top = last;
+        for row in &self.tickets {
+            let seq = row.ticket.seq;
+            if seq != 0 {
+                if seq <= last || !seqs.insert(seq) {
+                    return Err(taken(seq.to_string()));
+                }
+                top = top.max(seq);
+            }
+        }
+        let mut numbers = std::collections::HashSet::new();
+        for row in &mut self.tickets {
+            let t = &mut row.ticket;
+            if t.seq == 0 {
+                top += 1;
+                t.seq = top;
+            }
+            if t.number.is_empty() {
+                t.number = self
+                    .number_format
+                    .render(t.seq, row.local_year, t.workspace_id);
+            }
+            if !numbers.insert(t.number.to_ascii_lowercase()) {
+                return Err(taken(t.number.clone()));
+            }
+        }
+        Ok(top)
+    }
+}
+
 /// A change to an existing ticket, written atomically if and only if the
 /// stored version still equals `expected_version`.
 #[derive(Debug, Clone)]
@@ -294,6 +363,18 @@ pub trait TicketStore: Send + Sync {
         ws: WorkspaceId,
         create: TicketCreate,
     ) -> StoreResult<(Ticket, bool)>;
+    /// Writes imported tickets, their messages and assignment history
+    /// atomically, numbered by [`TicketImport::assign_numbers`] (which
+    /// moves the workspace's counter to the highest seq), with no event.
+    /// `AlreadyExists` (entity `ticket`) when a seq or number is taken,
+    /// `NotFound` (entity `customer`) when a ticket's customer is not one of
+    /// the workspace; then nothing is written. Returns where each landed, in
+    /// order.
+    async fn import_tickets(
+        &self,
+        ws: WorkspaceId,
+        import: TicketImport,
+    ) -> StoreResult<Vec<crate::ticket::ImportedTicket>>;
     /// Writes the change atomically; `VersionConflict` if the version moved.
     async fn update_ticket(&self, ws: WorkspaceId, write: TicketWrite)
     -> StoreResult<WriteOutcome>;

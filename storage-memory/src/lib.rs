@@ -44,13 +44,13 @@ use ticketry_core::event::Event;
 use ticketry_core::query::{Page, Position, TicketOrder, TicketQuery, page_from};
 use ticketry_core::sla::SlaPolicy;
 use ticketry_core::store::{
-    AgentLoad, CatalogStore, DirectoryStore, EventStore, StoreResult, TicketCreate, TicketStore,
-    TicketWrite, WorkspaceCatalog, WorkspaceStore, WriteOutcome,
+    AgentLoad, CatalogStore, DirectoryStore, EventStore, StoreResult, TicketCreate, TicketImport,
+    TicketStore, TicketWrite, WorkspaceCatalog, WorkspaceStore, WriteOutcome,
 };
 use ticketry_core::{
-    Agent, AgentId, AssignmentRecord, Category, CategoryId, Customer, CustomerId, Message,
-    MessageId, Priority, Status, StoreError, Tag, Team, TeamId, Template, TemplateId, Ticket,
-    TicketId, Workspace, WorkspaceId,
+    Agent, AgentId, AssignmentRecord, Category, CategoryId, Customer, CustomerId, ImportedTicket,
+    Message, MessageId, Priority, Status, StoreError, Tag, Team, TeamId, Template, TemplateId,
+    Ticket, TicketId, Workspace, WorkspaceId,
 };
 
 /// FxHash (the rustc hasher): keys here are UUIDs and short strings chosen
@@ -216,8 +216,11 @@ struct TenantData {
     templates: FastMap<TemplateId, Template>,
     policies: Arc<[SlaPolicy]>,
     rules: Arc<[ticketry_core::automation::Rule]>,
-    /// Tickets by `seq - 1` (the counter is gap-free, so this is dense).
+    /// Tickets in seq order (dense, `seq - 1`, unless an import kept
+    /// another system's numbers: see [`TenantData::below`]).
     tickets: Chunked<Row>,
+    /// The workspace's last ticket seq.
+    last_seq: u64,
     by_id: FastMap<TicketId, u32>,
     by_number: FastMap<Box<str>, u32>,
     /// Host-chosen keys: a keyed hash (SipHash, random keys), so crafted
@@ -309,6 +312,62 @@ impl MemoryStore {
 impl TenantData {
     fn row(&self, id: TicketId) -> Option<&Row> {
         self.by_id.get(&id).map(|&i| &self.tickets[i as usize])
+    }
+
+    /// How many tickets have a seq below `seq` (the position of the first
+    /// at or after it).
+    fn below(&self, seq: u64) -> usize {
+        let n = self.tickets.len();
+        if self.last_seq == n as u64 {
+            // Dense: seq = position + 1.
+            return (seq.saturating_sub(1) as usize).min(n);
+        }
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.tickets[mid].ticket.seq < seq {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// Stores a new ticket (numbered, its seq above every stored one) with
+    /// its thread and history, indexed; returns its position.
+    fn insert_ticket(
+        &mut self,
+        ticket: Ticket,
+        mut messages: Vec<Message>,
+        assignments: Vec<AssignmentRecord>,
+    ) -> u32 {
+        let idx = self.tickets.len() as u32;
+        self.last_seq = self.last_seq.max(ticket.seq);
+        self.by_id.insert(ticket.id, idx);
+        self.by_number
+            .insert(ticket.number.to_ascii_lowercase().into_boxed_str(), idx);
+        self.index_sla(idx, None, ticket.sla.next_check());
+        self.track(idx, Tracked::default(), &ticket, &assignments);
+        let opening_shared = messages
+            .first_mut()
+            .filter(|m| m.body == ticket.description)
+            .map(|m| m.body = String::new())
+            .is_some();
+        let head = Terms::head_of(&ticket);
+        self.post(idx, &head);
+        self.tickets.push(Row {
+            ticket,
+            messages: Vec::new(),
+            assignments,
+            opening_shared,
+            terms: Terms {
+                head,
+                ..Terms::default()
+            },
+        });
+        self.add_messages(idx, messages);
+        idx
     }
 
     fn append_events(&mut self, ws: WorkspaceId, events: Vec<ticketry_core::event::NewEvent>) {

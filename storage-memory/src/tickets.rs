@@ -31,48 +31,67 @@ impl TicketStore for MemoryStore {
                 });
             }
             d.check_capacity(create.capacity.as_ref(), None)?;
-            let idx = d.tickets.len() as u32;
-            create.assign_number(u64::from(idx) + 1);
-            let ticket = create.ticket.clone();
-            let number_key = ticket.number.to_ascii_lowercase().into_boxed_str();
-            if d.by_number.contains_key(&number_key) {
+            create.assign_number(d.last_seq + 1);
+            let number_key = create.ticket.number.to_ascii_lowercase();
+            if d.by_number.contains_key(number_key.as_str()) {
                 return Err(StoreError::AlreadyExists {
                     entity: "ticket",
-                    key: ticket.number,
+                    key: create.ticket.number,
                 });
             }
-            d.by_id.insert(ticket.id, idx);
-            d.by_number.insert(number_key, idx);
+            let ticket = create.ticket.clone();
+            let idx = d.insert_ticket(create.ticket, create.messages, create.assignments);
             if let Some(idem) = create.idempotency {
                 d.ticket_keys
                     .insert(idem.key.into_boxed_str(), (idx, idem.fingerprint));
             }
-            d.index_sla(idx, None, ticket.sla.next_check());
-            d.track(idx, Tracked::default(), &ticket, &create.assignments);
-            let mut messages = create.messages;
-            let opening_shared = messages
-                .first_mut()
-                .filter(|m| m.body == create.ticket.description)
-                .map(|m| m.body = String::new())
-                .is_some();
-            let head = Terms::head_of(&create.ticket);
-            d.post(idx, &head);
-            d.tickets.push(Row {
-                ticket: create.ticket,
-                messages: Vec::new(),
-                assignments: create.assignments,
-                opening_shared,
-                terms: Terms {
-                    head,
-                    ..Terms::default()
-                },
-            });
-            d.add_messages(idx, messages);
             d.append_events(ws, create.events);
             if let Some(shown) = create.suggestions.and_then(|id| d.suggestions.get_mut(&id)) {
                 shown.ticket.get_or_insert(ticket.id);
             }
             Ok((ticket, true))
+        })
+    }
+
+    async fn import_tickets(
+        &self,
+        ws: WorkspaceId,
+        mut import: TicketImport,
+    ) -> StoreResult<Vec<ImportedTicket>> {
+        self.with_mut(ws, |d| {
+            import.assign_numbers(d.last_seq)?;
+            for row in &import.tickets {
+                let t = &row.ticket;
+                if d.by_number
+                    .contains_key(t.number.to_ascii_lowercase().as_str())
+                {
+                    return Err(StoreError::AlreadyExists {
+                        entity: "ticket",
+                        key: t.number.clone(),
+                    });
+                }
+                if !d.customers.contains_key(&t.customer) {
+                    return Err(StoreError::NotFound {
+                        entity: "customer",
+                        id: t.customer.to_string(),
+                    });
+                }
+            }
+            let landed = import
+                .tickets
+                .iter()
+                .map(|r| ImportedTicket {
+                    id: r.ticket.id,
+                    seq: r.ticket.seq,
+                    number: r.ticket.number.clone(),
+                })
+                .collect();
+            // In seq order, so that positions stay ordered by seq.
+            import.tickets.sort_by_key(|r| r.ticket.seq);
+            for row in import.tickets {
+                d.insert_ticket(row.ticket, row.messages, row.assignments);
+            }
+            Ok(landed)
         })
     }
 
@@ -205,7 +224,11 @@ impl TicketStore for MemoryStore {
                 None => None,
                 Some(None) => Some(HashSet::new()),
                 Some(Some(query)) => {
-                    let mut found = d.search(query, q.search_notes);
+                    let mut found: HashSet<u64> = d
+                        .search(query, q.search_notes)
+                        .into_iter()
+                        .map(|i| d.tickets[i as usize].ticket.seq)
+                        .collect();
                     // The agent view: the matching customers' tickets too,
                     // minus the excluded words.
                     let customers: Vec<&CustomerId> = match q.customer {
@@ -225,7 +248,7 @@ impl TicketStore for MemoryStore {
                                 .iter()
                                 .filter(|r| customers.contains(&&r.ticket.customer))
                                 .filter(|r| !query.excludes(&r.terms.view(q.search_notes)))
-                                .map(|r| (r.ticket.seq - 1) as u32),
+                                .map(|r| r.ticket.seq),
                         );
                     }
                     Some(found)
@@ -237,9 +260,9 @@ impl TicketStore for MemoryStore {
             let seq_position = |t: &Ticket| Position::Seq(t.seq);
             match (q.order, after) {
                 (TicketOrder::Newest, after) => {
-                    // seq = index + 1; `after` is the last seq seen.
+                    // `after` is the last seq seen.
                     let end = match after {
-                        Some(Position::Seq(a)) => (a as usize).saturating_sub(1).min(n),
+                        Some(Position::Seq(a)) => d.below(a),
                         _ => n,
                     };
                     let items = d
@@ -255,7 +278,7 @@ impl TicketStore for MemoryStore {
                 }
                 (TicketOrder::Oldest, after) => {
                     let start = match after {
-                        Some(Position::Seq(a)) => (a as usize).min(n),
+                        Some(Position::Seq(a)) => d.below(a.saturating_add(1)),
                         _ => 0,
                     };
                     let items = d.tickets.range(start, n).filter(|r| q.matches(&r.ticket));
@@ -466,7 +489,8 @@ fn first_in_order<K: Ord + Copy, T>(items: &mut Vec<(K, T)>, want: usize) {
 /// A query with its search's result: `matches` also checks the ticket was found.
 struct Filter<'a> {
     q: &'a TicketQuery,
-    found: Option<HashSet<u32>>,
+    /// The seqs of the tickets the search found.
+    found: Option<HashSet<u64>>,
 }
 
 impl std::ops::Deref for Filter<'_> {
@@ -478,9 +502,6 @@ impl std::ops::Deref for Filter<'_> {
 
 impl Filter<'_> {
     fn matches(&self, t: &Ticket) -> bool {
-        self.found
-            .as_ref()
-            .is_none_or(|f| f.contains(&((t.seq - 1) as u32)))
-            && self.q.matches(t)
+        self.found.as_ref().is_none_or(|f| f.contains(&t.seq)) && self.q.matches(t)
     }
 }

@@ -130,6 +130,7 @@ mod backlog;
 mod cache;
 mod catalog;
 mod events;
+mod import;
 mod incidents;
 mod kb;
 mod statement;

@@ -413,6 +413,14 @@ impl TicketStore for PgStore {
         key_race_retried("ticket", || self.try_create(ws, create.clone())).await
     }
 
+    async fn import_tickets(
+        &self,
+        ws: WorkspaceId,
+        import: ticketry_core::store::TicketImport,
+    ) -> StoreResult<Vec<ticketry_core::ImportedTicket>> {
+        self.import(ws, import).await
+    }
+
     async fn update_ticket(
         &self,
         ws: WorkspaceId,

@@ -279,6 +279,30 @@ for (const backend of backends) {
       assert.ok((await ws.updateTemplate(tpl.id, { name: 'Refund', body: 'x' })).updatedAt instanceof Date)
     })
 
+    it('imports tickets with their numbers and history', async () => {
+      const ws = await setup(desk)
+      const opened = new Date('2024-03-01T09:00:00Z')
+      const later = (h) => new Date(opened.getTime() + h * H)
+      const landed = await ws.importTickets([
+        {
+          seq: 42, customer: 'alice', subject: 'Refund', description: 'Please refund', createdAt: opened,
+          status: 'resolved', resolvedAt: later(3),
+          messages: [{ kind: 'reply', agent: 'bob', body: 'Done', createdAt: later(2) }],
+        },
+        { number: 'HD-7', customer: 'alice', subject: 'Printer', description: 'Jams', createdAt: later(1) },
+      ])
+      assert.deepEqual(landed.map((x) => [x.seq, x.number]), [[42, 'TKT-2024-00042'], [43, 'HD-7']])
+      const t = await ws.getTicket(landed[0].id)
+      assert.deepEqual([t.status, t.firstResponseAt, t.resolvedAt], ['resolved', later(2), later(3)])
+      assert.deepEqual(await ws.events(), [])
+      assert.equal((await ws.openTicket({ customer: 'alice', subject: 'New', description: 'd' })).seq, 44)
+      await rejectsWith(
+        ws.importTickets([{ customer: 'alice', subject: 's', description: 'd', createdAt: opened, messages: [{ kind: 'reply', body: 'x', createdAt: opened }] }]),
+        'invalid_input', 'tickets[0].messages[0].agent')
+      await rejectsWith(ws.importTickets([{ seq: 42, customer: 'alice', subject: 's', description: 'd', createdAt: opened }]), 'already_exists')
+      await rejectsWith(ws.importTickets([{ customer: 'alice', subject: 's', description: 'd', createdAt: opened, openedAt: opened }]), 'invalid_input', 'tickets[0].openedAt')
+    })
+
     it('runs automation rules inside the change that fires them', async () => {
       const ws = await setup(desk)
       const tpl = await ws.createTemplate({ name: 'Ack', body: 'We got {{ ticket.number }} ({{ ticket.priority }})' })

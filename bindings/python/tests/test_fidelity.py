@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 import ticketry
 
-from ticketry import Attachment, InvalidInputError, NotFoundError, Priority, Sender
+from ticketry import (
+    AlreadyExistsError,
+    Attachment,
+    ImportTicket,
+    InvalidInputError,
+    NotFoundError,
+    Priority,
+    Sender,
+)
 from conftest import new_slug
 
 
@@ -237,3 +245,36 @@ def test_metrics_daily_stats_and_merge(clocked) -> None:  # type: ignore[no-unty
     assert d.get_ticket(b).merged_into == a.id
     with pytest.raises(InvalidInputError):
         d.merge_tickets(a, a, "bob")
+
+
+def test_import_tickets(desk) -> None:  # type: ignore[no-untyped-def]
+    """django-helpdesk's rows, as a migration script reads them: ids kept, history replayed."""
+    opened = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
+    landed = desk.import_tickets([
+        {
+            "seq": 42,
+            "customer": "7",
+            "subject": "Refund",
+            "description": "Please refund order 8812",
+            "created_at": opened,
+            "status": "closed",
+            "resolved_at": opened + timedelta(hours=3),
+            "messages": [
+                {"kind": "reply", "agent": "bob", "body": "Done", "created_at": opened + timedelta(hours=2)},
+            ],
+            "satisfaction": {"rating": 5, "comment": None, "rated_at": opened + timedelta(days=1)},
+        },
+        ImportTicket("7", "Printer", "Jams", opened, number="HD-43", seq=43),
+    ])
+    assert [(x.seq, x.number) for x in landed] == [(42, "TKT-2024-00042"), (43, "HD-43")]
+    t = desk.get_ticket(landed[0].id)
+    assert (t.status, t.created_at, t.first_response_at) == ("closed", opened, opened + timedelta(hours=2))
+    assert t.closed_at == opened + timedelta(hours=3) and t.satisfaction.rating == 5
+    assert [m.body for m in desk.thread(t).messages] == ["Please refund order 8812", "Done"]
+    assert desk.events() == [] and desk.open_ticket(7, "New", "d").seq == 44
+    with pytest.raises(InvalidInputError) as e:
+        desk.import_tickets([{"customer": "7", "subject": "s", "description": "d", "created_at": opened,
+                              "messages": [{"kind": "note", "body": "x", "created_at": opened}]}])
+    assert e.value.field == "tickets[0].messages[0].agent"
+    with pytest.raises(AlreadyExistsError):
+        desk.import_tickets([ImportTicket("7", "Again", "d", opened, seq=42)])

@@ -682,6 +682,13 @@ ops! {
         }
     };
 
+    /// Imports up to 10,000 tickets of another help desk with their history
+    /// (original numbers, timestamps, thread, final status, rating), replayed
+    /// through the ticket's rules and SLA clocks, atomically and without
+    /// events; returns where each landed. See the README's Importing tickets.
+    ws import_tickets [1, 1] (tickets: Vec<ImportTicket>) -> Vec<ImportedTicket>
+        = |d, ws, a| async move { d.import_tickets(ws, a.tickets).await };
+
     // ----- automation -----------------------------------------------------------
 
     /// Replaces the automation rules (an ordered list; see the README's Automation).

@@ -9,6 +9,7 @@ mod assignment;
 mod automation;
 mod catalog;
 mod directory;
+mod import;
 mod incidents;
 mod kb;
 mod merge;

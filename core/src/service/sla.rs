@@ -39,7 +39,7 @@ impl Default for CalendarCache {
 impl CalendarCache {
     /// The compiled calendar of `config` (24/7 when `None`), its window
     /// around `now`; errors name `calendar.<field>`.
-    fn get(
+    pub(super) fn get(
         &self,
         config: Option<&CalendarConfig>,
         now: DateTime<Utc>,

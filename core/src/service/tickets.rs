@@ -370,7 +370,7 @@ fn idempotency_key(v: Option<String>) -> Result<Option<String>> {
 }
 
 impl MessageInput {
-    fn into_draft(self, kind: MessageKind, author: Actor) -> Result<MessageDraft> {
+    pub(super) fn into_draft(self, kind: MessageKind, author: Actor) -> Result<MessageDraft> {
         validate::body("body", &self.body, MAX_BODY)?;
         // U+E000 marks where the store puts a new ticket's number.
         for (field, text) in [("body", Some(&self.body)), ("html", self.html.as_ref())] {
@@ -489,16 +489,7 @@ impl Helpdesk {
             .map(|p| p.code.clone());
         let priority = match input.priority.or(category_default) {
             Some(code) => Priority::usable(priorities, &code)?,
-            None => priorities
-                .iter()
-                .find(|p| p.is_default)
-                .or_else(|| priorities.iter().find(|p| p.active))
-                .ok_or_else(|| {
-                    Error::invalid_input(
-                        "priority",
-                        "the workspace has no priorities; add some first",
-                    )
-                })?,
+            None => Priority::default_of(priorities)?,
         };
         // A team the caller names must be active; a category's default team
         // that has since been deactivated routes nowhere.

@@ -14,6 +14,7 @@ mod automation;
 mod fidelity;
 mod fixture;
 mod hostile;
+mod import;
 mod kb;
 mod merge;
 mod metrics;
@@ -27,6 +28,7 @@ pub use automation::*;
 pub use fidelity::*;
 pub use fixture::Fixture;
 pub use hostile::*;
+pub use import::*;
 pub use kb::*;
 pub use merge::*;
 pub use metrics::*;
@@ -123,7 +125,9 @@ macro_rules! conformance_suite {
             merging_copies_the_thread_and_closes_the_source,
             concurrent_merges_copy_once,
             bad_knowledge_base_input_changes_nothing,
-            a_rule_since_the_last_update_fires_once
+            a_rule_since_the_last_update_fires_once,
+            imported_history_equals_the_lived_one,
+            bad_imports_change_nothing
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -1,12 +1,15 @@
 //! Tickets: the aggregate hosts work with, its workflow and its thread.
 
 mod assignment;
+mod import;
 pub(crate) mod merge;
 mod message;
 pub(crate) mod rules;
 mod status;
 
 pub use assignment::{AssignmentAction, AssignmentRecord};
+pub(crate) use import::{History, replay};
+pub use import::{ImportMessage, ImportTicket, ImportedTicket, MAX_IMPORT, MAX_IMPORT_MESSAGES};
 pub use message::{Actor, Attachment, Message, MessageKind, Sender};
 pub use status::Status;
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
+import tempfile
 from datetime import timedelta
 from typing import Any, List
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client, TestCase, override_settings
 
@@ -277,6 +280,25 @@ class SupportApiTest(TestCase):
         out = io.StringIO()
         call_command("ticketry_sla_sweep", now=(created + timedelta(hours=9)).isoformat(), stdout=out)
         self.assertIn("recorded 0 alert(s)", out.getvalue())  # once only
+
+    def test_import_tickets_command(self) -> None:
+        desk = support.desk()
+        desk.put_customer("old-1", "Old customer")
+        desk.put_agent("old-agent", "Gone", active=False)
+        line = {"seq": 7, "customer": "old-1", "subject": "Refund", "description": "Please refund",
+                "created_at": "2023-05-02T09:00:00Z", "status": "closed",
+                "messages": [{"kind": "reply", "agent": "old-agent", "body": "Done",
+                              "created_at": "2023-05-02T12:00:00+02:00"}]}
+        bad = {**line, "seq": 9, "messages": [{**line["messages"][0], "created_at": "2023-05-01T00:00:00Z"}]}
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            f.write(json.dumps(line) + "\n\n" + json.dumps({**line, "seq": 8, "status": "open"}) + "\n" + json.dumps(bad) + "\n")
+        self.addCleanup(os.unlink, f.name)
+        out = io.StringIO()
+        with self.assertRaisesMessage(CommandError, "line 4: messages[0].created_at"):
+            call_command("ticketry_import_tickets", f.name, batch=2, stdout=out)
+        self.assertIn("lines 1..3: imported", out.getvalue())
+        self.assertEqual([t.status for t in desk.list_tickets(limit=10).items], ["open", "closed"])
+        self.assertEqual(desk.get_ticket_by_number("TKT-2023-00007").first_response_at.isoformat(), "2023-05-02T10:00:00+00:00")
 
     def test_automation_assigns_replies_and_runs_the_seed_jobs(self) -> None:
         # Staff become agents when they first call; then new tickets go to

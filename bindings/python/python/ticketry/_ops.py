@@ -48,6 +48,9 @@ from .models import (
     Elapsed,
     Event,
     Health,
+    ImportMessage,
+    ImportTicket,
+    ImportedTicket,
     Incident,
     IncidentFigures,
     IncidentLink,
@@ -757,6 +760,22 @@ class DeskOps:
          retry changes only what is left).
         """
         return await self._native.call("bulk_update", {"tickets": _ids(tickets), "query": query, "subject": subject, "description": description, "custom_fields": custom_fields, "category": _id(category), "priority": priority, "assignee": _id(assignee), "unassign": unassign, "team": _id(team), "status": status, "add_tags": add_tags, "remove_tags": remove_tags, "escalate": escalate, "by": by}).future()  # type: ignore[no-any-return]
+
+    def import_tickets(self, tickets: Sequence[Union[ImportTicket, Mapping[str, Any]]]) -> List[ImportedTicket]:
+        """Imports up to 10,000 tickets of another help desk with their history
+         (original numbers, timestamps, thread, final status, rating), replayed
+         through the ticket's rules and SLA clocks, atomically and without
+         events; returns where each landed. See the README's Importing tickets.
+        """
+        return self._native.call("import_tickets", {"tickets": tickets}).wait()  # type: ignore[no-any-return]
+
+    async def import_tickets_async(self, tickets: Sequence[Union[ImportTicket, Mapping[str, Any]]]) -> List[ImportedTicket]:
+        """Imports up to 10,000 tickets of another help desk with their history
+         (original numbers, timestamps, thread, final status, rating), replayed
+         through the ticket's rules and SLA clocks, atomically and without
+         events; returns where each landed. See the README's Importing tickets.
+        """
+        return await self._native.call("import_tickets", {"tickets": tickets}).future()  # type: ignore[no-any-return]
 
     def set_rules(self, rules: Sequence[Union[Rule, Mapping[str, Any]]]) -> List[Rule]:
         """Replaces the automation rules (an ordered list; see the README's Automation)."""

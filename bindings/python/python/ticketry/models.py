@@ -72,6 +72,9 @@ __all__ = [
     "Elapsed",
     "Event",
     "Health",
+    "ImportMessage",
+    "ImportTicket",
+    "ImportedTicket",
     "Incident",
     "IncidentFigures",
     "IncidentLink",
@@ -732,6 +735,59 @@ class Health:
 
 
 @dataclass(frozen=True)
+class ImportMessage:
+    """One message of an ``ImportTicket``'s thread."""
+
+    kind: MessageKind
+    body: str = field(repr=False)
+    created_at: datetime = field(repr=False)
+    agent: Optional[str] = None
+    html: Optional[str] = field(default=None, repr=False)
+    attachments: Tuple[Attachment, ...] = field(default=(), repr=False)
+    email_message_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ImportTicket:
+    """One ticket of another system, for
+    ``Helpdesk::import_tickets``.
+    """
+
+    customer: str
+    subject: str
+    description: str = field(repr=False)
+    created_at: datetime = field(repr=False)
+    seq: Optional[int] = None
+    number: Optional[str] = None
+    html: Optional[str] = field(default=None, repr=False)
+    attachments: Tuple[Attachment, ...] = field(default=(), repr=False)
+    status: Optional[Status] = None
+    resolved_at: Optional[datetime] = field(default=None, repr=False)
+    closed_at: Optional[datetime] = field(default=None, repr=False)
+    priority: Optional[str] = None
+    category: Optional[str] = None
+    channel: Channel = 'web'
+    team: Optional[str] = None
+    assignee: Optional[str] = None
+    tags: Tuple[str, ...] = field(default=(), repr=False)
+    links: Tuple[Link, ...] = field(default=(), repr=False)
+    custom_fields: Optional[Dict[str, Any]] = field(default=None, repr=False)
+    source_email: Optional[str] = None
+    source_phone: Optional[str] = None
+    satisfaction: Optional[Satisfaction] = field(default=None, repr=False)
+    messages: Tuple[ImportMessage, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class ImportedTicket:
+    """Where an imported ticket landed."""
+
+    id: str
+    seq: int
+    number: str
+
+
+@dataclass(frozen=True)
 class Incident:
     """An incident."""
 
@@ -947,8 +1003,8 @@ class Satisfaction:
     """A customer's rating of the support they got."""
 
     rating: int
-    comment: Optional[str]
     rated_at: datetime = field(repr=False)
+    comment: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -1364,6 +1420,9 @@ _STRUCTS: Dict[str, type] = {
     "DurationStats": DurationStats,
     "Elapsed": Elapsed,
     "Health": Health,
+    "ImportMessage": ImportMessage,
+    "ImportTicket": ImportTicket,
+    "ImportedTicket": ImportedTicket,
     "Incident": Incident,
     "IncidentFigures": IncidentFigures,
     "IncidentLink": IncidentLink,
