@@ -122,7 +122,8 @@ impl PgStore {
     ) -> Statement<'static> {
         let mut b = Statement::default();
         let text = q.text();
-        // The searched messages (the indexed expressions tickets_search_public / _all).
+        // The searched messages (`search_head || search_public` is indexed:
+        // tickets_search_public).
         let body = if q.search_notes {
             "(search_public || search_notes)"
         } else {

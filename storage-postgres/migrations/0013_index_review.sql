@@ -1,0 +1,13 @@
+-- Ticketry schema, version 13: the index review of issue 11.
+--
+-- `tickets_search_all` indexed `(search_head || search_public) || search_notes`,
+-- a grouping no query builds (a search that includes internal notes matches
+-- `search_head || (search_public || search_notes)`), so the planner never
+-- used it, while every ticket write added its terms to it: the largest GIN
+-- index of the table, for nothing. Searches that include notes filter the
+-- workspace's tickets, as every search does for a role under row-level
+-- security (`@@` is not leakproof, so no GIN index serves it there).
+--
+-- Every other index of `tickets` serves a query the store issues; the list,
+-- with those queries, is in storage-postgres/README.md.
+DROP INDEX IF EXISTS tickets_search_all;
