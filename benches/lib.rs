@@ -191,6 +191,27 @@ where
     });
 }
 
+/// The role (subject to row-level security) the measured PostgreSQL stores
+/// run as, as hosts should.
+pub const ROLE: &str = "ticketry_bench_app";
+
+/// Creates [`ROLE`] (`NOLOGIN NOSUPERUSER NOBYPASSRLS`) unless it exists.
+pub async fn ensure_role(url: &str) {
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .expect("a PostgreSQL connection");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN
+                CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+            END IF;
+        END $$"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("the benchmark role");
+}
+
 /// The memory workspace's size: `TICKETRY_BENCH_TICKETS`, else `default`.
 pub fn tickets(default: usize) -> usize {
     std::env::var("TICKETRY_BENCH_TICKETS")

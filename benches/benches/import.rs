@@ -14,7 +14,7 @@
 //! the closing note of issue 11 used 1 000 000 on PostgreSQL).
 //!
 //! PostgreSQL writes into its own schema, `ticketry_bench_import`, dropped
-//! and created again on every run.
+//! and created again on every run, as a role under row-level security.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -136,10 +136,12 @@ async fn memory() {
 
 async fn postgres(url: &str) {
     let total = ticketry_benches::tickets(100_000);
+    ticketry_benches::ensure_role(url).await;
     let options = PgOptions {
         schema: SCHEMA.into(),
         max_connections: 2,
         statement_timeout: None,
+        role: Some(ticketry_benches::ROLE.into()),
         ..PgOptions::default()
     };
     let store = PgStore::connect(url, options).await.unwrap();

@@ -36,8 +36,7 @@ use ticketry_core::{
 };
 use ticketry_postgres::{PgOptions, PgStore};
 
-/// The RLS-subject role the measured stores run as.
-const ROLE: &str = "ticketry_bench_app";
+use ticketry_benches::{ROLE, ensure_role};
 
 /// Whether `TICKETRY_BENCH_QUICK` asks for the short run.
 fn quick() -> bool {
@@ -76,20 +75,6 @@ fn main() {
             queues(&url).await;
         }
     });
-}
-
-async fn ensure_role(url: &str) {
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(format!(
-        "DO $$ BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN
-                CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
-            END IF;
-        END $$"
-    )))
-    .execute(&mut conn)
-    .await
-    .unwrap();
 }
 
 fn options(schema: &str, max_connections: u32) -> PgOptions {
