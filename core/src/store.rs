@@ -271,6 +271,18 @@ pub struct ImportRow {
 }
 
 impl TicketImport {
+    /// Where each ticket landed, in order (once numbered).
+    pub fn landed(&self) -> Vec<crate::ticket::ImportedTicket> {
+        self.tickets
+            .iter()
+            .map(|r| crate::ticket::ImportedTicket {
+                id: r.ticket.id,
+                seq: r.ticket.seq,
+                number: r.ticket.number.clone(),
+            })
+            .collect()
+    }
+
     /// Numbers the tickets after `last`, the workspace's last ticket seq:
     /// a given `seq` must be above it (`AlreadyExists` otherwise: numbers up
     /// to the last one count as taken), the others follow the highest, in

@@ -173,6 +173,17 @@ pub(crate) fn optional_text(
     optional(text, field, value, max)
 }
 
+/// Tag slugs ([`key`]s), sorted, duplicates removed.
+pub(crate) fn tags(field: &str, values: &[String]) -> Result<Vec<String>> {
+    let mut tags = values
+        .iter()
+        .map(|t| key(field, t))
+        .collect::<Result<Vec<_>>>()?;
+    tags.sort();
+    tags.dedup();
+    Ok(tags)
+}
+
 /// A machine key: 1–64 of `a-z 0-9 _ - . :`, starting with a letter or digit.
 pub(crate) fn key(field: &str, value: &str) -> Result<String> {
     let ok = !value.is_empty()

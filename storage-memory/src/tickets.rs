@@ -77,15 +77,7 @@ impl TicketStore for MemoryStore {
                     });
                 }
             }
-            let landed = import
-                .tickets
-                .iter()
-                .map(|r| ImportedTicket {
-                    id: r.ticket.id,
-                    seq: r.ticket.seq,
-                    number: r.ticket.number.clone(),
-                })
-                .collect();
+            let landed = import.landed();
             // In seq order, so that positions stay ordered by seq.
             import.tickets.sort_by_key(|r| r.ticket.seq);
             for row in import.tickets {

@@ -111,15 +111,7 @@ impl PgStore {
                 id,
             });
         }
-        let landed = import
-            .tickets
-            .iter()
-            .map(|r| ImportedTicket {
-                id: r.ticket.id,
-                seq: r.ticket.seq,
-                number: r.ticket.number.clone(),
-            })
-            .collect();
+        let landed = import.landed();
         sqlx::raw_sql(STAGE_SQL)
             .execute(&mut *tx)
             .await

@@ -173,13 +173,7 @@ impl Helpdesk {
         if let Some(a) = &r.assignee {
             known(dir.agents.contains(a), "assignee", "agent", a)?;
         }
-        let mut tags = r
-            .tags
-            .iter()
-            .map(|t| validate::key("tags", t))
-            .collect::<Result<Vec<_>>>()?;
-        tags.sort();
-        tags.dedup();
+        let tags = validate::tags("tags", &r.tags)?;
         let mut links = r.links;
         links.dedup();
         validate::json_fields("custom_fields", &r.custom_fields)?;

@@ -547,13 +547,7 @@ impl Helpdesk {
             Some(e) => validate::paragraph("excerpt", &e, 500)?,
             None => text.chars().take(200).collect(),
         };
-        let mut tags = input
-            .tags
-            .iter()
-            .map(|t| validate::key("tags", t))
-            .collect::<Result<Vec<_>>>()?;
-        tags.sort();
-        tags.dedup();
+        let tags = validate::tags("tags", &input.tags)?;
         Ok(Article {
             id,
             category: input.category,

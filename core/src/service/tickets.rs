@@ -506,13 +506,7 @@ impl Helpdesk {
         if let Some(a) = &assignee {
             self.active_agent(ws, a, "assignee").await?;
         }
-        let mut tags = input
-            .tags
-            .iter()
-            .map(|t| validate::key("tags", t))
-            .collect::<Result<Vec<_>>>()?;
-        tags.sort();
-        tags.dedup();
+        let tags = validate::tags("tags", &input.tags)?;
         let mut links = input.links;
         links.dedup();
         let now = self.now()?;
