@@ -14,7 +14,9 @@ use sqlx::PgConnection;
 use ticketry_core::store::{ImportRow, StoreResult, TicketImport};
 use ticketry_core::{ImportedTicket, StoreError, WorkspaceId};
 
-/// The staging tables and the statements that move their rows.
+/// The staging tables and the statements that move their rows (children
+/// only of the imported tickets: no foreign key checks it, see migration
+/// 0014).
 const STAGE_SQL: &str = "
     CREATE TEMP TABLE ticketry_import_tickets (
         ticket_id uuid, seq int8, number text, status text, active bool, priority text,
@@ -47,10 +49,14 @@ const MOVE_CHILDREN_SQL: &str = "
     WITH m AS (
         INSERT INTO messages (workspace_id, message_id, ticket_id, kind, created_at, doc)
         SELECT $1, message_id, ticket_id, kind, created_at, doc
-        FROM pg_temp.ticketry_import_messages ORDER BY n
+        FROM pg_temp.ticketry_import_messages
+        WHERE ticket_id IN (SELECT ticket_id FROM pg_temp.ticketry_import_tickets)
+        ORDER BY n
     )
     INSERT INTO assignments (workspace_id, ticket_id, at, doc)
-    SELECT $1, ticket_id, at, doc FROM pg_temp.ticketry_import_assignments ORDER BY n";
+    SELECT $1, ticket_id, at, doc FROM pg_temp.ticketry_import_assignments
+    WHERE ticket_id IN (SELECT ticket_id FROM pg_temp.ticketry_import_tickets)
+    ORDER BY n";
 
 impl PgStore {
     /// [`TicketStore::import_tickets`](ticketry_core::store::TicketStore::import_tickets).

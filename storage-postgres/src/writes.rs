@@ -28,7 +28,9 @@ use ticketry_core::{AssignmentRecord, Message, NumberPiece, StoreError, Ticket, 
 use uuid::Uuid;
 
 /// Inserts the rows written with a ticket (`$2..=$15`; `$1` is the
-/// workspace) once the CTE `t` wrote the ticket, numbering the events after
+/// workspace) once the CTE `t` wrote the ticket `$16` (only that ticket's
+/// children: this, not a foreign key, keeps them attached, see migration
+/// 0014), numbering the events after
 /// `n.base` and giving a `ticket.created` event `n.number`.
 macro_rules! children_sql {
     () => {
@@ -45,14 +47,14 @@ macro_rules! children_sql {
                 END
             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
                  WITH ORDINALITY AS u(id, ticket_id, kind, key, at, doc, n)
-            WHERE EXISTS (SELECT 1 FROM t)
+            WHERE EXISTS (SELECT 1 FROM t) AND u.ticket_id = $16
             ORDER BY u.n
         ), a AS (
             INSERT INTO assignments (workspace_id, ticket_id, at, doc)
             SELECT $1, u.ticket_id, u.at, u.doc
             FROM unnest($8::uuid[], $9::timestamptz[], $10::jsonb[])
                  WITH ORDINALITY AS u(ticket_id, at, doc, n)
-            WHERE EXISTS (SELECT 1 FROM t)
+            WHERE EXISTS (SELECT 1 FROM t) AND u.ticket_id = $16
             ORDER BY u.n
         ), e AS (
             INSERT INTO events (workspace_id, seq, ticket_id, type, at, doc)
@@ -80,10 +82,16 @@ const CREATE_SQL: &str = concat!(
             SELECT 0::int8 AS k, doc, idempotency_fingerprint AS fingerprint
             FROM tickets WHERE workspace_id = $1 AND idempotency_key = $27
             UNION ALL
+            -- Driven by the keys (usually none): the generic plan, made
+            -- once per connection, may otherwise start from the tickets
+            -- and read the whole workspace on every call. `OFFSET 0` keeps
+            -- each LATERAL subquery from being flattened and reordered.
             SELECT u.n AS k, t.doc, NULL::uuid
             FROM unnest($34::text[]) WITH ORDINALITY AS u(key, n)
-            JOIN messages m ON m.workspace_id = $1 AND m.idempotency_key = u.key
-            JOIN tickets t ON t.workspace_id = $1 AND t.ticket_id = m.ticket_id
+            CROSS JOIN LATERAL (SELECT ticket_id FROM messages
+                WHERE workspace_id = $1 AND idempotency_key = u.key OFFSET 0) m
+            CROSS JOIN LATERAL (SELECT doc FROM tickets
+                WHERE workspace_id = $1 AND ticket_id = m.ticket_id OFFSET 0) t
         ) x ORDER BY x.k LIMIT 1
     ), c AS (
         UPDATE workspace_counters
@@ -145,7 +153,8 @@ const CREATE_SQL: &str = concat!(
 const UPDATE_SQL: &str = concat!(
     "WITH dup AS (
         SELECT m.doc FROM unnest($32::text[]) WITH ORDINALITY AS u(key, n)
-        JOIN messages m ON m.workspace_id = $1 AND m.idempotency_key = u.key
+        CROSS JOIN LATERAL (SELECT doc FROM messages
+            WHERE workspace_id = $1 AND idempotency_key = u.key OFFSET 0) m
         ORDER BY u.n LIMIT 1
     ), counter AS (
         SELECT 1 FROM workspace_counters
@@ -287,12 +296,26 @@ struct Children<'a> {
 }
 
 impl<'a> Children<'a> {
+    /// The rows of a write of `ticket`; an error if one belongs to another
+    /// ticket (the statement would leave it out: see [`children_sql`]).
     fn new(
         ws: WorkspaceId,
+        ticket: &Ticket,
         messages: &'a [Message],
         assignments: &'a [AssignmentRecord],
         events: &[NewEvent],
     ) -> StoreResult<Self> {
+        if let Some(other) = messages
+            .iter()
+            .map(|m| m.ticket_id)
+            .chain(assignments.iter().map(|a| a.ticket_id))
+            .find(|id| *id != ticket.id)
+        {
+            return Err(StoreError::Backend(format!(
+                "a write of ticket {} carries a row of ticket {other}",
+                ticket.id
+            )));
+        }
         Ok(Self {
             m_id: messages.iter().map(|m| m.id.as_uuid()).collect(),
             m_ticket: messages.iter().map(|m| m.ticket_id.as_uuid()).collect(),
@@ -495,7 +518,13 @@ impl PgStore {
         mut create: TicketCreate,
     ) -> Result<(Ticket, bool), CreateError> {
         let ws_id = ws.as_uuid();
-        let children = Children::new(ws, &create.messages, &create.assignments, &create.events)?;
+        let children = Children::new(
+            ws,
+            &create.ticket,
+            &create.messages,
+            &create.assignments,
+            &create.events,
+        )?;
         let t = &create.ticket;
         let c = Cols::of(t)?;
         let keys = message_keys(&create.messages);
@@ -608,7 +637,7 @@ impl PgStore {
         w: TicketWrite,
     ) -> Result<WriteOutcome, CreateError> {
         let ws_id = ws.as_uuid();
-        let children = Children::new(ws, &w.messages, &w.assignments, &w.events)?;
+        let children = Children::new(ws, &w.ticket, &w.messages, &w.assignments, &w.events)?;
         let t = &w.ticket;
         let c = Cols::of(t)?;
         let keys = message_keys(&w.messages);
