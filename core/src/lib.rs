@@ -22,6 +22,7 @@ pub mod ids;
 pub mod incident;
 pub mod kb;
 pub mod limits;
+pub mod mail;
 pub mod metrics;
 pub mod panic;
 pub mod people;

@@ -21,6 +21,7 @@ use crate::ids::{
 };
 use crate::incident::Incident;
 use crate::kb::{Article, ArticleStats, DeflectionCounts, KbCategory, SuggestionSet};
+use crate::mail::{InboundMail, InboundOutcome};
 use crate::people::{Agent, Customer};
 use crate::priority::Priority;
 use crate::query::{Page, TicketQuery};
@@ -643,6 +644,46 @@ pub trait StatsStore: Send + Sync {
     ) -> StoreResult<Vec<crate::metrics::DailyStats>>;
 }
 
+/// Inbound mail: the workspace's mail log and the lookups that thread a
+/// message ([`crate::mail`]).
+#[async_trait]
+pub trait MailStore: Send + Sync {
+    /// The record with `key`, if any.
+    async fn get_inbound(&self, ws: WorkspaceId, key: &str) -> StoreResult<Option<InboundMail>>;
+    /// Saves `mail`: inserts it, or replaces a record with its key whose
+    /// outcome is not final ([`InboundOutcome::is_final`]). A final record
+    /// already there is returned unchanged instead (the first delivery won).
+    async fn save_inbound(&self, ws: WorkspaceId, mail: &InboundMail) -> StoreResult<InboundMail>;
+    /// How many records from `from` were received at or after `since`.
+    async fn count_inbound_from(
+        &self,
+        ws: WorkspaceId,
+        from: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// The newest records first (only `outcome`'s, if given), at most `limit`.
+    async fn list_inbound(
+        &self,
+        ws: WorkspaceId,
+        outcome: Option<InboundOutcome>,
+        limit: usize,
+    ) -> StoreResult<Vec<InboundMail>>;
+    /// The ticket of the newest stored message whose `email_message_id` is
+    /// one of `message_ids`.
+    async fn ticket_of_email(
+        &self,
+        ws: WorkspaceId,
+        message_ids: &[String],
+    ) -> StoreResult<Option<TicketId>>;
+    /// The customer whose e-mail address is `email` (compared in lower case);
+    /// the first by id when several share it.
+    async fn customer_by_email(
+        &self,
+        ws: WorkspaceId,
+        email: &str,
+    ) -> StoreResult<Option<Customer>>;
+}
+
 /// A complete backend.
 pub trait Store:
     WorkspaceStore
@@ -654,6 +695,7 @@ pub trait Store:
     + AccessStore
     + KbStore
     + StatsStore
+    + MailStore
 {
 }
 
@@ -667,6 +709,7 @@ impl<T> Store for T where
         + AccessStore
         + KbStore
         + StatsStore
+        + MailStore
 {
 }
 

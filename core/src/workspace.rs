@@ -48,6 +48,9 @@ pub struct WorkspaceSettings {
     pub assignment: Option<crate::assignment::Strategy>,
     /// Most open access-recovery requests one customer may have (default 3).
     pub max_open_access_requests: u32,
+    /// E-mail: the support address, customers created from mail, the
+    /// per-sender rate, notification templates ([`crate::mail`]).
+    pub mail: crate::mail::MailSettings,
 }
 
 impl Default for WorkspaceSettings {
@@ -59,6 +62,7 @@ impl Default for WorkspaceSettings {
             reopen_window: Some(TimeDelta::days(7)),
             assignment: None,
             max_open_access_requests: 3,
+            mail: crate::mail::MailSettings::default(),
         }
     }
 }
@@ -113,7 +117,7 @@ impl WorkspaceSettings {
                 "must not be negative",
             ));
         }
-        Ok(())
+        self.mail.validate()
     }
 }
 
@@ -148,6 +152,8 @@ pub struct SettingsPatch {
     pub assignment: Option<Option<crate::assignment::Strategy>>,
     /// New limit of open access requests per customer (1 to 100).
     pub max_open_access_requests: Option<u32>,
+    /// New mail settings (replace the old ones as a whole).
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 /// A field that may be present as null: absent is `None` (with
@@ -181,6 +187,9 @@ impl SettingsPatch {
         }
         if let Some(n) = self.max_open_access_requests {
             settings.max_open_access_requests = n;
+        }
+        if let Some(m) = self.mail {
+            settings.mail = m;
         }
         settings
     }

@@ -20,7 +20,22 @@ impl DirectoryStore for MemoryStore {
         self.with_mut(ws, |d| {
             d.customer_terms
                 .insert(customer.id.clone(), customer.search_terms());
-            d.customers.insert(customer.id.clone(), customer.clone());
+            let old = d.customers.insert(customer.id.clone(), customer.clone());
+            if let Some(e) = old.and_then(|c| c.email) {
+                let e = e.to_lowercase();
+                if let Some(ids) = d.customer_emails.get_mut(&e) {
+                    ids.remove(&customer.id);
+                    if ids.is_empty() {
+                        d.customer_emails.remove(&e);
+                    }
+                }
+            }
+            if let Some(e) = &customer.email {
+                d.customer_emails
+                    .entry(e.to_lowercase())
+                    .or_default()
+                    .insert(customer.id.clone());
+            }
             Ok(())
         })
     }

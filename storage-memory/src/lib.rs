@@ -31,6 +31,7 @@ mod directory;
 mod events;
 mod incidents;
 mod kb;
+mod mail;
 mod stats;
 mod tickets;
 mod workspaces;
@@ -261,6 +262,16 @@ struct TenantData {
     /// Events by `seq - 1`.
     events: Chunked<Event>,
     consumers: FastMap<String, u64>,
+    /// Messages by their e-mail `Message-ID` (the newest): `(ticket index,
+    /// position in its thread)`. A keyed hash, as the ids come from mail.
+    email_ids: HashMap<Box<str>, (u32, u32)>,
+    /// Customers by lower-case e-mail address.
+    customer_emails: HashMap<String, BTreeSet<CustomerId>>,
+    /// The mail log, in the order first received.
+    inbound: Vec<ticketry_core::mail::InboundMail>,
+    /// Positions in `inbound` by key, and by sender.
+    inbound_keys: HashMap<String, usize>,
+    inbound_from: HashMap<String, Vec<usize>>,
 }
 
 fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
@@ -547,6 +558,9 @@ impl TenantData {
                 self.message_keys.insert(k.as_str().into(), at);
             }
             self.message_ids.insert(m.id, at);
+            if let Some(e) = &m.email_message_id {
+                self.email_ids.insert(e.as_str().into(), at);
+            }
             row.messages.push(m);
         }
     }

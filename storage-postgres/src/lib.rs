@@ -133,6 +133,7 @@ mod events;
 mod import;
 mod incidents;
 mod kb;
+mod mail;
 mod statement;
 mod stats;
 mod tickets;
@@ -183,6 +184,7 @@ pub const TABLES: &[&str] = &[
     "article_views",
     "kb_suggestions",
     "daily_stats",
+    "inbound_mail",
 ];
 
 /// Connection settings for [`PgStore::connect`].

@@ -358,6 +358,10 @@ async fn populate(f: &Fixture) {
         .await
         .unwrap();
     d.ack_events(f.ws, "mailer", 1).await.unwrap();
+    let mail = b"From: someone@example.com\r\nSubject: Hi\r\nMessage-ID: <p1@example.com>\r\n\r\nHello\r\n";
+    d.ingest_email(f.ws, mail, Default::default())
+        .await
+        .unwrap();
     d.record_daily_stats(f.ws, None).await.unwrap();
 }
 

@@ -12,6 +12,7 @@ mod directory;
 mod import;
 mod incidents;
 mod kb;
+mod mail;
 mod merge;
 mod metrics;
 mod sla;

@@ -16,6 +16,7 @@ mod fixture;
 mod hostile;
 mod import;
 mod kb;
+mod mail;
 mod merge;
 mod metrics;
 mod operations;
@@ -30,6 +31,7 @@ pub use fixture::Fixture;
 pub use hostile::*;
 pub use import::*;
 pub use kb::*;
+pub use mail::*;
 pub use merge::*;
 pub use metrics::*;
 pub use operations::*;
@@ -47,6 +49,11 @@ macro_rules! conformance_suite {
     ($make:expr) => {
         $crate::conformance_suite!(@cases $make;
             status_transitions,
+            email_corpus_gives_the_documented_outcomes,
+            concurrent_deliveries_make_one_message,
+            unknown_senders_and_floods_are_held_back,
+            a_25_mb_message_is_filed_with_its_attachment,
+            a_reply_to_a_notification_lands_on_its_ticket,
             reopen_window,
             concurrent_numbering,
             tenant_isolation,

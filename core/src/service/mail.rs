@@ -1,0 +1,730 @@
+//! E-mail in and out: ingesting raw messages and rendering notifications
+//! (see [`crate::mail`]).
+
+use super::Helpdesk;
+use super::tickets::MAX_BODY;
+use crate::error::{Error, Result};
+use crate::event::EventKind;
+use crate::ids::{CustomerId, TicketId, WorkspaceId};
+use crate::mail::{
+    self, Bytes, InboundMail, InboundOutcome, IngestOptions, IngestResult, MailPart, MailSettings,
+    Noise, Notification, NotificationBatch, NotificationKind, NotifyContext, Parsed, Recipient,
+};
+use crate::people::{Customer, CustomerInput};
+use crate::sla::SlaMetric;
+use crate::ticket::{Attachment, Channel, Message, Sender, Ticket};
+use crate::validate;
+use crate::{MessageInput, OpenTicket};
+use serde_json::json;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+
+/// The namespace of inbound messages' identities (UUID v5).
+const MAIL_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x7c1d_2f4e_9a55_4e0b_8d3f_51a2_e6c0_b417);
+
+/// Longest subject a ticket keeps (longer ones end in `…`).
+const SUBJECT_CHARS: usize = super::tickets::MAX_SUBJECT;
+
+impl Helpdesk {
+    /// Files one raw RFC 5322 message: a new ticket, a message on the ticket
+    /// it answers, or a record of why neither (see [`crate::mail`]). A second
+    /// delivery of the same message changes nothing and says so
+    /// (`duplicate`). Errors only for what the caller passed: `raw` empty,
+    /// over [`MAX_MAIL_BYTES`](mail::MAX_MAIL_BYTES) or not a message, and
+    /// bad options.
+    pub async fn ingest_email(
+        &self,
+        ws: WorkspaceId,
+        raw: &[u8],
+        options: IngestOptions,
+    ) -> Result<IngestResult> {
+        if raw.is_empty() || raw.len() > mail::MAX_MAIL_BYTES {
+            return Err(Error::invalid_input(
+                "raw",
+                format!(
+                    "must be 1 to {} bytes (got {})",
+                    mail::MAX_MAIL_BYTES,
+                    raw.len()
+                ),
+            ));
+        }
+        let now = self.now()?;
+        let catalog = self.catalog(ws).await?;
+        let settings = &catalog.workspace.settings.mail;
+        let options = self.check_ingest_options(ws, options, &catalog).await?;
+        let parsed = mail::parse(raw)
+            .ok_or_else(|| Error::invalid_input("raw", "is not an RFC 5322 message"))?;
+
+        let identity = match &parsed.message_id {
+            Some(id) => uuid::Uuid::new_v5(
+                &MAIL_NAMESPACE,
+                format!("{}\n{id}", options.mailbox.as_deref().unwrap_or("")).as_bytes(),
+            ),
+            None => {
+                let mut seed = options.mailbox.clone().unwrap_or_default().into_bytes();
+                seed.push(0);
+                seed.extend_from_slice(raw);
+                uuid::Uuid::new_v5(&MAIL_NAMESPACE, &seed)
+            }
+        };
+        let key = format!("mail:{}", identity.simple());
+        let prefix = options.storage_prefix.as_deref().unwrap_or("mail/");
+        let mut parts = parsed.parts.clone();
+        let body = fit_body(&parsed, &mut parts);
+        for (i, p) in parts.iter_mut().enumerate() {
+            p.storage_key = format!("{prefix}{}/{}-{}", identity.simple(), i + 1, p.filename);
+        }
+        let mut record = InboundMail {
+            key: key.clone(),
+            message_id: parsed.message_id.clone(),
+            mailbox: options.mailbox.clone(),
+            from: parsed.from.as_ref().map(|(a, _)| a.clone()),
+            subject: one_line(&parsed.subject, SUBJECT_CHARS),
+            outcome: InboundOutcome::Quarantined,
+            reason: None,
+            ticket_id: None,
+            message: None,
+            size: raw.len() as u64,
+            text: parsed.text.chars().take(MAX_BODY).collect(),
+            received_at: now,
+        };
+        if let Some(prev) = self.store.get_inbound(ws, &key).await?
+            && prev.outcome.is_final()
+        {
+            return self.ingested(ws, prev, true, parts).await;
+        }
+
+        let thread = self.thread_of(ws, &parsed, settings).await?;
+        let from = parsed.from.clone();
+        let filed = match (&from, self.noise(&parsed, settings)) {
+            (_, Some(noise)) => {
+                record.outcome = InboundOutcome::Ignored;
+                record.reason = Some(noise.as_str().into());
+                record.ticket_id = thread.as_ref().map(|t| t.id);
+                None
+            }
+            (None, None) => {
+                record.reason = Some("no_sender".into());
+                None
+            }
+            (Some(_), None) if parts.len() > mail::MAX_MAIL_PARTS => {
+                record.reason = Some("too_many_parts".into());
+                None
+            }
+            (Some((address, name)), None) => {
+                let since = now - chrono::TimeDelta::hours(1);
+                if self.store.count_inbound_from(ws, address, since).await?
+                    >= u64::from(settings.max_per_sender_per_hour)
+                {
+                    record.outcome = InboundOutcome::RateLimited;
+                    record.reason = Some(format!(
+                        "more than {} messages an hour",
+                        settings.max_per_sender_per_hour
+                    ));
+                    None
+                } else {
+                    let input = MessageInput {
+                        body,
+                        html: parsed
+                            .html
+                            .clone()
+                            .filter(|h| h.chars().count() <= 4 * MAX_BODY),
+                        attachments: parts
+                            .iter()
+                            .map(|p| {
+                                Attachment::stored(
+                                    &p.filename,
+                                    p.size,
+                                    &p.mime_type,
+                                    &p.storage_key,
+                                )
+                            })
+                            .collect(),
+                        email_message_id: parsed.message_id.clone(),
+                        sender: None,
+                        idempotency_key: Some(key.clone()),
+                        status: None,
+                    };
+                    let filing = self
+                        .file_mail(
+                            ws,
+                            thread,
+                            address,
+                            name.as_deref(),
+                            input,
+                            &record.subject,
+                            &options,
+                            settings,
+                        )
+                        .await;
+                    match filing {
+                        Ok(Some((outcome, ticket, message))) => {
+                            record.outcome = outcome;
+                            record.ticket_id = Some(ticket.id);
+                            record.message = Some(message.id);
+                            Some((ticket, message))
+                        }
+                        Ok(None) => {
+                            record.reason = Some("unknown_sender".into());
+                            None
+                        }
+                        // What the message carries does not fit a ticket:
+                        // held back with the reason, for a person to look at.
+                        Err(Error::InvalidInput { field, message }) => {
+                            record.reason = Some(format!("invalid_input: {field}: {message}"));
+                            None
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        };
+        let saved = self.store.save_inbound(ws, &record).await?;
+        if saved != record {
+            // Another delivery of it was filed first.
+            return self.ingested(ws, saved, true, parts).await;
+        }
+        match filed {
+            Some((ticket, message)) => Ok(IngestResult {
+                record: saved,
+                duplicate: false,
+                ticket: Some(ticket),
+                message: Some(message),
+                parts,
+            }),
+            None => self.ingested(ws, saved, false, parts).await,
+        }
+    }
+
+    /// The workspace's mail log, newest first (only `outcome`'s, if given),
+    /// at most `limit` (1..=1000): what was ignored, quarantined or filed.
+    pub async fn inbound_mail(
+        &self,
+        ws: WorkspaceId,
+        outcome: Option<InboundOutcome>,
+        limit: usize,
+    ) -> Result<Vec<InboundMail>> {
+        if !(1..=1000).contains(&limit) {
+            return Err(Error::invalid_input("limit", "must be between 1 and 1000"));
+        }
+        self.catalog(ws).await?;
+        Ok(self.store.list_inbound(ws, outcome, limit).await?)
+    }
+
+    /// The notifications for the events after `consumer`'s cursor, at most
+    /// `limit` events (1..=1000) at a time: send them, then acknowledge the
+    /// batch's `cursor` with [`ack_notifications`](Self::ack_notifications).
+    /// Until then the same batch comes again, with the same Message-IDs.
+    pub async fn notifications(
+        &self,
+        ws: WorkspaceId,
+        consumer: &str,
+        limit: usize,
+    ) -> Result<NotificationBatch> {
+        validate::key("consumer", consumer)?;
+        if !(1..=1000).contains(&limit) {
+            return Err(Error::invalid_input("limit", "must be between 1 and 1000"));
+        }
+        let catalog = self.catalog(ws).await?;
+        let workspace = &catalog.workspace;
+        let after = self.store.consumer_position(ws, consumer).await?;
+        let mut events = self.store.events_after(ws, after, limit + 1).await?;
+        let more = events.len() > limit;
+        events.truncate(limit);
+        let cursor = events.last().map_or(after, |e| e.seq);
+        let mut out = Vec::new();
+        if events.iter().any(concerns_mail) {
+            let agents = self.store.list_agents(ws).await?;
+            let teams = self.store.list_teams(ws).await?;
+            let mut tickets: HashMap<TicketId, Option<Ticket>> = HashMap::new();
+            let mut customers: HashMap<CustomerId, Option<Customer>> = HashMap::new();
+            for event in events.iter().filter(|e| concerns_mail(e)) {
+                let Some(tid) = event.ticket_id else { continue };
+                if let Entry::Vacant(e) = tickets.entry(tid) {
+                    e.insert(self.store.get_ticket(ws, tid).await?);
+                }
+                let Some(Some(ticket)) = tickets.get(&tid) else {
+                    continue;
+                };
+                if let Entry::Vacant(e) = customers.entry(ticket.customer.clone()) {
+                    e.insert(self.store.get_customer(ws, &ticket.customer).await?);
+                }
+                let customer = customers.get(&ticket.customer).and_then(Option::as_ref);
+                let message = match &event.kind {
+                    EventKind::MessageAdded { message_id, .. } => {
+                        self.store.get_message(ws, *message_id).await?
+                    }
+                    _ => None,
+                };
+                let cx = NotifyContext {
+                    ticket,
+                    customer,
+                    agents: &agents,
+                    teams: &teams,
+                    message_kind: message.as_ref().map(|m| m.kind),
+                };
+                for (n, (kind, to)) in mail::notifications_for(event, &cx).into_iter().enumerate() {
+                    let render = Render {
+                        workspace,
+                        event,
+                        ticket,
+                        customer,
+                        agents: &agents,
+                        message: message.as_ref(),
+                    };
+                    out.push(self.render_notification(render, kind, to, n + 1).await);
+                }
+            }
+        }
+        Ok(NotificationBatch {
+            notifications: out,
+            cursor,
+            more,
+        })
+    }
+
+    /// Records that `consumer` sent every notification up to `cursor` (a
+    /// batch's [`NotificationBatch::cursor`]).
+    pub async fn ack_notifications(
+        &self,
+        ws: WorkspaceId,
+        consumer: &str,
+        cursor: u64,
+    ) -> Result<()> {
+        self.ack_events(ws, consumer, cursor).await
+    }
+
+    /// The ticket a message answers: by its references (stored messages'
+    /// Message-IDs and this workspace's notifications'), then by a ticket
+    /// number in its subject; merges followed.
+    async fn thread_of(
+        &self,
+        ws: WorkspaceId,
+        parsed: &Parsed,
+        settings: &MailSettings,
+    ) -> Result<Option<Ticket>> {
+        let mut found = None;
+        for r in parsed.references.iter().take(50) {
+            if let Some(id) = own_ticket(r, settings.domain())
+                && let Some(t) = self.store.get_ticket(ws, id).await?
+            {
+                found = Some(t.id);
+                break;
+            }
+        }
+        if found.is_none() && !parsed.references.is_empty() {
+            let refs: Vec<String> = parsed.references.iter().take(50).cloned().collect();
+            found = self.store.ticket_of_email(ws, &refs).await?;
+        }
+        if found.is_none() {
+            for n in mail::subject_numbers(&parsed.subject) {
+                if let Some(t) = self.store.get_ticket_by_number(ws, n).await? {
+                    found = Some(t.id);
+                    break;
+                }
+            }
+        }
+        let Some(id) = found else { return Ok(None) };
+        let id = self.merge_target(ws, id).await?.unwrap_or(id);
+        Ok(self.store.get_ticket(ws, id).await?)
+    }
+
+    /// Machine mail, or the workspace's own mail coming back.
+    fn noise(&self, parsed: &Parsed, settings: &MailSettings) -> Option<Noise> {
+        let own_address = matches!((&parsed.from, &settings.address),
+            (Some((from, _)), Some(ours)) if from.eq_ignore_ascii_case(ours));
+        let own_id = parsed
+            .message_id
+            .as_deref()
+            .is_some_and(|id| own_ticket(id, settings.domain()).is_some());
+        if own_address || own_id {
+            return Some(Noise::Loop);
+        }
+        parsed.noise
+    }
+
+    /// Adds the message to `thread` (as the answering agent's reply, the
+    /// customer's message, or a third party's on the customer's ticket), or
+    /// opens a ticket (also when `thread` no longer takes messages). `None`:
+    /// the sender is unknown and customers are not created from mail.
+    #[allow(clippy::too_many_arguments)]
+    async fn file_mail(
+        &self,
+        ws: WorkspaceId,
+        thread: Option<Ticket>,
+        address: &str,
+        name: Option<&str>,
+        input: MessageInput,
+        subject: &str,
+        options: &IngestOptions,
+        settings: &MailSettings,
+    ) -> Result<Option<(InboundOutcome, Ticket, Message)>> {
+        let name = name.map(|n| one_line(n, 200)).filter(|n| !n.is_empty());
+        if let Some(t) = thread {
+            let agent = self.store.list_agents(ws).await?.into_iter().find(|a| {
+                a.active
+                    && a.email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(address))
+            });
+            let added = match agent {
+                Some(a) => self.reply(ws, t.id, &a.id, input.clone()).await,
+                None => {
+                    let known = self.store.customer_by_email(ws, address).await?;
+                    let mut input = input.clone();
+                    if known.as_ref().map(|c| &c.id) != Some(&t.customer) {
+                        input.sender = Some(Sender {
+                            name: name.clone(),
+                            email: Some(address.to_owned()),
+                        });
+                    }
+                    self.customer_message(ws, t.id, &t.customer, input).await
+                }
+            };
+            match added {
+                Ok(m) => {
+                    let ticket = self.get_ticket(ws, m.ticket_id).await?;
+                    return Ok(Some((InboundOutcome::Appended, ticket, m)));
+                }
+                // Closed or cancelled: the mail opens a new ticket.
+                Err(Error::InvalidTransition { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let customer = match self.store.customer_by_email(ws, address).await? {
+            Some(c) => c,
+            None if settings.create_customers => {
+                let id = CustomerId::new(format!("mail:{address}"))?;
+                let mut input =
+                    CustomerInput::new(id, name.clone().unwrap_or_else(|| address.to_owned()));
+                input.email = Some(address.to_owned());
+                self.put_customer(ws, input).await?
+            }
+            None => return Ok(None),
+        };
+        let ticket = self
+            .open_ticket(
+                ws,
+                OpenTicket {
+                    customer: Some(customer.id),
+                    subject: if subject.is_empty() {
+                        "(no subject)".into()
+                    } else {
+                        subject.to_owned()
+                    },
+                    description: input.body,
+                    html: input.html,
+                    priority: options.priority.clone(),
+                    category: options.category,
+                    channel: Channel::Email,
+                    team: options.team,
+                    tags: options.tags.clone(),
+                    attachments: input.attachments,
+                    email_message_id: input.email_message_id,
+                    source_email: Some(address.to_owned()),
+                    idempotency_key: input.idempotency_key,
+                    ..OpenTicket::default()
+                },
+            )
+            .await?;
+        let first = self
+            .store
+            .list_messages_page(ws, ticket.id, None, 1, false)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, m)| m)
+            .ok_or_else(|| Error::Internal {
+                message: format!("ticket {} has no opening message", ticket.id),
+            })?;
+        Ok(Some((InboundOutcome::Created, ticket, first)))
+    }
+
+    /// The result for a record: its ticket and message read back.
+    async fn ingested(
+        &self,
+        ws: WorkspaceId,
+        record: InboundMail,
+        duplicate: bool,
+        parts: Vec<MailPart>,
+    ) -> Result<IngestResult> {
+        let ticket = match (record.outcome.is_final(), record.ticket_id) {
+            (true, Some(id)) if record.message.is_some() => self.store.get_ticket(ws, id).await?,
+            _ => None,
+        };
+        let message = match record.message {
+            Some(id) => self.store.get_message(ws, id).await?,
+            None => None,
+        };
+        Ok(IngestResult {
+            record,
+            duplicate,
+            ticket,
+            message,
+            parts,
+        })
+    }
+
+    async fn check_ingest_options(
+        &self,
+        ws: WorkspaceId,
+        mut o: IngestOptions,
+        catalog: &crate::store::WorkspaceCatalog,
+    ) -> Result<IngestOptions> {
+        o.mailbox = validate::email("mailbox", o.mailbox.as_deref())?.map(|m| m.to_lowercase());
+        if let Some(p) = &o.storage_prefix {
+            validate::text("storage_prefix", p, 200)?;
+        }
+        o.tags = validate::tags("tags", &o.tags)?;
+        if let Some(p) = &o.priority
+            && !catalog.priorities.iter().any(|x| &x.code == p && x.active)
+        {
+            return Err(Error::invalid_input(
+                "priority",
+                format!("{:?} is not an active priority", crate::error::shown(p)),
+            ));
+        }
+        if let Some(c) = o.category {
+            self.get_category(ws, c).await?;
+        }
+        if let Some(t) = o.team {
+            self.active_team(ws, t, "team").await?;
+        }
+        Ok(o)
+    }
+
+    async fn render_notification(
+        &self,
+        r: Render<'_>,
+        kind: NotificationKind,
+        mut to: Recipient,
+        n: usize,
+    ) -> Notification {
+        let settings = &r.workspace.settings;
+        let mail = &settings.mail;
+        let t = r.ticket;
+        let language = to
+            .customer
+            .as_ref()
+            .and(r.customer)
+            .and_then(|c| c.locale.as_deref())
+            .unwrap_or(&settings.locale)
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("en")
+            .to_ascii_lowercase();
+        let template = mail
+            .templates
+            .get(&format!("{}:{language}", kind.as_str()))
+            .or_else(|| mail.templates.get(kind.as_str()))
+            .cloned();
+        to.language = language.clone();
+        let zone = to
+            .customer
+            .as_ref()
+            .and(r.customer)
+            .and_then(|c| c.timezone.clone())
+            .unwrap_or_else(|| settings.timezone.clone());
+        let (status, metric, due) = match &r.event.kind {
+            EventKind::StatusChanged { to, .. } => (Some(to.as_str()), None, None),
+            EventKind::SlaWarning { metric, due_at }
+            | EventKind::SlaBreached { metric, due_at, .. } => {
+                (None, Some(metric.as_str()), Some(*due_at))
+            }
+            EventKind::TicketCreated { .. } => (
+                None,
+                None,
+                t.sla.clock(SlaMetric::FirstResponse).and_then(|c| c.due_at),
+            ),
+            _ => (None, None, None),
+        };
+        let author = r.message.and_then(|m| match &m.author {
+            crate::ticket::Actor::Agent(a) => r.agents.iter().find(|x| &x.id == a),
+            _ => None,
+        });
+        let ticket_url = mail.ticket_url.as_ref().map(|u| {
+            u.replace("{number}", &t.number)
+                .replace("{id}", &t.id.to_string())
+        });
+        let context = json!({
+            "ticket": t,
+            "customer": r.customer,
+            "recipient": {"name": to.name, "email": to.email},
+            "workspace": {"name": r.workspace.name, "slug": r.workspace.slug, "timezone": settings.timezone},
+            "message": r.message.map(|m| json!({"body": m.body, "kind": m.kind.as_str()})),
+            "author": author.map(|a| json!({"name": a.name})),
+            "status": status,
+            "metric": metric,
+            "due": due.map(|d| d.to_rfc3339()),
+            "zone": zone,
+            "ticket_url": ticket_url,
+        });
+        let render = |tpl: mail::MailTemplate| {
+            let context = context.clone();
+            async move {
+                let subject = crate::template::render(&tpl.subject, context.clone()).await?;
+                let body = crate::template::render(&tpl.body, context).await?;
+                Ok::<_, Error>((subject, body))
+            }
+        };
+        // A workspace template that fails to render falls back to the built-in one.
+        let rendered = match template {
+            Some(tpl) => render(tpl).await.ok(),
+            None => None,
+        };
+        let (subject, text) = match rendered {
+            Some(x) => x,
+            None => render(mail::default_template(kind, &language))
+                .await
+                .unwrap_or_else(|_| (t.subject.clone(), t.subject.clone())),
+        };
+        let mut subject = one_line(&subject, 900);
+        if !subject.contains(&t.number) {
+            subject = format!("[{}] {subject}", t.number);
+        }
+        let domain = mail.domain();
+        let message_id = format!(
+            "<ticketry.{}.{}.{n}@{domain}>",
+            t.id.as_uuid().simple(),
+            r.event.seq
+        );
+        let root = format!("<ticketry.{}@{domain}>", t.id.as_uuid().simple());
+        let mut headers = BTreeMap::new();
+        headers.insert("Message-ID".to_owned(), message_id.clone());
+        headers.insert("In-Reply-To".to_owned(), root.clone());
+        headers.insert("References".to_owned(), root);
+        if let Some(a) = &mail.address {
+            headers.insert("Reply-To".to_owned(), a.clone());
+        }
+        if kind != NotificationKind::CustomerReply {
+            headers.insert("Auto-Submitted".to_owned(), "auto-generated".to_owned());
+        }
+        headers.insert("X-Ticketry-Ticket".to_owned(), t.number.clone());
+        let from = mail.address.as_ref().map(|a| {
+            let name = mail.from_name.as_deref().unwrap_or(&r.workspace.name);
+            format!("\"{}\" <{a}>", name.replace(['"', '\\'], ""))
+        });
+        Notification {
+            id: format!("{}.{n}", r.event.seq),
+            event_seq: r.event.seq,
+            kind,
+            ticket_id: t.id,
+            ticket_number: t.number.clone(),
+            to,
+            from,
+            subject,
+            html: crate::kb::render(&text),
+            text,
+            message_id,
+            headers,
+        }
+    }
+}
+
+/// What rendering one notification reads.
+struct Render<'a> {
+    workspace: &'a crate::workspace::Workspace,
+    event: &'a crate::event::Event,
+    ticket: &'a Ticket,
+    customer: Option<&'a Customer>,
+    agents: &'a [crate::people::Agent],
+    message: Option<&'a Message>,
+}
+
+/// Whether an event can give a notification (the others need no reads).
+fn concerns_mail(e: &crate::event::Event) -> bool {
+    matches!(
+        e.kind,
+        EventKind::TicketCreated { .. }
+            | EventKind::MessageAdded { .. }
+            | EventKind::StatusChanged { .. }
+            | EventKind::Assigned { .. }
+            | EventKind::SlaWarning { .. }
+            | EventKind::SlaBreached { .. }
+    )
+}
+
+/// The ticket a Message-ID of this workspace's notifications names
+/// (`ticketry.<ticket>[.<seq>.<n>]@<domain>`).
+fn own_ticket(message_id: &str, domain: &str) -> Option<TicketId> {
+    let (local, host) = message_id.trim_matches(['<', '>']).rsplit_once('@')?;
+    if !host.eq_ignore_ascii_case(domain) {
+        return None;
+    }
+    let rest = local.strip_prefix("ticketry.")?;
+    let id = rest.split('.').next()?;
+    uuid::Uuid::try_parse(id).ok().map(TicketId::from_uuid)
+}
+
+/// `s` on one line (control characters become spaces), at most `max`
+/// characters (a longer one ends in `…`).
+fn one_line(s: &str, max: usize) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut cut: String = s.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// The message's body: the visible text, `(no text)` when there is none; a
+/// text over [`MAX_BODY`] is cut with a note, and its whole text (like an
+/// HTML part too large to keep) becomes a part.
+fn fit_body(parsed: &Parsed, parts: &mut Vec<MailPart>) -> String {
+    let mut as_part = |name: &str, mime: &str, text: &str| {
+        parts.push(MailPart {
+            filename: name.into(),
+            mime_type: mime.into(),
+            size: text.len() as u64,
+            content_id: None,
+            inline: false,
+            storage_key: String::new(),
+            content: Bytes(text.as_bytes().to_vec()),
+        });
+    };
+    if let Some(h) = &parsed.html
+        && h.chars().count() > 4 * MAX_BODY
+    {
+        as_part("message.html", "text/html", h);
+    }
+    let visible = parsed.visible.trim();
+    if visible.is_empty() {
+        return "(no text)".into();
+    }
+    if visible.chars().count() <= MAX_BODY {
+        return visible.to_owned();
+    }
+    as_part("message.txt", "text/plain", &parsed.text);
+    let mut body: String = visible.chars().take(MAX_BODY - 200).collect();
+    body.push_str(
+        "\n\n[…] The message is longer than this; its whole text is the attached message.txt.",
+    );
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_message_ids_name_their_ticket() {
+        let t = TicketId::from_uuid(uuid::Uuid::from_u128(7));
+        let id = format!("<ticketry.{}.12.1@acme.example>", t.as_uuid().simple());
+        assert_eq!(own_ticket(&id, "acme.example"), Some(t));
+        assert_eq!(own_ticket(&id, "other.example"), None);
+        assert_eq!(own_ticket("<CAxyz@mail.gmail.com>", "acme.example"), None);
+    }
+
+    #[test]
+    fn long_subjects_end_in_an_ellipsis() {
+        assert_eq!(one_line("a\tb\r\n c", 10), "a b c");
+        assert_eq!(one_line(&"x".repeat(300), 255).chars().count(), 255);
+    }
+}

@@ -1,0 +1,492 @@
+//! E-mail in and out: the committed corpus of real-world-shaped messages,
+//! duplicates and concurrency, quarantine and rate limits, notifications and
+//! the round trip of a reply to one.
+
+use super::Fixture;
+use crate::mail::{InboundOutcome, IngestOptions, IngestResult, MailSettings, NotificationKind};
+use crate::workspace::SettingsPatch;
+use crate::*;
+use std::sync::Arc;
+
+/// The corpus, in ingest order (`mail/corpus.json` says what each gives).
+const CORPUS: &[(&str, &[u8])] = &[
+    ("gmail-new.eml", include_bytes!("mail/gmail-new.eml")),
+    ("gmail-reply.eml", include_bytes!("mail/gmail-reply.eml")),
+    (
+        "outlook-reply.eml",
+        include_bytes!("mail/outlook-reply.eml"),
+    ),
+    (
+        "apple-mail-reply.eml",
+        include_bytes!("mail/apple-mail-reply.eml"),
+    ),
+    ("windows-1251.eml", include_bytes!("mail/windows-1251.eml")),
+    ("koi8-r.eml", include_bytes!("mail/koi8-r.eml")),
+    ("html-only.eml", include_bytes!("mail/html-only.eml")),
+    ("attachments.eml", include_bytes!("mail/attachments.eml")),
+    ("dsn-bounce.eml", include_bytes!("mail/dsn-bounce.eml")),
+    (
+        "out-of-office.eml",
+        include_bytes!("mail/out-of-office.eml"),
+    ),
+    ("mailing-list.eml", include_bytes!("mail/mailing-list.eml")),
+    (
+        "malformed-headers.eml",
+        include_bytes!("mail/malformed-headers.eml"),
+    ),
+    (
+        "outlook-new-html.eml",
+        include_bytes!("mail/outlook-new-html.eml"),
+    ),
+    (
+        "precedence-bulk.eml",
+        include_bytes!("mail/precedence-bulk.eml"),
+    ),
+    (
+        "auto-submitted-generated.eml",
+        include_bytes!("mail/auto-submitted-generated.eml"),
+    ),
+];
+
+async fn mail_fixture(store: Arc<dyn store::Store>) -> Fixture {
+    let f = Fixture::new(store).await;
+    let mut anna = CustomerInput::new(CustomerId::new("anna").unwrap(), "Anna Petrova");
+    anna.email = Some("anna@example.com".into());
+    f.desk.put_customer(f.ws, anna).await.unwrap();
+    let mut bob = AgentInput::new(AgentId::new("bob").unwrap(), "Bob Smith");
+    bob.email = Some("bob@acme.example".into());
+    f.desk.put_agent(f.ws, bob).await.unwrap();
+    let mail = MailSettings {
+        address: Some("support@acme.example".into()),
+        ticket_url: Some("https://acme.example/support/{number}".into()),
+        ..MailSettings::default()
+    };
+    set_mail(&f, mail).await;
+    f
+}
+
+async fn set_mail(f: &Fixture, mail: MailSettings) {
+    let patch = SettingsPatch {
+        mail: Some(mail),
+        ..SettingsPatch::default()
+    };
+    f.desk
+        .update_workspace(f.ws, None, Some(patch))
+        .await
+        .unwrap();
+}
+
+async fn ingest(f: &Fixture, raw: &[u8]) -> IngestResult {
+    f.desk
+        .ingest_email(f.ws, raw, IngestOptions::default())
+        .await
+        .unwrap()
+}
+
+pub async fn email_corpus_gives_the_documented_outcomes(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    let manifest: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("mail/corpus.json")).unwrap();
+    assert_eq!(manifest.len(), CORPUS.len());
+    for (entry, (file, raw)) in manifest.iter().zip(CORPUS) {
+        assert_eq!(entry["file"], *file);
+        f.clock.advance(chrono::TimeDelta::minutes(5));
+        let r = ingest(&f, raw).await;
+        let want = entry["action"].as_str().unwrap();
+        assert_eq!(r.record.outcome.as_str(), want, "{file}: {:?}", r.record);
+        assert!(!r.duplicate, "{file}");
+        assert_eq!(
+            r.record.reason.as_deref(),
+            entry["reason"].as_str(),
+            "{file}"
+        );
+        if want == "ignored" {
+            assert!(r.message.is_none(), "{file}");
+            continue;
+        }
+        let ticket = r.ticket.as_ref().unwrap();
+        let message = r.message.as_ref().unwrap();
+        assert_eq!(
+            Some(ticket.number.as_str()),
+            entry["ticket"].as_str(),
+            "{file}"
+        );
+        assert_eq!(message.ticket_id, ticket.id, "{file}");
+        let customer = f.desk.get_customer(f.ws, &ticket.customer).await.unwrap();
+        let sender = message.sender.as_ref().and_then(|s| s.email.clone());
+        assert_eq!(
+            sender.or(customer.email.clone()).as_deref(),
+            entry["customer_email"].as_str(),
+            "{file}"
+        );
+        if let Some(subject) = entry["subject"].as_str() {
+            assert_eq!(ticket.subject, subject, "{file}");
+            assert_eq!(ticket.channel, Channel::Email, "{file}");
+        }
+        for s in entry["body_contains"].as_array().unwrap() {
+            let s = s.as_str().unwrap();
+            assert!(
+                message.body.contains(s),
+                "{file}: {s:?} not in {:?}",
+                message.body
+            );
+        }
+        for s in entry["body_excludes"].as_array().unwrap() {
+            let s = s.as_str().unwrap();
+            assert!(
+                !message.body.contains(s),
+                "{file}: {s:?} in {:?}",
+                message.body
+            );
+        }
+        assert_eq!(
+            message.html.is_some(),
+            entry["html"].as_bool().unwrap(),
+            "{file}"
+        );
+        let parts = entry["parts"].as_array().unwrap();
+        assert_eq!(r.parts.len(), parts.len(), "{file}: {:?}", r.parts);
+        assert_eq!(message.attachments.len(), parts.len(), "{file}");
+        for ((got, want), meta) in r.parts.iter().zip(parts).zip(&message.attachments) {
+            assert_eq!(got.filename, want["filename"].as_str().unwrap(), "{file}");
+            assert_eq!(got.mime_type, want["mime_type"].as_str().unwrap(), "{file}");
+            assert_eq!(got.size, want["size"].as_u64().unwrap(), "{file}");
+            assert_eq!(got.content.0.len() as u64, got.size, "{file}");
+            assert_eq!(got.inline, want["inline"].as_bool().unwrap(), "{file}");
+            assert_eq!(
+                meta.storage_key.as_deref(),
+                Some(got.storage_key.as_str()),
+                "{file}"
+            );
+        }
+    }
+    // Every message again: duplicates, and nothing changes.
+    let before = f.snapshot().await;
+    for (file, raw) in CORPUS {
+        let r = ingest(&f, raw).await;
+        assert!(r.duplicate, "{file}");
+    }
+    assert_eq!(f.snapshot().await, before);
+    let ignored = f
+        .desk
+        .inbound_mail(f.ws, Some(InboundOutcome::Ignored), 100)
+        .await
+        .unwrap();
+    let want = manifest.iter().filter(|e| e["action"] == "ignored").count();
+    assert_eq!(ignored.len(), want);
+    let all = f.desk.inbound_mail(f.ws, None, 100).await.unwrap();
+    assert_eq!(all.len(), CORPUS.len());
+}
+
+fn new_mail(from: &str, id: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: support@acme.example\r\nSubject: {subject}\r\n\
+         Message-ID: <{id}>\r\nDate: Mon, 2 Mar 2026 09:00:00 +0000\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+/// `raw` delivered ten times at once.
+async fn ten_at_once(f: &Fixture, raw: &[u8]) -> Vec<IngestResult> {
+    let runs: Vec<_> = (0..10)
+        .map(|_| {
+            let (desk, raw, ws) = (f.desk.clone(), raw.to_vec(), f.ws);
+            tokio::spawn(async move { desk.ingest_email(ws, &raw, IngestOptions::default()).await })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for h in runs {
+        out.push(h.await.unwrap().unwrap());
+    }
+    out
+}
+
+pub async fn concurrent_deliveries_make_one_message(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    let raw = new_mail(
+        "New Person <new@example.org>",
+        "a1@example.org",
+        "Help",
+        "Printer is on fire",
+    );
+    let results = ten_at_once(&f, &raw).await;
+    let tickets: std::collections::BTreeSet<_> = results
+        .iter()
+        .map(|r| r.ticket.as_ref().unwrap().id)
+        .collect();
+    assert_eq!(tickets.len(), 1);
+    let t = *tickets.iter().next().unwrap();
+    assert_eq!(
+        f.desk
+            .thread(f.ws, t, View::Agent)
+            .await
+            .unwrap()
+            .messages
+            .len(),
+        1
+    );
+    // A reply, ten times at once: one message.
+    let mut reply = b"In-Reply-To: <a1@example.org>\r\n".to_vec();
+    reply.extend(new_mail(
+        "new@example.org",
+        "a2@example.org",
+        "Re: Help",
+        "Still burning",
+    ));
+    let results = ten_at_once(&f, &reply).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.record.outcome == InboundOutcome::Appended)
+    );
+    assert_eq!(
+        f.desk
+            .thread(f.ws, t, View::Agent)
+            .await
+            .unwrap()
+            .messages
+            .len(),
+        2
+    );
+    let all = f
+        .desk
+        .list_tickets(f.ws, &TicketQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 1);
+}
+
+pub async fn unknown_senders_and_floods_are_held_back(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    let mut mail = f.desk.get_workspace(f.ws).await.unwrap().settings.mail;
+    mail.create_customers = false;
+    mail.max_per_sender_per_hour = 2;
+    set_mail(&f, mail).await;
+    let stranger = new_mail("who@example.net", "q1@example.net", "Hi", "Who am I");
+    let before = f.snapshot().await;
+    let r = ingest(&f, &stranger).await;
+    assert_eq!(r.record.outcome, InboundOutcome::Quarantined);
+    assert_eq!(r.record.reason.as_deref(), Some("unknown_sender"));
+    assert_eq!(f.snapshot().await, before);
+    let held = f
+        .desk
+        .inbound_mail(f.ws, Some(InboundOutcome::Quarantined), 10)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].text, "Who am I");
+    // Once the host knows the sender, delivering it again files it.
+    let mut who = CustomerInput::new(CustomerId::new("who").unwrap(), "Who");
+    who.email = Some("WHO@example.net".into());
+    f.desk.put_customer(f.ws, who).await.unwrap();
+    let r = ingest(&f, &stranger).await;
+    assert_eq!(r.record.outcome, InboundOutcome::Created);
+    assert_eq!(r.ticket.unwrap().customer.as_str(), "who");
+    // Two an hour from one sender: the third waits.
+    let second = new_mail("who@example.net", "q2@example.net", "Again", "Two");
+    assert_eq!(
+        ingest(&f, &second).await.record.outcome,
+        InboundOutcome::Created
+    );
+    let third = new_mail("who@example.net", "q3@example.net", "Again", "Three");
+    assert_eq!(
+        ingest(&f, &third).await.record.outcome,
+        InboundOutcome::RateLimited
+    );
+    f.clock.advance(chrono::TimeDelta::minutes(61));
+    assert_eq!(
+        ingest(&f, &third).await.record.outcome,
+        InboundOutcome::Created
+    );
+    // Bad input is an error and changes nothing.
+    let before = f.snapshot().await;
+    let log = f.desk.inbound_mail(f.ws, None, 100).await.unwrap();
+    let other = new_mail("who@example.net", "q4@example.net", "More", "Four");
+    let bad = |f: fn(&mut IngestOptions)| {
+        let mut o = IngestOptions::default();
+        f(&mut o);
+        o
+    };
+    for (raw, options, field) in [
+        (&b""[..], IngestOptions::default(), "raw"),
+        (
+            &other[..],
+            bad(|o| o.mailbox = Some("not an address".into())),
+            "mailbox",
+        ),
+        (
+            &other[..],
+            bad(|o| o.priority = Some("nope".into())),
+            "priority",
+        ),
+        (
+            &other[..],
+            bad(|o| o.tags = vec!["Bad Tag!".into()]),
+            "tags",
+        ),
+    ] {
+        let e = f.desk.ingest_email(f.ws, raw, options).await.unwrap_err();
+        match e {
+            Error::InvalidInput { field: got, .. } => assert_eq!(got, field),
+            other => panic!("{field}: {other}"),
+        }
+    }
+    assert_eq!(f.snapshot().await, before);
+    assert_eq!(f.desk.inbound_mail(f.ws, None, 100).await.unwrap(), log);
+}
+
+/// `data` in base64, 76-character lines.
+fn base64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len() * 4 / 3 + data.len() / 28);
+    for (n, c) in data.chunks(3).enumerate() {
+        let byte = |i: usize| u32::from(c.get(i).copied().unwrap_or(0));
+        let v = (byte(0) << 16) | (byte(1) << 8) | byte(2);
+        for k in 0..4 {
+            if k <= c.len() {
+                out.push(ABC[((v >> (18 - 6 * k)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+        if n % 19 == 18 {
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+pub async fn a_25_mb_message_is_filed_with_its_attachment(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    let size = 25 * 1024 * 1024;
+    let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+    let raw = format!(
+        "From: anna@example.com\r\nSubject: Logs\r\nMessage-ID: <big@example.com>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nThe logs are attached.\r\n\
+         --b\r\nContent-Type: application/octet-stream\r\n\
+         Content-Disposition: attachment; filename=\"logs.bin\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        base64(&data)
+    );
+    let r = ingest(&f, raw.as_bytes()).await;
+    assert_eq!(r.record.outcome, InboundOutcome::Created);
+    assert_eq!(r.parts.len(), 1);
+    assert_eq!(r.parts[0].size, size as u64);
+    assert!(r.parts[0].content.0 == data);
+    assert_eq!(r.message.unwrap().attachments[0].size, Some(size as u64));
+}
+
+pub async fn a_reply_to_a_notification_lands_on_its_ticket(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    let bob = AgentId::new("bob").unwrap();
+    let first = ingest(&f, CORPUS[0].1).await;
+    let t = first.ticket.unwrap();
+    // New ticket: the customer is told with the promise, every agent is told.
+    let batch = f.desk.notifications(f.ws, "mail", 100).await.unwrap();
+    let kinds: Vec<_> = batch
+        .notifications
+        .iter()
+        .map(|n| (n.kind, n.to.email.as_str()))
+        .collect();
+    assert!(
+        kinds.contains(&(NotificationKind::CustomerCreated, "anna@example.com")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(NotificationKind::AgentCreated, "bob@acme.example")),
+        "{kinds:?}"
+    );
+    let created = &batch.notifications[0];
+    assert!(created.subject.contains(&t.number), "{}", created.subject);
+    assert!(
+        created.text.contains("https://acme.example/support/"),
+        "{}",
+        created.text
+    );
+    assert_eq!(created.headers["Reply-To"], "support@acme.example");
+    assert_eq!(created.headers["Auto-Submitted"], "auto-generated");
+    assert!(created.html.contains("<strong>"), "{}", created.html);
+    // Not acknowledged: the same batch again, with the same ids.
+    let again = f.desk.notifications(f.ws, "mail", 100).await.unwrap();
+    assert_eq!(again, batch);
+    f.desk
+        .ack_notifications(f.ws, "mail", batch.cursor)
+        .await
+        .unwrap();
+    let none = f.desk.notifications(f.ws, "mail", 100).await.unwrap();
+    assert!(none.notifications.is_empty());
+
+    f.desk
+        .assign(f.ws, t.id, Assign::to(bob.clone()), Actor::System)
+        .await
+        .unwrap();
+    f.desk
+        .reply(f.ws, t.id, &bob, MessageInput::text("Please try now."))
+        .await
+        .unwrap();
+    let batch = f.desk.notifications(f.ws, "mail", 100).await.unwrap();
+    let reply = batch
+        .notifications
+        .iter()
+        .find(|n| n.kind == NotificationKind::CustomerReply)
+        .expect("the customer hears of the reply");
+    assert_eq!(reply.to.email, "anna@example.com");
+    assert!(reply.text.contains("Please try now."));
+    assert!(!reply.headers.contains_key("Auto-Submitted"));
+    assert!(
+        batch
+            .notifications
+            .iter()
+            .any(|n| n.kind == NotificationKind::AgentAssigned)
+    );
+    f.desk
+        .ack_notifications(f.ws, "mail", batch.cursor)
+        .await
+        .unwrap();
+
+    // The customer's mail client answers it: no number in the subject.
+    let answer = format!(
+        "From: Anna Petrova <anna@example.com>\r\nTo: support@acme.example\r\nSubject: Re: thanks\r\n\
+         Message-ID: <answer-1@mail.example.com>\r\nIn-Reply-To: {id}\r\nReferences: {id}\r\n\r\n\
+         Works now!\r\n\r\nOn Mon, 2 Mar 2026, Bob Smith wrote:\r\n> Please try now.\r\n",
+        id = reply.message_id
+    );
+    let r = ingest(&f, answer.as_bytes()).await;
+    assert_eq!(r.record.outcome, InboundOutcome::Appended);
+    assert_eq!(r.ticket.as_ref().unwrap().id, t.id);
+    assert_eq!(r.message.as_ref().unwrap().body, "Works now!");
+    // Bob hears of it; the customer does not.
+    let batch = f.desk.notifications(f.ws, "mail", 100).await.unwrap();
+    let told: Vec<_> = batch
+        .notifications
+        .iter()
+        .map(|n| (n.kind, n.to.email.as_str()))
+        .collect();
+    assert_eq!(
+        told,
+        [(NotificationKind::AgentCustomerReply, "bob@acme.example")]
+    );
+    // Bob answers from his mail client: his reply.
+    let from_bob = format!(
+        "From: Bob Smith <bob@acme.example>\r\nSubject: Re: [{n}] Cannot log in\r\n\
+         Message-ID: <bob-1@acme.example>\r\nIn-Reply-To: {id}\r\n\r\nGreat, closing.\r\n",
+        n = t.number,
+        id = batch.notifications[0].message_id
+    );
+    let m = ingest(&f, from_bob.as_bytes()).await.message.unwrap();
+    assert_eq!(
+        (m.kind, m.author),
+        (MessageKind::Reply, Actor::Agent(bob.clone()))
+    );
+    // Its own notification coming back is a loop, not a message.
+    let echo = format!(
+        "From: support@acme.example\r\nSubject: [{n}] Re\r\nMessage-ID: {id}\r\n\r\nx\r\n",
+        n = t.number,
+        id = batch.notifications[0].message_id
+    );
+    let r = ingest(&f, echo.as_bytes()).await;
+    let got = (r.record.outcome, r.record.reason.as_deref());
+    assert_eq!(got, (InboundOutcome::Ignored, Some("loop")));
+}

@@ -1,0 +1,140 @@
+//! The mail log (`inbound_mail`) and the lookups that thread inbound mail
+//! (migration 0015's `messages.email_message_id` and `customers.email`).
+
+use crate::catalog::docs;
+use crate::{PgStore, backend, commit, workspace_fk};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::types::Json;
+use ticketry_core::mail::{InboundMail, InboundOutcome};
+use ticketry_core::store::{MailStore, StoreResult};
+use ticketry_core::{Customer, TicketId, WorkspaceId};
+
+#[async_trait]
+impl MailStore for PgStore {
+    async fn get_inbound(&self, ws: WorkspaceId, key: &str) -> StoreResult<Option<InboundMail>> {
+        let rows = self
+            .read(
+                ws,
+                "SELECT doc FROM inbound_mail WHERE workspace_id = $1 AND key = $2",
+                &[&ws.as_uuid(), &key],
+            )
+            .await?;
+        Ok(docs(&rows)?.pop())
+    }
+
+    async fn save_inbound(&self, ws: WorkspaceId, mail: &InboundMail) -> StoreResult<InboundMail> {
+        let mut tx = self.begin(ws).await?;
+        // A final record stays; any other is replaced by this evaluation.
+        sqlx::query(
+            "INSERT INTO inbound_mail (workspace_id, key, sender, outcome, received_at, doc)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (workspace_id, key) DO UPDATE
+                SET sender = EXCLUDED.sender, outcome = EXCLUDED.outcome,
+                    received_at = EXCLUDED.received_at, doc = EXCLUDED.doc
+                WHERE inbound_mail.outcome NOT IN ('created', 'appended', 'ignored')",
+        )
+        .bind(ws.as_uuid())
+        .bind(&mail.key)
+        .bind(&mail.from)
+        .bind(mail.outcome.as_str())
+        .bind(mail.received_at)
+        .bind(Json(mail))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| workspace_fk(e, ws))?;
+        let stored: Json<InboundMail> =
+            sqlx::query_scalar("SELECT doc FROM inbound_mail WHERE workspace_id = $1 AND key = $2")
+                .bind(ws.as_uuid())
+                .bind(&mail.key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+        commit(tx).await?;
+        Ok(stored.0)
+    }
+
+    async fn count_inbound_from(
+        &self,
+        ws: WorkspaceId,
+        from: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let rows = self
+            .read(
+                ws,
+                "SELECT count(*) FROM inbound_mail
+                 WHERE workspace_id = $1 AND sender = $2 AND received_at >= $3",
+                &[&ws.as_uuid(), &from, &since],
+            )
+            .await?;
+        let n: i64 = rows
+            .first()
+            .map_or(Ok(0), |r| r.try_get(0))
+            .map_err(backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn list_inbound(
+        &self,
+        ws: WorkspaceId,
+        outcome: Option<InboundOutcome>,
+        limit: usize,
+    ) -> StoreResult<Vec<InboundMail>> {
+        let rows = self
+            .read(
+                ws,
+                "SELECT doc FROM inbound_mail
+                 WHERE workspace_id = $1 AND ($2::text IS NULL OR outcome = $2)
+                 ORDER BY received_at DESC, key DESC LIMIT $3",
+                &[
+                    &ws.as_uuid(),
+                    &outcome.map(|o| o.as_str()),
+                    &i64::try_from(limit).unwrap_or(i64::MAX),
+                ],
+            )
+            .await?;
+        if rows.is_empty() {
+            self.require_workspace(ws).await?;
+        }
+        docs(&rows)
+    }
+
+    async fn ticket_of_email(
+        &self,
+        ws: WorkspaceId,
+        message_ids: &[String],
+    ) -> StoreResult<Option<TicketId>> {
+        let ids: Vec<&str> = message_ids.iter().map(String::as_str).collect();
+        let rows = self
+            .read(
+                ws,
+                "SELECT ticket_id FROM messages
+                 WHERE workspace_id = $1 AND email_message_id = ANY($2)
+                 ORDER BY ord DESC LIMIT 1",
+                &[&ws.as_uuid(), &ids],
+            )
+            .await?;
+        rows.first()
+            .map(|r| r.try_get::<uuid::Uuid, _>(0).map(TicketId::from_uuid))
+            .transpose()
+            .map_err(backend)
+    }
+
+    async fn customer_by_email(
+        &self,
+        ws: WorkspaceId,
+        email: &str,
+    ) -> StoreResult<Option<Customer>> {
+        let rows = self
+            .read(
+                ws,
+                "SELECT doc FROM customers WHERE workspace_id = $1 AND email = lower($2)
+                 ORDER BY customer_id LIMIT 1",
+                &[&ws.as_uuid(), &email],
+            )
+            .await?;
+        Ok(docs(&rows)?.pop())
+    }
+}
