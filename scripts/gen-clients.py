@@ -115,6 +115,8 @@ class TS:
             d = self.cat.defs[name]
             if self.cat.is_id(name) or name == "NumberFormat":
                 return "string"
+            if name == "Bytes":
+                return "Uint8Array"  # a Buffer when returned
             if name == "Link" and io == "in":
                 return "Link | string"
             return self.RENAMED.get(name, name)
@@ -175,7 +177,7 @@ class TS:
         d = self.cat.defs[name]
         io = "in" if name in self.cat.inputs else "out"
         out = doc_lines(d.get("description"), "", "js")
-        if self.cat.is_id(name) or name == "NumberFormat":
+        if self.cat.is_id(name) or name in ("NumberFormat", "Bytes"):
             return []
         if name == "EventKind":
             return []

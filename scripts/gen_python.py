@@ -85,6 +85,8 @@ class Py:
     def base(self, s, io):
         name = ref_name(s)
         if name:
+            if name == "Bytes":
+                return "bytes"
             if self.cat.is_id(name) or name == "NumberFormat":
                 if io == "in":
                     return "_UserId" if name in USER_IDS else "_Id"
@@ -133,7 +135,22 @@ class Py:
             return f"timedelta(seconds={d})"
         if isinstance(d, (bool, int, float, str)):
             return repr(d)
+        if d == {}:
+            return "field(default_factory=dict)"
+        name = ref_name(strip_null(s)[0])
+        if isinstance(d, dict) and name and self.cat.is_struct(name):
+            args = ", ".join(f"{pyname(k)}={self.literal(v)}" for k, v in d.items())
+            return f"field(default_factory=lambda: {name}({args}))"
         return "None"
+
+    @staticmethod
+    def literal(v):
+        """A JSON default as a Python literal of the model (lists are tuples)."""
+        if isinstance(v, list):
+            return "(" + "".join(f"{Py.literal(x)}, " for x in v) + ")"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k!r}: {Py.literal(x)}" for k, x in v.items()) + "}"
+        return repr(v)
 
     def shown(self, k, t):
         scalar = t.replace("Optional[", "").rstrip("]") in ("str", "int", "bool", "float") or (
@@ -171,7 +188,10 @@ class Py:
                 dv = self.default(v)
                 if not t.startswith("Optional[") and dv == "None":
                     t = f"Optional[{t}]"
-                dv = f"field(default={dv}, repr=False)" if hide else dv
+                if dv.startswith("field("):
+                    dv = dv[:-1] + ", repr=False)" if hide else dv
+                else:
+                    dv = f"field(default={dv}, repr=False)" if hide else dv
                 out.append(f"    {pyname(k)}: {t} = {dv}")
         return out
 

@@ -788,6 +788,46 @@ export interface ImportedTicket {
   number: string
 }
 
+/** The workspace's record of one inbound message (its mail log). */
+export interface InboundMail {
+  /**
+   * Its identity in the workspace: from the `Message-ID` (or the bytes'
+   * hash) and the mailbox.
+   */
+  key: string
+  /** `Message-ID` without angle brackets. */
+  messageId: string | null
+  /** The mailbox it arrived at. */
+  mailbox: string | null
+  /** Sender address (lower case). */
+  from: string | null
+  /** Decoded subject. */
+  subject: string
+  /** What became of it. */
+  outcome: InboundOutcome
+  /**
+   * Why, for `ignored` (a `Noise` name), `quarantined` (`unknown_sender`,
+   * `no_sender`, `too_many_parts`, or an error code) and `rate_limited`.
+   */
+  reason: string | null
+  /** The ticket it opened, landed on or (for machine mail) refers to. */
+  ticketId: string | null
+  /** The message it became. */
+  message: string | null
+  /** Its size in bytes. */
+  size: number
+  /**
+   * The whole decoded text, before quotes and signatures were trimmed
+   * (at most `MAX_BODY` characters).
+   */
+  text: string
+  /** When it was ingested (last evaluated). */
+  receivedAt: Date
+}
+
+/** What became of an inbound message. */
+export type InboundOutcome = 'created' | 'appended' | 'ignored' | 'quarantined' | 'rate_limited'
+
 /** An incident. */
 export interface Incident {
   /** Id. */
@@ -856,6 +896,23 @@ export interface IncidentUpdate {
   by: Actor
 }
 
+/** What `Helpdesk::ingest_email` did. */
+export interface IngestResult {
+  /** The record (outcome, reason, ticket, message). */
+  record: InboundMail
+  /** Seen before: nothing was changed by this delivery. */
+  duplicate: boolean
+  /** The ticket it opened or landed on. */
+  ticket: Ticket | null
+  /** The message it became. */
+  message: Message | null
+  /**
+   * Attachments and inline images with their bytes and storage keys (also
+   * for a duplicate, so a host that crashed before storing them can).
+   */
+  parts: Array<MailPart>
+}
+
 /** A time bucket. */
 export type Interval = 'day' | 'week' | 'month'
 
@@ -909,6 +966,71 @@ export interface Link {
   kind: string
   /** The host's id of the record. */
   id: string
+}
+
+/**
+ * A non-body part of a message (an attachment or an inline image), with
+ * its bytes, for the host to store.
+ */
+export interface MailPart {
+  /** File name (decoded; `part-N` when the message gives none). */
+  filename: string
+  /** MIME type (`application/pdf`). */
+  mimeType: string
+  /** Decoded size in bytes. */
+  size: number
+  /** `Content-ID` without angle brackets (what `cid:` URLs in the HTML name). */
+  contentId: string | null
+  /** Shown inside the body (an inline image) rather than attached. */
+  inline: boolean
+  /**
+   * The key the message's attachment metadata records: the host stores
+   * the bytes under it.
+   */
+  storageKey: string
+  /** The decoded bytes. */
+  content: Uint8Array
+}
+
+/** Mail settings of a workspace (`WorkspaceSettings::mail`). */
+export interface MailSettings {
+  /**
+   * The support mailbox (`support@acme.example`): notifications come from
+   * it and are answered to it; mail from it is a loop. Its domain names
+   * the notifications' Message-IDs.
+   */
+  address?: string | null
+  /** The display name notifications come from (default: the workspace's name). */
+  fromName?: string | null
+  /**
+   * Mail from an unknown address creates a customer (id `mail:<address>`);
+   * when false it is quarantined.
+   */
+  createCustomers?: boolean
+  /** Messages accepted from one address per hour (1 to 10 000; default 30). */
+  maxPerSenderPerHour?: number
+  /**
+   * The host's page of a ticket, for links in notifications:
+   * `{number}` and `{id}` are replaced (`https://acme.example/support/{number}`).
+   */
+  ticketUrl?: string | null
+  /**
+   * Notification templates replacing the built-in ones, by kind
+   * (`customer.reply`) or kind and language (`customer.reply:ru`).
+   */
+  templates?: Record<string, MailTemplate>
+}
+
+/**
+ * A notification template: a subject line and a Markdown body, both
+ * Jinja2 in the safe subset of `template`. The body gives
+ * the text part as written and the HTML part rendered from the Markdown.
+ */
+export interface MailTemplate {
+  /** Subject (the ticket number in brackets is added when it lacks it). */
+  subject: string
+  /** Body (Markdown). */
+  body: string
 }
 
 /** One entry of a thread. */
@@ -1021,6 +1143,54 @@ export interface NewIncident {
   pauseSla?: boolean | null
 }
 
+/** One e-mail to send. */
+export interface Notification {
+  /** Stable id: `<event seq>.<n>`. */
+  id: string
+  /** The event it tells of. */
+  eventSeq: number
+  /** What it tells. */
+  kind: NotificationKind
+  /** The ticket. */
+  ticketId: string
+  /** The ticket's number. */
+  ticketNumber: string
+  /** The recipient. */
+  to: Recipient
+  /**
+   * `From` (`Acme Support <support@acme.example>`), when the workspace has
+   * a mail address.
+   */
+  from: string | null
+  /** Subject, with the ticket number in brackets. */
+  subject: string
+  /** Plain-text part. */
+  text: string
+  /** HTML part. */
+  html: string
+  /** `Message-ID` (with angle brackets): stable across resends. */
+  messageId: string
+  /**
+   * The headers to send as given: `Message-ID`, `In-Reply-To`,
+   * `References`, `Reply-To`, `Auto-Submitted` (all but agents' replies),
+   * `X-Ticketry-Ticket`.
+   */
+  headers: Record<string, string>
+}
+
+/** A page of notifications and the cursor to acknowledge once they are sent. */
+export interface NotificationBatch {
+  /** What to send, in event order. */
+  notifications: Array<Notification>
+  /** The last event this batch covers (acknowledge it after sending). */
+  cursor: number
+  /** Whether more events wait after `cursor`. */
+  more: boolean
+}
+
+/** What a notification tells its recipient. */
+export type NotificationKind = 'customer.created' | 'customer.reply' | 'customer.status' | 'customer.resolved' | 'agent.created' | 'agent.customer_reply' | 'agent.assigned' | 'agent.escalated' | 'agent.sla_warning' | 'agent.sla_breached'
+
 /** A span during which a clock was paused. */
 export interface Pause {
   /** Paused at. */
@@ -1123,6 +1293,20 @@ export interface Priority {
 
 /** Ready-made priority sets. */
 export type PriorityPreset = 'low_to_urgent' | 'p0_to_p3' | 'low_to_critical'
+
+/** Who receives a notification. */
+export interface Recipient {
+  /** Address. */
+  email: string
+  /** Display name. */
+  name: string
+  /** The agent, when it goes to one. */
+  agent: string | null
+  /** The customer, when it goes to them. */
+  customer: string | null
+  /** The language of the template used (`en`, `ru`). */
+  language: string
+}
 
 /** What a reminder is about. */
 export type Reminder = 'rating' | 'overdue'
@@ -1248,6 +1432,8 @@ export interface SettingsPatch {
   assignment?: Strategy | null
   /** New limit of open access requests per customer (1 to 100). */
   maxOpenAccessRequests?: number | null
+  /** New mail settings (replace the old ones as a whole). */
+  mail?: MailSettings | null
 }
 
 /** How bad an incident is. */
@@ -1829,6 +2015,11 @@ export interface WorkspaceSettings {
   assignment: Strategy | null
   /** Most open access-recovery requests one customer may have (default 3). */
   maxOpenAccessRequests: number
+  /**
+   * E-mail: the support address, customers created from mail, the
+   * per-sender rate, notification templates (`crate::mail`).
+   */
+  mail: MailSettings
 }
 
 /** Options of `createWorkspace`. */
@@ -2143,6 +2334,33 @@ export interface BulkUpdateOptions {
   by?: Actor | null
 }
 
+/** Options of `ingestEmail`. */
+export interface IngestEmailOptions {
+  mailbox?: string | null
+  category?: string | null
+  priority?: string | null
+  team?: string | null
+  tags?: Array<string> | null
+  storagePrefix?: string | null
+}
+
+/** Options of `inboundMail`. */
+export interface InboundMailOptions {
+  outcome?: InboundOutcome | null
+  limit?: number | null
+}
+
+/** Options of `notifications`. */
+export interface NotificationsOptions {
+  consumer?: string | null
+  limit?: number | null
+}
+
+/** Options of `ackNotifications`. */
+export interface AckNotificationsOptions {
+  consumer?: string | null
+}
+
 /** Options of `runAutomations`. */
 export interface RunAutomationsOptions {
   now?: Date | null
@@ -2411,6 +2629,34 @@ export declare class Workspace extends native.Workspace {
    *  events; returns where each landed. See the README's Importing tickets.
    */
   importTickets(tickets: Array<ImportTicket>): Promise<Array<ImportedTicket>>
+  /**
+   * Files one raw RFC 5322 message (bytes): a new ticket, a message on the
+   *  ticket it answers, or a record of why neither (machine mail, a loop,
+   *  an unknown sender, over the sender's hourly rate). A second delivery
+   *  changes nothing (`duplicate`). Returns the record, the ticket and the
+   *  message, and the attachments' bytes with the storage key each must be
+   *  kept under. `mailbox` is the address it arrived at; `category`,
+   *  `priority`, `team` and `tags` file a new ticket. See the README's E-mail.
+   */
+  ingestEmail(raw: Uint8Array, options?: IngestEmailOptions): Promise<IngestResult>
+  /**
+   * The mail log, newest first: every message ingested with what became
+   *  of it (only `outcome`'s, if given), at most `limit` (default 100).
+   */
+  inboundMail(options?: InboundMailOptions): Promise<Array<InboundMail>>
+  /**
+   * The e-mails to send for the events after `consumer`'s cursor (default
+   *  consumer `mail`), at most `limit` events (default 100): subject, text,
+   *  HTML and threading headers per recipient. Send them, then call
+   *  `ack_notifications` with the batch's `cursor`; until then the same
+   *  batch comes again with the same Message-IDs.
+   */
+  notifications(options?: NotificationsOptions): Promise<NotificationBatch>
+  /**
+   * Records that every notification up to `cursor` (a batch's `cursor`)
+   *  was sent.
+   */
+  ackNotifications(cursor: number, options?: AckNotificationsOptions): Promise<void>
   /** Replaces the automation rules (an ordered list; see the README's Automation). */
   setRules(rules: Array<Rule>): Promise<Array<Rule>>
   /** The automation rules, in order. */

@@ -227,6 +227,18 @@ define(Workspace, 'bulkUpdate', function bulkUpdate(tickets, options) {
 define(Workspace, 'importTickets', function importTickets(tickets) {
   return this.call('import_tickets', [tickets])
 })
+define(Workspace, 'ingestEmail', function ingestEmail(raw, options) {
+  return this.call('ingest_email', [raw], options)
+})
+define(Workspace, 'inboundMail', function inboundMail(options) {
+  return this.call('inbound_mail', [], options)
+})
+define(Workspace, 'notifications', function notifications(options) {
+  return this.call('notifications', [], options)
+})
+define(Workspace, 'ackNotifications', function ackNotifications(cursor, options) {
+  return this.call('ack_notifications', [cursor], options).then(() => undefined)
+})
 define(Workspace, 'setRules', function setRules(rules) {
   return this.call('set_rules', [rules])
 })

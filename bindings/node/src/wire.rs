@@ -6,7 +6,9 @@
 //! instances, cycles. Results come back as plain objects with camelCase keys,
 //! `Date`s and millisecond durations.
 
-use napi::bindgen_prelude::{JsObjectValue, Null, Object, PromiseRaw, ToNapiValue, Unknown};
+use napi::bindgen_prelude::{
+    Buffer, JsObjectValue, Null, Object, PromiseRaw, ToNapiValue, Uint8ArraySlice, Unknown,
+};
 use napi::{Env, JsDate, JsValue, ValueType, sys};
 use ticketry_core as tc;
 use ticketry_wire::value::Trail;
@@ -102,6 +104,16 @@ impl<'e> Reader<'e> {
                     self.trail
                         .fail(format!("is outside the supported range of instants ({ms})"))
                 });
+        }
+        // A `Buffer` or `Uint8Array`: bytes (bounded by the operation, not by
+        // the arguments' character budget).
+        if v.is_typedarray().map_err(napi)? {
+            return match unsafe { v.cast::<Uint8ArraySlice<'e>>() } {
+                Ok(bytes) => Ok(Value::Bytes(bytes.to_vec())),
+                Err(_) => Err(self
+                    .trail
+                    .fail("expected a Buffer or Uint8Array, got another typed array")),
+            };
         }
         let obj = unsafe { v.cast::<Object<'e>>() }.map_err(napi)?;
         if v.is_array().map_err(napi)? {
@@ -225,6 +237,7 @@ impl Out {
                 Value::Variant(_, v) => <&str>::to_napi_value(env, v),
                 Value::Instant(t) => Ok(e.create_date(t.timestamp_millis() as f64)?.raw()),
                 Value::Duration(d) => f64::to_napi_value(env, d.num_milliseconds() as f64),
+                Value::Bytes(b) => Buffer::to_napi_value(env, Buffer::from(b)),
                 Value::Seq(items) => {
                     let mut a = e.create_array(items.len() as u32)?;
                     for (i, v) in items.into_iter().enumerate() {

@@ -303,6 +303,50 @@ for (const backend of backends) {
       await rejectsWith(ws.importTickets([{ customer: 'alice', subject: 's', description: 'd', createdAt: opened, openedAt: opened }]), 'invalid_input', 'tickets[0].openedAt')
     })
 
+    it('ingests e-mail, threads replies to notifications, and refuses bad mail', async () => {
+      const ws = await setup(desk, { settings: { mail: { address: 'help@acme.example' } } })
+      const raw = Buffer.from(
+        'From: Alice <alice@example.com>\r\nTo: help@acme.example\r\nSubject: Printer\r\n' +
+        'Message-ID: <n1@example.com>\r\nMIME-Version: 1.0\r\n' +
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+        '--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nIt jams.\r\n' +
+        '--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="scan.pdf"\r\n' +
+        'Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n')
+      const first = await ws.ingestEmail(raw, { mailbox: 'help@acme.example', tags: ['mail'] })
+      assert.equal(first.record.outcome, 'created')
+      assert.equal(first.duplicate, false)
+      assert.deepEqual([first.ticket.channel, first.ticket.tags, first.message.body], ['email', ['mail'], 'It jams.'])
+      assert.ok(Buffer.isBuffer(first.parts[0].content))
+      assert.equal(first.parts[0].content.toString(), '%PDF-1.4\n')
+      assert.equal(first.message.attachments[0].storageKey, first.parts[0].storageKey)
+      // The same bytes again (a Uint8Array this time): a duplicate.
+      const again = await ws.ingestEmail(new Uint8Array(raw), { mailbox: 'help@acme.example' })
+      assert.deepEqual([again.duplicate, again.ticket.id], [true, first.ticket.id])
+
+      await ws.reply(first.ticket.id, 'bob', 'Try turning it off and on')
+      const batch = await ws.notifications()
+      const reply = batch.notifications.find((n) => n.kind === 'customer.reply')
+      assert.equal(reply.to.email, 'alice@example.com')
+      assert.match(reply.subject, new RegExp(first.ticket.number))
+      assert.equal(reply.headers['Reply-To'], 'help@acme.example')
+      await ws.ackNotifications(batch.cursor)
+      assert.deepEqual((await ws.notifications()).notifications, [])
+      const answer = Buffer.from(
+        `From: alice@example.com\r\nSubject: Re: ok\r\nMessage-ID: <n2@example.com>\r\nIn-Reply-To: ${reply.messageId}\r\n\r\nWorks!\r\n`)
+      const r = await ws.ingestEmail(answer)
+      assert.deepEqual([r.record.outcome, r.ticket.id, r.message.body], ['appended', first.ticket.id, 'Works!'])
+      const away = Buffer.from('From: alice@example.com\r\nAuto-Submitted: auto-replied\r\nSubject: Away\r\n\r\nOut\r\n')
+      assert.deepEqual((await ws.ingestEmail(away)).record.reason, 'auto_reply')
+      assert.equal((await ws.inboundMail({ outcome: 'ignored' })).length, 1)
+
+      await rejectsWith(ws.ingestEmail('From: a@b.c\r\n\r\nx'), 'invalid_input', 'raw')
+      await rejectsWith(ws.ingestEmail(new Float64Array(2)), 'invalid_input', 'raw')
+      await rejectsWith(ws.ingestEmail(Buffer.alloc(0)), 'invalid_input', 'raw')
+      await rejectsWith(ws.ingestEmail(answer, { storagePrefx: 'x' }), 'invalid_input', 'storagePrefx')
+      await rejectsWith(ws.update({ settings: { mail: { templates: { 'customer.nope': { subject: 's', body: 'b' } } } } }),
+        'invalid_input', 'settings.mail.templates.customer.nope')
+    })
+
     it('runs automation rules inside the change that fires them', async () => {
       const ws = await setup(desk)
       const tpl = await ws.createTemplate({ name: 'Ack', body: 'We got {{ ticket.number }} ({{ ticket.priority }})' })

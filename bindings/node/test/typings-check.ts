@@ -7,6 +7,8 @@ import {
   ManualClock,
   type ErrorCode,
   type Event,
+  type IngestResult,
+  type NotificationKind,
   type Ticket,
   type TicketStatus,
   type TicketryError,
@@ -32,6 +34,12 @@ async function demo(): Promise<void> {
   const ws: Workspace = await desk.createWorkspace({ name: 'Acme', slug: 'acme', priorityPreset: 'none' })
   await ws.putCustomer({ id: 'u1', name: 'Alice' })
   const t: Ticket = await ws.openTicket({ customer: 'u1', subject: 's', description: 'd', channel: 'email' })
+  const filed: IngestResult = await ws.ingestEmail(new Uint8Array([70, 58]), { mailbox: 'help@example.com' })
+  const bytes: Uint8Array[] = filed.parts.map((p) => p.content)
+  const batch = await ws.notifications({ limit: 10 })
+  const told: NotificationKind | undefined = batch.notifications[0]?.kind
+  await ws.ackNotifications(batch.cursor)
+  void [bytes, told]
   const status: TicketStatus = t.status
   const created: Date = t.createdAt
   const due: Date | null = t.sla.dueAt

@@ -11,7 +11,9 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDelta, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDelta, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
+};
 use ticketry_core::Error;
 use ticketry_wire::Value;
 use ticketry_wire::value::Trail;
@@ -66,6 +68,14 @@ impl Reader {
                 .into_owned();
             self.trail.grow(s.len())?;
             return Ok(Value::Str(s));
+        }
+        // Bytes are bounded by the operation (a message's size), not by the
+        // arguments' character budget.
+        if let Ok(b) = ob.cast::<PyBytes>() {
+            return Ok(Value::Bytes(b.as_bytes().to_vec()));
+        }
+        if let Ok(b) = ob.cast::<PyByteArray>() {
+            return Ok(Value::Bytes(b.to_vec()));
         }
         if ob.is_instance_of::<PyInt>() {
             return ob
@@ -207,6 +217,7 @@ fn build(py: Python<'_>, v: Value, in_model: bool) -> PyResult<Bound<'_, PyAny>>
         Value::Str(s) => PyString::new(py, &s).into_any(),
         Value::Instant(t) => crate::convert::py_dt(py, t)?,
         Value::Duration(d) => d.into_pyobject(py)?.into_any(),
+        Value::Bytes(b) => PyBytes::new(py, &b).into_any(),
         Value::Variant(name, variant) => match types(py)?.enums.bind(py).get_item(name)? {
             Some(cls) => cls.call1((variant,))?,
             None => PyString::new(py, variant).into_any(),

@@ -15,6 +15,7 @@ from ticketry import (
     Helpdesk,
     InvalidInputError,
     ManualClock,
+    NotificationKind,
     Message,
     Page,
     PolicyInput,
@@ -52,7 +53,13 @@ async def async_flow(desk: Helpdesk) -> int:
     await ws.put_customer_async("u1", "U")
     t = await ws.open_ticket_async("u1", "s", "d")
     stats = await ws.ticket_stats_async()
-    return stats.total + t.seq
+    mail = b"From: u1@example.com\r\nSubject: Hi\r\n\r\nHello\r\n"
+    filed = await ws.ingest_email_async(mail, mailbox="help@example.com")
+    parts: bytes = b"".join(p.content for p in filed.parts)
+    batch = await ws.notifications_async(limit=10)
+    subjects = [n.subject for n in batch.notifications if n.kind is NotificationKind.AGENT_CREATED]
+    del parts, subjects
+    return stats.total + t.seq + batch.cursor
 
 
 def main() -> None:

@@ -689,6 +689,57 @@ ops! {
     ws import_tickets [1, 1] (tickets: Vec<ImportTicket>) -> Vec<ImportedTicket>
         = |d, ws, a| async move { d.import_tickets(ws, a.tickets).await };
 
+    // ----- e-mail -----------------------------------------------------------------
+
+    /// Files one raw RFC 5322 message (bytes): a new ticket, a message on the
+    /// ticket it answers, or a record of why neither (machine mail, a loop,
+    /// an unknown sender, over the sender's hourly rate). A second delivery
+    /// changes nothing (`duplicate`). Returns the record, the ticket and the
+    /// message, and the attachments' bytes with the storage key each must be
+    /// kept under. `mailbox` is the address it arrived at; `category`,
+    /// `priority`, `team` and `tags` file a new ticket. See the README's E-mail.
+    ws ingest_email [1, 1] (
+        raw: ticketry_core::mail::Bytes,
+        mailbox: Option<String>,
+        category: Option<CategoryId>,
+        priority: Option<String>,
+        team: Option<TeamId>,
+        tags: Option<Vec<String>>,
+        storage_prefix: Option<String>,
+    ) -> ticketry_core::mail::IngestResult
+        = |d, ws, a| async move {
+            let options = ticketry_core::mail::IngestOptions {
+                mailbox: a.mailbox,
+                category: a.category,
+                priority: a.priority,
+                team: a.team,
+                tags: a.tags.unwrap_or_default(),
+                storage_prefix: a.storage_prefix,
+            };
+            d.ingest_email(ws, &a.raw.0, options).await
+        };
+    /// The mail log, newest first: every message ingested with what became
+    /// of it (only `outcome`'s, if given), at most `limit` (default 100).
+    ws inbound_mail [0, 0] (outcome: Option<ticketry_core::mail::InboundOutcome>, limit: Option<u32>) -> Vec<ticketry_core::mail::InboundMail>
+        = |d, ws, a| async move { d.inbound_mail(ws, a.outcome, a.limit.unwrap_or(100) as usize).await };
+    /// The e-mails to send for the events after `consumer`'s cursor (default
+    /// consumer `mail`), at most `limit` events (default 100): subject, text,
+    /// HTML and threading headers per recipient. Send them, then call
+    /// `ack_notifications` with the batch's `cursor`; until then the same
+    /// batch comes again with the same Message-IDs.
+    ws notifications [0, 0] (consumer: Option<String>, limit: Option<u32>) -> ticketry_core::mail::NotificationBatch
+        = |d, ws, a| async move {
+            let consumer = a.consumer.unwrap_or_else(|| "mail".into());
+            d.notifications(ws, &consumer, a.limit.unwrap_or(100) as usize).await
+        };
+    /// Records that every notification up to `cursor` (a batch's `cursor`)
+    /// was sent.
+    ws ack_notifications [1, 1] (cursor: u64, consumer: Option<String>) -> ()
+        = |d, ws, a| async move {
+            let consumer = a.consumer.unwrap_or_else(|| "mail".into());
+            d.ack_notifications(ws, &consumer, a.cursor).await
+        };
+
     // ----- automation -----------------------------------------------------------
 
     /// Replaces the automation rules (an ordered list; see the README's Automation).

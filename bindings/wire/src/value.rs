@@ -37,6 +37,8 @@ pub enum Value {
     Instant(DateTime<Utc>),
     /// A duration (`timedelta`; in Node, milliseconds as a number).
     Duration(TimeDelta),
+    /// Raw bytes (`bytes` / `Buffer`): a message, an attachment.
+    Bytes(Vec<u8>),
     /// A list.
     Seq(Vec<Value>),
     /// A mapping with the caller's keys (input objects, output maps).
@@ -325,6 +327,7 @@ fn kind(v: &Value) -> &'static str {
         Value::Str(_) => "a string",
         Value::Instant(_) => "a date",
         Value::Duration(_) => "a duration",
+        Value::Bytes(_) => "bytes",
         Value::Seq(_) => "a list",
         Value::Map(_) | Value::Struct(..) => "an object",
         Value::Variant(..) => "an enum value",
@@ -362,6 +365,7 @@ impl<'de> de::Deserializer<'de> for De {
             Value::Str(s) => v.visit_string(s),
             Value::Instant(t) => v.visit_string(instant_text(&t)),
             Value::Duration(d) => v.visit_i64(d.num_seconds()),
+            Value::Bytes(b) => v.visit_byte_buf(b),
             Value::Seq(items) => v.visit_seq(Items {
                 it: items.into_iter(),
                 host,
@@ -400,6 +404,17 @@ impl<'de> de::Deserializer<'de> for De {
 
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         self.deserialize_string(v)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.v {
+            Value::Bytes(b) => v.visit_byte_buf(b),
+            _ => Err(self.wrong("bytes")),
+        }
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_byte_buf(v)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
@@ -494,7 +509,7 @@ impl<'de> de::Deserializer<'de> for De {
 
     serde::forward_to_deserialize_any! {
         i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char
-        bytes byte_buf unit unit_struct tuple tuple_struct identifier
+        unit unit_struct tuple tuple_struct identifier
     }
 }
 
@@ -700,8 +715,8 @@ impl ser::Serializer for Ser {
             Err(_) => Value::Str(s),
         })
     }
-    fn serialize_bytes(self, _v: &[u8]) -> R {
-        Err(SerError("bytes are not part of the model".into()))
+    fn serialize_bytes(self, v: &[u8]) -> R {
+        Ok(Value::Bytes(v.to_vec()))
     }
     fn serialize_none(self) -> R {
         Ok(Value::Null)
@@ -861,6 +876,7 @@ impl Serialize for Value {
             Value::Str(v) => s.serialize_str(v),
             Value::Instant(t) => s.collect_str(&instant_text(t)),
             Value::Duration(d) => s.serialize_newtype_struct(SECONDS, &d.num_seconds()),
+            Value::Bytes(b) => s.serialize_bytes(b),
             Value::Variant(e, v) => s.serialize_unit_variant(e, 0, v),
             Value::Seq(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;

@@ -51,19 +51,28 @@ from .models import (
     ImportMessage,
     ImportTicket,
     ImportedTicket,
+    InboundMail,
+    InboundOutcome,
     Incident,
     IncidentFigures,
     IncidentLink,
     IncidentStatus,
     IncidentUpdate,
+    IngestResult,
     Interval,
     KbCategory,
     Link,
+    MailPart,
+    MailSettings,
+    MailTemplate,
     Message,
     MessageKind,
     Metrics,
     MetricsGroup,
     MetricsRow,
+    Notification,
+    NotificationBatch,
+    NotificationKind,
     Pause,
     PolicyConditions,
     PolicyInput,
@@ -71,6 +80,7 @@ from .models import (
     PresetChoice,
     Priority,
     PriorityPreset,
+    Recipient,
     Reminder,
     Rule,
     Satisfaction,
@@ -776,6 +786,70 @@ class DeskOps:
          events; returns where each landed. See the README's Importing tickets.
         """
         return await self._native.call("import_tickets", {"tickets": tickets}).future()  # type: ignore[no-any-return]
+
+    def ingest_email(self, raw: bytes, *, mailbox: Optional[str] = None, category: Optional[_Id] = None, priority: Optional[str] = None, team: Optional[_Id] = None, tags: Optional[Sequence[str]] = None, storage_prefix: Optional[str] = None) -> IngestResult:
+        """Files one raw RFC 5322 message (bytes): a new ticket, a message on the
+         ticket it answers, or a record of why neither (machine mail, a loop,
+         an unknown sender, over the sender's hourly rate). A second delivery
+         changes nothing (``duplicate``). Returns the record, the ticket and the
+         message, and the attachments' bytes with the storage key each must be
+         kept under. ``mailbox`` is the address it arrived at; ``category``,
+         ``priority``, ``team`` and ``tags`` file a new ticket. See the README's E-mail.
+        """
+        return self._native.call("ingest_email", {"raw": raw, "mailbox": mailbox, "category": _id(category), "priority": priority, "team": _id(team), "tags": tags, "storage_prefix": storage_prefix}).wait()  # type: ignore[no-any-return]
+
+    async def ingest_email_async(self, raw: bytes, *, mailbox: Optional[str] = None, category: Optional[_Id] = None, priority: Optional[str] = None, team: Optional[_Id] = None, tags: Optional[Sequence[str]] = None, storage_prefix: Optional[str] = None) -> IngestResult:
+        """Files one raw RFC 5322 message (bytes): a new ticket, a message on the
+         ticket it answers, or a record of why neither (machine mail, a loop,
+         an unknown sender, over the sender's hourly rate). A second delivery
+         changes nothing (``duplicate``). Returns the record, the ticket and the
+         message, and the attachments' bytes with the storage key each must be
+         kept under. ``mailbox`` is the address it arrived at; ``category``,
+         ``priority``, ``team`` and ``tags`` file a new ticket. See the README's E-mail.
+        """
+        return await self._native.call("ingest_email", {"raw": raw, "mailbox": mailbox, "category": _id(category), "priority": priority, "team": _id(team), "tags": tags, "storage_prefix": storage_prefix}).future()  # type: ignore[no-any-return]
+
+    def inbound_mail(self, *, outcome: Optional[Union[InboundOutcome, str]] = None, limit: Optional[int] = None) -> List[InboundMail]:
+        """The mail log, newest first: every message ingested with what became
+         of it (only ``outcome``'s, if given), at most ``limit`` (default 100).
+        """
+        return self._native.call("inbound_mail", {"outcome": outcome, "limit": limit}).wait()  # type: ignore[no-any-return]
+
+    async def inbound_mail_async(self, *, outcome: Optional[Union[InboundOutcome, str]] = None, limit: Optional[int] = None) -> List[InboundMail]:
+        """The mail log, newest first: every message ingested with what became
+         of it (only ``outcome``'s, if given), at most ``limit`` (default 100).
+        """
+        return await self._native.call("inbound_mail", {"outcome": outcome, "limit": limit}).future()  # type: ignore[no-any-return]
+
+    def notifications(self, *, consumer: Optional[str] = None, limit: Optional[int] = None) -> NotificationBatch:
+        """The e-mails to send for the events after ``consumer``'s cursor (default
+         consumer ``mail``), at most ``limit`` events (default 100): subject, text,
+         HTML and threading headers per recipient. Send them, then call
+         ``ack_notifications`` with the batch's ``cursor``; until then the same
+         batch comes again with the same Message-IDs.
+        """
+        return self._native.call("notifications", {"consumer": consumer, "limit": limit}).wait()  # type: ignore[no-any-return]
+
+    async def notifications_async(self, *, consumer: Optional[str] = None, limit: Optional[int] = None) -> NotificationBatch:
+        """The e-mails to send for the events after ``consumer``'s cursor (default
+         consumer ``mail``), at most ``limit`` events (default 100): subject, text,
+         HTML and threading headers per recipient. Send them, then call
+         ``ack_notifications`` with the batch's ``cursor``; until then the same
+         batch comes again with the same Message-IDs.
+        """
+        return await self._native.call("notifications", {"consumer": consumer, "limit": limit}).future()  # type: ignore[no-any-return]
+
+    def ack_notifications(self, cursor: int, *, consumer: Optional[str] = None) -> None:
+        """Records that every notification up to ``cursor`` (a batch's ``cursor``)
+         was sent.
+        """
+        return self._native.call("ack_notifications", {"cursor": cursor, "consumer": consumer}).wait()  # type: ignore[no-any-return]
+
+    async def ack_notifications_async(self, cursor: int, *, consumer: Optional[str] = None) -> None:
+        """Records that every notification up to ``cursor`` (a batch's ``cursor``)
+         was sent.
+        """
+        return await self._native.call("ack_notifications", {"cursor": cursor, "consumer": consumer}).future()  # type: ignore[no-any-return]
 
     def set_rules(self, rules: Sequence[Union[Rule, Mapping[str, Any]]]) -> List[Rule]:
         """Replaces the automation rules (an ordered list; see the README's Automation)."""

@@ -30,9 +30,11 @@ __all__ = [
     "ClockStatus",
     "Column",
     "Dimension",
+    "InboundOutcome",
     "IncidentStatus",
     "Interval",
     "MessageKind",
+    "NotificationKind",
     "PresetChoice",
     "PriorityPreset",
     "Reminder",
@@ -75,21 +77,29 @@ __all__ = [
     "ImportMessage",
     "ImportTicket",
     "ImportedTicket",
+    "InboundMail",
     "Incident",
     "IncidentFigures",
     "IncidentLink",
     "IncidentUpdate",
+    "IngestResult",
     "KbCategory",
     "Link",
+    "MailPart",
+    "MailSettings",
+    "MailTemplate",
     "Message",
     "Metrics",
     "MetricsGroup",
     "MetricsRow",
+    "Notification",
+    "NotificationBatch",
     "Pause",
     "PolicyConditions",
     "PolicyInput",
     "PolicyTarget",
     "Priority",
+    "Recipient",
     "Rule",
     "Satisfaction",
     "SearchHit",
@@ -243,6 +253,16 @@ class Dimension(_StrEnum):
     CHANNEL = 'channel'
 
 
+class InboundOutcome(_StrEnum):
+    """What became of an inbound message."""
+
+    CREATED = 'created'
+    APPENDED = 'appended'
+    IGNORED = 'ignored'
+    QUARANTINED = 'quarantined'
+    RATE_LIMITED = 'rate_limited'
+
+
 class IncidentStatus(_StrEnum):
     """Whether an incident is still going on."""
 
@@ -265,6 +285,21 @@ class MessageKind(_StrEnum):
     REPLY = 'reply'
     NOTE = 'note'
     SYSTEM = 'system'
+
+
+class NotificationKind(_StrEnum):
+    """What a notification tells its recipient."""
+
+    CUSTOMER_CREATED = 'customer.created'
+    CUSTOMER_REPLY = 'customer.reply'
+    CUSTOMER_STATUS = 'customer.status'
+    CUSTOMER_RESOLVED = 'customer.resolved'
+    AGENT_CREATED = 'agent.created'
+    AGENT_CUSTOMER_REPLY = 'agent.customer_reply'
+    AGENT_ASSIGNED = 'agent.assigned'
+    AGENT_ESCALATED = 'agent.escalated'
+    AGENT_SLA_WARNING = 'agent.sla_warning'
+    AGENT_SLA_BREACHED = 'agent.sla_breached'
 
 
 class PresetChoice(_StrEnum):
@@ -771,7 +806,7 @@ class ImportTicket:
     assignee: Optional[str] = None
     tags: Tuple[str, ...] = field(default=(), repr=False)
     links: Tuple[Link, ...] = field(default=(), repr=False)
-    custom_fields: Optional[Dict[str, Any]] = field(default=None, repr=False)
+    custom_fields: Dict[str, Any] = field(default_factory=dict, repr=False)
     source_email: Optional[str] = None
     source_phone: Optional[str] = None
     satisfaction: Optional[Satisfaction] = field(default=None, repr=False)
@@ -785,6 +820,24 @@ class ImportedTicket:
     id: str
     seq: int
     number: str
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """The workspace's record of one inbound message (its mail log)."""
+
+    key: str
+    message_id: Optional[str]
+    mailbox: Optional[str]
+    from_: Optional[str]
+    subject: str
+    outcome: InboundOutcome
+    reason: Optional[str]
+    ticket_id: Optional[str]
+    message: Optional[str]
+    size: int
+    text: str
+    received_at: datetime = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -835,6 +888,17 @@ class IncidentUpdate:
 
 
 @dataclass(frozen=True)
+class IngestResult:
+    """What ``Helpdesk::ingest_email`` did."""
+
+    record: InboundMail = field(repr=False)
+    duplicate: bool
+    ticket: Optional[Ticket] = field(repr=False)
+    message: Optional[Message] = field(repr=False)
+    parts: Tuple[MailPart, ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class KbCategory:
     """A knowledge-base category."""
 
@@ -856,6 +920,44 @@ class Link(_extras.LinkMixin):
 
     kind: str
     id: str
+
+
+@dataclass(frozen=True)
+class MailPart:
+    """A non-body part of a message (an attachment or an inline image), with
+    its bytes, for the host to store.
+    """
+
+    filename: str
+    mime_type: str
+    size: int
+    content_id: Optional[str]
+    inline: bool
+    storage_key: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Mail settings of a workspace (``WorkspaceSettings::mail``)."""
+
+    address: Optional[str] = None
+    from_name: Optional[str] = None
+    create_customers: bool = True
+    max_per_sender_per_hour: int = 30
+    ticket_url: Optional[str] = None
+    templates: Dict[str, MailTemplate] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class MailTemplate:
+    """A notification template: a subject line and a Markdown body, both
+    Jinja2 in the safe subset of ``template``. The body gives
+    the text part as written and the HTML part rendered from the Markdown.
+    """
+
+    subject: str
+    body: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -916,6 +1018,33 @@ class MetricsRow:
 
 
 @dataclass(frozen=True)
+class Notification:
+    """One e-mail to send."""
+
+    id: str
+    event_seq: int
+    kind: NotificationKind
+    ticket_id: str
+    ticket_number: str
+    to: Recipient = field(repr=False)
+    from_: Optional[str]
+    subject: str
+    text: str
+    html: str = field(repr=False)
+    message_id: str
+    headers: Dict[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class NotificationBatch:
+    """A page of notifications and the cursor to acknowledge once they are sent."""
+
+    notifications: Tuple[Notification, ...] = field(repr=False)
+    cursor: int
+    more: bool
+
+
+@dataclass(frozen=True)
 class Pause:
     """A span during which a clock was paused."""
 
@@ -946,7 +1075,7 @@ class PolicyInput:
     targets: Tuple[PolicyTarget, ...] = field(repr=False)
     id: Optional[str] = None
     description: Optional[str] = field(default=None, repr=False)
-    conditions: Optional[PolicyConditions] = field(default=None, repr=False)
+    conditions: PolicyConditions = field(default_factory=lambda: PolicyConditions(priorities=(), categories=(), channels=(), tags=(), customer_tiers=()), repr=False)
     calendar: Optional[CalendarConfig] = field(default=None, repr=False)
     warning: Optional[Dict[str, Any]] = field(default=None, repr=False)
     pause_on: Optional[Tuple[Status, ...]] = field(default=None, repr=False)
@@ -982,6 +1111,17 @@ class Priority:
     description: Optional[str] = field(default=None, repr=False)
     position: int = 0
     active: bool = True
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who receives a notification."""
+
+    email: str
+    name: str
+    agent: Optional[str]
+    customer: Optional[str]
+    language: str
 
 
 @dataclass(frozen=True)
@@ -1056,6 +1196,7 @@ class SettingsPatch:
     reopen_window: Optional[timedelta] = field(default=None, repr=False)
     assignment: Optional[Strategy] = None
     max_open_access_requests: Optional[int] = None
+    mail: Optional[MailSettings] = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -1137,7 +1278,7 @@ class SlaPolicy:
     name: str
     targets: Tuple[PolicyTarget, ...] = field(repr=False)
     description: Optional[str] = field(default=None, repr=False)
-    conditions: Optional[PolicyConditions] = field(default=None, repr=False)
+    conditions: PolicyConditions = field(default_factory=lambda: PolicyConditions(priorities=(), categories=(), channels=(), tags=(), customer_tiers=()), repr=False)
     calendar: Optional[CalendarConfig] = field(default=None, repr=False)
     warning: Optional[Dict[str, Any]] = field(default=None, repr=False)
     pause_on: Optional[Tuple[Status, ...]] = field(default=None, repr=False)
@@ -1275,8 +1416,8 @@ class Ticket:
     last_agent_reply_at: Optional[datetime] = field(default=None, repr=False)
     satisfaction: Optional[Satisfaction] = field(default=None, repr=False)
     incident: Optional[IncidentLink] = field(default=None, repr=False)
-    timers: Optional[TimerState] = field(default=None, repr=False)
-    activity: Optional[Activity] = field(default=None, repr=False)
+    timers: TimerState = field(default_factory=lambda: TimerState(due=None, marks=()), repr=False)
+    activity: Activity = field(default_factory=lambda: Activity(reopened=0, reopened_at=None, waiting_secs=0, waiting_since=None), repr=False)
     merged_into: Optional[str] = None
 
 
@@ -1389,6 +1530,7 @@ class WorkspaceSettings:
     reopen_window: Optional[timedelta] = field(default=timedelta(seconds=604800), repr=False)
     assignment: Optional[Strategy] = None
     max_open_access_requests: int = 3
+    mail: MailSettings = field(default_factory=lambda: MailSettings(address=None, from_name=None, create_customers=True, max_per_sender_per_hour=30, ticket_url=None, templates={}), repr=False)
 
 
 _STRUCTS: Dict[str, type] = {
@@ -1423,21 +1565,29 @@ _STRUCTS: Dict[str, type] = {
     "ImportMessage": ImportMessage,
     "ImportTicket": ImportTicket,
     "ImportedTicket": ImportedTicket,
+    "InboundMail": InboundMail,
     "Incident": Incident,
     "IncidentFigures": IncidentFigures,
     "IncidentLink": IncidentLink,
     "IncidentUpdate": IncidentUpdate,
+    "IngestResult": IngestResult,
     "KbCategory": KbCategory,
     "Link": Link,
+    "MailPart": MailPart,
+    "MailSettings": MailSettings,
+    "MailTemplate": MailTemplate,
     "Message": Message,
     "Metrics": Metrics,
     "MetricsGroup": MetricsGroup,
     "MetricsRow": MetricsRow,
+    "Notification": Notification,
+    "NotificationBatch": NotificationBatch,
     "Pause": Pause,
     "PolicyConditions": PolicyConditions,
     "PolicyInput": PolicyInput,
     "PolicyTarget": PolicyTarget,
     "Priority": Priority,
+    "Recipient": Recipient,
     "Rule": Rule,
     "Satisfaction": Satisfaction,
     "SearchHit": SearchHit,
@@ -1481,9 +1631,11 @@ _ENUMS: Dict[str, type] = {
     "ClockStatus": ClockStatus,
     "Column": Column,
     "Dimension": Dimension,
+    "InboundOutcome": InboundOutcome,
     "IncidentStatus": IncidentStatus,
     "Interval": Interval,
     "MessageKind": MessageKind,
+    "NotificationKind": NotificationKind,
     "PresetChoice": PresetChoice,
     "PriorityPreset": PriorityPreset,
     "Reminder": Reminder,
