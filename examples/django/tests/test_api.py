@@ -300,6 +300,67 @@ class SupportApiTest(TestCase):
         self.assertEqual([t.status for t in desk.list_tickets(limit=10).items], ["open", "closed"])
         self.assertEqual(desk.get_ticket_by_number("TKT-2023-00007").first_response_at.isoformat(), "2023-05-02T10:00:00+00:00")
 
+    def test_mail_commands_file_mail_and_send_threaded_notifications(self) -> None:
+        from django.core import mail
+
+        desk = support.desk()
+        desk.update(settings={"mail": {"address": "support@example.com"}})
+        media = tempfile.mkdtemp()
+        maildir = tempfile.mkdtemp()
+        for sub in ("new", "cur", "tmp"):
+            os.mkdir(os.path.join(maildir, sub))
+        first = (
+            b"From: Alice <alice@example.com>\r\nTo: support@example.com\r\nSubject: Broken link\r\n"
+            b"Message-ID: <dj-1@example.com>\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+            b"--b\r\nContent-Type: text/plain\r\n\r\nThe link in my invoice is broken.\r\n"
+            b'--b\r\nContent-Type: text/plain; name="note.txt"\r\nContent-Disposition: attachment; filename="note.txt"\r\n\r\n'
+            b"see here\r\n--b--\r\n"
+        )
+        with open(os.path.join(maildir, "new", "1.eml"), "wb") as f:
+            f.write(first)
+        out = io.StringIO()
+        with override_settings(MEDIA_ROOT=media):
+            call_command("ticketry_ingest_email", maildir=maildir, mailbox="support@example.com", stdout=out)
+            self.assertIn("created TKT-", out.getvalue())
+            (t,) = desk.list_tickets(limit=10).items
+            # The sender is a Django user: the ticket is theirs.
+            self.assertEqual((t.customer, t.channel), (str(self.alice.pk), "email"))
+            m = desk.thread(t).messages[0]
+            with open(os.path.join(media, m.attachments[0].storage_key), "rb") as f:
+                self.assertEqual(f.read(), b"see here")
+            # Filed once: a rerun of the Maildir skips it.
+            self.assertEqual(os.listdir(os.path.join(maildir, "new")), [])
+            call_command("ticketry_ingest_email", maildir=maildir, stdout=io.StringIO())
+            self.assertEqual(len(desk.list_tickets(limit=10).items), 1)
+
+            call_command("ticketry_send_notifications", stdout=io.StringIO())
+            to_alice = [e for e in mail.outbox if e.to == ["Alice <alice@example.com>"]]
+            self.assertEqual(len(to_alice), 1)
+            sent = to_alice[0].message()
+            self.assertIn(t.number, sent["Subject"])
+            self.assertEqual(sent["Reply-To"], "support@example.com")
+            self.assertEqual(sent["Auto-Submitted"], "auto-generated")
+            self.assertTrue(sent["Message-ID"].startswith("<ticketry."), sent["Message-ID"])
+            self.assertEqual(to_alice[0].alternatives[0][1], "text/html")
+            # Nothing new: nothing sent again.
+            before = len(mail.outbox)
+            call_command("ticketry_send_notifications", stdout=io.StringIO())
+            self.assertEqual(len(mail.outbox), before)
+
+            # Alice's mail client answers the notification (piped on stdin).
+            answer = (
+                "From: alice@example.com\r\nSubject: Re: thanks\r\nMessage-ID: <dj-2@example.com>\r\n"
+                f"In-Reply-To: {sent['Message-ID']}\r\n\r\nStill broken.\r\n"
+            ).encode()
+            with tempfile.NamedTemporaryFile(suffix=".eml", delete=False) as f:
+                f.write(answer)
+            self.addCleanup(os.unlink, f.name)
+            out = io.StringIO()
+            call_command("ticketry_ingest_email", f.name, stdout=out)
+            self.assertIn(f"appended {t.number}", out.getvalue())
+            self.assertEqual([x.body for x in desk.thread(t).messages][-1], "Still broken.")
+
     def test_automation_assigns_replies_and_runs_the_seed_jobs(self) -> None:
         # Staff become agents when they first call; then new tickets go to
         # the least-loaded of them, with the auto-reply of TICKETRY["AUTOMATION"].
