@@ -100,6 +100,6 @@ run_node_tests() {
 echo "== node --test (addon)"
 run_node_tests bindings/node test/api.test.mjs test/bad-inputs.test.mjs test/calendar.test.mjs test/hostile.test.mjs test/typings.test.mjs test/express.test.mjs
 echo "== node --test (Express example)"
-run_node_tests examples/express test/app.test.mjs
+run_node_tests examples/express test/app.test.mjs test/mail.test.mjs
 
 echo "node: $total_pass passed, $total_fail failed"

@@ -1,7 +1,9 @@
 // Runs the example: `npm start` (memory) or `DATABASE_URL=postgres://… npm start`.
 // PORT (default 3000) and HOST (default 127.0.0.1) choose where it listens.
+import nodemailer from 'nodemailer'
 import { Helpdesk } from 'ticketry'
 import { createApp } from './app.mjs'
+import { sendNotifications, startMailIn } from './mail.mjs'
 
 const url = process.env.DATABASE_URL
 let desk
@@ -34,6 +36,24 @@ const automations = setInterval(async () => {
 }, 60 * 1000)
 automations.unref()
 
+// Mail in: SMTP on 127.0.0.1:MAIL_PORT (default 2525) for the support
+// address MAIL_ADDRESS; mail out: notifications every 30 s through SMTP_URL
+// (`smtp://user:pass@smtp.example.com:587`), or printed when it is unset.
+const address = process.env.MAIL_ADDRESS || 'support@example.com'
+await workspace.update({ settings: { mail: { ...(await workspace.info()).settings.mail, address } } })
+const mailIn = await startMailIn({ workspace, mailbox: address, port: Number(process.env.MAIL_PORT || 2525) })
+console.log(`mail in: smtp://127.0.0.1:${mailIn.port} for ${address}`)
+const transport = process.env.SMTP_URL ? nodemailer.createTransport(process.env.SMTP_URL) : nodemailer.createTransport({ jsonTransport: true })
+const mailOut = setInterval(async () => {
+  try {
+    const sent = await sendNotifications({ workspace, transport, from: address })
+    if (sent) console.log(`sent ${sent} notification(s)`)
+  } catch (e) {
+    console.error('notifications failed:', e.code, e.message)
+  }
+}, 30 * 1000)
+mailOut.unref()
+
 for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => server.close(() => desk.close().then(() => process.exit(0))))
+  process.on(sig, () => server.close(() => mailIn.close().then(() => desk.close()).then(() => process.exit(0))))
 }
