@@ -655,13 +655,24 @@ impl std::fmt::Write for Capped<'_> {
 
 /// Renders `body` (already checked by [`check_syntax`]) under the limits,
 /// on the calling thread.
+#[cfg(test)]
 fn render_now(
     body: &str,
     context: serde_json::Value,
     deadline: std::time::Duration,
 ) -> Result<String> {
     check_syntax(body)?;
-    let env = environment();
+    render_in(&environment(), body, context, deadline)
+}
+
+/// Renders `body` (checked) in `env`, under the limits: each render has its
+/// own fuel, output cap and deadline.
+fn render_in(
+    env: &minijinja::Environment<'static>,
+    body: &str,
+    context: serde_json::Value,
+    deadline: std::time::Duration,
+) -> Result<String> {
     let tpl = env
         .template_from_str(body)
         .map_err(|e| invalid(format!("template does not parse: {e}")))?;
@@ -718,26 +729,49 @@ static RENDERERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(REN
 /// Renders `body` with a serializable context, under the limits, on a
 /// render thread (never on the caller's async worker).
 pub(crate) async fn render(body: &str, context: serde_json::Value) -> Result<String> {
+    let mut out = render_all(vec![(body.to_owned(), context)]).await?;
+    out.pop().unwrap_or_else(|| {
+        Err(Error::Internal {
+            message: "the render thread gave no answer".into(),
+        })
+    })
+}
+
+/// Renders several `(body, context)` jobs on one render thread, each under
+/// its own limits (fuel, output cap, deadline); a body is checked once per
+/// call however many jobs use it. One result per job, in order.
+pub(crate) async fn render_all(
+    jobs: Vec<(String, serde_json::Value)>,
+) -> Result<Vec<Result<String>>> {
     let permit = RENDERERS.acquire().await.map_err(|_| Error::Internal {
         message: "the template renderer is closed".into(),
     })?;
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let body = body.to_owned();
     std::thread::Builder::new()
         .name("ticketry-render".into())
         .spawn(move || {
             // Held by the thread: a caller that stops waiting does not free
             // its slot while the render still runs.
             let _permit = permit;
-            let _ = tx.send(render_now(&body, context, limits::TEMPLATE_DEADLINE));
+            let env = environment();
+            let mut checked: std::collections::HashMap<String, Result<()>> = Default::default();
+            let out = jobs
+                .into_iter()
+                .map(|(body, context)| {
+                    checked
+                        .entry(body.clone())
+                        .or_insert_with(|| check_syntax(&body))
+                        .clone()?;
+                    render_in(&env, &body, context, limits::TEMPLATE_DEADLINE)
+                })
+                .collect();
+            let _ = tx.send(out);
         })
         .map_err(|e| Error::Internal {
             message: format!("cannot start a render thread: {e}"),
         })?;
-    rx.await.unwrap_or_else(|_| {
-        Err(Error::Internal {
-            message: "the render thread stopped without an answer".into(),
-        })
+    rx.await.map_err(|_| Error::Internal {
+        message: "the render thread stopped without an answer".into(),
     })
 }
 

@@ -232,7 +232,7 @@ impl Helpdesk {
         let more = events.len() > limit;
         events.truncate(limit);
         let cursor = events.last().map_or(after, |e| e.seq);
-        let mut out = Vec::new();
+        let mut plans = Vec::new();
         if events.iter().any(concerns_mail) {
             let agents = self.store.list_agents(ws).await?;
             let teams = self.store.list_teams(ws).await?;
@@ -272,12 +272,13 @@ impl Helpdesk {
                         agents: &agents,
                         message: message.as_ref(),
                     };
-                    out.push(self.render_notification(render, kind, to, n + 1).await);
+                    plans.push(plan(render, kind, to, n + 1));
                 }
             }
         }
+        let notifications = render_plans(plans, &workspace.name, &workspace.settings.mail).await?;
         Ok(NotificationBatch {
-            notifications: out,
+            notifications,
             cursor,
             more,
         })
@@ -492,133 +493,6 @@ impl Helpdesk {
         }
         Ok(o)
     }
-
-    async fn render_notification(
-        &self,
-        r: Render<'_>,
-        kind: NotificationKind,
-        mut to: Recipient,
-        n: usize,
-    ) -> Notification {
-        let settings = &r.workspace.settings;
-        let mail = &settings.mail;
-        let t = r.ticket;
-        let language = to
-            .customer
-            .as_ref()
-            .and(r.customer)
-            .and_then(|c| c.locale.as_deref())
-            .unwrap_or(&settings.locale)
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("en")
-            .to_ascii_lowercase();
-        let template = mail
-            .templates
-            .get(&format!("{}:{language}", kind.as_str()))
-            .or_else(|| mail.templates.get(kind.as_str()))
-            .cloned();
-        to.language = language.clone();
-        let zone = to
-            .customer
-            .as_ref()
-            .and(r.customer)
-            .and_then(|c| c.timezone.clone())
-            .unwrap_or_else(|| settings.timezone.clone());
-        let (status, metric, due) = match &r.event.kind {
-            EventKind::StatusChanged { to, .. } => (Some(to.as_str()), None, None),
-            EventKind::SlaWarning { metric, due_at }
-            | EventKind::SlaBreached { metric, due_at, .. } => {
-                (None, Some(metric.as_str()), Some(*due_at))
-            }
-            EventKind::TicketCreated { .. } => (
-                None,
-                None,
-                t.sla.clock(SlaMetric::FirstResponse).and_then(|c| c.due_at),
-            ),
-            _ => (None, None, None),
-        };
-        let author = r.message.and_then(|m| match &m.author {
-            crate::ticket::Actor::Agent(a) => r.agents.iter().find(|x| &x.id == a),
-            _ => None,
-        });
-        let ticket_url = mail.ticket_url.as_ref().map(|u| {
-            u.replace("{number}", &t.number)
-                .replace("{id}", &t.id.to_string())
-        });
-        let context = json!({
-            "ticket": t,
-            "customer": r.customer,
-            "recipient": {"name": to.name, "email": to.email},
-            "workspace": {"name": r.workspace.name, "slug": r.workspace.slug, "timezone": settings.timezone},
-            "message": r.message.map(|m| json!({"body": m.body, "kind": m.kind.as_str()})),
-            "author": author.map(|a| json!({"name": a.name})),
-            "status": status,
-            "metric": metric,
-            "due": due.map(|d| d.to_rfc3339()),
-            "zone": zone,
-            "ticket_url": ticket_url,
-        });
-        let render = |tpl: mail::MailTemplate| {
-            let context = context.clone();
-            async move {
-                let subject = crate::template::render(&tpl.subject, context.clone()).await?;
-                let body = crate::template::render(&tpl.body, context).await?;
-                Ok::<_, Error>((subject, body))
-            }
-        };
-        // A workspace template that fails to render falls back to the built-in one.
-        let rendered = match template {
-            Some(tpl) => render(tpl).await.ok(),
-            None => None,
-        };
-        let (subject, text) = match rendered {
-            Some(x) => x,
-            None => render(mail::default_template(kind, &language))
-                .await
-                .unwrap_or_else(|_| (t.subject.clone(), t.subject.clone())),
-        };
-        let mut subject = one_line(&subject, 900);
-        if !subject.contains(&t.number) {
-            subject = format!("[{}] {subject}", t.number);
-        }
-        let domain = mail.domain();
-        let message_id = format!(
-            "<ticketry.{}.{}.{n}@{domain}>",
-            t.id.as_uuid().simple(),
-            r.event.seq
-        );
-        let root = format!("<ticketry.{}@{domain}>", t.id.as_uuid().simple());
-        let mut headers = BTreeMap::new();
-        headers.insert("Message-ID".to_owned(), message_id.clone());
-        headers.insert("In-Reply-To".to_owned(), root.clone());
-        headers.insert("References".to_owned(), root);
-        if let Some(a) = &mail.address {
-            headers.insert("Reply-To".to_owned(), a.clone());
-        }
-        if kind != NotificationKind::CustomerReply {
-            headers.insert("Auto-Submitted".to_owned(), "auto-generated".to_owned());
-        }
-        headers.insert("X-Ticketry-Ticket".to_owned(), t.number.clone());
-        let from = mail.address.as_ref().map(|a| {
-            let name = mail.from_name.as_deref().unwrap_or(&r.workspace.name);
-            format!("\"{}\" <{a}>", name.replace(['"', '\\'], ""))
-        });
-        Notification {
-            id: format!("{}.{n}", r.event.seq),
-            event_seq: r.event.seq,
-            kind,
-            ticket_id: t.id,
-            ticket_number: t.number.clone(),
-            to,
-            from,
-            subject,
-            html: crate::kb::render(&text),
-            text,
-            message_id,
-            headers,
-        }
-    }
 }
 
 /// What rendering one notification reads.
@@ -629,6 +503,194 @@ struct Render<'a> {
     customer: Option<&'a Customer>,
     agents: &'a [crate::people::Agent],
     message: Option<&'a Message>,
+}
+
+/// A notification before its templates are rendered.
+struct Plan {
+    kind: NotificationKind,
+    to: Recipient,
+    n: usize,
+    event_seq: u64,
+    ticket_id: TicketId,
+    number: String,
+    subject: String,
+    context: serde_json::Value,
+    /// The workspace's own template, if it has one for this kind and language.
+    template: Option<mail::MailTemplate>,
+}
+
+/// Who is told what, in which language, with which template and context.
+fn plan(r: Render<'_>, kind: NotificationKind, mut to: Recipient, n: usize) -> Plan {
+    let settings = &r.workspace.settings;
+    let mail = &settings.mail;
+    let t = r.ticket;
+    let customer = to.customer.as_ref().and(r.customer);
+    let language = customer
+        .and_then(|c| c.locale.as_deref())
+        .unwrap_or(&settings.locale)
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase();
+    let template = mail
+        .templates
+        .get(&format!("{}:{language}", kind.as_str()))
+        .or_else(|| mail.templates.get(kind.as_str()))
+        .cloned();
+    to.language = language;
+    let zone = customer
+        .and_then(|c| c.timezone.clone())
+        .unwrap_or_else(|| settings.timezone.clone());
+    let (status, metric, due) = match &r.event.kind {
+        EventKind::StatusChanged { to, .. } => (Some(to.as_str()), None, None),
+        EventKind::SlaWarning { metric, due_at }
+        | EventKind::SlaBreached { metric, due_at, .. } => {
+            (None, Some(metric.as_str()), Some(*due_at))
+        }
+        EventKind::TicketCreated { .. } => (
+            None,
+            None,
+            t.sla.clock(SlaMetric::FirstResponse).and_then(|c| c.due_at),
+        ),
+        _ => (None, None, None),
+    };
+    let author = r.message.and_then(|m| match &m.author {
+        crate::ticket::Actor::Agent(a) => r.agents.iter().find(|x| &x.id == a),
+        _ => None,
+    });
+    let ticket_url = mail.ticket_url.as_ref().map(|u| {
+        u.replace("{number}", &t.number)
+            .replace("{id}", &t.id.to_string())
+    });
+    let context = json!({
+        "ticket": t,
+        "customer": r.customer,
+        "recipient": {"name": to.name, "email": to.email},
+        "workspace": {"name": r.workspace.name, "slug": r.workspace.slug, "timezone": settings.timezone},
+        "message": r.message.map(|m| json!({"body": m.body, "kind": m.kind.as_str()})),
+        "author": author.map(|a| json!({"name": a.name})),
+        "status": status,
+        "metric": metric,
+        "due": due.map(|d| d.to_rfc3339()),
+        "zone": zone,
+        "ticket_url": ticket_url,
+    });
+    Plan {
+        kind,
+        to,
+        n,
+        event_seq: r.event.seq,
+        ticket_id: t.id,
+        number: t.number.clone(),
+        subject: t.subject.clone(),
+        context,
+        template,
+    }
+}
+
+/// Renders the plans' subjects and bodies on one render thread (a
+/// workspace template that fails falls back to the built-in one) and
+/// completes them.
+async fn render_plans(
+    plans: Vec<Plan>,
+    workspace_name: &str,
+    mail: &MailSettings,
+) -> Result<Vec<Notification>> {
+    let builtin = |p: &Plan| mail::default_template(p.kind, &p.to.language);
+    let jobs = |templates: Vec<(mail::MailTemplate, &serde_json::Value)>| {
+        templates
+            .into_iter()
+            .flat_map(|(t, cx)| [(t.subject, cx.clone()), (t.body, cx.clone())])
+            .collect::<Vec<_>>()
+    };
+    let first = jobs(
+        plans
+            .iter()
+            .map(|p| (p.template.clone().unwrap_or_else(|| builtin(p)), &p.context))
+            .collect(),
+    );
+    let mut rendered: Vec<Option<(String, String)>> =
+        pairs(crate::template::render_all(first).await?);
+    let failed: Vec<usize> = (0..plans.len())
+        .filter(|&i| rendered[i].is_none())
+        .collect();
+    if !failed.is_empty() {
+        let again = jobs(
+            failed
+                .iter()
+                .map(|&i| (builtin(&plans[i]), &plans[i].context))
+                .collect(),
+        );
+        let again = pairs(crate::template::render_all(again).await?);
+        for (i, r) in failed.into_iter().zip(again) {
+            rendered[i] = r;
+        }
+    }
+    Ok(plans
+        .into_iter()
+        .zip(rendered)
+        .map(|(p, r)| {
+            let (subject, text) = r.unwrap_or_else(|| (p.subject.clone(), p.subject.clone()));
+            finish(p, subject, text, workspace_name, mail)
+        })
+        .collect())
+}
+
+/// Subject and body results, two by two: `None` where either failed.
+fn pairs(results: Vec<Result<String>>) -> Vec<Option<(String, String)>> {
+    let mut it = results.into_iter();
+    let mut out = Vec::new();
+    while let (Some(s), Some(b)) = (it.next(), it.next()) {
+        out.push(s.ok().zip(b.ok()));
+    }
+    out
+}
+
+/// The notification with its subject line, HTML and threading headers.
+fn finish(
+    p: Plan,
+    subject: String,
+    text: String,
+    workspace_name: &str,
+    mail: &MailSettings,
+) -> Notification {
+    let mut subject = one_line(&subject, 900);
+    if !subject.contains(&p.number) {
+        subject = format!("[{}] {subject}", p.number);
+    }
+    let domain = mail.domain();
+    let ticket = p.ticket_id.as_uuid().simple();
+    let message_id = format!("<ticketry.{ticket}.{}.{}@{domain}>", p.event_seq, p.n);
+    let root = format!("<ticketry.{ticket}@{domain}>");
+    let mut headers = BTreeMap::new();
+    headers.insert("Message-ID".to_owned(), message_id.clone());
+    headers.insert("In-Reply-To".to_owned(), root.clone());
+    headers.insert("References".to_owned(), root);
+    if let Some(a) = &mail.address {
+        headers.insert("Reply-To".to_owned(), a.clone());
+    }
+    if p.kind != NotificationKind::CustomerReply {
+        headers.insert("Auto-Submitted".to_owned(), "auto-generated".to_owned());
+    }
+    headers.insert("X-Ticketry-Ticket".to_owned(), p.number.clone());
+    let from = mail.address.as_ref().map(|a| {
+        let name = mail.from_name.as_deref().unwrap_or(workspace_name);
+        format!("\"{}\" <{a}>", name.replace(['"', '\\'], ""))
+    });
+    Notification {
+        id: format!("{}.{}", p.event_seq, p.n),
+        event_seq: p.event_seq,
+        kind: p.kind,
+        ticket_id: p.ticket_id,
+        ticket_number: p.number,
+        to: p.to,
+        from,
+        subject,
+        html: crate::kb::render(&text),
+        text,
+        message_id,
+        headers,
+    }
 }
 
 /// Whether an event can give a notification (the others need no reads).
