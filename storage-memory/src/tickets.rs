@@ -60,22 +60,26 @@ impl TicketStore for MemoryStore {
     ) -> StoreResult<Vec<ImportedTicket>> {
         self.with_mut(ws, |d| {
             import.assign_numbers(d.last_seq)?;
-            for row in &import.tickets {
-                let t = &row.ticket;
-                if d.by_number
+            // Numbers first, then customers, each the first in the batch's
+            // order (as the PostgreSQL backend checks them).
+            let tickets = import.tickets.iter().map(|r| &r.ticket);
+            if let Some(t) = tickets.clone().find(|t| {
+                d.by_number
                     .contains_key(t.number.to_ascii_lowercase().as_str())
-                {
-                    return Err(StoreError::AlreadyExists {
-                        entity: "ticket",
-                        key: t.number.clone(),
-                    });
-                }
-                if !d.customers.contains_key(&t.customer) {
-                    return Err(StoreError::NotFound {
-                        entity: "customer",
-                        id: t.customer.to_string(),
-                    });
-                }
+            }) {
+                return Err(StoreError::AlreadyExists {
+                    entity: "ticket",
+                    key: t.number.clone(),
+                });
+            }
+            if let Some(t) = tickets
+                .clone()
+                .find(|t| !d.customers.contains_key(&t.customer))
+            {
+                return Err(StoreError::NotFound {
+                    entity: "customer",
+                    id: t.customer.to_string(),
+                });
             }
             let landed = import.landed();
             // In seq order, so that positions stay ordered by seq.

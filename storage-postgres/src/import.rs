@@ -9,7 +9,7 @@
 //! numbers are taken in one order and the counter ends at the highest seq.
 
 use crate::{PgStore, backend, missing_workspace, to_i64};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use sqlx::PgConnection;
 use ticketry_core::store::{ImportRow, StoreResult, TicketImport};
 use ticketry_core::{ImportedTicket, StoreError, WorkspaceId};
@@ -76,35 +76,41 @@ impl PgStore {
         .map_err(backend)?;
         let last = last.ok_or_else(|| missing_workspace(ws))?;
         let top = import.assign_numbers(u64::try_from(last).unwrap_or(0))?;
+        // The first taken number and the first unknown customer in the
+        // batch's order, as the memory backend reports them.
         let keys: Vec<String> = import
             .tickets
             .iter()
             .map(|r| r.ticket.number.to_ascii_lowercase())
             .collect();
-        let taken: Option<String> = sqlx::query_scalar(
-            "SELECT number FROM tickets WHERE workspace_id = $1 AND number_key = ANY($2) LIMIT 1",
+        let taken: Option<i64> = sqlx::query_scalar(
+            "SELECT i FROM unnest($2::text[]) WITH ORDINALITY AS u(k, i)
+             WHERE EXISTS (SELECT 1 FROM tickets WHERE workspace_id = $1 AND number_key = u.k)
+             ORDER BY i LIMIT 1",
         )
         .bind(w)
         .bind(&keys)
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
-        if let Some(key) = taken {
+        if let Some(i) = taken {
+            let row = usize::try_from(i - 1)
+                .ok()
+                .and_then(|i| import.tickets.get(i));
             return Err(StoreError::AlreadyExists {
                 entity: "ticket",
-                key,
+                key: row.map(|r| r.ticket.number.clone()).unwrap_or_default(),
             });
         }
-        let mut customers: Vec<&str> = import
+        let customers: Vec<&str> = import
             .tickets
             .iter()
             .map(|r| r.ticket.customer.as_str())
             .collect();
-        customers.sort_unstable();
-        customers.dedup();
         let unknown: Option<String> = sqlx::query_scalar(
-            "SELECT c FROM unnest($2::text[]) AS u(c) WHERE NOT EXISTS (
-                SELECT 1 FROM customers WHERE workspace_id = $1 AND customer_id = u.c) LIMIT 1",
+            "SELECT c FROM unnest($2::text[]) WITH ORDINALITY AS u(c, i) WHERE NOT EXISTS (
+                SELECT 1 FROM customers WHERE workspace_id = $1 AND customer_id = u.c)
+             ORDER BY i LIMIT 1",
         )
         .bind(w)
         .bind(&customers)
@@ -237,7 +243,10 @@ impl Staged {
 }
 
 fn instant(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    // Truncated to the microseconds PostgreSQL keeps, as a bound parameter
+    // is (the server would round the text's nanoseconds instead).
+    t.trunc_subsecs(6)
+        .to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 fn json(v: &impl serde::Serialize) -> StoreResult<String> {

@@ -147,8 +147,13 @@ impl Helpdesk {
             }
             None => String::new(),
         };
-        if r.seq == Some(0) {
-            return Err(Error::invalid_input("seq", "must be at least 1"));
+        if r.seq
+            .is_some_and(|s| !(1..=crate::ticket::MAX_IMPORT_SEQ).contains(&s))
+        {
+            return Err(Error::invalid_input(
+                "seq",
+                format!("must be 1 to {}", crate::ticket::MAX_IMPORT_SEQ),
+            ));
         }
         let priority = match r.priority {
             Some(code) => dir

@@ -294,6 +294,27 @@ pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
     let mut r = record(&f, "Stranger", 5);
     r.customer = CustomerId::new("stranger").unwrap();
     assert_code(d.import_tickets(f.ws, vec![ok(&f), r]).await, "not_found");
+    // Both backends name the same offender: numbers are checked before
+    // customers, each the first in the batch's order, spelt as imported.
+    let mut ghost = record(&f, "Ghost", 5);
+    ghost.customer = CustomerId::new("ghost").unwrap();
+    let mut taken = record(&f, "Taken", 5);
+    taken.number = Some("tkt-2026-00010".into());
+    taken.seq = Some(31);
+    match d.import_tickets(f.ws, vec![ghost.clone(), taken]).await {
+        Err(Error::AlreadyExists { key, .. }) => assert_eq!(key, "tkt-2026-00010"),
+        other => panic!("expected already_exists, got {other:?}"),
+    }
+    let mut ghost2 = record(&f, "Ghost 2", 5);
+    ghost2.customer = CustomerId::new("another-ghost").unwrap();
+    match d.import_tickets(f.ws, vec![ghost, ghost2]).await {
+        Err(Error::NotFound { id, .. }) => assert_eq!(id, "ghost"),
+        other => panic!("expected not_found, got {other:?}"),
+    }
+    // A seq no counter can grow from.
+    let mut r = record(&f, "Huge", 5);
+    r.seq = Some(u64::MAX);
+    field(vec![r], "tickets[0].seq").await;
     let many = vec![record(&f, "Many", 5); ticket::MAX_IMPORT + 1];
     field(many, "tickets").await;
     assert_eq!(f.snapshot().await, before);

@@ -26,6 +26,11 @@ pub const MAX_IMPORT: usize = 10_000;
 /// Most messages (after the opening one) of one imported ticket.
 pub const MAX_IMPORT_MESSAGES: usize = 1_000;
 
+/// The highest `seq` an import may keep (10^15: far above any help desk's
+/// ids, exact in a JavaScript number, and leaving the counter room to grow
+/// on every backend).
+pub const MAX_IMPORT_SEQ: u64 = 1_000_000_000_000_000;
+
 /// One ticket of another system, for
 /// [`Helpdesk::import_tickets`](crate::Helpdesk::import_tickets).
 ///

@@ -9,7 +9,9 @@ mod status;
 
 pub use assignment::{AssignmentAction, AssignmentRecord};
 pub(crate) use import::{History, replay};
-pub use import::{ImportMessage, ImportTicket, ImportedTicket, MAX_IMPORT, MAX_IMPORT_MESSAGES};
+pub use import::{
+    ImportMessage, ImportTicket, ImportedTicket, MAX_IMPORT, MAX_IMPORT_MESSAGES, MAX_IMPORT_SEQ,
+};
 pub use message::{Actor, Attachment, Message, MessageKind, Sender};
 pub use status::Status;
 
