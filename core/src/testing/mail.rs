@@ -490,3 +490,79 @@ pub async fn a_reply_to_a_notification_lands_on_its_ticket(store: Arc<dyn store:
     let got = (r.record.outcome, r.record.reason.as_deref());
     assert_eq!(got, (InboundOutcome::Ignored, Some("loop")));
 }
+
+pub async fn notification_templates_per_workspace_and_language(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    let mut ivan = CustomerInput::new(CustomerId::new("ivan").unwrap(), "Иван");
+    ivan.email = Some("ivan@example.ru".into());
+    ivan.locale = Some("ru-RU".into());
+    ivan.timezone = Some("Europe/Moscow".into());
+    f.desk.put_customer(f.ws, ivan).await.unwrap();
+    let mut mail = f.desk.get_workspace(f.ws).await.unwrap().settings.mail;
+    let template = |subject: &str, body: &str| crate::mail::MailTemplate {
+        subject: subject.into(),
+        body: body.into(),
+    };
+    mail.templates.insert(
+        "customer.created".into(),
+        template(
+            "Got it: {{ ticket.subject }}",
+            "Dear {{ customer.name }}, thanks.",
+        ),
+    );
+    // Renders only for a ticket with custom fields: elsewhere it fails
+    // (`int` of a word), and the built-in agent template is used instead.
+    mail.templates.insert(
+        "agent.created".into(),
+        template("{{ ticket.subject | int(strict=true) }}", "x"),
+    );
+    set_mail(&f, mail).await;
+    let anna = CustomerId::new("anna").unwrap();
+    let ivan = CustomerId::new("ivan").unwrap();
+    let a = f
+        .desk
+        .open_ticket(f.ws, OpenTicket::new(anna, "Printer", "Jams"))
+        .await
+        .unwrap();
+    f.desk
+        .open_ticket(f.ws, OpenTicket::new(ivan, "Счёт", "Не пришёл"))
+        .await
+        .unwrap();
+    let batch = f.desk.notifications(f.ws, "mail", 100).await.unwrap();
+    let to = |email: &str| {
+        batch
+            .notifications
+            .iter()
+            .find(|n| n.to.email == email && n.kind == NotificationKind::CustomerCreated)
+            .unwrap()
+    };
+    // The workspace's template, in every language it has no other for.
+    let anna_mail = to("anna@example.com");
+    assert_eq!(anna_mail.subject, format!("[{}] Got it: Printer", a.number));
+    assert_eq!(anna_mail.text, "Dear Anna Petrova, thanks.");
+    assert_eq!(to("ivan@example.ru").text, "Dear Иван, thanks.");
+    // A ru override for the customer whose locale is Russian.
+    let mut mail = f.desk.get_workspace(f.ws).await.unwrap().settings.mail;
+    mail.templates.remove("customer.created");
+    set_mail(&f, mail).await;
+    let batch = f.desk.notifications(f.ws, "mail", 100).await.unwrap();
+    let ru = batch
+        .notifications
+        .iter()
+        .find(|n| n.to.email == "ivan@example.ru")
+        .unwrap();
+    assert_eq!(ru.to.language, "ru");
+    assert!(
+        ru.subject.contains("Мы получили ваше обращение"),
+        "{}",
+        ru.subject
+    );
+    // The promise in Ivan's own time zone (MSK).
+    assert!(ru.text.contains("MSK"), "{}", ru.text);
+    let agent = batch
+        .notifications
+        .iter()
+        .find(|n| n.kind == NotificationKind::AgentCreated)
+        .unwrap();
+    assert!(agent.subject.contains("New ticket"), "{}", agent.subject);
+}

@@ -54,6 +54,7 @@ macro_rules! conformance_suite {
             unknown_senders_and_floods_are_held_back,
             a_25_mb_message_is_filed_with_its_attachment,
             a_reply_to_a_notification_lands_on_its_ticket,
+            notification_templates_per_workspace_and_language,
             reopen_window,
             concurrent_numbering,
             tenant_isolation,
