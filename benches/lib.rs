@@ -212,6 +212,36 @@ pub async fn ensure_role(url: &str) {
     .expect("the benchmark role");
 }
 
+/// A store in a fresh `schema` (dropped and migrated again), as [`ROLE`].
+pub async fn fresh_store(
+    url: &str,
+    schema: &str,
+    max_connections: u32,
+) -> ticketry_postgres::PgStore {
+    ensure_role(url).await;
+    let options = ticketry_postgres::PgOptions {
+        schema: schema.into(),
+        max_connections,
+        statement_timeout: None,
+        role: Some(ROLE.into()),
+        ..ticketry_postgres::PgOptions::default()
+    };
+    let store = ticketry_postgres::PgStore::connect(url, options)
+        .await
+        .expect("a PostgreSQL store");
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .expect("a PostgreSQL connection");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("the schema dropped");
+    store.migrate().await.expect("the schema migrated");
+    store
+}
+
 /// The memory workspace's size: `TICKETRY_BENCH_TICKETS`, else `default`.
 pub fn tickets(default: usize) -> usize {
     std::env::var("TICKETRY_BENCH_TICKETS")

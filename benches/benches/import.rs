@@ -24,7 +24,6 @@ use ticketry_core::{
     AgentInput, CustomerInput, Helpdesk, ImportMessage, ImportTicket, ManualClock, MessageKind,
     NewWorkspace, Status, WorkspaceId,
 };
-use ticketry_postgres::{PgOptions, PgStore};
 
 const BATCH: usize = ticketry_core::ticket::MAX_IMPORT;
 const CUSTOMERS: usize = 1_000;
@@ -136,25 +135,7 @@ async fn memory() {
 
 async fn postgres(url: &str) {
     let total = ticketry_benches::tickets(100_000);
-    ticketry_benches::ensure_role(url).await;
-    let options = PgOptions {
-        schema: SCHEMA.into(),
-        max_connections: 2,
-        statement_timeout: None,
-        role: Some(ticketry_benches::ROLE.into()),
-        ..PgOptions::default()
-    };
-    let store = PgStore::connect(url, options).await.unwrap();
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
-        .await
-        .unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"
-    )))
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
+    let store = ticketry_benches::fresh_store(url, SCHEMA, 2).await;
     let desk = Helpdesk::with_clock(Arc::new(store), Arc::new(ManualClock::new(now())));
     let ws = workspace(&desk).await;
     import("postgres", &desk, ws, total).await;

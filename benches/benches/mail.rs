@@ -21,7 +21,6 @@ use std::time::Instant;
 use ticketry_core::mail::{IngestOptions, MailSettings};
 use ticketry_core::workspace::SettingsPatch;
 use ticketry_core::{AgentId, AgentInput, Helpdesk, ManualClock, NewWorkspace, WorkspaceId};
-use ticketry_postgres::{PgOptions, PgStore};
 
 const SENDERS: usize = 400;
 const SCHEMA: &str = "ticketry_bench_mail";
@@ -155,25 +154,7 @@ async fn memory() {
 }
 
 async fn postgres(url: &str) {
-    ticketry_benches::ensure_role(url).await;
-    let options = PgOptions {
-        schema: SCHEMA.into(),
-        max_connections: 8,
-        statement_timeout: None,
-        role: Some(ticketry_benches::ROLE.into()),
-        ..PgOptions::default()
-    };
-    let store = PgStore::connect(url, options).await.unwrap();
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
-        .await
-        .unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"
-    )))
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
+    let store = ticketry_benches::fresh_store(url, SCHEMA, 8).await;
     let desk = Helpdesk::with_clock(Arc::new(store), clock());
     workload("postgres", &desk, "mail").await;
 }

@@ -187,6 +187,11 @@ fn new_mail(from: &str, id: &str, subject: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+async fn thread_len(f: &Fixture, t: TicketId) -> usize {
+    let thread = f.desk.thread(f.ws, t, View::Agent).await.unwrap();
+    thread.messages.len()
+}
+
 /// `raw` delivered ten times at once.
 async fn ten_at_once(f: &Fixture, raw: &[u8]) -> Vec<IngestResult> {
     let runs: Vec<_> = (0..10)
@@ -217,15 +222,7 @@ pub async fn concurrent_deliveries_make_one_message(store: Arc<dyn store::Store>
         .collect();
     assert_eq!(tickets.len(), 1);
     let t = *tickets.iter().next().unwrap();
-    assert_eq!(
-        f.desk
-            .thread(f.ws, t, View::Agent)
-            .await
-            .unwrap()
-            .messages
-            .len(),
-        1
-    );
+    assert_eq!(thread_len(&f, t).await, 1);
     // A reply, ten times at once: one message.
     let mut reply = b"In-Reply-To: <a1@example.org>\r\n".to_vec();
     reply.extend(new_mail(
@@ -240,15 +237,7 @@ pub async fn concurrent_deliveries_make_one_message(store: Arc<dyn store::Store>
             .iter()
             .all(|r| r.record.outcome == InboundOutcome::Appended)
     );
-    assert_eq!(
-        f.desk
-            .thread(f.ws, t, View::Agent)
-            .await
-            .unwrap()
-            .messages
-            .len(),
-        2
-    );
+    assert_eq!(thread_len(&f, t).await, 2);
     let all = f
         .desk
         .list_tickets(f.ws, &TicketQuery::default())

@@ -2,23 +2,10 @@
 // access rules, on the memory backend and on PostgreSQL (DATABASE_URL).
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { Helpdesk } from 'ticketry'
+import { backends as backendsFor } from './backends.mjs'
 import { createApp, SEED_CATEGORIES } from '../app.mjs'
 
-const backends = [
-  { name: 'memory', open: async () => Helpdesk.inMemory() },
-  {
-    name: 'postgres',
-    open: async () => {
-      assert.ok(process.env.DATABASE_URL, 'DATABASE_URL must be set for the PostgreSQL tests (use scripts/pg-throwaway.sh)')
-      const role = process.env.TICKETRY_TEST_ROLE
-      const desk = await Helpdesk.connect(process.env.DATABASE_URL, { schema: `node_x_${randomBytes(6).toString('hex')}`, ...(role ? { role } : {}) })
-      await desk.migrate()
-      return desk
-    },
-  },
-]
+const backends = backendsFor('node_x')
 
 const ALICE = { 'X-User-Id': 'alice', 'X-User-Name': 'Alice' }
 const BOB = { 'X-User-Id': 'bob' }

@@ -3,25 +3,13 @@
 // SMTP sink and answered like a mail client would. Memory and PostgreSQL.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { backends as backendsFor } from './backends.mjs'
 import { randomBytes } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import { SMTPServer } from 'smtp-server'
-import { Helpdesk } from 'ticketry'
 import { sendNotifications, startMailIn } from '../mail.mjs'
 
-const backends = [
-  { name: 'memory', open: async () => Helpdesk.inMemory() },
-  {
-    name: 'postgres',
-    open: async () => {
-      assert.ok(process.env.DATABASE_URL, 'DATABASE_URL must be set for the PostgreSQL tests (use scripts/pg-throwaway.sh)')
-      const role = process.env.TICKETRY_TEST_ROLE
-      const desk = await Helpdesk.connect(process.env.DATABASE_URL, { schema: `node_m_${randomBytes(6).toString('hex')}`, ...(role ? { role } : {}) })
-      await desk.migrate()
-      return desk
-    },
-  },
-]
+const backends = backendsFor('node_m')
 
 /** A local SMTP sink: every message it receives, raw. */
 async function sink() {
