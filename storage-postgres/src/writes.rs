@@ -457,11 +457,34 @@ impl Search {
         }
         Self {
             head,
-            public: tsvector(&public),
-            notes: tsvector(&notes),
+            public: tsvector(&within_limit(public)),
+            notes: tsvector(&within_limit(notes)),
         }
     }
 }
+
+/// The distinct `terms` up to about [`VIEW_BYTES`] of `tsvector` (an
+/// imported thread can hold more than PostgreSQL's 1 MB; the live path stops
+/// appending at 900 kB): the rest is not searchable, as documented.
+fn within_limit(terms: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut bytes = 0;
+    let mut out = Vec::new();
+    for t in terms {
+        if bytes >= VIEW_BYTES {
+            break;
+        }
+        if seen.insert(t.clone()) {
+            // A lexeme costs its text and about eight bytes of entry.
+            bytes += t.len() + 8;
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// The most `tsvector` one imported view gets (see [`within_limit`]).
+const VIEW_BYTES: usize = 800_000;
 
 /// A write's [`CapacityGuard`] as the statements' parameters.
 struct Guard<'a> {

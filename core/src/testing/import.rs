@@ -321,3 +321,40 @@ pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
     // The counter did not move either.
     assert_eq!(f.open("Next").await.seq, 11);
 }
+
+pub async fn a_huge_imported_thread_imports_and_stays_searchable(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    f.clock.advance(TimeDelta::hours(2));
+    let mut r = record(&f, "Logs", 1);
+    // 60 replies of 2,000 distinct words each: more index than PostgreSQL
+    // keeps for one ticket (1 MB of tsvector).
+    r.messages = (0..60)
+        .map(|i| {
+            let body: Vec<String> = (0..2_000)
+                .map(|j| format!("x{:08x}", i * 2_000 + j))
+                .collect();
+            message(
+                MessageKind::Reply,
+                Some(&f.agent),
+                &body.join(" "),
+                2 + i64::from(i),
+            )
+        })
+        .collect();
+    let landed = f.desk.import_tickets(f.ws, vec![r]).await.unwrap();
+    let found = f
+        .desk
+        .list_tickets(
+            f.ws,
+            &TicketQuery {
+                search: Some("x00000007".into()),
+                ..TicketQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [landed[0].id]
+    );
+}
