@@ -2,11 +2,12 @@
 //! (migration 0015's `messages.email_message_id` and `customers.email`).
 
 use crate::catalog::docs;
-use crate::{PgStore, backend, commit, workspace_fk};
+use crate::{PgStore, backend};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::types::Json;
+use ticketry_core::StoreError;
 use ticketry_core::mail::{InboundMail, InboundOutcome};
 use ticketry_core::store::{MailStore, StoreResult};
 use ticketry_core::{Customer, TicketId, WorkspaceId};
@@ -25,34 +26,39 @@ impl MailStore for PgStore {
     }
 
     async fn save_inbound(&self, ws: WorkspaceId, mail: &InboundMail) -> StoreResult<InboundMail> {
-        let mut tx = self.begin(ws).await?;
-        // A final record stays; any other is replaced by this evaluation.
-        sqlx::query(
-            "INSERT INTO inbound_mail (workspace_id, key, sender, outcome, received_at, doc)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (workspace_id, key) DO UPDATE
-                SET sender = EXCLUDED.sender, outcome = EXCLUDED.outcome,
-                    received_at = EXCLUDED.received_at, doc = EXCLUDED.doc
-                WHERE inbound_mail.outcome NOT IN ('created', 'appended', 'ignored')",
-        )
-        .bind(ws.as_uuid())
-        .bind(&mail.key)
-        .bind(&mail.from)
-        .bind(mail.outcome.as_str())
-        .bind(mail.received_at)
-        .bind(Json(mail))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| workspace_fk(e, ws))?;
-        let stored: Json<InboundMail> =
-            sqlx::query_scalar("SELECT doc FROM inbound_mail WHERE workspace_id = $1 AND key = $2")
-                .bind(ws.as_uuid())
-                .bind(&mail.key)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(backend)?;
-        commit(tx).await?;
-        Ok(stored.0)
+        // One message: the upsert (a final record stays, any other is
+        // replaced by this evaluation) and the stored record, read in the
+        // same statement (the row it wrote, else the one already there).
+        // Sending it again after a lost connection stores nothing twice, so
+        // the read path's retry is safe here.
+        let rows = self
+            .read(
+                ws,
+                "WITH saved AS (
+                    INSERT INTO inbound_mail (workspace_id, key, sender, outcome, received_at, doc)
+                    VALUES ($1, $2, $3, $4, $5, $6)
+                    ON CONFLICT (workspace_id, key) DO UPDATE
+                       SET sender = EXCLUDED.sender, outcome = EXCLUDED.outcome,
+                           received_at = EXCLUDED.received_at, doc = EXCLUDED.doc
+                       WHERE inbound_mail.outcome NOT IN ('created', 'appended', 'ignored')
+                    RETURNING doc)
+                 SELECT doc FROM saved
+                 UNION ALL
+                 SELECT doc FROM inbound_mail
+                 WHERE workspace_id = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM saved)",
+                &[
+                    &ws.as_uuid(),
+                    &mail.key.as_str(),
+                    &mail.from.as_deref(),
+                    &mail.outcome.as_str(),
+                    &mail.received_at,
+                    &Json(mail),
+                ],
+            )
+            .await?;
+        docs(&rows)?
+            .pop()
+            .ok_or_else(|| StoreError::Backend("the mail record was not stored".into()))
     }
 
     async fn count_inbound_from(

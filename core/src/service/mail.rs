@@ -304,30 +304,38 @@ impl Helpdesk {
         parsed: &Parsed,
         settings: &MailSettings,
     ) -> Result<Option<Ticket>> {
-        let mut found = None;
-        for r in parsed.references.iter().take(50) {
+        let refs = &parsed.references[..parsed.references.len().min(50)];
+        let mut ticket = None;
+        for r in refs {
             if let Some(id) = own_ticket(r, settings.domain())
                 && let Some(t) = self.store.get_ticket(ws, id).await?
             {
-                found = Some(t.id);
+                ticket = Some(t);
                 break;
             }
         }
-        if found.is_none() && !parsed.references.is_empty() {
-            let refs: Vec<String> = parsed.references.iter().take(50).cloned().collect();
-            found = self.store.ticket_of_email(ws, &refs).await?;
+        if ticket.is_none()
+            && !refs.is_empty()
+            && let Some(id) = self.store.ticket_of_email(ws, refs).await?
+        {
+            ticket = self.store.get_ticket(ws, id).await?;
         }
-        if found.is_none() {
+        if ticket.is_none() {
             for n in mail::subject_numbers(&parsed.subject) {
                 if let Some(t) = self.store.get_ticket_by_number(ws, n).await? {
-                    found = Some(t.id);
+                    ticket = Some(t);
                     break;
                 }
             }
         }
-        let Some(id) = found else { return Ok(None) };
-        let id = self.merge_target(ws, id).await?.unwrap_or(id);
-        Ok(self.store.get_ticket(ws, id).await?)
+        // The ticket it was merged into, following merges.
+        for _ in 0..8 {
+            match ticket.as_ref().and_then(|t| t.merged_into) {
+                Some(next) => ticket = self.store.get_ticket(ws, next).await?,
+                None => break,
+            }
+        }
+        Ok(ticket)
     }
 
     /// Machine mail, or the workspace's own mail coming back.

@@ -478,6 +478,21 @@ pub async fn a_reply_to_a_notification_lands_on_its_ticket(store: Arc<dyn store:
     let r = ingest(&f, echo.as_bytes()).await;
     let got = (r.record.outcome, r.record.reason.as_deref());
     assert_eq!(got, (InboundOutcome::Ignored, Some("loop")));
+    // Merged since: an answer to its notification lands in the target.
+    let anna = OpenTicket::new(CustomerId::new("anna").unwrap(), "Everything else", "More");
+    let target = f.desk.open_ticket(f.ws, anna).await.unwrap();
+    f.desk
+        .merge_tickets(f.ws, t.id, target.id, &bob)
+        .await
+        .unwrap();
+    let late = format!(
+        "From: anna@example.com\r\nSubject: Re: one more thing\r\n\
+         Message-ID: <answer-2@mail.example.com>\r\nIn-Reply-To: {}\r\n\r\nAnd the printer.\r\n",
+        reply.message_id
+    );
+    let r = ingest(&f, late.as_bytes()).await;
+    assert_eq!(r.record.outcome, InboundOutcome::Appended);
+    assert_eq!(r.ticket.unwrap().id, target.id);
 }
 
 pub async fn notification_templates_per_workspace_and_language(store: Arc<dyn store::Store>) {
