@@ -95,6 +95,7 @@ pub(crate) fn parse(raw: &[u8]) -> Option<Parsed> {
     };
     let mut references = ids(msg.in_reply_to());
     references.extend(ids(msg.references()).into_iter().rev());
+    references.retain(|r| id(r).is_some());
     references.dedup();
     let from = msg
         .from()
@@ -104,7 +105,9 @@ pub(crate) fn parse(raw: &[u8]) -> Option<Parsed> {
             let name = a.name().map(str::trim).filter(|n| !n.is_empty());
             Some((address, name.map(str::to_owned)))
         })
-        .filter(|(a, _)| crate::validate::email("from", Some(a)).is_ok());
+        .filter(|(a, _)| {
+            !a.contains(char::is_control) && crate::validate::email("from", Some(a)).is_ok()
+        });
 
     // The first text/plain body, else the text of the first HTML body.
     let text_part = msg.text_bodies().find_map(|p| match &p.body {
@@ -120,7 +123,8 @@ pub(crate) fn parse(raw: &[u8]) -> Option<Parsed> {
         (None, Some(h)) => html_text(h),
         (None, None) => String::new(),
     };
-    let text = text.replace("\r\n", "\n").trim_end().to_owned();
+    let text = stored(&text.replace("\r\n", "\n")).trim_end().to_owned();
+    let html = html.map(|h| stored(&h));
     let visible = quote::visible(&text);
 
     let mut parts = Vec::new();
@@ -133,10 +137,15 @@ pub(crate) fn parse(raw: &[u8]) -> Option<Parsed> {
             PartType::Multipart(_) => continue,
         };
         let ct = p.content_type();
-        let mime_type = ct.map_or_else(
-            || "application/octet-stream".to_owned(),
-            |c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream")).to_lowercase(),
-        );
+        let mime_type = ct
+            .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream")))
+            .filter(|m| {
+                m.len() <= 100 && !m.contains(|c: char| c.is_control() || c.is_whitespace())
+            })
+            .map_or_else(
+                || "application/octet-stream".to_owned(),
+                |m| m.to_lowercase(),
+            );
         let inline = inline
             || p.content_disposition()
                 .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"));
@@ -144,14 +153,15 @@ pub(crate) fn parse(raw: &[u8]) -> Option<Parsed> {
         parts.push(MailPart {
             filename: p
                 .attachment_name()
-                .map(|f| f.trim().replace(['/', '\\'], "_"))
+                .map(file_name)
                 .filter(|f| !f.is_empty())
                 .unwrap_or_else(|| format!("part-{n}")),
             mime_type,
             size: bytes.len() as u64,
             content_id: p
                 .content_id()
-                .map(|c| c.trim_matches(['<', '>', ' ']).to_owned()),
+                .map(|c| c.trim_matches(['<', '>', ' ']))
+                .and_then(id),
             inline,
             storage_key: String::new(),
             content: crate::mail::Bytes(bytes.to_vec()),
@@ -160,10 +170,7 @@ pub(crate) fn parse(raw: &[u8]) -> Option<Parsed> {
 
     let noise = noise(&msg, &header, from.as_ref().map(|(a, _)| a.as_str()));
     Some(Parsed {
-        message_id: msg
-            .message_id()
-            .map(|m| m.trim().to_owned())
-            .filter(|m| !m.is_empty()),
+        message_id: msg.message_id().map(str::trim).and_then(id),
         references,
         from,
         subject: msg
@@ -176,6 +183,36 @@ pub(crate) fn parse(raw: &[u8]) -> Option<Parsed> {
         parts,
         noise,
     })
+}
+
+/// Text as every backend stores it: NUL (which no SQL database keeps in
+/// text or JSON) and U+E000 (Ticketry's mark for a new ticket's number)
+/// become U+FFFD.
+fn stored(text: &str) -> String {
+    text.replace(['\0', '\u{E000}'], "\u{FFFD}")
+}
+
+/// A Message-ID or Content-ID Ticketry can keep: 1 to 998 characters
+/// without control characters (the line limit of RFC 5322).
+fn id(v: &str) -> Option<String> {
+    (!v.is_empty() && v.len() <= 998 && !v.contains(char::is_control)).then(|| v.to_owned())
+}
+
+/// A part's file name as a storage key's last segment: one line, no path
+/// separators, at most 200 characters.
+fn file_name(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '/' || c == '\\' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let clean = clean.trim().trim_start_matches('.');
+    clean.chars().take(200).collect()
 }
 
 /// Machine mail, by the headers that mark it (RFC 3834, RFC 2369, RFC 3464

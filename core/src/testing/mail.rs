@@ -570,3 +570,86 @@ pub async fn notification_templates_per_workspace_and_language(store: Arc<dyn st
         .unwrap();
     assert!(agent.subject.contains("New ticket"), "{}", agent.subject);
 }
+
+pub async fn hostile_mail_is_filed_or_held_never_broken(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    // NUL and Ticketry's reserved character in the text, control characters
+    // in the subject, the sender's name, a Message-ID and a file name that
+    // tries to leave its directory.
+    let raw = b"From: \"Eve\x01 Null\" <eve@example.com>\r\nSubject: Hi\x00there\x07\r\n\
+        Message-ID: <bad\x02id@example.com>\r\nMIME-Version: 1.0\r\n\
+        Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+        --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello\x00 \xee\x80\x80 world\r\n\
+        --b\r\nContent-Type: weird type/with spaces\r\n\
+        Content-Disposition: attachment; filename=\"../../etc/pa\x01sswd\"\r\n\r\nroot\r\n--b--\r\n";
+    let r = ingest(&f, raw).await;
+    assert_eq!(r.record.outcome, InboundOutcome::Created, "{:?}", r.record);
+    let m = r.message.unwrap();
+    assert_eq!(m.body, "Hello\u{FFFD} \u{FFFD} world");
+    assert_eq!(r.ticket.unwrap().subject, "Hi there");
+    assert_eq!(m.email_message_id, None);
+    let part = &r.parts[0];
+    assert_eq!(
+        (part.filename.as_str(), part.mime_type.as_str()),
+        ("_.._etc_pa_sswd", "application/octet-stream")
+    );
+    assert!(!part.storage_key.contains("/.."), "{}", part.storage_key);
+    assert!(ingest(&f, raw).await.duplicate);
+    // More parts than a message may carry: held back, nothing opened.
+    let mut many = String::from(
+        "From: eve@example.com\r\nSubject: Parts\r\nMessage-ID: <many@example.com>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nMany files\r\n",
+    );
+    for i in 0..=crate::mail::MAX_MAIL_PARTS {
+        many.push_str(&format!(
+            "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"f{i}.txt\"\r\n\r\n{i}\r\n"
+        ));
+    }
+    many.push_str("--b--\r\n");
+    let before = f.snapshot().await;
+    let r = ingest(&f, many.as_bytes()).await;
+    assert_eq!(
+        (r.record.outcome, r.record.reason.as_deref()),
+        (InboundOutcome::Quarantined, Some("too_many_parts"))
+    );
+    assert_eq!(f.snapshot().await, before);
+    // Deep nesting, a thousand references and a huge header block: filed.
+    let mut deep = String::from("From: eve@example.com\r\nSubject: Deep\r\nMIME-Version: 1.0\r\n");
+    deep.push_str("References:");
+    for i in 0..1_000 {
+        deep.push_str(&format!(" <r{i}@nowhere.example>"));
+    }
+    deep.push_str("\r\n");
+    for i in 0..5_000 {
+        deep.push_str(&format!("X-Filler-{i}: {}\r\n", "y".repeat(40)));
+    }
+    deep.push_str("Content-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n");
+    for i in 0..200 {
+        deep.push_str(&format!(
+            "--b{i}\r\nContent-Type: multipart/mixed; boundary=\"b{}\"\r\n\r\n",
+            i + 1
+        ));
+    }
+    deep.push_str("--b200\r\nContent-Type: text/plain\r\n\r\nAt the bottom\r\n");
+    let r = ingest(&f, deep.as_bytes()).await;
+    assert!(
+        matches!(
+            r.record.outcome,
+            InboundOutcome::Created | InboundOutcome::Quarantined
+        ),
+        "{:?}",
+        r.record
+    );
+    // Not a message at all.
+    for raw in [&b"\x00\x01\x02"[..], b"just some words"] {
+        match f
+            .desk
+            .ingest_email(f.ws, raw, IngestOptions::default())
+            .await
+        {
+            Ok(r) => assert_ne!(r.record.outcome, InboundOutcome::Created, "{raw:?}"),
+            Err(e) => assert_eq!(e.code(), "invalid_input"),
+        }
+    }
+}

@@ -55,6 +55,7 @@ macro_rules! conformance_suite {
             a_25_mb_message_is_filed_with_its_attachment,
             a_reply_to_a_notification_lands_on_its_ticket,
             notification_templates_per_workspace_and_language,
+            hostile_mail_is_filed_or_held_never_broken,
             a_huge_imported_thread_imports_and_stays_searchable,
             reopen_window,
             concurrent_numbering,
