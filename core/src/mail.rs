@@ -19,7 +19,7 @@
 //!    so it can trigger no automatic answer; so is mail over the per-sender
 //!    rate ([`MailSettings::max_per_sender_per_hour`]).
 //! 4. The sender is found by address: an agent's address answering a ticket is
-//!    that agent's reply; otherwise the customer with that address, created
+//!    that agent's note (or reply, with [`MailSettings::agent_replies`]); otherwise the customer with that address, created
 //!    (id `mail:<address>`) when [`MailSettings::create_customers`] allows it,
 //!    else the message is quarantined.
 //! 5. Threading: `In-Reply-To` and `References` are matched against the
@@ -242,8 +242,14 @@ pub struct MailSettings {
     /// Mail from an unknown address creates a customer (id `mail:<address>`);
     /// when false it is quarantined.
     pub create_customers: bool,
-    /// Messages accepted from one address per hour (1 to 10 000; default 30).
+    /// Messages accepted from one address per hour (1 to 10 000; default 30);
+    /// agents' addresses are not limited.
     pub max_per_sender_per_hour: u32,
+    /// Mail from an active agent's address answering a ticket is that agent's
+    /// public reply. Off by default: `From` is easy to forge, so their mail
+    /// becomes an internal note, which no customer sees. Turn it on when the
+    /// mailbox rejects mail that fails SPF/DKIM/DMARC for your domain.
+    pub agent_replies: bool,
     /// The host's page of a ticket, for links in notifications:
     /// `{number}` and `{id}` are replaced (`https://acme.example/support/{number}`).
     pub ticket_url: Option<String>,
@@ -259,6 +265,7 @@ impl Default for MailSettings {
             from_name: None,
             create_customers: true,
             max_per_sender_per_hour: 30,
+            agent_replies: false,
             ticket_url: None,
             templates: Default::default(),
         }
@@ -334,7 +341,7 @@ impl MailSettings {
     pub fn domain(&self) -> &str {
         self.address
             .as_deref()
-            .and_then(|a| a.rsplit_once('@'))
+            .and_then(|a| a.trim().rsplit_once('@'))
             .map_or("ticketry.invalid", |(_, d)| d)
     }
 }

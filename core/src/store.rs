@@ -654,6 +654,14 @@ pub trait MailStore: Send + Sync {
     /// outcome is not final ([`InboundOutcome::is_final`]). A final record
     /// already there is returned unchanged instead (the first delivery won).
     async fn save_inbound(&self, ws: WorkspaceId, mail: &InboundMail) -> StoreResult<InboundMail>;
+    /// The ticket and message a message with idempotency key `key` became,
+    /// and whether it opened the ticket: a ticket with that key (and its
+    /// opening message) or a message with it. `None` if neither exists.
+    async fn filed_mail(
+        &self,
+        ws: WorkspaceId,
+        key: &str,
+    ) -> StoreResult<Option<(TicketId, MessageId, bool)>>;
     /// How many records from `from` were received at or after `since`.
     async fn count_inbound_from(
         &self,
@@ -675,8 +683,8 @@ pub trait MailStore: Send + Sync {
         ws: WorkspaceId,
         message_ids: &[String],
     ) -> StoreResult<Option<TicketId>>;
-    /// The customer whose e-mail address is `email` (compared in lower case);
-    /// the first by id when several share it.
+    /// The customer whose e-mail address is `email` (ASCII letters compared
+    /// in lower case); the first by id (byte order) when several share it.
     async fn customer_by_email(
         &self,
         ws: WorkspaceId,

@@ -272,7 +272,7 @@ pub(crate) fn email(field: &str, value: Option<&str>) -> Result<Option<String>> 
         Some(e) => {
             let mut parts = e.split('@');
             let ok = matches!((parts.next(), parts.next(), parts.next()), (Some(l), Some(d), None)
-                if !l.is_empty() && d.contains('.') && !e.contains(char::is_whitespace) && e.len() <= 254);
+                if !l.is_empty() && d.contains('.') && !e.contains(|c: char| c.is_whitespace() || c.is_control()) && e.len() <= 254);
             if ok {
                 Ok(Some(e.to_owned()))
             } else {

@@ -22,7 +22,7 @@ impl DirectoryStore for MemoryStore {
                 .insert(customer.id.clone(), customer.search_terms());
             let old = d.customers.insert(customer.id.clone(), customer.clone());
             if let Some(e) = old.and_then(|c| c.email) {
-                let e = e.to_lowercase();
+                let e = e.to_ascii_lowercase();
                 if let Some(ids) = d.customer_emails.get_mut(&e) {
                     ids.remove(&customer.id);
                     if ids.is_empty() {
@@ -32,7 +32,7 @@ impl DirectoryStore for MemoryStore {
             }
             if let Some(e) = &customer.email {
                 d.customer_emails
-                    .entry(e.to_lowercase())
+                    .entry(e.to_ascii_lowercase())
                     .or_default()
                     .insert(customer.id.clone());
             }

@@ -262,9 +262,11 @@ struct TenantData {
     /// Events by `seq - 1`.
     events: Chunked<Event>,
     consumers: FastMap<String, u64>,
-    /// Messages by their e-mail `Message-ID` (the newest): `(ticket index,
-    /// position in its thread)`. A keyed hash, as the ids come from mail.
-    email_ids: HashMap<Box<str>, (u32, u32)>,
+    /// Messages by their e-mail `Message-ID` (the newest): `(insertion
+    /// order, ticket index)`. A keyed hash, as the ids come from mail.
+    email_ids: HashMap<Box<str>, (u64, u32)>,
+    /// Messages inserted so far (the order `email_ids` compares by).
+    messages_inserted: u64,
     /// Customers by lower-case e-mail address.
     customer_emails: HashMap<String, BTreeSet<CustomerId>>,
     /// The mail log, in the order first received.
@@ -559,7 +561,9 @@ impl TenantData {
             }
             self.message_ids.insert(m.id, at);
             if let Some(e) = &m.email_message_id {
-                self.email_ids.insert(e.as_str().into(), at);
+                self.messages_inserted += 1;
+                self.email_ids
+                    .insert(e.as_str().into(), (self.messages_inserted, at.0));
             }
             row.messages.push(m);
         }

@@ -39,6 +39,23 @@ impl MailStore for MemoryStore {
         })
     }
 
+    async fn filed_mail(
+        &self,
+        ws: WorkspaceId,
+        key: &str,
+    ) -> StoreResult<Option<(TicketId, MessageId, bool)>> {
+        self.with(ws, |d| {
+            if let Some(&(t, _)) = d.ticket_keys.get(key) {
+                let row = &d.tickets[t as usize];
+                return row.messages.first().map(|m| (row.ticket.id, m.id, true));
+            }
+            d.message_keys.get(key).map(|&(t, i)| {
+                let row = &d.tickets[t as usize];
+                (row.ticket.id, row.messages[i as usize].id, false)
+            })
+        })
+    }
+
     async fn count_inbound_from(
         &self,
         ws: WorkspaceId,
@@ -81,7 +98,7 @@ impl MailStore for MemoryStore {
                 .iter()
                 .filter_map(|id| d.email_ids.get(id.as_str()))
                 .max()
-                .map(|&(t, _)| d.tickets[t as usize].ticket.id)
+                .map(|&(_, t)| d.tickets[t as usize].ticket.id)
         })
     }
 
@@ -92,7 +109,7 @@ impl MailStore for MemoryStore {
     ) -> StoreResult<Option<Customer>> {
         self.with(ws, |d| {
             d.customer_emails
-                .get(&email.to_lowercase())
+                .get(&email.to_ascii_lowercase())
                 .and_then(|ids| ids.iter().next())
                 .and_then(|id| d.customers.get(id).cloned())
         })

@@ -10,7 +10,7 @@ use sqlx::types::Json;
 use ticketry_core::StoreError;
 use ticketry_core::mail::{InboundMail, InboundOutcome};
 use ticketry_core::store::{MailStore, StoreResult};
-use ticketry_core::{Customer, TicketId, WorkspaceId};
+use ticketry_core::{Customer, MessageId, TicketId, WorkspaceId};
 
 #[async_trait]
 impl MailStore for PgStore {
@@ -28,7 +28,8 @@ impl MailStore for PgStore {
     async fn save_inbound(&self, ws: WorkspaceId, mail: &InboundMail) -> StoreResult<InboundMail> {
         // One message: the upsert (a final record stays, any other is
         // replaced by this evaluation) and the stored record, read in the
-        // same statement (the row it wrote, else the one already there).
+        // same statement (the row it wrote, else the one already there; one
+        // a concurrent delivery committed meanwhile is read afterwards).
         // Sending it again after a lost connection stores nothing twice, so
         // the read path's retry is safe here.
         let rows = self
@@ -56,8 +57,13 @@ impl MailStore for PgStore {
                 ],
             )
             .await?;
-        docs(&rows)?
-            .pop()
+        if let Some(saved) = docs(&rows)?.pop() {
+            return Ok(saved);
+        }
+        // A concurrent delivery stored a final record after this
+        // statement's snapshot was taken: read it with a fresh one.
+        self.get_inbound(ws, &mail.key)
+            .await?
             .ok_or_else(|| StoreError::Backend("the mail record was not stored".into()))
     }
 
@@ -117,13 +123,48 @@ impl MailStore for PgStore {
             .read(
                 ws,
                 "SELECT ticket_id FROM messages
-                 WHERE workspace_id = $1 AND email_message_id = ANY($2)
+                 WHERE workspace_id = $1
+                   AND email_hash = ANY(ARRAY(SELECT md5(x) FROM unnest($2::text[]) AS x))
+                   AND doc ->> 'email_message_id' = ANY($2)
                  ORDER BY ord DESC LIMIT 1",
                 &[&ws.as_uuid(), &ids],
             )
             .await?;
         rows.first()
             .map(|r| r.try_get::<uuid::Uuid, _>(0).map(TicketId::from_uuid))
+            .transpose()
+            .map_err(backend)
+    }
+
+    async fn filed_mail(
+        &self,
+        ws: WorkspaceId,
+        key: &str,
+    ) -> StoreResult<Option<(TicketId, MessageId, bool)>> {
+        let rows = self
+            .read(
+                ws,
+                "(SELECT t.ticket_id, m.message_id, true FROM tickets t
+                  CROSS JOIN LATERAL (
+                      SELECT message_id FROM messages
+                      WHERE workspace_id = $1 AND ticket_id = t.ticket_id
+                      ORDER BY ord LIMIT 1) m
+                  WHERE t.workspace_id = $1 AND t.idempotency_key = $2)
+                 UNION ALL
+                 (SELECT ticket_id, message_id, false FROM messages
+                  WHERE workspace_id = $1 AND idempotency_key = $2)
+                 LIMIT 1",
+                &[&ws.as_uuid(), &key],
+            )
+            .await?;
+        rows.first()
+            .map(|r| {
+                Ok((
+                    TicketId::from_uuid(r.try_get(0)?),
+                    MessageId::from_uuid(r.try_get(1)?),
+                    r.try_get(2)?,
+                ))
+            })
             .transpose()
             .map_err(backend)
     }
@@ -136,8 +177,9 @@ impl MailStore for PgStore {
         let rows = self
             .read(
                 ws,
-                "SELECT doc FROM customers WHERE workspace_id = $1 AND email = lower($2)
-                 ORDER BY customer_id LIMIT 1",
+                "SELECT doc FROM customers
+                 WHERE workspace_id = $1 AND email = lower($2 COLLATE \"C\")
+                 ORDER BY customer_id COLLATE \"C\" LIMIT 1",
                 &[&ws.as_uuid(), &email],
             )
             .await?;

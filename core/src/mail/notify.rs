@@ -247,6 +247,9 @@ pub(crate) fn notifications_for(
                 _ => {}
             }
         }
+        // A customer who closes or resolves their own ticket is not told.
+        EventKind::StatusChanged { .. } if matches!(&event.actor, Actor::Customer(c) if c == &t.customer) =>
+            {}
         EventKind::StatusChanged { to, .. } => match to {
             Status::Resolved => customer(K::CustomerResolved, &mut out),
             // (Waiting on the customer comes with a reply, which told them.)

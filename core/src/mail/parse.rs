@@ -101,7 +101,7 @@ pub(crate) fn parse(raw: &[u8]) -> Option<Parsed> {
         .from()
         .and_then(|a| a.first())
         .and_then(|a| {
-            let address = a.address()?.trim().to_lowercase();
+            let address = a.address()?.trim().to_ascii_lowercase();
             let name = a.name().map(str::trim).filter(|n| !n.is_empty());
             Some((address, name.map(str::to_owned)))
         })
@@ -199,20 +199,30 @@ fn id(v: &str) -> Option<String> {
 }
 
 /// A part's file name as a storage key's last segment: one line, no path
-/// separators, at most 200 characters.
+/// separators, at most 120 bytes.
 fn file_name(name: &str) -> String {
+    // Separators, characters Windows refuses and bidirectional controls
+    // (which make `exe.pdf` look like `fdp.exe`).
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || "/\\:*?\"<>|".contains(c)
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
     let clean: String = name
         .chars()
-        .map(|c| {
-            if c.is_control() || c == '/' || c == '\\' {
-                '_'
-            } else {
-                c
-            }
-        })
+        .map(|c| if unsafe_char(c) { '_' } else { c })
         .collect();
     let clean = clean.trim().trim_start_matches('.');
-    clean.chars().take(200).collect()
+    // At most 120 bytes, so the key's last segment fits every file system.
+    let mut out = String::new();
+    for c in clean.chars() {
+        if out.len() + c.len_utf8() > 120 {
+            break;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Machine mail, by the headers that mark it (RFC 3834, RFC 2369, RFC 3464
@@ -235,11 +245,14 @@ fn noise<'a>(
     {
         return Some(Noise::Bounce);
     }
+    // A null reverse path: what servers send about delivery (RFC 5321 4.5.5).
+    if header("Return-Path").is_some_and(|r| r.trim_matches([' ', '\t']) == "<>") {
+        return Some(Noise::Bounce);
+    }
     if lower("Auto-Submitted").is_some_and(|v| !v.starts_with("no"))
         || ["X-Autoreply", "X-Autorespond", "X-Autoresponder"]
             .iter()
             .any(|h| header(h).is_some())
-        || lower("X-Auto-Response-Suppress").is_some_and(|v| v.contains("all") || v.contains("oof"))
     {
         return Some(Noise::AutoReply);
     }
@@ -249,7 +262,8 @@ fn noise<'a>(
         Some("bulk" | "junk") => return Some(Noise::Bulk),
         _ => {}
     }
-    if header("List-Id").is_some() || header("List-Unsubscribe").is_some() {
+    // (`List-Unsubscribe` alone is also on one-to-one mail from CRMs.)
+    if header("List-Id").is_some() {
         return Some(Noise::List);
     }
     None

@@ -55,24 +55,29 @@ impl Helpdesk {
         let parsed = mail::parse(raw)
             .ok_or_else(|| Error::invalid_input("raw", "is not an RFC 5322 message"))?;
 
-        let identity = match &parsed.message_id {
-            Some(id) => uuid::Uuid::new_v5(
-                &MAIL_NAMESPACE,
-                format!("{}\n{id}", options.mailbox.as_deref().unwrap_or("")).as_bytes(),
-            ),
-            None => {
-                let mut seed = options.mailbox.clone().unwrap_or_default().into_bytes();
-                seed.push(0);
-                seed.extend_from_slice(raw);
-                uuid::Uuid::new_v5(&MAIL_NAMESPACE, &seed)
-            }
-        };
+        let identity = identity(
+            ws,
+            options.mailbox.as_deref(),
+            parsed.message_id.as_deref(),
+            raw,
+        );
         let key = format!("mail:{}", identity.simple());
         let prefix = options.storage_prefix.as_deref().unwrap_or("mail/");
         let mut parts = parsed.parts.clone();
         let body = fit_body(&parsed, &mut parts);
         for (i, p) in parts.iter_mut().enumerate() {
-            p.storage_key = format!("{prefix}{}/{}-{}", identity.simple(), i + 1, p.filename);
+            // The content's hash in the key: a redelivery with other bytes
+            // under the same Message-ID names other keys, never the filed ones.
+            let hash = uuid::Uuid::new_v5(&MAIL_NAMESPACE, &p.content.0)
+                .simple()
+                .to_string();
+            p.storage_key = format!(
+                "{prefix}{}/{}-{}-{}",
+                identity.simple(),
+                i + 1,
+                &hash[..8],
+                p.filename
+            );
         }
         let mut record = InboundMail {
             key: key.clone(),
@@ -93,6 +98,19 @@ impl Helpdesk {
         {
             return self.ingested(ws, prev, true, parts).await;
         }
+        // Filed by a delivery that failed before recording it (the ticket
+        // may have been closed or merged since): recorded now, a duplicate.
+        if let Some((ticket, message, opened)) = self.store.filed_mail(ws, &key).await? {
+            record.outcome = if opened {
+                InboundOutcome::Created
+            } else {
+                InboundOutcome::Appended
+            };
+            record.ticket_id = Some(ticket);
+            record.message = Some(message);
+            let saved = self.store.save_inbound(ws, &record).await?;
+            return self.ingested(ws, saved, true, parts).await;
+        }
 
         let thread = self.thread_of(ws, &parsed, settings).await?;
         let from = parsed.from.clone();
@@ -112,9 +130,16 @@ impl Helpdesk {
                 None
             }
             (Some((address, name)), None) => {
+                let agent = self.store.list_agents(ws).await?.into_iter().find(|a| {
+                    a.active
+                        && a.email
+                            .as_deref()
+                            .is_some_and(|e| e.trim().eq_ignore_ascii_case(address))
+                });
                 let since = now - chrono::TimeDelta::hours(1);
-                if self.store.count_inbound_from(ws, address, since).await?
-                    >= u64::from(settings.max_per_sender_per_hour)
+                if agent.is_none()
+                    && self.store.count_inbound_from(ws, address, since).await?
+                        >= u64::from(settings.max_per_sender_per_hour)
                 {
                     record.outcome = InboundOutcome::RateLimited;
                     record.reason = Some(format!(
@@ -149,6 +174,7 @@ impl Helpdesk {
                         .file_mail(
                             ws,
                             thread,
+                            agent,
                             address,
                             name.as_deref(),
                             input,
@@ -158,14 +184,14 @@ impl Helpdesk {
                         )
                         .await;
                     match filing {
-                        Ok(Some((outcome, ticket, message))) => {
+                        Ok(Ok((outcome, ticket, message))) => {
                             record.outcome = outcome;
                             record.ticket_id = Some(ticket.id);
                             record.message = Some(message.id);
                             Some((ticket, message))
                         }
-                        Ok(None) => {
-                            record.reason = Some("unknown_sender".into());
+                        Ok(Err(why)) => {
+                            record.reason = Some(why.into());
                             None
                         }
                         // What the message carries does not fit a ticket:
@@ -320,7 +346,13 @@ impl Helpdesk {
         {
             ticket = self.store.get_ticket(ws, id).await?;
         }
-        if ticket.is_none() {
+        // An answer to a notification of another workspace (or of a ticket
+        // gone) is not matched by the number in its subject: that number
+        // names another workspace's ticket.
+        let foreign = refs
+            .iter()
+            .any(|r| own_ticket(r, settings.domain()).is_some());
+        if ticket.is_none() && !foreign {
             for n in mail::subject_numbers(&parsed.subject) {
                 if let Some(t) = self.store.get_ticket_by_number(ws, n).await? {
                     ticket = Some(t);
@@ -341,7 +373,7 @@ impl Helpdesk {
     /// Machine mail, or the workspace's own mail coming back.
     fn noise(&self, parsed: &Parsed, settings: &MailSettings) -> Option<Noise> {
         let own_address = matches!((&parsed.from, &settings.address),
-            (Some((from, _)), Some(ours)) if from.eq_ignore_ascii_case(ours));
+            (Some((from, _)), Some(ours)) if from.eq_ignore_ascii_case(ours.trim()));
         let own_id = parsed
             .message_id
             .as_deref()
@@ -361,23 +393,23 @@ impl Helpdesk {
         &self,
         ws: WorkspaceId,
         thread: Option<Ticket>,
+        agent: Option<crate::people::Agent>,
         address: &str,
         name: Option<&str>,
         input: MessageInput,
         subject: &str,
         options: &IngestOptions,
         settings: &MailSettings,
-    ) -> Result<Option<(InboundOutcome, Ticket, Message)>> {
+    ) -> Result<std::result::Result<(InboundOutcome, Ticket, Message), &'static str>> {
         let name = name.map(|n| one_line(n, 200)).filter(|n| !n.is_empty());
         if let Some(t) = thread {
-            let agent = self.store.list_agents(ws).await?.into_iter().find(|a| {
-                a.active
-                    && a.email
-                        .as_deref()
-                        .is_some_and(|e| e.eq_ignore_ascii_case(address))
-            });
-            let added = match agent {
-                Some(a) => self.reply(ws, t.id, &a.id, input.clone()).await,
+            let added = match &agent {
+                // `From` is not proof of who wrote: unless the workspace
+                // trusts its agents' addresses, their mail is a note.
+                Some(a) if settings.agent_replies => {
+                    self.reply(ws, t.id, &a.id, input.clone()).await
+                }
+                Some(a) => self.add_note(ws, t.id, &a.id, input.clone()).await,
                 None => {
                     let known = self.store.customer_by_email(ws, address).await?;
                     let mut input = input.clone();
@@ -393,7 +425,11 @@ impl Helpdesk {
             match added {
                 Ok(m) => {
                     let ticket = self.get_ticket(ws, m.ticket_id).await?;
-                    return Ok(Some((InboundOutcome::Appended, ticket, m)));
+                    return Ok(Ok((InboundOutcome::Appended, ticket, m)));
+                }
+                // An agent does not open tickets as a customer.
+                Err(Error::InvalidTransition { .. }) if agent.is_some() => {
+                    return Ok(Err("agent_on_closed_ticket"));
                 }
                 // Closed or cancelled: the mail opens a new ticket.
                 Err(Error::InvalidTransition { .. }) => {}
@@ -404,12 +440,20 @@ impl Helpdesk {
             Some(c) => c,
             None if settings.create_customers => {
                 let id = CustomerId::new(format!("mail:{address}"))?;
-                let mut input =
-                    CustomerInput::new(id, name.clone().unwrap_or_else(|| address.to_owned()));
-                input.email = Some(address.to_owned());
-                self.put_customer(ws, input).await?
+                // One the host has since given another address stays as it is.
+                match self.store.get_customer(ws, &id).await? {
+                    Some(c) => c,
+                    None => {
+                        let mut input = CustomerInput::new(
+                            id,
+                            name.clone().unwrap_or_else(|| address.to_owned()),
+                        );
+                        input.email = Some(address.to_owned());
+                        self.put_customer(ws, input).await?
+                    }
+                }
             }
-            None => return Ok(None),
+            None => return Ok(Err("unknown_sender")),
         };
         let ticket = self
             .open_ticket(
@@ -446,7 +490,7 @@ impl Helpdesk {
             .ok_or_else(|| Error::Internal {
                 message: format!("ticket {} has no opening message", ticket.id),
             })?;
-        Ok(Some((InboundOutcome::Created, ticket, first)))
+        Ok(Ok((InboundOutcome::Created, ticket, first)))
     }
 
     /// The result for a record: its ticket and message read back.
@@ -465,6 +509,16 @@ impl Helpdesk {
             Some(id) => self.store.get_message(ws, id).await?,
             None => None,
         };
+        // Only the parts the message records: nothing to store for mail
+        // that was not filed, nor for other bytes under a filed identity.
+        let kept = |p: &MailPart| {
+            message.as_ref().is_some_and(|m| {
+                m.attachments
+                    .iter()
+                    .any(|a| a.storage_key.as_deref() == Some(p.storage_key.as_str()))
+            })
+        };
+        let parts = parts.into_iter().filter(kept).collect();
         Ok(IngestResult {
             record,
             duplicate,
@@ -480,7 +534,8 @@ impl Helpdesk {
         mut o: IngestOptions,
         catalog: &crate::store::WorkspaceCatalog,
     ) -> Result<IngestOptions> {
-        o.mailbox = validate::email("mailbox", o.mailbox.as_deref())?.map(|m| m.to_lowercase());
+        o.mailbox =
+            validate::email("mailbox", o.mailbox.as_deref())?.map(|m| m.to_ascii_lowercase());
         if let Some(p) = &o.storage_prefix {
             validate::text("storage_prefix", p, 200)?;
         }
@@ -493,8 +548,13 @@ impl Helpdesk {
                 format!("{:?} is not an active priority", crate::error::shown(p)),
             ));
         }
-        if let Some(c) = o.category {
-            self.get_category(ws, c).await?;
+        if let Some(c) = o.category
+            && !self.get_category(ws, c).await?.active
+        {
+            return Err(Error::invalid_input(
+                "category",
+                format!("category {c} is inactive"),
+            ));
         }
         if let Some(t) = o.team {
             self.active_team(ws, t, "team").await?;
@@ -699,6 +759,36 @@ fn finish(
         message_id,
         headers,
     }
+}
+
+/// A message's identity: the workspace, the mailbox, and the Message-ID (or
+/// the bytes when it has none).
+fn identity(
+    ws: WorkspaceId,
+    mailbox: Option<&str>,
+    message_id: Option<&str>,
+    raw: &[u8],
+) -> uuid::Uuid {
+    let mut seed = format!("{ws}\n{}\n", mailbox.unwrap_or("")).into_bytes();
+    match message_id {
+        Some(id) => seed.extend_from_slice(id.as_bytes()),
+        None => {
+            seed.push(0);
+            seed.extend_from_slice(raw);
+        }
+    }
+    uuid::Uuid::new_v5(&MAIL_NAMESPACE, &seed)
+}
+
+/// The idempotency key a message files with (for the conformance suite).
+#[cfg(feature = "testing")]
+pub(crate) fn mail_key(
+    ws: WorkspaceId,
+    mailbox: Option<&str>,
+    message_id: Option<&str>,
+    raw: &[u8],
+) -> String {
+    format!("mail:{}", identity(ws, mailbox, message_id, raw).simple())
 }
 
 /// Whether an event can give a notification (the others need no reads).

@@ -21,6 +21,8 @@ mod timers;
 
 pub use access::AccessRequestInput;
 pub use kb::ArticleFilter;
+#[cfg(feature = "testing")]
+pub(crate) use mail::mail_key;
 pub use sla::{AlertKind, SlaAlert, SweepReport};
 pub use tickets::{
     Assign, BulkError, BulkOutcome, MessageInput, OpenTicket, SearchHit, TicketStats, TicketUpdate,

@@ -457,14 +457,25 @@ pub async fn a_reply_to_a_notification_lands_on_its_ticket(store: Arc<dyn store:
         told,
         [(NotificationKind::AgentCustomerReply, "bob@acme.example")]
     );
-    // Bob answers from his mail client: his reply.
-    let from_bob = format!(
-        "From: Bob Smith <bob@acme.example>\r\nSubject: Re: [{n}] Cannot log in\r\n\
-         Message-ID: <bob-1@acme.example>\r\nIn-Reply-To: {id}\r\n\r\nGreat, closing.\r\n",
-        n = t.number,
-        id = batch.notifications[0].message_id
+    // Bob answers from his mail client: a note (anyone can write his
+    // address in `From`), his reply once the workspace trusts it.
+    let from_bob = |n: usize| {
+        format!(
+            "From: Bob Smith <bob@acme.example>\r\nSubject: Re: [{number}] Cannot log in\r\n\
+             Message-ID: <bob-{n}@acme.example>\r\nIn-Reply-To: {id}\r\n\r\nGreat, closing.\r\n",
+            number = t.number,
+            id = batch.notifications[0].message_id
+        )
+    };
+    let m = ingest(&f, from_bob(1).as_bytes()).await.message.unwrap();
+    assert_eq!(
+        (m.kind, m.author),
+        (MessageKind::Note, Actor::Agent(bob.clone()))
     );
-    let m = ingest(&f, from_bob.as_bytes()).await.message.unwrap();
+    let mut mail = f.desk.get_workspace(f.ws).await.unwrap().settings.mail;
+    mail.agent_replies = true;
+    set_mail(&f, mail).await;
+    let m = ingest(&f, from_bob(2).as_bytes()).await.message.unwrap();
     assert_eq!(
         (m.kind, m.author),
         (MessageKind::Reply, Actor::Agent(bob.clone()))
@@ -652,4 +663,72 @@ pub async fn hostile_mail_is_filed_or_held_never_broken(store: Arc<dyn store::St
             Err(e) => assert_eq!(e.code(), "invalid_input"),
         }
     }
+}
+
+pub async fn mail_filed_before_its_record_is_a_duplicate(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    // A delivery that opened the ticket and failed before recording it; the
+    // ticket was closed since. Delivered again: recognised, nothing new.
+    let raw = new_mail(
+        "anna@example.com",
+        "lost@example.com",
+        "Lost",
+        "Record lost",
+    );
+    let key = crate::service::mail_key(f.ws, None, Some("lost@example.com"), &raw);
+    let mut open = OpenTicket::new(CustomerId::new("anna").unwrap(), "Lost", "Record lost");
+    open.idempotency_key = Some(key);
+    let t = f.desk.open_ticket(f.ws, open).await.unwrap();
+    let update = TicketUpdate {
+        status: Some(Status::Cancelled),
+        ..TicketUpdate::default()
+    };
+    f.desk
+        .update_ticket(f.ws, t.id, update, Actor::System)
+        .await
+        .unwrap();
+    let r = ingest(&f, &raw).await;
+    assert!(r.duplicate);
+    assert_eq!(
+        (r.record.outcome, r.record.ticket_id),
+        (InboundOutcome::Created, Some(t.id))
+    );
+    assert_eq!(
+        f.desk
+            .list_tickets(f.ws, &TicketQuery::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    // The same Message-ID in another workspace: its own ticket, its own keys.
+    let other = Fixture::in_desk(f.desk.clone(), f.clock.clone(), "globex").await;
+    let with_file = |to: &str| {
+        format!(
+            "From: anna@example.com\r\nTo: {to}\r\nSubject: File\r\nMessage-ID: <same@example.com>\r\n\
+             MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+             --b\r\nContent-Type: text/plain\r\n\r\nSee file\r\n\
+             --b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"a.txt\"\r\n\r\n{to}\r\n--b--\r\n"
+        )
+    };
+    let a = ingest(&f, with_file("a").as_bytes()).await;
+    let b = other
+        .desk
+        .ingest_email(
+            other.ws,
+            with_file("a").as_bytes(),
+            IngestOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(a.parts[0].storage_key, b.parts[0].storage_key);
+    // Other bytes under a filed Message-ID: a duplicate, with no part to store.
+    let again = ingest(&f, with_file("b").as_bytes()).await;
+    assert!(again.duplicate);
+    assert!(again.parts.is_empty());
+    // Machine mail gives no part to store either.
+    let away =
+        format!("Auto-Submitted: auto-replied\r\n{}", with_file("c")).replace("same@", "away@");
+    assert!(ingest(&f, away.as_bytes()).await.parts.is_empty());
 }
