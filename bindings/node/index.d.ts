@@ -1007,8 +1007,18 @@ export interface MailSettings {
    * when false it is quarantined.
    */
   createCustomers?: boolean
-  /** Messages accepted from one address per hour (1 to 10 000; default 30). */
+  /**
+   * Messages accepted from one address per hour (1 to 10 000; default 30);
+   * agents' addresses are not limited.
+   */
   maxPerSenderPerHour?: number
+  /**
+   * Mail from an active agent's address answering a ticket is that agent's
+   * public reply. Off by default: `From` is easy to forge, so their mail
+   * becomes an internal note, which no customer sees. Turn it on when the
+   * mailbox rejects mail that fails SPF/DKIM/DMARC for your domain.
+   */
+  agentReplies?: boolean
   /**
    * The host's page of a ticket, for links in notifications:
    * `{number}` and `{id}` are replaced (`https://acme.example/support/{number}`).

@@ -945,6 +945,7 @@ class MailSettings:
     from_name: Optional[str] = None
     create_customers: bool = True
     max_per_sender_per_hour: int = 30
+    agent_replies: bool = False
     ticket_url: Optional[str] = None
     templates: Dict[str, MailTemplate] = field(default_factory=dict, repr=False)
 
@@ -1530,7 +1531,7 @@ class WorkspaceSettings:
     reopen_window: Optional[timedelta] = field(default=timedelta(seconds=604800), repr=False)
     assignment: Optional[Strategy] = None
     max_open_access_requests: int = 3
-    mail: MailSettings = field(default_factory=lambda: MailSettings(address=None, from_name=None, create_customers=True, max_per_sender_per_hour=30, ticket_url=None, templates={}), repr=False)
+    mail: MailSettings = field(default_factory=lambda: MailSettings(address=None, from_name=None, create_customers=True, max_per_sender_per_hour=30, agent_replies=False, ticket_url=None, templates={}), repr=False)
 
 
 _STRUCTS: Dict[str, type] = {
