@@ -47,7 +47,13 @@ export async function startMailIn({ workspace, mailbox, host = '127.0.0.1', port
         const filed = await workspace.ingestEmail(raw, mailbox ? { mailbox } : {})
         for (const p of filed.parts) await keep(p)
         onFiled(filed)
-        callback()
+        // Over the sender's hourly rate: the sending server retries later,
+        // when it is evaluated again.
+        if (filed.record.outcome === 'rate_limited') {
+          callback(Object.assign(new Error('too many messages, try later'), { responseCode: 451 }))
+        } else {
+          callback()
+        }
       } catch (e) {
         const code = e.responseCode || (e.code === 'invalid_input' ? 554 : 451)
         callback(Object.assign(new Error(e.message), { responseCode: code }))
@@ -69,28 +75,35 @@ export async function startMailIn({ workspace, mailbox, host = '127.0.0.1', port
 /**
  * Sends the notifications due in `workspace` through a nodemailer
  * `transport` and acknowledges them, batch by batch. Returns how many were
- * sent. A failure leaves the batch unacknowledged: the next run sends it
- * again with the same Message-IDs.
+ * sent. A message the transport refuses goes to `onError` and is skipped;
+ * a process that dies midway leaves the batch unacknowledged, and the next
+ * run sends it again with the same Message-IDs.
  */
-export async function sendNotifications({ workspace, transport, from = 'support@example.com' }) {
+export async function sendNotifications({ workspace, transport, from = 'support@example.com', onError = (n, e) => console.error(`notification ${n.id} to ${n.to.email}:`, e.message) }) {
   let sent = 0
   for (;;) {
     const batch = await workspace.notifications({ limit: 100 })
     for (const n of batch.notifications) {
       const { 'Message-ID': messageId, 'In-Reply-To': inReplyTo, References: references, 'Reply-To': replyTo, ...headers } = n.headers
-      await transport.sendMail({
-        from: n.from || from,
-        to: n.to.name ? { name: n.to.name, address: n.to.email } : n.to.email,
-        subject: n.subject,
-        text: n.text,
-        html: n.html,
-        messageId,
-        inReplyTo,
-        references,
-        replyTo,
-        headers,
-      })
-      sent += 1
+      // One the transport refuses (a bad address) is reported and skipped:
+      // it must not hold back every later one.
+      try {
+        await transport.sendMail({
+          from: n.from || from,
+          to: n.to.name ? { name: n.to.name, address: n.to.email } : n.to.email,
+          subject: n.subject,
+          text: n.text,
+          html: n.html,
+          messageId,
+          inReplyTo,
+          references,
+          replyTo,
+          headers,
+        })
+        sent += 1
+      } catch (e) {
+        onError(n, e)
+      }
     }
     await workspace.ackNotifications(batch.cursor)
     if (!batch.more) return sent

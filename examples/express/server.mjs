@@ -44,12 +44,17 @@ await workspace.update({ settings: { mail: { ...(await workspace.info()).setting
 const mailIn = await startMailIn({ workspace, mailbox: address, port: Number(process.env.MAIL_PORT || 2525) })
 console.log(`mail in: smtp://127.0.0.1:${mailIn.port} for ${address}`)
 const transport = process.env.SMTP_URL ? nodemailer.createTransport(process.env.SMTP_URL) : nodemailer.createTransport({ jsonTransport: true })
+let sending = false
 const mailOut = setInterval(async () => {
+  if (sending) return // the last run is still sending
+  sending = true
   try {
     const sent = await sendNotifications({ workspace, transport, from: address })
     if (sent) console.log(`sent ${sent} notification(s)`)
   } catch (e) {
     console.error('notifications failed:', e.code, e.message)
+  } finally {
+    sending = false
   }
 }, 30 * 1000)
 mailOut.unref()

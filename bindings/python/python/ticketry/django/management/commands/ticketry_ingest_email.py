@@ -3,11 +3,12 @@
 Reads one raw RFC 5322 message from standard input (``... < message.eml``, as
 a mail server's pipe delivers it), from files, or every message of a Maildir
 (``--maildir ~/Maildir``: ``new/`` and ``cur/`` messages not yet seen, moved
-to ``cur/`` with the ``S`` flag once filed, so a rerun skips them). A second
+to ``cur/`` with the ``S`` flag once filed or ignored, so a rerun skips them;
+held and rate-limited ones stay unseen and are evaluated again). A second
 delivery of a message is recognised by Ticketry and changes nothing.
 
 A sender whose address is a Django user's becomes that user's customer
-before the message is filed. Attachments are saved with Django's default
+before the message is filed (an existing customer is left as it is). Attachments are saved with Django's default
 storage under the key Ticketry records on the message (an existing file is
 kept: a redelivery names the same keys).
 """
@@ -26,7 +27,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from ... import runtime
-from ....errors import TicketryError
+from ....errors import NotFoundError, TicketryError
 
 
 class Command(BaseCommand):
@@ -45,19 +46,22 @@ class Command(BaseCommand):
             try:
                 self._known_sender(desk, raw)
                 r = desk.ingest_email(raw, mailbox=options["mailbox"])
-            except TicketryError as e:
+                for part in r.parts:
+                    if not default_storage.exists(part.storage_key):
+                        default_storage.save(part.storage_key, ContentFile(part.content))
+            except (TicketryError, OSError) as e:
                 failed += 1
-                self.stderr.write(f"{name}: {e.code}: {e}")
+                self.stderr.write(f"{name}: {getattr(e, 'code', 'storage')}: {e}")
                 continue
-            for part in r.parts:
-                if not default_storage.exists(part.storage_key):
-                    default_storage.save(part.storage_key, ContentFile(part.content))
             rec = r.record
             where = f" {r.ticket.number}" if r.ticket is not None else ""
             why = f" ({rec.reason})" if rec.reason else ""
             again = " (duplicate)" if r.duplicate else ""
             self.stdout.write(f"{name}: {rec.outcome}{where}{why}{again}")
-            done()
+            # Held or over the sender's rate: left unseen, evaluated again
+            # on the next run.
+            if rec.outcome in ("created", "appended", "ignored"):
+                done()
         if failed:
             raise CommandError(f"{failed} message(s) could not be filed")
 
@@ -92,6 +96,10 @@ class Command(BaseCommand):
         if "@" not in address:
             return
         user = get_user_model().objects.filter(email__iexact=address).order_by("pk").first()
-        if user is not None:
+        if user is None:
+            return
+        try:
+            desk.get_customer(str(user.pk))
+        except NotFoundError:
             full = user.get_full_name() or user.get_username()
             desk.put_customer(str(user.pk), full or name or address, email=address)

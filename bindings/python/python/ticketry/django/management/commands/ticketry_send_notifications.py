@@ -5,13 +5,16 @@ Reads the notifications of the events since the last run (consumer
 ``mail``), sends each as a multipart (text + HTML) message with its
 threading headers (``Message-ID``, ``In-Reply-To``, ``References``,
 ``Reply-To``, ``Auto-Submitted``), and acknowledges each batch once it is
-sent. A run that fails midway sends the unacknowledged batch again next
-time with the same Message-IDs. Run it from cron or a Celery beat every
+sent. A message the backend refuses (a bad address) is reported and
+skipped; a run that stops midway (the process dies) sends the
+unacknowledged batch again next time with the same Message-IDs. Run it from cron or a Celery beat every
 minute.
 """
 
 from __future__ import annotations
 
+import smtplib
+from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
@@ -31,10 +34,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         desk = runtime.desk(options["workspace"])
         sent = 0
+        failed = 0
         with get_connection() as connection:
             while True:
                 batch = desk.notifications(limit=options["batch"])
-                messages = []
                 for n in batch.notifications:
                     headers = {k: v for k, v in n.headers.items() if k != "Reply-To"}
                     reply_to = [n.headers["Reply-To"]] if "Reply-To" in n.headers else None
@@ -42,17 +45,23 @@ class Command(BaseCommand):
                         subject=n.subject,
                         body=n.text,
                         from_email=n.from_ or settings.DEFAULT_FROM_EMAIL,
-                        to=[f"{n.to.name} <{n.to.email}>" if n.to.name else n.to.email],
+                        to=[formataddr((n.to.name, n.to.email))],
                         reply_to=reply_to,
                         headers=headers,
                         connection=connection,
                     )
                     m.attach_alternative(n.html, "text/html")
-                    messages.append(m)
-                if messages:
-                    connection.send_messages(messages)
+                    # One the backend refuses (a bad address) is reported and
+                    # skipped: it must not hold back every later one.
+                    try:
+                        m.send()
+                        sent += 1
+                    except (OSError, ValueError, smtplib.SMTPException) as e:
+                        failed += 1
+                        self.stderr.write(f"notification {n.id} to {n.to.email}: {e}")
                 desk.ack_notifications(batch.cursor)
-                sent += len(messages)
                 if not batch.more:
                     break
+        if failed:
+            self.stderr.write(f"{failed} notification(s) could not be sent")
         self.stdout.write(f"sent {sent} notification(s)")
