@@ -22,6 +22,10 @@ use std::collections::{BTreeMap, HashMap};
 /// The namespace of inbound messages' identities (UUID v5).
 const MAIL_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x7c1d_2f4e_9a55_4e0b_8d3f_51a2_e6c0_b417);
 
+/// Most notifications one batch renders: the batch stops at the event that
+/// reaches it, and `more` says the rest is waiting.
+const MAX_NOTIFICATIONS: usize = 500;
+
 /// Longest subject a ticket keeps (longer ones end in `…`).
 const SUBJECT_CHARS: usize = super::tickets::MAX_SUBJECT;
 
@@ -255,9 +259,9 @@ impl Helpdesk {
         let workspace = &catalog.workspace;
         let after = self.store.consumer_position(ws, consumer).await?;
         let mut events = self.store.events_after(ws, after, limit + 1).await?;
-        let more = events.len() > limit;
+        let mut more = events.len() > limit;
         events.truncate(limit);
-        let cursor = events.last().map_or(after, |e| e.seq);
+        let mut cursor = events.last().map_or(after, |e| e.seq);
         let mut plans = Vec::new();
         if events.iter().any(concerns_mail) {
             let agents = self.store.list_agents(ws).await?;
@@ -265,6 +269,13 @@ impl Helpdesk {
             let mut tickets: HashMap<TicketId, Option<Ticket>> = HashMap::new();
             let mut customers: HashMap<CustomerId, Option<Customer>> = HashMap::new();
             for event in events.iter().filter(|e| concerns_mail(e)) {
+                // A batch ends after the event that brings it to
+                // MAX_NOTIFICATIONS (each may carry a 100,000-character body).
+                if plans.len() >= MAX_NOTIFICATIONS {
+                    cursor = event.seq - 1;
+                    more = true;
+                    break;
+                }
                 let Some(tid) = event.ticket_id else { continue };
                 if let Entry::Vacant(e) = tickets.entry(tid) {
                     e.insert(self.store.get_ticket(ws, tid).await?);

@@ -732,3 +732,36 @@ pub async fn mail_filed_before_its_record_is_a_duplicate(store: Arc<dyn store::S
         format!("Auto-Submitted: auto-replied\r\n{}", with_file("c")).replace("same@", "away@");
     assert!(ingest(&f, away.as_bytes()).await.parts.is_empty());
 }
+
+pub async fn notification_batches_are_bounded_and_lose_nothing(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    let anna = CustomerId::new("anna").unwrap();
+    for i in 0..130 {
+        let open = OpenTicket::new(anna.clone(), format!("Ticket {i}"), "Body");
+        f.desk.open_ticket(f.ws, open).await.unwrap();
+    }
+    // Each new ticket tells Anna and the three agents with an address.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut batches = 0;
+    loop {
+        let batch = f.desk.notifications(f.ws, "mail", 1_000).await.unwrap();
+        assert!(
+            batch.notifications.len() <= 500 + 4,
+            "{}",
+            batch.notifications.len()
+        );
+        for n in &batch.notifications {
+            assert!(seen.insert(n.message_id.clone()), "{} twice", n.id);
+        }
+        f.desk
+            .ack_notifications(f.ws, "mail", batch.cursor)
+            .await
+            .unwrap();
+        batches += 1;
+        if !batch.more {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 130 * 4);
+    assert!(batches >= 2);
+}

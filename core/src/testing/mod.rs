@@ -57,6 +57,7 @@ macro_rules! conformance_suite {
             notification_templates_per_workspace_and_language,
             hostile_mail_is_filed_or_held_never_broken,
             mail_filed_before_its_record_is_a_duplicate,
+            notification_batches_are_bounded_and_lose_nothing,
             a_huge_imported_thread_imports_and_stays_searchable,
             reopen_window,
             concurrent_numbering,
