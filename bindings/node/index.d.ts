@@ -2646,7 +2646,9 @@ export declare class Workspace extends native.Workspace {
    *  changes nothing (`duplicate`). Returns the record, the ticket and the
    *  message, and the attachments' bytes with the storage key each must be
    *  kept under. `mailbox` is the address it arrived at; `category`,
-   *  `priority`, `team` and `tags` file a new ticket. See the README's E-mail.
+   *  `priority`, `team` and `tags` file a new ticket. An agent's mail on a
+   *  ticket is an internal note unless `settings.mail.agent_replies` is on.
+   *  See the README's E-mail.
    */
   ingestEmail(raw: Uint8Array, options?: IngestEmailOptions): Promise<IngestResult>
   /**

@@ -794,7 +794,9 @@ class DeskOps:
          changes nothing (``duplicate``). Returns the record, the ticket and the
          message, and the attachments' bytes with the storage key each must be
          kept under. ``mailbox`` is the address it arrived at; ``category``,
-         ``priority``, ``team`` and ``tags`` file a new ticket. See the README's E-mail.
+         ``priority``, ``team`` and ``tags`` file a new ticket. An agent's mail on a
+         ticket is an internal note unless ``settings.mail.agent_replies`` is on.
+         See the README's E-mail.
         """
         return self._native.call("ingest_email", {"raw": raw, "mailbox": mailbox, "category": _id(category), "priority": priority, "team": _id(team), "tags": tags, "storage_prefix": storage_prefix}).wait()  # type: ignore[no-any-return]
 
@@ -805,7 +807,9 @@ class DeskOps:
          changes nothing (``duplicate``). Returns the record, the ticket and the
          message, and the attachments' bytes with the storage key each must be
          kept under. ``mailbox`` is the address it arrived at; ``category``,
-         ``priority``, ``team`` and ``tags`` file a new ticket. See the README's E-mail.
+         ``priority``, ``team`` and ``tags`` file a new ticket. An agent's mail on a
+         ticket is an internal note unless ``settings.mail.agent_replies`` is on.
+         See the README's E-mail.
         """
         return await self._native.call("ingest_email", {"raw": raw, "mailbox": mailbox, "category": _id(category), "priority": priority, "team": _id(team), "tags": tags, "storage_prefix": storage_prefix}).future()  # type: ignore[no-any-return]
 
