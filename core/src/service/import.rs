@@ -155,6 +155,25 @@ impl Helpdesk {
                 format!("must be 1 to {}", crate::ticket::MAX_IMPORT_SEQ),
             ));
         }
+        // A kept number the workspace's format renders for some seq takes
+        // that seq: a live ticket would otherwise be given it later.
+        let seq = match own_seq(
+            &settings.number_format,
+            &number,
+            ws,
+            settings.local_year(r.created_at),
+        ) {
+            None => r.seq,
+            Some(s) if r.seq.is_none_or(|x| x == s) => Some(s),
+            Some(s) => {
+                return Err(Error::invalid_input(
+                    "number",
+                    format!(
+                        "{number:?} is the workspace's own number for seq {s}: give seq {s} or no seq"
+                    ),
+                ));
+            }
+        };
         let priority = match r.priority {
             Some(code) => dir
                 .catalog
@@ -253,7 +272,7 @@ impl Helpdesk {
         let mut ticket = Ticket {
             id: TicketId::generate(),
             workspace_id: ws,
-            seq: r.seq.unwrap_or(0),
+            seq: seq.unwrap_or(0),
             number,
             subject: validate::text("subject", &r.subject, MAX_SUBJECT)?,
             description: opening.body.clone(),
@@ -328,5 +347,59 @@ impl Helpdesk {
             messages,
             assignments,
         })
+    }
+}
+
+/// The seq whose number in `format` is `number` (ASCII case ignored), if
+/// any: each run of digits in it (and each of its suffixes) is tried as the
+/// seq, with `year` and each four-digit run or prefix as the year. Formats
+/// with `{token}` are not recognised.
+fn own_seq(
+    format: &crate::workspace::NumberFormat,
+    number: &str,
+    ws: WorkspaceId,
+    year: i32,
+) -> Option<u64> {
+    let runs: Vec<&str> = number
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let mut years = vec![year];
+    years.extend(runs.iter().filter_map(|r| r.get(..4)?.parse::<i32>().ok()));
+    for run in &runs {
+        for i in 0..run.len() {
+            let Ok(seq) = run[i..].parse::<u64>() else {
+                continue;
+            };
+            if !(1..=crate::ticket::MAX_IMPORT_SEQ).contains(&seq) {
+                continue;
+            }
+            if years
+                .iter()
+                .any(|&y| format.render(seq, y, ws).eq_ignore_ascii_case(number))
+            {
+                return Some(seq);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own_seq;
+    use crate::WorkspaceId;
+    use crate::workspace::NumberFormat;
+
+    #[test]
+    fn numbers_of_the_workspace_format_name_their_seq() {
+        let ws = WorkspaceId::generate();
+        let default = NumberFormat::default();
+        assert_eq!(own_seq(&default, "TKT-2024-00042", ws, 2026), Some(42));
+        assert_eq!(own_seq(&default, "tkt-2026-00002", ws, 2026), Some(2));
+        assert_eq!(own_seq(&default, "HD-42", ws, 2026), None);
+        assert_eq!(own_seq(&default, "TKT-2024-42", ws, 2026), None);
+        let dense = NumberFormat("{year}{seq:04}".into());
+        assert_eq!(own_seq(&dense, "20250007", ws, 2026), Some(7));
     }
 }

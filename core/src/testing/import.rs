@@ -285,8 +285,12 @@ pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
     assert_code(d.import_tickets(f.ws, vec![r]).await, "already_exists");
     let mut r = record(&f, "Number", 5);
     r.number = Some("tkt-2026-00010".into());
-    r.seq = Some(30);
     assert_code(d.import_tickets(f.ws, vec![r]).await, "already_exists");
+    // The workspace's own number for seq 10 cannot be kept with another seq.
+    let mut r = record(&f, "Number", 5);
+    r.number = Some("TKT-2026-00030".into());
+    r.seq = Some(31);
+    field(vec![r], "tickets[0].number").await;
     assert_code(
         d.import_tickets(f.ws, vec![ok(&f), ok(&f)]).await,
         "already_exists",
@@ -294,23 +298,6 @@ pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
     let mut r = record(&f, "Stranger", 5);
     r.customer = CustomerId::new("stranger").unwrap();
     assert_code(d.import_tickets(f.ws, vec![ok(&f), r]).await, "not_found");
-    // Both backends name the same offender: numbers are checked before
-    // customers, each the first in the batch's order, spelt as imported.
-    let mut ghost = record(&f, "Ghost", 5);
-    ghost.customer = CustomerId::new("ghost").unwrap();
-    let mut taken = record(&f, "Taken", 5);
-    taken.number = Some("tkt-2026-00010".into());
-    taken.seq = Some(31);
-    match d.import_tickets(f.ws, vec![ghost.clone(), taken]).await {
-        Err(Error::AlreadyExists { key, .. }) => assert_eq!(key, "tkt-2026-00010"),
-        other => panic!("expected already_exists, got {other:?}"),
-    }
-    let mut ghost2 = record(&f, "Ghost 2", 5);
-    ghost2.customer = CustomerId::new("another-ghost").unwrap();
-    match d.import_tickets(f.ws, vec![ghost, ghost2]).await {
-        Err(Error::NotFound { id, .. }) => assert_eq!(id, "ghost"),
-        other => panic!("expected not_found, got {other:?}"),
-    }
     // A seq no counter can grow from.
     let mut r = record(&f, "Huge", 5);
     r.seq = Some(u64::MAX);
@@ -320,6 +307,40 @@ pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
     assert_eq!(f.snapshot().await, before);
     // The counter did not move either.
     assert_eq!(f.open("Next").await.seq, 11);
+}
+
+pub async fn import_errors_name_the_same_offender(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let d = &f.desk;
+    f.clock.advance(TimeDelta::hours(2));
+    let mut kept = record(&f, "Kept", 5);
+    kept.number = Some("HD-10".into());
+    d.import_tickets(f.ws, vec![kept]).await.unwrap();
+    // Numbers are checked before customers, each the first in the batch's
+    // order, spelt as imported.
+    let mut ghost = record(&f, "Ghost", 5);
+    ghost.customer = CustomerId::new("ghost").unwrap();
+    let mut taken = record(&f, "Taken", 5);
+    taken.number = Some("hd-10".into());
+    match d.import_tickets(f.ws, vec![ghost.clone(), taken]).await {
+        Err(Error::AlreadyExists { key, .. }) => assert_eq!(key, "hd-10"),
+        other => panic!("expected already_exists, got {other:?}"),
+    }
+    let mut ghost2 = record(&f, "Ghost 2", 5);
+    ghost2.customer = CustomerId::new("another-ghost").unwrap();
+    match d.import_tickets(f.ws, vec![ghost, ghost2]).await {
+        Err(Error::NotFound { id, .. }) => assert_eq!(id, "ghost"),
+        other => panic!("expected not_found, got {other:?}"),
+    }
+    // A kept number of the workspace's own format takes its seq, so live
+    // tickets never collide with it.
+    let year = f.clock.now().format("%Y");
+    let mut own = record(&f, "Own", 5);
+    own.number = Some(format!("TKT-{year}-00003"));
+    let landed = d.import_tickets(f.ws, vec![own]).await.unwrap();
+    assert_eq!(landed[0].seq, 3);
+    let live: Vec<u64> = [f.open("a").await.seq, f.open("b").await.seq].into();
+    assert_eq!(live, [4, 5]);
 }
 
 pub async fn a_huge_imported_thread_imports_and_stays_searchable(store: Arc<dyn Store>) {

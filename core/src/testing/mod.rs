@@ -59,6 +59,7 @@ macro_rules! conformance_suite {
             mail_filed_before_its_record_is_a_duplicate,
             notification_batches_are_bounded_and_lose_nothing,
             a_huge_imported_thread_imports_and_stays_searchable,
+            import_errors_name_the_same_offender,
             reopen_window,
             concurrent_numbering,
             tenant_isolation,
