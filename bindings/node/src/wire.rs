@@ -105,11 +105,14 @@ impl<'e> Reader<'e> {
                         .fail(format!("is outside the supported range of instants ({ms})"))
                 });
         }
-        // A `Buffer` or `Uint8Array`: bytes (bounded by the operation, not by
-        // the arguments' character budget).
+        // A `Buffer` or `Uint8Array`: bytes (their own budget: a message
+        // outweighs any text).
         if v.is_typedarray().map_err(napi)? {
             return match unsafe { v.cast::<Uint8ArraySlice<'e>>() } {
-                Ok(bytes) => Ok(Value::Bytes(bytes.to_vec())),
+                Ok(bytes) => {
+                    self.trail.grow_bytes(bytes.len())?;
+                    Ok(Value::Bytes(bytes.to_vec()))
+                }
                 Err(_) => Err(self
                     .trail
                     .fail("expected a Buffer or Uint8Array, got another typed array")),

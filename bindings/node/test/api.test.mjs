@@ -342,6 +342,7 @@ for (const backend of backends) {
       await rejectsWith(ws.ingestEmail('From: a@b.c\r\n\r\nx'), 'invalid_input', 'raw')
       await rejectsWith(ws.ingestEmail(new Float64Array(2)), 'invalid_input', 'raw')
       await rejectsWith(ws.ingestEmail(Buffer.alloc(0)), 'invalid_input', 'raw')
+      await rejectsWith(ws.ingestEmail(Buffer.alloc(65 << 20)), 'invalid_input', 'raw')
       await rejectsWith(ws.ingestEmail(answer, { storagePrefx: 'x' }), 'invalid_input', 'storagePrefx')
       await rejectsWith(ws.update({ settings: { mail: { templates: { 'customer.nope': { subject: 's', body: 'b' } } } } }),
         'invalid_input', 'settings.mail.templates.customer.nope')

@@ -69,12 +69,13 @@ impl Reader {
             self.trail.grow(s.len())?;
             return Ok(Value::Str(s));
         }
-        // Bytes are bounded by the operation (a message's size), not by the
-        // arguments' character budget.
+        // Bytes have their own budget (a message outweighs any text).
         if let Ok(b) = ob.cast::<PyBytes>() {
+            self.trail.grow_bytes(b.as_bytes().len())?;
             return Ok(Value::Bytes(b.as_bytes().to_vec()));
         }
         if let Ok(b) = ob.cast::<PyByteArray>() {
+            self.trail.grow_bytes(b.len())?;
             return Ok(Value::Bytes(b.to_vec()));
         }
         if ob.is_instance_of::<PyInt>() {

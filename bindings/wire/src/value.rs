@@ -146,6 +146,7 @@ pub fn snake(camel: &str) -> String {
 pub struct Trail {
     path: Vec<String>,
     size: usize,
+    bytes: usize,
 }
 
 impl Trail {
@@ -177,6 +178,21 @@ impl Trail {
                 "the arguments exceed {} characters and entries",
                 Self::MAX_SIZE
             )));
+        }
+        Ok(())
+    }
+
+    /// Most bytes (`bytes` / `Buffer`) in one call's arguments, all
+    /// together: above the largest message an operation takes, so the
+    /// operation names its own limit, and checked before anything is copied.
+    pub const MAX_BYTES: usize = 64 << 20;
+
+    /// Counts `n` bytes against [`Trail::MAX_BYTES`] (a separate budget:
+    /// one message outweighs any text argument).
+    pub fn grow_bytes(&mut self, n: usize) -> Result<(), Error> {
+        self.bytes += n;
+        if self.bytes > Self::MAX_BYTES {
+            return Err(self.fail(format!("the arguments exceed {} bytes", Self::MAX_BYTES)));
         }
         Ok(())
     }
