@@ -807,7 +807,10 @@ export interface InboundMail {
   outcome: InboundOutcome
   /**
    * Why, for `ignored` (a `Noise` name), `quarantined` (`unknown_sender`,
-   * `no_sender`, `too_many_parts`, or an error code) and `rate_limited`.
+   * `no_sender`, `too_many_parts`, `agent_on_closed_ticket`, or an error
+   * code) and `rate_limited`; `filed_earlier` for a message recorded by a
+   * delivery that found it already filed (one that failed before recording
+   * it, or one still under way).
    */
   reason: string | null
   /** The ticket it opened, landed on or (for machine mail) refers to. */
@@ -900,7 +903,11 @@ export interface IncidentUpdate {
 export interface IngestResult {
   /** The record (outcome, reason, ticket, message). */
   record: InboundMail
-  /** Seen before: nothing was changed by this delivery. */
+  /**
+   * Found already filed or recorded: nothing was changed by this
+   * delivery. (Deliveries racing each other may each say false; the
+   * message is filed once all the same.)
+   */
   duplicate: boolean
   /** The ticket it opened or landed on. */
   ticket: Ticket | null

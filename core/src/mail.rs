@@ -195,7 +195,10 @@ pub struct InboundMail {
     /// What became of it.
     pub outcome: InboundOutcome,
     /// Why, for `ignored` (a [`Noise`] name), `quarantined` (`unknown_sender`,
-    /// `no_sender`, `too_many_parts`, or an error code) and `rate_limited`.
+    /// `no_sender`, `too_many_parts`, `agent_on_closed_ticket`, or an error
+    /// code) and `rate_limited`; `filed_earlier` for a message recorded by a
+    /// delivery that found it already filed (one that failed before recording
+    /// it, or one still under way).
     pub reason: Option<String>,
     /// The ticket it opened, landed on or (for machine mail) refers to.
     pub ticket_id: Option<TicketId>,
@@ -217,7 +220,9 @@ pub struct InboundMail {
 pub struct IngestResult {
     /// The record (outcome, reason, ticket, message).
     pub record: InboundMail,
-    /// Seen before: nothing was changed by this delivery.
+    /// Found already filed or recorded: nothing was changed by this
+    /// delivery. (Deliveries racing each other may each say false; the
+    /// message is filed once all the same.)
     pub duplicate: bool,
     /// The ticket it opened or landed on.
     pub ticket: Option<crate::ticket::Ticket>,

@@ -26,6 +26,10 @@ const MAIL_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x7c1d_2f4e_9a55_4e0b_8
 /// reaches it, and `more` says the rest is waiting.
 const MAX_NOTIFICATIONS: usize = 500;
 
+/// The reason of a record written for a message found already filed (by a
+/// delivery that failed before recording it, or one still under way).
+const FILED_EARLIER: &str = "filed_earlier";
+
 /// Longest subject a ticket keeps (longer ones end in `…`).
 const SUBJECT_CHARS: usize = super::tickets::MAX_SUBJECT;
 
@@ -112,6 +116,7 @@ impl Helpdesk {
             };
             record.ticket_id = Some(ticket);
             record.message = Some(message);
+            record.reason = Some(FILED_EARLIER.into());
             let saved = self.store.save_inbound(ws, &record).await?;
             return self.ingested(ws, saved, true, parts).await;
         }
@@ -210,8 +215,12 @@ impl Helpdesk {
             }
         };
         let saved = self.store.save_inbound(ws, &record).await?;
-        if saved != record {
-            // Another delivery of it was filed first.
+        // Another delivery recorded it first: a duplicate, unless that record
+        // is of this delivery's own filing (recognised by a concurrent one).
+        let ours = filed.is_some()
+            && saved.reason.as_deref() == Some(FILED_EARLIER)
+            && (saved.ticket_id, saved.message) == (record.ticket_id, record.message);
+        if saved != record && !ours {
             return self.ingested(ws, saved, true, parts).await;
         }
         match filed {
