@@ -352,10 +352,12 @@ impl Helpdesk {
     ) -> Result<Option<Ticket>> {
         let refs = &parsed.references[..parsed.references.len().min(50)];
         let mut ticket = None;
-        for r in refs {
-            if let Some(id) = own_ticket(r, settings.domain())
-                && let Some(t) = self.store.get_ticket(ws, id).await?
-            {
+        let own: Vec<TicketId> = refs
+            .iter()
+            .filter_map(|r| own_ticket(r, settings.domain()))
+            .collect();
+        for &id in &own {
+            if let Some(t) = self.store.get_ticket(ws, id).await? {
                 ticket = Some(t);
                 break;
             }
@@ -369,10 +371,7 @@ impl Helpdesk {
         // An answer to a notification of another workspace (or of a ticket
         // gone) is not matched by the number in its subject: that number
         // names another workspace's ticket.
-        let foreign = refs
-            .iter()
-            .any(|r| own_ticket(r, settings.domain()).is_some());
-        if ticket.is_none() && !foreign {
+        if ticket.is_none() && own.is_empty() {
             for n in mail::subject_numbers(&parsed.subject) {
                 if let Some(t) = self.store.get_ticket_by_number(ws, n).await? {
                     ticket = Some(t);
@@ -381,7 +380,7 @@ impl Helpdesk {
             }
         }
         // The ticket it was merged into, following merges.
-        for _ in 0..8 {
+        for _ in 0..super::merge::MAX_HOPS {
             match ticket.as_ref().and_then(|t| t.merged_into) {
                 Some(next) => ticket = self.store.get_ticket(ws, next).await?,
                 None => break,

@@ -10,7 +10,7 @@ use crate::ticket::{Actor, Ticket};
 use std::collections::HashSet;
 
 /// Most merges followed from a ticket to the one it was merged into.
-const MAX_HOPS: usize = 8;
+pub(super) const MAX_HOPS: usize = 8;
 
 impl Helpdesk {
     /// Merges `source` into `target` (staff only): the source's thread is
