@@ -130,6 +130,7 @@ mod backlog;
 mod cache;
 mod catalog;
 mod events;
+mod group_commit;
 mod import;
 mod incidents;
 mod kb;
@@ -234,6 +235,8 @@ struct Inner {
     temporary: Option<TemporarySchema>,
     /// Retry turns of concurrent writers of one ticket.
     turns: turns::Turns,
+    /// Ticket writes waiting to be sent together.
+    group_commit: group_commit::GroupCommit,
     /// [`PgStore::rls_enforced`], once known.
     rls: OnceLock<bool>,
 }
@@ -503,6 +506,7 @@ impl PgStore {
                 catalogs: cache::Catalogs::default(),
                 temporary,
                 turns: turns::Turns::default(),
+                group_commit: group_commit::GroupCommit::default(),
                 rls: OnceLock::new(),
             }),
         })

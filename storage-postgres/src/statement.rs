@@ -12,11 +12,14 @@
 //!
 //! * **a read** is `SET LOCAL …; SELECT …`: one message, one implicit
 //!   transaction, no `BEGIN`/`ROLLBACK`;
-//! * **a write** is `BEGIN; SET LOCAL …` and then `<statement>; COMMIT`:
-//!   two messages. The first proves the pooled connection alive (a dead one,
-//!   e.g. after a server restart, is replaced and the `BEGIN` sent again:
-//!   nothing was written yet); the second holds the whole change, so every
-//!   lock it takes is held only while the server executes and commits it.
+//! * **a write** is `BEGIN; SET LOCAL …` and then `SET LOCAL
+//!   ticketry.workspace_id …; <statement>; COMMIT`: two messages. The first
+//!   proves the pooled connection alive (a dead one, e.g. after a server
+//!   restart, is replaced and the `BEGIN` sent again: nothing was written
+//!   yet); the second holds the whole change, so every lock it takes is held
+//!   only while the server executes and commits it. Ticket writes sent at
+//!   the same time share that second message and its transaction
+//!   ([`crate::group_commit`]).
 //!
 //! Every value passes through [`Param`], which writes a typed literal: ids,
 //! numbers, booleans and instants from their Rust types, text as an
@@ -270,6 +273,7 @@ impl<'a> Statement<'a> {
 }
 
 /// A statement prepared on each connection that runs it.
+#[derive(Clone, Copy)]
 pub(crate) struct Prepared {
     /// Its name (unique among the store's statements; the store adds the
     /// schema's hash).
@@ -297,6 +301,24 @@ macro_rules! by_key {
     };
 }
 pub(crate) use by_key;
+
+/// One write's statements, scoped to its workspace, as
+/// [`PgStore::send_writes`] sends them.
+pub(crate) struct WriteJob {
+    /// The workspace (the group commit orders a batch by it).
+    pub(crate) ws: WorkspaceId,
+    /// `PREPARE …;` of its statement, for a connection that lacks it.
+    prepare: String,
+    /// `SET LOCAL ticketry.workspace_id …; [lock;] EXECUTE …; `
+    text: String,
+}
+
+impl WriteJob {
+    /// The length of its text (a batch is bounded in bytes).
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
+    }
+}
 
 /// A write the server refused: its transaction was rolled back, nothing was
 /// written. Kept as the driver's error so the caller can tell which
@@ -468,22 +490,27 @@ impl PgStore {
         p: &Prepared,
         params: &[&dyn Param],
     ) -> Result<Vec<PgRow>, WriteError> {
-        self.write_with(ws, p, params, false).await
+        let job = self.write_job(ws, p, params, false)?;
+        self.send_writes(std::slice::from_ref(&job)).await
     }
 
-    /// [`Self::write`]; with `lock_first`, the workspace's counter row is
-    /// locked by a statement of its own before `p` runs (in the same
-    /// message), so `p`'s snapshot sees every write that committed while
-    /// this one waited.
-    pub(crate) async fn write_with(
+    /// A write of `p` with `params` scoped to `ws`, ready to be sent alone
+    /// ([`Self::send_writes`]) or with others ([`crate::group_commit`]).
+    /// With `lock_first`, the workspace's counter row is locked by a
+    /// statement of its own before `p` runs (in the same message), so `p`'s
+    /// snapshot sees every write that committed while this one waited.
+    pub(crate) fn write_job(
         &self,
         ws: WorkspaceId,
         p: &Prepared,
         params: &[&dyn Param],
         lock_first: bool,
-    ) -> Result<Vec<PgRow>, WriteError> {
+    ) -> Result<WriteJob, StoreError> {
         let name = self.prepared_name(p);
-        let mut text = String::new();
+        let mut text = format!(
+            "SET LOCAL ticketry.workspace_id = '{}'; ",
+            ws.as_uuid().hyphenated()
+        );
         if lock_first {
             // An UPDATE that changes nothing takes the row lock and, unlike
             // SELECT … FOR UPDATE, returns no row to the caller.
@@ -495,25 +522,41 @@ impl PgStore {
             );
         }
         text.push_str(&execute_text(&name, params)?);
-        text.push_str("; COMMIT");
+        text.push_str("; ");
+        Ok(WriteJob {
+            ws,
+            prepare: format!("PREPARE {name} ({}) AS {}; ", p.types, p.sql),
+            text,
+        })
+    }
+
+    /// Sends `jobs` in one transaction: `BEGIN; SET LOCAL …` first (on
+    /// another connection if the pooled one is dead), then every job's
+    /// statements and `COMMIT` in one message, so every lock they take is
+    /// held only while the server executes and commits them. Returns the
+    /// rows of all the jobs, in order.
+    ///
+    /// When a connection does not know a job's statement yet, a single job
+    /// is sent again with its `PREPARE` in front (in the same transaction,
+    /// so a pooler that hands out server connections per transaction sees
+    /// both together); several jobs come back as that refusal.
+    pub(crate) async fn send_writes(&self, jobs: &[WriteJob]) -> Result<Vec<PgRow>, WriteError> {
+        let mut text: String = jobs.iter().map(|j| j.text.as_str()).collect();
+        text.push_str("COMMIT");
         // Not `plan_cache_mode = force_generic_plan`: it would also hold the
         // foreign-key checks' cached plans to their first generic plan, made
         // while the tables were small (a check that scans the workspace).
-        let begin = format!("BEGIN; {}", self.scope(ws));
+        let begin = format!("BEGIN; {}", self.inner.scope_prefix);
         let mut tx = InTransaction {
             conn: self.begin_on_connection(&begin).await?,
             done: false,
         };
-        match tx.run(&text).await {
-            Err(WriteError::Refused(e)) if tx.done && is_unknown_statement(&e) => {
-                // This connection has not prepared `p` yet: prepare it in the
-                // same transaction as the write (so a pooler that hands out
-                // server connections per transaction sees both together).
+        match (tx.run(&text).await, jobs) {
+            (Err(WriteError::Refused(e)), [job]) if tx.done && is_unknown_statement(&e) => {
                 tx.done = false;
-                let again = format!("{begin}PREPARE {name} ({}) AS {}; {text}", p.types, p.sql);
-                tx.run(&again).await
+                tx.run(&format!("{begin}{}{text}", job.prepare)).await
             }
-            result => result,
+            (result, _) => result,
         }
     }
 

@@ -3,7 +3,8 @@
 //! A create or an update is one statement of data-modifying CTEs: the
 //! idempotency check, the workspace's counter (ticket number and event seqs),
 //! the ticket, its messages, assignment records and events. It is sent in
-//! one message with `COMMIT` ([`PgStore::write`]), so the counter row's lock,
+//! one message with `COMMIT`, together with the other ticket writes waiting
+//! at that moment ([`crate::group_commit`]), so the counter row's lock,
 //! which serializes the workspace's ticket writes and makes numbers and event
 //! seqs gap-free and in commit order, is held only while the server executes
 //! and commits.
@@ -590,10 +591,8 @@ impl PgStore {
             .chain(c.params())
             .chain(rest)
             .collect();
-        let rows = match self
-            .write_with(ws, &CREATE, &params, guard.lock_first())
-            .await
-        {
+        let job = self.write_job(ws, &CREATE, &params, guard.lock_first())?;
+        let rows = match self.write_grouped(job).await {
             Ok(rows) => rows,
             Err(WriteError::Refused(e))
                 if is_unique_violation(&e, Some("tickets_idempotency"))
@@ -701,10 +700,8 @@ impl PgStore {
             .chain(c.params())
             .chain(rest)
             .collect();
-        let rows = match self
-            .write_with(ws, &UPDATE, &params, guard.lock_first())
-            .await
-        {
+        let job = self.write_job(ws, &UPDATE, &params, guard.lock_first())?;
+        let rows = match self.write_grouped(job).await {
             Ok(rows) => rows,
             Err(WriteError::Refused(e))
                 if is_unique_violation(&e, Some("messages_idempotency")) =>

@@ -1379,3 +1379,58 @@ async fn migrate_indexes_rows_written_before_their_search_columns() {
     .unwrap();
     assert_eq!(left, 0);
 }
+
+/// Writes that queue while the counter row is locked are sent together
+/// (group commit). One of them is refused at commit: the batch is sent
+/// again write by write, so only that one fails, and the others, in two
+/// workspaces, get consecutive numbers and gap-free events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_write_in_a_batch_fails_alone() {
+    let store = common::store().await;
+    let a = Fixture::new(dyn_store(&store)).await;
+    let b = Fixture::in_desk(a.desk.clone(), a.clock.clone(), "batch-b").await;
+    ticket_commit_triggers(&store).await;
+    let blocker = hold_counter_lock(&store, a.ws).await;
+    let open = |f: &Fixture, subject: String| {
+        let f = f.clone();
+        tokio::spawn(async move {
+            f.desk
+                .open_ticket(f.ws, OpenTicket::new(f.customer.clone(), subject, "x"))
+                .await
+        })
+    };
+    // The first writes take the runners and wait on the lock; the rest queue.
+    let mut tasks: Vec<_> = (0..4).map(|i| open(&a, format!("early {i}"))).collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = open(&a, "refused".into());
+    for i in 0..12 {
+        tasks.push(open(
+            if i % 3 == 0 { &b } else { &a },
+            format!("queued {i}"),
+        ));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    blocker.commit().await.unwrap();
+    let err = refused.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), "storage", "{err}");
+    let mut seqs = [Vec::new(), Vec::new()];
+    for t in tasks {
+        let t = t.await.unwrap().unwrap();
+        seqs[usize::from(t.workspace_id == b.ws)].push(t.seq);
+    }
+    for (f, mut seqs) in [&a, &b].into_iter().zip(seqs) {
+        seqs.sort_unstable();
+        let n = seqs.len() as u64;
+        assert_eq!(seqs, (1..=n).collect::<Vec<u64>>());
+        let (last_ticket, last_event) = counters(&store, f.ws).await;
+        assert_eq!(last_ticket, n as i64);
+        let events = f.all_events().await;
+        assert_eq!(events.len() as i64, last_event);
+        assert!(
+            events
+                .iter()
+                .enumerate()
+                .all(|(i, e)| e.seq == i as u64 + 1)
+        );
+    }
+}
