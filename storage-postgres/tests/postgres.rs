@@ -62,17 +62,23 @@ async fn sixty_four_creators_in_four_workspaces_get_consecutive_numbers() {
         let numbers: HashSet<&str> = tickets.iter().map(|t| t.number.as_str()).collect();
         assert_eq!(numbers.len(), 16);
         assert!(tickets.iter().all(|t| t.workspace_id == desks[w].ws));
-        let (last_ticket, last_event) = counters(&store, desks[w].ws).await;
-        assert_eq!(last_ticket, 16);
-        let events = desks[w].all_events().await;
-        assert_eq!(events.len() as i64, last_event);
-        assert!(
-            events
-                .iter()
-                .enumerate()
-                .all(|(i, e)| e.seq == i as u64 + 1)
-        );
+        assert_counters_match(&store, &desks[w], 16).await;
     }
+}
+
+/// The workspace's counter says `tickets` tickets, and its events are
+/// numbered 1, 2, … up to the counter's last event.
+async fn assert_counters_match(store: &PgStore, f: &Fixture, tickets: i64) {
+    let (last_ticket, last_event) = counters(store, f.ws).await;
+    assert_eq!(last_ticket, tickets);
+    let events = f.all_events().await;
+    assert_eq!(events.len() as i64, last_event);
+    assert!(
+        events
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.seq == i as u64 + 1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1422,15 +1428,6 @@ async fn a_refused_write_in_a_batch_fails_alone() {
         seqs.sort_unstable();
         let n = seqs.len() as u64;
         assert_eq!(seqs, (1..=n).collect::<Vec<u64>>());
-        let (last_ticket, last_event) = counters(&store, f.ws).await;
-        assert_eq!(last_ticket, n as i64);
-        let events = f.all_events().await;
-        assert_eq!(events.len() as i64, last_event);
-        assert!(
-            events
-                .iter()
-                .enumerate()
-                .all(|(i, e)| e.seq == i as u64 + 1)
-        );
+        assert_counters_match(&store, f, n as i64).await;
     }
 }
