@@ -1,44 +1,48 @@
-//! Group commit: concurrent ticket writes share one transaction.
+//! Group commit: concurrent ticket writes of one workspace share one
+//! transaction.
 //!
 //! Every ticket write takes its workspace's counter row (numbers and event
 //! seqs are gap-free and in commit order), so the writes of one workspace
-//! run one after another however many connections send them, and each pays
+//! run one after another however many connections send them, and each paid
 //! a transaction of its own: two messages, a commit, and a wake-up of the
-//! next waiter on the row lock. Under concurrency that costs more than the
+//! next waiter on the row lock. Under concurrency that cost more than the
 //! statements themselves: 8 tasks writing to one workspace created fewer
 //! tickets per second than 1.
 //!
-//! So ticket writes queue here, and at most [`RUNNERS`] runner tasks send
-//! them: each takes every queued write (up to [`MAX_JOBS`] and
-//! [`MAX_BYTES`]), orders them by workspace (so two batches always take
-//! counter rows in the same order and never deadlock), and sends them as
-//! one transaction ([`PgStore::send_writes`]), each statement after a
-//! `SET LOCAL ticketry.workspace_id` of its own workspace (row-level
-//! security holds per statement). A write that finds a runner free is sent
-//! at once, alone: a single caller waits for nobody.
+//! So ticket writes queue per workspace, and at most [`RUNNERS`] runner
+//! tasks per workspace send them: each takes every write of its workspace
+//! waiting at that moment (up to [`MAX_JOBS`] and [`MAX_BYTES`]) and sends
+//! them as one transaction ([`PgStore::send_writes`]). A write that finds a
+//! runner's place free and nothing waiting is sent at once by its own task,
+//! alone: a single writer pays no hand-off. A batch never
+//! holds two workspaces: a workspace whose counter row is held for long (an
+//! import, a catalog change) stalls only its own writes, as before.
 //!
 //! Each statement reports its own outcome in its one row (applied, a stale
 //! version or catalog, an earlier message with the key): the others in the
 //! batch are not affected. A statement the server *refuses* (a unique key
-//! race, an unknown prepared statement) rolls the whole batch back; then
-//! every write of the batch is sent again alone, and gets its own answer.
-//! A failure while committing leaves every write of the batch
-//! `OutcomeUnknown`, as it would a write sent alone.
+//! race, a connection that has not prepared the statement yet) rolls the
+//! whole batch back; then every write of the batch whose caller still waits
+//! is sent again alone, and gets its own answer. A failure while committing
+//! leaves every write of the batch `OutcomeUnknown`, as it would a write
+//! sent alone.
 //!
 //! Runners are tasks of their own, so a caller that stops waiting (a host
-//! dropping the future) never strands the others' writes; a write whose
-//! caller left before its batch was sent is not sent.
+//! dropping the future) never strands the others' writes. Its write is not
+//! sent if its batch has not been taken yet; once taken, it is committed
+//! with the batch (as a write sent alone would be once its message left).
 
 use crate::PgStore;
 use crate::statement::{WriteError, WriteJob};
 use sqlx::postgres::PgRow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use ticketry_core::StoreError;
+use ticketry_core::{StoreError, WorkspaceId};
 use tokio::sync::oneshot;
 
-/// Runner tasks at most: batches in flight at once (the server's work per
-/// batch is mostly one core's; two keep a 2-core server busy while a batch
-/// travels).
+/// Runner tasks per workspace at most: while one batch executes (holding
+/// the counter row), the next one's `BEGIN` and text are on their way.
 const RUNNERS: usize = 2;
 /// Writes in one batch at most.
 const MAX_JOBS: usize = 64;
@@ -53,77 +57,179 @@ struct Waiting {
     reply: oneshot::Sender<Answer>,
 }
 
-/// The queue of ticket writes of one store.
+/// The ticket writes waiting to be sent, per workspace, of one store.
 #[derive(Default)]
 pub(crate) struct GroupCommit {
-    state: Mutex<State>,
+    queues: Mutex<HashMap<WorkspaceId, Queue>>,
+    batches: AtomicU64,
+    writes: AtomicU64,
+    resent: AtomicU64,
 }
 
+/// One workspace's waiting writes and its runners.
 #[derive(Default)]
-struct State {
-    queue: Vec<Waiting>,
+struct Queue {
+    waiting: Vec<Waiting>,
     runners: usize,
 }
 
+/// What the group commit of a store did so far (for a host's metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupCommitStats {
+    /// Transactions sent (a batch of one write included).
+    pub batches: u64,
+    /// Writes sent in them.
+    pub writes: u64,
+    /// Writes sent again alone because the server refused a statement of
+    /// their batch.
+    pub resent: u64,
+    /// Writes waiting now.
+    pub waiting: u64,
+}
+
 impl GroupCommit {
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn queues(&self) -> MutexGuard<'_, HashMap<WorkspaceId, Queue>> {
+        self.queues.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The next batch, or `None` (and one runner fewer) when none waits.
-    fn next_batch(&self) -> Option<Vec<Waiting>> {
-        let mut state = self.state();
-        state.queue.retain(|w| !w.reply.is_closed());
-        if state.queue.is_empty() {
-            state.runners -= 1;
+    /// The next batch of `ws`, or `None`, giving back the runner's place,
+    /// when none waits.
+    fn next_batch(&self, slot: &mut Slot) -> Option<Vec<Waiting>> {
+        let mut queues = self.queues();
+        let queue = queues.entry(slot.ws).or_default();
+        queue.waiting.retain(|w| !w.reply.is_closed());
+        if queue.waiting.is_empty() {
+            queue.runners -= 1;
+            if queue.runners == 0 {
+                queues.remove(&slot.ws);
+            }
+            slot.released = true;
             return None;
         }
         let mut bytes = 0;
         let mut take = 0;
-        for w in state.queue.iter().take(MAX_JOBS) {
+        for w in queue.waiting.iter().take(MAX_JOBS) {
             bytes += w.job.len();
             if take > 0 && bytes > MAX_BYTES {
                 break;
             }
             take += 1;
         }
-        let mut batch: Vec<Waiting> = state.queue.drain(..take).collect();
-        drop(state);
-        // Stable: one workspace's writes keep their arrival order.
-        batch.sort_by_key(|w| w.job.ws);
-        Some(batch)
+        Some(queue.waiting.drain(..take).collect())
+    }
+
+    /// The figures so far.
+    pub(crate) fn stats(&self) -> GroupCommitStats {
+        let waiting = self.queues().values().map(|q| q.waiting.len() as u64).sum();
+        GroupCommitStats {
+            batches: self.batches.load(Ordering::Relaxed),
+            writes: self.writes.load(Ordering::Relaxed),
+            resent: self.resent.load(Ordering::Relaxed),
+            waiting,
+        }
     }
 }
 
-/// A runner's place: given back if the runner panics (otherwise
-/// [`GroupCommit::next_batch`] gives it back when the queue is empty).
-struct Slot<'a>(&'a GroupCommit);
+/// A runner's place in its workspace's queue: a runner task's, or a
+/// caller's that sends its own write alone. Given back by
+/// [`GroupCommit::next_batch`] when the queue is empty, or when dropped
+/// otherwise (a lone write sent, a panic, a runtime shutting down before the
+/// runner ran): then the writes waiting get a new runner if the runtime
+/// still runs.
+struct Slot {
+    store: PgStore,
+    ws: WorkspaceId,
+    released: bool,
+}
 
-impl Drop for Slot<'_> {
+impl Drop for Slot {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.state().runners -= 1;
+        if self.released {
+            return;
+        }
+        let restart = {
+            let mut queues = self.store.inner.group_commit.queues();
+            let Some(queue) = queues.get_mut(&self.ws) else {
+                return;
+            };
+            queue.runners -= 1;
+            let restart = !queue.waiting.is_empty();
+            if restart {
+                queue.runners += 1;
+            } else if queue.runners == 0 {
+                queues.remove(&self.ws);
+            }
+            restart
+        };
+        if restart {
+            let slot = Slot {
+                store: self.store.clone(),
+                ws: self.ws,
+                released: false,
+            };
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(run(slot))),
+                // No runtime: the writes' callers get `OutcomeUnknown`
+                // when the queue is dropped with the store.
+                Err(_) => drop(slot),
+            }
+        }
+    }
+}
+
+/// A runner: sends its workspace's batches while writes wait.
+async fn run(mut slot: Slot) {
+    let store = slot.store.clone();
+    let commit = &store.inner.group_commit;
+    while let Some(batch) = commit.next_batch(&mut slot) {
+        let (jobs, replies): (Vec<WriteJob>, Vec<_>) =
+            batch.into_iter().map(|w| (w.job, w.reply)).unzip();
+        let answers = store.send_batch(&jobs, &replies).await;
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            let _ = reply.send(answer);
         }
     }
 }
 
 impl PgStore {
-    /// Sends `job` with whatever other ticket writes are waiting, in one
-    /// transaction, and returns its own rows.
+    /// Sends `job` with whatever other ticket writes of its workspace are
+    /// waiting, in one transaction, and returns its own rows.
     pub(crate) async fn write_grouped(&self, job: WriteJob) -> Answer {
+        let ws = job.ws;
+        let commit = &self.inner.group_commit;
         let (reply, answer) = oneshot::channel();
-        let start = {
-            let mut state = self.inner.group_commit.state();
-            state.queue.push(Waiting { job, reply });
-            let start = state.runners < RUNNERS;
-            if start {
-                state.runners += 1;
+        let (alone, start) = {
+            let mut queues = commit.queues();
+            let queue = queues.entry(ws).or_default();
+            let free = queue.runners < RUNNERS;
+            if free {
+                queue.runners += 1;
             }
-            start
+            let alone = free && queue.waiting.is_empty();
+            if !alone {
+                queue.waiting.push(Waiting { job, reply });
+                (None, free)
+            } else {
+                (Some(job), false)
+            }
         };
+        // The place is taken before the slot exists; dropping the slot
+        // (after this write, or if this call or the task is dropped) gives
+        // it back and starts a runner for the writes that queued meanwhile.
+        let slot = || Slot {
+            store: self.clone(),
+            ws,
+            released: false,
+        };
+        if let Some(job) = alone {
+            // Nothing waits: sent from this task, with no hand-off.
+            let _slot = slot();
+            commit.batches.fetch_add(1, Ordering::Relaxed);
+            commit.writes.fetch_add(1, Ordering::Relaxed);
+            return self.send_writes(std::slice::from_ref(&job)).await;
+        }
         if start {
-            let store = self.clone();
-            tokio::spawn(async move { store.run_batches().await });
+            drop(tokio::spawn(run(slot())));
         }
         answer.await.unwrap_or_else(|_| {
             Err(WriteError::Store(StoreError::OutcomeUnknown(
@@ -133,22 +239,24 @@ impl PgStore {
         })
     }
 
-    /// A runner: sends batches while writes wait.
-    async fn run_batches(self) {
-        let _slot = Slot(&self.inner.group_commit);
-        while let Some(batch) = self.inner.group_commit.next_batch() {
-            let (jobs, replies): (Vec<WriteJob>, Vec<_>) =
-                batch.into_iter().map(|w| (w.job, w.reply)).unzip();
-            let answers = self.send_batch(&jobs).await;
-            for (reply, answer) in replies.into_iter().zip(answers) {
-                let _ = reply.send(answer);
-            }
-        }
+    /// What the group commit of ticket writes did so far.
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.inner.group_commit.stats()
     }
 
     /// Each job's answer: from one transaction, or, when the server refused
-    /// a statement of a batch of several, from each sent again alone.
-    async fn send_batch(&self, jobs: &[WriteJob]) -> Vec<Answer> {
+    /// a statement of a batch of several, from each sent again alone (those
+    /// whose caller still waits).
+    async fn send_batch(
+        &self,
+        jobs: &[WriteJob],
+        replies: &[oneshot::Sender<Answer>],
+    ) -> Vec<Answer> {
+        let commit = &self.inner.group_commit;
+        commit.batches.fetch_add(1, Ordering::Relaxed);
+        commit
+            .writes
+            .fetch_add(jobs.len() as u64, Ordering::Relaxed);
         if jobs.len() == 1 {
             return vec![self.send_writes(jobs).await];
         }
@@ -167,7 +275,15 @@ impl PgStore {
             }
             Err(WriteError::Refused(_)) => {
                 let mut answers = Vec::with_capacity(jobs.len());
-                for job in jobs {
+                for (job, reply) in jobs.iter().zip(replies) {
+                    if reply.is_closed() {
+                        answers.push(Err(WriteError::Store(StoreError::Backend(
+                            "not sent: the caller stopped waiting".into(),
+                        ))));
+                        continue;
+                    }
+                    commit.batches.fetch_add(1, Ordering::Relaxed);
+                    commit.resent.fetch_add(1, Ordering::Relaxed);
                     answers.push(self.send_writes(std::slice::from_ref(job)).await);
                 }
                 answers

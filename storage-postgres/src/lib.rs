@@ -65,14 +65,16 @@
 //! * **Ticket numbers and event seqs** come from `workspace_counters`, one
 //!   row per workspace. A ticket write is one statement that updates that
 //!   row first and then writes the ticket, its messages and events, sent
-//!   with its `COMMIT` (`src/writes.rs`): the lock is held only while the
-//!   server executes and commits. Numbers therefore never collide, and never
+//!   with its `COMMIT` (`src/writes.rs`), together with the other ticket
+//!   writes of the workspace waiting at that moment (`src/group_commit.rs`):
+//!   the lock is held only while the server executes and commits them. Numbers therefore never collide, and never
 //!   skip on success (a rolled-back write rolls its increment back). The same
 //!   lock makes the per-workspace event `seq` gap-free *and* equal to commit
 //!   order: a transaction can only take seq `n + 1` once the one holding `n`
 //!   has committed, so a reader paging with a cursor (`seq > last seen`)
 //!   never misses an event, even when writers run in parallel. Every write
-//!   takes the counter row before any ticket row, so writers never deadlock.
+//!   of several ticket rows (a batch, `set_timers_due`, a priority change)
+//!   takes the counter row first, so writers never deadlock.
 //! * **The catalog** (settings, priorities, SLA policies) that every ticket
 //!   write reads is cached per process and validated by the write itself
 //!   against the workspace's `catalog_version` (`src/cache.rs`).
@@ -140,6 +142,8 @@ mod stats;
 mod tickets;
 mod turns;
 mod writes;
+
+pub use group_commit::GroupCommitStats;
 
 use sqlx::error::DatabaseError;
 use sqlx::pool::PoolConnection;

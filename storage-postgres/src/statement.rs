@@ -347,9 +347,9 @@ impl From<StoreError> for WriteError {
     }
 }
 
-/// A pooled connection inside a transaction begun by [`PgStore::write`]: if
-/// the call is abandoned before the transaction ends (an error, or the
-/// host dropping the future), the connection is closed rather than returned
+/// A pooled connection inside a transaction begun by [`PgStore::send_writes`]:
+/// if the call is abandoned before the transaction ends (an error, or the
+/// host dropping the future of a write sent alone), the connection is closed rather than returned
 /// to the pool with the transaction open (closing rolls it back).
 struct InTransaction {
     conn: PoolConnection<Postgres>,
@@ -477,8 +477,9 @@ impl PgStore {
 
     /// Runs the statement `p` with `params` scoped to `ws` in a transaction
     /// of its own and commits it: `BEGIN; SET LOCAL …` first (on another
-    /// connection if the pooled one is dead), then `EXECUTE …; COMMIT` in
-    /// one message. Returns the statement's rows.
+    /// connection if the pooled one is dead), then `SET LOCAL
+    /// ticketry.workspace_id …; EXECUTE …; COMMIT` in one message. Returns
+    /// the statement's rows.
     ///
     /// `p` is prepared once per connection (`PREPARE`, the first time a
     /// connection says it does not know it: the write is then sent again

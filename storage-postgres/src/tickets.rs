@@ -59,7 +59,8 @@ const TIMERS_DUE_SQL: &str = "SELECT doc FROM tickets
     ORDER BY timers_due, seq LIMIT $3";
 
 /// Sets `timers_due` (column and document) of the tickets still at the
-/// version given, without a version step (a scheduling hint).
+/// version given, without a version step (a scheduling hint). Sent after
+/// locking the workspace's counter row, like every write of several tickets.
 const SET_TIMERS_DUE: Prepared = Prepared {
     name: "set_timers_due",
     types: "uuid, uuid[], int8[], jsonb[]",
@@ -688,7 +689,15 @@ impl TicketStore for PgStore {
             .map(|d| crate::to_i64(d.1, "ticket version"))
             .collect::<StoreResult<Vec<i64>>>()?;
         let at: Vec<Json<Due>> = due.iter().map(|d| Json(Due(d.2))).collect();
-        self.write(ws, &SET_TIMERS_DUE, &[&ws.as_uuid(), &ids, &versions, &at])
+        // The counter row first, as every ticket write: a batch of ticket
+        // writes (group commit) locks several tickets of the workspace after it.
+        let job = self.write_job(
+            ws,
+            &SET_TIMERS_DUE,
+            &[&ws.as_uuid(), &ids, &versions, &at],
+            true,
+        )?;
+        self.send_writes(std::slice::from_ref(&job))
             .await
             .map_err(crate::statement::WriteError::into_store)?;
         Ok(())

@@ -1386,17 +1386,50 @@ async fn migrate_indexes_rows_written_before_their_search_columns() {
     assert_eq!(left, 0);
 }
 
-/// Writes that queue while the counter row is locked are sent together
-/// (group commit). One of them is refused at commit: the batch is sent
-/// again write by write, so only that one fails, and the others, in two
-/// workspaces, get consecutive numbers and gap-free events.
+/// Polls `done` (every 20 ms, for at most 60 s) until it holds.
+async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..3000 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("still waiting for {what}");
+}
+
+/// Backends of `ws`'s (or, in a connection's first write, the store's)
+/// ticket writes waiting on a lock.
+async fn blocked_writers(store: &PgStore, ws: WorkspaceId) -> i64 {
+    // A connection's first write of a statement starts with the schema
+    // (`BEGIN; SET LOCAL search_path …; PREPARE …`), later ones with the
+    // workspace (`SET LOCAL ticketry.workspace_id …`).
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+         AND (left(query, 200) LIKE '%' || $1 || '%' OR left(query, 200) LIKE '%' || $2 || '%')",
+    )
+    .bind(ws.as_uuid().to_string())
+    .bind(format!("\"{}\"", store.schema()))
+    .fetch_one(store.pool())
+    .await
+    .unwrap()
+}
+
+/// Group commit: while a workspace's counter row is held (as an import
+/// holds it), its writes queue behind the two busy runners, and another
+/// workspace's writes go through meanwhile. Once the row is free the queued
+/// writes go as one batch; one of them is refused at commit, so the batch
+/// is sent again write by write: only that one fails, and the others get
+/// consecutive numbers and gap-free events.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_refused_write_in_a_batch_fails_alone() {
+async fn writes_queue_per_workspace_and_a_refused_one_fails_alone() {
     let store = common::store().await;
     let a = Fixture::new(dyn_store(&store)).await;
     let b = Fixture::in_desk(a.desk.clone(), a.clock.clone(), "batch-b").await;
     ticket_commit_triggers(&store).await;
-    let blocker = hold_counter_lock(&store, a.ws).await;
     let open = |f: &Fixture, subject: String| {
         let f = f.clone();
         tokio::spawn(async move {
@@ -1405,29 +1438,44 @@ async fn a_refused_write_in_a_batch_fails_alone() {
                 .await
         })
     };
-    // The first writes take the runners and wait on the lock; the rest queue.
-    let mut tasks: Vec<_> = (0..4).map(|i| open(&a, format!("early {i}"))).collect();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let refused = open(&a, "refused".into());
-    for i in 0..12 {
-        tasks.push(open(
-            if i % 3 == 0 { &b } else { &a },
-            format!("queued {i}"),
-        ));
+    let blocker = hold_counter_lock(&store, a.ws).await;
+    // Two writes take the workspace's two runners and wait on the lock.
+    let mut tasks = Vec::new();
+    for i in 0..2 {
+        tasks.push(open(&a, format!("early {i}")));
+        eventually("a runner blocked on the counter row", || async {
+            blocked_writers(&store, a.ws).await == i + 1
+        })
+        .await;
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = store.group_commit_stats();
+    let refused = open(&a, "refused".into());
+    for i in 0..11 {
+        tasks.push(open(&a, format!("queued {i}")));
+    }
+    eventually("12 queued writes", || async {
+        store.group_commit_stats().waiting == 12
+    })
+    .await;
+    // Another workspace is not held up by this one.
+    for i in 0..4 {
+        let t = open(&b, format!("other {i}")).await.unwrap().unwrap();
+        assert_eq!(t.seq, i + 1);
+    }
     blocker.commit().await.unwrap();
     let err = refused.await.unwrap().unwrap_err();
     assert_eq!(err.code(), "storage", "{err}");
-    let mut seqs = [Vec::new(), Vec::new()];
+    let mut seqs = Vec::new();
     for t in tasks {
-        let t = t.await.unwrap().unwrap();
-        seqs[usize::from(t.workspace_id == b.ws)].push(t.seq);
+        seqs.push(t.await.unwrap().unwrap().seq);
     }
-    for (f, mut seqs) in [&a, &b].into_iter().zip(seqs) {
-        seqs.sort_unstable();
-        let n = seqs.len() as u64;
-        assert_eq!(seqs, (1..=n).collect::<Vec<u64>>());
-        assert_counters_match(&store, f, n as i64).await;
-    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=13).collect::<Vec<u64>>());
+    assert_counters_match(&store, &a, 13).await;
+    assert_counters_match(&store, &b, 4).await;
+    let after = store.group_commit_stats();
+    // The 12 went in one or two batches; the one holding "refused" was
+    // sent again write by write.
+    assert!(after.resent - before.resent >= 2, "{before:?} {after:?}");
+    assert_eq!(after.waiting, 0);
 }
