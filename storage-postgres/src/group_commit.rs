@@ -29,8 +29,12 @@
 //!
 //! Runners are tasks of their own, so a caller that stops waiting (a host
 //! dropping the future) never strands the others' writes. Its write is not
-//! sent if its batch has not been taken yet; once taken, it is committed
-//! with the batch (as a write sent alone would be once its message left).
+//! sent if its batch has not been taken yet; once taken, it commits or not
+//! with the batch (as a write sent alone would once its message left), and
+//! it is not sent again alone if the batch is refused. A lone write is sent
+//! by its caller's own task, which holds one of the workspace's two places
+//! while the call is pending: a host that keeps such a future without
+//! polling it leaves its workspace's other writes one runner.
 
 use crate::PgStore;
 use crate::statement::{WriteError, WriteJob};
@@ -133,13 +137,29 @@ impl GroupCommit {
 /// A runner's place in its workspace's queue: a runner task's, or a
 /// caller's that sends its own write alone. Given back by
 /// [`GroupCommit::next_batch`] when the queue is empty, or when dropped
-/// otherwise (a lone write sent, a panic, a runtime shutting down before the
-/// runner ran): then the writes waiting get a new runner if the runtime
-/// still runs.
+/// otherwise (a lone write sent, a panic, a runtime shutting down). Then
+/// the writes still waiting get a new runner if this place's task ran and a
+/// runtime is there to spawn it; otherwise, when no other place is left,
+/// they are dropped, and their callers get `OutcomeUnknown`.
 struct Slot {
     store: PgStore,
     ws: WorkspaceId,
+    /// Given back already (by `next_batch`).
     released: bool,
+    /// Its task ran (a runner that was never polled, e.g. spawned while the
+    /// runtime shut down, must not start another one).
+    ran: bool,
+}
+
+impl Slot {
+    fn new(store: &PgStore, ws: WorkspaceId, ran: bool) -> Self {
+        Self {
+            store: store.clone(),
+            ws,
+            released: false,
+            ran,
+        }
+    }
 }
 
 impl Drop for Slot {
@@ -147,38 +167,39 @@ impl Drop for Slot {
         if self.released {
             return;
         }
+        let runtime = tokio::runtime::Handle::try_current()
+            .ok()
+            .filter(|_| self.ran);
+        let mut orphans = Vec::new();
         let restart = {
             let mut queues = self.store.inner.group_commit.queues();
             let Some(queue) = queues.get_mut(&self.ws) else {
                 return;
             };
+            queue.waiting.retain(|w| !w.reply.is_closed());
             queue.runners -= 1;
-            let restart = !queue.waiting.is_empty();
+            let restart = !queue.waiting.is_empty() && runtime.is_some();
             if restart {
                 queue.runners += 1;
             } else if queue.runners == 0 {
+                orphans = std::mem::take(&mut queue.waiting);
                 queues.remove(&self.ws);
             }
             restart
         };
-        if restart {
-            let slot = Slot {
-                store: self.store.clone(),
-                ws: self.ws,
-                released: false,
-            };
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => drop(runtime.spawn(run(slot))),
-                // No runtime: the writes' callers get `OutcomeUnknown`
-                // when the queue is dropped with the store.
-                Err(_) => drop(slot),
-            }
+        // Outside the lock: their callers see the senders dropped.
+        drop(orphans);
+        if let Some(runtime) = runtime.filter(|_| restart) {
+            // If the runtime refuses the task (shutting down), the new
+            // place, never run, gives itself back without a restart.
+            drop(runtime.spawn(run(Slot::new(&self.store, self.ws, false))));
         }
     }
 }
 
 /// A runner: sends its workspace's batches while writes wait.
 async fn run(mut slot: Slot) {
+    slot.ran = true;
     let store = slot.store.clone();
     let commit = &store.inner.group_commit;
     while let Some(batch) = commit.next_batch(&mut slot) {
@@ -216,20 +237,15 @@ impl PgStore {
         // The place is taken before the slot exists; dropping the slot
         // (after this write, or if this call or the task is dropped) gives
         // it back and starts a runner for the writes that queued meanwhile.
-        let slot = || Slot {
-            store: self.clone(),
-            ws,
-            released: false,
-        };
         if let Some(job) = alone {
             // Nothing waits: sent from this task, with no hand-off.
-            let _slot = slot();
+            let _slot = Slot::new(self, ws, true);
             commit.batches.fetch_add(1, Ordering::Relaxed);
             commit.writes.fetch_add(1, Ordering::Relaxed);
             return self.send_writes(std::slice::from_ref(&job)).await;
         }
         if start {
-            drop(tokio::spawn(run(slot())));
+            drop(tokio::spawn(run(Slot::new(self, ws, false))));
         }
         answer.await.unwrap_or_else(|_| {
             Err(WriteError::Store(StoreError::OutcomeUnknown(

@@ -1419,7 +1419,8 @@ async fn blocked_writers(store: &PgStore, ws: WorkspaceId) -> i64 {
 }
 
 /// Group commit: while a workspace's counter row is held (as an import
-/// holds it), its writes queue behind the two busy runners, and another
+/// holds it), its writes queue behind the two writes holding its two
+/// places (sent alone, blocked on the row), and another
 /// workspace's writes go through meanwhile. Once the row is free the queued
 /// writes go as one batch; one of them is refused at commit, so the batch
 /// is sent again write by write: only that one fails, and the others get
@@ -1439,11 +1440,11 @@ async fn writes_queue_per_workspace_and_a_refused_one_fails_alone() {
         })
     };
     let blocker = hold_counter_lock(&store, a.ws).await;
-    // Two writes take the workspace's two runners and wait on the lock.
+    // Two lone writes take the workspace's two places and wait on the lock.
     let mut tasks = Vec::new();
     for i in 0..2 {
         tasks.push(open(&a, format!("early {i}")));
-        eventually("a runner blocked on the counter row", || async {
+        eventually("a write blocked on the counter row", || async {
             blocked_writers(&store, a.ws).await == i + 1
         })
         .await;
@@ -1478,4 +1479,37 @@ async fn writes_queue_per_workspace_and_a_refused_one_fails_alone() {
     // sent again write by write.
     assert!(after.resent - before.resent >= 2, "{before:?} {after:?}");
     assert_eq!(after.waiting, 0);
+}
+
+/// A runtime shut down while ticket writes wait (two lone writes blocked on
+/// the counter row, one queued behind them) ends normally: the places are
+/// given back without starting runners on a closing runtime, and the queued
+/// write's caller is dropped with its runtime.
+#[test]
+fn shutting_down_with_writes_waiting_returns() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = runtime.block_on(async {
+        let store = common::store().await;
+        let f = Fixture::new(dyn_store(&store)).await;
+        let blocker = hold_counter_lock(&store, f.ws).await;
+        for i in 0..3 {
+            let f = f.clone();
+            drop(tokio::spawn(async move {
+                let input = OpenTicket::new(f.customer.clone(), format!("w{i}"), "x");
+                let _ = f.desk.open_ticket(f.ws, input).await;
+            }));
+        }
+        eventually("two writers blocked and one queued", || async {
+            blocked_writers(&store, f.ws).await == 2 && store.group_commit_stats().waiting == 1
+        })
+        .await;
+        // The blocker's connection goes down with the runtime too.
+        std::mem::forget(blocker);
+        store
+    });
+    drop(runtime);
+    assert_eq!(store.group_commit_stats().waiting, 0);
 }
