@@ -337,7 +337,9 @@ function instant(q, name, fallback) {
 
 /** How suggestions deflected tickets (`?since=`, `?until=`; default the last 30 days). */
 async function faqDeflection(c) {
-  const until = instant(c.req.query, 'until', new Date())
+  // Default: up to now included (a Date has milliseconds; what was recorded
+  // earlier in this millisecond is before the next one).
+  const until = instant(c.req.query, 'until', new Date(Date.now() + 1))
   const since = instant(c.req.query, 'since', new Date(until.getTime() - 30 * 86_400_000))
   const r = await c.ws.deflectionReport(since, until)
   return {
@@ -408,7 +410,7 @@ async function listTickets(c) {
 
 /** Counts per status (seed and Ticketry names) and today's dashboard, as the Django app's `stats/`. */
 async function viewStats(c) {
-  const until = new Date()
+  const until = new Date(Date.now() + 1) // now included
   const since = new Date(until.getTime() - 30 * 86_400_000)
   const [s, d, m] = await Promise.all([c.ws.ticketStats(), c.ws.dashboard(), c.ws.metrics(since, until)])
   const seed = {}

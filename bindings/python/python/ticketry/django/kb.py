@@ -78,7 +78,9 @@ def suggest(c: Call) -> Any:
 def deflection(c: Call) -> Any:
     """How suggestions deflected tickets (staff): ``?since=``/``?until=``
     (ISO 8601 instants; default the last 30 days), overall and per article."""
-    until = instant_param(c, "until", datetime.now(timezone.utc))
+    # Default: up to now included (what was recorded earlier in this
+    # microsecond is before the next one).
+    until = instant_param(c, "until", datetime.now(timezone.utc) + timedelta(microseconds=1))
     since = instant_param(c, "since", until - timedelta(days=30))
     r = c.desk.deflection_report(since, until)
     return 200, {

@@ -38,7 +38,9 @@ def jsonable(value: Any) -> Any:
 
 
 def _period(c: Call, days: int = 30) -> Tuple[datetime, datetime]:
-    until = instant_param(c, "until", datetime.now(timezone.utc))
+    # Default: up to now included (what was recorded earlier in this
+    # microsecond is before the next one).
+    until = instant_param(c, "until", datetime.now(timezone.utc) + timedelta(microseconds=1))
     return instant_param(c, "since", until - timedelta(days=days)), until
 
 
