@@ -140,7 +140,7 @@ impl GroupCommit {
 /// otherwise (a lone write sent, a panic, a runtime shutting down). Then
 /// the writes still waiting get a new runner if this place's task ran and a
 /// runtime is there to spawn it; otherwise, when no other place is left,
-/// they are dropped, and their callers get `OutcomeUnknown`.
+/// they are answered with a `storage` error (never sent, nothing written).
 struct Slot {
     store: PgStore,
     ws: WorkspaceId,
@@ -187,8 +187,12 @@ impl Drop for Slot {
             }
             restart
         };
-        // Outside the lock: their callers see the senders dropped.
-        drop(orphans);
+        // Outside the lock. They never left: nothing of them was written.
+        for w in orphans {
+            let _ = w.reply.send(Err(WriteError::Store(StoreError::Backend(
+                "not sent: no task was left to send it (its runtime shut down)".into(),
+            ))));
+        }
         if let Some(runtime) = runtime.filter(|_| restart) {
             // If the runtime refuses the task (shutting down), the new
             // place, never run, gives itself back without a restart.
