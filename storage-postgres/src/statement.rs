@@ -243,6 +243,14 @@ fn is_unknown_statement(e: &sqlx::Error) -> bool {
     crate::db_error(e).is_some_and(|(code, _)| code == "26000")
 }
 
+/// `SET LOCAL ticketry.workspace_id = '…'; ` (row-level security).
+fn workspace_setting(ws: WorkspaceId) -> String {
+    format!(
+        "SET LOCAL ticketry.workspace_id = '{}'; ",
+        ws.as_uuid().hyphenated()
+    )
+}
+
 /// A statement built piece by piece (a query with optional filters).
 #[derive(Default)]
 pub(crate) struct Statement<'a> {
@@ -307,8 +315,10 @@ pub(crate) use by_key;
 pub(crate) struct WriteJob {
     /// The workspace (the group commit orders a batch by it).
     pub(crate) ws: WorkspaceId,
-    /// `PREPARE …;` of its statement, for a connection that lacks it.
-    prepare: String,
+    /// Its statement's name on this store's connections.
+    name: String,
+    /// Its statement, for a connection that has not prepared it.
+    statement: Prepared,
     /// `SET LOCAL ticketry.workspace_id …; [lock;] EXECUTE …; `
     text: String,
 }
@@ -397,11 +407,7 @@ impl Drop for InTransaction {
 impl PgStore {
     /// `SET LOCAL` of the search path, the role and the workspace.
     fn scope(&self, ws: WorkspaceId) -> String {
-        format!(
-            "{}SET LOCAL ticketry.workspace_id = '{}'; ",
-            self.inner.scope_prefix,
-            ws.as_uuid().hyphenated()
-        )
+        format!("{}{}", self.inner.scope_prefix, workspace_setting(ws))
     }
 
     /// Runs `sql` (a statement, or several separated by `;`) scoped to `ws`,
@@ -508,10 +514,7 @@ impl PgStore {
         lock_first: bool,
     ) -> Result<WriteJob, StoreError> {
         let name = self.prepared_name(p);
-        let mut text = format!(
-            "SET LOCAL ticketry.workspace_id = '{}'; ",
-            ws.as_uuid().hyphenated()
-        );
+        let mut text = workspace_setting(ws);
         if lock_first {
             // An UPDATE that changes nothing takes the row lock and, unlike
             // SELECT … FOR UPDATE, returns no row to the caller.
@@ -526,7 +529,8 @@ impl PgStore {
         text.push_str("; ");
         Ok(WriteJob {
             ws,
-            prepare: format!("PREPARE {name} ({}) AS {}; ", p.types, p.sql),
+            name,
+            statement: *p,
             text,
         })
     }
@@ -555,7 +559,9 @@ impl PgStore {
         match (tx.run(&text).await, jobs) {
             (Err(WriteError::Refused(e)), [job]) if tx.done && is_unknown_statement(&e) => {
                 tx.done = false;
-                tx.run(&format!("{begin}{}{text}", job.prepare)).await
+                let p = job.statement;
+                let prepare = format!("PREPARE {} ({}) AS {}; ", job.name, p.types, p.sql);
+                tx.run(&format!("{begin}{prepare}{text}")).await
             }
             (result, _) => result,
         }

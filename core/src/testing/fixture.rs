@@ -132,6 +132,17 @@ impl Fixture {
             .collect()
     }
 
+    /// How many tickets the first page of `list_tickets` shows (every
+    /// ticket, for the few a test opens).
+    pub async fn ticket_count(&self) -> usize {
+        self.desk
+            .list_tickets(self.ws, &crate::TicketQuery::default())
+            .await
+            .unwrap()
+            .items
+            .len()
+    }
+
     pub async fn last_seq(&self) -> u64 {
         self.all_events().await.last().map_or(0, |e| e.seq)
     }

@@ -724,15 +724,7 @@ pub async fn idempotent_open_and_message(store: Arc<dyn Store>) {
     assert_eq!(ids.len(), 1);
     let again = f.desk.open_ticket(f.ws, input).await.unwrap();
     assert!(ids.contains(&again.id));
-    assert_eq!(
-        f.desk
-            .list_tickets(f.ws, &TicketQuery::default())
-            .await
-            .unwrap()
-            .items
-            .len(),
-        1
-    );
+    assert_eq!(f.ticket_count().await, 1);
     let mut msg = MessageInput::text("reply by mail");
     msg.idempotency_key = Some("<msg-2@mail.example>".into());
     let m1 = f
