@@ -8,7 +8,10 @@
 //!    `Helpdesk::open_ticket`) by 1, 8 and 32 concurrent tasks, in one
 //!    workspace and spread over one workspace per task; then agent replies
 //!    per second (`Helpdesk::reply` to a random ticket) by 1 and 8 tasks in
-//!    the first run's workspace, which by then holds thousands of tickets.
+//!    the first run's workspace, which by then holds thousands of tickets,
+//!    and by one task replying to one ticket through two stores by turns
+//!    (two processes: each reply finds the ticket moved since its store's
+//!    kept copy).
 //! 2. On 1 M tickets in 100 workspaces (seeded by `pg_seed` if missing):
 //!    p50/p99 of the agent queue (new/open/in-progress tickets of one
 //!    workspace, urgency order, first page of 50 via `Helpdesk::list_tickets`),
@@ -142,11 +145,17 @@ async fn throughput(url: &str) {
         };
         println!("{tasks:>3} tasks, {place:<24} {rate}");
     }
-    replies(&desk, first.expect("a run"), run).await;
+    // Another process on the same schema: its writes make this one's kept
+    // copies stale.
+    let other = PgStore::connect(url, options(schema, 40)).await.unwrap();
+    let other = Helpdesk::new(Arc::new(other));
+    replies(&desk, &other, first.expect("a run"), run).await;
 }
 
-/// Agent replies per second to random tickets of `ws`, by 1 and 8 tasks.
-async fn replies(desk: &Helpdesk, ws: ticketry_core::WorkspaceId, run: Duration) {
+/// Agent replies per second to random tickets of `ws`, by 1 and 8 tasks;
+/// then to one ticket by turns from `desk` and `other` (two processes), so
+/// that each reply finds the ticket moved since its store last wrote it.
+async fn replies(desk: &Helpdesk, other: &Helpdesk, ws: ticketry_core::WorkspaceId, run: Duration) {
     let agent = ticketry_core::AgentId::new("agent-bench").unwrap();
     desk.put_agent(ws, ticketry_core::AgentInput::new(agent.clone(), "A"))
         .await
@@ -186,11 +195,22 @@ async fn replies(desk: &Helpdesk, ws: ticketry_core::WorkspaceId, run: Duration)
             }
         })
         .await;
-        println!(
-            "{tasks:>3} tasks, {:<24} {rate} replies/s",
-            "one workspace:"
-        );
+        println!("{tasks:>3} tasks, {:<24} {rate}", "one workspace:");
     }
+    let rate = per_second("replies", 1, run, |_| {
+        let (desks, id, agent) = ([desk.clone(), other.clone()], ids[0], agent.clone());
+        let mut turn = 0;
+        move || {
+            turn += 1;
+            let (desk, agent) = (desks[turn % 2].clone(), agent.clone());
+            async move {
+                let text = ticketry_core::MessageInput::text("On it.");
+                desk.reply(ws, id, &agent, text).await.unwrap();
+            }
+        }
+    })
+    .await;
+    println!("  1 task,  {:<24} {rate}", "two processes by turns:");
 }
 
 /// Calls per second of `tasks` concurrent loops over `run`: task `i` calls
