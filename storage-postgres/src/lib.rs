@@ -137,6 +137,7 @@ mod import;
 mod incidents;
 mod kb;
 mod mail;
+mod recent;
 mod statement;
 mod stats;
 mod tickets;
@@ -239,6 +240,8 @@ struct Inner {
     temporary: Option<TemporarySchema>,
     /// Retry turns of concurrent writers of one ticket.
     turns: turns::Turns,
+    /// Tickets this process wrote lately, for the next change of them.
+    recent: recent::Recent,
     /// Ticket writes waiting to be sent together.
     group_commit: group_commit::GroupCommit,
     /// [`PgStore::rls_enforced`], once known.
@@ -510,6 +513,7 @@ impl PgStore {
                 catalogs: cache::Catalogs::default(),
                 temporary,
                 turns: turns::Turns::default(),
+                recent: recent::Recent::default(),
                 group_commit: group_commit::GroupCommit::default(),
                 rls: OnceLock::new(),
             }),

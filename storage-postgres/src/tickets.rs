@@ -446,7 +446,15 @@ impl TicketStore for PgStore {
     }
 
     async fn get_ticket(&self, ws: WorkspaceId, id: TicketId) -> StoreResult<Option<Ticket>> {
-        self.fetch_doc(ws, &GET_TICKET, id.as_uuid()).await
+        let ticket: Option<Ticket> = self.fetch_doc(ws, &GET_TICKET, id.as_uuid()).await?;
+        if let Some(t) = &ticket {
+            self.inner.recent.seen(ws, t);
+        }
+        Ok(ticket)
+    }
+
+    fn remembered_ticket(&self, ws: WorkspaceId, id: TicketId) -> Option<Ticket> {
+        self.inner.recent.get(ws, id)
     }
 
     async fn get_ticket_by_number(

@@ -145,12 +145,14 @@ const CREATE_SQL: &str = concat!(
             AND assignee_id = $40 AND active) >= $41"
 );
 
-/// Updates a ticket if its version is still `$17` and no message key `$32`
-/// was used before: locks the counter row first (only while the catalog
+/// Updates a ticket if its version is still `$17` (checked before and
+/// after the lock) and no message key `$32` was used before: locks the
+/// counter row first (only while the catalog
 /// version is still `$31` and the agent `$33` exists and is active, when
 /// given), then the ticket, then takes `$15` event seqs. Returns how many
 /// tickets it updated, the earlier message, the ticket's stored version, the
-/// stored catalog version and whether the agent is active (NULL: no such agent).
+/// stored catalog version, whether the agent is active (NULL: no such agent)
+/// and whether the assignee is full.
 const UPDATE_SQL: &str = concat!(
     "WITH dup AS (
         SELECT m.doc FROM unnest($32::text[]) WITH ORDINALITY AS u(key, n)
@@ -161,6 +163,10 @@ const UPDATE_SQL: &str = concat!(
         SELECT 1 FROM workspace_counters
         WHERE workspace_id = $1 AND ($31 IS NULL OR catalog_version = $31)
           AND NOT EXISTS (SELECT 1 FROM dup)
+          -- A change computed from an old version (e.g. a remembered copy
+          -- another process made stale) takes no lock: it writes nothing.
+          AND EXISTS (SELECT 1 FROM tickets
+              WHERE workspace_id = $1 AND ticket_id = $16 AND version = $17)
           AND ($33 IS NULL OR EXISTS (SELECT 1 FROM agents
               WHERE workspace_id = $1 AND agent_id = $33 AND (doc->>'active')::boolean))
           AND ($35 IS NULL OR (SELECT count(*) FROM tickets WHERE workspace_id = $1
@@ -592,6 +598,7 @@ impl PgStore {
             .chain(rest)
             .collect();
         let job = self.write_job(ws, &CREATE, &params, guard.lock_first())?;
+        let size = job.len();
         let rows = match self.write_grouped(job).await {
             Ok(rows) => rows,
             Err(WriteError::Refused(e))
@@ -630,6 +637,7 @@ impl PgStore {
         let seq: Option<i64> = row.try_get(0).map_err(backend)?;
         if let Some(seq) = seq {
             create.assign_number(seq.unsigned_abs());
+            self.inner.recent.keep(ws, create.ticket.clone(), size);
             return Ok((create.ticket, true));
         }
         let earlier: Option<Json<Ticket>> = row.try_get(1).map_err(backend)?;
@@ -701,6 +709,7 @@ impl PgStore {
             .chain(rest)
             .collect();
         let job = self.write_job(ws, &UPDATE, &params, guard.lock_first())?;
+        let size = job.len();
         let rows = match self.write_grouped(job).await {
             Ok(rows) => rows,
             Err(WriteError::Refused(e))
@@ -713,6 +722,7 @@ impl PgStore {
         let row = only_row(&rows)?;
         let updated: i64 = row.try_get(0).map_err(backend)?;
         if updated > 0 {
+            self.inner.recent.keep(ws, w.ticket, size);
             return Ok(WriteOutcome::Applied);
         }
         let dup: Option<Json<Message>> = row.try_get(1).map_err(backend)?;
@@ -743,11 +753,14 @@ impl PgStore {
             // The ticket was as expected: the counter row was not taken,
             // because the catalog moved (perhaps while this write waited).
             (Some(_), Some(v)) if v == expected && catalog.is_some() => self.catalog_changed(ws),
-            (Some(_), Some(_)) => StoreError::VersionConflict {
-                entity: "ticket",
-                id: t.id.to_string(),
-                expected: w.expected_version,
-            },
+            (Some(_), Some(_)) => {
+                self.inner.recent.moved(ws, t.id, w.expected_version);
+                StoreError::VersionConflict {
+                    entity: "ticket",
+                    id: t.id.to_string(),
+                    expected: w.expected_version,
+                }
+            }
         }
         .into())
     }

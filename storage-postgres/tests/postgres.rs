@@ -127,6 +127,12 @@ async fn two_concurrent_updates_give_exactly_one_conflict() {
         let stored = store.get_ticket(f.ws, current.id).await.unwrap().unwrap();
         assert_eq!(stored.subject, winner);
         assert_eq!(stored.version, current.version + 1);
+        // The winner's copy is the stored ticket, offered again once a read
+        // (the one above) confirmed it after the loser's conflict.
+        assert_eq!(
+            store.remembered_ticket(f.ws, current.id).as_ref(),
+            Some(&stored)
+        );
         assert_eq!(
             f.all_events().await.len(),
             events_before + 1,
@@ -1133,6 +1139,19 @@ async fn a_ticket_write_refused_at_commit_is_storage_and_a_lost_one_outcome_unkn
 /// catalog this store has cached: the next create and the next update notice
 /// it inside their write, nothing stale is written, and the service
 /// recomputes with the fresh catalog.
+/// A second store on `store`'s schema, as another process would have.
+async fn another_process(store: &PgStore) -> PgStore {
+    PgStore::connect(
+        &common::database_url(),
+        ticketry_postgres::PgOptions {
+            schema: store.schema().into(),
+            ..common::options()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_catalog_changed_by_another_process_is_used_by_the_next_write() {
     use ticketry_core::sla::{PolicyTarget, SlaPolicy};
@@ -1142,15 +1161,7 @@ async fn a_catalog_changed_by_another_process_is_used_by_the_next_write() {
     let first = a.open("caches the catalog").await;
     assert!(first.sla.policy.is_none());
 
-    let other = PgStore::connect(
-        &common::database_url(),
-        ticketry_postgres::PgOptions {
-            schema: store.schema().into(),
-            ..common::options()
-        },
-    )
-    .await
-    .unwrap();
+    let other = another_process(&store).await;
     let b = Helpdesk::with_clock(dyn_store(&other), a.clock.clone());
     b.update_workspace(
         a.ws,
@@ -1187,6 +1198,85 @@ async fn a_catalog_changed_by_another_process_is_used_by_the_next_write() {
     // Nothing was written twice: one event per change, numbers gap-free.
     let (tickets, _) = counters(&store, a.ws).await;
     assert_eq!(tickets, 2);
+}
+
+/// A change starts from the copy of the ticket this store last wrote, and
+/// that copy is exactly what a read returns; when another process moved the
+/// ticket since, the change is decided again on what it wrote, also when the
+/// stale copy would have called it a no-op.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ticket_changed_by_another_process_is_read_again() {
+    use ticketry_core::{Helpdesk, Status};
+    let store = common::store().await;
+    let a = Fixture::new(dyn_store(&store)).await;
+    let agent = Actor::Agent(a.agent.clone());
+    let t = a.open("remembered").await;
+    let reply = MessageInput::text("On it.");
+    a.desk.reply(a.ws, t.id, &a.agent, reply).await.unwrap();
+    let kept = store
+        .remembered_ticket(a.ws, t.id)
+        .expect("kept after its write");
+    assert_eq!(
+        Some(&kept),
+        store.get_ticket(a.ws, t.id).await.unwrap().as_ref()
+    );
+    assert_eq!((kept.status, kept.version), (Status::Open, 2));
+
+    let other = another_process(&store).await;
+    let b = Helpdesk::with_clock(dyn_store(&other), a.clock.clone());
+    b.set_status(a.ws, t.id, Status::Pending, agent.clone())
+        .await
+        .unwrap();
+
+    // Open on the kept copy changes nothing; on the stored ticket it does.
+    let reopened = a
+        .desk
+        .set_status(a.ws, t.id, Status::Open, agent.clone())
+        .await
+        .unwrap();
+    assert_eq!((reopened.status, reopened.version), (Status::Open, 4));
+    b.set_priority(a.ws, t.id, "high", agent.clone())
+        .await
+        .unwrap();
+    // A write from the stale copy finds the ticket moved: the ticket is
+    // shared, its copy no longer offered.
+    let stale = store.remembered_ticket(a.ws, t.id).unwrap();
+    assert_eq!(stale.version, 4);
+    let mut next = stale.clone();
+    next.version = 5;
+    let write = TicketWrite {
+        catalog_version: None,
+        active_agent: None,
+        capacity: None,
+        ticket: next,
+        expected_version: 4,
+        messages: Vec::new(),
+        assignments: Vec::new(),
+        events: Vec::new(),
+    };
+    let moved = store.update_ticket(a.ws, write).await;
+    assert!(
+        matches!(moved, Err(StoreError::VersionConflict { .. })),
+        "{moved:?}"
+    );
+    assert_eq!(store.remembered_ticket(a.ws, t.id), None);
+    b.set_priority(a.ws, t.id, "low", agent.clone())
+        .await
+        .unwrap();
+    // Shared: the change reads the ticket first.
+    let noted = a
+        .desk
+        .add_note(a.ws, t.id, &a.agent, MessageInput::text("checked"))
+        .await
+        .unwrap();
+    assert_eq!(noted.ticket_id, t.id);
+    assert_eq!(store.remembered_ticket(a.ws, t.id), None);
+    // A read finding the ticket as this store wrote it ends the sharing.
+    let stored = store.get_ticket(a.ws, t.id).await.unwrap().unwrap();
+    assert_eq!((stored.priority.as_str(), stored.version), ("low", 7));
+    assert_eq!(stored.status, Status::Open);
+    assert_eq!(store.remembered_ticket(a.ws, t.id), Some(stored));
+    assert_counters_match(&store, &a, 1).await;
 }
 
 /// Rows written by version 3 (documents without the fields version 4 added,

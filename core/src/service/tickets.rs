@@ -250,6 +250,18 @@ impl BulkError {
     }
 }
 
+/// How one attempt of [`Helpdesk::change_ticket`] ended.
+enum Attempt {
+    /// The change was written.
+    Applied(Committed),
+    /// Nothing to write, or the message was written before (idempotent replay).
+    Unchanged(Committed),
+    /// The ticket moved since it was read (`VersionConflict`): nothing was written.
+    Moved(StoreError),
+    /// The catalog moved, or an automatic assignment's agent filled up: nothing was written.
+    Stale,
+}
+
 /// What [`Helpdesk::change_ticket`] wrote.
 pub(crate) struct Committed {
     /// The ticket after the change.
@@ -870,6 +882,14 @@ impl Helpdesk {
     /// ticket did not move meanwhile; otherwise re-reads and recomputes (the
     /// rules run again on fresh state, so no write is ever lost or blind).
     /// With `expected_version`, a moved ticket is `conflict` instead.
+    ///
+    /// Without `expected_version`, an attempt starts from the copy of the
+    /// ticket the store keeps from its last write of it (or from the write
+    /// that found it moved), when it has one
+    /// ([`TicketStore::remembered_ticket`](crate::store::TicketStore::remembered_ticket)),
+    /// saving the read. Only a write applied at that copy's version stands:
+    /// anything else decided on it (an error, nothing to change, an
+    /// idempotent replay) is decided again on a fresh read.
     pub(crate) async fn change_ticket(
         &self,
         ws: WorkspaceId,
@@ -877,68 +897,100 @@ impl Helpdesk {
         expected_version: Option<u64>,
         f: impl Fn(&Ticket, DateTime<Utc>) -> Result<TicketWrite> + Send + Sync,
     ) -> Result<Committed> {
+        // Whether to try the store's copy first (see above).
+        let mut memory = expected_version.is_none();
         for attempt in 0..RETRIES {
-            let t = self.get_ticket(ws, id).await?;
+            let remembered = match memory {
+                true => self.store.remembered_ticket(ws, id),
+                false => None,
+            };
+            let from_memory = remembered.is_some();
+            let t = match remembered {
+                Some(t) => t,
+                None => self.get_ticket(ws, id).await?,
+            };
             if let Some(v) = expected_version.filter(|v| *v != t.version) {
                 return Err(Error::Conflict {
                     message: format!("ticket {id} is at version {}, not {v}", t.version),
                 });
             }
-            let now = self.now()?;
-            let mut write = f(&t, now)?;
-            if write.is_noop() {
-                return Ok(Committed {
-                    ticket: t,
-                    message: None,
-                });
-            }
-            let catalog = self.catalog(ws).await?;
-            let fired = self.automate(ws, &mut write, &catalog, false).await?;
-            if write.ticket.team != t.team {
-                // Moved to another team, unassigned: its strategy, if any.
-                self.route_new(ws, &mut write, &catalog).await?;
-            }
-            self.sla_on_change(ws, &t, &mut write, &catalog).await?;
-            self.automate_messages(ws, &mut write, &catalog, fired, true)
-                .await?;
-            self.schedule(ws, &mut write.ticket, &catalog).await?;
-            let ticket = write.ticket.clone();
-            let message = write.messages.first().cloned();
-            match self.store.update_ticket(ws, write).await {
-                Ok(WriteOutcome::Applied) => {
-                    if frees_room(&t, &ticket) {
-                        // Best effort: a failed drain leaves the tickets
-                        // waiting for the next change or run_automations.
-                        let _ = self.drain_backlog(ws).await;
+            match self.write_change(ws, t, &f).await {
+                Ok(Attempt::Applied(done)) => return Ok(done),
+                Ok(Attempt::Unchanged(done)) if !from_memory => return Ok(done),
+                Err(e) if !from_memory => return Err(e),
+                Ok(Attempt::Moved(e)) => {
+                    if expected_version.is_some() {
+                        return Err(e.into());
                     }
-                    return Ok(Committed { ticket, message });
-                }
-                Ok(WriteOutcome::DuplicateMessage(m)) => {
-                    if let Some(tried) = &message
-                        && !same_request(&m, tried)
-                    {
-                        return Err(StoreError::IdempotencyMismatch {
-                            key: m.idempotency_key.clone().unwrap_or_default(),
-                        }
-                        .into());
-                    }
-                    return Ok(Committed {
-                        ticket: t,
-                        message: Some(*m),
-                    });
-                }
-                Err(StoreError::CatalogChanged | StoreError::AtCapacity { .. }) => {}
-                Err(StoreError::VersionConflict { .. }) if expected_version.is_none() => {
+                    // The store may keep what the ticket moved to: try it.
                     for _ in 0..attempt * attempt {
                         YieldNow(false).await;
                     }
                 }
-                Err(e) => return Err(e.into()),
+                Ok(Attempt::Stale) => {}
+                // Decided on a remembered copy: decide again on a fresh read.
+                _ => memory = false,
             }
         }
         Err(Error::Conflict {
             message: format!("ticket {id} kept changing; gave up after {RETRIES} attempts"),
         })
+    }
+
+    /// One attempt of [`change_ticket`](Self::change_ticket) from `t`.
+    async fn write_change(
+        &self,
+        ws: WorkspaceId,
+        t: Ticket,
+        f: &(impl Fn(&Ticket, DateTime<Utc>) -> Result<TicketWrite> + Send + Sync),
+    ) -> Result<Attempt> {
+        let now = self.now()?;
+        let mut write = f(&t, now)?;
+        if write.is_noop() {
+            return Ok(Attempt::Unchanged(Committed {
+                ticket: t,
+                message: None,
+            }));
+        }
+        let catalog = self.catalog(ws).await?;
+        let fired = self.automate(ws, &mut write, &catalog, false).await?;
+        if write.ticket.team != t.team {
+            // Moved to another team, unassigned: its strategy, if any.
+            self.route_new(ws, &mut write, &catalog).await?;
+        }
+        self.sla_on_change(ws, &t, &mut write, &catalog).await?;
+        self.automate_messages(ws, &mut write, &catalog, fired, true)
+            .await?;
+        self.schedule(ws, &mut write.ticket, &catalog).await?;
+        let ticket = write.ticket.clone();
+        let message = write.messages.first().cloned();
+        match self.store.update_ticket(ws, write).await {
+            Ok(WriteOutcome::Applied) => {
+                if frees_room(&t, &ticket) {
+                    // Best effort: a failed drain leaves the tickets
+                    // waiting for the next change or run_automations.
+                    let _ = self.drain_backlog(ws).await;
+                }
+                Ok(Attempt::Applied(Committed { ticket, message }))
+            }
+            Ok(WriteOutcome::DuplicateMessage(m)) => {
+                if let Some(tried) = &message
+                    && !same_request(&m, tried)
+                {
+                    return Err(StoreError::IdempotencyMismatch {
+                        key: m.idempotency_key.clone().unwrap_or_default(),
+                    }
+                    .into());
+                }
+                Ok(Attempt::Unchanged(Committed {
+                    ticket: t,
+                    message: Some(*m),
+                }))
+            }
+            Err(StoreError::CatalogChanged | StoreError::AtCapacity { .. }) => Ok(Attempt::Stale),
+            Err(e @ StoreError::VersionConflict { .. }) => Ok(Attempt::Moved(e)),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// [`change_ticket`](Self::change_ticket) without a caller's version,
