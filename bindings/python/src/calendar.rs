@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ticketry_core::calendar::{BoundaryMode, BusinessCalendar};
 use ticketry_core::clock::Clock;
 
-use crate::convert::{calendar_config, delta, py_dt, py_dt_opt, py_enum, seq, utc};
+use crate::convert::{calendar_config, delta, py_dt, py_dt_opt, seq, utc};
 use crate::errors::calendar_err;
 
 /// Longer single calls release the GIL; shorter ones inside the precomputed
@@ -127,7 +127,7 @@ impl Calendar {
             BoundaryMode::StayAtClose => "stay_at_close",
             BoundaryMode::NextOpening => "next_opening",
         };
-        py_enum!(py, "BoundaryMode", v)
+        crate::wire::to_py(py, ticketry_wire::Value::Variant("BoundaryMode", v))
     }
 
     /// Approximate bytes held by the compiled calendar.

@@ -7,38 +7,11 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDateTime, PyDelta, PyDict, PyModule, PyString, PyTzInfo};
+use pyo3::types::{PyDateTime, PyDelta, PyDict, PyString, PyTzInfo};
 use ticketry_core::Error;
 use ticketry_core::calendar::{BusinessCalendar, CalendarConfig};
 
 use crate::errors::core_err;
-
-/// The `ticketry.models` module (dataclasses and enums), imported once.
-pub fn models(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
-    static MODELS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-    MODELS
-        .get_or_try_init(py, || {
-            Ok::<_, PyErr>(py.import("ticketry.models")?.unbind())
-        })
-        .map(|m| m.bind(py))
-}
-
-/// A member of a `ticketry.models` str-valued enum: `enum_value(py, intern!(py, "Status"), "open")`.
-pub fn enum_value<'py>(
-    py: Python<'py>,
-    class: &Bound<'py, PyString>,
-    value: &str,
-) -> PyResult<Bound<'py, PyAny>> {
-    models(py)?.getattr(class)?.call1((value,))
-}
-
-/// Shorthand for [`enum_value`] with an interned class name.
-macro_rules! py_enum {
-    ($py:expr, $cls:literal, $value:expr) => {
-        $crate::convert::enum_value($py, ::pyo3::intern!($py, $cls), $value)
-    };
-}
-pub(crate) use py_enum;
 
 fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyDateTime>> {
     static EPOCH: PyOnceLock<Py<PyDateTime>> = PyOnceLock::new();

@@ -13,7 +13,7 @@ use ticketry_wire::backend::{self, Backend, PgSettings};
 use crate::calendar::ManualClock;
 use crate::convert::{delta, int_opt, py_dt};
 use crate::errors::core_err;
-use crate::pending::{Failure, Pending, convert};
+use crate::pending::{Pending, convert};
 use crate::wire::{Reader, to_py};
 
 type Core = ticketry_core::Helpdesk;
@@ -58,7 +58,7 @@ fn call(
         .and_then(|args| ticketry_wire::ops::call(core, ws, op, args, ticketry_wire::Host::Python));
     let call = prepared.map_err(|e| core_err(py, &e))?;
     Ok(Pending::raw(async move {
-        let value = call.await.map_err(Failure::Core)?;
+        let value = call.await?;
         Ok(convert(move |py| {
             to_py(py, value).map_err(crate::wire::conversion)
         }))
@@ -107,9 +107,7 @@ impl Helpdesk {
         };
         let clock = clock.map(|c| c.get().inner.clone());
         Ok(Pending::raw(async move {
-            let opened = backend::open(&url, settings, clock)
-                .await
-                .map_err(Failure::Core)?;
+            let opened = backend::open(&url, settings, clock).await?;
             Ok(convert(move |py| {
                 if opened.rls == Some(false) {
                     let warning = std::ffi::CString::new(backend::RLS_OFF).unwrap_or_default();

@@ -11,7 +11,6 @@ use pyo3::types::{PyDict, PyModule};
 use ticketry_core::Error;
 use ticketry_core::calendar::{CalendarError, CalendarErrorKind};
 
-use crate::convert::py_enum;
 
 fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -45,7 +44,8 @@ fn details<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
             d.set_item("reason", message)?;
         }
         Error::InvalidTransition { from, .. } => {
-            d.set_item("status", py_enum!(py, "Status", from.as_str())?)?;
+            let status = ticketry_wire::Value::Variant("Status", from.as_str());
+            d.set_item("status", crate::wire::to_py(py, status)?)?;
         }
         Error::InvalidState { entity, state, .. } => {
             d.set_item("entity", *entity)?;
@@ -70,19 +70,8 @@ pub fn core_err(py: Python<'_>, e: &Error) -> PyErr {
 
 /// The calendar error kind as a snake_case name (`unknown_time_zone`).
 fn kind_name(kind: CalendarErrorKind) -> String {
-    let debug = format!("{kind:?}");
-    let mut out = String::with_capacity(debug.len() + 4);
-    for (i, c) in debug.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    let name = ticketry_wire::value::snake(&format!("{kind:?}"));
+    name.trim_start_matches('_').to_owned()
 }
 
 /// A calendar error as `InvalidInputError`: `field` is the JSON path
@@ -101,20 +90,5 @@ pub fn calendar_err(py: Python<'_>, e: &CalendarError, prefix: &str) -> PyErr {
     match made {
         Ok(d) => build(py, core.code(), core.to_string(), &d),
         Err(err) => err,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::kind_name;
-    use ticketry_core::calendar::CalendarErrorKind;
-
-    #[test]
-    fn kind_names_are_snake_case() {
-        assert_eq!(
-            kind_name(CalendarErrorKind::UnknownTimeZone),
-            "unknown_time_zone"
-        );
-        assert_eq!(kind_name(CalendarErrorKind::Syntax), "syntax");
     }
 }

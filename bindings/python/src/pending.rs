@@ -13,24 +13,6 @@ use crate::errors::core_err;
 /// Turns the result into Python once the GIL is held.
 pub type Convert = Box<dyn for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>> + Send>;
 
-/// Why an operation failed.
-#[derive(Debug)]
-pub enum Failure {
-    /// The core refused or the backend failed.
-    Core(ticketry_core::Error),
-    /// The binding failed (rare: a conversion).
-    Py(PyErr),
-}
-
-impl Failure {
-    fn into_pyerr(self, py: Python<'_>) -> PyErr {
-        match self {
-            Failure::Core(e) => core_err(py, &e),
-            Failure::Py(e) => e,
-        }
-    }
-}
-
 /// Boxes a conversion (the bound makes the closure generic over the GIL lifetime).
 pub fn convert<F>(f: F) -> Convert
 where
@@ -39,7 +21,7 @@ where
     Box::new(f)
 }
 
-type Fut = Pin<Box<dyn Future<Output = Result<Convert, Failure>> + Send>>;
+type Fut = Pin<Box<dyn Future<Output = Result<Convert, ticketry_core::Error>> + Send>>;
 
 /// The process-wide tokio runtime (the one `pyo3-async-runtimes` drives
 /// awaitables on; blocking calls `block_on` it with the GIL released).
@@ -67,10 +49,7 @@ impl Pending {
         F: Future<Output = ticketry_core::Result<T>> + Send + 'static,
     {
         Self::raw(async move {
-            let value = fut
-                .await
-                .and_then(|v| ticketry_wire::value::encode(&v))
-                .map_err(Failure::Core)?;
+            let value = fut.await.and_then(|v| ticketry_wire::value::encode(&v))?;
             Ok(convert(move |py| crate::wire::to_py(py, value)))
         })
     }
@@ -78,11 +57,13 @@ impl Pending {
     /// An operation with its own conversion.
     /// Every operation's future: a panic inside it (a bug) becomes
     /// `InternalError` instead of unwinding into Python.
-    pub fn raw(fut: impl Future<Output = Result<Convert, Failure>> + Send + 'static) -> Self {
+    pub fn raw(
+        fut: impl Future<Output = Result<Convert, ticketry_core::Error>> + Send + 'static,
+    ) -> Self {
         let guarded = async move {
             ticketry_core::panic::catch_panic(fut)
                 .await
-                .unwrap_or_else(|e| Err(Failure::Core(e)))
+                .unwrap_or_else(Err)
         };
         Self {
             fut: Mutex::new(Some(Box::pin(guarded))),
@@ -118,7 +99,7 @@ impl Pending {
         let fut = self.take()?;
         match py.detach(|| runtime().block_on(fut)) {
             Ok(convert) => convert(py).map(Bound::unbind),
-            Err(f) => Err(f.into_pyerr(py)),
+            Err(e) => Err(core_err(py, &e)),
         }
     }
 
@@ -129,7 +110,7 @@ impl Pending {
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             match fut.await {
                 Ok(convert) => Ok(Deferred(convert)),
-                Err(f) => Err(Python::attach(|py| f.into_pyerr(py))),
+                Err(e) => Err(Python::attach(|py| core_err(py, &e))),
             }
         })
     }
