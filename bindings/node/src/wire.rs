@@ -318,11 +318,11 @@ pub fn call<'e>(
                 ),
             ));
         }
-        let names: Vec<&str> = spec.args.iter().take(spec.js).map(|a| a.0).collect();
+        let names = &spec.args[..spec.js.min(spec.args.len())];
         let mut reader = Reader::new(env).map_err(|e| tc::Error::Internal {
             message: e.to_string(),
         })?;
-        let args = reader.args(&names, positional, options)?;
+        let args = reader.args(names, positional, options)?;
         let objects: Vec<String> = names.iter().map(|n| format!("{}.", camel(n))).collect();
         // A positional object's fields are the caller's own: `capacity`,
         // not `input.capacity`.

@@ -21,23 +21,18 @@ use ticketry_core::*;
 /// A prepared call: runs the core operation and encodes its result.
 pub type Call = Pin<Box<dyn Future<Output = Result<Value, Error>> + Send>>;
 
-/// One operation, as the client generators see it.
+/// One operation, as a binding dispatches it (the generators read the
+/// fuller [`catalog`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Op {
     /// snake_case name (Node spells it camelCase).
     pub name: &'static str,
     /// `desk` or `ws`.
     pub scope: &'static str,
-    /// The doc comment.
-    pub doc: &'static str,
-    /// Leading arguments Python takes positionally (the rest are keyword-only).
-    pub py: usize,
     /// Leading arguments Node takes positionally (the rest form one options object).
     pub js: usize,
-    /// Arguments: name and Rust type (`Option<…>` ones may be omitted).
-    pub args: &'static [(&'static str, &'static str)],
-    /// The Rust type of the result.
-    pub result: &'static str,
+    /// The arguments' names, in order.
+    pub args: &'static [&'static str],
 }
 
 fn metrics_query(
@@ -87,11 +82,8 @@ macro_rules! ops {
             Op {
                 name: stringify!($name),
                 scope: stringify!($scope),
-                doc: concat!($($doc, "\n"),*),
-                py: $py,
                 js: $js,
-                args: &[$( (stringify!($f), stringify!($t)) ),*],
-                result: stringify!($out),
+                args: &[$( stringify!($f) ),*],
             },
         )*];
 
