@@ -38,12 +38,19 @@ def strip_null(s):
     return s, False
 
 
-def doc(text, indent):
+def clean_doc(text):
+    """A Rust doc comment for hosts: no examples, links as their text."""
     text = (text or "").strip()
+    # Rust doc examples mean nothing to hosts.
     text = re.sub(r"\n*```.*?```", "", text, flags=re.S).strip()
+    # Rustdoc links: keep the text, drop the target.
     text = re.sub(r"\]\((?:crate|self|super)::[^)]*\)", "]", text)
     text = text.replace("[`", "`").replace("`]", "`")
-    text = re.sub(r"\]\([^)]*\)", "", text).replace("`", "``").replace("````", "``")
+    return re.sub(r"\]\([^)]*\)", "", text)
+
+
+def doc(text, indent):
+    text = clean_doc(text).replace("`", "``").replace("````", "``")
     if not text:
         return []
     lines = text.split("\n")
@@ -153,8 +160,9 @@ class Py:
         return repr(v)
 
     def shown(self, k, t):
-        scalar = t.replace("Optional[", "").rstrip("]") in ("str", "int", "bool", "float") or (
-            t.replace("Optional[", "").rstrip("]") in self.cat.defs and self.cat.is_enum(t.replace("Optional[", "").rstrip("]"))
+        bare = t.replace("Optional[", "").rstrip("]")
+        scalar = bare in ("str", "int", "bool", "float") or (
+            bare in self.cat.defs and self.cat.is_enum(bare)
         )
         return scalar and k not in HIDDEN
 
@@ -301,7 +309,7 @@ class Py:
             sig.append("*")
             for name, t, optional, _ in kw:
                 t = t if t.startswith("Optional[") or not optional else f"Optional[{t}]"
-                sig.append(f"{name}: {t if optional else t} = None" if optional else f"{name}: {t}")
+                sig.append(f"{name}: {t} = None" if optional else f"{name}: {t}")
         res = self.result(op)
         d = doc(op["doc"], "        ")
         call = f'self._native.call("{op["name"]}", {build})'
@@ -321,7 +329,7 @@ class Py:
                "from datetime import datetime, timedelta",
                "from typing import Any, Dict, List, Mapping, Optional, Sequence, Union", "",
                "from ._extras import _Id, _UserId, _id, _ids, _kw",
-               "from .models import (", *[f"    {n}," for n in ["Page", *used] if n != "Page" or True], ")", "", ""]
+               "from .models import (", *[f"    {n}," for n in ["Page", *used]], ")", "", ""]
         for scope, cls in (("desk", "HelpdeskOps"), ("ws", "DeskOps")):
             out += [f"class {cls}:", f'    """The {"help desk" if scope == "desk" else "workspace"} operations of the table."""', "",
                     "    __slots__ = ()", "    _native: Any", ""]

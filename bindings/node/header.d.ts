@@ -2,4 +2,4 @@
  * bindings/node/src with this header. Import from `ticketry` (index.d.ts):
  * it adds the typed operations. */
 
-import type { BoundaryMode, CalendarConfig, ErrorCode, Segment } from './index'
+import type { BoundaryMode, CalendarConfig, Segment } from './index'

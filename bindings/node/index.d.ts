@@ -5,7 +5,7 @@
  * `ERROR_CODES` (see `TicketryError`). */
 
 import * as native from './native'
-export { Calendar, ManualClock, ERROR_CODES } from './native'
+export { Calendar, ManualClock } from './native'
 export type { InMemoryOptions, ConnectOptions } from './native'
 
 /** The stable error codes of Ticketry, as `err.code`. */
@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'storage'
   | 'outcome_unknown'
   | 'internal'
+
+/** Every stable error code, in the core's order. */
+export declare const ERROR_CODES: ErrorCode[]
 
 /** What a rejected Promise (or a throwing method) gives you. */
 export interface TicketryError extends Error {

@@ -354,7 +354,7 @@ define(Helpdesk, 'workspaceBySlug', async function workspaceBySlug(slug) {
 })
 
 exports.Calendar = native.Calendar
-exports.ERROR_CODES = native.ERROR_CODES
 exports.Helpdesk = native.Helpdesk
 exports.ManualClock = native.ManualClock
 exports.Workspace = native.Workspace
+exports.ERROR_CODES = ["not_found", "invalid_input", "invalid_transition", "conflict", "already_exists", "storage", "outcome_unknown", "internal"]

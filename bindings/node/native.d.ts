@@ -2,7 +2,7 @@
  * bindings/node/src with this header. Import from `ticketry` (index.d.ts):
  * it adds the typed operations. */
 
-import type { BoundaryMode, CalendarConfig, ErrorCode, Segment } from './index'
+import type { BoundaryMode, CalendarConfig, Segment } from './index'
 
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
@@ -175,12 +175,6 @@ export interface ConnectOptions {
   /** Run on this manual clock (default: the system clock). */
   clock?: ManualClock
 }
-
-/**
- * Every stable error code of the core (`err.code` of a rejected Promise or
- * thrown error), in declaration order.
- */
-export declare const ERROR_CODES: ErrorCode[]
 
 /** Options of `Helpdesk.inMemory`. */
 export interface InMemoryOptions {
