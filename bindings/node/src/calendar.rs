@@ -54,17 +54,6 @@ fn from_epoch_ms(field: &str, x: f64) -> CoreResult<DateTime<Utc>> {
     Ok(DateTime::from_timestamp_nanos(nanos as i64))
 }
 
-fn same_length(a: usize, b: usize) -> CoreResult<()> {
-    if a == b {
-        Ok(())
-    } else {
-        Err(tc::Error::invalid_input(
-            "arrays",
-            format!("both arrays must have the same length (got {a} and {b})"),
-        ))
-    }
-}
-
 #[napi]
 impl Calendar {
     /// Parses and compiles the core's JSON shape (`{"timezone": …,
@@ -276,7 +265,7 @@ impl Calendar {
     ) -> napi::Result<Vec<f64>> {
         let ranges = sync(
             env,
-            same_length(starts.len(), ends.len()).and_then(|()| {
+            ticketry_wire::same_length(starts.len(), ends.len()).and_then(|()| {
                 Ok(instants("starts", &starts)?
                     .into_iter()
                     .zip(instants("ends", &ends)?)
@@ -302,7 +291,7 @@ impl Calendar {
     ) -> napi::Result<Float64Array> {
         let items = sync(
             env,
-            same_length(starts.len(), durations_ms.len()).and_then(|()| {
+            ticketry_wire::same_length(starts.len(), durations_ms.len()).and_then(|()| {
                 starts
                     .iter()
                     .zip(durations_ms.iter())
@@ -330,7 +319,7 @@ impl Calendar {
     ) -> napi::Result<Float64Array> {
         let ranges = sync(
             env,
-            same_length(starts.len(), ends.len()).and_then(|()| {
+            ticketry_wire::same_length(starts.len(), ends.len()).and_then(|()| {
                 starts
                     .iter()
                     .zip(ends.iter())
@@ -349,7 +338,7 @@ impl Calendar {
 }
 
 fn pairs(starts: &[Date], durations: &[f64]) -> CoreResult<Vec<(DateTime<Utc>, TimeDelta)>> {
-    same_length(starts.len(), durations.len())?;
+    ticketry_wire::same_length(starts.len(), durations.len())?;
     instants("starts", starts)?
         .into_iter()
         .zip(durations)

@@ -411,7 +411,7 @@ fn epoch_pairs<T>(
 ) -> PyResult<Vec<(DateTime<Utc>, T)>> {
     let py = starts.py();
     let (a, b) = (int64s(starts, "starts")?, int64s(others, field)?);
-    same_length(py, a.len(), b.len())?;
+    ticketry_wire::same_length(a.len(), b.len()).map_err(|e| crate::errors::core_err(py, &e))?;
     a.iter()
         .zip(&b)
         .enumerate()
@@ -483,18 +483,6 @@ fn write_int64s<'py>(
     )
     .map_err(|e| bad(py, "out", &format!("must be a writable int64 buffer: {e}")))?;
     Ok(out)
-}
-
-fn same_length(py: Python<'_>, a: usize, b: usize) -> PyResult<()> {
-    if a == b {
-        Ok(())
-    } else {
-        Err(bad(
-            py,
-            "arrays",
-            &format!("both arrays must have the same length (got {a} and {b})"),
-        ))
-    }
 }
 
 fn bad(py: Python<'_>, field: &str, message: &str) -> PyErr {

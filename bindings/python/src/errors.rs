@@ -11,7 +11,6 @@ use pyo3::types::{PyDict, PyModule};
 use ticketry_core::Error;
 use ticketry_core::calendar::{CalendarError, CalendarErrorKind};
 
-
 fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     ERRORS

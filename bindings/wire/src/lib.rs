@@ -26,3 +26,15 @@ pub mod ops;
 pub mod value;
 
 pub use value::{Host, Value};
+
+/// `invalid_input` (field `arrays`) unless two batch arrays have the same
+/// length (the `Calendar` batch calls of both bindings).
+pub fn same_length(a: usize, b: usize) -> Result<(), ticketry_core::Error> {
+    if a == b {
+        return Ok(());
+    }
+    Err(ticketry_core::Error::invalid_input(
+        "arrays",
+        format!("both arrays must have the same length (got {a} and {b})"),
+    ))
+}

@@ -663,6 +663,17 @@ impl ser::Error for SerError {
 
 struct Ser;
 
+/// `serialize_*` of the integer types that fit an `i64` losslessly.
+macro_rules! ints {
+    ($($method:ident: $t:ty),* $(,)?) => {
+        $(
+            fn $method(self, v: $t) -> R {
+                Ok(Value::Int(v.into()))
+            }
+        )*
+    };
+}
+
 type R = Result<Value, SerError>;
 
 impl ser::Serializer for Ser {
@@ -679,26 +690,9 @@ impl ser::Serializer for Ser {
     fn serialize_bool(self, v: bool) -> R {
         Ok(Value::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> R {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_i16(self, v: i16) -> R {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_i32(self, v: i32) -> R {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_i64(self, v: i64) -> R {
-        Ok(Value::Int(v))
-    }
-    fn serialize_u8(self, v: u8) -> R {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_u16(self, v: u16) -> R {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_u32(self, v: u32) -> R {
-        Ok(Value::Int(v.into()))
+    ints! {
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
     }
     fn serialize_u64(self, v: u64) -> R {
         i64::try_from(v)
