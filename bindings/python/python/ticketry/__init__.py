@@ -17,37 +17,11 @@ failures are :class:`TicketryError` subclasses, one per core error code.
 from . import _native
 from ._client import Desk, Helpdesk
 from ._native import Calendar, ManualClock
-from .errors import (
-    ERRORS,
-    AlreadyExistsError,
-    ConflictError,
-    InvalidInputError,
-    InvalidTransitionError,
-    NotFoundError,
-    StorageError,
-    OutcomeUnknownError,
-    InternalError,
-    TicketryError,
-)
+from .errors import *  # noqa: F401,F403
+from .errors import __all__ as _errors_all
 from .models import *  # noqa: F401,F403
 from .models import __all__ as _models_all
 
 __version__: str = _native.__version__
 
-__all__ = [
-    "Helpdesk",
-    "Desk",
-    "Calendar",
-    "ManualClock",
-    "ERRORS",
-    "TicketryError",
-    "NotFoundError",
-    "InvalidInputError",
-    "InvalidTransitionError",
-    "ConflictError",
-    "AlreadyExistsError",
-    "StorageError",
-    "OutcomeUnknownError",
-    "InternalError",
-    *_models_all,
-]
+__all__ = ["Helpdesk", "Desk", "Calendar", "ManualClock", *_errors_all, *_models_all]
