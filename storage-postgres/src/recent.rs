@@ -11,10 +11,11 @@
 //! If another process (or a concurrent task) moved the ticket meanwhile, the
 //! write finds another version and writes nothing, and the service reads the
 //! ticket and tries again. Such a failed write costs more than a read, so
-//! the ticket is then marked *shared*: its copy is not offered until a read
-//! finds the ticket still at the version this store last wrote (no one else
-//! wrote it since). A ticket that two processes change by turns thus costs a
-//! read and a write per change, as without copies, after one failed write.
+//! the ticket is then marked *shared* (as it is when a read finds it at a
+//! newer version than the copy): its copy is not offered until a read finds
+//! the ticket still at the version this store last wrote (no one else wrote
+//! it since). A ticket that two processes change by turns thus costs a read
+//! and a write per change, as without copies.
 //!
 //! Copies are kept within a budget of bytes (the size of the write that
 //! stored each); past it, arbitrary entries make room.
@@ -41,10 +42,9 @@ struct State {
 }
 
 struct Entry {
+    /// What this store's last write of the ticket stored.
     ticket: Ticket,
     size: usize,
-    /// Whether `ticket` is what this store wrote (not what it read).
-    written: bool,
     /// Whether another writer moved the ticket lately (see the module docs).
     shared: bool,
 }
@@ -97,7 +97,6 @@ impl Recent {
             let entry = Entry {
                 ticket,
                 size,
-                written: true,
                 shared,
             };
             state.insert(key, entry);
@@ -113,16 +112,13 @@ impl Recent {
         }
     }
 
-    /// A read found `ticket`: the same version as this store's last write of
-    /// it means no one else wrote it since; a newer one is kept as read.
+    /// A read found `ticket`: still at the version of this store's last
+    /// write of it, no one else wrote it since; at a newer one, someone did.
     pub(crate) fn seen(&self, ws: WorkspaceId, ticket: &Ticket) {
-        if let Some(entry) = self.state().tickets.get_mut(&(ws, ticket.id)) {
-            if entry.ticket.version == ticket.version && entry.written {
-                entry.shared = false;
-            } else if entry.ticket.version < ticket.version {
-                entry.ticket = ticket.clone();
-                entry.written = false;
-            }
+        if let Some(entry) = self.state().tickets.get_mut(&(ws, ticket.id))
+            && entry.ticket.version <= ticket.version
+        {
+            entry.shared = entry.ticket.version < ticket.version;
         }
     }
 }
@@ -175,17 +171,20 @@ mod tests {
         // A write from an older copy than the kept one says nothing about it.
         recent.moved(ws, id, 3);
         assert!(recent.get(ws, id).is_some());
-        // Another process wrote version 5: read, kept as read, written by us.
+        // Another process wrote version 5.
         recent.moved(ws, id, 4);
         assert_eq!(recent.get(ws, id), None);
         recent.seen(ws, &ticket(ws, 5));
-        assert_eq!(recent.get(ws, id), None, "a read copy is not confirmed");
+        assert_eq!(recent.get(ws, id), None, "the copy is not confirmed");
         recent.keep(ws, ticket(ws, 6), 100);
         assert_eq!(recent.get(ws, id), None, "still shared");
         recent.seen(ws, &ticket(ws, 6));
         assert_eq!(recent.get(ws, id).map(|t| t.version), Some(6));
         recent.seen(ws, &ticket(ws, 5));
         assert_eq!(recent.get(ws, id).map(|t| t.version), Some(6));
+        // A read of a newer version than the copy: shared, without a conflict.
+        recent.seen(ws, &ticket(ws, 7));
+        assert_eq!(recent.get(ws, id), None);
     }
 
     #[test]

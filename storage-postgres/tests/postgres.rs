@@ -1235,11 +1235,15 @@ async fn a_ticket_changed_by_another_process_is_read_again() {
         .await
         .unwrap();
     assert_eq!((reopened.status, reopened.version), (Status::Open, 4));
+    // That read showed another writer: the ticket is shared, its copy not
+    // offered until a read finds it current.
+    assert_eq!(store.remembered_ticket(a.ws, t.id), None);
+    store.get_ticket(a.ws, t.id).await.unwrap();
+    assert_eq!(store.remembered_ticket(a.ws, t.id), Some(reopened));
     b.set_priority(a.ws, t.id, "high", agent.clone())
         .await
         .unwrap();
-    // A write from the stale copy finds the ticket moved: the ticket is
-    // shared, its copy no longer offered.
+    // A write from the stale copy finds the ticket moved: shared again.
     let stale = store.remembered_ticket(a.ws, t.id).unwrap();
     assert_eq!(stale.version, 4);
     let mut next = stale.clone();
