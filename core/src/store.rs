@@ -393,13 +393,12 @@ pub trait TicketStore: Send + Sync {
     -> StoreResult<WriteOutcome>;
     /// By id.
     async fn get_ticket(&self, ws: WorkspaceId, id: TicketId) -> StoreResult<Option<Ticket>>;
-    /// The ticket as this store last wrote it (or as a write of it found it
-    /// moved to), if it keeps such copies and still has this one (default:
-    /// none). The service computes a change from it instead of reading the
-    /// ticket; the write's version check validates it (a copy another
-    /// process made stale fails the write with `VersionConflict`, and the
-    /// service tries again). A copy must be exactly what the ticket held at
-    /// the copy's version.
+    /// The ticket as this store last wrote it, if it keeps such copies and
+    /// offers this one (default: none). The service computes a change from
+    /// it instead of reading the ticket; the write's version check validates
+    /// it (a copy another process made stale fails the write with
+    /// `VersionConflict`, and the service reads the ticket and tries again).
+    /// A copy must be exactly what the ticket held at the copy's version.
     fn remembered_ticket(&self, _ws: WorkspaceId, _id: TicketId) -> Option<Ticket> {
         None
     }

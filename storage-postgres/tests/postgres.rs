@@ -1133,12 +1133,55 @@ async fn a_ticket_write_refused_at_commit_is_storage_and_a_lost_one_outcome_unkn
     assert_eq!(err.code(), "outcome_unknown", "{err}");
     let t = f.open("after").await;
     assert_eq!(t.seq, 2);
+
+    // A change computed from the kept copy of `t` whose commit is lost (the
+    // first time only) is `outcome_unknown` too: never made again from a
+    // fresh read, which would succeed here.
+    let schema = store.schema();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "CREATE SEQUENCE \"{schema}\".lost_updates;
+         GRANT USAGE ON SEQUENCE \"{schema}\".lost_updates TO PUBLIC;
+         CREATE FUNCTION \"{schema}\".lose_first_update() RETURNS trigger LANGUAGE plpgsql
+            SECURITY DEFINER AS $$ BEGIN
+                IF nextval('\"{schema}\".lost_updates') = 1 THEN
+                    PERFORM pg_terminate_backend(pg_backend_pid());
+                    PERFORM pg_sleep(5);
+                END IF;
+                RETURN NULL;
+            END $$;
+         CREATE CONSTRAINT TRIGGER lose_first_update AFTER UPDATE ON \"{schema}\".tickets
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+            WHEN (NEW.doc->>'subject' = 'renamed')
+            EXECUTE FUNCTION \"{schema}\".lose_first_update()"
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    assert!(store.remembered_ticket(f.ws, t.id).is_some());
+    let rename = || ticketry_core::TicketUpdate {
+        subject: Some("renamed".into()),
+        ..Default::default()
+    };
+    let agent = Actor::Agent(f.agent.clone());
+    let err = f
+        .desk
+        .update_ticket(f.ws, t.id, rename(), agent.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err}");
+    let stored = store.get_ticket(f.ws, t.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.subject.as_str(), stored.version),
+        ("after", t.version)
+    );
+    let renamed = f
+        .desk
+        .update_ticket(f.ws, t.id, rename(), agent)
+        .await
+        .unwrap();
+    assert_eq!(renamed.version, t.version + 1);
 }
 
-/// Another process (here: another store on the same schema) changes the
-/// catalog this store has cached: the next create and the next update notice
-/// it inside their write, nothing stale is written, and the service
-/// recomputes with the fresh catalog.
 /// A second store on `store`'s schema, as another process would have.
 async fn another_process(store: &PgStore) -> PgStore {
     PgStore::connect(
@@ -1152,6 +1195,10 @@ async fn another_process(store: &PgStore) -> PgStore {
     .unwrap()
 }
 
+/// Another process (here: another store on the same schema) changes the
+/// catalog this store has cached: the next create and the next update notice
+/// it inside their write, nothing stale is written, and the service
+/// recomputes with the fresh catalog.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_catalog_changed_by_another_process_is_used_by_the_next_write() {
     use ticketry_core::sla::{PolicyTarget, SlaPolicy};

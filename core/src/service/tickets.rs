@@ -260,6 +260,9 @@ enum Attempt {
     Moved(StoreError),
     /// The catalog moved, or an automatic assignment's agent filled up: nothing was written.
     Stale,
+    /// The write failed (`storage`, `outcome_unknown`, …): the caller's
+    /// answer, whatever the ticket was computed from.
+    Failed(Error),
 }
 
 /// What [`Helpdesk::change_ticket`] wrote.
@@ -883,13 +886,13 @@ impl Helpdesk {
     /// rules run again on fresh state, so no write is ever lost or blind).
     /// With `expected_version`, a moved ticket is `conflict` instead.
     ///
-    /// Without `expected_version`, an attempt starts from the copy of the
-    /// ticket the store keeps from its last write of it (or from the write
-    /// that found it moved), when it has one
-    /// ([`TicketStore::remembered_ticket`](crate::store::TicketStore::remembered_ticket)),
+    /// Without `expected_version`, the first attempt starts from the copy
+    /// of the ticket the store keeps from its last write of it, when it has
+    /// one ([`TicketStore::remembered_ticket`](crate::store::TicketStore::remembered_ticket)),
     /// saving the read. Only a write applied at that copy's version stands:
-    /// anything else decided on it (an error, nothing to change, an
-    /// idempotent replay) is decided again on a fresh read.
+    /// anything else decided on it before writing (an error, nothing to
+    /// change, an idempotent replay, a conflict) is decided again on a fresh
+    /// read; a failed write (`storage`, `outcome_unknown`) is the answer.
     pub(crate) async fn change_ticket(
         &self,
         ws: WorkspaceId,
@@ -916,13 +919,15 @@ impl Helpdesk {
             }
             match self.write_change(ws, t, &f).await {
                 Ok(Attempt::Applied(done)) => return Ok(done),
+                // A write that may have happened is never tried again.
+                Ok(Attempt::Failed(e)) => return Err(e),
                 Ok(Attempt::Unchanged(done)) if !from_memory => return Ok(done),
                 Err(e) if !from_memory => return Err(e),
                 Ok(Attempt::Moved(e)) => {
                     if expected_version.is_some() {
                         return Err(e.into());
                     }
-                    // The store may keep what the ticket moved to: try it.
+                    memory = false;
                     for _ in 0..attempt * attempt {
                         YieldNow(false).await;
                     }
@@ -989,7 +994,7 @@ impl Helpdesk {
             }
             Err(StoreError::CatalogChanged | StoreError::AtCapacity { .. }) => Ok(Attempt::Stale),
             Err(e @ StoreError::VersionConflict { .. }) => Ok(Attempt::Moved(e)),
-            Err(e) => Err(e.into()),
+            Err(e) => Ok(Attempt::Failed(e.into())),
         }
     }
 
