@@ -147,9 +147,9 @@ const CREATE_SQL: &str = concat!(
 
 /// Updates a ticket if its version is still `$17` (checked before and
 /// after the lock) and no message key `$32` was used before: locks the
-/// counter row first (only while the catalog
-/// version is still `$31` and the agent `$33` exists and is active, when
-/// given), then the ticket, then takes `$15` event seqs. Returns how many
+/// counter row first (only while the catalog version is still `$31` and the
+/// agent `$33` exists and is active, when given), then the ticket, then
+/// takes `$15` event seqs. Returns how many
 /// tickets it updated, the earlier message, the ticket's stored version, the
 /// stored catalog version, whether the agent is active (NULL: no such agent)
 /// and whether the assignee is full.

@@ -22,7 +22,7 @@ use ticketry_core::*;
 pub type Call = Pin<Box<dyn Future<Output = Result<Value, Error>> + Send>>;
 
 /// One operation, as a binding dispatches it (the generators read the
-/// fuller [`catalog`]).
+/// fuller `catalog()`, feature `schema`).
 #[derive(Debug, Clone, Copy)]
 pub struct Op {
     /// snake_case name (Node spells it camelCase).
