@@ -112,6 +112,24 @@ impl Recent {
         }
     }
 
+    /// `set_timers_due` set the ticket's `timers.due` at `version` (a hint
+    /// written without a version step): the copy at that version follows.
+    /// (Another process's hint leaves the copy behind; harmless, since every
+    /// change computes `timers.due` afresh.)
+    pub(crate) fn timers_due(
+        &self,
+        ws: WorkspaceId,
+        id: TicketId,
+        version: u64,
+        due: Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        if let Some(entry) = self.state().tickets.get_mut(&(ws, id))
+            && entry.ticket.version == version
+        {
+            entry.ticket.timers.due = due;
+        }
+    }
+
     /// A read found `ticket`: still at the version of this store's last
     /// write of it, no one else wrote it since; at a newer one, someone did.
     pub(crate) fn seen(&self, ws: WorkspaceId, ticket: &Ticket) {
@@ -160,6 +178,13 @@ mod tests {
         assert_eq!(recent.get(workspace(2), id), None);
         recent.keep(ws, ticket(ws, 4), 200);
         assert_eq!(recent.state().bytes, 200);
+        // A timers hint at the copy's version reaches the copy; others not.
+        let due = "2026-01-02T09:00:00Z".parse().ok();
+        recent.timers_due(ws, id, 3, None);
+        recent.timers_due(ws, id, 4, due);
+        assert_eq!(recent.get(ws, id).map(|t| t.timers.due), Some(due));
+        recent.timers_due(ws, id, 3, None);
+        assert_eq!(recent.get(ws, id).map(|t| t.timers.due), Some(due));
     }
 
     #[test]

@@ -708,6 +708,9 @@ impl TicketStore for PgStore {
         self.send_writes(std::slice::from_ref(&job))
             .await
             .map_err(crate::statement::WriteError::into_store)?;
+        for &(id, version, at) in due {
+            self.inner.recent.timers_due(ws, id, version, at);
+        }
         Ok(())
     }
 

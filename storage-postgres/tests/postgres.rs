@@ -1258,6 +1258,9 @@ async fn a_ticket_changed_by_another_process_is_read_again() {
     let a = Fixture::new(dyn_store(&store)).await;
     let agent = Actor::Agent(a.agent.clone());
     let t = a.open("remembered").await;
+    // Kept by the create, number and seq included.
+    let created = store.get_ticket(a.ws, t.id).await.unwrap();
+    assert_eq!(store.remembered_ticket(a.ws, t.id), created);
     let reply = MessageInput::text("On it.");
     a.desk.reply(a.ws, t.id, &a.agent, reply).await.unwrap();
     let kept = store

@@ -900,10 +900,9 @@ impl Helpdesk {
         expected_version: Option<u64>,
         f: impl Fn(&Ticket, DateTime<Utc>) -> Result<TicketWrite> + Send + Sync,
     ) -> Result<Committed> {
-        // Whether to try the store's copy first (see above).
-        let mut memory = expected_version.is_none();
         for attempt in 0..RETRIES {
-            let remembered = match memory {
+            // Only the first attempt may start from the store's copy.
+            let remembered = match attempt == 0 && expected_version.is_none() {
                 true => self.store.remembered_ticket(ws, id),
                 false => None,
             };
@@ -927,14 +926,13 @@ impl Helpdesk {
                     if expected_version.is_some() {
                         return Err(e.into());
                     }
-                    memory = false;
                     for _ in 0..attempt * attempt {
                         YieldNow(false).await;
                     }
                 }
-                Ok(Attempt::Stale) => {}
-                // Decided on a remembered copy: decide again on a fresh read.
-                _ => memory = false,
+                // A stale catalog, or decided on a remembered copy: again,
+                // on a fresh read.
+                _ => {}
             }
         }
         Err(Error::Conflict {
