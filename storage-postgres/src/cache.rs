@@ -16,7 +16,7 @@ use crate::{PgStore, backend};
 use sqlx::Row;
 use sqlx::types::Json;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use ticketry_core::sla::SlaPolicy;
 use ticketry_core::store::{StoreResult, WorkspaceCatalog};
 use ticketry_core::{Priority, Workspace, WorkspaceId};
@@ -48,7 +48,7 @@ pub(crate) struct Catalogs {
 
 impl Catalogs {
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<WorkspaceId, Arc<WorkspaceCatalog>>> {
-        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::lock(&self.map)
     }
 
     fn get(&self, ws: WorkspaceId) -> Option<Arc<WorkspaceCatalog>> {

@@ -93,7 +93,7 @@ pub struct GroupCommitStats {
 
 impl GroupCommit {
     fn queues(&self) -> MutexGuard<'_, HashMap<WorkspaceId, Queue>> {
-        self.queues.lock().unwrap_or_else(|p| p.into_inner())
+        crate::lock(&self.queues)
     }
 
     /// The next batch of `ws`, or `None`, giving back the runner's place,

@@ -258,6 +258,12 @@ impl fmt::Debug for PgStore {
     }
 }
 
+/// Locks `m`; a panic of another holder (a bug) does not poison the
+/// store's in-process state, which every writer leaves consistent.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Longest message a [`StoreError`] of this backend carries, in characters.
 pub const MAX_MESSAGE: usize = 300;
 

@@ -21,7 +21,7 @@
 //! stored each); past it, arbitrary entries make room.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use ticketry_core::{Ticket, TicketId, WorkspaceId};
 
 /// How many bytes of written tickets a store keeps (their writes' sizes).
@@ -70,7 +70,7 @@ impl State {
 
 impl Recent {
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::lock(&self.state)
     }
 
     /// The copy of the ticket, if kept and not shared.

@@ -313,7 +313,7 @@ pub(crate) use by_key;
 /// One write's statements, scoped to its workspace, as
 /// [`PgStore::send_writes`] sends them.
 pub(crate) struct WriteJob {
-    /// The workspace (the group commit orders a batch by it).
+    /// The workspace (the group commit queues its writes per workspace).
     pub(crate) ws: WorkspaceId,
     /// Its statement's name on this store's connections.
     name: String,

@@ -9,8 +9,9 @@
 //! since (or after [`HOLD`] if none comes), and so on, in arrival order.
 //! This only orders retries; correctness never depends on it.
 
+use crate::lock;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use ticketry_core::{TicketId, WorkspaceId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -29,10 +30,6 @@ pub(crate) struct Turns {
 struct Gate {
     turn: Arc<Semaphore>,
     holder: Mutex<Option<(OwnedSemaphorePermit, Instant)>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Turns {

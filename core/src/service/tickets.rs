@@ -902,10 +902,9 @@ impl Helpdesk {
     ) -> Result<Committed> {
         for attempt in 0..RETRIES {
             // Only the first attempt may start from the store's copy.
-            let remembered = match attempt == 0 && expected_version.is_none() {
-                true => self.store.remembered_ticket(ws, id),
-                false => None,
-            };
+            let remembered = (attempt == 0 && expected_version.is_none())
+                .then(|| self.store.remembered_ticket(ws, id))
+                .flatten();
             let from_memory = remembered.is_some();
             let t = match remembered {
                 Some(t) => t,
