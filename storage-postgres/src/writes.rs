@@ -151,8 +151,10 @@ const CREATE_SQL: &str = concat!(
 /// agent `$33` exists and is active, when given), then the ticket, then
 /// takes `$15` event seqs. Returns how many
 /// tickets it updated, the earlier message, the ticket's stored version, the
-/// stored catalog version, whether the agent is active (NULL: no such agent)
-/// and whether the assignee is full.
+/// stored catalog version, whether the agent is active (NULL: no such agent),
+/// whether the assignee is full and whether the counter row was taken (then
+/// only the ticket's version, moved while the write waited for the row, can
+/// have stopped it: the other values are read at the statement's start).
 const UPDATE_SQL: &str = concat!(
     "WITH dup AS (
         SELECT m.doc FROM unnest($32::text[]) WITH ORDINALITY AS u(key, n)
@@ -199,7 +201,8 @@ const UPDATE_SQL: &str = concat!(
         (SELECT catalog_version FROM workspace_counters WHERE workspace_id = $1),
         (SELECT (doc->>'active')::boolean FROM agents WHERE workspace_id = $1 AND agent_id = $33),
         (SELECT count(*) FROM tickets WHERE workspace_id = $1
-            AND assignee_id = $35 AND active AND ticket_id <> $16) >= $36"
+            AND assignee_id = $35 AND active AND ticket_id <> $16) >= $36,
+        EXISTS (SELECT 1 FROM counter)"
 );
 
 /// The types of the children's `$1..=$15`.
@@ -733,12 +736,14 @@ impl PgStore {
         let stored: Option<i64> = row.try_get(3).map_err(backend)?;
         let active: Option<bool> = row.try_get(4).map_err(backend)?;
         let full: Option<bool> = row.try_get(5).map_err(backend)?;
+        let taken: bool = row.try_get(6).map_err(backend)?;
         Err(match (stored, version) {
             (None, _) => missing_workspace(ws),
             (Some(_), None) => StoreError::NotFound {
                 entity: "ticket",
                 id: t.id.to_string(),
             },
+            (Some(_), Some(_)) if taken => self.moved(ws, &w),
             (Some(_), Some(_)) if agent.is_some() && active != Some(true) => {
                 let id = agent.unwrap_or_default().to_owned();
                 match active {
@@ -753,16 +758,19 @@ impl PgStore {
             // The ticket was as expected: the counter row was not taken,
             // because the catalog moved (perhaps while this write waited).
             (Some(_), Some(v)) if v == expected && catalog.is_some() => self.catalog_changed(ws),
-            (Some(_), Some(_)) => {
-                self.inner.recent.moved(ws, t.id, w.expected_version);
-                StoreError::VersionConflict {
-                    entity: "ticket",
-                    id: t.id.to_string(),
-                    expected: w.expected_version,
-                }
-            }
+            (Some(_), Some(_)) => self.moved(ws, &w),
         }
         .into())
+    }
+
+    /// Another write moved the ticket `w` was computed from: its copy is stale.
+    fn moved(&self, ws: WorkspaceId, w: &TicketWrite) -> StoreError {
+        self.inner.recent.moved(ws, w.ticket.id, w.expected_version);
+        StoreError::VersionConflict {
+            entity: "ticket",
+            id: w.ticket.id.to_string(),
+            expected: w.expected_version,
+        }
     }
 
     /// Drops the stale cached catalog: the service reads it again.

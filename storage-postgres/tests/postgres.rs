@@ -162,6 +162,68 @@ async fn two_concurrent_updates_give_exactly_one_conflict() {
     ));
 }
 
+/// A write that waits for the counter row while another write moves its
+/// ticket writes nothing and is a version conflict (its copy marked stale),
+/// not a changed catalog: the workspace's cached catalog is still valid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ticket_moved_while_its_write_waits_is_a_conflict() {
+    use ticketry_core::store::WorkspaceStore;
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    let t = f.open("waits").await;
+    let catalog = store.catalog(f.ws).await.unwrap().unwrap();
+    assert!(catalog.version.is_some());
+    let mut next = t.clone();
+    next.subject = "from the waiting write".into();
+    next.version = t.version + 1;
+    let write = TicketWrite {
+        catalog_version: catalog.version,
+        active_agent: None,
+        capacity: None,
+        ticket: next,
+        expected_version: t.version,
+        messages: Vec::new(),
+        assignments: Vec::new(),
+        events: Vec::new(),
+    };
+    let mut blocker = hold_counter_lock(&store, f.ws).await;
+    let waiting = tokio::spawn({
+        let (store, ws) = (store.clone(), f.ws);
+        async move { store.update_ticket(ws, write).await }
+    });
+    for _ in 0..500 {
+        if blocked_writers(&store, f.ws).await > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(blocked_writers(&store, f.ws).await, 1);
+    // Another writer (holding the row) moves the ticket meanwhile.
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE \"{}\".tickets SET version = version + 1, \
+         doc = jsonb_set(doc, '{{version}}', to_jsonb(version + 1)) \
+         WHERE workspace_id = $1 AND ticket_id = $2",
+        store.schema()
+    )))
+    .bind(f.ws.as_uuid())
+    .bind(t.id.as_uuid())
+    .execute(&mut *blocker)
+    .await
+    .unwrap();
+    blocker.commit().await.unwrap();
+    let outcome = waiting.await.unwrap();
+    assert!(
+        matches!(outcome, Err(StoreError::VersionConflict { expected, .. }) if expected == t.version),
+        "{outcome:?}"
+    );
+    assert_eq!(store.remembered_ticket(f.ws, t.id), None);
+    let stored = store.get_ticket(f.ws, t.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.subject.as_str(), stored.version),
+        (t.subject.as_str(), t.version + 1)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn idempotency_key_used_twice_gives_one_ticket() {
     let store = common::store().await;
