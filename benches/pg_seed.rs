@@ -63,13 +63,17 @@ fn agent(i: usize) -> AgentId {
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The seeded schema (seeding it first if needed, and applying the latest
-/// migrations), with a store of `connections` and a desk on it.
+/// migrations), with a store of `connections` and a desk on it. The store
+/// runs as [`ticketry_benches::ROLE`], subject to row-level security as a
+/// host's should be: plans (and so figures) differ from a superuser's.
 #[allow(dead_code)]
 pub async fn open(url: &str, connections: u32) -> Result<(PgStore, Helpdesk), BoxError> {
     seed(url).await?;
+    ticketry_benches::ensure_role(url).await;
     let options = PgOptions {
         schema: SCHEMA.into(),
         max_connections: connections,
+        role: Some(ticketry_benches::ROLE.into()),
         ..PgOptions::default()
     };
     let store = PgStore::connect(url, options).await?;
