@@ -81,32 +81,40 @@ async fn assert_counters_match(store: &PgStore, f: &Fixture, tickets: i64) {
     );
 }
 
+/// A write of `t` with a new subject, computed from `t`'s version (no
+/// event, no catalog version, no checks).
+fn retitle(t: &Ticket, subject: &str) -> TicketWrite {
+    let mut next = t.clone();
+    next.subject = subject.into();
+    next.version = t.version + 1;
+    TicketWrite {
+        catalog_version: None,
+        active_agent: None,
+        capacity: None,
+        ticket: next,
+        expected_version: t.version,
+        messages: Vec::new(),
+        assignments: Vec::new(),
+        events: Vec::new(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_concurrent_updates_give_exactly_one_conflict() {
     let store = common::store().await;
     let f = Fixture::new(dyn_store(&store)).await;
     let t = f.open("contended").await;
     let write = |t: &Ticket, subject: &str| {
-        let mut next = t.clone();
-        next.subject = subject.into();
-        next.version = t.version + 1;
-        TicketWrite {
-            catalog_version: None,
-            active_agent: None,
-            capacity: None,
-            ticket: next,
-            expected_version: t.version,
-            messages: Vec::new(),
-            assignments: Vec::new(),
-            events: vec![NewEvent {
-                ticket_id: Some(t.id),
-                actor: Actor::System,
-                at: t.updated_at,
-                kind: EventKind::Updated {
-                    fields: vec!["subject".into()],
-                },
-            }],
-        }
+        let mut w = retitle(t, subject);
+        w.events.push(NewEvent {
+            ticket_id: Some(t.id),
+            actor: Actor::System,
+            at: t.updated_at,
+            kind: EventKind::Updated {
+                fields: vec!["subject".into()],
+            },
+        });
+        w
     };
     let mut current = t;
     for round in 0..5 {
@@ -173,18 +181,9 @@ async fn a_ticket_moved_while_its_write_waits_is_a_conflict() {
     let t = f.open("waits").await;
     let catalog = store.catalog(f.ws).await.unwrap().unwrap();
     assert!(catalog.version.is_some());
-    let mut next = t.clone();
-    next.subject = "from the waiting write".into();
-    next.version = t.version + 1;
     let write = TicketWrite {
         catalog_version: catalog.version,
-        active_agent: None,
-        capacity: None,
-        ticket: next,
-        expected_version: t.version,
-        messages: Vec::new(),
-        assignments: Vec::new(),
-        events: Vec::new(),
+        ..retitle(&t, "from the waiting write")
     };
     let mut blocker = hold_counter_lock(&store, f.ws).await;
     let waiting = tokio::spawn({
@@ -1358,18 +1357,7 @@ async fn a_ticket_changed_by_another_process_is_read_again() {
     // A write from the stale copy finds the ticket moved: shared again.
     let stale = store.remembered_ticket(a.ws, t.id).unwrap();
     assert_eq!(stale.version, 4);
-    let mut next = stale.clone();
-    next.version = 5;
-    let write = TicketWrite {
-        catalog_version: None,
-        active_agent: None,
-        capacity: None,
-        ticket: next,
-        expected_version: 4,
-        messages: Vec::new(),
-        assignments: Vec::new(),
-        events: Vec::new(),
-    };
+    let write = retitle(&stale, &stale.subject);
     let moved = store.update_ticket(a.ws, write).await;
     assert!(
         matches!(moved, Err(StoreError::VersionConflict { .. })),
