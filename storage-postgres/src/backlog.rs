@@ -93,6 +93,16 @@ impl PgStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+                sqlx::query(
+                    "UPDATE ticket_terms x SET terms = t.search_head || t.search_public
+                     FROM tickets t WHERE t.workspace_id = $1 AND t.ticket_id = $2
+                       AND x.workspace_id = $1 AND x.ticket_id = $2",
+                )
+                .bind(ws.as_uuid())
+                .bind(id.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
                 crate::commit(tx).await
             }
             _ => Err(bad()),

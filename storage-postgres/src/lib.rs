@@ -164,7 +164,8 @@ pub use ticketry_core::store::{
 /// The embedded migrations (`storage-postgres/migrations`).
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Every table Ticketry creates, each under a row-level-security policy.
+/// Every table Ticketry creates, each under a row-level-security policy
+/// (`FORCE`d on all but `ticket_terms`: see migration 0016).
 pub const TABLES: &[&str] = &[
     "workspaces",
     "workspace_counters",
@@ -191,6 +192,7 @@ pub const TABLES: &[&str] = &[
     "kb_suggestions",
     "daily_stats",
     "inbound_mail",
+    "ticket_terms",
 ];
 
 /// Connection settings for [`PgStore::connect`].

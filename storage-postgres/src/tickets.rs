@@ -113,18 +113,50 @@ const DASHBOARD_SQL: &str = "WITH t AS (
             FILTER (WHERE resolved_at >= $2), 0)::float8
     FROM b";
 
+/// The most matches of a public search passed to the page query as ids.
+const FOUND_MAX: usize = 1_000;
+
 impl PgStore {
-    /// The page query of `list_tickets`, optionally prefixed (`EXPLAIN …`).
+    /// The tickets whose public terms match `q`'s search, found through the
+    /// index of `ticket_terms` (`ticket_search`, migration 0016), when there
+    /// are at most [`FOUND_MAX`] of them; `None` when the query is no public
+    /// search or matches more (the page query then reads the workspace's
+    /// tickets in its order and stops at a full page, cheaper for common
+    /// words than fetching every match).
+    async fn search_candidates(
+        &self,
+        ws: WorkspaceId,
+        q: &TicketQuery,
+    ) -> StoreResult<Option<Vec<Uuid>>> {
+        let Ok(Some(Some(query))) = q.text() else {
+            return Ok(None);
+        };
+        if q.search_notes {
+            return Ok(None);
+        }
+        let rows = self
+            .read(
+                ws,
+                "SELECT ARRAY(SELECT ticket_search($1::tsquery, $2))",
+                &[&query.to_tsquery(), &(FOUND_MAX as i32 + 1)],
+            )
+            .await?;
+        let ids: Vec<Uuid> = only_row(&rows)?.try_get(0).map_err(backend)?;
+        Ok((ids.len() <= FOUND_MAX).then_some(ids))
+    }
+
+    /// The page query of `list_tickets`, optionally prefixed (`EXPLAIN …`);
+    /// `found`: the tickets matching a public search ([`Self::search_candidates`]).
     fn list_query(
         prefix: &str,
         ws: WorkspaceId,
         q: &TicketQuery,
         after: Option<Position>,
+        found: Option<Vec<Uuid>>,
     ) -> Statement<'static> {
         let mut b = Statement::default();
         let text = q.text();
-        // The searched messages (`search_head || search_public` is indexed:
-        // tickets_search_public).
+        // The searched messages.
         let body = if q.search_notes {
             "(search_public || search_notes)"
         } else {
@@ -237,14 +269,22 @@ impl PgStore {
             Ok(None) => {}
             Ok(Some(Some(query))) => {
                 // The workspace repeated in the text branch lets the planner
-                // AND its index with the GIN index inside the OR below.
-                b.push(" AND ((workspace_id = ")
-                    .param(ws.as_uuid())
-                    .push(" AND (search_head || ")
-                    .push(body)
-                    .push(") @@ ")
-                    .param(query.to_tsquery())
-                    .push("::tsquery)");
+                // find the matches through the primary key inside the OR below.
+                b.push(" AND ((workspace_id = ").param(ws.as_uuid());
+                match found {
+                    // Found through `ticket_terms`' index: their ids (the
+                    // terms searched are the same as below).
+                    Some(ids) => {
+                        b.push(" AND ticket_id = ANY(").param(ids).push("))");
+                    }
+                    None => {
+                        b.push(" AND (search_head || ")
+                            .push(body)
+                            .push(") @@ ")
+                            .param(query.to_tsquery())
+                            .push("::tsquery)");
+                    }
+                }
                 if q.customer.is_none() {
                     // The agent view: the matching customers' tickets too
                     // (an array computed once, so `tickets_customer` serves it).
@@ -336,7 +376,8 @@ impl PgStore {
         let after = query
             .validate()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let b = Self::list_query("EXPLAIN (ANALYZE, BUFFERS) ", ws, query, after);
+        let found = self.search_candidates(ws, query).await?;
+        let b = Self::list_query("EXPLAIN (ANALYZE, BUFFERS) ", ws, query, after, found);
         let rows = self.read(ws, &b.sql, &b.refs()).await?;
         rows.iter()
             .map(|r| r.try_get::<String, _>(0).map_err(backend))
@@ -521,7 +562,8 @@ impl TicketStore for PgStore {
         let after = q
             .validate()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let b = Self::list_query("", ws, q, after);
+        let found = self.search_candidates(ws, q).await?;
+        let b = Self::list_query("", ws, q, after, found);
         let rows = self.read(ws, &b.sql, &b.refs()).await?;
         if rows.is_empty() {
             self.require_workspace(ws).await?;

@@ -188,7 +188,12 @@ const UPDATE_SQL: &str = concat!(
                 THEN search_notes || $39::tsvector ELSE search_notes END
         WHERE workspace_id = $1 AND ticket_id = $16 AND version = $17
           AND EXISTS (SELECT 1 FROM counter)
-        RETURNING ticket_id
+        RETURNING ticket_id, search_head || search_public AS terms
+    ), tt AS (
+        -- The public terms' row (migration 0016), when they changed.
+        UPDATE ticket_terms x SET terms = t.terms FROM t
+        WHERE x.workspace_id = $1 AND x.ticket_id = $16
+          AND ($37::tsvector IS NOT NULL OR $38::tsvector <> ''::tsvector)
     ), n AS (
         UPDATE workspace_counters SET last_event = last_event + $15
         WHERE workspace_id = $1 AND EXISTS (SELECT 1 FROM t)

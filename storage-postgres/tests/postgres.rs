@@ -1536,6 +1536,7 @@ async fn migrate_indexes_rows_written_before_their_search_columns() {
         "SET search_path TO \"{schema}\";
          UPDATE customers SET search = '';
          UPDATE tickets SET search_head = '', search_public = '', search_notes = '';
+         UPDATE ticket_terms SET terms = '';
          INSERT INTO search_backlog SELECT workspace_id, 'customer', customer_id FROM customers;
          INSERT INTO search_backlog SELECT workspace_id, 'ticket', ticket_id::text FROM tickets;
          INSERT INTO search_backlog VALUES (gen_random_uuid(), 'ticket', gen_random_uuid()::text);"
@@ -1593,6 +1594,111 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("still waiting for {what}");
+}
+
+/// Public search terms live in `ticket_terms` (migration 0016), kept by
+/// every write that changes them, and `ticket_search`, which reads that table
+/// as its owner, answers only for the transaction's workspace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn search_terms_follow_writes_and_stay_in_their_workspace() {
+    use ticketry_core::{Status, TicketUpdate};
+    let store = common::store().await;
+    let a = Fixture::new(dyn_store(&store)).await;
+    let b = Fixture::in_desk(a.desk.clone(), a.clock.clone(), "globex").await;
+    let t = a.open("printer on fire").await;
+    let other = b.open("printer on fire").await;
+    let agent = a.agent_actor();
+    a.desk
+        .reply(a.ws, t.id, &a.agent, MessageInput::text("toner everywhere"))
+        .await
+        .unwrap();
+    a.desk
+        .add_note(a.ws, t.id, &a.agent, MessageInput::text("secret cellar"))
+        .await
+        .unwrap();
+    a.desk
+        .set_status(a.ws, t.id, Status::Pending, agent.clone())
+        .await
+        .unwrap();
+    let update = TicketUpdate {
+        subject: Some("scanner jammed".into()),
+        ..TicketUpdate::default()
+    };
+    a.desk
+        .update_ticket(a.ws, t.id, update, agent)
+        .await
+        .unwrap();
+    // Every ticket's row equals its public terms (the login user is a
+    // superuser on the throwaway server, so it sees every workspace).
+    let schema = store.schema().to_owned();
+    let (tickets, equal): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT count(*), count(*) FILTER (WHERE x.terms = t.search_head || t.search_public)
+         FROM \"{schema}\".tickets t
+         LEFT JOIN \"{schema}\".ticket_terms x USING (workspace_id, ticket_id)"
+    )))
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((tickets, equal), (2, 2));
+    let search = |text: &str, notes: bool| {
+        let query = TicketQuery {
+            search: Some(text.into()),
+            search_notes: notes,
+            ..TicketQuery::default()
+        };
+        let desk = a.desk.clone();
+        let ws = a.ws;
+        async move {
+            let page = desk.list_tickets(ws, &query).await.unwrap();
+            page.items.iter().map(|t| t.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search("toner", false).await, vec![t.id]);
+    assert_eq!(search("scanner toner", false).await, vec![t.id]);
+    assert_eq!(search("printer", false).await, vec![], "the old subject");
+    assert_eq!(search("secret", false).await, vec![], "a note, publicly");
+    assert_eq!(search("secret", true).await, vec![t.id]);
+    // Over 1 000 matches (the most passed on as ids: 1 001 here), the page query reads
+    // the workspace's tickets in its own order: the same answer.
+    let mut many = Vec::new();
+    for i in 0..1_001 {
+        many.push(a.open(&format!("common {i}")).await);
+    }
+    let newest = |text: &str| {
+        let query = TicketQuery {
+            search: Some(text.into()),
+            limit: 5,
+            ..TicketQuery::default()
+        };
+        let desk = a.desk.clone();
+        let ws = a.ws;
+        async move { desk.list_tickets(ws, &query).await.unwrap() }
+    };
+    let mut want: Vec<_> = many.iter().map(|t| (t.seq, t.id)).collect();
+    want.sort_unstable_by(|x, y| y.cmp(x));
+    let page = newest("common").await;
+    let got: Vec<_> = page.items.iter().map(|t| (t.seq, t.id)).collect();
+    assert_eq!(got, want[..5]);
+    assert!(page.next_cursor.is_some());
+    let page = newest("common 999").await;
+    assert_eq!(page.items.len(), 1);
+    // The function, as the RLS-subject role: the scoped workspace's ids only.
+    for (ws, toner, printer) in [
+        (a.ws, vec![t.id.as_uuid()], vec![]),
+        (b.ws, vec![], vec![other.id.as_uuid()]),
+    ] {
+        let mut tx = store.begin(ws).await.unwrap();
+        for (term, want) in [("'toner'", toner), ("'printer'", printer)] {
+            let found: Vec<uuid::Uuid> = sqlx::query_scalar(
+                "SELECT ARRAY(SELECT ticket_search($1::tsquery, 10) ORDER BY 1)",
+            )
+            .bind(term)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            assert_eq!(found, want, "{term}");
+        }
+    }
 }
 
 /// Backends of `ws`'s (or, in a connection's first write, the store's)
