@@ -32,22 +32,29 @@ CREATE POLICY tenant ON ticket_terms USING (workspace_id = current_workspace())
     WITH CHECK (workspace_id = current_workspace());
 
 -- Writes a new ticket's row of `ticket_terms`; runs as the writer, under
--- the policy.
-CREATE FUNCTION ticket_terms_of_new_ticket() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
+-- the policy. The table is named with its schema: a writer's search_path
+-- need not hold it (a `COPY` into `<schema>.tickets`).
+DO $$
 BEGIN
-    INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
-    VALUES (NEW.workspace_id, NEW.ticket_id, NEW.search_head || NEW.search_public);
-    RETURN NULL;
+    EXECUTE format(
+        'CREATE FUNCTION ticket_terms_of_new_ticket() RETURNS trigger
+             LANGUAGE plpgsql
+             AS $f$
+         BEGIN
+             INSERT INTO %I.ticket_terms (workspace_id, ticket_id, terms)
+             VALUES (NEW.workspace_id, NEW.ticket_id, NEW.search_head || NEW.search_public);
+             RETURN NULL;
+         END
+         $f$',
+        current_schema());
 END
 $$;
 CREATE TRIGGER ticket_terms_insert AFTER INSERT ON tickets
     FOR EACH ROW EXECUTE FUNCTION ticket_terms_of_new_ticket();
 
 -- At most `most` tickets of the transaction's workspace whose public terms
--- match `q` (a search with more matches reads the workspace's tickets in
--- its page's order instead: fetching thousands of ids costs more).
+-- match `q` (a search with more matches has the page query match the
+-- workspace's tickets itself: fetching thousands of ids costs more).
 -- Its search_path is pinned to this schema (then pg_temp), as a security
 -- definer's must be.
 DO $$
@@ -61,6 +68,8 @@ BEGIN
         current_schema());
 END
 $$;
+-- Only the roles `migrate()` grants it to (and the owner) may call it.
+REVOKE ALL ON FUNCTION ticket_search(tsquery, integer) FROM PUBLIC;
 
 -- The existing tickets' terms. The owner is subject to the FORCEd policy
 -- of `tickets` unless it bypasses RLS: lifted for this copy only, inside

@@ -120,9 +120,9 @@ impl PgStore {
     /// The tickets whose public terms match `q`'s search, found through the
     /// index of `ticket_terms` (`ticket_search`, migration 0016), when there
     /// are at most [`FOUND_MAX`] of them; `None` when the query is no public
-    /// search or matches more (the page query then reads the workspace's
-    /// tickets in its order and stops at a full page, cheaper for common
-    /// words than fetching every match).
+    /// search or matches more (the page query then matches the workspace's
+    /// tickets' terms itself, as it did before migration 0016: for common
+    /// words that costs less than fetching and passing every id).
     async fn search_candidates(
         &self,
         ws: WorkspaceId,
