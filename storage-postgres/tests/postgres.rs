@@ -1640,18 +1640,20 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     .await
     .unwrap();
     assert_eq!((tickets, equal), (2, 2));
-    let search = |text: &str, notes: bool| {
+    let page = |text: &str, notes: bool, limit: u32| {
         let query = TicketQuery {
             search: Some(text.into()),
             search_notes: notes,
+            limit,
             ..TicketQuery::default()
         };
         let desk = a.desk.clone();
         let ws = a.ws;
-        async move {
-            let page = desk.list_tickets(ws, &query).await.unwrap();
-            page.items.iter().map(|t| t.id).collect::<Vec<_>>()
-        }
+        async move { desk.list_tickets(ws, &query).await.unwrap() }
+    };
+    let search = |text: &str, notes: bool| {
+        let found = page(text, notes, TicketQuery::default().limit);
+        async move { found.await.items.iter().map(|t| t.id).collect::<Vec<_>>() }
     };
     assert_eq!(search("toner", false).await, vec![t.id]);
     assert_eq!(search("scanner toner", false).await, vec![t.id]);
@@ -1664,24 +1666,13 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     for i in 0..1_001 {
         many.push(a.open(&format!("common {i}")).await);
     }
-    let newest = |text: &str| {
-        let query = TicketQuery {
-            search: Some(text.into()),
-            limit: 5,
-            ..TicketQuery::default()
-        };
-        let desk = a.desk.clone();
-        let ws = a.ws;
-        async move { desk.list_tickets(ws, &query).await.unwrap() }
-    };
     let mut want: Vec<_> = many.iter().map(|t| (t.seq, t.id)).collect();
     want.sort_unstable_by(|x, y| y.cmp(x));
-    let page = newest("common").await;
-    let got: Vec<_> = page.items.iter().map(|t| (t.seq, t.id)).collect();
+    let found = page("common", false, 5).await;
+    let got: Vec<_> = found.items.iter().map(|t| (t.seq, t.id)).collect();
     assert_eq!(got, want[..5]);
-    assert!(page.next_cursor.is_some());
-    let page = newest("common 999").await;
-    assert_eq!(page.items.len(), 1);
+    assert!(found.next_cursor.is_some());
+    assert_eq!(page("common 999", false, 5).await.items.len(), 1);
     // The function, as the RLS-subject role: the scoped workspace's ids only.
     for (ws, toner, printer) in [
         (a.ws, vec![t.id.as_uuid()], vec![]),
