@@ -32,18 +32,25 @@ const STAGE_SQL: &str = "
         n int8, ticket_id uuid, at timestamptz, doc jsonb
     ) ON COMMIT DROP";
 
+/// Moves the staged tickets in, with their rows of `ticket_terms` (their
+/// public search terms, migration 0017).
 const MOVE_SQL: &str = "
-    INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
-        rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
-        tags, created_at, updated_at, version, doc, timers_due, search_head, search_public,
-        search_notes, facts)
-    SELECT $1, s.ticket_id, s.seq, s.number, s.status, s.active, s.priority,
-        -COALESCE(p.rank, 0), s.due_secs, s.sla_next_check, s.customer_id, s.assignee_id,
-        s.team_id, s.category_id, s.tags, s.created_at, s.updated_at, s.version, s.doc,
-        s.timers_due, s.search_head, s.search_public, s.search_notes, s.facts
-    FROM pg_temp.ticketry_import_tickets s
-    LEFT JOIN priorities p ON p.workspace_id = $1 AND p.code = s.priority
-    ORDER BY s.seq";
+    WITH t AS (
+        INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
+            rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
+            tags, created_at, updated_at, version, doc, timers_due, search_head, search_public,
+            search_notes, facts)
+        SELECT $1, s.ticket_id, s.seq, s.number, s.status, s.active, s.priority,
+            -COALESCE(p.rank, 0), s.due_secs, s.sla_next_check, s.customer_id, s.assignee_id,
+            s.team_id, s.category_id, s.tags, s.created_at, s.updated_at, s.version, s.doc,
+            s.timers_due, s.search_head, s.search_public, s.search_notes, s.facts
+        FROM pg_temp.ticketry_import_tickets s
+        LEFT JOIN priorities p ON p.workspace_id = $1 AND p.code = s.priority
+        ORDER BY s.seq
+        RETURNING ticket_id, search_head || search_public AS terms
+    )
+    INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
+    SELECT $1, ticket_id, terms FROM t";
 
 const MOVE_CHILDREN_SQL: &str = "
     WITH m AS (

@@ -75,7 +75,7 @@ macro_rules! children_sql {
 /// number and `$15` event seqs (only while the catalog version is still
 /// `$33`, when given, and the customer `$22` exists), renders the number from the pieces `$35`/`$36`
 /// (a `{token}` with `$37`/`$38`, as `NumberPiece::Token` does), and
-/// inserts everything. Returns the new seq, or the earlier ticket and its
+/// inserts everything, the ticket's row of `ticket_terms` included. Returns the new seq, or the earlier ticket and its
 /// fingerprint, the stored catalog version and whether the customer exists.
 const CREATE_SQL: &str = concat!(
     "WITH prior AS (
@@ -130,7 +130,11 @@ const CREATE_SQL: &str = concat!(
             $31 || jsonb_build_object('seq', n.seq, 'number', n.number), $32, $39,
             $42::tsvector, $43::tsvector, $44::tsvector, $46
         FROM n
-        RETURNING ticket_id
+        RETURNING ticket_id, search_head || search_public AS terms
+    ), tt AS (
+        -- Its public search terms' row (migration 0017).
+        INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
+        SELECT $1, ticket_id, terms FROM t
     ), ",
     children_sql!(),
     ", sg AS (

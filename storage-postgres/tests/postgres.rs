@@ -1596,8 +1596,9 @@ where
     panic!("still waiting for {what}");
 }
 
-/// Public search terms live in `ticket_terms` (migration 0016), kept by
-/// every write that changes them, and `ticket_search`, which reads that table
+/// Public search terms live in `ticket_terms` (migration 0016), written
+/// with a created or imported ticket and kept by every write that changes
+/// them, and `ticket_search`, which reads that table
 /// as its owner, answers only for the transaction's workspace.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn search_terms_follow_writes_and_stay_in_their_workspace() {
@@ -1628,6 +1629,14 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
         .update_ticket(a.ws, t.id, update, agent)
         .await
         .unwrap();
+    let record = serde_json::from_value(serde_json::json!({
+        "customer": a.customer,
+        "subject": "fax from 1998",
+        "description": "it beeps",
+        "created_at": "2026-01-05T09:00:00Z",
+    }))
+    .unwrap();
+    let imported = a.desk.import_tickets(a.ws, vec![record]).await.unwrap();
     // Every ticket's row equals its public terms (the login user is a
     // superuser on the throwaway server, so it sees every workspace).
     let schema = store.schema().to_owned();
@@ -1639,7 +1648,7 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     .fetch_one(store.pool())
     .await
     .unwrap();
-    assert_eq!((tickets, equal), (2, 2));
+    assert_eq!((tickets, equal), (3, 3));
     let page = |text: &str, notes: bool, limit: u32| {
         let query = TicketQuery {
             search: Some(text.into()),
@@ -1660,6 +1669,7 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     assert_eq!(search("printer", false).await, vec![], "the old subject");
     assert_eq!(search("secret", false).await, vec![], "a note, publicly");
     assert_eq!(search("secret", true).await, vec![t.id]);
+    assert_eq!(search("beeps", false).await, vec![imported[0].id]);
     // Over 1 000 matches (the most passed on as ids: 1 001 here), the page query reads
     // the workspace's tickets in its own order: the same answer.
     let mut many = Vec::new();
