@@ -39,11 +39,12 @@ const MOVE_SQL: &str = "
         INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
             rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
             tags, created_at, updated_at, version, doc, timers_due, search_head, search_public,
-            search_notes, facts)
+            search_notes, facts, incident_id)
         SELECT $1, s.ticket_id, s.seq, s.number, s.status, s.active, s.priority,
             -COALESCE(p.rank, 0), s.due_secs, s.sla_next_check, s.customer_id, s.assignee_id,
             s.team_id, s.category_id, s.tags, s.created_at, s.updated_at, s.version, s.doc,
-            s.timers_due, s.search_head, s.search_public, s.search_notes, s.facts
+            s.timers_due, s.search_head, s.search_public, s.search_notes, s.facts,
+            (s.doc->'incident'->>'id')::uuid
         FROM pg_temp.ticketry_import_tickets s
         LEFT JOIN priorities p ON p.workspace_id = $1 AND p.code = s.priority
         ORDER BY s.seq

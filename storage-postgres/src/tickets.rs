@@ -262,8 +262,9 @@ impl PgStore {
                 .push("COALESCE(doc->'satisfaction', 'null'::jsonb) <> 'null'::jsonb");
         }
         if let Some(incident) = q.incident {
-            b.push(" AND doc->'incident'->>'id' = ")
-                .param(incident.to_string());
+            // A plain column (migration 0018): `=` on uuid is leakproof,
+            // so `tickets_incident` serves a role under row-level security.
+            b.push(" AND incident_id = ").param(incident.as_uuid());
         }
         match &text {
             Ok(None) => {}

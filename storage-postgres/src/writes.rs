@@ -123,12 +123,13 @@ const CREATE_SQL: &str = concat!(
         INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
             rank_key, due_secs, sla_next_check, customer_id, assignee_id, team_id, category_id,
             tags, idempotency_key, created_at, updated_at, version, doc, idempotency_fingerprint,
-            timers_due, search_head, search_public, search_notes, facts)
+            timers_due, search_head, search_public, search_notes, facts, incident_id)
         SELECT $1, $16, n.seq, n.number, $17, $18, $19,
             -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $19), 0),
             $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
             $31 || jsonb_build_object('seq', n.seq, 'number', n.number), $32, $39,
-            $42::tsvector, $43::tsvector, $44::tsvector, $46
+            $42::tsvector, $43::tsvector, $44::tsvector, $46,
+            ($31->'incident'->>'id')::uuid
         FROM n
         RETURNING ticket_id, search_head || search_public AS terms
     ), tt AS (
@@ -183,7 +184,7 @@ const UPDATE_SQL: &str = concat!(
             rank_key = -COALESCE((SELECT rank FROM priorities WHERE workspace_id = $1 AND code = $20), 0),
             due_secs = $21, sla_next_check = $22, customer_id = $23, assignee_id = $24,
             team_id = $25, category_id = $26, tags = $27, updated_at = $28, version = $29, doc = $30,
-            facts = $40,
+            facts = $40, incident_id = ($30->'incident'->>'id')::uuid,
             timers_due = $34, search_head = COALESCE($37::tsvector, search_head),
             -- A tsvector holds at most 1 MB: a ticket stops growing its index first.
             search_public = CASE WHEN pg_column_size(search_public) < 900000

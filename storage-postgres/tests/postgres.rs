@@ -1702,6 +1702,80 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     }
 }
 
+/// An incident's tickets are found through `tickets_incident` by a role
+/// under row-level security: the link's id is a plain uuid column
+/// (migration 0018), kept equal to the document's by every ticket write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_incidents_tickets_are_found_through_its_index() {
+    use ticketry_core::incident::{NewIncident, Severity};
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    // Enough tickets that reading the workspace costs more than the index.
+    let records = (0..300)
+        .map(|i| {
+            serde_json::from_value(serde_json::json!({
+                "customer": f.customer,
+                "subject": format!("old {i}"),
+                "description": "from the last system",
+                "created_at": "2026-01-05T09:00:00Z",
+            }))
+            .unwrap()
+        })
+        .collect();
+    f.desk.import_tickets(f.ws, records).await.unwrap();
+    let payments = f.category("Payments", None).await;
+    let incident = f
+        .desk
+        .declare_incident(
+            f.ws,
+            NewIncident {
+                title: "Payments down".into(),
+                message: None,
+                severity: Some(Severity::Critical),
+                categories: vec![payments.id],
+                pause_sla: None,
+            },
+            f.agent_actor(),
+        )
+        .await
+        .unwrap();
+    let mut input = OpenTicket::new(f.customer.clone(), "card refused", "x");
+    input.category = Some(payments.id);
+    let linked = f.desk.open_ticket(f.ws, input).await.unwrap();
+    let by_hand = f.open("checkout spins").await;
+    f.desk
+        .link_incident(f.ws, by_hand.id, incident.id, f.agent_actor())
+        .await
+        .unwrap();
+    f.open("unrelated").await;
+    let query = TicketQuery {
+        incident: Some(incident.id),
+        ..TicketQuery::default()
+    };
+    let page = f.desk.list_tickets(f.ws, &query).await.unwrap();
+    let mut ids: Vec<_> = page.items.iter().map(|t| t.id).collect();
+    ids.sort_unstable();
+    let mut want = vec![linked.id, by_hand.id];
+    want.sort_unstable();
+    assert_eq!(ids, want);
+    let plan = store.explain_list_tickets(f.ws, &query).await.unwrap();
+    assert!(
+        plan.iter().any(|l| l.contains("tickets_incident")),
+        "{plan:#?}"
+    );
+    let schema = store.schema().to_owned();
+    let (tickets, equal): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT count(*), count(*) FILTER (WHERE incident_id IS NOT DISTINCT FROM
+             (doc->'incident'->>'id')::uuid)
+         FROM \"{schema}\".tickets WHERE workspace_id = $1"
+    )))
+    .bind(f.ws.as_uuid())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((tickets, equal), (303, 303));
+}
+
 /// Backends of `ws`'s (or, in a connection's first write, the store's)
 /// ticket writes waiting on a lock.
 async fn blocked_writers(store: &PgStore, ws: WorkspaceId) -> i64 {
