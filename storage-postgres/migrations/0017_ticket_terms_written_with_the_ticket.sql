@@ -2,8 +2,9 @@
 -- written by the statement that inserts the ticket (issue 11).
 --
 -- Migration 0016 wrote it from a PL/pgSQL trigger, which ran a function and
--- a nested INSERT for every new ticket: about a tenth of a create's server
--- time. The create statement now inserts the row in one more CTE, the
+-- a nested INSERT (its own executor and policy check) for every new ticket,
+-- out of sight of the statement. The create statement now inserts the row
+-- in one more CTE, the
 -- import inserts its tickets' rows in the statement that moves them in,
 -- and a `COPY` into `<schema>.tickets` (a host loading rows itself) must
 -- fill `ticket_terms` as well: `search_head || search_public`, one row per

@@ -73,10 +73,12 @@ macro_rules! children_sql {
 /// Creates a ticket unless an earlier create used its keys (and records it
 /// on the suggestions `$45` shown before, when given): takes the next
 /// number and `$15` event seqs (only while the catalog version is still
-/// `$33`, when given, and the customer `$22` exists), renders the number from the pieces `$35`/`$36`
-/// (a `{token}` with `$37`/`$38`, as `NumberPiece::Token` does), and
-/// inserts everything, the ticket's row of `ticket_terms` included. Returns the new seq, or the earlier ticket and its
-/// fingerprint, the stored catalog version and whether the customer exists.
+/// `$33`, when given, and the customer `$22` exists), renders the number
+/// from the pieces `$35`/`$36` (a `{token}` with `$37`/`$38`, as
+/// `NumberPiece::Token` does), and inserts everything, the ticket's row of
+/// `ticket_terms` included. Returns the new seq, or the earlier ticket and
+/// its fingerprint, the stored catalog version and whether the customer
+/// exists.
 const CREATE_SQL: &str = concat!(
     "WITH prior AS (
         SELECT x.doc, x.fingerprint FROM (
