@@ -272,20 +272,17 @@ impl PgStore {
                 // The workspace repeated in the text branch lets the planner
                 // find the matches through the primary key inside the OR below.
                 b.push(" AND ((workspace_id = ").param(ws.as_uuid());
-                match found {
-                    // Found through `ticket_terms`' index: their ids (the
-                    // terms searched are the same as below).
-                    Some(ids) => {
-                        b.push(" AND ticket_id = ANY(").param(ids).push("))");
-                    }
-                    None => {
-                        b.push(" AND (search_head || ")
-                            .push(body)
-                            .push(") @@ ")
-                            .param(query.to_tsquery())
-                            .push("::tsquery)");
-                    }
+                if let Some(ids) = found {
+                    // Found through `ticket_terms`' index by an earlier read:
+                    // their ids, rechecked against the tickets' own terms (a
+                    // subject may have changed since, or a row be missing).
+                    b.push(" AND ticket_id = ANY(").param(ids).push(")");
                 }
+                b.push(" AND (search_head || ")
+                    .push(body)
+                    .push(") @@ ")
+                    .param(query.to_tsquery())
+                    .push("::tsquery)");
                 if q.customer.is_none() {
                     // The agent view: the matching customers' tickets too
                     // (an array computed once, so `tickets_customer` serves it).

@@ -1670,6 +1670,17 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     assert_eq!(search("secret", false).await, vec![], "a note, publicly");
     assert_eq!(search("secret", true).await, vec![t.id]);
     assert_eq!(search("beeps", false).await, vec![imported[0].id]);
+    // A row that says more than its ticket (read in another snapshot, or
+    // written by hand) finds nothing: the page query rechecks the ticket.
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE \"{schema}\".ticket_terms SET terms = terms || 'ghost'::tsvector
+         WHERE ticket_id = $1"
+    )))
+    .bind(t.id.as_uuid())
+    .execute(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(search("ghost", false).await, vec![]);
     // Over 1 000 matches (the most passed on as ids: 1 001 here), the page query reads
     // the workspace's tickets in its own order: the same answer.
     let mut many = Vec::new();
