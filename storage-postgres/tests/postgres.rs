@@ -1629,13 +1629,7 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
         .update_ticket(a.ws, t.id, update, agent)
         .await
         .unwrap();
-    let record = serde_json::from_value(serde_json::json!({
-        "customer": a.customer,
-        "subject": "fax from 1998",
-        "description": "it beeps",
-        "created_at": "2026-01-05T09:00:00Z",
-    }))
-    .unwrap();
+    let record = ticketry_core::testing::import_record(&a, "fax beeps", 0);
     let imported = a.desk.import_tickets(a.ws, vec![record]).await.unwrap();
     // Every ticket's row equals its public terms (the login user is a
     // superuser on the throwaway server, so it sees every workspace).
@@ -1723,15 +1717,7 @@ async fn an_incidents_tickets_are_found_through_its_index() {
     let f = Fixture::new(dyn_store(&store)).await;
     // Enough tickets that reading the workspace costs more than the index.
     let records = (0..300)
-        .map(|i| {
-            serde_json::from_value(serde_json::json!({
-                "customer": f.customer,
-                "subject": format!("old {i}"),
-                "description": "from the last system",
-                "created_at": "2026-01-05T09:00:00Z",
-            }))
-            .unwrap()
-        })
+        .map(|i| ticketry_core::testing::import_record(&f, &format!("old {i}"), 0))
         .collect();
     f.desk.import_tickets(f.ws, records).await.unwrap();
     let payments = f.category("Payments", None).await;

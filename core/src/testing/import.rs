@@ -10,7 +10,9 @@ fn at(minutes: i64) -> DateTime<Utc> {
     start() + TimeDelta::minutes(minutes)
 }
 
-fn record(f: &Fixture, subject: &str, minutes: i64) -> ImportTicket {
+/// A record of another system's ticket by `f.customer`, created `minutes`
+/// after the fixture's start, described as "`subject`: it does not work".
+pub fn import_record(f: &Fixture, subject: &str, minutes: i64) -> ImportTicket {
     serde_json::from_value(serde_json::json!({
         "customer": f.customer,
         "subject": subject,
@@ -84,7 +86,7 @@ pub async fn imported_history_equals_the_lived_one(store: Arc<dyn Store>) {
 
     // The same history, imported; then an open ticket whose resolution
     // deadline passed long ago; then one without a seq.
-    let mut closed = record(&f, "Refund", 0);
+    let mut closed = import_record(&f, "Refund", 0);
     closed.seq = Some(41);
     closed.assignee = Some(f.agent.clone());
     closed.tags = vec!["billing".into()];
@@ -102,11 +104,11 @@ pub async fn imported_history_equals_the_lived_one(store: Arc<dyn Store>) {
         message(MessageKind::Note, Some(&f.agent), "Refund approved", 150),
         message(MessageKind::Reply, Some(&f.agent), "Refunded.", 180),
     ];
-    let mut open = record(&f, "Printer jams", 10);
+    let mut open = import_record(&f, "Printer jams", 10);
     open.seq = Some(50);
     open.number = Some("HD-50".into());
     open.messages = vec![message(MessageKind::Customer, None, "Still jams", 20)];
-    let unnumbered = record(&f, "Password reset", 15);
+    let unnumbered = import_record(&f, "Password reset", 15);
     let landed = d
         .import_tickets(f.ws, vec![closed, open, unnumbered])
         .await
@@ -208,13 +210,13 @@ pub async fn imported_history_equals_the_lived_one(store: Arc<dyn Store>) {
 pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let d = &f.desk;
-    let mut first = record(&f, "First", 0);
+    let mut first = import_record(&f, "First", 0);
     first.seq = Some(10);
     d.import_tickets(f.ws, vec![first]).await.unwrap();
     f.clock.set(at(60));
     let before = f.snapshot().await;
     let ok = |f: &Fixture| {
-        let mut r = record(f, "Fine", 5);
+        let mut r = import_record(f, "Fine", 5);
         r.seq = Some(20);
         r
     };
@@ -229,10 +231,10 @@ pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
             }
         }
     };
-    let mut r = record(&f, "Early reply", 5);
+    let mut r = import_record(&f, "Early reply", 5);
     r.messages = vec![message(MessageKind::Reply, Some(&f.agent), "Hi", 4)];
     field(vec![ok(&f), r], "tickets[1].messages[0].created_at").await;
-    let mut r = record(&f, "Who?", 5);
+    let mut r = import_record(&f, "Who?", 5);
     r.messages = vec![message(
         MessageKind::Reply,
         Some(&AgentId::new("nobody").unwrap()),
@@ -240,31 +242,35 @@ pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
         6,
     )];
     field(vec![r], "tickets[0].messages[0].agent").await;
-    let mut r = record(&f, "Note", 5);
+    let mut r = import_record(&f, "Note", 5);
     r.messages = vec![message(MessageKind::Note, None, "Hi", 6)];
     field(vec![r], "tickets[0].messages[0].agent").await;
-    let mut r = record(&f, "Empty", 5);
+    let mut r = import_record(&f, "Empty", 5);
     r.messages = vec![message(MessageKind::Customer, None, "  ", 6)];
     field(vec![r], "tickets[0].messages[0].body").await;
-    field(vec![record(&f, "Future", 61)], "tickets[0].created_at").await;
-    let mut r = record(&f, "Resolved?", 5);
+    field(
+        vec![import_record(&f, "Future", 61)],
+        "tickets[0].created_at",
+    )
+    .await;
+    let mut r = import_record(&f, "Resolved?", 5);
     r.resolved_at = Some(at(6));
     field(vec![r], "tickets[0].resolved_at").await;
-    let mut r = record(&f, "Closed", 5);
+    let mut r = import_record(&f, "Closed", 5);
     r.status = Some(Status::Closed);
     r.resolved_at = Some(at(20));
     r.closed_at = Some(at(10));
     field(vec![r], "tickets[0].closed_at").await;
-    let mut r = record(&f, "Priority", 5);
+    let mut r = import_record(&f, "Priority", 5);
     r.priority = Some("extreme".into());
     field(vec![r], "tickets[0].priority").await;
-    let mut r = record(&f, "Number", 5);
+    let mut r = import_record(&f, "Number", 5);
     r.number = Some("HD 1".into());
     field(vec![r], "tickets[0].number").await;
-    let mut r = record(&f, "Subject", 5);
+    let mut r = import_record(&f, "Subject", 5);
     r.subject = String::new();
     field(vec![r], "tickets[0].subject").await;
-    let mut r = record(&f, "Rated", 5);
+    let mut r = import_record(&f, "Rated", 5);
     r.satisfaction = Some(Satisfaction {
         rating: 9,
         comment: None,
@@ -274,20 +280,20 @@ pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
     field(vec![r], "tickets[0].satisfaction.rating").await;
 
     // Taken seqs and numbers, within the batch or stored.
-    let mut r = record(&f, "Again", 5);
+    let mut r = import_record(&f, "Again", 5);
     r.seq = Some(10);
     assert_code(
         d.import_tickets(f.ws, vec![ok(&f), r]).await,
         "already_exists",
     );
-    let mut r = record(&f, "Below", 5);
+    let mut r = import_record(&f, "Below", 5);
     r.seq = Some(3);
     assert_code(d.import_tickets(f.ws, vec![r]).await, "already_exists");
-    let mut r = record(&f, "Number", 5);
+    let mut r = import_record(&f, "Number", 5);
     r.number = Some("tkt-2026-00010".into());
     assert_code(d.import_tickets(f.ws, vec![r]).await, "already_exists");
     // The workspace's own number for seq 10 cannot be kept with another seq.
-    let mut r = record(&f, "Number", 5);
+    let mut r = import_record(&f, "Number", 5);
     r.number = Some("TKT-2026-00030".into());
     r.seq = Some(31);
     field(vec![r], "tickets[0].number").await;
@@ -295,14 +301,14 @@ pub async fn bad_imports_change_nothing(store: Arc<dyn Store>) {
         d.import_tickets(f.ws, vec![ok(&f), ok(&f)]).await,
         "already_exists",
     );
-    let mut r = record(&f, "Stranger", 5);
+    let mut r = import_record(&f, "Stranger", 5);
     r.customer = CustomerId::new("stranger").unwrap();
     assert_code(d.import_tickets(f.ws, vec![ok(&f), r]).await, "not_found");
     // A seq no counter can grow from.
-    let mut r = record(&f, "Huge", 5);
+    let mut r = import_record(&f, "Huge", 5);
     r.seq = Some(u64::MAX);
     field(vec![r], "tickets[0].seq").await;
-    let many = vec![record(&f, "Many", 5); ticket::MAX_IMPORT + 1];
+    let many = vec![import_record(&f, "Many", 5); ticket::MAX_IMPORT + 1];
     field(many, "tickets").await;
     assert_eq!(f.snapshot().await, before);
     // The counter did not move either.
@@ -313,20 +319,20 @@ pub async fn import_errors_name_the_same_offender(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let d = &f.desk;
     f.clock.advance(TimeDelta::hours(2));
-    let mut kept = record(&f, "Kept", 5);
+    let mut kept = import_record(&f, "Kept", 5);
     kept.number = Some("HD-10".into());
     d.import_tickets(f.ws, vec![kept]).await.unwrap();
     // Numbers are checked before customers, each the first in the batch's
     // order, spelt as imported.
-    let mut ghost = record(&f, "Ghost", 5);
+    let mut ghost = import_record(&f, "Ghost", 5);
     ghost.customer = CustomerId::new("ghost").unwrap();
-    let mut taken = record(&f, "Taken", 5);
+    let mut taken = import_record(&f, "Taken", 5);
     taken.number = Some("hd-10".into());
     match d.import_tickets(f.ws, vec![ghost.clone(), taken]).await {
         Err(Error::AlreadyExists { key, .. }) => assert_eq!(key, "hd-10"),
         other => panic!("expected already_exists, got {other:?}"),
     }
-    let mut ghost2 = record(&f, "Ghost 2", 5);
+    let mut ghost2 = import_record(&f, "Ghost 2", 5);
     ghost2.customer = CustomerId::new("another-ghost").unwrap();
     match d.import_tickets(f.ws, vec![ghost, ghost2]).await {
         Err(Error::NotFound { id, .. }) => assert_eq!(id, "ghost"),
@@ -335,7 +341,7 @@ pub async fn import_errors_name_the_same_offender(store: Arc<dyn Store>) {
     // A kept number of the workspace's own format takes its seq, so live
     // tickets never collide with it.
     let year = f.clock.now().format("%Y");
-    let mut own = record(&f, "Own", 5);
+    let mut own = import_record(&f, "Own", 5);
     own.number = Some(format!("TKT-{year}-00003"));
     let landed = d.import_tickets(f.ws, vec![own]).await.unwrap();
     assert_eq!(landed[0].seq, 3);
@@ -346,7 +352,7 @@ pub async fn import_errors_name_the_same_offender(store: Arc<dyn Store>) {
 pub async fn a_huge_imported_thread_imports_and_stays_searchable(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     f.clock.advance(TimeDelta::hours(2));
-    let mut r = record(&f, "Logs", 1);
+    let mut r = import_record(&f, "Logs", 1);
     // 60 replies of 2,000 distinct words each: more index than PostgreSQL
     // keeps for one ticket (1 MB of tsvector).
     r.messages = (0..60)
