@@ -483,11 +483,12 @@ async fn load_workspace(
         events,
     )
     .await?;
-    // What the store's own inserts write beside a ticket (migration 0017).
+    // What the store's own inserts write beside a ticket (migrations 0017, 0019).
     sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO {SCHEMA}.ticket_terms (workspace_id, ticket_id, terms)
-         SELECT workspace_id, ticket_id, search_head || search_public
-         FROM {SCHEMA}.tickets WHERE workspace_id = $1"
+         SELECT workspace_id, ticket_id,
+             {SCHEMA}.scoped_terms(workspace_id, search_head || search_public)
+         FROM {SCHEMA}.tickets WHERE workspace_id = $1;"
     )))
     .bind(w)
     .execute(&mut *conn)

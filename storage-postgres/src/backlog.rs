@@ -94,9 +94,10 @@ impl PgStore {
                 .await
                 .map_err(backend)?;
                 sqlx::query(
-                    "UPDATE ticket_terms x SET terms = t.search_head || t.search_public
-                     FROM tickets t WHERE t.workspace_id = $1 AND t.ticket_id = $2
-                       AND x.workspace_id = $1 AND x.ticket_id = $2",
+                    "INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
+                     SELECT $1, $2, scoped_terms($1, search_head || search_public)
+                     FROM tickets WHERE workspace_id = $1 AND ticket_id = $2
+                     ON CONFLICT (workspace_id, ticket_id) DO UPDATE SET terms = EXCLUDED.terms",
                 )
                 .bind(ws.as_uuid())
                 .bind(id.as_uuid())

@@ -33,7 +33,7 @@ const STAGE_SQL: &str = "
     ) ON COMMIT DROP";
 
 /// Moves the staged tickets in, with their rows of `ticket_terms` (their
-/// public search terms, migration 0017).
+/// public search terms, migrations 0017 and 0019).
 const MOVE_SQL: &str = "
     WITH t AS (
         INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
@@ -51,7 +51,7 @@ const MOVE_SQL: &str = "
         RETURNING ticket_id, search_head || search_public AS terms
     )
     INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
-    SELECT $1, ticket_id, terms FROM t";
+    SELECT $1, ticket_id, scoped_terms($1, terms) FROM t";
 
 const MOVE_CHILDREN_SQL: &str = "
     WITH m AS (

@@ -135,9 +135,9 @@ const CREATE_SQL: &str = concat!(
         FROM n
         RETURNING ticket_id, search_head || search_public AS terms
     ), tt AS (
-        -- Its public search terms' row (migration 0017).
+        -- Its public search terms' row (migrations 0017 and 0019).
         INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
-        SELECT $1, ticket_id, terms FROM t
+        SELECT $1, ticket_id, scoped_terms($1, terms) FROM t
     ), ",
     children_sql!(),
     ", sg AS (
@@ -197,10 +197,12 @@ const UPDATE_SQL: &str = concat!(
           AND EXISTS (SELECT 1 FROM counter)
         RETURNING ticket_id, search_head || search_public AS terms
     ), tt AS (
-        -- The public terms' row (migration 0016), when they changed.
-        UPDATE ticket_terms x SET terms = t.terms FROM t
-        WHERE x.workspace_id = $1 AND x.ticket_id = $16
-          AND ($37::tsvector IS NOT NULL OR $38::tsvector <> ''::tsvector)
+        -- The public terms' row (migrations 0016 and 0019), when they
+        -- changed; written if missing (a ticket a host copied in).
+        INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
+        SELECT $1, ticket_id, scoped_terms($1, terms) FROM t
+        WHERE $37::tsvector IS NOT NULL OR $38::tsvector <> ''::tsvector
+        ON CONFLICT (workspace_id, ticket_id) DO UPDATE SET terms = EXCLUDED.terms
     ), n AS (
         UPDATE workspace_counters SET last_event = last_event + $15
         WHERE workspace_id = $1 AND EXISTS (SELECT 1 FROM t)

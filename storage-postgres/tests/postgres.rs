@@ -1598,8 +1598,9 @@ where
 
 /// Public search terms live in `ticket_terms` (migration 0016), written
 /// with a created or imported ticket and kept by every write that changes
-/// them, and `ticket_search`, which reads that table
-/// as its owner, answers only for the transaction's workspace.
+/// them, each term scoped to its workspace (migration 0019), and
+/// `ticket_search`, which reads that table as its owner, answers only for
+/// the transaction's workspace and reads only its index entries.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     use ticketry_core::{Status, TicketUpdate};
@@ -1635,7 +1636,8 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     // superuser on the throwaway server, so it sees every workspace).
     let schema = store.schema().to_owned();
     let (tickets, equal): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT count(*), count(*) FILTER (WHERE x.terms = t.search_head || t.search_public)
+        "SELECT count(*), count(*) FILTER (WHERE x.terms
+             = \"{schema}\".scoped_terms(workspace_id, t.search_head || t.search_public))
          FROM \"{schema}\".tickets t
          LEFT JOIN \"{schema}\".ticket_terms x USING (workspace_id, ticket_id)"
     )))
@@ -1664,10 +1666,11 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     assert_eq!(search("secret", false).await, vec![], "a note, publicly");
     assert_eq!(search("secret", true).await, vec![t.id]);
     assert_eq!(search("beeps", false).await, vec![imported[0].id]);
+    let s = format!("\"{schema}\"");
     // A row that says more than its ticket (read in another snapshot, or
     // written by hand) finds nothing: the page query rechecks the ticket.
     sqlx::query(AssertSqlSafe(format!(
-        "UPDATE \"{schema}\".ticket_terms SET terms = terms || 'ghost'::tsvector
+        "UPDATE {s}.ticket_terms SET terms = terms || {s}.scoped_terms(workspace_id, 'ghost')
          WHERE ticket_id = $1"
     )))
     .bind(t.id.as_uuid())
@@ -1675,6 +1678,75 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     .await
     .unwrap();
     assert_eq!(search("ghost", false).await, vec![]);
+    // Every stored term carries its workspace's scope, so a query's index
+    // keys match no other workspace's rows: `printer`, now only in `b`,
+    // is no key of `a` (a search there reads none of `b`'s entries).
+    let (unscoped, printer_a, printer_b): (i64, i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT (SELECT count(*) FROM {s}.ticket_terms, unnest(terms) u
+                 WHERE NOT starts_with(u.lexeme, {s}.terms_scope(workspace_id))),
+             (SELECT count(*) FROM {s}.ticket_terms WHERE terms @@ {s}.scoped_query($1, 'printer')),
+             (SELECT count(*) FROM {s}.ticket_terms WHERE terms @@ {s}.scoped_query($2, 'printer'))"
+    )))
+    .bind(a.ws.as_uuid())
+    .bind(b.ws.as_uuid())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((unscoped, printer_a, printer_b), (0, 0, 1));
+    // Scoped through `replace` (terms of letters and digits) or, for any
+    // other term (a quote inside, a trailing space), a regular expression:
+    // the same text either way. Terms too many to scope within a
+    // tsvector's 1 MB become the scope's catch-all term, which every search
+    // of the workspace matches: the page query's recheck keeps the ticket
+    // exactly where it matches.
+    let (scope, plain, odd, huge_is_catch_all): (String, String, String, bool) =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {s}.terms_scope($1),
+                 {s}.scoped_terms($1, $$'card':1A,3 'declin':2$$)::text,
+                 {s}.scoped_terms($1, $$'it''s':1 'x ':2 'y z':3$$)::text,
+                 {s}.scoped_terms($1, array_to_tsvector(ARRAY(
+                     SELECT 'w' || g FROM generate_series(1, 90000) g)))
+                 = array_to_tsvector(ARRAY[{s}.terms_scope($1) || '!'])"
+        )))
+        .bind(a.ws.as_uuid())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(plain, format!("'{scope}card':1A,3 '{scope}declin':2"));
+    assert_eq!(
+        odd,
+        format!("'{scope}it''s':1 '{scope}x ':2 '{scope}y z':3")
+    );
+    assert!(huge_is_catch_all);
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE {s}.ticket_terms SET terms = array_to_tsvector(ARRAY[{s}.terms_scope(workspace_id) || '!'])
+         WHERE ticket_id = $1"
+    )))
+    .bind(imported[0].id.as_uuid())
+    .execute(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(search("beeps", false).await, vec![imported[0].id]);
+    assert_eq!(search("toner", false).await, vec![t.id]);
+    // A missing row (a ticket a host copied in) is written by the next
+    // write that adds public terms.
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM {s}.ticket_terms WHERE ticket_id = $1"
+    )))
+    .bind(imported[0].id.as_uuid())
+    .execute(store.pool())
+    .await
+    .unwrap();
+    a.desk
+        .reply(
+            a.ws,
+            imported[0].id,
+            &a.agent,
+            MessageInput::text("modem hums"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(search("modem beeps", false).await, vec![imported[0].id]);
     // Over 1 000 matches (the most passed on as ids: 1 001 here), the page query reads
     // the workspace's tickets in its own order: the same answer.
     let mut many = Vec::new();
