@@ -493,5 +493,14 @@ async fn load_workspace(
     .bind(w)
     .execute(&mut *conn)
     .await?;
+    // And its tags' rows (migration 0020).
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO {SCHEMA}.ticket_tags (workspace_id, tag, ticket_id)
+         SELECT DISTINCT workspace_id, tag, ticket_id
+         FROM {SCHEMA}.tickets, unnest(tags) AS tag WHERE workspace_id = $1"
+    )))
+    .bind(w)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

@@ -33,7 +33,8 @@ const STAGE_SQL: &str = "
     ) ON COMMIT DROP";
 
 /// Moves the staged tickets in, with their rows of `ticket_terms` (their
-/// public search terms, migrations 0017 and 0019).
+/// public search terms, migrations 0017 and 0019) and `ticket_tags`
+/// (migration 0020).
 const MOVE_SQL: &str = "
     WITH t AS (
         INSERT INTO tickets (workspace_id, ticket_id, seq, number, status, active, priority,
@@ -48,7 +49,10 @@ const MOVE_SQL: &str = "
         FROM pg_temp.ticketry_import_tickets s
         LEFT JOIN priorities p ON p.workspace_id = $1 AND p.code = s.priority
         ORDER BY s.seq
-        RETURNING ticket_id, search_head || search_public AS terms
+        RETURNING ticket_id, tags, search_head || search_public AS terms
+    ), tg AS (
+        INSERT INTO ticket_tags (workspace_id, tag, ticket_id)
+        SELECT DISTINCT $1, tag, ticket_id FROM t, unnest(t.tags) AS tag
     )
     INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
     SELECT $1, ticket_id, scoped_terms($1, terms) FROM t";

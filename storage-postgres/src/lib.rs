@@ -193,6 +193,7 @@ pub const TABLES: &[&str] = &[
     "daily_stats",
     "inbound_mail",
     "ticket_terms",
+    "ticket_tags",
 ];
 
 /// Connection settings for [`PgStore::connect`].

@@ -7,7 +7,7 @@
 use crate::PgStore;
 use crate::backend;
 use crate::catalog::docs;
-use crate::statement::{Prepared, Statement, by_key};
+use crate::statement::{Param, Prepared, Statement, by_key};
 use crate::writes::{CreateError, only_row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -113,10 +113,29 @@ const DASHBOARD_SQL: &str = "WITH t AS (
             FILTER (WHERE resolved_at >= $2), 0)::float8
     FROM b";
 
-/// The most matches of a public search passed to the page query as ids.
+/// The most tickets an earlier read passes to the page query as ids.
 const FOUND_MAX: usize = 1_000;
 
+/// Tickets found by earlier reads through an index a role under row-level
+/// security can use, for the page query to take by their key (rechecking
+/// each ticket itself: those reads had snapshots of their own).
+#[derive(Default)]
+struct Candidates {
+    /// Matching a public search ([`PgStore::search_candidates`]).
+    found: Option<Vec<Uuid>>,
+    /// Carrying the tag ([`PgStore::tag_candidates`]).
+    tagged: Option<Vec<Uuid>>,
+}
+
 impl PgStore {
+    /// The candidates of `q`'s page query.
+    async fn candidates(&self, ws: WorkspaceId, q: &TicketQuery) -> StoreResult<Candidates> {
+        Ok(Candidates {
+            found: self.search_candidates(ws, q).await?,
+            tagged: self.tag_candidates(ws, q).await?,
+        })
+    }
+
     /// The tickets whose public terms match `q`'s search, found through the
     /// index of `ticket_terms` (`ticket_search`, migration 0016), when there
     /// are at most [`FOUND_MAX`] of them; `None` when the query is no public
@@ -134,25 +153,58 @@ impl PgStore {
         if q.search_notes {
             return Ok(None);
         }
-        let rows = self
-            .read(
-                ws,
-                "SELECT ARRAY(SELECT ticket_search($1::tsquery, $2))",
-                &[&query.to_tsquery(), &(FOUND_MAX as i32 + 1)],
-            )
-            .await?;
+        self.few_ids(
+            ws,
+            "SELECT ARRAY(SELECT ticket_search($1::tsquery, $2))",
+            &[&query.to_tsquery(), &(FOUND_MAX as i32 + 1)],
+        )
+        .await
+    }
+
+    /// The tickets carrying `q`'s tag, through the key of `ticket_tags`
+    /// (migration 0020), when there are at most [`FOUND_MAX`] of them;
+    /// `None` when the query has no tag or the tag is that common (the page
+    /// query then checks the tags of the tickets it walks in its order: a
+    /// common tag's tickets come soon, and taking thousands by their key
+    /// costs more). One query that does both is planned badly: PostgreSQL
+    /// estimates a join of the two tables by their sizes over every
+    /// workspace, expects a handful of rows and sorts them all.
+    async fn tag_candidates(
+        &self,
+        ws: WorkspaceId,
+        q: &TicketQuery,
+    ) -> StoreResult<Option<Vec<Uuid>>> {
+        let Some(tag) = &q.tag else {
+            return Ok(None);
+        };
+        self.few_ids(
+            ws,
+            "SELECT ARRAY(SELECT ticket_id FROM ticket_tags
+                 WHERE workspace_id = $1 AND tag = $2 LIMIT $3)",
+            &[&ws.as_uuid(), tag, &(FOUND_MAX as i64 + 1)],
+        )
+        .await
+    }
+
+    /// The ids one row of `sql` holds, when at most [`FOUND_MAX`].
+    async fn few_ids(
+        &self,
+        ws: WorkspaceId,
+        sql: &str,
+        params: &[&dyn Param],
+    ) -> StoreResult<Option<Vec<Uuid>>> {
+        let rows = self.read(ws, sql, params).await?;
         let ids: Vec<Uuid> = only_row(&rows)?.try_get(0).map_err(backend)?;
         Ok((ids.len() <= FOUND_MAX).then_some(ids))
     }
 
-    /// The page query of `list_tickets`, optionally prefixed (`EXPLAIN …`);
-    /// `found`: the tickets matching a public search ([`Self::search_candidates`]).
+    /// The page query of `list_tickets`, optionally prefixed (`EXPLAIN …`).
     fn list_query(
         prefix: &str,
         ws: WorkspaceId,
         q: &TicketQuery,
         after: Option<Position>,
-        found: Option<Vec<Uuid>>,
+        candidates: Candidates,
     ) -> Statement<'static> {
         let mut b = Statement::default();
         let text = q.text();
@@ -213,6 +265,10 @@ impl PgStore {
             b.push(" AND category_id = ").param(c.as_uuid());
         }
         if let Some(tag) = &q.tag {
+            if let Some(ids) = candidates.tagged {
+                // Found through `ticket_tags`' key by an earlier read.
+                b.push(" AND ticket_id = ANY(").param(ids).push(")");
+            }
             b.push(" AND tags @> ARRAY[")
                 .param(tag.clone())
                 .push("]::text[]");
@@ -272,7 +328,7 @@ impl PgStore {
                 // The workspace repeated in the text branch lets the planner
                 // find the matches through the primary key inside the OR below.
                 b.push(" AND ((workspace_id = ").param(ws.as_uuid());
-                if let Some(ids) = found {
+                if let Some(ids) = candidates.found {
                     // Found through `ticket_terms`' index by an earlier read:
                     // their ids, rechecked against the tickets' own terms (a
                     // subject may have changed since, or a row be missing).
@@ -374,8 +430,8 @@ impl PgStore {
         let after = query
             .validate()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let found = self.search_candidates(ws, query).await?;
-        let b = Self::list_query("EXPLAIN (ANALYZE, BUFFERS) ", ws, query, after, found);
+        let candidates = self.candidates(ws, query).await?;
+        let b = Self::list_query("EXPLAIN (ANALYZE, BUFFERS) ", ws, query, after, candidates);
         let rows = self.read(ws, &b.sql, &b.refs()).await?;
         rows.iter()
             .map(|r| r.try_get::<String, _>(0).map_err(backend))
@@ -560,8 +616,8 @@ impl TicketStore for PgStore {
         let after = q
             .validate()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let found = self.search_candidates(ws, q).await?;
-        let b = Self::list_query("", ws, q, after, found);
+        let candidates = self.candidates(ws, q).await?;
+        let b = Self::list_query("", ws, q, after, candidates);
         let rows = self.read(ws, &b.sql, &b.refs()).await?;
         if rows.is_empty() {
             self.require_workspace(ws).await?;

@@ -138,6 +138,10 @@ const CREATE_SQL: &str = concat!(
         -- Its public search terms' row (migrations 0017 and 0019).
         INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
         SELECT $1, ticket_id, scoped_terms($1, terms) FROM t
+    ), tg AS (
+        -- Its tags' rows (migration 0020).
+        INSERT INTO ticket_tags (workspace_id, tag, ticket_id)
+        SELECT DISTINCT $1, tag, ticket_id FROM t, unnest($26::text[]) AS tag
     ), ",
     children_sql!(),
     ", sg AS (
@@ -203,6 +207,18 @@ const UPDATE_SQL: &str = concat!(
         SELECT $1, ticket_id, scoped_terms($1, terms) FROM t
         WHERE $37::tsvector IS NOT NULL OR $38::tsvector <> ''::tsvector
         ON CONFLICT (workspace_id, ticket_id) DO UPDATE SET terms = EXCLUDED.terms
+    ), tg_gone AS (
+        -- Its tags' rows (migration 0020): the dropped tags' deleted (the
+        -- statement's snapshot holds the ticket as it was), every tag's
+        -- written if missing.
+        DELETE FROM ticket_tags
+        WHERE workspace_id = $1 AND ticket_id = $16 AND EXISTS (SELECT 1 FROM t)
+          AND tag IN (SELECT unnest(tags) FROM tickets WHERE workspace_id = $1 AND ticket_id = $16)
+          AND tag <> ALL($27::text[])
+    ), tg AS (
+        INSERT INTO ticket_tags (workspace_id, tag, ticket_id)
+        SELECT DISTINCT $1, tag, $16::uuid FROM t, unnest($27::text[]) AS tag
+        ON CONFLICT DO NOTHING
     ), n AS (
         UPDATE workspace_counters SET last_event = last_event + $15
         WHERE workspace_id = $1 AND EXISTS (SELECT 1 FROM t)

@@ -1845,6 +1845,126 @@ async fn an_incidents_tickets_are_found_through_its_index() {
     assert_eq!((tickets, equal), (303, 303));
 }
 
+/// A tag's tickets are found through the key of `ticket_tags` by a role
+/// under row-level security (migration 0020), whose rows follow every
+/// write of a ticket's tags: create, import, update (added and dropped).
+/// A tag on over 1 000 tickets is checked on the tickets the page walks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tags_tickets_are_found_through_its_rows() {
+    use ticketry_core::TicketUpdate;
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    // A tag on more tickets than the page query takes as ids.
+    let records = (0..1_001)
+        .map(|i| {
+            let mut r = ticketry_core::testing::import_record(&f, &format!("old {i}"), 0);
+            r.tags = vec!["old".into()];
+            if i % 100 == 0 {
+                r.tags.push("legacy".into());
+            }
+            r
+        })
+        .collect();
+    let imported = f.desk.import_tickets(f.ws, records).await.unwrap();
+    let mut input = OpenTicket::new(f.customer.clone(), "card refused", "x");
+    input.tags = vec!["vip".into(), "billing".into()];
+    let t = f.desk.open_ticket(f.ws, input).await.unwrap();
+    let update = TicketUpdate {
+        add_tags: vec!["urgent".into()],
+        remove_tags: vec!["billing".into()],
+        ..TicketUpdate::default()
+    };
+    f.desk
+        .update_ticket(f.ws, t.id, update, f.agent_actor())
+        .await
+        .unwrap();
+    let tagged = |tag: &str| {
+        let query = TicketQuery {
+            tag: Some(tag.into()),
+            ..TicketQuery::default()
+        };
+        let desk = f.desk.clone();
+        let ws = f.ws;
+        async move {
+            let mut ids: Vec<_> = desk
+                .list_tickets(ws, &query)
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .map(|t| t.id)
+                .collect();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    assert_eq!(tagged("vip").await, vec![t.id]);
+    assert_eq!(tagged("urgent").await, vec![t.id]);
+    assert_eq!(tagged("billing").await, vec![]);
+    let mut legacy: Vec<_> = (0..=1_000).step_by(100).map(|i| imported[i].id).collect();
+    legacy.sort_unstable();
+    assert_eq!(tagged("legacy").await, legacy);
+    // The rows are exactly the tickets' tags.
+    let s = format!("\"{}\"", store.schema());
+    let (rows, differ): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+        "WITH want AS (SELECT workspace_id, tag, ticket_id FROM {s}.tickets, unnest(tags) AS tag),
+              have AS (SELECT workspace_id, tag, ticket_id FROM {s}.ticket_tags)
+         SELECT (SELECT count(*) FROM have),
+             (SELECT count(*) FROM ((SELECT * FROM want EXCEPT SELECT * FROM have)
+                 UNION ALL (SELECT * FROM have EXCEPT SELECT * FROM want)) d)"
+    )))
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((rows, differ), (1_014, 0));
+    let newest = TicketQuery {
+        tag: Some("old".into()),
+        limit: 5,
+        ..TicketQuery::default()
+    };
+    let mut want: Vec<_> = imported.iter().map(|t| (t.seq, t.id)).collect();
+    want.sort_unstable_by(|x, y| y.cmp(x));
+    let page = f.desk.list_tickets(f.ws, &newest).await.unwrap();
+    let got: Vec<_> = page.items.iter().map(|t| (t.seq, t.id)).collect();
+    assert_eq!(got, want[..5]);
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "ANALYZE {s}.tickets, {s}.ticket_tags"
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let query = TicketQuery {
+        tag: Some("legacy".into()),
+        ..TicketQuery::default()
+    };
+    let plan = store.explain_list_tickets(f.ws, &query).await.unwrap();
+    // The tickets are taken by their key (the workspace is not read)...
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("using tickets_pkey on tickets")),
+        "{plan:#?}"
+    );
+    // ...and the tag's rows by theirs, as the role (on these few rows the
+    // planner prefers reading them all unless told otherwise).
+    let mut tx = store.begin(f.ws).await.unwrap();
+    sqlx::raw_sql("SET LOCAL enable_seqscan = off")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(
+        "EXPLAIN SELECT ticket_id FROM ticket_tags WHERE workspace_id = $1 AND tag = $2",
+    )
+    .bind(f.ws.as_uuid())
+    .bind("legacy")
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    assert!(
+        plan.iter().any(|l| l.contains("ticket_tags_pkey")),
+        "{plan:#?}"
+    );
+}
+
 /// Backends of `ws`'s (or, in a connection's first write, the store's)
 /// ticket writes waiting on a lock.
 async fn blocked_writers(store: &PgStore, ws: WorkspaceId) -> i64 {
