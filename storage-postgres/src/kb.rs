@@ -2,6 +2,7 @@
 //! per language, votes upserted, views inserted.
 
 use crate::catalog::docs;
+use crate::tickets::FOUND_MAX;
 use crate::{PgStore, backend, commit, is_unique_violation, to_i64};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -115,6 +116,18 @@ impl KbStore for PgStore {
                 expected: expected_version.unwrap_or(0),
             });
         }
+        // Its terms' row, which `article_search` reads (migration 0021).
+        sqlx::query(
+            "INSERT INTO article_terms (workspace_id, article_id, terms)
+             VALUES ($1, $2, scoped_words($1, $3))
+             ON CONFLICT (workspace_id, article_id) DO UPDATE SET terms = EXCLUDED.terms",
+        )
+        .bind(ws.as_uuid())
+        .bind(a.id.as_uuid())
+        .bind(terms)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         commit(tx).await
     }
 
@@ -145,13 +158,37 @@ impl KbStore for PgStore {
             }
             Some(words) => {
                 let words: Vec<&str> = words.iter().map(String::as_str).collect();
-                self.read(
-                    ws,
-                    "SELECT doc, terms FROM articles WHERE workspace_id = $1
-                       AND terms && $2::text[] ORDER BY language, slug",
-                    &[&ws.as_uuid(), &words],
-                )
-                .await?
+                // Through `article_terms`' index (migration 0021) when at
+                // most `FOUND_MAX` articles share a word, rechecked here;
+                // more are read with the workspace's articles.
+                let found = self
+                    .few_ids(
+                        ws,
+                        "SELECT ARRAY(SELECT article_search($1::text[], $2))",
+                        &[&words, &(FOUND_MAX as i32 + 1)],
+                    )
+                    .await?;
+                match found {
+                    Some(ids) => {
+                        self.read(
+                            ws,
+                            "SELECT doc, terms FROM articles WHERE workspace_id = $1
+                               AND article_id = ANY($3) AND terms && $2::text[]
+                             ORDER BY language, slug",
+                            &[&ws.as_uuid(), &words, &ids],
+                        )
+                        .await?
+                    }
+                    None => {
+                        self.read(
+                            ws,
+                            "SELECT doc, terms FROM articles WHERE workspace_id = $1
+                               AND terms && $2::text[] ORDER BY language, slug",
+                            &[&ws.as_uuid(), &words],
+                        )
+                        .await?
+                    }
+                }
             }
         };
         rows.iter()

@@ -165,7 +165,8 @@ pub use ticketry_core::store::{
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Every table Ticketry creates, each under a row-level-security policy
-/// (`FORCE`d on all but `ticket_terms`: see migration 0016).
+/// (`FORCE`d on all but `ticket_terms` and `article_terms`: see migrations
+/// 0016 and 0021).
 pub const TABLES: &[&str] = &[
     "workspaces",
     "workspace_counters",
@@ -194,6 +195,7 @@ pub const TABLES: &[&str] = &[
     "inbound_mail",
     "ticket_terms",
     "ticket_tags",
+    "article_terms",
 ];
 
 /// Connection settings for [`PgStore::connect`].

@@ -113,8 +113,8 @@ const DASHBOARD_SQL: &str = "WITH t AS (
             FILTER (WHERE resolved_at >= $2), 0)::float8
     FROM b";
 
-/// The most tickets an earlier read passes to the page query as ids.
-const FOUND_MAX: usize = 1_000;
+/// The most rows an earlier read passes to a page query as ids.
+pub(crate) const FOUND_MAX: usize = 1_000;
 
 /// Tickets found by earlier reads through an index a role under row-level
 /// security can use, for the page query to take by their key (rechecking
@@ -187,7 +187,7 @@ impl PgStore {
     }
 
     /// The ids one row of `sql` holds, when at most [`FOUND_MAX`].
-    async fn few_ids(
+    pub(crate) async fn few_ids(
         &self,
         ws: WorkspaceId,
         sql: &str,

@@ -1965,6 +1965,85 @@ async fn a_tags_tickets_are_found_through_its_rows() {
     );
 }
 
+/// Article suggestions find their articles through the index of
+/// `article_terms` (`article_search`, migration 0021), whose row follows
+/// each save of an article, scoped to its workspace; with over 1 000
+/// articles sharing a word, the workspace's articles are read instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn article_terms_follow_saves_and_stay_in_their_workspace() {
+    use ticketry_core::kb::{ArticleInput, ArticleStatus};
+    let store = common::store().await;
+    let a = Fixture::new(dyn_store(&store)).await;
+    let b = Fixture::in_desk(a.desk.clone(), a.clock.clone(), "globex").await;
+    let input = |slug: &str, title: &str| ArticleInput {
+        language: Some("en".into()),
+        slug: slug.into(),
+        title: title.into(),
+        body: "Steps inside.".into(),
+        status: Some(ArticleStatus::Published),
+        ..ArticleInput::default()
+    };
+    let suggested = |f: &Fixture, text: &'static str| {
+        let desk = f.desk.clone();
+        let ws = f.ws;
+        async move {
+            let hits = desk
+                .suggest_articles(ws, text, "en", None, Some(10), None)
+                .await
+                .unwrap();
+            hits.articles
+                .iter()
+                .map(|h| h.article.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let printer = a
+        .desk
+        .create_article(a.ws, input("printer", "Printer jams"))
+        .await
+        .unwrap();
+    let other = b
+        .desk
+        .create_article(b.ws, input("printer", "Printer jams"))
+        .await
+        .unwrap();
+    assert_eq!(suggested(&a, "my printer jams").await, vec![printer.id]);
+    assert_eq!(suggested(&b, "printer").await, vec![other.id]);
+    a.desk
+        .update_article(a.ws, printer.id, input("printer", "Scanner jams"), None)
+        .await
+        .unwrap();
+    assert_eq!(suggested(&a, "printer").await, vec![]);
+    assert_eq!(suggested(&a, "scanner").await, vec![printer.id]);
+    // Each row holds its article's terms, scoped: `scanner`, only in `a`,
+    // is no key of `b`.
+    let s = format!("\"{}\"", store.schema());
+    let (rows, equal, scanner_a, scanner_b): (i64, i64, i64, i64) =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT count(*), count(*) FILTER (WHERE x.terms = {s}.scoped_words(workspace_id, a.terms)),
+                 (SELECT count(*) FROM {s}.article_terms
+                  WHERE terms && {s}.scoped_words($1, ARRAY['scanner'])),
+                 (SELECT count(*) FROM {s}.article_terms
+                  WHERE terms && {s}.scoped_words($2, ARRAY['scanner']))
+             FROM {s}.articles a JOIN {s}.article_terms x USING (workspace_id, article_id)"
+        )))
+        .bind(a.ws.as_uuid())
+        .bind(b.ws.as_uuid())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!((rows, equal, scanner_a, scanner_b), (2, 2, 1, 0));
+    // Over 1 000 articles sharing the word: read with the workspace's.
+    for i in 0..1_001 {
+        a.desk
+            .create_article(a.ws, input(&format!("toner-{i}"), "Toner empty"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(suggested(&a, "toner").await.len(), 10);
+    assert_eq!(suggested(&a, "scanner").await, vec![printer.id]);
+}
+
 /// Backends of `ws`'s (or, in a connection's first write, the store's)
 /// ticket writes waiting on a lock.
 async fn blocked_writers(store: &PgStore, ws: WorkspaceId) -> i64 {
