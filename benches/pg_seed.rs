@@ -488,7 +488,7 @@ async fn load_workspace(
         "INSERT INTO {SCHEMA}.ticket_terms (workspace_id, ticket_id, terms)
          SELECT workspace_id, ticket_id,
              {SCHEMA}.scoped_terms(workspace_id, search_head || search_public)
-         FROM {SCHEMA}.tickets WHERE workspace_id = $1;"
+         FROM {SCHEMA}.tickets WHERE workspace_id = $1"
     )))
     .bind(w)
     .execute(&mut *conn)

@@ -116,7 +116,7 @@ impl KbStore for PgStore {
                 expected: expected_version.unwrap_or(0),
             });
         }
-        // Its terms' row, which `article_search` reads (migration 0021).
+        // Its terms' row, which `article_search` reads (migration 0022).
         sqlx::query(
             "INSERT INTO article_terms (workspace_id, article_id, terms)
              VALUES ($1, $2, scoped_words($1, $3))
@@ -158,7 +158,7 @@ impl KbStore for PgStore {
             }
             Some(words) => {
                 let words: Vec<&str> = words.iter().map(String::as_str).collect();
-                // Through `article_terms`' index (migration 0021) when at
+                // Through `article_terms`' index (migration 0022) when at
                 // most `FOUND_MAX` articles share a word, rechecked here;
                 // more are read with the workspace's articles.
                 let found = self

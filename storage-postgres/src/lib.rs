@@ -166,7 +166,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Every table Ticketry creates, each under a row-level-security policy
 /// (`FORCE`d on all but `ticket_terms` and `article_terms`: see migrations
-/// 0016 and 0021).
+/// 0016 and 0022).
 pub const TABLES: &[&str] = &[
     "workspaces",
     "workspace_counters",
