@@ -502,5 +502,14 @@ async fn load_workspace(
     .bind(w)
     .execute(&mut *conn)
     .await?;
+    // And its customers' search terms' rows (migration 0023).
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO {SCHEMA}.customer_terms (workspace_id, customer_id, terms)
+         SELECT workspace_id, customer_id, {SCHEMA}.scoped_terms(workspace_id, search)
+         FROM {SCHEMA}.customers WHERE workspace_id = $1"
+    )))
+    .bind(w)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

@@ -45,12 +45,21 @@ macro_rules! upsert {
 }
 
 upsert!(PUT_AGENTS, "agents", "agent_id", "text");
-/// A customer with its search terms (`$4`, a tsvector literal).
+/// A customer with its search terms (`$4`, a tsvector literal), and their
+/// row of `customer_terms`, which `customer_search` reads (migration 0023).
 const PUT_CUSTOMERS: Prepared = Prepared {
     name: "put_customers",
     types: "uuid, text, jsonb, text",
-    sql: "INSERT INTO customers (workspace_id, customer_id, doc, search) VALUES ($1, $2, $3, $4::tsvector)
-          ON CONFLICT (workspace_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc, search = EXCLUDED.search",
+    sql: "WITH c AS (
+              INSERT INTO customers (workspace_id, customer_id, doc, search)
+              VALUES ($1, $2, $3, $4::tsvector)
+              ON CONFLICT (workspace_id, customer_id)
+              DO UPDATE SET doc = EXCLUDED.doc, search = EXCLUDED.search
+              RETURNING customer_id
+          )
+          INSERT INTO customer_terms (workspace_id, customer_id, terms)
+          SELECT $1, customer_id, scoped_terms($1, $4::tsvector) FROM c
+          ON CONFLICT (workspace_id, customer_id) DO UPDATE SET terms = EXCLUDED.terms",
 };
 upsert!(PUT_TEAMS, "teams", "team_id", "uuid");
 upsert!(PUT_CATEGORIES, "categories", "category_id", "uuid");

@@ -165,8 +165,8 @@ pub use ticketry_core::store::{
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Every table Ticketry creates, each under a row-level-security policy
-/// (`FORCE`d on all but `ticket_terms` and `article_terms`: see migrations
-/// 0016 and 0022).
+/// (`FORCE`d on all but the search terms' tables `ticket_terms`,
+/// `article_terms` and `customer_terms`: see migrations 0016, 0022, 0023).
 pub const TABLES: &[&str] = &[
     "workspaces",
     "workspace_counters",
@@ -196,6 +196,7 @@ pub const TABLES: &[&str] = &[
     "ticket_terms",
     "ticket_tags",
     "article_terms",
+    "customer_terms",
 ];
 
 /// Connection settings for [`PgStore::connect`].

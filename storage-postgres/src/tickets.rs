@@ -341,17 +341,14 @@ impl PgStore {
                     .push("::tsquery)");
                 if q.customer.is_none() {
                     // The agent view: the matching customers' tickets too
-                    // (an array computed once, so `tickets_customer` serves it).
-                    b.push(
-                        " OR (customer_id = ANY(ARRAY(SELECT customer_id FROM customers \
-                         WHERE workspace_id = ",
-                    )
-                    .param(ws.as_uuid())
-                    .push(" AND search @@ ")
-                    .param(query.to_tsquery())
-                    .push("::tsquery ORDER BY customer_id COLLATE \"C\" LIMIT ")
-                    .param(ticketry_core::query::MAX_SEARCH_CUSTOMERS as i64)
-                    .push("))");
+                    // (an array computed once, so `tickets_customer` serves
+                    // it), found through `customer_terms`' index by
+                    // `customer_search` (migration 0023).
+                    b.push(" OR (customer_id = ANY(ARRAY(SELECT customer_search(")
+                        .param(query.to_tsquery())
+                        .push("::tsquery, ")
+                        .param(ticketry_core::query::MAX_SEARCH_CUSTOMERS as i32)
+                        .push(")))");
                     // The customer's tickets too, minus the excluded words.
                     if let Some(excluded) = query.exclusions_tsquery() {
                         b.push(" AND NOT (search_head || ")

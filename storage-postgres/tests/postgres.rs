@@ -1537,6 +1537,7 @@ async fn migrate_indexes_rows_written_before_their_search_columns() {
          UPDATE customers SET search = '';
          UPDATE tickets SET search_head = '', search_public = '', search_notes = '';
          UPDATE ticket_terms SET terms = '';
+         UPDATE customer_terms SET terms = '';
          INSERT INTO search_backlog SELECT workspace_id, 'customer', customer_id FROM customers;
          INSERT INTO search_backlog SELECT workspace_id, 'ticket', ticket_id::text FROM tickets;
          INSERT INTO search_backlog VALUES (gen_random_uuid(), 'ticket', gen_random_uuid()::text);"
@@ -2042,6 +2043,67 @@ async fn article_terms_follow_saves_and_stay_in_their_workspace() {
     }
     assert_eq!(suggested(&a, "toner").await.len(), 10);
     assert_eq!(suggested(&a, "scanner").await, vec![printer.id]);
+}
+
+/// An agent's search finds the tickets of the customers whose terms match
+/// through the index of `customer_terms` (`customer_search`, migration
+/// 0023), whose row follows each write of a customer, scoped to its
+/// workspace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn customer_terms_follow_writes_and_stay_in_their_workspace() {
+    use ticketry_core::{CustomerId, CustomerInput};
+    let store = common::store().await;
+    let a = Fixture::new(dyn_store(&store)).await;
+    let b = Fixture::in_desk(a.desk.clone(), a.clock.clone(), "globex").await;
+    let zelda = CustomerId::new("zelda").unwrap();
+    b.desk
+        .put_customer(b.ws, CustomerInput::new(zelda.clone(), "Zelda Zebra"))
+        .await
+        .unwrap();
+    let theirs = b
+        .desk
+        .open_ticket(b.ws, OpenTicket::new(zelda.clone(), "hello", "x"))
+        .await
+        .unwrap();
+    a.open("hello").await;
+    let search = |f: &Fixture, text: &'static str| {
+        let desk = f.desk.clone();
+        let ws = f.ws;
+        async move {
+            let q = TicketQuery {
+                search: Some(text.into()),
+                ..TicketQuery::default()
+            };
+            let page = desk.list_tickets(ws, &q).await.unwrap();
+            page.items.iter().map(|t| t.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search(&b, "zebra").await, vec![theirs.id]);
+    assert_eq!(search(&a, "zebra").await, vec![]);
+    b.desk
+        .put_customer(b.ws, CustomerInput::new(zelda.clone(), "Zelda Quagga"))
+        .await
+        .unwrap();
+    assert_eq!(search(&b, "quagga").await, vec![theirs.id]);
+    assert_eq!(search(&b, "zebra").await, vec![]);
+    // Each row holds its customer's terms, scoped: `quagga`, only in `b`,
+    // is no key of `a`.
+    let s = format!("\"{}\"", store.schema());
+    let (rows, equal, quagga_a, quagga_b): (i64, i64, i64, i64) =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT count(*), count(*) FILTER (WHERE x.terms = {s}.scoped_terms(workspace_id, c.search)),
+                 (SELECT count(*) FROM {s}.customer_terms
+                  WHERE terms @@ {s}.scoped_query($1, 'quagga')),
+                 (SELECT count(*) FROM {s}.customer_terms
+                  WHERE terms @@ {s}.scoped_query($2, 'quagga'))
+             FROM {s}.customers c JOIN {s}.customer_terms x USING (workspace_id, customer_id)"
+        )))
+        .bind(a.ws.as_uuid())
+        .bind(b.ws.as_uuid())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!((rows, equal, quagga_a, quagga_b), (5, 5, 0, 1));
 }
 
 /// Backends of `ws`'s (or, in a connection's first write, the store's)
