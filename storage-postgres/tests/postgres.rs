@@ -2018,22 +2018,19 @@ async fn article_terms_follow_saves_and_stay_in_their_workspace() {
     assert_eq!(suggested(&a, "scanner").await, vec![printer.id]);
     // Each row holds its article's terms, scoped: `scanner`, only in `a`,
     // is no key of `b`.
-    let s = format!("\"{}\"", store.schema());
-    let (rows, equal, scanner_a, scanner_b): (i64, i64, i64, i64) =
-        sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT count(*), count(*) FILTER (WHERE x.terms = {s}.scoped_words(workspace_id, a.terms)),
-                 (SELECT count(*) FROM {s}.article_terms
-                  WHERE terms && {s}.scoped_words($1, ARRAY['scanner'])),
-                 (SELECT count(*) FROM {s}.article_terms
-                  WHERE terms && {s}.scoped_words($2, ARRAY['scanner']))
-             FROM {s}.articles a JOIN {s}.article_terms x USING (workspace_id, article_id)"
-        )))
-        .bind(a.ws.as_uuid())
-        .bind(b.ws.as_uuid())
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
-    assert_eq!((rows, equal, scanner_a, scanner_b), (2, 2, 1, 0));
+    let counts = four_counts(
+        &store,
+        "SELECT count(*), count(*) FILTER (WHERE x.terms = {s}.scoped_words(workspace_id, a.terms)),
+             (SELECT count(*) FROM {s}.article_terms
+              WHERE terms && {s}.scoped_words($1, ARRAY['scanner'])),
+             (SELECT count(*) FROM {s}.article_terms
+              WHERE terms && {s}.scoped_words($2, ARRAY['scanner']))
+         FROM {s}.articles a JOIN {s}.article_terms x USING (workspace_id, article_id)",
+        a.ws,
+        b.ws,
+    )
+    .await;
+    assert_eq!(counts, (2, 2, 1, 0));
     // Over 1 000 articles sharing the word: read with the workspace's.
     for i in 0..1_001 {
         a.desk
@@ -2088,22 +2085,37 @@ async fn customer_terms_follow_writes_and_stay_in_their_workspace() {
     assert_eq!(search(&b, "zebra").await, vec![]);
     // Each row holds its customer's terms, scoped: `quagga`, only in `b`,
     // is no key of `a`.
-    let s = format!("\"{}\"", store.schema());
-    let (rows, equal, quagga_a, quagga_b): (i64, i64, i64, i64) =
-        sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT count(*), count(*) FILTER (WHERE x.terms = {s}.scoped_terms(workspace_id, c.search)),
-                 (SELECT count(*) FROM {s}.customer_terms
-                  WHERE terms @@ {s}.scoped_query($1, 'quagga')),
-                 (SELECT count(*) FROM {s}.customer_terms
-                  WHERE terms @@ {s}.scoped_query($2, 'quagga'))
-             FROM {s}.customers c JOIN {s}.customer_terms x USING (workspace_id, customer_id)"
-        )))
-        .bind(a.ws.as_uuid())
-        .bind(b.ws.as_uuid())
+    let counts = four_counts(
+        &store,
+        "SELECT count(*), count(*) FILTER (WHERE x.terms = {s}.scoped_terms(workspace_id, c.search)),
+             (SELECT count(*) FROM {s}.customer_terms
+              WHERE terms @@ {s}.scoped_query($1, 'quagga')),
+             (SELECT count(*) FROM {s}.customer_terms
+              WHERE terms @@ {s}.scoped_query($2, 'quagga'))
+         FROM {s}.customers c JOIN {s}.customer_terms x USING (workspace_id, customer_id)",
+        a.ws,
+        b.ws,
+    )
+    .await;
+    assert_eq!(counts, (5, 5, 0, 1));
+}
+
+/// The four counts `sql` selects (`{s}`: `store`'s schema), with `$1` and
+/// `$2` bound to workspaces `a` and `b`: how a search terms' table's rows
+/// match their source and which workspace's keys a word is.
+async fn four_counts(
+    store: &PgStore,
+    sql: &str,
+    a: WorkspaceId,
+    b: WorkspaceId,
+) -> (i64, i64, i64, i64) {
+    let sql = sql.replace("{s}", &format!("\"{}\"", store.schema()));
+    sqlx::query_as(AssertSqlSafe(sql))
+        .bind(a.as_uuid())
+        .bind(b.as_uuid())
         .fetch_one(store.pool())
         .await
-        .unwrap();
-    assert_eq!((rows, equal, quagga_a, quagga_b), (5, 5, 0, 1));
+        .unwrap()
 }
 
 /// Backends of `ws`'s (or, in a connection's first write, the store's)
