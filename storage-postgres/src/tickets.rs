@@ -119,7 +119,6 @@ pub(crate) const FOUND_MAX: usize = 1_000;
 /// Tickets found by earlier reads through an index a role under row-level
 /// security can use, for the page query to take by their key (rechecking
 /// each ticket itself: those reads had snapshots of their own).
-#[derive(Default)]
 struct Candidates {
     /// Matching a public search ([`PgStore::search_candidates`]).
     found: Option<Vec<Uuid>>,
@@ -128,12 +127,12 @@ struct Candidates {
 }
 
 impl PgStore {
-    /// The candidates of `q`'s page query.
+    /// The candidates of `q`'s page query (both reads at once, each on a
+    /// connection of its own, when it searches and filters by tag).
     async fn candidates(&self, ws: WorkspaceId, q: &TicketQuery) -> StoreResult<Candidates> {
-        Ok(Candidates {
-            found: self.search_candidates(ws, q).await?,
-            tagged: self.tag_candidates(ws, q).await?,
-        })
+        let (found, tagged) =
+            tokio::try_join!(self.search_candidates(ws, q), self.tag_candidates(ws, q))?;
+        Ok(Candidates { found, tagged })
     }
 
     /// The tickets whose public terms match `q`'s search, found through the
