@@ -70,18 +70,11 @@ macro_rules! children_sql {
     };
 }
 
-/// Creates a ticket unless an earlier create used its keys (and records it
-/// on the suggestions `$45` shown before, when given): takes the next
-/// number and `$15` event seqs (only while the catalog version is still
-/// `$33`, when given, and the customer `$22` exists), renders the number
-/// from the pieces `$35`/`$36` (a `{token}` with `$37`/`$38`, as
-/// `NumberPiece::Token` does), and inserts everything, the ticket's row of
-/// `ticket_terms` included. Returns the new seq, or the earlier ticket and
-/// its fingerprint, the stored catalog version and whether the customer
-/// exists.
-const CREATE_SQL: &str = concat!(
-    "WITH prior AS (
-        SELECT x.doc, x.fingerprint FROM (
+/// The earlier ticket a create's keys name (`$27`: its idempotency key;
+/// `$34`: its messages' keys), with its fingerprint.
+macro_rules! prior_by_keys {
+    () => {
+        "SELECT x.doc, x.fingerprint FROM (
             SELECT 0::int8 AS k, doc, idempotency_fingerprint AS fingerprint
             FROM tickets WHERE workspace_id = $1 AND idempotency_key = $27
             UNION ALL
@@ -96,7 +89,24 @@ const CREATE_SQL: &str = concat!(
             CROSS JOIN LATERAL (SELECT doc FROM tickets
                 WHERE workspace_id = $1 AND ticket_id = m.ticket_id OFFSET 0) t
         ) x ORDER BY x.k LIMIT 1
-    ), c AS (
+    "
+    };
+}
+
+/// No earlier ticket or message (a write without keys).
+macro_rules! prior_none {
+    () => {
+        "SELECT NULL::jsonb AS doc, NULL::uuid AS fingerprint WHERE false"
+    };
+}
+
+/// A create statement whose CTE `prior` is `$prior!()`.
+macro_rules! create_sql {
+    ($prior:ident) => {
+        concat!(
+            "WITH prior AS (",
+            $prior!(),
+            "), c AS (
         UPDATE workspace_counters
         SET last_ticket = last_ticket + 1, last_event = last_event + $15
         WHERE workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM prior)
@@ -143,7 +153,7 @@ const CREATE_SQL: &str = concat!(
         INSERT INTO ticket_tags (workspace_id, tag, ticket_id)
         SELECT DISTINCT $1, tag, ticket_id FROM t, unnest($26::text[]) AS tag
     ), ",
-    children_sql!(),
+            children_sql!(),
     ", sg AS (
         UPDATE kb_suggestions SET ticket_id = $16
         WHERE workspace_id = $1 AND suggestion_id = $45 AND ticket_id IS NULL
@@ -154,25 +164,44 @@ const CREATE_SQL: &str = concat!(
         EXISTS (SELECT 1 FROM customers WHERE workspace_id = $1 AND customer_id = $22),
         (SELECT count(*) FROM tickets WHERE workspace_id = $1
             AND assignee_id = $40 AND active) >= $41"
-);
+        )
+    };
+}
 
-/// Updates a ticket if its version is still `$17` (checked before and
-/// after the lock) and no message key `$32` was used before: locks the
-/// counter row first (only while the catalog version is still `$31` and the
-/// agent `$33` exists and is active, when given), then the ticket, then
-/// takes `$15` event seqs. Returns how many
-/// tickets it updated, the earlier message, the ticket's stored version, the
-/// stored catalog version, whether the agent is active (NULL: no such agent),
-/// whether the assignee is full and whether the counter row was taken (then
-/// only the ticket's version, moved while the write waited for the row, can
-/// have stopped it: the other values are read at the statement's start).
-const UPDATE_SQL: &str = concat!(
-    "WITH dup AS (
-        SELECT m.doc FROM unnest($32::text[]) WITH ORDINALITY AS u(key, n)
+/// Creates a ticket unless an earlier create used its keys (and records it
+/// on the suggestions `$45` shown before, when given): takes the next
+/// number and `$15` event seqs (only while the catalog version is still
+/// `$33`, when given, and the customer `$22` exists), renders the number
+/// from the pieces `$35`/`$36` (a `{token}` with `$37`/`$38`, as
+/// `NumberPiece::Token` does), and inserts everything, the ticket's row of
+/// `ticket_terms` included. Returns the new seq, or the earlier ticket and
+/// its fingerprint, the stored catalog version and whether the customer
+/// exists.
+const CREATE_SQL: &str = create_sql!(prior_by_keys);
+
+/// [`CREATE_SQL`] for a create without keys (`$27` NULL, `$34` empty):
+/// `prior` is empty, and its lookups (a sort over two index searches) are
+/// neither planned nor started on every call.
+const CREATE_KEYLESS_SQL: &str = create_sql!(prior_none);
+
+/// The earliest message that used one of a change's message keys (`$32`).
+macro_rules! dup_by_keys {
+    () => {
+        "SELECT m.doc FROM unnest($32::text[]) WITH ORDINALITY AS u(key, n)
         CROSS JOIN LATERAL (SELECT doc FROM messages
             WHERE workspace_id = $1 AND idempotency_key = u.key OFFSET 0) m
         ORDER BY u.n LIMIT 1
-    ), counter AS (
+    "
+    };
+}
+
+/// An update statement whose CTE `dup` is `$dup!()`.
+macro_rules! update_sql {
+    ($dup:ident) => {
+        concat!(
+            "WITH dup AS (",
+            $dup!(),
+            "), counter AS (
         SELECT 1 FROM workspace_counters
         WHERE workspace_id = $1 AND ($31 IS NULL OR catalog_version = $31)
           AND NOT EXISTS (SELECT 1 FROM dup)
@@ -224,7 +253,7 @@ const UPDATE_SQL: &str = concat!(
         WHERE workspace_id = $1 AND EXISTS (SELECT 1 FROM t)
         RETURNING last_event - $15 AS base, NULL::text AS number
     ), ",
-    children_sql!(),
+            children_sql!(),
     "
     SELECT (SELECT count(*) FROM t), (SELECT doc FROM dup),
         (SELECT version FROM tickets WHERE workspace_id = $1 AND ticket_id = $16),
@@ -233,7 +262,24 @@ const UPDATE_SQL: &str = concat!(
         (SELECT count(*) FROM tickets WHERE workspace_id = $1
             AND assignee_id = $35 AND active AND ticket_id <> $16) >= $36,
         EXISTS (SELECT 1 FROM counter)"
-);
+        )
+    };
+}
+
+/// Updates a ticket if its version is still `$17` (checked before and
+/// after the lock) and no message key `$32` was used before: locks the
+/// counter row first (only while the catalog version is still `$31` and the
+/// agent `$33` exists and is active, when given), then the ticket, then
+/// takes `$15` event seqs. Returns how many
+/// tickets it updated, the earlier message, the ticket's stored version, the
+/// stored catalog version, whether the agent is active (NULL: no such agent),
+/// whether the assignee is full and whether the counter row was taken (then
+/// only the ticket's version, moved while the write waited for the row, can
+/// have stopped it: the other values are read at the statement's start).
+const UPDATE_SQL: &str = update_sql!(dup_by_keys);
+
+/// [`UPDATE_SQL`] for a change whose messages have no keys (`$32` empty).
+const UPDATE_KEYLESS_SQL: &str = update_sql!(prior_none);
 
 /// The types of the children's `$1..=$15`.
 macro_rules! children_types {
@@ -243,28 +289,48 @@ macro_rules! children_types {
     };
 }
 
+/// The types of a create's parameters.
+const CREATE_TYPES: &str = concat!(
+    children_types!(),
+    "uuid, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], text, \
+     timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[], int8, int8, \
+     timestamptz, text, int8, text, text, text, uuid, jsonb"
+);
+
 /// [`CREATE_SQL`], prepared.
 const CREATE: Prepared = Prepared {
     name: "create_ticket",
-    types: concat!(
-        children_types!(),
-        "uuid, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], text, \
-         timestamptz, timestamptz, int8, jsonb, uuid, int8, text[], text[], int4[], int8, int8, \
-         timestamptz, text, int8, text, text, text, uuid, jsonb"
-    ),
+    types: CREATE_TYPES,
     sql: CREATE_SQL,
 };
+
+/// [`CREATE_KEYLESS_SQL`], prepared.
+const CREATE_KEYLESS: Prepared = Prepared {
+    name: "create_ticket_keyless",
+    types: CREATE_TYPES,
+    sql: CREATE_KEYLESS_SQL,
+};
+
+/// The types of an update's parameters.
+const UPDATE_TYPES: &str = concat!(
+    children_types!(),
+    "uuid, int8, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], \
+     timestamptz, int8, jsonb, int8, text[], text, timestamptz, text, int8, text, text, text, \
+     jsonb"
+);
 
 /// [`UPDATE_SQL`], prepared.
 const UPDATE: Prepared = Prepared {
     name: "update_ticket",
-    types: concat!(
-        children_types!(),
-        "uuid, int8, text, bool, text, int8, timestamptz, text, text, uuid, uuid, text[], \
-         timestamptz, int8, jsonb, int8, text[], text, timestamptz, text, int8, text, text, text, \
-         jsonb"
-    ),
+    types: UPDATE_TYPES,
     sql: UPDATE_SQL,
+};
+
+/// [`UPDATE_KEYLESS_SQL`], prepared.
+const UPDATE_KEYLESS: Prepared = Prepared {
+    name: "update_ticket_keyless",
+    types: UPDATE_TYPES,
+    sql: UPDATE_KEYLESS_SQL,
 };
 
 /// The key columns of a ticket.
@@ -630,7 +696,12 @@ impl PgStore {
             .chain(c.params())
             .chain(rest)
             .collect();
-        let job = self.write_job(ws, &CREATE, &params, guard.lock_first())?;
+        let statement = if create.idempotency.is_none() && keys.is_empty() {
+            &CREATE_KEYLESS
+        } else {
+            &CREATE
+        };
+        let job = self.write_job(ws, statement, &params, guard.lock_first())?;
         let size = job.len();
         let rows = match self.write_grouped(job).await {
             Ok(rows) => rows,
@@ -741,7 +812,12 @@ impl PgStore {
             .chain(c.params())
             .chain(rest)
             .collect();
-        let job = self.write_job(ws, &UPDATE, &params, guard.lock_first())?;
+        let statement = if keys.is_empty() {
+            &UPDATE_KEYLESS
+        } else {
+            &UPDATE
+        };
+        let job = self.write_job(ws, statement, &params, guard.lock_first())?;
         let size = job.len();
         let rows = match self.write_grouped(job).await {
             Ok(rows) => rows,
