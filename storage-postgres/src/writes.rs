@@ -180,8 +180,8 @@ macro_rules! create_sql {
 const CREATE_SQL: &str = create_sql!(prior_by_keys);
 
 /// [`CREATE_SQL`] for a create without keys (`$27` NULL, `$34` empty):
-/// `prior` is empty, and its lookups (a sort over two index searches) are
-/// neither planned nor started on every call.
+/// `prior` is empty, so the server neither starts nor runs its lookups (a
+/// sort over two index searches) on every call.
 const CREATE_KEYLESS_SQL: &str = create_sql!(prior_none);
 
 /// The earliest message that used one of a change's message keys (`$32`).
@@ -278,7 +278,8 @@ macro_rules! update_sql {
 /// have stopped it: the other values are read at the statement's start).
 const UPDATE_SQL: &str = update_sql!(dup_by_keys);
 
-/// [`UPDATE_SQL`] for a change whose messages have no keys (`$32` empty).
+/// [`UPDATE_SQL`] for a change whose messages have no keys (`$32` empty):
+/// `dup` is empty, as `prior` is in [`CREATE_KEYLESS_SQL`].
 const UPDATE_KEYLESS_SQL: &str = update_sql!(prior_none);
 
 /// The types of the children's `$1..=$15`.
