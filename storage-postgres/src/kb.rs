@@ -168,27 +168,17 @@ impl KbStore for PgStore {
                         &[&words, &(FOUND_MAX as i32 + 1)],
                     )
                     .await?;
-                match found {
-                    Some(ids) => {
-                        self.read(
-                            ws,
-                            "SELECT doc, terms FROM articles WHERE workspace_id = $1
-                               AND article_id = ANY($3) AND terms && $2::text[]
-                             ORDER BY language, slug",
-                            &[&ws.as_uuid(), &words, &ids],
-                        )
-                        .await?
-                    }
-                    None => {
-                        self.read(
-                            ws,
-                            "SELECT doc, terms FROM articles WHERE workspace_id = $1
-                               AND terms && $2::text[] ORDER BY language, slug",
-                            &[&ws.as_uuid(), &words],
-                        )
-                        .await?
-                    }
-                }
+                let by_key = if found.is_some() {
+                    " AND article_id = ANY($3)"
+                } else {
+                    ""
+                };
+                let sql = format!(
+                    "SELECT doc, terms FROM articles WHERE workspace_id = $1
+                       AND terms && $2::text[]{by_key} ORDER BY language, slug"
+                );
+                let ids = found.unwrap_or_default();
+                self.read(ws, &sql, &[&ws.as_uuid(), &words, &ids]).await?
             }
         };
         rows.iter()
