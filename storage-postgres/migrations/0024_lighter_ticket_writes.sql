@@ -1,4 +1,4 @@
--- Ticketry schema, version 24: two checks fewer and a faster compressor on
+-- Ticketry schema, version 24: three checks fewer and a faster compressor on
 -- every ticket write (issue 11).
 --
 -- 1. The foreign keys tickets -> workspaces and events -> workspaces ran
