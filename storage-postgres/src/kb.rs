@@ -2,7 +2,7 @@
 //! per language, votes upserted, views inserted.
 
 use crate::catalog::docs;
-use crate::tickets::FOUND_MAX;
+use crate::statement::FOUND_MAX;
 use crate::{PgStore, backend, commit, is_unique_violation, to_i64};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -27,12 +27,13 @@
 //! which PostgreSQL cannot store, is refused). No caller text reaches the
 //! SQL otherwise.
 
+use crate::writes::only_row;
 use crate::{PgStore, backend, commit_error, is_connection_error, is_refusal};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
-use sqlx::{AssertSqlSafe, Postgres};
+use sqlx::{AssertSqlSafe, Postgres, Row};
 use std::fmt::Write as _;
 use ticketry_core::{StoreError, WorkspaceId};
 use uuid::Uuid;
@@ -280,6 +281,9 @@ impl<'a> Statement<'a> {
     }
 }
 
+/// The most rows an earlier read passes to a page query as ids.
+pub(crate) const FOUND_MAX: usize = 1_000;
+
 /// A statement prepared on each connection that runs it.
 #[derive(Clone, Copy)]
 pub(crate) struct Prepared {
@@ -420,6 +424,18 @@ impl PgStore {
     ) -> Result<Vec<PgRow>, StoreError> {
         let text = format!("{}{}", self.scope(ws), interpolate(sql, params)?);
         self.send_read(&text, None).await
+    }
+
+    /// The ids one row of `sql` holds, when at most [`FOUND_MAX`].
+    pub(crate) async fn few_ids(
+        &self,
+        ws: WorkspaceId,
+        sql: &str,
+        params: &[&dyn Param],
+    ) -> Result<Option<Vec<Uuid>>, StoreError> {
+        let rows = self.read(ws, sql, params).await?;
+        let ids: Vec<Uuid> = only_row(&rows)?.try_get(0).map_err(backend)?;
+        Ok((ids.len() <= FOUND_MAX).then_some(ids))
     }
 
     /// [`read`](Self::read) of the prepared statement `p`:

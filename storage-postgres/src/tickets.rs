@@ -7,7 +7,7 @@
 use crate::PgStore;
 use crate::backend;
 use crate::catalog::docs;
-use crate::statement::{Param, Prepared, Statement, by_key};
+use crate::statement::{FOUND_MAX, Prepared, Statement, by_key};
 use crate::writes::{CreateError, only_row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -113,9 +113,6 @@ const DASHBOARD_SQL: &str = "WITH t AS (
             FILTER (WHERE resolved_at >= $2), 0)::float8
     FROM b";
 
-/// The most rows an earlier read passes to a page query as ids.
-pub(crate) const FOUND_MAX: usize = 1_000;
-
 /// Tickets found by earlier reads through an index a role under row-level
 /// security can use, for the page query to take by their key (rechecking
 /// each ticket itself: those reads had snapshots of their own).
@@ -183,18 +180,6 @@ impl PgStore {
             &[&ws.as_uuid(), tag, &(FOUND_MAX as i64 + 1)],
         )
         .await
-    }
-
-    /// The ids one row of `sql` holds, when at most [`FOUND_MAX`].
-    pub(crate) async fn few_ids(
-        &self,
-        ws: WorkspaceId,
-        sql: &str,
-        params: &[&dyn Param],
-    ) -> StoreResult<Option<Vec<Uuid>>> {
-        let rows = self.read(ws, sql, params).await?;
-        let ids: Vec<Uuid> = only_row(&rows)?.try_get(0).map_err(backend)?;
-        Ok((ids.len() <= FOUND_MAX).then_some(ids))
     }
 
     /// The page query of `list_tickets`, optionally prefixed (`EXPLAIN …`).
