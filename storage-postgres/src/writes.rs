@@ -229,12 +229,27 @@ macro_rules! update_sql {
         WHERE workspace_id = $1 AND ticket_id = $16 AND version = $17
           AND EXISTS (SELECT 1 FROM counter)
         RETURNING ticket_id, search_head || search_public AS terms
+    ), tu AS (
+        -- The public terms' row (migrations 0016 and 0019) when only
+        -- public terms were added (a reply): it grows by the new terms,
+        -- scoped alone, which is what scoping the whole would give
+        -- (`scoped_terms(w, a || b)` is `scoped_terms(w, a) ||
+        -- scoped_terms(w, b)`), at the cost of the new terms instead of
+        -- the whole ticket's. Not near the sizes where `t` stops growing
+        -- the terms and `scoped_terms` answers its catch-all term.
+        UPDATE ticket_terms SET terms = ticket_terms.terms || scoped_terms($1, $38::tsvector)
+        FROM t
+        WHERE ticket_terms.workspace_id = $1 AND ticket_terms.ticket_id = t.ticket_id
+          AND $37::tsvector IS NULL AND $38::tsvector <> ''::tsvector
+          AND pg_column_size(t.terms) + 10 * length(t.terms) < 900000
+        RETURNING 1
     ), tt AS (
-        -- The public terms' row (migrations 0016 and 0019), when they
-        -- changed; written if missing (a ticket a host copied in).
+        -- Otherwise the whole row, when the terms changed; written if
+        -- missing (a ticket a host copied in).
         INSERT INTO ticket_terms (workspace_id, ticket_id, terms)
         SELECT $1, ticket_id, scoped_terms($1, terms) FROM t
-        WHERE $37::tsvector IS NOT NULL OR $38::tsvector <> ''::tsvector
+        WHERE ($37::tsvector IS NOT NULL OR $38::tsvector <> ''::tsvector)
+          AND NOT EXISTS (SELECT 1 FROM tu)
         ON CONFLICT (workspace_id, ticket_id) DO UPDATE SET terms = EXCLUDED.terms
     ), tg_gone AS (
         -- Its tags' rows (migration 0020): the dropped tags' deleted (the

@@ -1611,10 +1611,30 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
     let t = a.open("printer on fire").await;
     let other = b.open("printer on fire").await;
     let agent = a.agent_actor();
-    a.desk
-        .reply(a.ws, t.id, &a.agent, MessageInput::text("toner everywhere"))
+    // How many tickets there are, and how many rows equal their ticket's
+    // public terms (the login user is a superuser on the throwaway server,
+    // so it sees every workspace).
+    let schema = store.schema().to_owned();
+    let rows_as_terms = || async {
+        let counts: (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT count(*), count(*) FILTER (WHERE x.terms
+                 = \"{schema}\".scoped_terms(workspace_id, t.search_head || t.search_public))
+             FROM \"{schema}\".tickets t
+             LEFT JOIN \"{schema}\".ticket_terms x USING (workspace_id, ticket_id)"
+        )))
+        .fetch_one(store.pool())
         .await
         .unwrap();
+        counts
+    };
+    // Replies grow the row by their own terms only: still the same row.
+    for text in ["toner everywhere", "toner again, on fire"] {
+        a.desk
+            .reply(a.ws, t.id, &a.agent, MessageInput::text(text))
+            .await
+            .unwrap();
+    }
+    assert_eq!(rows_as_terms().await, (2, 2));
     a.desk
         .add_note(a.ws, t.id, &a.agent, MessageInput::text("secret cellar"))
         .await
@@ -1633,19 +1653,7 @@ async fn search_terms_follow_writes_and_stay_in_their_workspace() {
         .unwrap();
     let record = ticketry_core::testing::import_record(&a, "fax beeps", 0);
     let imported = a.desk.import_tickets(a.ws, vec![record]).await.unwrap();
-    // Every ticket's row equals its public terms (the login user is a
-    // superuser on the throwaway server, so it sees every workspace).
-    let schema = store.schema().to_owned();
-    let (tickets, equal): (i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT count(*), count(*) FILTER (WHERE x.terms
-             = \"{schema}\".scoped_terms(workspace_id, t.search_head || t.search_public))
-         FROM \"{schema}\".tickets t
-         LEFT JOIN \"{schema}\".ticket_terms x USING (workspace_id, ticket_id)"
-    )))
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
-    assert_eq!((tickets, equal), (3, 3));
+    assert_eq!(rows_as_terms().await, (3, 3));
     let page = |text: &str, notes: bool, limit: u32| {
         let query = TicketQuery {
             search: Some(text.into()),
