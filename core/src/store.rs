@@ -350,6 +350,10 @@ pub struct TicketWrite {
     pub active_agent: Option<AgentId>,
     /// An automatic assignment's limit, checked by the write itself.
     pub capacity: Option<CapacityGuard>,
+    /// The ticket's tags before the change (the rules' changes always say),
+    /// so a store may leave its tag index alone when `ticket.tags` are the
+    /// same. `None` (a write made by hand): the tags may have changed.
+    pub tags_before: Option<Vec<String>>,
 }
 
 /// What a [`TicketWrite`] did.

@@ -195,9 +195,35 @@ macro_rules! dup_by_keys {
     };
 }
 
-/// An update statement whose CTE `dup` is `$dup!()`.
+/// The CTEs keeping a changed ticket's rows of `ticket_tags` (migration
+/// 0020): the dropped tags' deleted (the statement's snapshot holds the
+/// ticket as it was), every tag's written if missing.
+macro_rules! tags_kept {
+    () => {
+        "), tg_gone AS (
+        DELETE FROM ticket_tags
+        WHERE workspace_id = $1 AND ticket_id = $16 AND EXISTS (SELECT 1 FROM t)
+          AND tag IN (SELECT unnest(tags) FROM tickets WHERE workspace_id = $1 AND ticket_id = $16)
+          AND tag <> ALL($27::text[])
+    ), tg AS (
+        INSERT INTO ticket_tags (workspace_id, tag, ticket_id)
+        SELECT DISTINCT $1, tag, $16::uuid FROM t, unnest($27::text[]) AS tag
+        ON CONFLICT DO NOTHING
+    "
+    };
+}
+
+/// No CTE: the change leaves the tags as they were.
+macro_rules! tags_same {
+    () => {
+        ""
+    };
+}
+
+/// A change's statement: the CTE `dup` is `$dup!()`, the tags' rows are
+/// kept by `$tags!()`.
 macro_rules! update_sql {
-    ($dup:ident) => {
+    ($dup:ident, $tags:ident) => {
         concat!(
             "WITH dup AS (",
             $dup!(),
@@ -251,19 +277,9 @@ macro_rules! update_sql {
         WHERE ($37::tsvector IS NOT NULL OR $38::tsvector <> ''::tsvector)
           AND NOT EXISTS (SELECT 1 FROM tu)
         ON CONFLICT (workspace_id, ticket_id) DO UPDATE SET terms = EXCLUDED.terms
-    ), tg_gone AS (
-        -- Its tags' rows (migration 0020): the dropped tags' deleted (the
-        -- statement's snapshot holds the ticket as it was), every tag's
-        -- written if missing.
-        DELETE FROM ticket_tags
-        WHERE workspace_id = $1 AND ticket_id = $16 AND EXISTS (SELECT 1 FROM t)
-          AND tag IN (SELECT unnest(tags) FROM tickets WHERE workspace_id = $1 AND ticket_id = $16)
-          AND tag <> ALL($27::text[])
-    ), tg AS (
-        INSERT INTO ticket_tags (workspace_id, tag, ticket_id)
-        SELECT DISTINCT $1, tag, $16::uuid FROM t, unnest($27::text[]) AS tag
-        ON CONFLICT DO NOTHING
-    ), n AS (
+    ",
+            $tags!(),
+            "), n AS (
         UPDATE workspace_counters SET last_event = last_event + $15
         WHERE workspace_id = $1 AND EXISTS (SELECT 1 FROM t)
         RETURNING last_event - $15 AS base, NULL::text AS number
@@ -291,11 +307,13 @@ macro_rules! update_sql {
 /// whether the assignee is full and whether the counter row was taken (then
 /// only the ticket's version, moved while the write waited for the row, can
 /// have stopped it: the other values are read at the statement's start).
-const UPDATE_SQL: &str = update_sql!(dup_by_keys);
-
-/// [`UPDATE_SQL`] for a change whose messages have no keys (`$32` empty):
-/// `dup` is empty, as `prior` is in [`CREATE_KEYLESS_SQL`].
-const UPDATE_KEYLESS_SQL: &str = update_sql!(prior_none);
+///
+/// One of four variants: without the key lookup (`dup` empty, as `prior`
+/// is in [`CREATE_KEYLESS_SQL`]) for a change whose messages have no keys
+/// (`$32` empty), and without the tags' CTEs for a change that leaves the
+/// tags as they were (most: a reply, a status, an assignment), so the
+/// server neither starts nor runs either.
+const UPDATE_SQL: &str = update_sql!(dup_by_keys, tags_kept);
 
 /// The types of the children's `$1..=$15`.
 macro_rules! children_types {
@@ -335,19 +353,34 @@ const UPDATE_TYPES: &str = concat!(
      jsonb"
 );
 
-/// [`UPDATE_SQL`], prepared.
-const UPDATE: Prepared = Prepared {
-    name: "update_ticket",
-    types: UPDATE_TYPES,
-    sql: UPDATE_SQL,
-};
-
-/// [`UPDATE_KEYLESS_SQL`], prepared.
-const UPDATE_KEYLESS: Prepared = Prepared {
-    name: "update_ticket_keyless",
-    types: UPDATE_TYPES,
-    sql: UPDATE_KEYLESS_SQL,
-};
+/// [`UPDATE_SQL`] and its variants, prepared, by whether the change's
+/// messages carry keys, then whether it changes the tags.
+const UPDATES: [[Prepared; 2]; 2] = [
+    [
+        Prepared {
+            name: "update_ticket_keyless_same_tags",
+            types: UPDATE_TYPES,
+            sql: update_sql!(prior_none, tags_same),
+        },
+        Prepared {
+            name: "update_ticket_keyless",
+            types: UPDATE_TYPES,
+            sql: update_sql!(prior_none, tags_kept),
+        },
+    ],
+    [
+        Prepared {
+            name: "update_ticket_same_tags",
+            types: UPDATE_TYPES,
+            sql: update_sql!(dup_by_keys, tags_same),
+        },
+        Prepared {
+            name: "update_ticket",
+            types: UPDATE_TYPES,
+            sql: UPDATE_SQL,
+        },
+    ],
+];
 
 /// The key columns of a ticket.
 struct Cols<'a> {
@@ -828,11 +861,8 @@ impl PgStore {
             .chain(c.params())
             .chain(rest)
             .collect();
-        let statement = if keys.is_empty() {
-            &UPDATE_KEYLESS
-        } else {
-            &UPDATE
-        };
+        let tags_changed = w.tags_before.as_ref() != Some(&t.tags);
+        let statement = &UPDATES[usize::from(!keys.is_empty())][usize::from(tags_changed)];
         let job = self.write_job(ws, statement, &params, guard.lock_first())?;
         let size = job.len();
         let rows = match self.write_grouped(job).await {

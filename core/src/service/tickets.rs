@@ -603,6 +603,7 @@ impl Helpdesk {
             catalog_version: None,
             active_agent: None,
             capacity: None,
+            tags_before: None,
         };
         // Clocks start with the ticket as opened; what the rules then change
         // (a status that pauses or stops them, a priority) moves them as any

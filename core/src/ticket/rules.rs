@@ -27,6 +27,7 @@ impl TicketWrite {
             catalog_version: None,
             active_agent: None,
             capacity: None,
+            tags_before: Some(t.tags.clone()),
         }
     }
 
