@@ -195,10 +195,11 @@ macro_rules! dup_by_keys {
     };
 }
 
-/// The CTEs keeping a changed ticket's rows of `ticket_tags` (migration
-/// 0020): the dropped tags' deleted (the statement's snapshot holds the
-/// ticket as it was), every tag's written if missing.
-macro_rules! tags_kept {
+/// The CTEs of a change of the tags, over the ticket's rows of
+/// `ticket_tags` (migration 0020): the dropped tags' deleted (the
+/// statement's snapshot holds the ticket as it was), every tag's written if
+/// missing.
+macro_rules! tags_changed {
     () => {
         "), tg_gone AS (
         DELETE FROM ticket_tags
@@ -213,15 +214,15 @@ macro_rules! tags_kept {
     };
 }
 
-/// No CTE: the change leaves the tags as they were.
-macro_rules! tags_same {
+/// No CTE: the change leaves the tags, and so their rows, as they were.
+macro_rules! tags_unchanged {
     () => {
         ""
     };
 }
 
 /// A change's statement: the CTE `dup` is `$dup!()`, the tags' rows are
-/// kept by `$tags!()`.
+/// written by `$tags!()`.
 macro_rules! update_sql {
     ($dup:ident, $tags:ident) => {
         concat!(
@@ -313,7 +314,7 @@ macro_rules! update_sql {
 /// (`$32` empty), and without the tags' CTEs for a change that leaves the
 /// tags as they were (most: a reply, a status, an assignment), so the
 /// server neither starts nor runs either.
-const UPDATE_SQL: &str = update_sql!(dup_by_keys, tags_kept);
+const UPDATE_SQL: &str = update_sql!(dup_by_keys, tags_changed);
 
 /// The types of the children's `$1..=$15`.
 macro_rules! children_types {
@@ -360,19 +361,19 @@ const UPDATES: [[Prepared; 2]; 2] = [
         Prepared {
             name: "update_ticket_keyless_same_tags",
             types: UPDATE_TYPES,
-            sql: update_sql!(prior_none, tags_same),
+            sql: update_sql!(prior_none, tags_unchanged),
         },
         Prepared {
             name: "update_ticket_keyless",
             types: UPDATE_TYPES,
-            sql: update_sql!(prior_none, tags_kept),
+            sql: update_sql!(prior_none, tags_changed),
         },
     ],
     [
         Prepared {
             name: "update_ticket_same_tags",
             types: UPDATE_TYPES,
-            sql: update_sql!(dup_by_keys, tags_same),
+            sql: update_sql!(dup_by_keys, tags_unchanged),
         },
         Prepared {
             name: "update_ticket",
