@@ -27,7 +27,6 @@
 //! which PostgreSQL cannot store, is refused). No caller text reaches the
 //! SQL otherwise.
 
-use crate::writes::only_row;
 use crate::{PgStore, backend, commit_error, is_connection_error, is_refusal};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::pool::PoolConnection;
@@ -279,6 +278,12 @@ impl<'a> Statement<'a> {
     pub(crate) fn refs(&self) -> Vec<&dyn Param> {
         self.params.iter().map(|p| &**p as &dyn Param).collect()
     }
+}
+
+/// The one row a statement returns (a write's outcome, an aggregate read).
+pub(crate) fn only_row(rows: &[PgRow]) -> Result<&PgRow, StoreError> {
+    rows.first()
+        .ok_or_else(|| StoreError::Backend("a statement returned no row".into()))
 }
 
 /// The most rows an earlier read passes to a page query as ids.

@@ -7,8 +7,8 @@
 use crate::PgStore;
 use crate::backend;
 use crate::catalog::docs;
-use crate::statement::{FOUND_MAX, Prepared, Statement, by_key};
-use crate::writes::{CreateError, only_row};
+use crate::statement::{FOUND_MAX, Prepared, Statement, by_key, only_row};
+use crate::writes::CreateError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;

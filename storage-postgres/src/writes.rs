@@ -17,11 +17,10 @@
 //! Locks are taken in one order everywhere: the workspace's counter row,
 //! then ticket rows (`save_priorities` too), so writers never deadlock.
 
-use crate::statement::{Param, Prepared, WriteError};
+use crate::statement::{Param, Prepared, WriteError, only_row};
 use crate::{PgStore, backend, is_unique_violation, missing_workspace, to_i64};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use ticketry_core::event::{Event, EventKind, NewEvent};
 use ticketry_core::store::{CapacityGuard, StoreResult, TicketCreate, TicketWrite, WriteOutcome};
@@ -669,12 +668,6 @@ impl<'a> Guard<'a> {
             id: self.agent.unwrap_or_default().to_owned(),
         }
     }
-}
-
-/// The one row a write statement returns.
-pub(crate) fn only_row(rows: &[PgRow]) -> StoreResult<&PgRow> {
-    rows.first()
-        .ok_or_else(|| StoreError::Backend("a ticket write returned no row".into()))
 }
 
 /// A write failed, or lost an idempotency-key race (retry by reading).
