@@ -331,19 +331,20 @@ const CREATE_TYPES: &str = concat!(
      timestamptz, text, int8, text, text, text, uuid, jsonb"
 );
 
-/// [`CREATE_SQL`], prepared.
-const CREATE: Prepared = Prepared {
-    name: "create_ticket",
-    types: CREATE_TYPES,
-    sql: CREATE_SQL,
-};
-
-/// [`CREATE_KEYLESS_SQL`], prepared.
-const CREATE_KEYLESS: Prepared = Prepared {
-    name: "create_ticket_keyless",
-    types: CREATE_TYPES,
-    sql: CREATE_KEYLESS_SQL,
-};
+/// [`CREATE_SQL`] and [`CREATE_KEYLESS_SQL`], prepared, by whether the
+/// create carries keys (as [`UPDATES`]).
+const CREATES: [Prepared; 2] = [
+    Prepared {
+        name: "create_ticket_keyless",
+        types: CREATE_TYPES,
+        sql: CREATE_KEYLESS_SQL,
+    },
+    Prepared {
+        name: "create_ticket",
+        types: CREATE_TYPES,
+        sql: CREATE_SQL,
+    },
+];
 
 /// The types of an update's parameters.
 const UPDATE_TYPES: &str = concat!(
@@ -739,11 +740,8 @@ impl PgStore {
             .chain(c.params())
             .chain(rest)
             .collect();
-        let statement = if create.idempotency.is_none() && keys.is_empty() {
-            &CREATE_KEYLESS
-        } else {
-            &CREATE
-        };
+        let keyed = create.idempotency.is_some() || !keys.is_empty();
+        let statement = &CREATES[usize::from(keyed)];
         let job = self.write_job(ws, statement, &params, guard.lock_first())?;
         let size = job.len();
         let rows = match self.write_grouped(job).await {
