@@ -4,7 +4,7 @@
 //! Every ticket write takes its workspace's counter row (numbers and event
 //! seqs are gap-free and in commit order), so the writes of one workspace
 //! run one after another however many connections send them, and each paid
-//! a transaction of its own: two messages, a commit, and a wake-up of the
+//! a transaction of its own: a message, a commit, and a wake-up of the
 //! next waiter on the row lock. Under concurrency that cost more than the
 //! statements themselves: 8 tasks writing to one workspace created fewer
 //! tickets per second than 1.

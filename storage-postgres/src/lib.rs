@@ -105,12 +105,15 @@
 //!   `StoreError::OutcomeUnknown` (code `outcome_unknown`): the change may
 //!   or may not be stored. Retry with the same idempotency key, or read
 //!   first.
-//! * The pool does not test a connection before handing it out (that would
-//!   cost every call a round trip). After a server restart every pooled
-//!   connection is dead: a call whose connection fails while beginning its
-//!   transaction (nothing written yet) discards it and begins again on
-//!   another, at most `max_connections + 1` times, so the first call after a
-//!   restart succeeds.
+//! * The pool does not test every connection before handing it out (that
+//!   would cost every call a round trip). After a server restart every
+//!   pooled connection is dead: a read sent on one is sent again on another;
+//!   a write pings a connection that sat idle for 100 ms or more first, and
+//!   a write whose session the server had ended before it ran anything is
+//!   sent again, at most `max_connections + 1` times, so the first call
+//!   after a restart succeeds. A connection lost without any answer to a
+//!   write leaves it `OutcomeUnknown` (the write's message holds its
+//!   `COMMIT`; see `statement.rs`).
 //! * Error messages carry the server's message and SQLSTATE, never the
 //!   server's source location, and at most [`MAX_MESSAGE`] characters.
 //!
@@ -236,6 +239,9 @@ pub struct PgStore {
 
 struct Inner {
     pool: PgPool,
+    /// Whether `pool` pings a connection idle for long before a write takes
+    /// it ([`statement::check_before_write`]).
+    checks_idle: bool,
     schema: String,
     role: Option<String>,
     /// `SET LOCAL search_path …; SET LOCAL ROLE …; ` (audited: quoted identifiers).
@@ -424,7 +430,7 @@ impl PgStore {
             .connect_with(Self::connect_options(url, &options, None)?)
             .await
             .map_err(backend)?;
-        let store = Self::build(pool, &options.schema, options.role, None)?;
+        let store = Self::build(pool, &options.schema, options.role, None, true)?;
         // Known from now on; if the check fails (e.g. the role is created
         // later), the first call of `rls_enforced` or `migrate` makes it.
         let _ = store.rls_enforced().await;
@@ -434,7 +440,7 @@ impl PgStore {
     /// A store on the host's own pool, with Ticketry's tables in `schema`.
     /// Runs as the pool's login user unless [`PgStore::with_role`] is used.
     pub fn from_pool(pool: PgPool, schema: &str) -> StoreResult<Self> {
-        Self::build(pool, schema, None, None)
+        Self::build(pool, schema, None, None, false)
     }
 
     /// The same store, switching every transaction to `role` (see
@@ -445,6 +451,7 @@ impl PgStore {
             &self.inner.schema,
             role.map(str::to_owned),
             None,
+            self.inner.checks_idle,
         )
     }
 
@@ -471,7 +478,7 @@ impl PgStore {
             schema: options.schema.clone(),
             application_name: app,
         };
-        let store = Self::build(pool, &options.schema, options.role, Some(guard))?;
+        let store = Self::build(pool, &options.schema, options.role, Some(guard), true)?;
         store.migrate().await?;
         Ok(store)
     }
@@ -503,22 +510,30 @@ impl PgStore {
         }
         // sqlx checks each connection when it returns to the pool; checking
         // it again on acquire would cost every call one more round trip.
+        // Only a write that takes a connection idle for a while pings it
+        // first (see `statement::check_before_write`).
         Ok(PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
-            .test_before_acquire(false))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| Box::pin(statement::check_before_write(conn, meta))))
     }
 
+    /// A store on `pool`; `checks_idle`: the pool was made by
+    /// [`PgStore::pool_options`] and pings a connection idle for long before
+    /// a write takes it (a host's own pool does not: every write pings).
     fn build(
         pool: PgPool,
         schema: &str,
         role: Option<String>,
         temporary: Option<TemporarySchema>,
+        checks_idle: bool,
     ) -> StoreResult<Self> {
         let scope_prefix = scope_prefix(schema, role.as_deref())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
+                checks_idle,
                 schema: schema.to_owned(),
                 role,
                 scope_prefix,

@@ -1,4 +1,4 @@
-//! How a store call reaches the server: a read is one message, a write two.
+//! How a store call reaches the server: one message.
 //!
 //! A call scoped to a workspace must run `SET LOCAL` (search path, role,
 //! `ticketry.workspace_id` for row-level security) before its statement,
@@ -11,15 +11,30 @@
 //! `PQescapeLiteral` users do), the scope and the statement in one message:
 //!
 //! * **a read** is `SET LOCAL …; SELECT …`: one message, one implicit
-//!   transaction, no `BEGIN`/`ROLLBACK`;
-//! * **a write** is `BEGIN; SET LOCAL …` and then `SET LOCAL
-//!   ticketry.workspace_id …; <statement>; COMMIT`: two messages. The first
-//!   proves the pooled connection alive (a dead one, e.g. after a server
-//!   restart, is replaced and the `BEGIN` sent again: nothing was written
-//!   yet); the second holds the whole change, so every lock it takes is held
-//!   only while the server executes and commits it. Ticket writes sent at
-//!   the same time share that second message and its transaction
-//!   ([`crate::group_commit`]).
+//!   transaction, no `BEGIN`/`ROLLBACK`; a read whose pooled connection
+//!   turns out dead is sent again on another;
+//! * **a write** is `BEGIN; SET LOCAL …; <statement>; COMMIT`: one message,
+//!   so every lock it takes is held only while the server executes and
+//!   commits it. Ticket writes sent at the same time share that message and
+//!   its transaction ([`crate::group_commit`]).
+//!
+//! A write must not be sent twice, and a connection lost before its answer
+//! leaves the outcome unknown. So a write learns that its pooled connection
+//! is alive before sending, without a round trip of its own where it can:
+//!
+//! * a connection idle for [`IDLE_CHECK`] or more is pinged before a write
+//!   takes it (the pool's [`check_before_write`]; after a server restart
+//!   every pooled connection is idle that long and dead, and the write takes
+//!   another or a new one);
+//! * a connection used within [`IDLE_CHECK`] is written to at once. If the
+//!   server ended its session before reading the write (the `FATAL` of
+//!   `pg_terminate_backend` or of a fast shutdown, answered before any
+//!   result of the message), nothing ran: the write is sent again on
+//!   another connection. If the connection is lost without an answer, the
+//!   write may have committed: `OutcomeUnknown`, as for a connection lost
+//!   while committing;
+//! * on a host's own pool ([`PgStore::from_pool`]), which has no such
+//!   check, every write pings first.
 //!
 //! Every value passes through [`Param`], which writes a typed literal: ids,
 //! numbers, booleans and instants from their Rust types, text as an
@@ -27,13 +42,15 @@
 //! which PostgreSQL cannot store, is refused). No caller text reaches the
 //! SQL otherwise.
 
-use crate::{PgStore, backend, commit_error, is_connection_error, is_refusal};
+use crate::{PgStore, backend, commit_error, ends_session, is_connection_error, is_refusal};
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::pool::PoolConnection;
-use sqlx::postgres::PgRow;
+use sqlx::Either;
+use sqlx::pool::{PoolConnection, PoolConnectionMetadata};
+use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Postgres, Row};
 use std::fmt::Write as _;
+use std::time::Duration;
 use ticketry_core::{StoreError, WorkspaceId};
 use uuid::Uuid;
 
@@ -378,29 +395,64 @@ struct InTransaction {
 impl InTransaction {
     /// Sends `text`, which ends with `COMMIT`: its rows, or the refusal
     /// (after ending the failed transaction), or the failure that leaves the
-    /// outcome unknown.
-    async fn run(&mut self, text: &str) -> Result<Vec<PgRow>, WriteError> {
-        match sqlx::raw_sql(AssertSqlSafe(text))
-            .fetch_all(&mut *self.conn)
-            .await
-        {
-            Ok(rows) => {
-                self.done = true;
-                Ok(rows)
-            }
-            Err(e) if is_refusal(&e) => {
-                // The rest of the message, COMMIT included, was skipped: end
-                // the failed transaction (or close the connection).
-                if sqlx::raw_sql(AssertSqlSafe("ROLLBACK"))
-                    .execute(&mut *self.conn)
-                    .await
-                    .is_ok()
-                {
-                    self.done = true;
+    /// outcome unknown, or [`Sent::NotRun`] when the server had ended the
+    /// session before it ran any of `text`.
+    async fn run(&mut self, text: &str) -> Result<Vec<PgRow>, Sent> {
+        let mut rows = Vec::new();
+        let mut answered = false;
+        let failure = {
+            let mut results = sqlx::raw_sql(AssertSqlSafe(text)).fetch_many(&mut *self.conn);
+            loop {
+                match std::future::poll_fn(|cx| results.as_mut().poll_next(cx)).await {
+                    None => break None,
+                    Some(Ok(Either::Left(_))) => answered = true,
+                    Some(Ok(Either::Right(row))) => {
+                        answered = true;
+                        rows.push(row);
+                    }
+                    Some(Err(e)) => break Some(e),
                 }
-                Err(WriteError::Refused(e))
             }
-            Err(e) => Err(WriteError::Store(commit_error(e))),
+        };
+        let Some(e) = failure else {
+            self.done = true;
+            return Ok(rows);
+        };
+        // The server answers each statement of the message in order; a
+        // session ended before its first (`BEGIN`) ran nothing.
+        if !answered && matches!(&e, sqlx::Error::Database(d) if ends_session(&**d)) {
+            return Err(Sent::NotRun(e));
+        }
+        if !is_refusal(&e) {
+            return Err(Sent::Ran(WriteError::Store(commit_error(e))));
+        }
+        // The rest of the message, COMMIT included, was skipped: end
+        // the failed transaction (or close the connection).
+        if sqlx::raw_sql(AssertSqlSafe("ROLLBACK"))
+            .execute(&mut *self.conn)
+            .await
+            .is_ok()
+        {
+            self.done = true;
+        }
+        Err(Sent::Ran(WriteError::Refused(e)))
+    }
+}
+
+/// Why [`InTransaction::run`] returned no rows.
+enum Sent {
+    /// The server ended the session before it ran anything of the message
+    /// (nothing written: it may be sent again on another connection).
+    NotRun(sqlx::Error),
+    /// The message ran, and failed.
+    Ran(WriteError),
+}
+
+impl From<Sent> for WriteError {
+    fn from(s: Sent) -> Self {
+        match s {
+            Sent::NotRun(e) => WriteError::Store(backend(e)),
+            Sent::Ran(e) => e,
         }
     }
 }
@@ -503,9 +555,8 @@ impl PgStore {
     }
 
     /// Runs the statement `p` with `params` scoped to `ws` in a transaction
-    /// of its own and commits it: `BEGIN; SET LOCAL …` first (on another
-    /// connection if the pooled one is dead), then `SET LOCAL
-    /// ticketry.workspace_id …; EXECUTE …; COMMIT` in one message. Returns
+    /// of its own and commits it: `BEGIN; SET LOCAL …; EXECUTE …; COMMIT`
+    /// in one message ([`Self::send_writes`]). Returns
     /// the statement's rows.
     ///
     /// `p` is prepared once per connection (`PREPARE`, the first time a
@@ -556,36 +607,62 @@ impl PgStore {
         })
     }
 
-    /// Sends `jobs` in one transaction: `BEGIN; SET LOCAL …` first (on
-    /// another connection if the pooled one is dead), then every job's
-    /// statements and `COMMIT` in one message, so every lock they take is
+    /// Sends `jobs` in one transaction, in one message: `BEGIN; SET LOCAL
+    /// …`, every job's statements and `COMMIT`, so every lock they take is
     /// held only while the server executes and commits them. Returns the
-    /// rows of all the jobs, in order.
+    /// rows of all the jobs, in order. Sent again on another connection
+    /// when the pooled one's session had ended before it ran anything (see
+    /// the module's doc), at most `max_connections + 1` times.
     ///
     /// When a connection does not know a job's statement yet, a single job
     /// is sent again with its `PREPARE` in front (in the same transaction,
     /// so a pooler that hands out server connections per transaction sees
     /// both together); several jobs come back as that refusal.
     pub(crate) async fn send_writes(&self, jobs: &[WriteJob]) -> Result<Vec<PgRow>, WriteError> {
-        let mut text: String = jobs.iter().map(|j| j.text.as_str()).collect();
-        text.push_str("COMMIT");
         // Not `plan_cache_mode = force_generic_plan`: it would also hold the
         // foreign-key checks' cached plans to their first generic plan, made
         // while the tables were small (a check that scans the workspace).
         let begin = format!("BEGIN; {}", self.inner.scope_prefix);
-        let mut tx = InTransaction {
-            conn: self.begin_on_connection(&begin).await?,
-            done: false,
+        let mut text = begin.clone();
+        text.extend(jobs.iter().map(|j| j.text.as_str()));
+        text.push_str("COMMIT");
+        let attempts = self.connection_attempts();
+        let mut attempt = 1;
+        let (mut tx, result) = loop {
+            let mut tx = InTransaction {
+                conn: self.write_connection().await?,
+                done: false,
+            };
+            match tx.run(&text).await {
+                Err(Sent::NotRun(_)) if attempt < attempts => attempt += 1,
+                result => break (tx, result),
+            }
         };
-        match (tx.run(&text).await, jobs) {
-            (Err(WriteError::Refused(e)), [job]) if tx.done && is_unknown_statement(&e) => {
+        match (result, jobs) {
+            (Err(Sent::Ran(WriteError::Refused(e))), [job])
+                if tx.done && is_unknown_statement(&e) =>
+            {
                 tx.done = false;
                 let p = job.statement;
+                let rest = &text[begin.len()..];
                 let prepare = format!("PREPARE {} ({}) AS {}; ", job.name, p.types, p.sql);
-                tx.run(&format!("{begin}{prepare}{text}")).await
+                Ok(tx.run(&format!("{begin}{prepare}{rest}")).await?)
             }
-            (result, _) => result,
+            (result, _) => Ok(result?),
         }
+    }
+
+    /// A pooled connection for a write: pinged first if it sat idle for
+    /// [`IDLE_CHECK`] (by the pool, [`check_before_write`]) or if the pool
+    /// is the host's own (here).
+    async fn write_connection(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        if !self.inner.checks_idle {
+            return self.acquire_live().await;
+        }
+        WRITING
+            .scope((), self.inner.pool.acquire())
+            .await
+            .map_err(backend)
     }
 
     /// `p`'s name on this store's connections: its own, and a hash of the
@@ -597,29 +674,29 @@ impl PgStore {
         }
         format!("ticketry_{}_{hash:016x}", p.name)
     }
+}
 
-    /// A pooled connection on which `begin` (`BEGIN; SET LOCAL …`) ran.
-    async fn begin_on_connection(
-        &self,
-        begin: &str,
-    ) -> Result<PoolConnection<Postgres>, StoreError> {
-        let attempts = self.connection_attempts();
-        let mut attempt = 1;
-        loop {
-            let mut conn = self.inner.pool.acquire().await.map_err(backend)?;
-            match sqlx::raw_sql(AssertSqlSafe(begin))
-                .execute(&mut *conn)
-                .await
-            {
-                Ok(_) => return Ok(conn),
-                Err(e) => {
-                    conn.close_on_drop();
-                    if !(attempt < attempts && is_connection_error(&e)) {
-                        return Err(backend(e));
-                    }
-                    attempt += 1;
-                }
-            }
-        }
+tokio::task_local! {
+    /// Set while a write takes its connection from the pool.
+    static WRITING: ();
+}
+
+/// How long a pooled connection may sit idle and still take a write without
+/// a ping first. A server restart takes longer, so after one every pooled
+/// connection is pinged (and replaced) before a write; connections of a
+/// busy host are used far more often, so their writes cost one round trip.
+pub(crate) const IDLE_CHECK: Duration = Duration::from_millis(100);
+
+/// The pool's check of an idle connection before it hands it out: a write
+/// (inside [`WRITING`]) pings a connection idle for [`IDLE_CHECK`] or more;
+/// a failed ping makes the pool close it and take another. Reads skip it:
+/// a read is sent again when its connection turns out dead.
+pub(crate) async fn check_before_write(
+    conn: &mut PgConnection,
+    meta: PoolConnectionMetadata,
+) -> Result<bool, sqlx::Error> {
+    if meta.idle_for >= IDLE_CHECK && WRITING.try_with(|()| ()).is_ok() {
+        sqlx::Connection::ping(conn).await?;
     }
+    Ok(true)
 }

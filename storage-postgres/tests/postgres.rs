@@ -17,7 +17,7 @@ use ticketry_core::{
     Actor, Assign, CategoryInput, EventKind, MessageInput, OpenTicket, StoreError, Tag,
     TemplateInput, Ticket, TicketQuery, View, WorkspaceId,
 };
-use ticketry_postgres::{PgStore, TABLES};
+use ticketry_postgres::{PgOptions, PgStore, TABLES};
 
 fn dyn_store(store: &PgStore) -> Arc<dyn Store> {
     Arc::new(store.clone())
@@ -1018,6 +1018,64 @@ async fn a_refused_commit_is_storage_and_a_lost_one_is_outcome_unknown() {
     assert_eq!(f.desk.consumer_position(f.ws, "lost").await.unwrap(), 0);
     f.desk.ack_events(f.ws, "fine", 1).await.unwrap();
     assert_eq!(f.desk.consumer_position(f.ws, "fine").await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_on_a_session_the_server_just_ended_is_sent_again_once() {
+    // One connection, used a moment ago: a write takes it without a ping
+    // and sends its whole transaction in one message. The server ended the
+    // session meanwhile (`pg_terminate_backend`, as a fast shutdown does):
+    // the answer starts with its FATAL, nothing ran, and the write goes
+    // again on a new connection, once.
+    common::ensure_app_role().await;
+    let options = PgOptions {
+        max_connections: 1,
+        ..common::options()
+    };
+    let store = PgStore::temporary(&common::database_url(), options)
+        .await
+        .unwrap();
+    let f = Fixture::new(dyn_store(&store)).await;
+    let mut admin = sqlx::PgConnection::connect(&common::database_url())
+        .await
+        .unwrap();
+    let alive = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1";
+    for round in 1..=3_u64 {
+        let t = f.open("before the session ends").await;
+        assert_eq!(t.seq, 2 * round - 1);
+        // Back in the pool (sqlx checks a connection as it returns).
+        while store.pool().num_idle() == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind(store.schema())
+        .execute(&mut admin)
+        .await
+        .unwrap();
+        while sqlx::query_scalar::<_, i64>(alive)
+            .bind(store.schema())
+            .fetch_one(&mut admin)
+            .await
+            .unwrap()
+            > 0
+        {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let t = f.open("after the session ended").await;
+        assert_eq!(t.seq, 2 * round, "one ticket per write");
+    }
+    assert_eq!(
+        f.desk
+            .list_tickets(f.ws, &Default::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        6
+    );
+    admin.close().await.ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
