@@ -139,6 +139,7 @@ mod group_commit;
 mod import;
 mod incidents;
 mod kb;
+mod kept;
 mod mail;
 mod recent;
 mod statement;
@@ -242,6 +243,8 @@ struct Inner {
     /// Whether `pool` pings a connection idle for long before a write takes
     /// it ([`statement::check_before_write`]).
     checks_idle: bool,
+    /// Connections kept between calls, off the pool ([`kept`]).
+    kept: kept::Kept,
     schema: String,
     role: Option<String>,
     /// `SET LOCAL search_path …; SET LOCAL ROLE …; ` (audited: quoted identifiers).
@@ -534,6 +537,7 @@ impl PgStore {
             inner: Arc::new(Inner {
                 pool,
                 checks_idle,
+                kept: kept::Kept::default(),
                 schema: schema.to_owned(),
                 role,
                 scope_prefix,
@@ -547,7 +551,10 @@ impl PgStore {
         })
     }
 
-    /// The connection pool (for the host's own queries).
+    /// The connection pool (for the host's own queries). The store keeps
+    /// the connections of its recent calls off the pool for up to a second
+    /// (see `kept.rs`); close the store with [`PgStore::close`] rather than
+    /// the pool, which would wait for them.
     pub fn pool(&self) -> &PgPool {
         &self.inner.pool
     }

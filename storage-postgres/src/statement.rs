@@ -384,15 +384,25 @@ impl From<StoreError> for WriteError {
 }
 
 /// A pooled connection inside a transaction begun by [`PgStore::send_writes`]:
-/// if the call is abandoned before the transaction ends (an error, or the
-/// host dropping the future of a write sent alone), the connection is closed rather than returned
-/// to the pool with the transaction open (closing rolls it back).
-struct InTransaction {
-    conn: PoolConnection<Postgres>,
+/// kept for the next call once the transaction ended ([`crate::kept`]); if
+/// the call is abandoned before (an error, or the host dropping the future
+/// of a write sent alone), the connection is closed rather than returned to
+/// the pool with the transaction open (closing rolls it back).
+struct InTransaction<'s> {
+    store: &'s PgStore,
+    /// `Some` until dropped.
+    conn: Option<PoolConnection<Postgres>>,
     done: bool,
 }
 
-impl InTransaction {
+impl InTransaction<'_> {
+    /// The connection (`Some` until the value is dropped).
+    fn conn(&mut self) -> &mut PgConnection {
+        self.conn
+            .as_deref_mut()
+            .expect("a connection until dropped")
+    }
+
     /// Sends `text`, which ends with `COMMIT`: its rows, or the refusal
     /// (after ending the failed transaction), or the failure that leaves the
     /// outcome unknown, or [`Sent::NotRun`] when the server had ended the
@@ -401,7 +411,7 @@ impl InTransaction {
         let mut rows = Vec::new();
         let mut answered = false;
         let failure = {
-            let mut results = sqlx::raw_sql(AssertSqlSafe(text)).fetch_many(&mut *self.conn);
+            let mut results = sqlx::raw_sql(AssertSqlSafe(text)).fetch_many(self.conn());
             loop {
                 match std::future::poll_fn(|cx| results.as_mut().poll_next(cx)).await {
                     None => break None,
@@ -429,7 +439,7 @@ impl InTransaction {
         // The rest of the message, COMMIT included, was skipped: end
         // the failed transaction (or close the connection).
         if sqlx::raw_sql(AssertSqlSafe("ROLLBACK"))
-            .execute(&mut *self.conn)
+            .execute(self.conn())
             .await
             .is_ok()
         {
@@ -457,10 +467,14 @@ impl From<Sent> for WriteError {
     }
 }
 
-impl Drop for InTransaction {
+impl Drop for InTransaction<'_> {
     fn drop(&mut self) {
-        if !self.done {
-            self.conn.close_on_drop();
+        if let Some(mut conn) = self.conn.take() {
+            if self.done {
+                self.store.keep(conn);
+            } else {
+                conn.close_on_drop();
+            }
         }
     }
 }
@@ -530,7 +544,10 @@ impl PgStore {
         let attempts = self.connection_attempts();
         let mut attempt = 1;
         loop {
-            let mut conn = self.inner.pool.acquire().await.map_err(backend)?;
+            let mut conn = match self.inner.kept.take() {
+                Some((conn, _)) => conn,
+                None => self.inner.pool.acquire().await.map_err(backend)?,
+            };
             let result = match sqlx::raw_sql(AssertSqlSafe(text))
                 .fetch_all(&mut *conn)
                 .await
@@ -544,7 +561,10 @@ impl PgStore {
                 result => result,
             };
             match result {
-                Ok(rows) => return Ok(rows),
+                Ok(rows) => {
+                    self.keep(conn);
+                    return Ok(rows);
+                }
                 Err(e) if attempt < attempts && is_connection_error(&e) => {
                     conn.close_on_drop();
                     attempt += 1;
@@ -630,7 +650,8 @@ impl PgStore {
         let mut attempt = 1;
         let (mut tx, result) = loop {
             let mut tx = InTransaction {
-                conn: self.write_connection().await?,
+                store: self,
+                conn: Some(self.write_connection().await?),
                 done: false,
             };
             match tx.run(&text).await {
@@ -652,10 +673,16 @@ impl PgStore {
         }
     }
 
-    /// A pooled connection for a write: pinged first if it sat idle for
-    /// [`IDLE_CHECK`] (by the pool, [`check_before_write`]) or if the pool
-    /// is the host's own (here).
+    /// A connection for a write: a kept one ([`crate::kept`]) or one from
+    /// the pool, pinged first if it sat idle for [`IDLE_CHECK`] (by the pool,
+    /// [`check_before_write`], or here) or if the pool is the host's own.
     async fn write_connection(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        while let Some((mut conn, idle)) = self.inner.kept.take() {
+            if idle < IDLE_CHECK || sqlx::Connection::ping(&mut *conn).await.is_ok() {
+                return Ok(conn);
+            }
+            conn.close_on_drop();
+        }
         if !self.inner.checks_idle {
             return self.acquire_live().await;
         }

@@ -925,7 +925,7 @@ async fn rls_enforced_tells_the_role_and_is_known_from_the_start() {
         let connected = PgStore::connect(&common::database_url(), options)
             .await
             .unwrap();
-        connected.pool().close().await;
+        connected.close().await;
         assert_eq!(
             connected.rls_enforced().await.unwrap(),
             expected,
@@ -1021,6 +1021,35 @@ async fn a_refused_commit_is_storage_and_a_lost_one_is_outcome_unknown() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connections_kept_between_calls_go_back_to_the_pool_unused_or_at_close() {
+    let store = common::store().await;
+    let f = Fixture::new(dyn_store(&store)).await;
+    f.open("its connection is kept").await;
+    // Unused for a second, every kept connection is idle in the pool again.
+    let mut back = false;
+    for _ in 0..200 {
+        if store.pool().num_idle() == store.pool().size() as usize {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(back, "kept connections never went back to the pool");
+    // Calls take them again; closing the store gives back the kept ones
+    // at once and closes the pool.
+    f.open("kept again").await;
+    store.close().await;
+    assert!(store.pool().is_closed());
+    assert_eq!(store.pool().size(), 0);
+    let err = f
+        .desk
+        .open_ticket(f.ws, OpenTicket::new(f.customer.clone(), "closed", "no"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "storage", "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_write_on_a_session_the_server_just_ended_is_sent_again_once() {
     // One connection, used a moment ago: a write takes it without a ping
     // and sends its whole transaction in one message. The server ended the
@@ -1043,10 +1072,6 @@ async fn a_write_on_a_session_the_server_just_ended_is_sent_again_once() {
     for round in 1..=3_u64 {
         let t = f.open("before the session ends").await;
         assert_eq!(t.seq, 2 * round - 1);
-        // Back in the pool (sqlx checks a connection as it returns).
-        while store.pool().num_idle() == 0 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
         sqlx::query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
         )

@@ -147,7 +147,7 @@ impl Backend {
     /// Closes the connection pool (a no-op in memory).
     pub async fn close(self) -> Result<(), Error> {
         if let Backend::Postgres(pg) = self {
-            pg.pool().close().await;
+            pg.close().await;
         }
         Ok(())
     }
