@@ -18,7 +18,10 @@
 //! * A write takes a kept connection that sat unused for
 //!   [`crate::statement::IDLE_CHECK`] only after a ping, as it does one from
 //!   the pool.
-//! * A call that fails never keeps its connection.
+//! * A call that fails never keeps its connection, and neither does one that
+//!   ends while the pool is at its limit with no idle connection: a caller
+//!   may be waiting in the pool, which would not see the kept connections
+//!   (the kept ones would serve only the callers that come after it).
 
 use crate::{Inner, PgStore, lock};
 use sqlx::Postgres;
@@ -96,11 +99,16 @@ impl Drop for Kept {
 impl PgStore {
     /// Keeps `conn` (alive, outside any transaction) for the next call.
     pub(crate) fn keep(&self, conn: PoolConnection<Postgres>) {
-        // A closing pool waits for its connections: give them back.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        if self.inner.pool.is_closed() {
+        // A closing pool waits for its connections, and a pool at its limit
+        // with no idle connection may have callers waiting for one (the
+        // store's or the host's): give it back then.
+        let pool = &self.inner.pool;
+        if pool.is_closed()
+            || (pool.size() >= pool.options().get_max_connections() && pool.num_idle() == 0)
+        {
             return;
         }
         if self.inner.kept.put(conn) {

@@ -1050,6 +1050,43 @@ async fn connections_kept_between_calls_go_back_to_the_pool_unused_or_at_close()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn more_callers_than_connections_all_get_one_while_the_store_keeps_them() {
+    // Two connections, eight callers: the six waiting in the pool must get
+    // connections back from the calls that end, not only the callers that
+    // come later (which would take the kept ones first, and the waiting
+    // ones would time out).
+    common::ensure_app_role().await;
+    let options = PgOptions {
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(3),
+        ..common::options()
+    };
+    let store = PgStore::temporary(&common::database_url(), options)
+        .await
+        .unwrap();
+    let f = Arc::new(Fixture::new(dyn_store(&store)).await);
+    let callers: Vec<_> = (0..8)
+        .map(|i| {
+            let f = f.clone();
+            tokio::spawn(async move {
+                let mut seqs = Vec::new();
+                for j in 0..40 {
+                    let t = f.open(&format!("caller {i}, call {j}")).await;
+                    f.desk.get_ticket(f.ws, t.id).await.unwrap();
+                    seqs.push(t.seq);
+                }
+                seqs
+            })
+        })
+        .collect();
+    let mut seqs = HashSet::new();
+    for c in callers {
+        seqs.extend(c.await.unwrap());
+    }
+    assert_eq!(seqs, (1..=320).collect::<HashSet<u64>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_write_on_a_session_the_server_just_ended_is_sent_again_once() {
     // One connection, used a moment ago: a write takes it without a ping
     // and sends its whole transaction in one message. The server ended the
