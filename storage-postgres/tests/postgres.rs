@@ -1049,6 +1049,28 @@ async fn connections_kept_between_calls_go_back_to_the_pool_unused_or_at_close()
     assert_eq!(err.code(), "storage", "{err}");
 }
 
+/// Ends the session of every connection of `store` (`pg_terminate_backend`,
+/// as a fast shutdown does) and waits until the server has let them go.
+async fn end_sessions(admin: &mut sqlx::PgConnection, store: &PgStore) {
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(store.schema())
+    .execute(&mut *admin)
+    .await
+    .unwrap();
+    let alive = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1";
+    while sqlx::query_scalar::<_, i64>(alive)
+        .bind(store.schema())
+        .fetch_one(&mut *admin)
+        .await
+        .unwrap()
+        > 0
+    {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn more_callers_than_connections_all_get_one_while_the_store_keeps_them() {
     // Two connections, eight callers: the six waiting in the pool must get
@@ -1105,26 +1127,10 @@ async fn a_write_on_a_session_the_server_just_ended_is_sent_again_once() {
     let mut admin = sqlx::PgConnection::connect(&common::database_url())
         .await
         .unwrap();
-    let alive = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1";
     for round in 1..=3_u64 {
         let t = f.open("before the session ends").await;
         assert_eq!(t.seq, 2 * round - 1);
-        sqlx::query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-        )
-        .bind(store.schema())
-        .execute(&mut admin)
-        .await
-        .unwrap();
-        while sqlx::query_scalar::<_, i64>(alive)
-            .bind(store.schema())
-            .fetch_one(&mut admin)
-            .await
-            .unwrap()
-            > 0
-        {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        end_sessions(&mut admin, &store).await;
         let t = f.open("after the session ended").await;
         assert_eq!(t.seq, 2 * round, "one ticket per write");
     }
@@ -1168,24 +1174,7 @@ async fn dead_pooled_connections_are_replaced_before_a_transaction_starts() {
     }
     assert_eq!(store.pool().num_idle(), max);
     // Kill every one of them, as a server restart would.
-    sqlx::query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-    )
-    .bind(store.schema())
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    for _ in 0..100 {
-        let left: i64 = sqlx::query_scalar(count)
-            .bind(store.schema())
-            .fetch_one(&mut admin)
-            .await
-            .unwrap();
-        if left == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    end_sessions(&mut admin, &store).await;
     // The very next call works, reads and writes alike.
     f.desk.get_workspace(f.ws).await.unwrap();
     let t = f.open("after the restart").await;
