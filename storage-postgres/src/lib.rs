@@ -511,10 +511,11 @@ impl PgStore {
                 "max_connections must be at least 1".into(),
             ));
         }
-        // sqlx checks each connection when it returns to the pool; checking
-        // it again on acquire would cost every call one more round trip.
-        // Only a write that takes a connection idle for a while pings it
-        // first (see `statement::check_before_write`).
+        // sqlx checks each connection when it returns to the pool (a call
+        // that ends well keeps its connection instead, with nothing pending
+        // on it: `kept.rs`); checking it again on acquire would cost every
+        // call one more round trip. Only a write that takes a connection
+        // idle for a while pings it first (`statement::check_before_write`).
         Ok(PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)

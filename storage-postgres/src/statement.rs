@@ -23,9 +23,10 @@
 //! is alive before sending, without a round trip of its own where it can:
 //!
 //! * a connection idle for [`IDLE_CHECK`] or more is pinged before a write
-//!   takes it (the pool's [`check_before_write`]; after a server restart
-//!   every pooled connection is idle that long and dead, and the write takes
-//!   another or a new one);
+//!   takes it (by the pool's [`check_before_write`], or by the write when
+//!   the store kept it, [`crate::kept`]; after a server restart every
+//!   connection is idle that long and dead, and the write takes another or
+//!   a new one);
 //! * a connection used within [`IDLE_CHECK`] is written to at once. If the
 //!   server ended its session before reading the write (the `FATAL` of
 //!   `pg_terminate_backend` or of a fast shutdown, answered before any
