@@ -100,6 +100,9 @@ impl PgStore {
     /// Keeps `conn` (alive, outside any transaction) for the next call.
     pub(crate) fn keep(&self, conn: PoolConnection<Postgres>) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // Giving it back to the pool would need a task: closed instead,
+            // as `Kept`'s drop does.
+            drop(conn.detach());
             return;
         };
         // A closing pool waits for its connections, and a pool at its limit

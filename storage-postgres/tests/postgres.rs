@@ -1071,6 +1071,23 @@ async fn end_sessions(admin: &mut sqlx::PgConnection, store: &PgStore) {
     }
 }
 
+#[test]
+fn a_store_dropped_outside_a_runtime_closes_its_kept_connections() {
+    // A host drops the store on a thread outside any runtime (Python at
+    // exit, a Node finalizer): the connections it kept are closed there,
+    // without the task that giving them back to the pool would need.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (store, f) = runtime.block_on(async {
+        let store = common::store().await;
+        let f = Fixture::new(dyn_store(&store)).await;
+        f.open("its connection is kept").await;
+        (store, f)
+    });
+    drop(f);
+    drop(store);
+    drop(runtime);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn more_callers_than_connections_all_get_one_while_the_store_keeps_them() {
     // Two connections, eight callers: the six waiting in the pool must get
