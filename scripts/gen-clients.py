@@ -259,6 +259,17 @@ class TS:
                "  code: ErrorCode",
                "  /** The offending field of an `invalid_input` error (`subject`, `weekly.mon[1]`). */",
                "  field?: string",
+               "  /** Why that field was refused (`invalid_input`). */",
+               "  reason?: string",
+               "  /** The kind of record (`ticket`, `agent`, ...) of `not_found` and `already_exists`,",
+               "   * and of an incident's or access request's `invalid_transition`. */",
+               "  entity?: string",
+               "  /** The id that was not found (`not_found`). */",
+               "  id?: string",
+               "  /** The taken key (`already_exists`). */",
+               "  key?: string",
+               "  /** The status that forbids the operation (`invalid_transition`). */",
+               "  status?: string",
                "}", ""]
         for name in sorted(self.cat.inputs | self.cat.outputs | {"CalendarConfig", "Segment", "BoundaryMode"}):
             lines = self.definition(name)

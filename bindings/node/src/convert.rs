@@ -2,6 +2,7 @@
 //! instants (`Date` in JS), durations (milliseconds in JS), enum names and
 //! errors.
 
+use crate::wire::Out;
 use chrono::{DateTime, TimeDelta, Utc};
 use napi::bindgen_prelude::{
     FromNapiValue, JsError, PromiseRaw, ToNapiValue, TypeName, ValidateNapiValue,
@@ -16,18 +17,19 @@ use ticketry_core as tc;
 pub type CoreResult<T> = Result<T, tc::Error>;
 
 /// Builds the JavaScript `Error` for a core error: `message` is the core's
-/// text, `code` its stable code, and `field` the offending field of an
-/// `invalid_input` error. The returned `napi::Error` holds a reference to that
-/// exact object, so throwing or rejecting with it hands it to JavaScript as is.
-/// Must run on the JavaScript thread.
+/// text, `code` its stable code, and its details are properties (`field` and
+/// `reason` of an `invalid_input` error, `entity` and `id` of `not_found`, …:
+/// [`ticketry_wire::error::details`]). The returned `napi::Error` holds a
+/// reference to that exact object, so throwing or rejecting with it hands it
+/// to JavaScript as is. Must run on the JavaScript thread.
 pub fn js_error(env: &Env, e: &tc::Error) -> napi::Error {
     let err = napi::Error::new(e.code().to_owned(), e.to_string());
     let value = JsError::from(err).into_unknown(*env);
-    if let tc::Error::InvalidInput { field, .. } = e
-        && let Ok(mut obj) = value.coerce_to_object()
-    {
-        // Best effort: the error is still thrown without the field.
-        let _ = obj.set("field", field.as_str());
+    if let Ok(mut obj) = value.coerce_to_object() {
+        for (key, detail) in ticketry_wire::error::details(e) {
+            // Best effort: the error is still thrown without the detail.
+            let _ = obj.set(key, Out(detail));
+        }
     }
     napi::Error::from(value)
 }

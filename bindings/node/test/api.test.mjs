@@ -123,6 +123,28 @@ for (const backend of backends) {
       await rejectsWith(desk.getWorkspace('x'), 'invalid_input')
     })
 
+    it('puts the details of an error on it, as Python does', async () => {
+      const caught = (p) => p.then(() => assert.fail('expected a rejection'), (e) => e)
+      const s = slug()
+      await desk.createWorkspace({ name: 'A', slug: s })
+      const taken = await caught(desk.createWorkspace({ name: 'B', slug: s }))
+      assert.deepEqual([taken.code, taken.entity, taken.key], ['already_exists', 'workspace', s])
+      const missing = await caught(desk.getWorkspace(MISSING))
+      assert.deepEqual([missing.code, missing.entity, missing.id], ['not_found', 'workspace', MISSING])
+      const bad = await caught(desk.createWorkspace({ name: 'B', slug: 'Not A Slug' }))
+      assert.deepEqual([bad.code, bad.field], ['invalid_input', 'slug'])
+      assert.ok(bad.reason.length > 0 && bad.message.endsWith(bad.reason), bad.message)
+      const ws = await setup(desk)
+      const t = await ws.openTicket({ customer: 'alice', subject: 's', description: 'd' })
+      await ws.setStatus(t.id, 'cancelled')
+      const moved = await caught(ws.setStatus(t.id, 'open'))
+      assert.deepEqual([moved.code, moved.status, moved.entity], ['invalid_transition', 'cancelled', undefined])
+      const inc = await ws.declareIncident({ title: 'Down', severity: 'minor' })
+      await ws.resolveIncident(inc.id, 'Up')
+      const again = await caught(ws.resolveIncident(inc.id, 'again'))
+      assert.deepEqual([again.code, again.entity, again.status], ['invalid_transition', 'incident', 'resolved'])
+    })
+
     it('manages priorities', async () => {
       const ws = await setup(desk)
       const initial = await ws.listPriorities()

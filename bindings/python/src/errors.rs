@@ -33,28 +33,8 @@ fn build(py: Python<'_>, code: &str, message: String, details: &Bound<'_, PyDict
 
 fn details<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    match e {
-        Error::NotFound { entity, id } => {
-            d.set_item("entity", *entity)?;
-            d.set_item("id", id)?;
-        }
-        Error::InvalidInput { field, message } => {
-            d.set_item("field", field)?;
-            d.set_item("reason", message)?;
-        }
-        Error::InvalidTransition { from, .. } => {
-            let status = ticketry_wire::Value::Variant("Status", from.as_str());
-            d.set_item("status", crate::wire::to_py(py, status)?)?;
-        }
-        Error::InvalidState { entity, state, .. } => {
-            d.set_item("entity", *entity)?;
-            d.set_item("status", *state)?;
-        }
-        Error::AlreadyExists { entity, key } => {
-            d.set_item("entity", *entity)?;
-            d.set_item("key", key)?;
-        }
-        _ => {}
+    for (key, value) in ticketry_wire::error::details(e) {
+        d.set_item(key, crate::wire::to_py(py, value)?)?;
     }
     Ok(d)
 }

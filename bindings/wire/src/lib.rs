@@ -21,6 +21,7 @@
 //! ```
 
 pub mod backend;
+pub mod error;
 pub mod event;
 pub mod ops;
 pub mod value;
