@@ -270,6 +270,8 @@ class TS:
                "  key?: string",
                "  /** The status that forbids the operation (`invalid_transition`). */",
                "  status?: string",
+               "  /** What is wrong with a calendar (`overlapping_intervals`, `no_business_time`, ...). */",
+               "  kind?: string",
                "}", ""]
         for name in sorted(self.cat.inputs | self.cat.outputs | {"CalendarConfig", "Segment", "BoundaryMode"}):
             lines = self.definition(name)

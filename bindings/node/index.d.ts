@@ -39,6 +39,8 @@ export interface TicketryError extends Error {
   key?: string
   /** The status that forbids the operation (`invalid_transition`). */
   status?: string
+  /** What is wrong with a calendar (`overlapping_intervals`, `no_business_time`, ...). */
+  kind?: string
 }
 
 /** One decision or step of a request. */

@@ -2,28 +2,15 @@
 //! the calling thread (microseconds per call), so its methods are
 //! synchronous; the batch forms take whole arrays in one crossing.
 
-use crate::convert::{self, CoreResult, Date, duration, instants, ms, sync};
+use crate::convert::{self, Arg, CoreResult, Date, Failure, duration, instants, ms, settle, sync};
 use crate::wire::{Out, decode};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use napi::Env;
 use napi::bindgen_prelude::{Either, Float64Array, Float64ArraySlice, Unknown};
 use napi_derive::napi;
 use ticketry_core as tc;
+use ticketry_core::calendar::BusinessCalendar;
 use ticketry_core::calendar::CalendarConfig;
-use ticketry_core::calendar::{BusinessCalendar, CalendarError};
-
-fn config_from_json(json: &str) -> CoreResult<ticketry_core::calendar::CalendarConfig> {
-    ticketry_core::calendar::CalendarConfig::from_json(json).map_err(calendar_error)
-}
-
-fn calendar_error(e: CalendarError) -> tc::Error {
-    let field = if e.field().is_empty() {
-        "calendar"
-    } else {
-        e.field()
-    };
-    tc::Error::invalid_input(field, e.message().to_owned())
-}
 
 /// The segments as JavaScript sees them (`{start, end}` `Date`s).
 fn segments(v: &impl serde::Serialize) -> CoreResult<Out> {
@@ -60,13 +47,13 @@ impl Calendar {
     /// "weekly": {"mon": [["09:00","17:00"]]}, "holidays": […], …}`).
     /// Throws `invalid_input` naming the field (`weekly.mon[1]`).
     #[napi(factory, catch_unwind)]
-    pub fn from_json(env: &Env, json: String) -> napi::Result<Calendar> {
-        sync(
-            env,
-            BusinessCalendar::from_json(&json)
-                .map(|inner| Calendar { inner })
-                .map_err(calendar_error),
-        )
+    pub fn from_json(
+        env: &Env,
+        #[napi(ts_arg_type = "string")] json: Arg<String>,
+    ) -> napi::Result<Calendar> {
+        let json = sync(env, json.text("json"))?;
+        let inner = BusinessCalendar::from_json(&json).map_err(Failure::from);
+        settle(env, inner.map(|inner| Calendar { inner }))
     }
 
     /// Compiles a calendar from its camelCase object form.
@@ -75,14 +62,9 @@ impl Calendar {
         env: &'e Env,
         #[napi(ts_arg_type = "CalendarConfig")] config: Unknown<'e>,
     ) -> napi::Result<Calendar> {
-        sync(
-            env,
-            decode::<CalendarConfig>(env, "config", config).and_then(|c| {
-                BusinessCalendar::from_config(&c)
-                    .map(|inner| Calendar { inner })
-                    .map_err(calendar_error)
-            }),
-        )
+        let config = sync(env, decode::<CalendarConfig>(env, "config", config))?;
+        let inner = BusinessCalendar::from_config(&config).map_err(Failure::from);
+        settle(env, inner.map(|inner| Calendar { inner }))
     }
 
     /// Like `fromJson`/`fromConfig`, but precomputes exactly the UTC days
@@ -93,13 +75,14 @@ impl Calendar {
     pub fn with_window<'e>(
         env: &'e Env,
         #[napi(ts_arg_type = "string | CalendarConfig")] config: Either<String, Unknown<'e>>,
-        first_day: String,
-        days: f64,
+        #[napi(ts_arg_type = "string")] first_day: Arg<String>,
+        #[napi(ts_arg_type = "number")] days: Arg<f64>,
     ) -> napi::Result<Calendar> {
-        let r = (|| {
-            let days: u32 = crate::convert::integer("days", days)?;
+        let r = (|| -> Result<Calendar, Failure> {
+            let days: u32 = crate::convert::integer("days", days.number("days")?)?;
+            let first_day = first_day.text("firstDay")?;
             let cfg = match config {
-                Either::A(json) => config_from_json(&json)?,
+                Either::A(json) => CalendarConfig::from_json(&json)?,
                 Either::B(c) => decode::<CalendarConfig>(env, "config", c)?,
             };
             let day = NaiveDate::parse_from_str(&first_day, "%Y-%m-%d").map_err(|_| {
@@ -108,11 +91,10 @@ impl Calendar {
                     format!("not a YYYY-MM-DD date: {first_day:?}"),
                 )
             })?;
-            BusinessCalendar::with_window(&cfg, day, days)
-                .map(|inner| Calendar { inner })
-                .map_err(calendar_error)
+            let inner = BusinessCalendar::with_window(&cfg, day, days)?;
+            Ok(Calendar { inner })
         })();
-        sync(env, r)
+        settle(env, r)
     }
 
     /// Whether an SLA target due at `due` is breached at `at`: strictly after.
@@ -178,24 +160,27 @@ impl Calendar {
         &self,
         env: &Env,
         start: Date,
-        duration_ms: f64,
+        #[napi(ts_arg_type = "number")] duration_ms: Arg<f64>,
     ) -> napi::Result<Option<DateTime<Utc>>> {
         let start = sync(env, start.instant("start"))?;
-        let d = sync(env, duration("durationMs", duration_ms))?;
+        let d = sync(env, duration_ms.millis("durationMs"))?;
         Ok(self.inner.add(start, d))
     }
 
     /// Like `add`, but throws `invalid_input` for a negative duration or
     /// when no due instant exists.
     #[napi(catch_unwind)]
-    pub fn try_add(&self, env: &Env, start: Date, duration_ms: f64) -> napi::Result<DateTime<Utc>> {
-        sync(
+    pub fn try_add(
+        &self,
+        env: &Env,
+        start: Date,
+        #[napi(ts_arg_type = "number")] duration_ms: Arg<f64>,
+    ) -> napi::Result<DateTime<Utc>> {
+        let (start, d) = sync(
             env,
-            start.instant("start").and_then(|start| {
-                let d = duration("durationMs", duration_ms)?;
-                self.inner.try_add(start, d).map_err(calendar_error)
-            }),
-        )
+            (|| Ok((start.instant("start")?, duration_ms.millis("durationMs")?)))(),
+        )?;
+        settle(env, self.inner.try_add(start, d).map_err(Failure::from))
     }
 
     /// Business time in `[a, b)`, in milliseconds (0 when `b <= a`).
@@ -225,9 +210,14 @@ impl Calendar {
 
     /// The business segments an `add` consumes (for explain traces).
     #[napi(ts_return_type = "Segment[] | null", catch_unwind)]
-    pub fn add_segments(&self, env: &Env, start: Date, duration_ms: f64) -> napi::Result<Out> {
+    pub fn add_segments(
+        &self,
+        env: &Env,
+        start: Date,
+        #[napi(ts_arg_type = "number")] duration_ms: Arg<f64>,
+    ) -> napi::Result<Out> {
         let start = sync(env, start.instant("start"))?;
-        let d = sync(env, duration("durationMs", duration_ms))?;
+        let d = sync(env, duration_ms.millis("durationMs"))?;
         sync(env, segments(&self.inner.add_segments(start, d)))
     }
 
@@ -248,10 +238,10 @@ impl Calendar {
     pub fn add_many(
         &self,
         env: &Env,
-        starts: Vec<Date>,
-        durations_ms: Vec<f64>,
+        #[napi(ts_arg_type = "Array<Date>")] starts: Arg<Vec<Date>>,
+        #[napi(ts_arg_type = "Array<number>")] durations_ms: Arg<Vec<Arg<f64>>>,
     ) -> napi::Result<Vec<Option<DateTime<Utc>>>> {
-        let items = sync(env, pairs(&starts, &durations_ms))?;
+        let items = sync(env, pairs(starts, durations_ms))?;
         Ok(self.inner.add_many(&items))
     }
 
@@ -260,17 +250,16 @@ impl Calendar {
     pub fn between_many(
         &self,
         env: &Env,
-        starts: Vec<Date>,
-        ends: Vec<Date>,
+        #[napi(ts_arg_type = "Array<Date>")] starts: Arg<Vec<Date>>,
+        #[napi(ts_arg_type = "Array<Date>")] ends: Arg<Vec<Date>>,
     ) -> napi::Result<Vec<f64>> {
         let ranges = sync(
             env,
-            ticketry_wire::same_length(starts.len(), ends.len()).and_then(|()| {
-                Ok(instants("starts", &starts)?
-                    .into_iter()
-                    .zip(instants("ends", &ends)?)
-                    .collect::<Vec<_>>())
-            }),
+            (|| {
+                let (starts, ends) = (instants("starts", starts)?, instants("ends", ends)?);
+                ticketry_wire::same_length(starts.len(), ends.len())?;
+                Ok(starts.into_iter().zip(ends).collect::<Vec<_>>())
+            })(),
         )?;
         Ok(self
             .inner
@@ -286,9 +275,18 @@ impl Calendar {
     pub fn add_many_epoch(
         &self,
         env: &Env,
-        starts: Float64ArraySlice<'_>,
-        durations_ms: Float64ArraySlice<'_>,
+        #[napi(ts_arg_type = "Float64Array")] starts: Arg<Float64ArraySlice<'_>>,
+        #[napi(ts_arg_type = "Float64Array")] durations_ms: Arg<Float64ArraySlice<'_>>,
     ) -> napi::Result<Float64Array> {
+        let (starts, durations_ms) = sync(
+            env,
+            (|| {
+                Ok((
+                    starts.floats("starts")?,
+                    durations_ms.floats("durationsMs")?,
+                ))
+            })(),
+        )?;
         let items = sync(
             env,
             ticketry_wire::same_length(starts.len(), durations_ms.len()).and_then(|()| {
@@ -314,9 +312,13 @@ impl Calendar {
     pub fn between_many_epoch(
         &self,
         env: &Env,
-        starts: Float64ArraySlice<'_>,
-        ends: Float64ArraySlice<'_>,
+        #[napi(ts_arg_type = "Float64Array")] starts: Arg<Float64ArraySlice<'_>>,
+        #[napi(ts_arg_type = "Float64Array")] ends: Arg<Float64ArraySlice<'_>>,
     ) -> napi::Result<Float64Array> {
+        let (starts, ends) = sync(
+            env,
+            (|| Ok((starts.floats("starts")?, ends.floats("ends")?)))(),
+        )?;
         let ranges = sync(
             env,
             ticketry_wire::same_length(starts.len(), ends.len()).and_then(|()| {
@@ -337,12 +339,17 @@ impl Calendar {
     }
 }
 
-fn pairs(starts: &[Date], durations: &[f64]) -> CoreResult<Vec<(DateTime<Utc>, TimeDelta)>> {
+fn pairs(
+    starts: Arg<Vec<Date>>,
+    durations: Arg<Vec<Arg<f64>>>,
+) -> CoreResult<Vec<(DateTime<Utc>, TimeDelta)>> {
+    let (starts, durations) = (instants("starts", starts)?, durations.items("durationsMs")?);
     ticketry_wire::same_length(starts.len(), durations.len())?;
-    instants("starts", starts)?
+    starts
         .into_iter()
         .zip(durations)
-        .map(|(s, &d)| Ok((s, convert::duration("durationsMs", d)?)))
+        .enumerate()
+        .map(|(i, (s, d))| Ok((s, d.millis(&format!("durationsMs[{i}]"))?)))
         .collect()
 }
 

@@ -5,13 +5,15 @@
 use crate::wire::Out;
 use chrono::{DateTime, TimeDelta, Utc};
 use napi::bindgen_prelude::{
-    FromNapiValue, JsError, PromiseRaw, ToNapiValue, TypeName, ValidateNapiValue,
+    Float64ArraySlice, FromNapiValue, JsError, PromiseRaw, ToNapiValue, TypeName, Unknown,
 };
 use napi::{Env, JsDate, JsValue, ValueType, sys};
 use serde::Serialize;
 use std::future::Future;
 use std::str::FromStr;
 use ticketry_core as tc;
+use ticketry_core::calendar::CalendarError;
+use ticketry_wire::Value;
 
 /// The core's result type.
 pub type CoreResult<T> = Result<T, tc::Error>;
@@ -23,15 +25,54 @@ pub type CoreResult<T> = Result<T, tc::Error>;
 /// reference to that exact object, so throwing or rejecting with it hands it
 /// to JavaScript as is. Must run on the JavaScript thread.
 pub fn js_error(env: &Env, e: &tc::Error) -> napi::Error {
+    error_object(env, e, ticketry_wire::error::details(e))
+}
+
+/// The JavaScript `Error` for `e` with `details` as its properties.
+fn error_object(env: &Env, e: &tc::Error, details: Vec<(&'static str, Value)>) -> napi::Error {
     let err = napi::Error::new(e.code().to_owned(), e.to_string());
     let value = JsError::from(err).into_unknown(*env);
     if let Ok(mut obj) = value.coerce_to_object() {
-        for (key, detail) in ticketry_wire::error::details(e) {
+        for (key, detail) in details {
             // Best effort: the error is still thrown without the detail.
             let _ = obj.set(key, Out(detail));
         }
     }
     napi::Error::from(value)
+}
+
+/// What a `Calendar` call can fail with: a core error, or a calendar error,
+/// which keeps its kind (`err.kind`: `overlapping_intervals`).
+#[derive(Debug)]
+pub enum Failure {
+    /// A core error (an argument of the wrong type, …).
+    Core(tc::Error),
+    /// A calendar's own error.
+    Calendar(CalendarError),
+}
+
+impl From<tc::Error> for Failure {
+    fn from(e: tc::Error) -> Self {
+        Failure::Core(e)
+    }
+}
+
+impl From<CalendarError> for Failure {
+    fn from(e: CalendarError) -> Self {
+        Failure::Calendar(e)
+    }
+}
+
+/// [`sync`] for a `Calendar` call: a calendar error is `invalid_input` on
+/// its JSON path with its `kind` ([`ticketry_wire::error::calendar`]).
+pub fn settle<T>(env: &Env, r: Result<T, Failure>) -> napi::Result<T> {
+    r.map_err(|f| match f {
+        Failure::Core(e) => js_error(env, &e),
+        Failure::Calendar(e) => {
+            let (error, details) = ticketry_wire::error::calendar(&e, "");
+            error_object(env, &error, details)
+        }
+    })
 }
 
 /// Runs `fut` on the addon's tokio runtime and settles a Promise with its
@@ -60,25 +101,161 @@ pub fn id<T: FromStr<Err = tc::Error>>(s: &str) -> CoreResult<T> {
     s.parse()
 }
 
+/// A JavaScript type as `typeof` names it (`null` apart), for errors.
+pub fn type_name(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "boolean",
+        ValueType::Number => "number",
+        ValueType::String => "string",
+        ValueType::Symbol => "symbol",
+        ValueType::Function => "function",
+        ValueType::BigInt => "bigint",
+        ValueType::Object | ValueType::External => "object",
+        _ => "an unknown type",
+    }
+}
+
+/// The JavaScript type of `v`, for errors.
+fn type_of(v: &Unknown<'_>) -> &'static str {
+    v.get_type().map_or("an unknown type", type_name)
+}
+
+/// `v` read as an [`Arg`] (a value of its own, e.g. an options object's).
+pub fn arg<T>(v: Unknown<'_>) -> Arg<T>
+where
+    Arg<T>: FromNapiValue,
+{
+    // SAFETY: a live value of its own `env`.
+    unsafe { Arg::<T>::from_napi_value(v.value().env, v.raw()) }.unwrap_or(Arg(Err(type_of(&v))))
+}
+
+/// An argument of the native classes (`Calendar`, `ManualClock`, `Helpdesk`)
+/// as JavaScript passed it: its value when of the expected type, or the type
+/// it had. napi's own conversion would throw its own codes (`DateExpected`,
+/// `NumberExpected`) without the argument's name before the method runs;
+/// this conversion never fails, and [`Arg::get`] — the only way to the value —
+/// reports a wrong type as `invalid_input` naming the argument.
+#[derive(Debug, Clone, Copy)]
+pub struct Arg<T>(Result<T, &'static str>);
+
+impl<T> Arg<T> {
+    /// The value, or `invalid_input` on `field` naming the type expected
+    /// (`what`: `a Date`) and the type received.
+    fn get_or(self, field: &str, what: &str) -> CoreResult<T> {
+        self.0
+            .map_err(|got| tc::Error::invalid_input(field, format!("must be {what}, got {got}")))
+    }
+}
+
+/// Reads `val` as a `T` when `expected` says it is one; otherwise keeps its type.
+///
+/// # Safety
+/// `env` and `val` must be live, as for [`FromNapiValue::from_napi_value`].
+unsafe fn lenient<T: FromNapiValue>(
+    env: sys::napi_env,
+    val: sys::napi_value,
+    expected: impl FnOnce(&Unknown<'_>) -> napi::Result<bool>,
+) -> napi::Result<Arg<T>> {
+    // SAFETY: the caller's pair, under this function's own contract.
+    let v = unsafe { Unknown::from_napi_value(env, val) }?;
+    if !expected(&v)? {
+        return Ok(Arg(Err(type_of(&v))));
+    }
+    // SAFETY: as above; `expected` checked the type.
+    unsafe { T::from_napi_value(env, val) }.map(|t| Arg(Ok(t)))
+}
+
+impl FromNapiValue for Arg<f64> {
+    unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: the caller's pair, under this function's own contract.
+        unsafe { lenient(env, val, |v| Ok(v.get_type()? == ValueType::Number)) }
+    }
+}
+
+impl FromNapiValue for Arg<String> {
+    unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: the caller's pair, under this function's own contract.
+        unsafe { lenient(env, val, |v| Ok(v.get_type()? == ValueType::String)) }
+    }
+}
+
+impl<T: FromNapiValue> FromNapiValue for Arg<Vec<T>> {
+    unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: the caller's pair, under this function's own contract.
+        unsafe { lenient(env, val, |v| v.is_array()) }
+    }
+}
+
+impl<'a> FromNapiValue for Arg<Float64ArraySlice<'a>> {
+    unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: the caller's pair, under this function's own contract.
+        let got = unsafe { Float64ArraySlice::from_napi_value(env, val) };
+        match got {
+            Ok(slice) => Ok(Arg(Ok(slice))),
+            // SAFETY: as above.
+            Err(_) => Ok(Arg(Err(type_of(&unsafe {
+                Unknown::from_napi_value(env, val)
+            }?)))),
+        }
+    }
+}
+
+impl Arg<f64> {
+    /// The number, or `invalid_input` on `field`.
+    pub fn number(self, field: &str) -> CoreResult<f64> {
+        self.get_or(field, "a number")
+    }
+
+    /// The number as milliseconds ([`duration`]), or `invalid_input` on `field`.
+    pub fn millis(self, field: &str) -> CoreResult<TimeDelta> {
+        duration(field, self.number(field)?)
+    }
+}
+
+impl Arg<String> {
+    /// The string, or `invalid_input` on `field`.
+    pub fn text(self, field: &str) -> CoreResult<String> {
+        self.get_or(field, "a string")
+    }
+}
+
+impl<T> Arg<Vec<T>> {
+    /// The array's items, or `invalid_input` on `field`.
+    pub fn items(self, field: &str) -> CoreResult<Vec<T>> {
+        self.get_or(field, "an array")
+    }
+}
+
+impl<'a> Arg<Float64ArraySlice<'a>> {
+    /// The `Float64Array`, or `invalid_input` on `field`.
+    pub fn floats(self, field: &str) -> CoreResult<Float64ArraySlice<'a>> {
+        self.get_or(field, "a Float64Array")
+    }
+}
+
 /// A JavaScript `Date` received as an argument or an input field: its time
-/// value, not yet validated. An invalid `Date` (`new Date('x')`) has the time
-/// value `NaN`, which napi's own `DateTime` conversion turns into the epoch;
-/// this type keeps it, and [`Date::instant`] — the only way to the instant —
-/// rejects it as `invalid_input` naming the argument. Checking at the call
-/// site, not during napi's argument conversion, is what lets the error name
-/// the argument and lets Promise-returning methods reject instead of throwing.
-/// A value that is not a `Date` at all fails the conversion, as before.
+/// value, not yet validated, or the type of a value that is not a `Date`. An
+/// invalid `Date` (`new Date('x')`) has the time value `NaN`, which napi's own
+/// `DateTime` conversion turns into the epoch; this type keeps it, and
+/// [`Date::instant`] — the only way to the instant — rejects it, or a value
+/// that is not a `Date`, as `invalid_input` naming the argument. Checking at
+/// the call site, not during napi's argument conversion, is what lets the
+/// error name the argument and lets Promise-returning methods reject instead
+/// of throwing.
 ///
 /// The name is deliberate: napi's typings generator maps a Rust type named
 /// `Date` to the TypeScript `Date`. Outputs stay `DateTime<Utc>`.
 #[derive(Debug, Clone, Copy)]
-pub struct Date(f64);
+pub struct Date(Arg<f64>);
 
 impl Date {
-    /// The instant, or `invalid_input` on `field` for an invalid `Date`
-    /// (time value `NaN`) or one outside the range of instants.
+    /// The instant, or `invalid_input` on `field` for a value that is not a
+    /// `Date`, an invalid `Date` (time value `NaN`) or one outside the range
+    /// of instants.
     pub fn instant(self, field: &str) -> CoreResult<DateTime<Utc>> {
-        let ms = self.0;
+        let ms = self.0.get_or(field, "a Date")?;
         if !ms.is_finite() {
             return Err(tc::Error::invalid_input(
                 field,
@@ -96,8 +273,9 @@ impl Date {
 }
 
 /// The instants of an array of `Date`s; errors name the element (`starts[2]`).
-pub fn instants(field: &str, dates: &[Date]) -> CoreResult<Vec<DateTime<Utc>>> {
+pub fn instants(field: &str, dates: Arg<Vec<Date>>) -> CoreResult<Vec<DateTime<Utc>>> {
     dates
+        .items(field)?
         .iter()
         .enumerate()
         .map(|(i, d)| d.instant(&format!("{field}[{i}]")))
@@ -114,30 +292,15 @@ impl TypeName for Date {
     }
 }
 
-impl ValidateNapiValue for Date {
-    unsafe fn validate(
-        env: sys::napi_env,
-        napi_val: sys::napi_value,
-    ) -> napi::Result<sys::napi_value> {
-        // SAFETY: forwards the caller's pair under this function's own contract
-        // (a live `env` and a value of it).
-        unsafe { <JsDate<'_> as ValidateNapiValue>::validate(env, napi_val) }
-    }
-}
-
 impl FromNapiValue for Date {
     unsafe fn from_napi_value(env: sys::napi_env, napi_val: sys::napi_value) -> napi::Result<Self> {
         // SAFETY: forwards the caller's pair under this function's own contract
         // (a live `env` and a value of it); the `JsDate` is dropped before returning.
-        let date = unsafe { JsDate::from_napi_value(env, napi_val) }?;
-        // `napi_get_date_value` fails (`DateExpected`) for a value that is not
-        // a `Date`: the same error as napi's own `DateTime` conversion.
-        date.value_of().map(Date).map_err(|e| {
-            napi::Error::new(
-                e.status,
-                "Failed to convert napi value into rust type `DateTime`",
-            )
-        })
+        let date: Arg<JsDate<'_>> = unsafe { lenient(env, napi_val, |v| v.is_date()) }?;
+        Ok(Date(Arg(match date.0 {
+            Ok(d) => Ok(d.value_of()?),
+            Err(got) => Err(got),
+        })))
     }
 }
 

@@ -1,12 +1,15 @@
 //! The `Helpdesk` class: a backend (memory or PostgreSQL), a clock, and
 //! workspaces.
 
-use crate::convert::{self, CoreResult, Date, duration, js_error, spawn, sync};
+use crate::convert::{self, Arg, CoreResult, Date, duration, js_error, spawn, sync};
 use crate::wire::Out;
 use chrono::{DateTime, Utc};
 use napi::Env;
 use napi::bindgen_prelude::JsObjectValue;
-use napi::bindgen_prelude::{Either, Null, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{
+    ClassInstance, Either, FromNapiValue, Null, Object, PromiseRaw, Unknown,
+};
+use napi::{JsValue, ValueType};
 use napi_derive::napi;
 use std::sync::Arc;
 use ticketry_core as tc;
@@ -47,8 +50,12 @@ impl ManualClock {
 
     /// Moves the clock forward by `ms` milliseconds; returns the new instant.
     #[napi(catch_unwind)]
-    pub fn advance(&self, env: &Env, ms: f64) -> napi::Result<DateTime<Utc>> {
-        let d = sync(env, duration("ms", ms))?;
+    pub fn advance(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "number")] ms: Arg<f64>,
+    ) -> napi::Result<DateTime<Utc>> {
+        let d = sync(env, ms.millis("ms"))?;
         sync(
             env,
             self.inner.try_advance(d).map_err(|e| e.for_field("ms")),
@@ -57,7 +64,10 @@ impl ManualClock {
     }
 }
 
+// This struct and `ConnectOptions` give the typings their shape; the
+// objects themselves are read by `Options`, strictly.
 /// Options of `Helpdesk.inMemory`.
+#[allow(dead_code)]
 #[napi(object, object_to_js = false)]
 #[derive(Debug, Clone)]
 pub struct InMemoryOptions {
@@ -66,6 +76,7 @@ pub struct InMemoryOptions {
 }
 
 /// Options of `Helpdesk.connect`.
+#[allow(dead_code)]
 #[napi(object, object_to_js = false)]
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -110,34 +121,130 @@ fn timeout(field: &str, ms: f64) -> CoreResult<std::time::Duration> {
         .map_err(|_| tc::Error::invalid_input(field, "must not be negative"))
 }
 
-/// `ConnectOptions` as the shared backend takes them (the clock aside).
-fn settings(o: &ConnectOptions) -> CoreResult<PgSettings> {
-    Ok(PgSettings {
-        schema: o.schema.clone(),
-        role: o.role.clone(),
+/// An options object (`InMemoryOptions`, `ConnectOptions`), read by hand so
+/// that a key it does not know (`maxConections`) or a value of the wrong
+/// type is `invalid_input` naming it, not silently the default or napi's own
+/// error. `undefined` and `null` are no options.
+struct Options<'e>(Option<Object<'e>>);
+
+impl<'e> Options<'e> {
+    fn read(v: Option<Unknown<'e>>, known: &[&str]) -> CoreResult<Self> {
+        let internal = |e: napi::Error| tc::Error::Internal {
+            message: format!("reading options: {e}"),
+        };
+        let Some(v) = v else { return Ok(Self(None)) };
+        match v.get_type().map_err(internal)? {
+            ValueType::Undefined | ValueType::Null => return Ok(Self(None)),
+            ValueType::Object => {}
+            other => {
+                let got = format!("must be an object, got {}", convert::type_name(other));
+                return Err(tc::Error::invalid_input("options", got));
+            }
+        }
+        let obj = v.coerce_to_object().map_err(internal)?;
+        let keys = obj.get_property_names().map_err(internal)?;
+        for i in 0..keys.get_array_length().map_err(internal)? {
+            let key: String = keys.get_element(i).map_err(internal)?;
+            if !known.contains(&key.as_str()) {
+                let field = ticketry_core::error::shown(&key);
+                return Err(tc::Error::invalid_input(field, "unknown key"));
+            }
+        }
+        Ok(Self(Some(obj)))
+    }
+
+    /// The value of `key`, `None` when not given (`undefined`).
+    fn get(&self, key: &str) -> CoreResult<Option<Unknown<'e>>> {
+        let Some(obj) = &self.0 else { return Ok(None) };
+        let v: Unknown<'e> = obj
+            .get_named_property(key)
+            .map_err(|e| tc::Error::Internal {
+                message: format!("reading options: {e}"),
+            })?;
+        Ok((v.get_type().ok() != Some(ValueType::Undefined)).then_some(v))
+    }
+
+    /// The string at `key`.
+    fn text(&self, key: &str) -> CoreResult<Option<String>> {
+        self.get(key)?
+            .map(|v| convert::arg::<String>(v).text(key))
+            .transpose()
+    }
+
+    /// The number at `key`.
+    fn number(&self, key: &str) -> CoreResult<Option<f64>> {
+        self.get(key)?
+            .map(|v| convert::arg::<f64>(v).number(key))
+            .transpose()
+    }
+
+    /// The `ManualClock` at `key`.
+    fn clock(&self, key: &str) -> CoreResult<Option<Arc<tc::ManualClock>>> {
+        let Some(v) = self.get(key)? else {
+            return Ok(None);
+        };
+        // SAFETY: a live value of this call's `env`.
+        let clock =
+            unsafe { ClassInstance::<ManualClock>::from_napi_value(v.value().env, v.raw()) };
+        clock
+            .map(|c| Some(c.inner.clone()))
+            .map_err(|_| tc::Error::invalid_input(key, "must be a ManualClock"))
+    }
+}
+
+/// `ConnectOptions` as the shared backend takes them, and the clock.
+fn connect_options(
+    v: Option<Unknown<'_>>,
+) -> CoreResult<(PgSettings, Option<Arc<tc::ManualClock>>)> {
+    let o = Options::read(
+        v,
+        &[
+            "schema",
+            "maxConnections",
+            "acquireTimeoutMs",
+            "statementTimeoutMs",
+            "role",
+            "clock",
+        ],
+    )?;
+    let statement_timeout = match o.get("statementTimeoutMs")? {
+        None => None,
+        Some(v) if v.get_type().ok() == Some(ValueType::Null) => Some(None),
+        Some(v) => {
+            let ms = convert::arg::<f64>(v).number("statementTimeoutMs")?;
+            Some(Some(timeout("statementTimeoutMs", ms)?))
+        }
+    };
+    let settings = PgSettings {
+        schema: o.text("schema")?,
+        role: o.text("role")?,
         max_connections: o
-            .max_connections
+            .number("maxConnections")?
             .map(|n| convert::integer("maxConnections", n))
             .transpose()?,
         acquire_timeout: o
-            .acquire_timeout_ms
+            .number("acquireTimeoutMs")?
             .map(|ms| timeout("acquireTimeoutMs", ms))
             .transpose()?,
-        statement_timeout: match o.statement_timeout_ms {
-            None => None,
-            Some(Either::B(Null)) => Some(None),
-            Some(Either::A(ms)) => Some(Some(timeout("statementTimeoutMs", ms)?)),
-        },
+        statement_timeout,
         temporary: false,
-    })
+    };
+    Ok((settings, o.clock("clock")?))
 }
 
 #[napi]
 impl Helpdesk {
     /// A help desk whose data lives in this process (the embedded default).
     #[napi(factory, catch_unwind)]
-    pub fn in_memory(options: Option<InMemoryOptions>) -> Helpdesk {
-        backend::in_memory(options.and_then(|o| o.clock).map(|c| c.inner.clone())).into()
+    pub fn in_memory(
+        env: &Env,
+        #[napi(ts_arg_type = "InMemoryOptions | undefined | null")] options: Option<Unknown<'_>>,
+    ) -> napi::Result<Helpdesk> {
+        let clock = sync(
+            env,
+            Options::read(options, &["clock"]).and_then(|o| o.clock("clock")),
+        )?;
+        Ok(backend::in_memory(clock).into())
     }
 
     /// Connects to the backend `url` names: `postgres://user:pass@host/db`
@@ -145,20 +252,20 @@ impl Helpdesk {
     #[napi(ts_return_type = "Promise<Helpdesk>", catch_unwind)]
     pub fn connect<'e>(
         env: &'e Env,
-        url: String,
-        options: Option<ConnectOptions>,
+        #[napi(ts_arg_type = "string")] url: Arg<String>,
+        #[napi(ts_arg_type = "ConnectOptions | undefined | null")] options: Option<Unknown<'e>>,
     ) -> napi::Result<PromiseRaw<'e, Helpdesk>> {
-        // Take what the connection needs now: the clock reference is only
-        // valid during this call.
-        let clock = options
-            .as_ref()
-            .and_then(|o| o.clock)
-            .map(|c| c.inner.clone());
-        let settings = options.as_ref().map(settings).transpose();
+        // Read what the connection needs now (the options object is only
+        // valid during this call); a bad one rejects the Promise.
+        let read = url
+            .text("url")
+            .and_then(|url| Ok((url, connect_options(options)?)));
         env.spawn_future_with_callback(
             async move {
-                let opened =
-                    async { backend::open(&url, settings?.unwrap_or_default(), clock).await };
+                let opened = async {
+                    let (url, (settings, clock)) = read?;
+                    backend::open(&url, settings, clock).await
+                };
                 Ok(tc::panic::catch_panic(opened).await.and_then(|r| r))
             },
             |env, out| {
@@ -207,10 +314,15 @@ impl Helpdesk {
     /// shows as `not_found` on first use). Throws `invalid_input` for a
     /// malformed id.
     #[napi(catch_unwind)]
-    pub fn workspace(&self, env: &Env, id: String) -> napi::Result<Workspace> {
+    pub fn workspace(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "string")] id: Arg<String>,
+    ) -> napi::Result<Workspace> {
         let ws = sync(
             env,
-            convert::id::<tc::WorkspaceId>(&id).map_err(|e| e.for_field("id")),
+            id.text("id")
+                .and_then(|id| convert::id::<tc::WorkspaceId>(&id).map_err(|e| e.for_field("id"))),
         )?;
         Ok(Workspace {
             desk: self.desk.clone(),

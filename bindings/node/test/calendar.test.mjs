@@ -1,7 +1,7 @@
 // The Calendar class: construction, single calls, batch forms and errors.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { Calendar } from '../index.js'
+import { Calendar, Helpdesk, ManualClock } from '../index.js'
 import { rejectsWith, H } from './helpers.mjs'
 
 const JSON_CAL = JSON.stringify({
@@ -133,6 +133,20 @@ describe('Calendar', () => {
     await rejectsWith(() => cal.betweenManyEpoch(Float64Array.of(1, 2), Float64Array.of(1)), 'invalid_input', 'arrays')
   })
 
+  it('tells the kind of a calendar error, as Python does', () => {
+    const cases = [
+      [() => Calendar.fromJson('{"timezone":"Mars/Olympus","weekly":{}}'), 'timezone', 'unknown_time_zone'],
+      [() => Calendar.fromConfig({ timezone: 'UTC', weekly: { mon: [['09:00', '12:00'], ['11:00', '17:00']] } }), 'weekly.mon[1]', 'overlapping_intervals'],
+      [() => Calendar.fromJson('not json'), 'calendar', 'syntax'],
+      [() => Calendar.withWindow('{"timezone":"UTC","weekly":{},"colour":1}', '2026-01-01', 1), 'colour', 'unknown_field'],
+      [() => cal.tryAdd(d('2026-03-02T08:00:00Z'), -1), 'duration', 'negative_duration'],
+      [() => Calendar.fromJson('{"timezone":"UTC","weekly":{}}').tryAdd(d('2026-03-02T08:00:00Z'), H), 'calendar', 'no_business_time'],
+    ]
+    for (const [call, field, kind] of cases) {
+      assert.throws(call, (e) => e.code === 'invalid_input' && e.field === field && e.kind === kind && e.message.endsWith(e.reason))
+    }
+  })
+
   it('rejects invalid Dates with invalid_input naming the argument (never the epoch)', async () => {
     const ok = d('2026-03-02T08:00:00Z')
     const bad = new Date('x')
@@ -156,9 +170,49 @@ describe('Calendar', () => {
     // The largest JS Date is beyond the instants the core represents.
     await rejectsWith(() => cal.add(new Date(8.64e15), H), 'invalid_input', 'start')
     await rejectsWith(() => cal.isOpen(new Date(-8.64e15)), 'invalid_input', 't')
-    // Far but representable instants still work; non-Dates still fail (not silently).
+    // Far but representable instants still work.
     assert.ok(cal.add(new Date(8e15), H) instanceof Date)
-    assert.throws(() => cal.add('2026-03-02T08:00:00Z', H))
-    assert.throws(() => cal.isOpen(null))
+  })
+
+  it('refuses arguments of the wrong type with invalid_input naming them, as every call does', async () => {
+    const ok = d('2026-03-02T08:00:00Z')
+    const cases = [
+      [() => cal.add('2026-03-02T08:00:00Z', H), 'start', 'a Date, got string'],
+      [() => cal.isOpen(null), 't', 'a Date, got null'],
+      [() => cal.between(ok, 1), 'b', 'a Date, got number'],
+      [() => cal.add(ok, '60000'), 'durationMs', 'a number, got string'],
+      [() => cal.tryAdd(ok, undefined), 'durationMs', 'a number, got undefined'],
+      [() => Calendar.fromJson(42), 'json', 'a string, got number'],
+      [() => Calendar.withWindow(JSON_CAL, 20260101, 10), 'firstDay', 'a string, got number'],
+      [() => Calendar.withWindow(JSON_CAL, '2026-01-01', '10'), 'days', 'a number, got string'],
+      [() => cal.addMany(ok, [H]), 'starts', 'an array, got object'],
+      [() => cal.addMany([ok, ok], [H, '1']), 'durationsMs[1]', 'a number, got string'],
+      [() => cal.betweenMany([ok], [{}]), 'ends[0]', 'a Date, got object'],
+      [() => cal.addManyEpoch([0], Float64Array.of(H)), 'starts', 'a Float64Array, got object'],
+      [() => cal.betweenManyEpoch(Float64Array.of(0), 'x'), 'ends', 'a Float64Array, got string'],
+      [() => new ManualClock('2026-01-01'), 'start', 'a Date, got string'],
+      [() => new ManualClock(ok).advance('1'), 'ms', 'a number, got string'],
+      [() => new ManualClock(ok).set(0), 'at', 'a Date, got number'],
+      [() => Helpdesk.inMemory({ clok: new ManualClock(ok) }), 'clok', 'unknown key'],
+      [() => Helpdesk.inMemory({ clock: ok }), 'clock', 'a ManualClock'],
+      [() => Helpdesk.inMemory({ clock: cal }), 'clock', 'a ManualClock'],
+      [() => Helpdesk.inMemory('fast'), 'options', 'an object, got string'],
+      [() => Helpdesk.inMemory().workspace(7), 'id', 'a string, got number'],
+      [() => Helpdesk.connect(7), 'url', 'a string, got number'],
+      [() => Helpdesk.connect('memory:', { maxConections: 2 }), 'maxConections', 'unknown key'],
+      [() => Helpdesk.connect('memory:', { maxConnections: '2' }), 'maxConnections', 'a number, got string'],
+      [() => Helpdesk.connect('memory:', { statementTimeoutMs: '1s' }), 'statementTimeoutMs', 'a number, got string'],
+    ]
+    for (const [call, field, words] of cases) {
+      await rejectsWith(call, 'invalid_input', field)
+      const err = await (async () => call())().then(() => null, (e) => e)
+      assert.ok(err.reason.includes(words), `${field}: ${err.reason}`)
+    }
+    // Options that are right still work.
+    const clock = new ManualClock(ok)
+    assert.equal(Helpdesk.inMemory({ clock }).now().getTime(), ok.getTime())
+    const desk = await Helpdesk.connect('memory:', { clock, statementTimeoutMs: null })
+    assert.equal(desk.now().getTime(), ok.getTime())
+    assert.equal(Helpdesk.inMemory(null).backend, 'memory')
   })
 })

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ticketry_core::calendar::{BoundaryMode, BusinessCalendar};
 use ticketry_core::clock::Clock;
 
-use crate::convert::{calendar_config, delta, py_dt, py_dt_opt, seq, utc};
+use crate::convert::{bad, calendar_config, delta, py_dt, py_dt_opt, seq, utc};
 use crate::errors::calendar_err;
 
 /// Longer single calls release the GIL; shorter ones inside the precomputed
@@ -55,13 +55,16 @@ fn pairs<'py>(
         .into_iter()
         .map(|p| {
             p.extract::<(Bound<'py, PyAny>, Bound<'py, PyAny>)>()
-                .map_err(|_| {
-                    pyo3::exceptions::PyTypeError::new_err(format!(
-                        "{what}: expected a sequence of 2-tuples"
-                    ))
-                })
+                .map_err(|_| bad(ob.py(), what, "must be a sequence of 2-tuples"))
         })
         .collect()
+}
+
+/// `convert(name)` for an item of a batch, whose error names the item's own
+/// path (`items[3][0]`); the path is made only on error, so a batch that
+/// converts cleanly allocates none.
+fn item<T>(convert: impl Fn(&str) -> PyResult<T>, path: impl FnOnce() -> String) -> PyResult<T> {
+    convert("").or_else(|_| convert(&path()))
 }
 
 #[pymethods]
@@ -189,7 +192,11 @@ impl Calendar {
     ) -> PyResult<Bound<'py, PyList>> {
         let items = pairs(items, "items")?
             .iter()
-            .map(|(s, d)| Ok((utc(s, "start")?, delta(d, "duration")?)))
+            .enumerate()
+            .map(|(i, (s, d))| {
+                let start = item(|f| utc(s, f), || format!("items[{i}][0]"))?;
+                Ok((start, item(|f| delta(d, f), || format!("items[{i}][1]"))?))
+            })
             .collect::<PyResult<Vec<_>>>()?;
         let out = py.detach(|| self.inner.add_many(&items));
         let out = out
@@ -280,7 +287,11 @@ impl Calendar {
     ) -> PyResult<Vec<TimeDelta>> {
         let ranges = pairs(ranges, "ranges")?
             .iter()
-            .map(|(a, b)| Ok((utc(a, "a")?, utc(b, "b")?)))
+            .enumerate()
+            .map(|(i, (a, b))| {
+                let a = item(|f| utc(a, f), || format!("ranges[{i}][0]"))?;
+                Ok((a, item(|f| utc(b, f), || format!("ranges[{i}][1]"))?))
+            })
             .collect::<PyResult<Vec<_>>>()?;
         Ok(py.detach(|| self.inner.between_many(&ranges)))
     }
@@ -483,8 +494,4 @@ fn write_int64s<'py>(
     )
     .map_err(|e| bad(py, "out", &format!("must be a writable int64 buffer: {e}")))?;
     Ok(out)
-}
-
-fn bad(py: Python<'_>, field: &str, message: &str) -> PyErr {
-    crate::errors::core_err(py, &ticketry_core::Error::invalid_input(field, message))
 }

@@ -3,7 +3,7 @@
 //! datetimes, durations, integers, enums and calendar configurations.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -31,15 +31,29 @@ fn naive_error(what: &str) -> Error {
     )
 }
 
-/// An aware `datetime` (any tzinfo, any offset) as a UTC instant. A naive one
-/// is `InvalidInputError` naming `what`; anything else is `TypeError`.
+/// `InvalidInputError` on `field` (the argument as the caller named it).
+pub fn bad(py: Python<'_>, field: &str, message: &str) -> PyErr {
+    core_err(py, &Error::invalid_input(field, message))
+}
+
+/// The name of `ob`'s type, for an error message.
+fn type_name(ob: &Bound<'_, PyAny>) -> String {
+    ob.get_type()
+        .name()
+        .map_or_else(|_| "?".into(), |n| n.to_string())
+}
+
+/// An aware `datetime` (any tzinfo, any offset) as a UTC instant. Anything
+/// else, a naive one included, is `InvalidInputError` naming `what`.
 pub fn utc(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<Utc>> {
     let py = ob.py();
     if !ob.is_instance_of::<PyDateTime>() {
-        return Err(PyTypeError::new_err(format!(
-            "{what}: expected an aware datetime.datetime, got {}",
-            ob.get_type().name()?
-        )));
+        let got = type_name(ob);
+        return Err(bad(
+            py,
+            what,
+            &format!("must be an aware datetime.datetime, got {got}"),
+        ));
     }
     // `aware - epoch` applies the tzinfo's utcoffset() (zoneinfo, pytz,
     // fixed offsets alike); for a naive datetime Python raises TypeError.
@@ -53,7 +67,7 @@ pub fn utc(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<Utc>> {
     let delta: TimeDelta = since.extract()?;
     DateTime::<Utc>::UNIX_EPOCH
         .checked_add_signed(delta)
-        .ok_or_else(|| PyValueError::new_err(format!("{what}: out of range")))
+        .ok_or_else(|| bad(py, what, "is outside the supported range of instants"))
 }
 
 /// A UTC instant as an aware `datetime` with `tzinfo=timezone.utc`
@@ -84,25 +98,28 @@ pub fn py_dt_opt(py: Python<'_>, t: Option<DateTime<Utc>>) -> PyResult<Bound<'_,
     }
 }
 
-/// A `timedelta`; anything else is `TypeError` naming `what`.
+/// A `timedelta`; anything else is `InvalidInputError` naming `what`.
 pub fn delta(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<TimeDelta> {
     if !ob.is_instance_of::<PyDelta>() {
-        return Err(PyTypeError::new_err(format!(
-            "{what}: expected a datetime.timedelta, got {}",
-            ob.get_type().name()?
-        )));
+        let got = type_name(ob);
+        return Err(bad(
+            ob.py(),
+            what,
+            &format!("must be a datetime.timedelta, got {got}"),
+        ));
     }
     ob.extract()
 }
 
-/// The items of any iterable except a `str` (a lone string is almost always a mistake).
+/// The items of any iterable except a `str` (a lone string is almost always
+/// a mistake); anything else is `InvalidInputError` naming `what`.
 pub fn seq<'py>(ob: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let py = ob.py();
+    let got = || format!("must be a sequence, got {}", type_name(ob));
     if ob.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err(format!(
-            "{what}: expected a sequence, got a single str"
-        )));
+        return Err(bad(py, what, "must be a sequence, got a single str"));
     }
-    ob.try_iter()?.collect()
+    ob.try_iter().map_err(|_| bad(py, what, &got()))?.collect()
 }
 
 /// A Python `int` that fits `T` (a rating, a count, a limit): never
@@ -110,17 +127,17 @@ pub fn seq<'py>(ob: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, P
 /// `InvalidInputError` naming `field` (not a bare `OverflowError`).
 pub fn int<T: TryFrom<i128>>(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<T> {
     let py = ob.py();
-    let bad =
-        |msg: String| crate::errors::core_err(py, &ticketry_core::Error::invalid_input(field, msg));
     if ob.is_instance_of::<pyo3::types::PyBool>() || !ob.is_instance_of::<pyo3::types::PyInt>() {
-        let ty = ob
-            .get_type()
-            .name()
-            .map_or_else(|_| "?".into(), |n| n.to_string());
-        return Err(bad(format!("must be an int, got {ty}")));
+        return Err(bad(
+            py,
+            field,
+            &format!("must be an int, got {}", type_name(ob)),
+        ));
     }
-    let n: i128 = ob.extract().map_err(|_| bad("is out of range".into()))?;
-    T::try_from(n).map_err(|_| bad(format!("{n} is out of range")))
+    let n: i128 = ob
+        .extract()
+        .map_err(|_| bad(py, field, "is out of range"))?;
+    T::try_from(n).map_err(|_| bad(py, field, &format!("{n} is out of range")))
 }
 
 /// [`int`] for an optional argument (`None` stays `None`).
@@ -158,10 +175,11 @@ pub fn calendar_config(ob: &Bound<'_, PyAny>, prefix: &str) -> PyResult<Calendar
             .map_err(|e| crate::errors::calendar_err(py, &e, prefix))?;
         return Ok(cfg);
     } else {
-        return Err(PyTypeError::new_err(format!(
-            "{prefix}: expected a Calendar, a JSON str, a dict or a CalendarConfig, got {}",
-            ob.get_type().name()?
-        )));
+        let field = if prefix.is_empty() { "config" } else { prefix };
+        let got = type_name(ob);
+        let message =
+            format!("must be a Calendar, a JSON str, a dict or a CalendarConfig, got {got}");
+        return Err(bad(py, field, &message));
     };
     let cfg = CalendarConfig::from_json(&json)
         .map_err(|e| crate::errors::calendar_err(py, &e, prefix))?;

@@ -9,7 +9,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
 use ticketry_core::Error;
-use ticketry_core::calendar::{CalendarError, CalendarErrorKind};
+use ticketry_core::calendar::CalendarError;
+use ticketry_wire::Value;
 
 fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -31,43 +32,28 @@ fn build(py: Python<'_>, code: &str, message: String, details: &Bound<'_, PyDict
     }
 }
 
-fn details<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    for (key, value) in ticketry_wire::error::details(e) {
-        d.set_item(key, crate::wire::to_py(py, value)?)?;
+/// The exception for `error` with `details` as its attributes.
+fn exception(py: Python<'_>, error: &Error, details: Vec<(&'static str, Value)>) -> PyErr {
+    let made = details
+        .into_iter()
+        .try_fold(PyDict::new(py), |d, (key, value)| {
+            d.set_item(key, crate::wire::to_py(py, value)?)?;
+            Ok::<_, PyErr>(d)
+        });
+    match made {
+        Ok(d) => build(py, error.code(), error.to_string(), &d),
+        Err(err) => err,
     }
-    Ok(d)
 }
 
 /// The Python exception for a core error (`NotFoundError`, `InvalidInputError`, …).
 pub fn core_err(py: Python<'_>, e: &Error) -> PyErr {
-    match details(py, e) {
-        Ok(d) => build(py, e.code(), e.to_string(), &d),
-        Err(err) => err,
-    }
+    exception(py, e, ticketry_wire::error::details(e))
 }
 
-/// The calendar error kind as a snake_case name (`unknown_time_zone`).
-fn kind_name(kind: CalendarErrorKind) -> String {
-    let name = ticketry_wire::value::snake(&format!("{kind:?}"));
-    name.trim_start_matches('_').to_owned()
-}
-
-/// A calendar error as `InvalidInputError`: `field` is the JSON path
-/// (prefixed with `prefix.` when given), `kind` its category.
+/// A calendar error as `InvalidInputError` (`field` under `prefix`, and
+/// `kind`: [`ticketry_wire::error::calendar`]).
 pub fn calendar_err(py: Python<'_>, e: &CalendarError, prefix: &str) -> PyErr {
-    let field = match (prefix.is_empty(), e.field().is_empty()) {
-        (true, _) => e.field().to_owned(),
-        (false, true) => prefix.to_owned(),
-        (false, false) => format!("{prefix}.{}", e.field()),
-    };
-    let core = Error::invalid_input(field, e.message());
-    let made = details(py, &core).and_then(|d| {
-        d.set_item("kind", kind_name(e.kind()))?;
-        Ok(d)
-    });
-    match made {
-        Ok(d) => build(py, core.code(), core.to_string(), &d),
-        Err(err) => err,
-    }
+    let (error, details) = ticketry_wire::error::calendar(e, prefix);
+    exception(py, &error, details)
 }

@@ -74,8 +74,9 @@ def test_batch_forms_match_single_calls(cal: Calendar) -> None:
     assert cal.between_many(ranges) == [cal.between(a, b) for a, b in ranges]
     assert cal.add_many(iter(items[:3])) == cal.add_many(tuple(items[:3]))
     assert cal.add_many([]) == [] and cal.between_many([]) == []
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidInputError) as e:
         cal.add_many([utc(2026, 1, 1)])
+    assert e.value.field == "items"
 
 
 def test_segments(cal: Calendar) -> None:
@@ -111,7 +112,7 @@ def test_config_and_identity(cal: Calendar) -> None:
         ({"timezone": "UTC", "weekly": {"mon": [["09:00", "12:00"], ["11:00", "17:00"]]}}, "weekly.mon[1]", "overlapping_intervals"),
         ({"timezone": "UTC", "weekly": {}, "holidays": ["2026-02-30"]}, "holidays[0]", "invalid_date"),
         ({"timezone": "UTC", "weekly": {}, "colour": "red"}, "colour", "unknown_field"),
-        ("{not json", "", "syntax"),
+        ("{not json", "calendar", "syntax"),
     ],
 )
 def test_config_errors_name_the_field(config, field, kind) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -15,6 +15,7 @@ from ticketry import (
     Channel,
     InvalidInputError,
     Link,
+    ManualClock,
     Priority,
     Status,
     Ticket,
@@ -51,12 +52,28 @@ def test_naive_datetime_is_a_clear_error() -> None:
     assert isinstance(e.value, ValueError)
 
 
-def test_wrong_types_are_type_errors() -> None:
+def test_wrong_types_are_invalid_input_naming_the_argument() -> None:
     cal = Calendar.always_open()
-    with pytest.raises(TypeError, match="expected an aware datetime"):
-        cal.add("2026-03-02", timedelta(hours=1))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="timedelta"):
-        cal.add(datetime(2026, 3, 2, tzinfo=timezone.utc), 3600)  # type: ignore[arg-type]
+    t = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    cases = [
+        (lambda: cal.add("2026-03-02", timedelta(hours=1)), "start", "aware datetime"),
+        (lambda: cal.add(t, 3600), "duration", "timedelta"),
+        (lambda: cal.between(t, None), "b", "got NoneType"),
+        (lambda: cal.is_open(1.5), "t", "got float"),
+        (lambda: cal.add_many(5), "items", "sequence"),
+        (lambda: cal.add_many("ab"), "items", "single str"),
+        (lambda: cal.add_many([t]), "items", "2-tuples"),
+        (lambda: cal.add_many([(t, timedelta(1)), (t, 60)]), "items[1][1]", "timedelta"),
+        (lambda: cal.between_many([(t, t), ("x", t)]), "ranges[1][0]", "aware datetime"),
+        (lambda: Calendar.from_json(42), "config", "JSON str"),
+        (lambda: Calendar.with_window(3.0, date(2026, 1, 1), 1), "config", "JSON str"),
+        (lambda: ManualClock("now"), "start", "aware datetime"),
+        (lambda: ManualClock(t).advance(60), "d", "timedelta"),
+    ]
+    for call, field, words in cases:
+        with pytest.raises(InvalidInputError) as e:
+            call()  # type: ignore[no-untyped-call]
+        assert (e.value.field, words in e.value.reason) == (field, True), e.value
 
 
 def test_timedelta_round_trips_through_priorities(desk) -> None:  # type: ignore[no-untyped-def]

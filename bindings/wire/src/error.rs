@@ -4,6 +4,7 @@
 
 use crate::value::Value;
 use ticketry_core::Error;
+use ticketry_core::calendar::CalendarError;
 
 /// The details of `e` by name (one word each, so both languages spell them
 /// alike): `entity` and `id` of `not_found`; `field` and `reason` of
@@ -33,4 +34,32 @@ pub fn details(e: &Error) -> Vec<(&'static str, Value)> {
         Error::AlreadyExists { entity, key } => vec![("entity", text(entity)), ("key", text(key))],
         _ => Vec::new(),
     }
+}
+
+/// A calendar error as both bindings report it: `invalid_input` on its JSON
+/// path under `prefix` (`policies[0].calendar.weekly.mon[1]`; the path alone
+/// without a prefix), on the prefix itself (or `calendar`) for an error of
+/// the whole document; its details add the error's `kind`
+/// (`overlapping_intervals`).
+///
+/// ```
+/// use ticketry_core::calendar::BusinessCalendar;
+/// use ticketry_wire::{Value, error::calendar};
+/// let e = BusinessCalendar::from_json("not json").unwrap_err();
+/// let (error, details) = calendar(&e, "");
+/// assert_eq!((error.code(), &details[0]), ("invalid_input", &("field", Value::Str("calendar".into()))));
+/// assert_eq!(details.last(), Some(&("kind", Value::Str("syntax".into()))));
+/// ```
+pub fn calendar(e: &CalendarError, prefix: &str) -> (Error, Vec<(&'static str, Value)>) {
+    let field = match (prefix, e.field()) {
+        ("", "") => "calendar".to_owned(),
+        ("", field) => field.to_owned(),
+        (prefix, "") => prefix.to_owned(),
+        (prefix, field) => format!("{prefix}.{field}"),
+    };
+    let error = Error::invalid_input(field, e.message());
+    let mut details = details(&error);
+    let kind = crate::value::snake(&format!("{:?}", e.kind()));
+    details.push(("kind", Value::Str(kind.trim_start_matches('_').to_owned())));
+    (error, details)
 }
