@@ -25,10 +25,12 @@ pub struct Calendar {
     inner: BusinessCalendar,
 }
 
+#[inline]
 fn epoch_ms(t: DateTime<Utc>) -> f64 {
     t.timestamp_millis() as f64 + f64::from(t.timestamp_subsec_nanos() % 1_000_000) / 1e6
 }
 
+#[inline]
 fn from_epoch_ms(field: &str, x: f64) -> CoreResult<DateTime<Utc>> {
     let bad = || tc::Error::invalid_input(field, format!("not an instant: {x}"));
     if !x.is_finite() {
@@ -349,7 +351,13 @@ fn pairs(
         .into_iter()
         .zip(durations)
         .enumerate()
-        .map(|(i, (s, d))| Ok((s, d.millis(&format!("durationsMs[{i}]"))?)))
+        .map(|(i, (s, d))| {
+            let field = "durationsMs";
+            let d = d
+                .millis(field)
+                .map_err(|e| e.for_field(&format!("{field}[{i}]")))?;
+            Ok((s, d))
+        })
         .collect()
 }
 

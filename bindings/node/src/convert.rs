@@ -123,10 +123,7 @@ fn type_of(v: &Unknown<'_>) -> &'static str {
 }
 
 /// `v` read as an [`Arg`] (a value of its own, e.g. an options object's).
-pub fn arg<T>(v: Unknown<'_>) -> Arg<T>
-where
-    Arg<T>: FromNapiValue,
-{
+pub fn arg<T: FromNapiValue>(v: Unknown<'_>) -> Arg<T> {
     // SAFETY: a live value of its own `env`.
     unsafe { Arg::<T>::from_napi_value(v.value().env, v.raw()) }.unwrap_or(Arg(Err(type_of(&v))))
 }
@@ -135,8 +132,9 @@ where
 /// as JavaScript passed it: its value when of the expected type, or the type
 /// it had. napi's own conversion would throw its own codes (`DateExpected`,
 /// `NumberExpected`) without the argument's name before the method runs;
-/// this conversion never fails, and [`Arg::get`] — the only way to the value —
-/// reports a wrong type as `invalid_input` naming the argument.
+/// this conversion never fails, and its accessors (`number`, `text`, …), the
+/// only way to the value, report a wrong type as `invalid_input` naming the
+/// argument.
 #[derive(Debug, Clone, Copy)]
 pub struct Arg<T>(Result<T, &'static str>);
 
@@ -149,51 +147,15 @@ impl<T> Arg<T> {
     }
 }
 
-/// Reads `val` as a `T` when `expected` says it is one; otherwise keeps its type.
-///
-/// # Safety
-/// `env` and `val` must be live, as for [`FromNapiValue::from_napi_value`].
-unsafe fn lenient<T: FromNapiValue>(
-    env: sys::napi_env,
-    val: sys::napi_value,
-    expected: impl FnOnce(&Unknown<'_>) -> napi::Result<bool>,
-) -> napi::Result<Arg<T>> {
-    // SAFETY: the caller's pair, under this function's own contract.
-    let v = unsafe { Unknown::from_napi_value(env, val) }?;
-    if !expected(&v)? {
-        return Ok(Arg(Err(type_of(&v))));
-    }
-    // SAFETY: as above; `expected` checked the type.
-    unsafe { T::from_napi_value(env, val) }.map(|t| Arg(Ok(t)))
-}
-
-impl FromNapiValue for Arg<f64> {
+/// napi's own conversion when `val` has the type it expects (a single napi
+/// call, as before: the batch calls convert every item so), else the type
+/// `val` had. napi reports a wrong type by a status, without a JavaScript
+/// exception, so trying first costs a right value nothing.
+impl<T: FromNapiValue> FromNapiValue for Arg<T> {
     unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
         // SAFETY: the caller's pair, under this function's own contract.
-        unsafe { lenient(env, val, |v| Ok(v.get_type()? == ValueType::Number)) }
-    }
-}
-
-impl FromNapiValue for Arg<String> {
-    unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
-        // SAFETY: the caller's pair, under this function's own contract.
-        unsafe { lenient(env, val, |v| Ok(v.get_type()? == ValueType::String)) }
-    }
-}
-
-impl<T: FromNapiValue> FromNapiValue for Arg<Vec<T>> {
-    unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
-        // SAFETY: the caller's pair, under this function's own contract.
-        unsafe { lenient(env, val, |v| v.is_array()) }
-    }
-}
-
-impl<'a> FromNapiValue for Arg<Float64ArraySlice<'a>> {
-    unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
-        // SAFETY: the caller's pair, under this function's own contract.
-        let got = unsafe { Float64ArraySlice::from_napi_value(env, val) };
-        match got {
-            Ok(slice) => Ok(Arg(Ok(slice))),
+        match unsafe { T::from_napi_value(env, val) } {
+            Ok(t) => Ok(Arg(Ok(t))),
             // SAFETY: as above.
             Err(_) => Ok(Arg(Err(type_of(&unsafe {
                 Unknown::from_napi_value(env, val)
@@ -278,7 +240,11 @@ pub fn instants(field: &str, dates: Arg<Vec<Date>>) -> CoreResult<Vec<DateTime<U
         .items(field)?
         .iter()
         .enumerate()
-        .map(|(i, d)| d.instant(&format!("{field}[{i}]")))
+        // The element's path is made only for an error (batches convert every item).
+        .map(|(i, d)| {
+            d.instant(field)
+                .map_err(|e| e.for_field(&format!("{field}[{i}]")))
+        })
         .collect()
 }
 
@@ -296,15 +262,20 @@ impl FromNapiValue for Date {
     unsafe fn from_napi_value(env: sys::napi_env, napi_val: sys::napi_value) -> napi::Result<Self> {
         // SAFETY: forwards the caller's pair under this function's own contract
         // (a live `env` and a value of it); the `JsDate` is dropped before returning.
-        let date: Arg<JsDate<'_>> = unsafe { lenient(env, napi_val, |v| v.is_date()) }?;
-        Ok(Date(Arg(match date.0 {
-            Ok(d) => Ok(d.value_of()?),
-            Err(got) => Err(got),
-        })))
+        let time = unsafe { JsDate::from_napi_value(env, napi_val) }.and_then(|d| d.value_of());
+        match time {
+            Ok(ms) => Ok(Date(Arg(Ok(ms)))),
+            // `napi_get_date_value` failed: not a `Date` (see `Arg`).
+            // SAFETY: as above.
+            Err(_) => Ok(Date(Arg(Err(type_of(&unsafe {
+                Unknown::from_napi_value(env, napi_val)
+            }?))))),
+        }
     }
 }
 
 /// Milliseconds (possibly fractional) to a duration; `field` names it in errors.
+#[inline]
 pub fn duration(field: &str, ms: f64) -> CoreResult<TimeDelta> {
     if !ms.is_finite() || ms.abs() > 9.0e15 {
         return Err(tc::Error::invalid_input(
@@ -316,6 +287,7 @@ pub fn duration(field: &str, ms: f64) -> CoreResult<TimeDelta> {
 }
 
 /// A duration as (possibly fractional) milliseconds.
+#[inline]
 pub fn ms(d: TimeDelta) -> f64 {
     d.num_seconds() as f64 * 1000.0 + f64::from(d.subsec_nanos()) / 1e6
 }
