@@ -129,9 +129,6 @@ struct Options<'e>(Option<Object<'e>>);
 
 impl<'e> Options<'e> {
     fn read(v: Option<Unknown<'e>>, known: &[&str]) -> CoreResult<Self> {
-        let internal = |e: napi::Error| tc::Error::Internal {
-            message: format!("reading options: {e}"),
-        };
         let Some(v) = v else { return Ok(Self(None)) };
         match v.get_type().map_err(internal)? {
             ValueType::Undefined | ValueType::Null => return Ok(Self(None)),
@@ -156,11 +153,7 @@ impl<'e> Options<'e> {
     /// The value of `key`, `None` when not given (`undefined`).
     fn get(&self, key: &str) -> CoreResult<Option<Unknown<'e>>> {
         let Some(obj) = &self.0 else { return Ok(None) };
-        let v: Unknown<'e> = obj
-            .get_named_property(key)
-            .map_err(|e| tc::Error::Internal {
-                message: format!("reading options: {e}"),
-            })?;
+        let v: Unknown<'e> = obj.get_named_property(key).map_err(internal)?;
         Ok((v.get_type().ok() != Some(ValueType::Undefined)).then_some(v))
     }
 
@@ -189,6 +182,13 @@ impl<'e> Options<'e> {
         clock
             .map(|c| Some(c.inner.clone()))
             .map_err(|_| tc::Error::invalid_input(key, "must be a ManualClock"))
+    }
+}
+
+/// napi failed to read an options object it had already checked (a bug).
+fn internal(e: napi::Error) -> tc::Error {
+    tc::Error::Internal {
+        message: format!("reading options: {e}"),
     }
 }
 
