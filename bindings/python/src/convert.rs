@@ -122,6 +122,37 @@ pub fn seq<'py>(ob: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, P
     ob.try_iter().map_err(|_| bad(py, what, &got()))?.collect()
 }
 
+/// A `str`; anything else is `InvalidInputError` naming `field`.
+pub fn text(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<String> {
+    match ob.cast::<PyString>() {
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Err(_) => Err(bad(
+            ob.py(),
+            field,
+            &format!("must be a str, got {}", type_name(ob)),
+        )),
+    }
+}
+
+/// [`text`] for an optional argument (`None` stays `None`).
+pub fn text_opt(ob: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<String>> {
+    ob.filter(|o| !o.is_none())
+        .map(|o| text(o, field))
+        .transpose()
+}
+
+/// A `bool` (not an `int` or any other truthy value); else `InvalidInputError`.
+pub fn flag(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<bool> {
+    match ob.cast::<pyo3::types::PyBool>() {
+        Ok(b) => Ok(b.is_true()),
+        Err(_) => Err(bad(
+            ob.py(),
+            field,
+            &format!("must be a bool, got {}", type_name(ob)),
+        )),
+    }
+}
+
 /// A Python `int` that fits `T` (a rating, a count, a limit): never
 /// wrapped, truncated or coerced (no `bool`, no `float`); otherwise
 /// `InvalidInputError` naming `field` (not a bare `OverflowError`).

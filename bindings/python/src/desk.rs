@@ -11,7 +11,7 @@ use ticketry_core::{Error, WorkspaceId};
 use ticketry_wire::backend::{self, Backend, PgSettings};
 
 use crate::calendar::ManualClock;
-use crate::convert::{delta, int_opt, py_dt};
+use crate::convert::{bad, delta, flag, int_opt, py_dt, text, text_opt};
 use crate::errors::core_err;
 use crate::pending::{Pending, convert};
 use crate::wire::{Reader, to_py};
@@ -45,6 +45,20 @@ fn timeout(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<Duration> {
     })
 }
 
+/// The `ManualClock` given as `clock`, if any; anything else is
+/// `InvalidInputError`.
+fn manual_clock(
+    clock: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<std::sync::Arc<ticketry_core::ManualClock>>> {
+    match clock.filter(|c| !c.is_none()) {
+        None => Ok(None),
+        Some(c) => match c.cast::<ManualClock>() {
+            Ok(c) => Ok(Some(c.get().inner.clone())),
+            Err(_) => Err(bad(c.py(), "clock", "must be a ManualClock")),
+        },
+    }
+}
+
 /// Runs operation `op` of the table with keyword arguments.
 fn call(
     core: &Core,
@@ -70,8 +84,8 @@ impl Helpdesk {
     /// A help desk on the in-memory backend.
     #[staticmethod]
     #[pyo3(signature = (*, clock=None))]
-    fn in_memory(clock: Option<&Bound<'_, ManualClock>>) -> Self {
-        backend::in_memory(clock.map(|c| c.get().inner.clone())).into()
+    fn in_memory(clock: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        Ok(backend::in_memory(manual_clock(clock)?).into())
     }
 
     /// Connects to the backend `url` names: `postgres://…` (does not
@@ -79,21 +93,22 @@ impl Helpdesk {
     /// migrates a fresh schema `<schema>_<random>` and drops it when the
     /// last handle of this help desk is gone.
     #[staticmethod]
-    #[pyo3(signature = (url, *, schema=None, role=None, max_connections=None, acquire_timeout=None, statement_timeout=None, clock=None, temporary=false))]
+    #[pyo3(signature = (url, *, schema=None, role=None, max_connections=None, acquire_timeout=None, statement_timeout=None, clock=None, temporary=None))]
     #[allow(clippy::too_many_arguments)]
     fn connect(
-        url: String,
-        schema: Option<String>,
-        role: Option<String>,
+        url: &Bound<'_, PyAny>,
+        schema: Option<&Bound<'_, PyAny>>,
+        role: Option<&Bound<'_, PyAny>>,
         max_connections: Option<&Bound<'_, PyAny>>,
         acquire_timeout: Option<&Bound<'_, PyAny>>,
         statement_timeout: Option<&Bound<'_, PyAny>>,
-        clock: Option<Bound<'_, ManualClock>>,
-        temporary: bool,
+        clock: Option<&Bound<'_, PyAny>>,
+        temporary: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Pending> {
+        let url = text(url, "url")?;
         let settings = PgSettings {
-            schema,
-            role,
+            schema: text_opt(schema, "schema")?,
+            role: text_opt(role, "role")?,
             max_connections: int_opt(max_connections, "max_connections")?,
             acquire_timeout: acquire_timeout
                 .map(|t| timeout(t, "acquire_timeout"))
@@ -103,9 +118,12 @@ impl Helpdesk {
                 Some(t) if t.is_none() => Some(None),
                 Some(t) => Some(Some(timeout(t, "statement_timeout")?)),
             },
-            temporary,
+            temporary: match temporary.filter(|t| !t.is_none()) {
+                Some(t) => flag(t, "temporary")?,
+                None => false,
+            },
         };
-        let clock = clock.map(|c| c.get().inner.clone());
+        let clock = manual_clock(clock)?;
         Ok(Pending::raw(async move {
             let opened = backend::open(&url, settings, clock).await?;
             Ok(convert(move |py| {

@@ -13,6 +13,7 @@ from ticketry import (
     ActorType,
     Calendar,
     Channel,
+    Helpdesk,
     InvalidInputError,
     Link,
     ManualClock,
@@ -69,6 +70,10 @@ def test_wrong_types_are_invalid_input_naming_the_argument() -> None:
         (lambda: Calendar.with_window(3.0, date(2026, 1, 1), 1), "config", "JSON str"),
         (lambda: ManualClock("now"), "start", "aware datetime"),
         (lambda: ManualClock(t).advance(60), "d", "timedelta"),
+        (lambda: Helpdesk.in_memory(clock=t), "clock", "ManualClock"),
+        (lambda: Helpdesk.connect(5), "url", "must be a str, got int"),
+        (lambda: Helpdesk.connect("memory:", schema=5), "schema", "must be a str"),
+        (lambda: Helpdesk.connect("memory:", temporary="yes"), "temporary", "must be a bool"),
     ]
     for call, field, words in cases:
         with pytest.raises(InvalidInputError) as e:
