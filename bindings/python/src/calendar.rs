@@ -93,9 +93,10 @@ impl Calendar {
     #[staticmethod]
     fn with_window(
         config: &Bound<'_, PyAny>,
-        first_day: NaiveDate,
+        first_day: &Bound<'_, PyAny>,
         days: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
+        let first_day = crate::convert::day(first_day, "first_day")?;
         let days = crate::convert::int(days, "days")?;
         let cfg = calendar_config(config, "")?;
         BusinessCalendar::with_window(&cfg, first_day, days)

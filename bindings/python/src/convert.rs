@@ -2,12 +2,12 @@
 //! `ManualClock` (hand-optimised paths outside the operation table):
 //! datetimes, durations, integers, enums and calendar configurations.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDateTime, PyDelta, PyDict, PyString, PyTzInfo};
+use pyo3::types::{PyDate, PyDateTime, PyDelta, PyDict, PyString, PyTzInfo};
 use ticketry_core::Error;
 use ticketry_core::calendar::{BusinessCalendar, CalendarConfig};
 
@@ -96,6 +96,20 @@ pub fn py_dt_opt(py: Python<'_>, t: Option<DateTime<Utc>>) -> PyResult<Bound<'_,
         Some(t) => py_dt(py, t),
         None => Ok(py.None().into_bound(py)),
     }
+}
+
+/// A `date` (not a `datetime`, whose time would be dropped); anything else
+/// is `InvalidInputError` naming `what`.
+pub fn day(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<NaiveDate> {
+    if ob.is_instance_of::<PyDateTime>() || !ob.is_instance_of::<PyDate>() {
+        let got = type_name(ob);
+        return Err(bad(
+            ob.py(),
+            what,
+            &format!("must be a datetime.date, got {got}"),
+        ));
+    }
+    ob.extract()
 }
 
 /// A `timedelta`; anything else is `InvalidInputError` naming `what`.

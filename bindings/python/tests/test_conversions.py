@@ -68,6 +68,8 @@ def test_wrong_types_are_invalid_input_naming_the_argument() -> None:
         (lambda: cal.between_many([(t, t), ("x", t)]), "ranges[1][0]", "aware datetime"),
         (lambda: Calendar.from_json(42), "config", "JSON str"),
         (lambda: Calendar.with_window(3.0, date(2026, 1, 1), 1), "config", "JSON str"),
+        (lambda: Calendar.with_window("{}", "2026-01-01", 1), "first_day", "must be a datetime.date, got str"),
+        (lambda: Calendar.with_window("{}", t, 1), "first_day", "got datetime"),
         (lambda: ManualClock("now"), "start", "aware datetime"),
         (lambda: ManualClock(t).advance(60), "d", "timedelta"),
         (lambda: Helpdesk.in_memory(clock=t), "clock", "ManualClock"),
