@@ -36,11 +36,14 @@ pub fn bad(py: Python<'_>, field: &str, message: &str) -> PyErr {
     core_err(py, &Error::invalid_input(field, message))
 }
 
-/// The name of `ob`'s type, for an error message.
-fn type_name(ob: &Bound<'_, PyAny>) -> String {
-    ob.get_type()
+/// `InvalidInputError` on `field`: `ob` is not `expected` (`a str`); the
+/// message names the type it is.
+fn wrong_type(ob: &Bound<'_, PyAny>, field: &str, expected: &str) -> PyErr {
+    let got = ob
+        .get_type()
         .name()
-        .map_or_else(|_| "?".into(), |n| n.to_string())
+        .map_or_else(|_| "?".into(), |n| n.to_string());
+    bad(ob.py(), field, &format!("must be {expected}, got {got}"))
 }
 
 /// An aware `datetime` (any tzinfo, any offset) as a UTC instant. Anything
@@ -48,12 +51,7 @@ fn type_name(ob: &Bound<'_, PyAny>) -> String {
 pub fn utc(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<Utc>> {
     let py = ob.py();
     if !ob.is_instance_of::<PyDateTime>() {
-        let got = type_name(ob);
-        return Err(bad(
-            py,
-            what,
-            &format!("must be an aware datetime.datetime, got {got}"),
-        ));
+        return Err(wrong_type(ob, what, "an aware datetime.datetime"));
     }
     // `aware - epoch` applies the tzinfo's utcoffset() (zoneinfo, pytz,
     // fixed offsets alike); for a naive datetime Python raises TypeError.
@@ -102,12 +100,7 @@ pub fn py_dt_opt(py: Python<'_>, t: Option<DateTime<Utc>>) -> PyResult<Bound<'_,
 /// is `InvalidInputError` naming `what`.
 pub fn day(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<NaiveDate> {
     if ob.is_instance_of::<PyDateTime>() || !ob.is_instance_of::<PyDate>() {
-        let got = type_name(ob);
-        return Err(bad(
-            ob.py(),
-            what,
-            &format!("must be a datetime.date, got {got}"),
-        ));
+        return Err(wrong_type(ob, what, "a datetime.date"));
     }
     ob.extract()
 }
@@ -115,12 +108,7 @@ pub fn day(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<NaiveDate> {
 /// A `timedelta`; anything else is `InvalidInputError` naming `what`.
 pub fn delta(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<TimeDelta> {
     if !ob.is_instance_of::<PyDelta>() {
-        let got = type_name(ob);
-        return Err(bad(
-            ob.py(),
-            what,
-            &format!("must be a datetime.timedelta, got {got}"),
-        ));
+        return Err(wrong_type(ob, what, "a datetime.timedelta"));
     }
     ob.extract()
 }
@@ -128,23 +116,19 @@ pub fn delta(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<TimeDelta> {
 /// The items of any iterable except a `str` (a lone string is almost always
 /// a mistake); anything else is `InvalidInputError` naming `what`.
 pub fn seq<'py>(ob: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    let py = ob.py();
-    let got = || format!("must be a sequence, got {}", type_name(ob));
     if ob.is_instance_of::<PyString>() {
-        return Err(bad(py, what, "must be a sequence, got a single str"));
+        return Err(bad(ob.py(), what, "must be a sequence, got a single str"));
     }
-    ob.try_iter().map_err(|_| bad(py, what, &got()))?.collect()
+    ob.try_iter()
+        .map_err(|_| wrong_type(ob, what, "a sequence"))?
+        .collect()
 }
 
 /// A `str`; anything else is `InvalidInputError` naming `field`.
 pub fn text(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<String> {
     match ob.cast::<PyString>() {
         Ok(s) => Ok(s.to_cow()?.into_owned()),
-        Err(_) => Err(bad(
-            ob.py(),
-            field,
-            &format!("must be a str, got {}", type_name(ob)),
-        )),
+        Err(_) => Err(wrong_type(ob, field, "a str")),
     }
 }
 
@@ -159,11 +143,7 @@ pub fn text_opt(ob: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<S
 pub fn flag(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<bool> {
     match ob.cast::<pyo3::types::PyBool>() {
         Ok(b) => Ok(b.is_true()),
-        Err(_) => Err(bad(
-            ob.py(),
-            field,
-            &format!("must be a bool, got {}", type_name(ob)),
-        )),
+        Err(_) => Err(wrong_type(ob, field, "a bool")),
     }
 }
 
@@ -173,11 +153,7 @@ pub fn flag(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<bool> {
 pub fn int<T: TryFrom<i128>>(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<T> {
     let py = ob.py();
     if ob.is_instance_of::<pyo3::types::PyBool>() || !ob.is_instance_of::<pyo3::types::PyInt>() {
-        return Err(bad(
-            py,
-            field,
-            &format!("must be an int, got {}", type_name(ob)),
-        ));
+        return Err(wrong_type(ob, field, "an int"));
     }
     let n: i128 = ob
         .extract()
@@ -221,10 +197,8 @@ pub fn calendar_config(ob: &Bound<'_, PyAny>, prefix: &str) -> PyResult<Calendar
         return Ok(cfg);
     } else {
         let field = if prefix.is_empty() { "config" } else { prefix };
-        let got = type_name(ob);
-        let message =
-            format!("must be a Calendar, a JSON str, a dict or a CalendarConfig, got {got}");
-        return Err(bad(py, field, &message));
+        let expected = "a Calendar, a JSON str, a dict or a CalendarConfig";
+        return Err(wrong_type(ob, field, expected));
     };
     let cfg = CalendarConfig::from_json(&json)
         .map_err(|e| crate::errors::calendar_err(py, &e, prefix))?;
