@@ -1041,11 +1041,7 @@ async fn connections_kept_between_calls_go_back_to_the_pool_unused_or_at_close()
     store.close().await;
     assert!(store.pool().is_closed());
     assert_eq!(store.pool().size(), 0);
-    let err = f
-        .desk
-        .open_ticket(f.ws, OpenTicket::new(f.customer.clone(), "closed", "no"))
-        .await
-        .unwrap_err();
+    let err = f.open_err("closed").await;
     assert_eq!(err.code(), "storage", "{err}");
 }
 
@@ -1302,20 +1298,12 @@ async fn a_ticket_write_refused_at_commit_is_storage_and_a_lost_one_outcome_unkn
     f.open("first").await;
     ticket_commit_triggers(&store).await;
     let before = counters(&store, f.ws).await;
-    let err = f
-        .desk
-        .open_ticket(f.ws, OpenTicket::new(f.customer.clone(), "refused", "x"))
-        .await
-        .unwrap_err();
+    let err = f.open_err("refused").await;
     assert_eq!(err.code(), "storage", "{err}");
     assert!(err.to_string().contains("refused at commit"), "{err}");
     // Nothing written, the counter included.
     assert_eq!(counters(&store, f.ws).await, before);
-    let err = f
-        .desk
-        .open_ticket(f.ws, OpenTicket::new(f.customer.clone(), "lost", "x"))
-        .await
-        .unwrap_err();
+    let err = f.open_err("lost").await;
     assert_eq!(err.code(), "outcome_unknown", "{err}");
     let t = f.open("after").await;
     assert_eq!(t.seq, 2);

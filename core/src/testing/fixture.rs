@@ -100,13 +100,21 @@ impl Fixture {
     }
 
     pub async fn open(&self, subject: &str) -> Ticket {
+        self.try_open(subject).await.unwrap()
+    }
+
+    /// The error of a ticket opened as [`Self::open`] does, which must fail.
+    pub async fn open_err(&self, subject: &str) -> crate::Error {
+        self.try_open(subject).await.unwrap_err()
+    }
+
+    async fn try_open(&self, subject: &str) -> crate::Result<Ticket> {
         self.desk
             .open_ticket(
                 self.ws,
                 OpenTicket::new(self.customer.clone(), subject, "Something is broken"),
             )
             .await
-            .unwrap()
     }
 
     /// Every event of the workspace.
