@@ -178,10 +178,8 @@ impl Calendar {
         start: Date,
         #[napi(ts_arg_type = "number")] duration_ms: Arg<f64>,
     ) -> napi::Result<DateTime<Utc>> {
-        let (start, d) = sync(
-            env,
-            (|| Ok((start.instant("start")?, duration_ms.millis("durationMs")?)))(),
-        )?;
+        let start = sync(env, start.instant("start"))?;
+        let d = sync(env, duration_ms.millis("durationMs"))?;
         settle(env, self.inner.try_add(start, d).map_err(Failure::from))
     }
 
@@ -255,14 +253,10 @@ impl Calendar {
         #[napi(ts_arg_type = "Array<Date>")] starts: Arg<Vec<Date>>,
         #[napi(ts_arg_type = "Array<Date>")] ends: Arg<Vec<Date>>,
     ) -> napi::Result<Vec<f64>> {
-        let ranges = sync(
-            env,
-            (|| {
-                let (starts, ends) = (instants("starts", starts)?, instants("ends", ends)?);
-                ticketry_wire::same_length(starts.len(), ends.len())?;
-                Ok(starts.into_iter().zip(ends).collect::<Vec<_>>())
-            })(),
-        )?;
+        let starts = sync(env, instants("starts", starts))?;
+        let ends = sync(env, instants("ends", ends))?;
+        sync(env, ticketry_wire::same_length(starts.len(), ends.len()))?;
+        let ranges: Vec<_> = starts.into_iter().zip(ends).collect();
         Ok(self
             .inner
             .between_many(&ranges)
@@ -280,15 +274,8 @@ impl Calendar {
         #[napi(ts_arg_type = "Float64Array")] starts: Arg<Float64ArraySlice<'_>>,
         #[napi(ts_arg_type = "Float64Array")] durations_ms: Arg<Float64ArraySlice<'_>>,
     ) -> napi::Result<Float64Array> {
-        let (starts, durations_ms) = sync(
-            env,
-            (|| {
-                Ok((
-                    starts.floats("starts")?,
-                    durations_ms.floats("durationsMs")?,
-                ))
-            })(),
-        )?;
+        let starts = sync(env, starts.floats("starts"))?;
+        let durations_ms = sync(env, durations_ms.floats("durationsMs"))?;
         let items = sync(
             env,
             ticketry_wire::same_length(starts.len(), durations_ms.len()).and_then(|()| {
@@ -317,10 +304,8 @@ impl Calendar {
         #[napi(ts_arg_type = "Float64Array")] starts: Arg<Float64ArraySlice<'_>>,
         #[napi(ts_arg_type = "Float64Array")] ends: Arg<Float64ArraySlice<'_>>,
     ) -> napi::Result<Float64Array> {
-        let (starts, ends) = sync(
-            env,
-            (|| Ok((starts.floats("starts")?, ends.floats("ends")?)))(),
-        )?;
+        let starts = sync(env, starts.floats("starts"))?;
+        let ends = sync(env, ends.floats("ends"))?;
         let ranges = sync(
             env,
             ticketry_wire::same_length(starts.len(), ends.len()).and_then(|()| {
