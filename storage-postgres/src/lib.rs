@@ -652,7 +652,7 @@ impl PgStore {
     /// Asks the server whether the transactions' role bypasses RLS.
     async fn check_rls(&self) -> StoreResult<bool> {
         let mut tx = self
-            .begin_with_retry(format!("BEGIN; {}", self.inner.scope_prefix))
+            .begin_with_retry(self.inner.scope_prefix.clone())
             .await?;
         let bypass: bool = sqlx::query_scalar(
             "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
@@ -672,12 +672,12 @@ impl PgStore {
     /// after a server restart) is discarded and the transaction begun on
     /// another one (at most `max_connections + 1` attempts).
     pub async fn begin(&self, ws: WorkspaceId) -> StoreResult<Transaction<'static, Postgres>> {
-        let sql = format!(
-            "BEGIN; {}SET LOCAL ticketry.workspace_id = '{}'",
+        let scope = format!(
+            "{}SET LOCAL ticketry.workspace_id = '{}'; ",
             self.inner.scope_prefix,
             ws.as_uuid()
         );
-        self.begin_with_retry(sql).await
+        self.begin_with_retry(scope).await
     }
 
     /// A transaction that may see the workspace whose slug is `slug` (and no
@@ -689,11 +689,11 @@ impl PgStore {
         let Some(literal) = quote_literal(slug) else {
             return Ok(None);
         };
-        let sql = format!(
-            "BEGIN; {}SET LOCAL ticketry.workspace_slug = {literal}",
+        let scope = format!(
+            "{}SET LOCAL ticketry.workspace_slug = {literal}; ",
             self.inner.scope_prefix
         );
-        self.begin_with_retry(sql).await.map(Some)
+        self.begin_with_retry(scope).await.map(Some)
     }
 
     /// How many connections a call may try before giving up on a connection
@@ -706,7 +706,17 @@ impl PgStore {
             .saturating_add(1)
     }
 
-    /// Takes a connection and runs `sql` (`BEGIN; SET LOCAL …`) on it.
+    /// Takes a connection and begins a transaction on it with the settings
+    /// `scope` (`SET LOCAL …; `), sent as one message `scope BEGIN`.
+    ///
+    /// The settings come before `BEGIN`: they run in the message's implicit
+    /// transaction, which `BEGIN` then turns into the explicit one, keeping
+    /// them. So when the server refuses one (a role that does not exist or
+    /// is not granted), the implicit transaction ends with the message and
+    /// the connection goes back to the pool out of any transaction. With
+    /// `BEGIN` first it stayed in the aborted block (sqlx rolls back only a
+    /// transaction it saw begin), and the next call on it failed with
+    /// "current transaction is aborted" instead of the server's reason.
     ///
     /// The pool does not test connections before handing them out (that
     /// would cost every call a round trip), so after a server restart every
@@ -716,7 +726,8 @@ impl PgStore {
     /// is not returned to the pool (its release check fails and closes it),
     /// and the next one is another idle connection or a new one. At most
     /// `max_connections + 1` attempts; other errors are returned at once.
-    async fn begin_with_retry(&self, sql: String) -> StoreResult<Transaction<'static, Postgres>> {
+    async fn begin_with_retry(&self, scope: String) -> StoreResult<Transaction<'static, Postgres>> {
+        let sql = format!("{scope}BEGIN");
         let attempts = self.connection_attempts();
         let mut attempt = 1;
         loop {

@@ -934,6 +934,36 @@ async fn rls_enforced_tells_the_role_and_is_known_from_the_start() {
     }
 }
 
+/// A transaction whose scope the server refuses (here a role that does not
+/// exist) leaves its connection clean: the next call on it gets the same
+/// error, not "current transaction is aborted" (25P02), which hid the cause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_scope_leaves_its_connection_out_of_any_transaction() {
+    let store = common::store().await;
+    let options = PgOptions {
+        schema: store.schema().into(),
+        role: Some("ticketry_no_such_role".into()),
+        max_connections: 1,
+        ..Default::default()
+    };
+    let missing = PgStore::connect(&common::database_url(), options)
+        .await
+        .unwrap();
+    let refused = |err: StoreError| {
+        let err = err.to_string();
+        assert!(
+            err.contains("role \"ticketry_no_such_role\" does not exist"),
+            "{err}"
+        );
+    };
+    for _ in 0..3 {
+        refused(missing.rls_enforced().await.unwrap_err());
+        refused(missing.begin(WorkspaceId::generate()).await.unwrap_err());
+        refused(missing.migrate().await.unwrap_err());
+    }
+    missing.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn server_errors_lose_their_source_line_and_are_bounded() {
     let store = common::store().await;
