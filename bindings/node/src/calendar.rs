@@ -2,7 +2,9 @@
 //! the calling thread (microseconds per call), so its methods are
 //! synchronous; the batch forms take whole arrays in one crossing.
 
-use crate::convert::{self, Arg, CoreResult, Date, Failure, duration, instants, ms, settle, sync};
+use crate::convert::{
+    self, Arg, CoreResult, Date, Failure, List, duration, instants, ms, settle, sync,
+};
 use crate::wire::{Out, decode};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use napi::Env;
@@ -238,8 +240,8 @@ impl Calendar {
     pub fn add_many(
         &self,
         env: &Env,
-        #[napi(ts_arg_type = "Array<Date>")] starts: Arg<Vec<Date>>,
-        #[napi(ts_arg_type = "Array<number>")] durations_ms: Arg<Vec<Arg<f64>>>,
+        #[napi(ts_arg_type = "Array<Date>")] starts: List<Date>,
+        #[napi(ts_arg_type = "Array<number>")] durations_ms: List<Arg<f64>>,
     ) -> napi::Result<Vec<Option<DateTime<Utc>>>> {
         let items = sync(env, pairs(starts, durations_ms))?;
         Ok(self.inner.add_many(&items))
@@ -250,8 +252,8 @@ impl Calendar {
     pub fn between_many(
         &self,
         env: &Env,
-        #[napi(ts_arg_type = "Array<Date>")] starts: Arg<Vec<Date>>,
-        #[napi(ts_arg_type = "Array<Date>")] ends: Arg<Vec<Date>>,
+        #[napi(ts_arg_type = "Array<Date>")] starts: List<Date>,
+        #[napi(ts_arg_type = "Array<Date>")] ends: List<Date>,
     ) -> napi::Result<Vec<f64>> {
         let starts = sync(env, instants("starts", starts))?;
         let ends = sync(env, instants("ends", ends))?;
@@ -327,8 +329,8 @@ impl Calendar {
 }
 
 fn pairs(
-    starts: Arg<Vec<Date>>,
-    durations: Arg<Vec<Arg<f64>>>,
+    starts: List<Date>,
+    durations: List<Arg<f64>>,
 ) -> CoreResult<Vec<(DateTime<Utc>, TimeDelta)>> {
     let (starts, durations) = (instants("starts", starts)?, durations.items("durationsMs")?);
     ticketry_wire::same_length(starts.len(), durations.len())?;

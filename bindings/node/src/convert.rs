@@ -183,10 +183,46 @@ impl Arg<String> {
     }
 }
 
-impl<T> Arg<Vec<T>> {
+/// An array argument of the batch calls: its items when it is an array of
+/// at most [`List::MAX`] items, else what it was. napi's own `Vec`
+/// conversion reserves room for the array's whole `length` before reading an
+/// item, so a sparse `[]` with `length = 2 ** 32 - 1` (free to make) asked
+/// for 64 GiB and aborted the process; the length is checked first.
+#[derive(Debug, Clone)]
+pub struct List<T>(Result<Vec<T>, String>);
+
+impl<T> List<T> {
+    /// The most items one array may hold (the budget of one operation's
+    /// arguments, [`ticketry_wire::value::Trail::MAX_SIZE`]).
+    pub const MAX: u32 = ticketry_wire::value::Trail::MAX_SIZE as u32;
+
     /// The array's items, or `invalid_input` on `field`.
     pub fn items(self, field: &str) -> CoreResult<Vec<T>> {
-        self.get_or(field, "an array")
+        self.0.map_err(|why| tc::Error::invalid_input(field, why))
+    }
+}
+
+impl<T: FromNapiValue> FromNapiValue for List<T> {
+    unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
+        let mut is_array = false;
+        let mut len = 0;
+        // SAFETY: the caller's live pair; both calls only read.
+        unsafe {
+            if sys::napi_is_array(env, val, &mut is_array) == sys::Status::napi_ok && is_array {
+                sys::napi_get_array_length(env, val, &mut len);
+            }
+        }
+        if len > Self::MAX {
+            let why = format!("must hold at most {} items, got {len}", Self::MAX);
+            return Ok(List(Err(why)));
+        }
+        // SAFETY: as above.
+        let items = unsafe { Arg::<Vec<T>>::from_napi_value(env, val) }?;
+        Ok(List(
+            items
+                .0
+                .map_err(|got| format!("must be an array, got {got}")),
+        ))
     }
 }
 
@@ -235,7 +271,7 @@ impl Date {
 }
 
 /// The instants of an array of `Date`s; errors name the element (`starts[2]`).
-pub fn instants(field: &str, dates: Arg<Vec<Date>>) -> CoreResult<Vec<DateTime<Utc>>> {
+pub fn instants(field: &str, dates: List<Date>) -> CoreResult<Vec<DateTime<Utc>>> {
     dates
         .items(field)?
         .iter()
