@@ -310,17 +310,29 @@ impl FromNapiValue for Date {
     }
 }
 
-/// Milliseconds (possibly fractional) to a duration; `field` names it in errors.
+/// Milliseconds (possibly fractional) to a duration; `field` names it in
+/// errors. A duration is held in nanoseconds, so its range is about ±292
+/// years ([`MAX_MS`]): beyond it is an error, never a shorter duration.
 #[inline]
 pub fn duration(field: &str, ms: f64) -> CoreResult<TimeDelta> {
-    if !ms.is_finite() || ms.abs() > 9.0e15 {
+    if !ms.is_finite() {
         return Err(tc::Error::invalid_input(
             field,
             format!("must be a finite number of milliseconds (got {ms})"),
         ));
     }
+    if ms.abs() > MAX_MS {
+        return Err(tc::Error::invalid_input(
+            field,
+            format!("must be at most {MAX_MS} milliseconds either way (about 292 years), got {ms}"),
+        ));
+    }
     Ok(TimeDelta::nanoseconds((ms * 1e6).round() as i64))
 }
+
+/// The longest duration in milliseconds: whole milliseconds whose
+/// nanoseconds fit an `i64`.
+pub const MAX_MS: f64 = 9_223_372_036_854.0;
 
 /// A duration as (possibly fractional) milliseconds.
 #[inline]
