@@ -250,37 +250,33 @@ impl Out {
                     napi::bindgen_prelude::Array::to_napi_value(env, a)
                 }
                 Value::Map(entries) => {
-                    let mut o = Object::new(&e)?;
+                    // Keys are the data's own (custom fields): each becomes
+                    // an own property named by a JavaScript string. An
+                    // assignment would run the `__proto__` setter, making a
+                    // stored `"__proto__"` key the object's prototype, and a
+                    // C-string name cannot hold NUL.
+                    let mut props = Vec::with_capacity(entries.len());
                     for (k, v) in entries {
-                        let raw = Out::build(env, Out(v))?;
-                        o.set_named_property(&k, Unknown::from_raw_unchecked(env, raw))?;
+                        let name = String::to_napi_value(env, k)?;
+                        props.push(own(std::ptr::null(), name, Out::build(env, Out(v))?));
                     }
-                    Object::to_napi_value(env, o)
+                    napi::bindgen_prelude::create_object_with_properties(env, &props)
                 }
                 Value::Struct(_, fields) => {
                     // One `napi_define_properties` per object, as napi's own
                     // `#[napi(object)]` does; names are C strings cached per field.
                     let mut props = Vec::with_capacity(fields.len());
                     for (k, v) in fields {
-                        props.push(sys::napi_property_descriptor {
-                            utf8name: CAMEL.with_borrow_mut(|names| {
-                                names
-                                    .entry(k)
-                                    .or_insert_with(|| {
-                                        std::ffi::CString::new(camel(k)).unwrap_or_default()
-                                    })
-                                    .as_ptr()
-                            }),
-                            name: std::ptr::null_mut(),
-                            method: None,
-                            getter: None,
-                            setter: None,
-                            value: Out::build(env, Out(v))?,
-                            attributes: sys::PropertyAttributes::writable
-                                | sys::PropertyAttributes::enumerable
-                                | sys::PropertyAttributes::configurable,
-                            data: std::ptr::null_mut(),
+                        let name = CAMEL.with_borrow_mut(|names| {
+                            names
+                                .entry(k)
+                                .or_insert_with(|| {
+                                    std::ffi::CString::new(camel(k)).unwrap_or_default()
+                                })
+                                .as_ptr()
                         });
+                        let value = Out::build(env, Out(v))?;
+                        props.push(own(name, std::ptr::null_mut(), value));
                     }
                     // SAFETY: every name points into the thread's cache, which
                     // keeps its C strings (never removed) for the thread's life.
@@ -288,6 +284,28 @@ impl Out {
                 }
             }
         }
+    }
+}
+
+/// An own, writable, enumerable and configurable data property (as an
+/// assignment makes), named by a C string (`utf8name`) or a JavaScript
+/// string (`name`).
+fn own(
+    utf8name: *const std::ffi::c_char,
+    name: sys::napi_value,
+    value: sys::napi_value,
+) -> sys::napi_property_descriptor {
+    sys::napi_property_descriptor {
+        utf8name,
+        name,
+        method: None,
+        getter: None,
+        setter: None,
+        value,
+        attributes: sys::PropertyAttributes::writable
+            | sys::PropertyAttributes::enumerable
+            | sys::PropertyAttributes::configurable,
+        data: std::ptr::null_mut(),
     }
 }
 
