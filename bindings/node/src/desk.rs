@@ -2,7 +2,7 @@
 //! workspaces.
 
 use crate::convert::{self, Arg, CoreResult, Date, duration, js_error, spawn, sync};
-use crate::wire::Out;
+use crate::wire::{Out, Reader};
 use chrono::{DateTime, Utc};
 use napi::Env;
 use napi::bindgen_prelude::JsObjectValue;
@@ -124,22 +124,42 @@ fn timeout(field: &str, ms: f64) -> CoreResult<std::time::Duration> {
 /// An options object (`InMemoryOptions`, `ConnectOptions`), read by hand so
 /// that a key it does not know (`maxConections`) or a value of the wrong
 /// type is `invalid_input` naming it, not silently the default or napi's own
-/// error. `undefined` and `null` are no options.
-struct Options<'e>(Option<Object<'e>>);
+/// error. `undefined` and `null` are no options; anything but a plain object
+/// (a `Map`, a `Date`, an array, a class instance) is refused. A getter that
+/// throws is `invalid_input` naming its key (see [`Reader`]).
+struct Options<'e> {
+    object: Option<Object<'e>>,
+    reader: Reader<'e>,
+}
 
 impl<'e> Options<'e> {
-    fn read(v: Option<Unknown<'e>>, known: &[&str]) -> CoreResult<Self> {
-        let Some(v) = v else { return Ok(Self(None)) };
-        match v.get_type().map_err(internal)? {
-            ValueType::Undefined | ValueType::Null => return Ok(Self(None)),
-            ValueType::Object => {}
-            other => {
-                let got = format!("must be an object, got {}", convert::type_name(other));
-                return Err(tc::Error::invalid_input("options", got));
+    fn read(env: &'e Env, v: Option<Unknown<'e>>, known: &[&str]) -> CoreResult<Self> {
+        let reader = Reader::new(env).map_err(internal)?;
+        let none = |reader| {
+            Ok(Self {
+                object: None,
+                reader,
+            })
+        };
+        let Some(v) = v else { return none(reader) };
+        let got = match v.get_type().map_err(internal)? {
+            ValueType::Undefined | ValueType::Null => return none(reader),
+            ValueType::Object => {
+                let obj = v.coerce_to_object().map_err(internal)?;
+                match reader.foreign(&obj)? {
+                    None => return Self::known(reader, obj, known),
+                    Some(name) => name,
+                }
             }
-        }
-        let obj = v.coerce_to_object().map_err(internal)?;
-        let keys = obj.get_property_names().map_err(internal)?;
+            other => convert::type_name(other).to_owned(),
+        };
+        let got = format!("must be a plain object, got {got}");
+        Err(tc::Error::invalid_input("options", got))
+    }
+
+    /// The options in `obj`, all of whose keys are `known`.
+    fn known(reader: Reader<'e>, obj: Object<'e>, known: &[&str]) -> CoreResult<Self> {
+        let keys = obj.get_property_names().map_err(|e| reader.failed(e))?;
         for i in 0..keys.get_array_length().map_err(internal)? {
             let key: String = keys.get_element(i).map_err(internal)?;
             if !known.contains(&key.as_str()) {
@@ -147,13 +167,20 @@ impl<'e> Options<'e> {
                 return Err(tc::Error::invalid_input(field, "unknown key"));
             }
         }
-        Ok(Self(Some(obj)))
+        Ok(Self {
+            object: Some(obj),
+            reader,
+        })
     }
 
     /// The value of `key`, `None` when not given (`undefined`).
     fn get(&self, key: &str) -> CoreResult<Option<Unknown<'e>>> {
-        let Some(obj) = &self.0 else { return Ok(None) };
-        let v: Unknown<'e> = obj.get_named_property(key).map_err(internal)?;
+        let Some(obj) = &self.object else {
+            return Ok(None);
+        };
+        let v: Unknown<'e> = obj
+            .get_named_property(key)
+            .map_err(|e| self.reader.failed(e).for_field(key))?;
         Ok((v.get_type().ok() != Some(ValueType::Undefined)).then_some(v))
     }
 
@@ -193,10 +220,12 @@ fn internal(e: napi::Error) -> tc::Error {
 }
 
 /// `ConnectOptions` as the shared backend takes them, and the clock.
-fn connect_options(
-    v: Option<Unknown<'_>>,
+fn connect_options<'e>(
+    env: &'e Env,
+    v: Option<Unknown<'e>>,
 ) -> CoreResult<(PgSettings, Option<Arc<tc::ManualClock>>)> {
     let o = Options::read(
+        env,
         v,
         &[
             "schema",
@@ -236,13 +265,13 @@ fn connect_options(
 impl Helpdesk {
     /// A help desk whose data lives in this process (the embedded default).
     #[napi(factory, catch_unwind)]
-    pub fn in_memory(
-        env: &Env,
-        #[napi(ts_arg_type = "InMemoryOptions | undefined | null")] options: Option<Unknown<'_>>,
+    pub fn in_memory<'e>(
+        env: &'e Env,
+        #[napi(ts_arg_type = "InMemoryOptions | undefined | null")] options: Option<Unknown<'e>>,
     ) -> napi::Result<Helpdesk> {
         let clock = sync(
             env,
-            Options::read(options, &["clock"]).and_then(|o| o.clock("clock")),
+            Options::read(env, options, &["clock"]).and_then(|o| o.clock("clock")),
         )?;
         Ok(backend::in_memory(clock).into())
     }
@@ -259,7 +288,7 @@ impl Helpdesk {
         // valid during this call); a bad one rejects the Promise.
         let read = url
             .text("url")
-            .and_then(|url| Ok((url, connect_options(options)?)));
+            .and_then(|url| Ok((url, connect_options(env, options)?)));
         env.spawn_future_with_callback(
             async move {
                 let opened = async {

@@ -37,18 +37,47 @@ impl<'e> Reader<'e> {
         })
     }
 
+    /// A napi failure while reading the value at the current path. When
+    /// JavaScript threw (a getter, a `Proxy` trap), its exception is taken
+    /// off the engine, so that the call rejects with `invalid_input` naming
+    /// the value instead of throwing the host's own exception; anything else
+    /// is a bug (`internal`).
+    pub fn failed(&self, e: napi::Error) -> tc::Error {
+        let env = self.env.raw();
+        let mut pending = false;
+        // SAFETY: the reader's live `env`, on the JavaScript thread.
+        unsafe { sys::napi_is_exception_pending(env, &mut pending) };
+        if !pending {
+            return tc::Error::Internal {
+                message: format!("reading an argument: {e}"),
+            };
+        }
+        let mut thrown = std::ptr::null_mut();
+        // SAFETY: as above; the exception is a value of `env`.
+        let message = unsafe {
+            sys::napi_get_and_clear_last_exception(env, &mut thrown);
+            Unknown::from_raw_unchecked(env, thrown)
+                .coerce_to_string()
+                .and_then(|s| s.into_utf8())
+                .and_then(|s| s.into_owned())
+                .unwrap_or_default()
+        };
+        let mut message = format!("could not be read: it threw {message}");
+        message.truncate(message.floor_char_boundary(500));
+        self.trail.fail(message)
+    }
+
     /// Converts `v`; `undefined` becomes `None`.
     pub fn read(&mut self, v: Unknown<'e>) -> Result<Option<Value>, tc::Error> {
-        let napi = |e: napi::Error| tc::Error::Internal {
-            message: format!("reading an argument: {e}"),
-        };
         self.trail.enter()?;
-        let value = match v.get_type().map_err(napi)? {
+        let value = match v.get_type().map_err(|e| self.failed(e))? {
             ValueType::Undefined => return Ok(None),
             ValueType::Null => Value::Null,
-            ValueType::Boolean => Value::Bool(unsafe { v.cast::<bool>() }.map_err(napi)?),
+            ValueType::Boolean => {
+                Value::Bool(unsafe { v.cast::<bool>() }.map_err(|e| self.failed(e))?)
+            }
             ValueType::Number => {
-                let n = unsafe { v.cast::<f64>() }.map_err(napi)?;
+                let n = unsafe { v.cast::<f64>() }.map_err(|e| self.failed(e))?;
                 if !n.is_finite() {
                     return Err(self
                         .trail
@@ -65,7 +94,7 @@ impl<'e> Reader<'e> {
                 }
             }
             ValueType::String => {
-                let s = unsafe { v.cast::<String>() }.map_err(napi)?;
+                let s = unsafe { v.cast::<String>() }.map_err(|e| self.failed(e))?;
                 self.trail.grow(s.len())?;
                 Value::Str(s)
             }
@@ -86,13 +115,10 @@ impl<'e> Reader<'e> {
     }
 
     fn object(&mut self, v: Unknown<'e>) -> Result<Value, tc::Error> {
-        let napi = |e: napi::Error| tc::Error::Internal {
-            message: format!("reading an argument: {e}"),
-        };
-        if v.is_date().map_err(napi)? {
+        if v.is_date().map_err(|e| self.failed(e))? {
             let ms = unsafe { v.cast::<JsDate<'e>>() }
                 .and_then(|d| d.value_of())
-                .map_err(napi)?;
+                .map_err(|e| self.failed(e))?;
             if !ms.is_finite() {
                 return Err(self
                     .trail
@@ -107,7 +133,7 @@ impl<'e> Reader<'e> {
         }
         // A `Buffer` or `Uint8Array`: bytes (their own budget: a message
         // outweighs any text).
-        if v.is_typedarray().map_err(napi)? {
+        if v.is_typedarray().map_err(|e| self.failed(e))? {
             return match unsafe { v.cast::<Uint8ArraySlice<'e>>() } {
                 Ok(bytes) => {
                     self.trail.grow_bytes(bytes.len())?;
@@ -118,42 +144,41 @@ impl<'e> Reader<'e> {
                     .fail("expected a Buffer or Uint8Array, got another typed array")),
             };
         }
-        let obj = unsafe { v.cast::<Object<'e>>() }.map_err(napi)?;
-        if v.is_array().map_err(napi)? {
-            let len = obj.get_array_length().map_err(napi)?;
+        let obj = unsafe { v.cast::<Object<'e>>() }.map_err(|e| self.failed(e))?;
+        if v.is_array().map_err(|e| self.failed(e))? {
+            let len = obj.get_array_length().map_err(|e| self.failed(e))?;
+            // A sparse array's length costs its maker nothing: refuse one
+            // beyond the budget before reading its holes one by one.
+            self.trail.room(len as usize)?;
             let mut items = Vec::with_capacity(len.min(1024) as usize);
             for i in 0..len {
                 self.trail.push(format!("[{i}]"));
-                let item = obj.get_element::<Unknown<'e>>(i).map_err(napi)?;
+                let item = obj
+                    .get_element::<Unknown<'e>>(i)
+                    .map_err(|e| self.failed(e))?;
                 items.push(self.read(item)?.unwrap_or(Value::Null));
                 self.trail.pop();
             }
             return Ok(Value::Seq(items));
         }
-        let proto = obj.get_prototype().map_err(napi)?;
-        let plain = proto.get_type().map_err(napi)? == ValueType::Null
-            || self
-                .env
-                .strict_equals(proto, self.object_prototype)
-                .map_err(napi)?;
-        if !plain {
-            let name = obj
-                .get_named_property::<Unknown<'e>>("constructor")
-                .and_then(|c| c.coerce_to_object())
-                .and_then(|c| c.get_named_property::<String>("name"))
-                .unwrap_or_else(|_| "an object with a prototype".into());
+        if let Some(name) = self.foreign(&obj)? {
             return Err(self
                 .trail
                 .fail(format!("expected a plain object, got {name}")));
         }
-        let keys = obj.get_property_names().map_err(napi)?;
-        let n = keys.get_array_length().map_err(napi)?;
+        let keys = obj.get_property_names().map_err(|e| self.failed(e))?;
+        let n = keys.get_array_length().map_err(|e| self.failed(e))?;
         let mut entries = Vec::with_capacity(n.min(1024) as usize);
         for i in 0..n {
-            let key: String = keys.get_element(i).map_err(napi)?;
+            // Read by the key's own JavaScript string: a key holding NUL
+            // has no C string (the core then refuses it, naming it).
+            let js_key: Unknown<'e> = keys.get_element(i).map_err(|e| self.failed(e))?;
+            let key = unsafe { js_key.cast::<String>() }.map_err(|e| self.failed(e))?;
             self.trail.grow(key.len())?;
-            let item = obj.get_named_property::<Unknown<'e>>(&key).map_err(napi)?;
             self.trail.push(key);
+            let item = obj
+                .get_property_unchecked::<Unknown<'e>, Unknown<'e>>(js_key)
+                .map_err(|e| self.failed(e))?;
             let value = self.read(item)?;
             let key = self.trail.pop();
             if let Some(value) = value {
@@ -161,6 +186,30 @@ impl<'e> Reader<'e> {
             }
         }
         Ok(Value::Map(entries))
+    }
+
+    /// `None` for a plain object (its prototype `Object.prototype` or
+    /// `null`: what a literal or `JSON.parse` makes), else the name of its
+    /// constructor (`Map`, `Date`, `Array`, a class).
+    pub fn foreign(&self, obj: &Object<'e>) -> Result<Option<String>, tc::Error> {
+        let proto = obj.get_prototype().map_err(|e| self.failed(e))?;
+        let plain = proto.get_type().map_err(|e| self.failed(e))? == ValueType::Null
+            || self
+                .env
+                .strict_equals(proto, self.object_prototype)
+                .map_err(|e| self.failed(e))?;
+        if plain {
+            return Ok(None);
+        }
+        let name = obj
+            .get_named_property::<Unknown<'e>>("constructor")
+            .and_then(|c| c.coerce_to_object())
+            .and_then(|c| c.get_named_property::<String>("name"))
+            .unwrap_or_else(|e| {
+                let _ = self.failed(e);
+                "an object with a prototype".into()
+            });
+        Ok(Some(name))
     }
 
     /// The arguments of an operation: the positional values under their

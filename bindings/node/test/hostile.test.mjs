@@ -76,6 +76,30 @@ describe('hostile input (child processes)', () => {
     `)
     assert.equal(out.trim(), 'ok')
   })
+
+  it('a sparse array of length 2 ** 32 - 1 is invalid_input at once, not an abort', () => {
+    const out = runChild(`
+      import { Calendar, Helpdesk } from ${JSON.stringify(INDEX)}
+      const huge = []
+      huge.length = 2 ** 32 - 1
+      const cal = Calendar.alwaysOpen()
+      const refused = (call, field) => {
+        try { call(); throw new Error('accepted: ' + field) } catch (e) {
+          if (e.code !== 'invalid_input' || e.field !== field || !e.reason.includes('at most')) throw e
+        }
+      }
+      refused(() => cal.addMany(huge, huge), 'starts')
+      refused(() => cal.addMany([], huge), 'durationsMs')
+      refused(() => cal.betweenMany(huge, [new Date()]), 'starts')
+      const ws = await Helpdesk.inMemory().createWorkspace({ name: 'S', slug: 's' })
+      try { await ws.listTickets({ statuses: huge }); throw new Error('accepted') } catch (e) {
+        // Refused by its length, before its holes are read one by one.
+        if (e.code !== 'invalid_input' || e.field !== 'statuses' || !e.reason.includes('holds 4294967295 items')) throw e
+      }
+      console.log('ok')
+    `)
+    assert.equal(out.trim(), 'ok')
+  })
 })
 
 function nested(depth) {
@@ -255,5 +279,52 @@ describe('integers from JavaScript', () => {
       'policies[0].warning.percent',
     )
     await rejectsWith(() => Calendar.withWindow({ timezone: 'UTC', weekly: {} }, '2026-01-01', -1), 'invalid_input', 'days')
+    // A duration is nanoseconds inside: beyond about 292 years is refused, not shortened.
+    const cal = Calendar.alwaysOpen()
+    const start = new Date('2026-01-01T00:00:00Z')
+    await rejectsWith(() => cal.add(start, 1e14), 'invalid_input', 'durationMs')
+    await rejectsWith(() => cal.addMany([start], [-1e14]), 'invalid_input', 'durationsMs[0]')
+    const { ManualClock } = await import('../index.js')
+    const clock = new ManualClock(start)
+    await rejectsWith(() => clock.advance(9e15), 'invalid_input', 'ms')
+    assert.equal(clock.now().getTime(), start.getTime())
+  })
+
+  it('keeps the caller\'s keys as own properties and reports what a getter throws', async () => {
+    const { Helpdesk, ManualClock } = await import('../index.js')
+    const ws = await setup(Helpdesk.inMemory())
+    // A stored "__proto__" key comes back as an own property, never as the object's prototype.
+    const form = JSON.parse('{"plan":"free","__proto__":{"isAdmin":true}}')
+    const t = await ws.openTicket({ customer: 'alice', subject: 's', description: 'x', customFields: form })
+    const cf = (await ws.getTicket(t.id)).customFields
+    assert.equal(Object.getPrototypeOf(cf), Object.prototype)
+    assert.equal(cf.isAdmin, undefined)
+    assert.deepEqual(Object.keys(cf).sort(), ['__proto__', 'plan'])
+    assert.deepEqual(Object.getOwnPropertyDescriptor(cf, '__proto__').value, { isAdmin: true })
+    // A key holding NUL is the core's invalid_input, not an internal error.
+    await rejectsWith(
+      ws.openTicket({ customer: 'alice', subject: 's', description: 'x', customFields: { 'a\u0000b': 1 } }),
+      'invalid_input',
+      'customFields',
+    )
+    // A getter or a Proxy trap that throws: the Promise rejects naming the key.
+    const boom = { customer: 'alice', description: 'x', get subject() { throw new Error('boom') } }
+    const pending = ws.openTicket(boom)
+    assert.ok(pending instanceof Promise)
+    const err = await pending.then(() => null, (e) => e)
+    assert.equal(err.code, 'invalid_input')
+    assert.equal(err.field, 'subject')
+    assert.match(err.reason, /boom/)
+    const trap = new Proxy({}, { ownKeys() { throw new Error('trap') } })
+    await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'x', customFields: trap }), 'invalid_input', 'customFields')
+    await rejectsWith(() => Helpdesk.inMemory({ get clock() { throw new Error('boom') } }), 'invalid_input', 'clock')
+    await rejectsWith(Helpdesk.connect('memory:', { get schema() { throw new Error('boom') } }), 'invalid_input', 'schema')
+    // Options are a plain object: a Map (whose entries are not keys) or a class instance is refused.
+    const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'))
+    class Opts { constructor() { this.clock = clock } }
+    for (const options of [new Map([['clock', clock]]), new Opts()]) {
+      await rejectsWith(() => Helpdesk.inMemory(options), 'invalid_input', 'options')
+    }
+    assert.equal((await ws.listTickets()).items.length, 1)
   })
 })

@@ -170,6 +170,18 @@ impl Trail {
         Error::invalid_input(field, message)
     }
 
+    /// Checks that `n` more entries (a list's, before reading them) fit
+    /// the budget, without counting them yet.
+    pub fn room(&self, n: usize) -> Result<(), Error> {
+        if self.size.saturating_add(n) > Self::MAX_SIZE {
+            return Err(self.fail(format!(
+                "holds {n} items: the arguments exceed {} characters and entries",
+                Self::MAX_SIZE
+            )));
+        }
+        Ok(())
+    }
+
     /// Counts `n` characters or entries against the budget.
     pub fn grow(&mut self, n: usize) -> Result<(), Error> {
         self.size += n;
