@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Tuple
 
@@ -38,6 +38,8 @@ def value(v: Any, ticket: str) -> Any:
             return 2**70
         if k == "$chars":
             return "x" * arg
+        if k == "$duration":
+            return timedelta(milliseconds=arg)
         if k == "$map":
             return {1, 2}
         if k == "$instance":

@@ -368,6 +368,15 @@ struct De {
 }
 
 impl De {
+    /// A value that no JSON type holds (a duration) where the core asks
+    /// for a number or any JSON value.
+    fn wrong_here(&self) -> DeError {
+        DeError {
+            field: None,
+            message: format!("expected a number, text or JSON, got {}", kind(&self.v)),
+        }
+    }
+
     fn wrong(&self, want: &str) -> DeError {
         DeError {
             field: None,
@@ -392,7 +401,10 @@ impl<'de> de::Deserializer<'de> for De {
             Value::Float(f) => v.visit_f64(f),
             Value::Str(s) => v.visit_string(s),
             Value::Instant(t) => v.visit_string(instant_text(&t)),
-            Value::Duration(d) => v.visit_i64(d.num_seconds()),
+            // A duration goes only where the core takes one (`SECONDS`):
+            // as a number (a rating, a limit, a custom field's value) it
+            // lost its fraction, and `timedelta(seconds=4)` rated 4.
+            Value::Duration(_) => Err(self.wrong_here()),
             Value::Bytes(b) => v.visit_byte_buf(b),
             Value::Seq(items) => v.visit_seq(Items {
                 it: items.into_iter(),
@@ -422,16 +434,22 @@ impl<'de> de::Deserializer<'de> for De {
         }
     }
 
+    /// Text (`String` and the ids). An instant is not text: a `Date` or a
+    /// `datetime` given as a subject or an id was taken as its ISO form.
     fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         match self.v {
             Value::Str(s) => v.visit_string(s),
-            Value::Instant(t) => v.visit_string(instant_text(&t)),
             _ => Err(self.wrong("a string")),
         }
     }
 
+    /// What parses from text: chrono's instants ask for a `str`, and take
+    /// an instant as its ISO form; text types ask for a `String`.
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_string(v)
+        match self.v {
+            Value::Instant(t) => v.visit_string(instant_text(&t)),
+            _ => self.deserialize_string(v),
+        }
     }
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {

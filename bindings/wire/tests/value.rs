@@ -78,3 +78,35 @@ fn camel_and_snake_round_trip() {
     assert_eq!(camel("first_response_at"), "firstResponseAt");
     assert_eq!(snake("firstResponseAt"), "first_response_at");
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Kinds {
+    #[serde(default)]
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    count: Option<i64>,
+    #[serde(default)]
+    json: Option<serde_json::Value>,
+}
+
+/// An instant goes where the core takes an instant, a duration where it
+/// takes a duration: neither turns into text or a number elsewhere. (ISO
+/// text is an instant: JSON, which the HTTP hosts relay, has no other.)
+#[test]
+fn instants_and_durations_are_not_text_or_numbers() {
+    let t = chrono::DateTime::from_timestamp(1_772_442_000, 0).unwrap();
+    let d = chrono::TimeDelta::milliseconds(1500);
+    let ok: Kinds = decode(map(&[("at", Value::Instant(t))]), Host::Python).unwrap();
+    assert_eq!(ok.at, Some(t));
+    for (key, v) in [
+        ("text", Value::Instant(t)),
+        ("count", Value::Duration(d)),
+        ("json", Value::Duration(d)),
+    ] {
+        let err = decode::<Kinds>(map(&[(key, v)]), Host::Python).unwrap_err();
+        assert_eq!(field(err), key);
+    }
+}
