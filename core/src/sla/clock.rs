@@ -227,14 +227,22 @@ impl SlaClock {
     }
 
     /// Recomputes due and warning instants from the current running span.
+    /// An instant past the latest one Ticketry stores
+    /// ([`limits::max_instant`](crate::limits::max_instant), the end of
+    /// 9999, which a Python `datetime` cannot pass) is no due date: the clock
+    /// never falls due, as when the calendar runs out of business time.
     fn schedule(&mut self, cal: &BusinessCalendar, warning: WarningThreshold) {
+        let add = |since, d| {
+            cal.add(since, d)
+                .filter(|t| *t <= crate::limits::max_instant())
+        };
         if let (Some(since), None) = (self.running_since, self.breached_at) {
-            self.due_at = cal.add(since, (self.target - self.consumed).max(TimeDelta::zero()));
+            self.due_at = add(since, (self.target - self.consumed).max(TimeDelta::zero()));
             let offset = warning.offset(self.target);
             self.warn_at = if self.warned {
                 None
             } else if offset > self.consumed {
-                cal.add(since, offset - self.consumed)
+                add(since, offset - self.consumed)
             } else {
                 Some(since)
             };

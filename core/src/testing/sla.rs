@@ -586,3 +586,30 @@ pub async fn sla_policy_with_calendar(store: Arc<dyn Store>) {
     );
     assert_eq!(f.desk.list_sla_policies(f.ws).await.unwrap().len(), 2);
 }
+
+/// A ticket opened when its targets fall due after the last instant
+/// Ticketry stores (the end of 9999) has no due date, instead of one a
+/// Python `datetime` cannot hold (which made the ticket, and every listing
+/// holding it, unreadable from Python).
+pub async fn sla_due_past_the_last_instant_is_none(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let late = Utc.with_ymd_and_hms(9999, 12, 31, 20, 0, 0).unwrap();
+    f.clock.set(late);
+    // medium: first response 8 h (past the end of 9999), resolution 72 h.
+    let t = f.open("late").await;
+    for c in &t.sla.clocks {
+        assert_eq!((c.status, c.due_at), (ClockStatus::Running, None), "{c:?}");
+        assert!(c.warn_at.is_none_or(|w| w <= crate::limits::max_instant()));
+    }
+    let page = f
+        .desk
+        .list_tickets(f.ws, &TicketQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    // Within the range, a due date stays.
+    f.clock.set(late - h(9));
+    let t = f.open("in range").await;
+    let fr = t.sla.clock(SlaMetric::FirstResponse).unwrap();
+    assert_eq!(fr.due_at, Some(late - h(1)));
+}
