@@ -75,7 +75,7 @@ impl Calendar {
     /// and `kind` the category (`overlapping_intervals`).
     #[staticmethod]
     fn from_json(config: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let cfg = calendar_config(config, "")?;
+        let cfg = calendar_config(config)?;
         BusinessCalendar::from_config(&cfg)
             .map(Self::new)
             .map_err(|e| calendar_err(config.py(), &e, ""))
@@ -98,7 +98,7 @@ impl Calendar {
     ) -> PyResult<Self> {
         let first_day = crate::convert::day(first_day, "first_day")?;
         let days = crate::convert::int(days, "days")?;
-        let cfg = calendar_config(config, "")?;
+        let cfg = calendar_config(config)?;
         BusinessCalendar::with_window(&cfg, first_day, days)
             .map(Self::new)
             .map_err(|e| calendar_err(config.py(), &e, ""))
@@ -166,7 +166,7 @@ impl Calendar {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (t, d) = (utc(start, "start")?, delta(duration, "duration")?);
         let due = self.run(py, self.quick_add(t, d), || self.inner.add(t, d));
-        py_dt_opt(py, due)
+        answer(py, due, "duration")
     }
 
     /// Like `add`, but raises `InvalidInputError` for a negative duration
@@ -180,7 +180,7 @@ impl Calendar {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (t, d) = (utc(start, "start")?, delta(duration, "duration")?);
         match self.run(py, self.quick_add(t, d), || self.inner.try_add(t, d)) {
-            Ok(due) => py_dt(py, due),
+            Ok(due) => answer(py, Some(due), "duration"),
             Err(e) => Err(calendar_err(py, &e, "")),
         }
     }
@@ -202,7 +202,8 @@ impl Calendar {
         let out = py.detach(|| self.inner.add_many(&items));
         let out = out
             .into_iter()
-            .map(|d| py_dt_opt(py, d))
+            .enumerate()
+            .map(|(i, d)| item(|f| answer(py, d, f), || format!("items[{i}][1]")))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, out)
     }
@@ -264,6 +265,9 @@ impl Calendar {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (t, d) = (utc(start, "start")?, delta(duration, "duration")?);
         let segs = py.detach(|| self.inner.add_segments(t, d));
+        if let Some(last) = segs.as_ref().and_then(|s| s.last()) {
+            answer(py, Some(last.end), "duration")?;
+        }
         let value =
             ticketry_wire::value::encode(&segs).map_err(|e| crate::errors::core_err(py, &e))?;
         crate::wire::to_py(py, value)
@@ -311,7 +315,7 @@ impl Calendar {
     ) -> PyResult<Bound<'py, PyAny>> {
         let t = utc(t, "t")?;
         let r = self.run(py, self.in_window(t), || self.inner.next_open(t));
-        py_dt_opt(py, r)
+        answer(py, r, "t")
     }
 
     /// The end of the open stretch containing `t` (or the next one), or `None`.
@@ -322,7 +326,7 @@ impl Calendar {
     ) -> PyResult<Bound<'py, PyAny>> {
         let t = utc(t, "t")?;
         let r = self.run(py, self.in_window(t), || self.inner.next_close(t));
-        py_dt_opt(py, r)
+        answer(py, r, "t")
     }
 
     /// Holiday dates (local) between `a` and `b`.
@@ -407,6 +411,24 @@ impl ManualClock {
     }
 }
 
+/// An answer for Python, or `InvalidInputError` on `field` (the argument
+/// that led there) when it is after the year 9999: the calendar reaches far
+/// beyond, a `datetime` does not (it raised a bare `ValueError`).
+fn answer<'py>(
+    py: Python<'py>,
+    t: Option<DateTime<Utc>>,
+    field: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    match t {
+        Some(t) if t > ticketry_core::limits::max_instant() => Err(bad(
+            py,
+            field,
+            &format!("leads to {t}, after the year 9999, which a Python datetime cannot hold"),
+        )),
+        t => py_dt_opt(py, t),
+    }
+}
+
 /// An epoch-microsecond instant of an array, or `invalid_input` naming the item.
 fn instant(py: Python<'_>, field: &str, i: usize, us: i64) -> PyResult<DateTime<Utc>> {
     DateTime::from_timestamp_micros(us)
@@ -445,18 +467,7 @@ fn int64s(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<i64>> {
             ),
         )
     };
-    let view = py
-        .import("builtins")?
-        .getattr("memoryview")?
-        .call1((ob,))
-        .map_err(|e| wrong(e.to_string()))?;
-    let format: String = view.getattr("format")?.extract()?;
-    let itemsize: usize = view.getattr("itemsize")?.extract()?;
-    if itemsize != 8 || !matches!(format.as_str(), "q" | "l" | "<q" | "<l" | "=q" | "=l") {
-        return Err(wrong(format!(
-            "its items are {format:?} of {itemsize} bytes"
-        )));
-    }
+    let view = int64_view(ob).map_err(|e| wrong(e.to_string()))?;
     let bytes = view.call_method0("tobytes")?;
     let bytes = bytes.cast::<pyo3::types::PyBytes>()?.as_bytes();
     Ok(bytes
@@ -465,8 +476,26 @@ fn int64s(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<i64>> {
         .collect())
 }
 
-/// Writes `items` into `out` (a writable int64 buffer of the same length),
-/// or into a new `bytearray`, and returns it.
+/// A `memoryview` of `ob`, if its items are int64 (`q`, or `l` of 8 bytes).
+fn int64_view<'py>(ob: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let view = ob
+        .py()
+        .import("builtins")?
+        .getattr("memoryview")?
+        .call1((ob,))?;
+    let format: String = view.getattr("format")?.extract()?;
+    let itemsize: usize = view.getattr("itemsize")?.extract()?;
+    if itemsize != 8 || !matches!(format.as_str(), "q" | "l" | "<q" | "<l" | "=q" | "=l") {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "its items are {format:?} of {itemsize} bytes"
+        )));
+    }
+    Ok(view)
+}
+
+/// Writes `items` into `out` (a writable int64 buffer of the same length:
+/// a float or int32 buffer of the same size in bytes is refused, not filled
+/// with reinterpreted bytes), or into a new `bytearray`, and returns it.
 fn write_int64s<'py>(
     py: Python<'py>,
     out: Option<Bound<'py, PyAny>>,
@@ -476,10 +505,7 @@ fn write_int64s<'py>(
     let Some(out) = out else {
         return Ok(pyo3::types::PyByteArray::new(py, &bytes).into_any());
     };
-    let view = py
-        .import("builtins")?
-        .getattr("memoryview")?
-        .call1((&out,))
+    let view = int64_view(&out)
         .and_then(|v| v.call_method1("cast", ("B",)))
         .map_err(|e| bad(py, "out", &format!("must be a writable int64 buffer: {e}")))?;
     if view.len()? != bytes.len() {

@@ -113,11 +113,25 @@ pub fn delta(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<TimeDelta> {
     ob.extract()
 }
 
-/// The items of any iterable except a `str` (a lone string is almost always
-/// a mistake); anything else is `InvalidInputError` naming `what`.
+/// The items of an ordered iterable (a `list`, a `tuple`, an iterator), not
+/// a `str` (a lone string is almost always a mistake), a `set` or a `dict`;
+/// anything else is `InvalidInputError` naming `what`.
 pub fn seq<'py>(ob: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
     if ob.is_instance_of::<PyString>() {
         return Err(bad(ob.py(), what, "must be a sequence, got a single str"));
+    }
+    // A set's order is arbitrary, so the answers could not be matched to
+    // the items; a dict's items would be its keys.
+    use pyo3::types::{PyFrozenSet, PySet};
+    if ob.is_instance_of::<PySet>()
+        || ob.is_instance_of::<PyFrozenSet>()
+        || ob.is_instance_of::<PyDict>()
+    {
+        return Err(wrong_type(
+            ob,
+            what,
+            "an ordered sequence (a list, a tuple, an iterator)",
+        ));
     }
     ob.try_iter()
         .map_err(|_| wrong_type(ob, what, "a sequence"))?
@@ -172,38 +186,33 @@ pub fn int_opt<T: TryFrom<i128>>(
     }
 }
 
-/// A calendar configuration from a `Calendar`, a JSON `str` or a `dict`.
-/// Errors are `InvalidInputError` on `{prefix}.{field}`.
-pub fn calendar_config(ob: &Bound<'_, PyAny>, prefix: &str) -> PyResult<CalendarConfig> {
+/// A calendar configuration from a `Calendar`, a JSON `str`, a `dict` or a
+/// `CalendarConfig` model. A `dict` or a model is read as every argument
+/// is (bounded; cycles, sets and foreign objects refused naming their path;
+/// `date`s taken as dates), where `json.dumps` raised its own `TypeError`,
+/// `ValueError` or `RecursionError`. Errors are `InvalidInputError`
+/// naming the JSON path (`weekly.mon[1]`).
+pub fn calendar_config(ob: &Bound<'_, PyAny>) -> PyResult<CalendarConfig> {
     let py = ob.py();
     if let Ok(c) = ob.cast::<crate::calendar::Calendar>() {
         return Ok(c.get().inner.config().clone());
     }
-    let json: String = if let Ok(s) = ob.cast::<PyString>() {
+    let json = if let Ok(s) = ob.cast::<PyString>() {
         s.to_cow()?.into_owned()
-    } else if ob.is_instance_of::<PyDict>() {
-        py.import(intern!(py, "json"))?
-            .call_method1(intern!(py, "dumps"), (ob,))?
-            .extract()?
-    } else if ob.hasattr(intern!(py, "__dataclass_fields__"))? {
-        // A `CalendarConfig` model.
+    } else if ob.is_instance_of::<PyDict>() || ob.hasattr(intern!(py, "__dataclass_fields__"))? {
         let value = crate::wire::Reader::default()
             .read(ob)
             .map_err(|e| core_err(py, &e))?;
-        let cfg: CalendarConfig = ticketry_wire::value::decode(value, ticketry_wire::Host::Python)
-            .map_err(|e| core_err(py, &e))?;
-        BusinessCalendar::from_config(&cfg)
-            .map_err(|e| crate::errors::calendar_err(py, &e, prefix))?;
-        return Ok(cfg);
+        serde_json::to_string(&value).map_err(|e| bad(py, "config", &e.to_string()))?
     } else {
-        let field = if prefix.is_empty() { "config" } else { prefix };
         let expected = "a Calendar, a JSON str, a dict or a CalendarConfig";
-        return Err(wrong_type(ob, field, expected));
+        return Err(wrong_type(ob, "config", expected));
     };
-    let cfg = CalendarConfig::from_json(&json)
-        .map_err(|e| crate::errors::calendar_err(py, &e, prefix))?;
+    // The JSON form's errors carry their `kind` (`unknown_field`, …).
+    let cfg =
+        CalendarConfig::from_json(&json).map_err(|e| crate::errors::calendar_err(py, &e, ""))?;
     // Validate now, so the error names the field (the core would too, later).
-    BusinessCalendar::from_config(&cfg).map_err(|e| crate::errors::calendar_err(py, &e, prefix))?;
+    BusinessCalendar::from_config(&cfg).map_err(|e| crate::errors::calendar_err(py, &e, ""))?;
     Ok(cfg)
 }
 

@@ -155,3 +155,34 @@ def test_epoch_batches_over_int64_buffers(cal: Calendar) -> None:
     with pytest.raises(InvalidInputError) as e:
         cal.add_many_epoch(s, d, array("q", [0]))
     assert e.value.field == "out"
+
+
+def test_hostile_configs_and_answers_are_invalid_input() -> None:
+    """A dict is read as every argument is; an answer after 9999 and an
+    output buffer of another item type are refused, not raised bare."""
+    import array
+
+    cyclic: dict = {"timezone": "UTC"}
+    cyclic["weekly"] = cyclic
+    deep: list = []
+    for _ in range(10_000):
+        deep = [deep]
+    cases = [
+        (lambda: Calendar.from_json(cyclic), "weekly"),
+        (lambda: Calendar.from_json({"timezone": "UTC", "holidays": deep}), "holidays"),
+        (lambda: Calendar.from_json({"timezone": "UTC", "holidays": [{1, 2}]}), "holidays[0]"),
+        (lambda: Calendar.always_open().add(utc(9999, 12, 31, 12), timedelta(days=2)), "duration"),
+        (lambda: Calendar.always_open().add_many([(utc(2026, 1, 1), timedelta(0)), (utc(9999, 12, 31), timedelta(days=2))]), "items[1][1]"),
+        (lambda: Calendar.always_open().add_many({(utc(2026, 1, 1), timedelta(0))}), "items"),
+        (lambda: Calendar.always_open().add_many_epoch(array.array("q", [0]), array.array("q", [1]), array.array("d", [0.0])), "out"),
+    ]
+    for call, field in cases:
+        with pytest.raises(InvalidInputError) as e:
+            call()
+        assert e.value.field is not None and e.value.field.startswith(field), (field, e.value)
+    # A date in a dict is a date, as in the JSON form.
+    cal = Calendar.from_json({"timezone": "UTC", "weekly": {"mon": [["09:00", "17:00"]]}, "holidays": [date(2026, 3, 2)]})
+    assert not cal.is_open(utc(2026, 3, 2, 10))
+    out = array.array("q", [0])
+    assert Calendar.always_open().add_many_epoch(array.array("q", [0]), array.array("q", [5]), out) is out
+    assert out[0] == 5
