@@ -146,3 +146,22 @@ def test_exceptions_pickle_with_their_details() -> None:
         cal.add(datetime(2026, 1, 1), timedelta(0))
     back = pickle.loads(pickle.dumps(e.value))
     assert type(back) is InvalidInputError and back.field == "start" and str(back) == str(e.value)
+
+
+def test_unordered_id_lists_are_refused(desk) -> None:  # type: ignore[no-untyped-def]
+    desk.put_agent("a1", "A")
+    for members in ({"a1"}, frozenset({"a1"}), {"a1": 0}):
+        with pytest.raises(InvalidInputError) as e:
+            desk.create_team("T", members=members)
+        assert e.value.field == "members"
+    assert desk.create_team("T", members=("a1",)).name == "T"
+
+
+def test_due_dates_past_9999_are_none_and_the_ticket_stays_readable() -> None:
+    clock = ManualClock(datetime(9999, 12, 31, 20, 0, tzinfo=timezone.utc))
+    helpdesk = Helpdesk.in_memory(clock=clock)
+    desk = helpdesk.workspace(helpdesk.create_workspace("Late", "late"))
+    desk.put_customer("c1", "C")
+    t = desk.open_ticket("c1", "s", "d")
+    assert [c.due_at for c in t.sla.clocks] == [None] * len(t.sla.clocks)
+    assert [x.id for x in desk.list_tickets()] == [t.id]

@@ -158,7 +158,10 @@ impl Trail {
     /// `invalid_input` naming the current path (`attachments[0].size`).
     pub fn fail(&self, message: impl Into<String>) -> Error {
         let mut field = String::new();
-        for seg in &self.path {
+        // As in `decode`: the fields of an argument named `input` are named
+        // as the caller wrote them, without `input.`.
+        let skip = usize::from(self.path.len() > 1 && self.path[0] == "input");
+        for seg in &self.path[skip..] {
             if !seg.starts_with('[') && !field.is_empty() {
                 field.push('.');
             }

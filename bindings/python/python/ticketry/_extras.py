@@ -38,10 +38,12 @@ def _id(x: Any) -> Any:
 
 
 def _ids(xs: Any) -> Any:
-    """A list of ids (``None`` stays ``None``)."""
-    if xs is None or isinstance(xs, (str, bytes)):
-        return xs
-    return [_id(x) for x in xs]
+    """A list of ids (``None`` stays ``None``). Only a list or a tuple is
+    mapped: anything else (a set, whose order is arbitrary, a dict) goes on
+    as it is, for the native layer to refuse naming the argument."""
+    if isinstance(xs, (list, tuple)):
+        return [_id(x) for x in xs]
+    return xs
 
 
 def _kw(d: Dict[str, Any]) -> Dict[str, Any]:
