@@ -38,3 +38,19 @@ def test_exports() -> None:
     for name in ticketry.__all__:
         assert hasattr(ticketry, name), name
     assert set(ticketry.ERRORS) == set(_native.ERROR_CODES)
+
+
+def test_the_native_stubs_name_what_the_native_classes_have() -> None:
+    """``_native.pyi`` is written by hand: each stubbed class has exactly
+    the public names of the class at run time (a method missing from the
+    stub fails ``mypy --strict`` in a host that calls it)."""
+    import ast
+    from pathlib import Path
+
+    stub = ast.parse((Path(_native.__file__).parent / "_native.pyi").read_text())
+    classes = [node for node in stub.body if isinstance(node, ast.ClassDef)]
+    assert {c.name for c in classes} >= {"Calendar", "ManualClock", "Helpdesk", "Desk", "Pending"}
+    for c in classes:
+        stubbed = {n.name for n in c.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+        runtime = {n for n in dir(getattr(_native, c.name)) if not n.startswith("_")}
+        assert stubbed == runtime, (c.name, sorted(runtime - stubbed), sorted(stubbed - runtime))

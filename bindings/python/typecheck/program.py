@@ -67,3 +67,14 @@ def main() -> None:
     desk = Helpdesk.in_memory(clock=clock)
     sync_flow(desk)
     asyncio.run(async_flow(desk))
+
+
+def batch_due_dates() -> bytes:
+    """The NumPy-style batch form (here over array.array, NumPy optional)."""
+    import array
+
+    cal = Calendar.always_open()
+    starts = array.array("q", [1_772_442_000_000_000])
+    out = cal.add_many_epoch(starts, array.array("q", [3_600_000_000]))
+    cal.between_many_epoch(starts, starts, out=array.array("q", [0]))
+    return bytes(out)
