@@ -569,19 +569,20 @@ function checkRole(spec, me) {
 }
 
 /**
- * The handler of one endpoint: a JSON body for POST and PUT (415 otherwise: a
- * cross-site form cannot send one), the caller, the built-in rules, the host's
- * hook, the action. Errors go to the router's error handler.
+ * The handler of one endpoint: the caller (401 when anonymous, whatever the
+ * request), a JSON body for POST and PUT (415 otherwise: a cross-site form
+ * cannot send one), the built-in rules, the host's hook, the action. Errors go
+ * to the router's error handler.
  */
 function endpoint(pick, opts) {
   return async (req, res) => {
+    const user = await opts.identify(req)
+    if (user === null || user === undefined) throw new HttpError(401, 'not_authenticated', 'authentication required')
     if (WITH_BODY.has(req.method) && !req.is('application/json')) {
       throw new HttpError(415, 'invalid_input', 'send a JSON body (Content-Type: application/json)', 'body')
     }
     const action = typeof pick === 'function' ? pick(req) : pick
     const spec = SPECS[action]
-    const user = await opts.identify(req)
-    if (user === null || user === undefined) throw new HttpError(401, 'not_authenticated', 'authentication required')
     const me = caller(user)
     checkRole(spec, me)
     const ws = await opts.workspaceOf(req)
