@@ -27,11 +27,29 @@ pub fn render(markdown: &str) -> String {
 }
 
 /// The plain text of Markdown (for excerpts and search), whitespace folded.
+/// The text inside inline `<script>` and `<style>` elements is left out, as
+/// [`render`] removes it: an excerpt does not show what the page hides.
+///
+/// ```
+/// use ticketry_core::kb::plain_text;
+/// assert_eq!(plain_text("Click **Refund**. <script>alert(1)</script>"), "Click Refund.");
+/// ```
 pub fn plain_text(markdown: &str) -> String {
     use pulldown_cmark::{Event, Parser, TagEnd};
     let mut out = String::new();
+    // Inside an inline element whose content the sanitiser drops.
+    let mut hidden = false;
     for e in Parser::new(markdown) {
         match e {
+            Event::InlineHtml(tag) => {
+                let tag = tag.to_ascii_lowercase();
+                if tag.starts_with("<script") || tag.starts_with("<style") {
+                    hidden = true;
+                } else if tag.starts_with("</script") || tag.starts_with("</style") {
+                    hidden = false;
+                }
+            }
+            Event::Text(_) | Event::Code(_) if hidden => {}
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
             // Blocks end with a space; inline emphasis does not.
             Event::End(
