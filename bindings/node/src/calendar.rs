@@ -220,7 +220,11 @@ impl Calendar {
     ) -> napi::Result<Out> {
         let start = sync(env, start.instant("start"))?;
         let d = sync(env, duration_ms.millis("durationMs"))?;
-        sync(env, segments(&self.inner.add_segments(start, d)))
+        let segs = settle(
+            env,
+            self.inner.try_add_segments(start, d).map_err(Failure::from),
+        )?;
+        sync(env, segments(&segs))
     }
 
     /// Holidays (`YYYY-MM-DD`) that removed business time within `[a, b)`.

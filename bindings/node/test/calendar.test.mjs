@@ -140,6 +140,7 @@ describe('Calendar', () => {
       [() => Calendar.fromJson('not json'), 'calendar', 'syntax'],
       [() => Calendar.withWindow('{"timezone":"UTC","weekly":{},"colour":1}', '2026-01-01', 1), 'colour', 'unknown_field'],
       [() => cal.tryAdd(d('2026-03-02T08:00:00Z'), -1), 'duration', 'negative_duration'],
+      [() => cal.addSegments(d('2026-03-02T08:00:00Z'), 367 * 86400000), 'duration', 'too_large'],
       [() => Calendar.fromJson('{"timezone":"UTC","weekly":{}}').tryAdd(d('2026-03-02T08:00:00Z'), H), 'calendar', 'no_business_time'],
     ]
     for (const [call, field, kind] of cases) {

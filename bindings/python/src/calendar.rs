@@ -264,7 +264,9 @@ impl Calendar {
         duration: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (t, d) = (utc(start, "start")?, delta(duration, "duration")?);
-        let segs = py.detach(|| self.inner.add_segments(t, d));
+        let segs = py
+            .detach(|| self.inner.try_add_segments(t, d))
+            .map_err(|e| calendar_err(py, &e, ""))?;
         if let Some(last) = segs.as_ref().and_then(|s| s.last()) {
             answer(py, Some(last.end), "duration")?;
         }

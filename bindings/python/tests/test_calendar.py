@@ -180,6 +180,10 @@ def test_hostile_configs_and_answers_are_invalid_input() -> None:
         with pytest.raises(InvalidInputError) as e:
             call()
         assert e.value.field is not None and e.value.field.startswith(field), (field, e.value)
+    # A trace covers at most 366 days of business time (it took seconds and GBs).
+    with pytest.raises(InvalidInputError) as e:
+        Calendar.always_open().add_segments(utc(2026, 1, 1), timedelta(days=367))
+    assert (e.value.field, e.value.kind) == ("duration", "too_large")
     # A date in a dict is a date, as in the JSON form.
     cal = Calendar.from_json({"timezone": "UTC", "weekly": {"mon": [["09:00", "17:00"]]}, "holidays": [date(2026, 3, 2)]})
     assert not cal.is_open(utc(2026, 3, 2, 10))

@@ -644,6 +644,45 @@ impl BusinessCalendar {
     /// assert_eq!(segs, vec![Segment { start: h(11), end: h(12) }, Segment { start: h(13), end: h(14) }]);
     /// ```
     pub fn add_segments(&self, start: DateTime<Utc>, duration: TimeDelta) -> Option<Vec<Segment>> {
+        self.segments(start, duration)
+    }
+
+    /// [`add_segments`](Self::add_segments) for a caller's duration, which
+    /// must be at most [`limits::SLA_TARGET`](crate::limits::SLA_TARGET)
+    /// (366 days, the longest SLA target) so that one trace stays a bounded
+    /// list: a duration of millions of days took seconds and gigabytes of
+    /// segments. Beyond it, `TooLarge` on `duration`.
+    ///
+    /// ```
+    /// use chrono::{TimeDelta, TimeZone, Utc};
+    /// use ticketry_core::calendar::{BusinessCalendar, CalendarErrorKind};
+    ///
+    /// let cal = BusinessCalendar::always_open();
+    /// let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// assert_eq!(cal.try_add_segments(t, TimeDelta::days(2)).unwrap().unwrap().len(), 1);
+    /// let err = cal.try_add_segments(t, TimeDelta::days(367)).unwrap_err();
+    /// assert_eq!((err.kind(), err.field()), (CalendarErrorKind::TooLarge, "duration"));
+    /// ```
+    pub fn try_add_segments(
+        &self,
+        start: DateTime<Utc>,
+        duration: TimeDelta,
+    ) -> Result<Option<Vec<Segment>>, CalendarError> {
+        let most = crate::limits::SLA_TARGET;
+        if duration > most {
+            return Err(CalendarError::new(
+                CalendarErrorKind::TooLarge,
+                "duration",
+                format!(
+                    "a trace covers at most {} days of business time",
+                    most.num_days()
+                ),
+            ));
+        }
+        Ok(self.segments(start, duration))
+    }
+
+    fn segments(&self, start: DateTime<Utc>, duration: TimeDelta) -> Option<Vec<Segment>> {
         let d = dur_ns(duration);
         if d <= 0 {
             return Some(Vec::new());
