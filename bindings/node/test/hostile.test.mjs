@@ -307,6 +307,14 @@ describe('integers from JavaScript', () => {
       'invalid_input',
       'customFields',
     )
+    // The keys of the caller's own JSON are named as written, not camelCased.
+    let deep = 1
+    for (let i = 0; i < 40; i++) deep = { deep_key: deep }
+    const tooDeep = await ws
+      .openTicket({ customer: 'alice', subject: 's', description: 'x', customFields: { order_info: deep } })
+      .then(() => null, (e) => e)
+    assert.equal(tooDeep?.code, 'invalid_input')
+    assert.match(tooDeep.field, /^customFields\.order_info\.deep_key/)
     // A getter or a Proxy trap that throws: the Promise rejects naming the key.
     const boom = { customer: 'alice', description: 'x', get subject() { throw new Error('boom') } }
     const pending = ws.openTicket(boom)

@@ -95,16 +95,31 @@ impl Host {
 impl Host {
     /// A core error with its field path (`targets[0].first_response`) as
     /// the host spells it (`targets[0].firstResponse` in Node).
+    /// Below `custom_fields` the keys are the caller's own JSON, spelled as
+    /// written (`customFields.order_info`).
     pub fn rename(self, e: Error) -> Error {
         match (self, e) {
             (Host::Node, Error::InvalidInput { field, message }) => {
-                let field = field.split('.').map(camel).collect::<Vec<_>>().join(".");
+                let mut own = false;
+                let field = field
+                    .split('.')
+                    .map(|seg| {
+                        let out = if own { seg.to_owned() } else { camel(seg) };
+                        own = own || seg.starts_with(OWN_JSON);
+                        out
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".");
                 Error::InvalidInput { field, message }
             }
             (_, e) => e,
         }
     }
 }
+
+/// The field whose keys are a caller's own JSON (custom fields), kept as
+/// written in error paths.
+const OWN_JSON: &str = "custom_fields";
 
 /// `first_response` → `firstResponse`.
 pub fn camel(snake: &str) -> String {
@@ -250,6 +265,8 @@ pub fn decode<T: DeserializeOwned>(value: Value, host: Host) -> Result<T, Error>
         {
             segments.next();
         }
+        // Below `custom_fields`, keys are the caller's JSON, as written.
+        let mut own = false;
         for seg in segments {
             match seg {
                 serde_path_to_error::Segment::Seq { index } => {
@@ -260,7 +277,8 @@ pub fn decode<T: DeserializeOwned>(value: Value, host: Host) -> Result<T, Error>
                     if !field.is_empty() {
                         field.push('.');
                     }
-                    field.push_str(&host.key(name));
+                    field.push_str(&if own { name.clone() } else { host.key(name) });
+                    own = own || name == OWN_JSON;
                 }
                 _ => {}
             }

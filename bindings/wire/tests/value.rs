@@ -110,3 +110,22 @@ fn instants_and_durations_are_not_text_or_numbers() {
         assert_eq!(field(err), key);
     }
 }
+
+/// Node spells the core's field paths in camelCase, except the keys of a
+/// caller's own JSON (custom fields), which it wrote itself.
+#[test]
+fn node_paths_keep_the_callers_own_json_keys() {
+    let renamed = |f: &str| field(Host::Node.rename(Error::invalid_input(f, "x")));
+    assert_eq!(
+        renamed("custom_fields.order_info.deep_key"),
+        "customFields.order_info.deep_key"
+    );
+    assert_eq!(
+        renamed("targets[0].first_response"),
+        "targets[0].firstResponse"
+    );
+    assert_eq!(
+        field(Host::Python.rename(Error::invalid_input("custom_fields.a_b", "x"))),
+        "custom_fields.a_b"
+    );
+}
