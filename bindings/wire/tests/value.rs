@@ -101,6 +101,7 @@ fn instants_and_durations_are_not_text_or_numbers() {
     let d = chrono::TimeDelta::milliseconds(1500);
     let ok: Kinds = decode(map(&[("at", Value::Instant(t))]), Host::Python).unwrap();
     assert_eq!(ok.at, Some(t));
+    assert!(ok.text.is_none() && ok.count.is_none() && ok.json.is_none());
     for (key, v) in [
         ("text", Value::Instant(t)),
         ("count", Value::Duration(d)),
