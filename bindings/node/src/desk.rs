@@ -1,7 +1,7 @@
 //! The `Helpdesk` class: a backend (memory or PostgreSQL), a clock, and
 //! workspaces.
 
-use crate::convert::{self, Arg, CoreResult, Date, duration, js_error, spawn, sync};
+use crate::convert::{self, Arg, CoreResult, Date, List, duration, js_error, spawn, sync};
 use crate::wire::{Out, Reader};
 use chrono::{DateTime, Utc};
 use napi::Env;
@@ -365,7 +365,7 @@ impl Helpdesk {
         &self,
         env: &'e Env,
         op: String,
-        positional: Vec<Unknown<'e>>,
+        #[napi(ts_arg_type = "Array<unknown>")] positional: List<Unknown<'e>>,
         options: Option<Unknown<'e>>,
     ) -> napi::Result<PromiseRaw<'e, Out>> {
         crate::wire::call(env, &self.desk, None, &op, positional, options)
@@ -414,7 +414,7 @@ impl Workspace {
         &self,
         env: &'e Env,
         op: String,
-        positional: Vec<Unknown<'e>>,
+        #[napi(ts_arg_type = "Array<unknown>")] positional: List<Unknown<'e>>,
         options: Option<Unknown<'e>>,
     ) -> napi::Result<PromiseRaw<'e, Out>> {
         crate::wire::call(env, &self.desk, Some(self.ws), &op, positional, options)

@@ -6,6 +6,7 @@
 //! instances, cycles. Results come back as plain objects with camelCase keys,
 //! `Date`s and millisecond durations.
 
+use crate::convert::List;
 use napi::bindgen_prelude::{
     Buffer, JsObjectValue, Null, Object, PromiseRaw, ToNapiValue, Uint8ArraySlice, Unknown,
 };
@@ -365,10 +366,11 @@ pub fn call<'e>(
     desk: &tc::Helpdesk,
     ws: Option<tc::WorkspaceId>,
     op: &str,
-    positional: Vec<Unknown<'e>>,
+    positional: List<Unknown<'e>>,
     options: Option<Unknown<'e>>,
 ) -> napi::Result<PromiseRaw<'e, Out>> {
     let prepared = (|| {
+        let positional = positional.items("positional")?;
         let spec = ops::OPS
             .iter()
             .find(|o| o.name == op && (o.scope == "ws") == ws.is_some())

@@ -96,6 +96,12 @@ describe('hostile input (child processes)', () => {
         // Refused by its length, before its holes are read one by one.
         if (e.code !== 'invalid_input' || e.field !== 'statuses' || !e.reason.includes('holds 4294967295 items')) throw e
       }
+      // The typed client's own entry point checks its positional array too.
+      for (const positional of [huge, 'x']) {
+        try { await ws.call('list_tickets', positional); throw new Error('accepted') } catch (e) {
+          if (e.code !== 'invalid_input' || e.field !== 'positional') throw e
+        }
+      }
       console.log('ok')
     `)
     assert.equal(out.trim(), 'ok')
