@@ -172,10 +172,11 @@ impl Helpdesk {
     }
 
     /// The handle of a workspace (its id); no I/O.
-    fn workspace(&self, py: Python<'_>, workspace: &str) -> PyResult<Desk> {
-        let ws = workspace
+    fn workspace(&self, workspace: &Bound<'_, PyAny>) -> PyResult<Desk> {
+        // A `str` only: `str(x)` of anything (`None`, bytes) made an id to parse.
+        let ws = text(workspace, "workspace")?
             .parse::<WorkspaceId>()
-            .map_err(|e: Error| core_err(py, &e.for_field("workspace")))?;
+            .map_err(|e: Error| core_err(workspace.py(), &e.for_field("workspace")))?;
         Ok(Desk {
             core: self.core.clone(),
             ws,

@@ -165,3 +165,13 @@ def test_due_dates_past_9999_are_none_and_the_ticket_stays_readable() -> None:
     t = desk.open_ticket("c1", "s", "d")
     assert [c.due_at for c in t.sla.clocks] == [None] * len(t.sla.clocks)
     assert [x.id for x in desk.list_tickets()] == [t.id]
+
+
+def test_a_workspace_handle_takes_an_id_not_any_object() -> None:
+    helpdesk = Helpdesk.in_memory()
+    ws = helpdesk.create_workspace("W", "w")
+    assert helpdesk.workspace(ws).id == helpdesk.workspace(uuid.UUID(ws.id)).id == ws.id
+    for bad in (None, b"x", 1.5):
+        with pytest.raises(InvalidInputError) as e:
+            helpdesk.workspace(bad)  # type: ignore[arg-type]
+        assert e.value.field == "workspace"

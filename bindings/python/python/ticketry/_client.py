@@ -84,7 +84,7 @@ class Helpdesk(HelpdeskOps):
 
     def workspace(self, workspace: _Id) -> "Desk":
         """The handle of a workspace (a ``Workspace`` or its id); no I/O."""
-        return Desk(self._native.workspace(str(_id(workspace))))
+        return Desk(self._native.workspace(_id(workspace)))
 
     def workspace_by_slug(self, slug: str) -> "Desk":
         """The handle of the workspace with ``slug`` (``NotFoundError`` if none)."""
