@@ -60,9 +60,16 @@ pub fn utc(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<Utc>> {
         Err(e) if e.is_instance_of::<PyTypeError>(py) => {
             return Err(core_err(py, &naive_error(what)));
         }
-        Err(e) => return Err(e),
+        // The caller's own tzinfo (or subclass) failed: its error, named.
+        Err(e) => return Err(bad(py, what, &format!("its time zone failed: {e}"))),
     };
-    let delta: TimeDelta = since.extract()?;
+    let delta: TimeDelta = since.extract().map_err(|_| {
+        bad(
+            py,
+            what,
+            "is not a datetime whose difference is a timedelta",
+        )
+    })?;
     DateTime::<Utc>::UNIX_EPOCH
         .checked_add_signed(delta)
         .ok_or_else(|| bad(py, what, "is outside the supported range of instants"))

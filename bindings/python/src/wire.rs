@@ -142,7 +142,11 @@ impl Reader {
         }
         // A model of `ticketry.models` (a dataclass): its fields, except
         // those left at a `None` default (so the core's default applies).
-        if let Ok(fields) = ob.getattr(intern!(py, "__dataclass_fields__")) {
+        // A dataclass of the caller's own is not JSON: reading it as a
+        // model dropped its `None` fields.
+        if let Ok(fields) = ob.getattr(intern!(py, "__dataclass_fields__"))
+            && is_model(ob)
+        {
             let fields = fields
                 .cast_into::<PyDict>()
                 .map_err(|e| self.trail.fail(e.to_string()))?;
@@ -166,6 +170,14 @@ impl Reader {
             .trail
             .fail(format!("expected a JSON-like value, got {}", type_name(ob))))
     }
+}
+
+/// Whether `ob` is an instance of a class of `ticketry.models`.
+fn is_model(ob: &Bound<'_, PyAny>) -> bool {
+    ob.get_type()
+        .getattr(intern!(ob.py(), "__module__"))
+        .and_then(|m| m.extract::<String>())
+        .is_ok_and(|m| m == "ticketry.models")
 }
 
 fn type_name(ob: &Bound<'_, PyAny>) -> String {

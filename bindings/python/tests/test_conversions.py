@@ -175,3 +175,31 @@ def test_a_workspace_handle_takes_an_id_not_any_object() -> None:
         with pytest.raises(InvalidInputError) as e:
             helpdesk.workspace(bad)  # type: ignore[arg-type]
         assert e.value.field == "workspace"
+
+
+def test_a_callers_own_objects_are_not_values(desk) -> None:  # type: ignore[no-untyped-def]
+    """A dataclass of the caller's own is not JSON (it was read as a model,
+    its None fields dropped); a tzinfo that fails is named, not raised raw."""
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Mine:
+        a: int
+        b: object = None
+
+    desk.put_customer("c1", "C")
+    with pytest.raises(InvalidInputError) as e:
+        desk.open_ticket("c1", "s", "d", custom_fields={"obj": Mine(1)})
+    assert e.value.field == "custom_fields.obj"
+
+    from datetime import tzinfo
+
+    class Broken(tzinfo):
+        def utcoffset(self, dt: object) -> timedelta:
+            raise RuntimeError("boom")
+
+    broken = datetime(2026, 3, 2, tzinfo=Broken())
+    for call, field in [(lambda: Calendar.always_open().add(broken, timedelta(0)), "start"), (lambda: ManualClock(broken), "start")]:
+        with pytest.raises(InvalidInputError) as e:
+            call()
+        assert e.value.field == field and "boom" in e.value.reason
