@@ -3,7 +3,7 @@
 //! synchronous; the batch forms take whole arrays in one crossing.
 
 use crate::convert::{
-    self, Arg, CoreResult, Date, Failure, List, duration, instants, ms, settle, sync,
+    self, Arg, CoreResult, Date, Failure, List, at, duration, instants, ms, settle, sync,
 };
 use crate::wire::{Out, decode};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -288,7 +288,14 @@ impl Calendar {
                 starts
                     .iter()
                     .zip(durations_ms.iter())
-                    .map(|(&s, &d)| Ok((from_epoch_ms("starts", s)?, duration("durationsMs", d)?)))
+                    .enumerate()
+                    .map(|(i, (&s, &d))| {
+                        let s = from_epoch_ms("starts", s).map_err(|e| at(e, "starts", i))?;
+                        Ok((
+                            s,
+                            duration("durationsMs", d).map_err(|e| at(e, "durationsMs", i))?,
+                        ))
+                    })
                     .collect::<CoreResult<Vec<(DateTime<Utc>, TimeDelta)>>>()
             }),
         )?;
@@ -318,7 +325,11 @@ impl Calendar {
                 starts
                     .iter()
                     .zip(ends.iter())
-                    .map(|(&a, &b)| Ok((from_epoch_ms("starts", a)?, from_epoch_ms("ends", b)?)))
+                    .enumerate()
+                    .map(|(i, (&a, &b))| {
+                        let a = from_epoch_ms("starts", a).map_err(|e| at(e, "starts", i))?;
+                        Ok((a, from_epoch_ms("ends", b).map_err(|e| at(e, "ends", i))?))
+                    })
                     .collect::<CoreResult<Vec<_>>>()
             }),
         )?;
@@ -344,9 +355,7 @@ fn pairs(
         .enumerate()
         .map(|(i, (s, d))| {
             let field = "durationsMs";
-            let d = d
-                .millis(field)
-                .map_err(|e| e.for_field(&format!("{field}[{i}]")))?;
+            let d = d.millis(field).map_err(|e| at(e, field, i))?;
             Ok((s, d))
         })
         .collect()

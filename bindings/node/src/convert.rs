@@ -270,6 +270,12 @@ impl Date {
     }
 }
 
+/// `e` naming item `i` of the array `field` (`starts[3]`); called only on
+/// error, so a batch that converts cleanly formats no path.
+pub fn at(e: tc::Error, field: &str, i: usize) -> tc::Error {
+    e.for_field(&format!("{field}[{i}]"))
+}
+
 /// The instants of an array of `Date`s; errors name the element (`starts[2]`).
 pub fn instants(field: &str, dates: List<Date>) -> CoreResult<Vec<DateTime<Utc>>> {
     dates
@@ -277,10 +283,7 @@ pub fn instants(field: &str, dates: List<Date>) -> CoreResult<Vec<DateTime<Utc>>
         .iter()
         .enumerate()
         // The element's path is made only for an error (batches convert every item).
-        .map(|(i, d)| {
-            d.instant(field)
-                .map_err(|e| e.for_field(&format!("{field}[{i}]")))
-        })
+        .map(|(i, d)| d.instant(field).map_err(|e| at(e, field, i)))
         .collect()
 }
 

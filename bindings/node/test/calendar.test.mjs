@@ -129,7 +129,9 @@ describe('Calendar', () => {
     await rejectsWith(() => cal.add(d('2026-03-02T08:00:00Z'), Number.NaN), 'invalid_input', 'durationMs')
     await rejectsWith(() => cal.addMany([d('2026-03-02T08:00:00Z')], []), 'invalid_input', 'arrays')
     await rejectsWith(() => cal.betweenMany([], [d('2026-03-02T08:00:00Z')]), 'invalid_input', 'arrays')
-    await rejectsWith(() => cal.addManyEpoch(Float64Array.of(Number.NaN), Float64Array.of(1)), 'invalid_input', 'starts')
+    await rejectsWith(() => cal.addManyEpoch(Float64Array.of(Number.NaN), Float64Array.of(1)), 'invalid_input', 'starts[0]')
+    await rejectsWith(() => cal.addManyEpoch(Float64Array.of(0, 0), Float64Array.of(1, Infinity)), 'invalid_input', 'durationsMs[1]')
+    await rejectsWith(() => cal.betweenManyEpoch(Float64Array.of(0, 0), Float64Array.of(0, Number.NaN)), 'invalid_input', 'ends[1]')
     await rejectsWith(() => cal.betweenManyEpoch(Float64Array.of(1, 2), Float64Array.of(1)), 'invalid_input', 'arrays')
   })
 
