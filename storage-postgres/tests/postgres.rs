@@ -530,6 +530,30 @@ async fn row_level_security_hides_other_workspaces() {
     // Looking a workspace up by slug shows that one workspace only.
     let by_slug = a.desk.get_workspace_by_slug("globex").await.unwrap();
     assert_eq!(by_slug.id, b.ws);
+    // ... and only to reads (migration 0026): scoped to A with B's slug
+    // set, B's row can be read, not locked, changed or deleted.
+    let b_slug = "SET LOCAL ticketry.workspace_slug = 'globex'";
+    let mut tx = store.begin(a.ws).await.unwrap();
+    sqlx::raw_sql(b_slug).execute(&mut *tx).await.unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM workspaces WHERE workspace_id = $1")
+        .bind(b.ws.as_uuid())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(seen, 1, "the slug lookup reads its row");
+    let locked: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT workspace_id FROM workspaces WHERE slug = 'globex' FOR UPDATE")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert!(locked.is_empty(), "B's row locked from A");
+    for write in [
+        "DELETE FROM workspaces WHERE slug = 'globex'",
+        "UPDATE workspaces SET slug = slug WHERE slug = 'globex'",
+    ] {
+        let done = sqlx::query(write).execute(&mut *tx).await.unwrap();
+        assert_eq!(done.rows_affected(), 0, "{write}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
