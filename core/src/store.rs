@@ -417,18 +417,21 @@ pub trait TicketStore: Send + Sync {
     async fn list_messages(&self, ws: WorkspaceId, ticket: TicketId) -> StoreResult<Vec<Message>>;
     /// One message by id.
     async fn get_message(&self, ws: WorkspaceId, id: MessageId) -> StoreResult<Option<Message>>;
-    /// One page of the thread, oldest first: at most `limit` messages
-    /// positioned after `after` (from the start when `None`), each with its
-    /// position, an increasing key opaque to the core. With `public_only`,
-    /// internal notes are skipped.
+    /// One page of the thread, oldest first: at most `limit` messages after
+    /// the message `after` of this ticket (from the start when `None`; none
+    /// when `after` is not a message of this ticket). With `public_only`,
+    /// internal notes are skipped. Pages are keyed by a message of the
+    /// thread itself, so a cursor tells nothing a reader of the page does
+    /// not see (a position from a counter shared by all workspaces told how
+    /// much the others wrote; one counting notes, how many notes there were).
     async fn list_messages_page(
         &self,
         ws: WorkspaceId,
         ticket: TicketId,
-        after: Option<u64>,
+        after: Option<MessageId>,
         limit: usize,
         public_only: bool,
-    ) -> StoreResult<Vec<(u64, Message)>>;
+    ) -> StoreResult<Vec<Message>>;
     /// Assignment history, oldest first.
     async fn list_assignments(
         &self,

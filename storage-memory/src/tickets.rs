@@ -180,20 +180,26 @@ impl TicketStore for MemoryStore {
         &self,
         ws: WorkspaceId,
         ticket: TicketId,
-        after: Option<u64>,
+        after: Option<MessageId>,
         limit: usize,
         public_only: bool,
-    ) -> StoreResult<Vec<(u64, Message)>> {
-        // A message's position is its index in the thread, plus one.
+    ) -> StoreResult<Vec<Message>> {
         self.with(ws, |d| {
             let Some(row) = d.row(ticket) else {
                 return Vec::new();
             };
-            let from = usize::try_from(after.unwrap_or(0)).unwrap_or(usize::MAX);
+            // The page starts after the message `after` of this thread.
+            let from = match after {
+                None => 0,
+                Some(id) => match row.messages.iter().position(|m| m.id == id) {
+                    Some(i) => i + 1,
+                    None => return Vec::new(),
+                },
+            };
             (from..row.messages.len())
                 .filter(|&i| !public_only || row.messages[i].kind.is_public())
                 .take(limit)
-                .map(|i| (i as u64 + 1, row.message(i)))
+                .map(|i| row.message(i))
                 .collect()
         })
     }

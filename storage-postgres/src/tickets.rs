@@ -553,36 +553,35 @@ impl TicketStore for PgStore {
         &self,
         ws: WorkspaceId,
         ticket: TicketId,
-        after: Option<u64>,
+        after: Option<MessageId>,
         limit: usize,
         public_only: bool,
-    ) -> StoreResult<Vec<(u64, Message)>> {
-        // A message's position is its `ord` (an identity, increasing in
-        // insertion order); the index `messages_thread` serves the range.
+    ) -> StoreResult<Vec<Message>> {
+        // Threads are in `ord` order (an identity, increasing in insertion
+        // order, shared by all workspaces: it never leaves the store). The
+        // page starts after the `ord` of the message `after`, found by its
+        // key (no such message of this ticket: NULL, no rows); the index
+        // `messages_thread` serves the range.
         let rows = self
             .read(
                 ws,
-                "SELECT doc, ord FROM messages \
-                 WHERE workspace_id = $1 AND ticket_id = $2 AND ord > $3 \
+                "SELECT doc FROM messages \
+                 WHERE workspace_id = $1 AND ticket_id = $2 \
+                   AND ord > CASE WHEN $3 IS NULL THEN 0 ELSE ( \
+                       SELECT a.ord FROM messages a \
+                       WHERE a.workspace_id = $1 AND a.message_id = $3 AND a.ticket_id = $2) END \
                    AND (NOT $5 OR kind <> 'note') \
                  ORDER BY ord LIMIT $4",
                 &[
                     &ws.as_uuid(),
                     &ticket.as_uuid(),
-                    &i64::try_from(after.unwrap_or(0)).unwrap_or(i64::MAX),
+                    &after.map(|m| m.as_uuid()),
                     &i64::try_from(limit).unwrap_or(i64::MAX),
                     &public_only,
                 ],
             )
             .await?;
-        let messages: Vec<Message> = docs(&rows)?;
-        rows.iter()
-            .zip(messages)
-            .map(|(r, m)| {
-                let ord: i64 = r.try_get(1).map_err(backend)?;
-                Ok((ord.unsigned_abs(), m))
-            })
-            .collect()
+        docs(&rows)
     }
 
     async fn list_assignments(

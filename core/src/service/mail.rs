@@ -505,7 +505,6 @@ impl Helpdesk {
             .await?
             .into_iter()
             .next()
-            .map(|(_, m)| m)
             .ok_or_else(|| Error::Internal {
                 message: format!("ticket {} has no opening message", ticket.id),
             })?;

@@ -686,7 +686,7 @@ impl Helpdesk {
         let after = after
             .map(|c| {
                 c.strip_prefix('m')
-                    .and_then(|n| n.parse::<u64>().ok())
+                    .and_then(|id| id.parse::<MessageId>().ok())
                     .ok_or_else(|| Error::invalid_input("after", "not a cursor from messages()"))
             })
             .transpose()?;
@@ -697,11 +697,12 @@ impl Helpdesk {
             .await?;
         let more = rows.len() > limit;
         rows.truncate(limit);
+        // The cursor is the page's last message: a reader sees its id.
         let next_cursor = more
-            .then(|| rows.last().map(|(pos, _)| format!("m{pos}")))
+            .then(|| rows.last().map(|m| format!("m{}", m.id)))
             .flatten();
         Ok(Page {
-            items: rows.into_iter().map(|(_, m)| m).collect(),
+            items: rows,
             next_cursor,
         })
     }

@@ -1423,6 +1423,11 @@ pub async fn thread_pages(store: Arc<dyn Store>) {
                 .await
                 .unwrap();
             assert!(page.items.len() <= 4);
+            // A cursor names the page's last message, which its reader
+            // sees: no position that counts notes or other workspaces.
+            if let (Some(c), Some(last)) = (&page.next_cursor, page.items.last()) {
+                assert_eq!(*c, format!("m{}", last.id));
+            }
             paged.extend(page.items);
             match page.next_cursor {
                 Some(c) => after = Some(c),
@@ -1457,6 +1462,24 @@ pub async fn thread_pages(store: Arc<dyn Store>) {
             .await,
         "not_found",
     );
+    // A message of another thread (or none at all) starts no page here.
+    let other = f.open("another thread").await;
+    let foreign = d
+        .thread(f.ws, other.id, View::Agent)
+        .await
+        .unwrap()
+        .messages[0]
+        .id;
+    for cursor in [format!("m{foreign}"), format!("m{}", MessageId::generate())] {
+        let page = d
+            .messages(f.ws, t.id, View::Agent, Some(&cursor), 10)
+            .await
+            .unwrap();
+        assert!(
+            page.items.is_empty() && page.next_cursor.is_none(),
+            "{cursor}"
+        );
+    }
 }
 
 /// `get_message` finds each message of a thread by id, as written; the
