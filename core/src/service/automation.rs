@@ -2,7 +2,7 @@
 //! that change's write (see [`crate::automation`]).
 
 use super::Helpdesk;
-use crate::automation::{self, Facts, Reminder, Rule, RuleAction, Trigger};
+use crate::automation::{self, Condition, Facts, Reminder, Rule, RuleAction, Trigger};
 use crate::error::{Error, Result};
 use crate::event::EventKind;
 use crate::ids::{CategoryId, TemplateId, WorkspaceId};
@@ -71,6 +71,17 @@ impl Helpdesk {
     pub async fn set_rules(&self, ws: WorkspaceId, rules: Vec<Rule>) -> Result<Vec<Rule>> {
         let catalog = self.catalog(ws).await?;
         automation::check(&rules)?;
+        for r in &rules {
+            // A condition's categories exist too: another workspace's id (or
+            // none's) is `not_found`, as everywhere, not a rule that never fires.
+            for c in r.conditions.iter().chain(&r.any) {
+                if let Condition::Category(ids) = c {
+                    for id in ids {
+                        drop(self.get_category(ws, *id).await?);
+                    }
+                }
+            }
+        }
         for (i, r) in rules.iter().enumerate() {
             for (j, a) in r.actions.iter().enumerate() {
                 match a {

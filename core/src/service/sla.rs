@@ -184,6 +184,11 @@ impl Helpdesk {
             if let Some(team) = p.escalate_to {
                 self.get_team(ws, team).await?;
             }
+            // As a rule's: another workspace's category (or none's) is
+            // `not_found`, not a condition that never holds.
+            for c in &p.conditions.categories {
+                self.get_category(ws, *c).await?;
+            }
             let cal = self
                 .calendars
                 .get(p.calendar.as_ref(), self.clock.now())

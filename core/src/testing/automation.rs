@@ -280,6 +280,21 @@ pub async fn bad_rules_change_nothing(store: Arc<dyn Store>) {
         vec![RuleAction::Assign(AgentId::new("ghost").unwrap())],
     );
     assert_code(f.desk.set_rules(f.ws, with(ghost)).await, "not_found");
+    // A condition's category must exist, in `conditions` and in `any`.
+    let unknown = vec![CategoryId::generate()];
+    let in_conditions = rule(
+        "Unknown category",
+        Trigger::TicketCreated,
+        vec![Condition::Category(unknown.clone())],
+        vec![RuleAction::AddTag("y".into())],
+    );
+    let in_any = Rule {
+        any: vec![Condition::Category(unknown)],
+        ..in_conditions.clone()
+    };
+    for r in [in_conditions, in_any] {
+        assert_code(f.desk.set_rules(f.ws, with(r)).await, "not_found");
+    }
     let prio = rule(
         "Prio",
         Trigger::TicketCreated,
@@ -398,6 +413,10 @@ pub async fn sla_breach_escalates_to_the_policy_team(store: Arc<dyn Store>) {
     // An unknown team is refused when the policy is saved.
     let mut bad = SlaPolicy::new(PolicyId::generate(), "Bad");
     bad.escalate_to = Some(TeamId::generate());
+    assert_code(f.desk.set_sla_policies(f.ws, vec![bad]).await, "not_found");
+    // So is an unknown category in its conditions.
+    let mut bad = SlaPolicy::new(PolicyId::generate(), "Bad");
+    bad.conditions.categories = vec![CategoryId::generate()];
     assert_code(f.desk.set_sla_policies(f.ws, vec![bad]).await, "not_found");
 }
 
