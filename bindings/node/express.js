@@ -581,6 +581,9 @@ function endpoint(pick, opts) {
     if (WITH_BODY.has(req.method) && !req.is('application/json')) {
       throw new HttpError(415, 'invalid_input', 'send a JSON body (Content-Type: application/json)', 'body')
     }
+    // The body is parsed only now, so an anonymous caller's malformed or
+    // oversized body is 401 too, not 400 or 413.
+    await new Promise((resolve, reject) => opts.parseJson(req, res, (err) => (err ? reject(err) : resolve())))
     const action = typeof pick === 'function' ? pick(req) : pick
     const spec = SPECS[action]
     const me = caller(user)
@@ -669,7 +672,7 @@ function settings(options) {
 function supportRouter(options) {
   const opts = settings(options)
   const router = express.Router()
-  router.use(express.json({ limit: opts.bodyLimit }))
+  opts.parseJson = express.json({ limit: opts.bodyLimit })
   for (const [path, methods] of ROUTES) {
     const route = router.route(path)
     for (const [method, pick] of Object.entries(methods)) route[method.toLowerCase()](endpoint(pick, opts))

@@ -511,9 +511,11 @@ for (const backend of backends) {
       assert.equal((await call('POST', '/small/tickets/', ALICE, { subject: 's', description: 'short' })).status, 201)
       const form = await fetch(`${server.base}/api/tickets/`, { method: 'POST', headers: { ...ALICE, 'Content-Type': 'text/plain' }, body: 'subject=s' })
       expectError({ status: form.status, json: await form.json() }, 415, 'invalid_input', 'body')
-      // An anonymous caller is 401 first, whatever its body.
-      const anonymous = await fetch(`${server.base}/api/tickets/`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'subject=s' })
-      expectError({ status: anonymous.status, json: await anonymous.json() }, 401, 'not_authenticated')
+      // An anonymous caller is 401 first, whatever its body: a form, malformed JSON, too large.
+      for (const [type, body, path] of [['text/plain', 'subject=s', '/api/tickets/'], ['application/json', '{not json', '/api/tickets/'], ['application/json', JSON.stringify({ description: 'x'.repeat(500) }), '/small/tickets/']]) {
+        const anonymous = await fetch(`${server.base}${path}`, { method: 'POST', headers: { 'Content-Type': type }, body })
+        expectError({ status: anonymous.status, json: await anonymous.json() }, 401, 'not_authenticated')
+      }
     })
 
     it('answers 500 internal without details for unexpected errors, and reports them to onError', async () => {
