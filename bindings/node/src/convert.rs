@@ -5,7 +5,8 @@
 use crate::wire::Out;
 use chrono::{DateTime, TimeDelta, Utc};
 use napi::bindgen_prelude::{
-    Float64ArraySlice, FromNapiValue, JsError, PromiseRaw, ToNapiValue, TypeName, Unknown,
+    Float64ArraySlice, FromNapiValue, JsError, JsObjectValue, Object, PromiseRaw, ToNapiValue,
+    TypeName, Unknown,
 };
 use napi::{Env, JsDate, JsValue, ValueType, sys};
 use serde::Serialize;
@@ -183,26 +184,26 @@ impl Arg<String> {
     }
 }
 
-/// An array argument of the batch calls: its items when it is an array of
-/// at most [`List::MAX`] items, else what it was. napi's own `Vec`
-/// conversion reserves room for the array's whole `length` before reading an
-/// item, so a sparse `[]` with `length = 2 ** 32 - 1` (free to make) asked
-/// for 64 GiB and aborted the process; the length is checked first.
+/// An array argument: its items when it is an array of at most `MAX` items,
+/// else what it was. napi's own `Vec` conversion reserves room for the
+/// array's whole `length` before reading an item, so a sparse `[]` with
+/// `length = 2 ** 32 - 1` (free to make) asked for 64 GiB and aborted the
+/// process; the length is checked first. `MAX` is the budget of one
+/// operation's arguments, [`ticketry_wire::value::Trail::MAX_SIZE`], unless
+/// the argument takes fewer (`call`'s positional arguments).
 #[derive(Debug, Clone)]
-pub struct List<T>(Result<Vec<T>, String>);
+pub struct List<T, const MAX: u32 = { ticketry_wire::value::Trail::MAX_SIZE as u32 }>(
+    Result<Vec<T>, String>,
+);
 
-impl<T> List<T> {
-    /// The most items one array may hold (the budget of one operation's
-    /// arguments, [`ticketry_wire::value::Trail::MAX_SIZE`]).
-    pub const MAX: u32 = ticketry_wire::value::Trail::MAX_SIZE as u32;
-
+impl<T, const MAX: u32> List<T, MAX> {
     /// The array's items, or `invalid_input` on `field`.
     pub fn items(self, field: &str) -> CoreResult<Vec<T>> {
         self.0.map_err(|why| tc::Error::invalid_input(field, why))
     }
 }
 
-impl<T: FromNapiValue> FromNapiValue for List<T> {
+impl<T: FromNapiValue, const MAX: u32> FromNapiValue for List<T, MAX> {
     unsafe fn from_napi_value(env: sys::napi_env, val: sys::napi_value) -> napi::Result<Self> {
         let mut is_array = false;
         let mut len = 0;
@@ -212,18 +213,63 @@ impl<T: FromNapiValue> FromNapiValue for List<T> {
                 sys::napi_get_array_length(env, val, &mut len);
             }
         }
-        if len > Self::MAX {
-            let why = format!("must hold at most {} items, got {len}", Self::MAX);
-            return Ok(List(Err(why)));
+        if len > MAX {
+            return Ok(List(Err(format!(
+                "must hold at most {MAX} items, got {len}"
+            ))));
         }
         // SAFETY: as above.
         let items = unsafe { Arg::<Vec<T>>::from_napi_value(env, val) }?;
-        Ok(List(
-            items
-                .0
-                .map_err(|got| format!("must be an array, got {got}")),
-        ))
+        Ok(List(items.0.map_err(|got| match take_exception(env) {
+            // An item's getter threw while napi read it.
+            Some(thrown) => format!("could not be read: it threw {thrown}"),
+            None => format!("must be an array, got {got}"),
+        })))
     }
+}
+
+/// Takes a pending JavaScript exception (a getter's, a `Proxy` trap's) off
+/// the engine and describes it: `None` when none is pending. The
+/// description runs no JavaScript that could throw in turn: a string or a
+/// number as it is, an `Error` by its `message` (read once; if that throws
+/// too, it is cleared), anything else by its type.
+pub fn take_exception(env: sys::napi_env) -> Option<String> {
+    let clear = || {
+        let mut pending = false;
+        let mut thrown = std::ptr::null_mut();
+        // SAFETY: a live `env` on the JavaScript thread.
+        unsafe {
+            sys::napi_is_exception_pending(env, &mut pending);
+            if pending {
+                sys::napi_get_and_clear_last_exception(env, &mut thrown);
+            }
+        }
+        pending.then_some(thrown)
+    };
+    let thrown = clear()?;
+    // SAFETY: the exception is a value of `env`.
+    let v = unsafe { Unknown::from_raw_unchecked(env, thrown) };
+    let kind = v.get_type().ok();
+    let text = match kind {
+        Some(ValueType::String) => unsafe { v.cast::<String>() }.ok(),
+        Some(ValueType::Number) => unsafe { v.cast::<f64>() }.ok().map(|n| n.to_string()),
+        Some(ValueType::Object) if v.is_error().unwrap_or(false) => {
+            unsafe { v.cast::<Object<'_>>() }
+                .ok()
+                .and_then(|o| o.get_named_property::<Unknown<'_>>("message").ok())
+                .filter(|m| m.get_type().ok() == Some(ValueType::String))
+                .and_then(|m| unsafe { m.cast::<String>() }.ok())
+        }
+        _ => None,
+    };
+    // Reading `message` may have run a getter that threw in turn.
+    let _ = clear();
+    let mut text = text.unwrap_or_else(|| match kind {
+        Some(t) => format!("a value of type {}", type_name(t)),
+        None => "a value".to_owned(),
+    });
+    text.truncate(text.floor_char_boundary(400));
+    Some(text)
 }
 
 impl<'a> Arg<Float64ArraySlice<'a>> {

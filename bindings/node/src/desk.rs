@@ -159,7 +159,9 @@ impl<'e> Options<'e> {
 
     /// The options in `obj`, all of whose keys are `known`.
     fn known(reader: Reader<'e>, obj: Object<'e>, known: &[&str]) -> CoreResult<Self> {
-        let keys = obj.get_property_names().map_err(|e| reader.failed(e))?;
+        let keys = obj
+            .get_property_names()
+            .map_err(|e| reader.failed(e).for_field("options"))?;
         for i in 0..keys.get_array_length().map_err(internal)? {
             let key: String = keys.get_element(i).map_err(internal)?;
             if !known.contains(&key.as_str()) {
@@ -365,7 +367,7 @@ impl Helpdesk {
         &self,
         env: &'e Env,
         op: String,
-        #[napi(ts_arg_type = "Array<unknown>")] positional: List<Unknown<'e>>,
+        #[napi(ts_arg_type = "Array<unknown>")] positional: List<Unknown<'e>, 16>,
         options: Option<Unknown<'e>>,
     ) -> napi::Result<PromiseRaw<'e, Out>> {
         crate::wire::call(env, &self.desk, None, &op, positional, options)
@@ -414,7 +416,7 @@ impl Workspace {
         &self,
         env: &'e Env,
         op: String,
-        #[napi(ts_arg_type = "Array<unknown>")] positional: List<Unknown<'e>>,
+        #[napi(ts_arg_type = "Array<unknown>")] positional: List<Unknown<'e>, 16>,
         options: Option<Unknown<'e>>,
     ) -> napi::Result<PromiseRaw<'e, Out>> {
         crate::wire::call(env, &self.desk, Some(self.ws), &op, positional, options)

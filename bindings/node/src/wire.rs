@@ -44,28 +44,14 @@ impl<'e> Reader<'e> {
     /// the value instead of throwing the host's own exception; anything else
     /// is a bug (`internal`).
     pub fn failed(&self, e: napi::Error) -> tc::Error {
-        let env = self.env.raw();
-        let mut pending = false;
-        // SAFETY: the reader's live `env`, on the JavaScript thread.
-        unsafe { sys::napi_is_exception_pending(env, &mut pending) };
-        if !pending {
-            return tc::Error::Internal {
+        match crate::convert::take_exception(self.env.raw()) {
+            Some(thrown) => self
+                .trail
+                .fail(format!("could not be read: it threw {thrown}")),
+            None => tc::Error::Internal {
                 message: format!("reading an argument: {e}"),
-            };
+            },
         }
-        let mut thrown = std::ptr::null_mut();
-        // SAFETY: as above; the exception is a value of `env`.
-        let message = unsafe {
-            sys::napi_get_and_clear_last_exception(env, &mut thrown);
-            Unknown::from_raw_unchecked(env, thrown)
-                .coerce_to_string()
-                .and_then(|s| s.into_utf8())
-                .and_then(|s| s.into_owned())
-                .unwrap_or_default()
-        };
-        let mut message = format!("could not be read: it threw {message}");
-        message.truncate(message.floor_char_boundary(500));
-        self.trail.fail(message)
     }
 
     /// Converts `v`; `undefined` becomes `None`.
@@ -366,7 +352,7 @@ pub fn call<'e>(
     desk: &tc::Helpdesk,
     ws: Option<tc::WorkspaceId>,
     op: &str,
-    positional: List<Unknown<'e>>,
+    positional: List<Unknown<'e>, 16>,
     options: Option<Unknown<'e>>,
 ) -> napi::Result<PromiseRaw<'e, Out>> {
     let prepared = (|| {

@@ -329,6 +329,20 @@ describe('integers from JavaScript', () => {
     assert.equal(err.code, 'invalid_input')
     assert.equal(err.field, 'subject')
     assert.match(err.reason, /boom/)
+    // Whatever is thrown, it is described without running more JavaScript.
+    const weird = [Symbol('s'), Object.create(null), { toString() { throw new Error('again') } }, { get message() { throw new Error('again') } }]
+    for (const thrown of weird) {
+      const err = await ws
+        .openTicket({ customer: 'alice', description: 'x', get subject() { throw thrown } })
+        .then(() => null, (e) => e)
+      assert.equal(err?.code, 'invalid_input', String(err))
+      assert.equal(err.field, 'subject')
+    }
+    const getterItem = []
+    Object.defineProperty(getterItem, 0, { get() { throw new Error('item') } })
+    const { Calendar: Cal } = await import('../index.js')
+    await rejectsWith(() => Cal.alwaysOpen().addMany(getterItem, [1]), 'invalid_input', 'starts')
+    await rejectsWith(() => Helpdesk.inMemory(new Proxy({}, { ownKeys() { throw new Error('trap') } })), 'invalid_input', 'options')
     const trap = new Proxy({}, { ownKeys() { throw new Error('trap') } })
     await rejectsWith(ws.openTicket({ customer: 'alice', subject: 's', description: 'x', customFields: trap }), 'invalid_input', 'customFields')
     await rejectsWith(() => Helpdesk.inMemory({ get clock() { throw new Error('boom') } }), 'invalid_input', 'clock')
