@@ -71,17 +71,18 @@ impl Helpdesk {
     pub async fn set_rules(&self, ws: WorkspaceId, rules: Vec<Rule>) -> Result<Vec<Rule>> {
         let catalog = self.catalog(ws).await?;
         automation::check(&rules)?;
-        for r in &rules {
-            // A condition's categories exist too: another workspace's id (or
-            // none's) is `not_found`, as everywhere, not a rule that never fires.
-            for c in r.conditions.iter().chain(&r.any) {
-                if let Condition::Category(ids) = c {
-                    for id in ids {
-                        drop(self.get_category(ws, *id).await?);
-                    }
-                }
-            }
-        }
+        // A condition's categories exist too: another workspace's id (or
+        // none's) is `not_found`, as everywhere, not a rule that never fires.
+        let named: Vec<CategoryId> = rules
+            .iter()
+            .flat_map(|r| r.conditions.iter().chain(&r.any))
+            .filter_map(|c| match c {
+                Condition::Category(ids) => Some(ids.iter().copied()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        self.check_categories(ws, &named).await?;
         for (i, r) in rules.iter().enumerate() {
             for (j, a) in r.actions.iter().enumerate() {
                 match a {

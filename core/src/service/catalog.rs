@@ -231,6 +231,25 @@ impl Helpdesk {
         Ok(self.store.list_categories(ws).await?)
     }
 
+    /// `not_found` for the first of `ids` the workspace has no category of,
+    /// from one read of the categories (a list of any length costs one).
+    pub(crate) async fn check_categories(&self, ws: WorkspaceId, ids: &[CategoryId]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let known: std::collections::HashSet<CategoryId> = self
+            .store
+            .list_categories(ws)
+            .await?
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        match ids.iter().find(|id| !known.contains(id)) {
+            Some(id) => Err(Error::not_found("category", id)),
+            None => Ok(()),
+        }
+    }
+
     /// Creates or updates a tag's display metadata.
     pub async fn put_tag(&self, ws: WorkspaceId, tag: Tag) -> Result<Tag> {
         self.catalog(ws).await?;

@@ -186,9 +186,7 @@ impl Helpdesk {
             }
             // As a rule's: another workspace's category (or none's) is
             // `not_found`, not a condition that never holds.
-            for c in &p.conditions.categories {
-                self.get_category(ws, *c).await?;
-            }
+            self.check_categories(ws, &p.conditions.categories).await?;
             let cal = self
                 .calendars
                 .get(p.calendar.as_ref(), self.clock.now())
