@@ -649,9 +649,11 @@ impl BusinessCalendar {
 
     /// [`add_segments`](Self::add_segments) for a caller's duration, which
     /// must be at most [`limits::SLA_TARGET`](crate::limits::SLA_TARGET)
-    /// (366 days, the longest SLA target) so that one trace stays a bounded
-    /// list: a duration of millions of days took seconds and gigabytes of
-    /// segments. Beyond it, `TooLarge` on `duration`.
+    /// (366 days, the longest SLA target) and must end within
+    /// [`limits::SLA_HORIZON`](crate::limits::SLA_HORIZON) of `start`, so that
+    /// one trace stays a bounded list: a duration of millions of days took
+    /// seconds and gigabytes of segments. Beyond either, `TooLarge` on
+    /// `duration`.
     ///
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
@@ -662,6 +664,14 @@ impl BusinessCalendar {
     /// assert_eq!(cal.try_add_segments(t, TimeDelta::days(2)).unwrap().unwrap().len(), 1);
     /// let err = cal.try_add_segments(t, TimeDelta::days(367)).unwrap_err();
     /// assert_eq!((err.kind(), err.field()), (CalendarErrorKind::TooLarge, "duration"));
+    /// // One second of business time a day: 366 days of it take 86,000 years.
+    /// let second = r#"[["09:00:00","09:00:01"]]"#;
+    /// let thin = BusinessCalendar::from_json(&format!(
+    ///     r#"{{"timezone":"UTC","weekly":{{"mon":{second},"tue":{second},"wed":{second},
+    ///         "thu":{second},"fri":{second},"sat":{second},"sun":{second}}}}}"#
+    /// )).expect("valid");
+    /// let err = thin.try_add_segments(t, TimeDelta::days(366)).unwrap_err();
+    /// assert_eq!(err.kind(), CalendarErrorKind::TooLarge);
     /// ```
     pub fn try_add_segments(
         &self,
@@ -676,6 +686,23 @@ impl BusinessCalendar {
                 format!(
                     "a trace covers at most {} days of business time",
                     most.num_days()
+                ),
+            ));
+        }
+        // A calendar of short windows spreads that much business time over
+        // centuries (48 one-second windows a day: about 31 M segments); the
+        // trace also ends within the SLA horizon, as every due date does.
+        let horizon = crate::limits::SLA_HORIZON;
+        if self
+            .add(start, duration)
+            .is_some_and(|due| due - start > horizon)
+        {
+            return Err(CalendarError::new(
+                CalendarErrorKind::TooLarge,
+                "duration",
+                format!(
+                    "a trace ends within {} days of its start",
+                    horizon.num_days()
                 ),
             ));
         }
