@@ -61,7 +61,12 @@ pub fn utc(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<DateTime<Utc>> {
             return Err(core_err(py, &naive_error(what)));
         }
         // The caller's own tzinfo (or subclass) failed: its error, named.
-        Err(e) => return Err(bad(py, what, &format!("its time zone failed: {e}"))),
+        // A `BaseException` that is not an `Exception` (KeyboardInterrupt,
+        // SystemExit) goes on as it is.
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
+            return Err(bad(py, what, &format!("its time zone failed: {e}")));
+        }
+        Err(e) => return Err(e),
     };
     let delta: TimeDelta = since.extract().map_err(|_| {
         bad(

@@ -155,6 +155,8 @@ def test_unordered_id_lists_are_refused(desk) -> None:  # type: ignore[no-untype
             desk.create_team("T", members=members)
         assert e.value.field == "members"
     assert desk.create_team("T", members=("a1",)).name == "T"
+    # Any ordered iterable is a list of ids.
+    assert desk.create_team("U", members=(x for x in ["a1"])).name == "U"
 
 
 def test_due_dates_past_9999_are_none_and_the_ticket_stays_readable() -> None:

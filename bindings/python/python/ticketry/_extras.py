@@ -38,12 +38,17 @@ def _id(x: Any) -> Any:
 
 
 def _ids(xs: Any) -> Any:
-    """A list of ids (``None`` stays ``None``). Only a list or a tuple is
-    mapped: anything else (a set, whose order is arbitrary, a dict) goes on
-    as it is, for the native layer to refuse naming the argument."""
-    if isinstance(xs, (list, tuple)):
-        return [_id(x) for x in xs]
-    return xs
+    """A list of ids from any ordered iterable (a list, a tuple, a generator,
+    a Django ``values_list``). ``None``, a ``str``, a ``set`` (whose order is
+    arbitrary) or a ``dict`` goes on as it is, for the native layer to accept
+    or refuse naming the argument."""
+    if xs is None or isinstance(xs, (str, bytes, set, frozenset, dict)):
+        return xs
+    try:
+        items = iter(xs)
+    except TypeError:
+        return xs
+    return [_id(x) for x in items]
 
 
 def _kw(d: Dict[str, Any]) -> Dict[str, Any]:
