@@ -16,7 +16,10 @@
 //! * **a write** is `BEGIN; SET LOCAL …; <statement>; COMMIT`: one message,
 //!   so every lock it takes is held only while the server executes and
 //!   commits it. Ticket writes sent at the same time share that message and
-//!   its transaction ([`crate::group_commit`]).
+//!   its transaction ([`crate::group_commit`]). A refused setting aborts the
+//!   block, which the write rolls back itself. (A transaction the store or a
+//!   host holds open across calls, `PgStore::begin`, sends `SET LOCAL …;
+//!   BEGIN` instead: see `begin_with_retry`.)
 //!
 //! A write must not be sent twice, and a connection lost before its answer
 //! leaves the outcome unknown. So a write learns that its pooled connection

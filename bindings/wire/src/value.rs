@@ -105,7 +105,7 @@ impl Host {
                     .split('.')
                     .map(|seg| {
                         let out = if own { seg.to_owned() } else { camel(seg) };
-                        own = own || seg.starts_with(OWN_JSON);
+                        own = own || seg == OWN_JSON;
                         out
                     })
                     .collect::<Vec<_>>()
