@@ -1492,7 +1492,8 @@ export interface SlaAlert {
 /**
  * One SLA clock of a ticket.
  *
- * Invariant: while running, `due_at = calendar.add(running_since, target - consumed)`,
+ * Invariant: while running, `due_at = calendar.add(running_since, target - consumed)`
+ * (`None` when that falls after `limits::max_instant`),
  * so a pause of any length moves the due instant by exactly the business
  * time it covered.
  */
