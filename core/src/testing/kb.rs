@@ -423,3 +423,20 @@ pub async fn suggestions_record_deflection(store: Arc<dyn Store>) {
     );
     assert_eq!(other.snapshot().await, before);
 }
+
+/// An inline `<script>` or `<style>` is left out of a stored article's
+/// excerpt, as the sanitiser leaves it out of its page.
+pub async fn kb_excerpts_leave_out_hidden_text(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let inline = article(
+        "inline-script",
+        "en",
+        "Refunds",
+        "Click **Refund**. <script>alert(2)</script><style>p{}</style>Done.",
+    );
+    let inline = f.desk.create_article(f.ws, inline).await.unwrap();
+    assert_eq!(inline.excerpt, "Click Refund. Done.");
+    assert!(!inline.html.contains("alert"));
+    let stored = f.desk.get_article(f.ws, inline.id).await.unwrap();
+    assert_eq!(stored.excerpt, inline.excerpt);
+}

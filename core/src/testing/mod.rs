@@ -134,6 +134,7 @@ macro_rules! conformance_suite {
             odd_searches_are_refused_or_find_nothing,
             search_ranks_by_relevance_and_finds_customers,
             knowledge_base_articles_in_two_languages,
+            kb_excerpts_leave_out_hidden_text,
             suggestions_record_deflection,
             metrics_match_a_week_computed_by_hand,
             merging_copies_the_thread_and_closes_the_source,
