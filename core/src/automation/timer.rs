@@ -135,7 +135,9 @@ impl Elapsed {
     /// When the rule named `rule` is next due on `t`: `after` past the
     /// anchor (in `calendar`'s business hours when asked), then every
     /// `repeat_every` after that; `None` when it has no anchor or fired for
-    /// this anchor and does not repeat.
+    /// this anchor and does not repeat, or when that falls after
+    /// [`limits::max_instant`](crate::limits::max_instant) (the clock never
+    /// gets there, and no host could read it).
     pub fn next_due(
         &self,
         rule: &str,
@@ -154,11 +156,12 @@ impl Elapsed {
             (n, Some(every)) => self.after.checked_add(&every.checked_mul(n as i32)?)?,
             (_, None) => return None,
         };
-        if self.business_hours {
+        let due = if self.business_hours {
             calendar.add(anchor, span)
         } else {
             anchor.checked_add_signed(span)
-        }
+        };
+        due.filter(|t| *t <= crate::limits::max_instant())
     }
 }
 

@@ -176,7 +176,9 @@ impl Helpdesk {
             if due.is_empty() && w.ticket.timers.due.is_some_and(|d| d <= now) {
                 // Due but nothing fired (a business-hours condition outside
                 // hours): look again in a minute rather than block the run.
-                w.ticket.timers.due = Some(now + chrono::TimeDelta::minutes(1));
+                w.ticket.timers.due = now
+                    .checked_add_signed(chrono::TimeDelta::minutes(1))
+                    .filter(|t| *t <= crate::limits::max_instant());
             }
             if due.is_empty() && w.ticket.timers == t.timers {
                 return Ok(Vec::new());

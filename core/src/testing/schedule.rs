@@ -328,6 +328,35 @@ pub async fn business_hours_timers_cross_weekend_and_dst(store: Arc<dyn Store>) 
     assert_eq!(tagged.timers.due, None);
 }
 
+pub async fn timers_due_past_the_last_instant_are_none(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let nudge = |name: &str, days: i64| Rule {
+        name: name.into(),
+        after: Some(Elapsed {
+            since: Since::Created,
+            after: TimeDelta::days(days),
+            business_hours: false,
+            repeat_every: None,
+        }),
+        actions: vec![RuleAction::AddTag(name.to_lowercase())],
+        ..Rule::default()
+    };
+    f.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 9999, 12, 25, 0, 0, 0).unwrap());
+    f.desk
+        .set_rules(f.ws, vec![nudge("Late", 10)])
+        .await
+        .unwrap();
+    let t = f.open("at the end of time").await;
+    assert_eq!(t.timers.due, None);
+    f.desk
+        .set_rules(f.ws, vec![nudge("Late", 10), nudge("Soon", 2)])
+        .await
+        .unwrap();
+    let stored = f.desk.get_ticket(f.ws, t.id).await.unwrap();
+    assert_eq!(stored.timers.due, Some(t.created_at + TimeDelta::days(2)));
+}
+
 pub async fn reminders_repeat_while_overdue(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     f.desk
