@@ -74,7 +74,7 @@ fn call(
     Ok(Pending::raw(async move {
         let value = call.await?;
         Ok(convert(move |py| {
-            to_py(py, value).map_err(crate::wire::conversion)
+            to_py(py, value).map_err(|e| crate::wire::conversion(py, e))
         }))
     }))
 }

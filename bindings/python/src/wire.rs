@@ -7,7 +7,6 @@
 //! them tuples, and aware UTC `datetime`s and `timedelta`s.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -303,7 +302,9 @@ fn py_key(k: &str) -> String {
     }
 }
 
-/// Raised if a result could not become Python objects (a bug).
-pub fn conversion(e: PyErr) -> PyErr {
-    PyRuntimeError::new_err(format!("ticketry: converting a result: {e}"))
+/// `InternalError` if a result could not become Python objects (a bug:
+/// the core keeps every instant it returns within Python's range).
+pub fn conversion(py: Python<'_>, e: PyErr) -> PyErr {
+    let message = format!("converting a result: {e}");
+    crate::errors::core_err(py, &ticketry_core::Error::Internal { message })
 }
