@@ -70,7 +70,11 @@ pub fn settle<T>(env: &Env, r: Result<T, Failure>) -> napi::Result<T> {
     r.map_err(|f| match f {
         Failure::Core(e) => js_error(env, &e),
         Failure::Calendar(e) => {
-            let (error, details) = ticketry_wire::error::calendar(&e, "");
+            let (error, details) = match e.field() {
+                // Node's calendar takes durations in milliseconds, as `durationMs`.
+                "duration" => ticketry_wire::error::calendar_on(&e, "durationMs".into()),
+                _ => ticketry_wire::error::calendar(&e, ""),
+            };
             error_object(env, &error, details)
         }
     })

@@ -125,7 +125,7 @@ describe('Calendar', () => {
     await rejectsWith(() => Calendar.fromConfig({ timezone: 'UTC', weekly: {}, boundary: 'up' }), 'invalid_input', 'boundary')
     await rejectsWith(() => Calendar.withWindow(JSON_CAL, '2026-13-01', 10), 'invalid_input', 'firstDay')
     await rejectsWith(() => Calendar.withWindow('{"timezone":"UTC"}', '2026-01-01', 10), 'invalid_input', 'weekly')
-    await rejectsWith(() => cal.tryAdd(d('2026-03-02T08:00:00Z'), -1), 'invalid_input', 'duration')
+    await rejectsWith(() => cal.tryAdd(d('2026-03-02T08:00:00Z'), -1), 'invalid_input', 'durationMs')
     await rejectsWith(() => cal.add(d('2026-03-02T08:00:00Z'), Number.NaN), 'invalid_input', 'durationMs')
     await rejectsWith(() => cal.addMany([d('2026-03-02T08:00:00Z')], []), 'invalid_input', 'arrays')
     await rejectsWith(() => cal.betweenMany([], [d('2026-03-02T08:00:00Z')]), 'invalid_input', 'arrays')
@@ -141,8 +141,8 @@ describe('Calendar', () => {
       [() => Calendar.fromConfig({ timezone: 'UTC', weekly: { mon: [['09:00', '12:00'], ['11:00', '17:00']] } }), 'weekly.mon[1]', 'overlapping_intervals'],
       [() => Calendar.fromJson('not json'), 'calendar', 'syntax'],
       [() => Calendar.withWindow('{"timezone":"UTC","weekly":{},"colour":1}', '2026-01-01', 1), 'colour', 'unknown_field'],
-      [() => cal.tryAdd(d('2026-03-02T08:00:00Z'), -1), 'duration', 'negative_duration'],
-      [() => cal.addSegments(d('2026-03-02T08:00:00Z'), 367 * 86400000), 'duration', 'too_large'],
+      [() => cal.tryAdd(d('2026-03-02T08:00:00Z'), -1), 'durationMs', 'negative_duration'],
+      [() => cal.addSegments(d('2026-03-02T08:00:00Z'), 367 * 86400000), 'durationMs', 'too_large'],
       [() => Calendar.fromJson('{"timezone":"UTC","weekly":{}}').tryAdd(d('2026-03-02T08:00:00Z'), H), 'calendar', 'no_business_time'],
     ]
     for (const [call, field, kind] of cases) {

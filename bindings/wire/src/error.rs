@@ -57,6 +57,12 @@ pub fn calendar(e: &CalendarError, prefix: &str) -> (Error, Vec<(&'static str, V
         (prefix, "") => prefix.to_owned(),
         (prefix, field) => format!("{prefix}.{field}"),
     };
+    calendar_on(e, field)
+}
+
+/// [`calendar`] on a field the host names itself (Node's `durationMs`
+/// where the core names `duration`).
+pub fn calendar_on(e: &CalendarError, field: String) -> (Error, Vec<(&'static str, Value)>) {
     let error = Error::invalid_input(field, e.message());
     let mut details = details(&error);
     let kind = crate::value::snake(&format!("{:?}", e.kind()));
