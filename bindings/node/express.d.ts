@@ -40,7 +40,12 @@ export declare const ACTIONS: readonly Action[]
 export declare const HTTP_STATUS: Readonly<Record<ErrorCode, number>>
 
 /** The `code` of an error the router answers: Ticketry's, and its own. */
-export type SupportErrorCode = ErrorCode | 'not_authenticated' | 'forbidden' | 'method_not_allowed'
+export type SupportErrorCode =
+  | ErrorCode
+  | 'not_authenticated'
+  | 'forbidden'
+  | 'method_not_allowed'
+  | 'unsupported_media_type'
 
 /** The JSON body of every error response. */
 export interface SupportErrorBody {

@@ -579,7 +579,7 @@ function endpoint(pick, opts) {
     const user = await opts.identify(req)
     if (user === null || user === undefined) throw new HttpError(401, 'not_authenticated', 'authentication required')
     if (WITH_BODY.has(req.method) && !req.is('application/json')) {
-      throw new HttpError(415, 'invalid_input', 'send a JSON body (Content-Type: application/json)', 'body')
+      throw new HttpError(415, 'unsupported_media_type', 'send a JSON body (Content-Type: application/json)', 'body')
     }
     // The body is parsed only now, so an anonymous caller's malformed or
     // oversized body is 401 too, not 400 or 413.

@@ -510,7 +510,7 @@ for (const backend of backends) {
       expectError(await call('POST', '/small/tickets/', ALICE, { subject: 's', description: 'x'.repeat(500) }), 413, 'invalid_input', 'body')
       assert.equal((await call('POST', '/small/tickets/', ALICE, { subject: 's', description: 'short' })).status, 201)
       const form = await fetch(`${server.base}/api/tickets/`, { method: 'POST', headers: { ...ALICE, 'Content-Type': 'text/plain' }, body: 'subject=s' })
-      expectError({ status: form.status, json: await form.json() }, 415, 'invalid_input', 'body')
+      expectError({ status: form.status, json: await form.json() }, 415, 'unsupported_media_type', 'body')
       // An anonymous caller is 401 first, whatever its body: a form, malformed JSON, too large.
       for (const [type, body, path] of [['text/plain', 'subject=s', '/api/tickets/'], ['application/json', '{not json', '/api/tickets/'], ['application/json', JSON.stringify({ description: 'x'.repeat(500) }), '/small/tickets/']]) {
         const anonymous = await fetch(`${server.base}${path}`, { method: 'POST', headers: { 'Content-Type': type }, body })
