@@ -42,9 +42,29 @@ impl ManualClock {
         }
     }
 
+    /// A clock stopped at `start`, or `invalid_input` on `start` if the help
+    /// desk could not store it (before 1970 or after 9999: every later call
+    /// would fail on `clock`).
+    ///
+    /// ```
+    /// use ticketry_core::clock::ManualClock;
+    /// use chrono::DateTime;
+    /// assert!(ManualClock::try_new(DateTime::UNIX_EPOCH).is_ok());
+    /// assert!(ManualClock::try_new(DateTime::<chrono::Utc>::MIN_UTC).is_err());
+    /// ```
+    pub fn try_new(start: DateTime<Utc>) -> crate::Result<Self> {
+        crate::limits::instant("start", start).map(Self::new)
+    }
+
     /// Moves the clock to `t` (it may go backwards; tests decide).
     pub fn set(&self, t: DateTime<Utc>) {
         *self.now.lock().unwrap_or_else(|p| p.into_inner()) = t;
+    }
+
+    /// [`set`](Self::set), or `invalid_input` on `t` (and the clock stays)
+    /// if the help desk could not store `t`.
+    pub fn try_set(&self, t: DateTime<Utc>) -> crate::Result<()> {
+        crate::limits::instant("t", t).map(|t| self.set(t))
     }
 
     /// Moves the clock forward by `d`: `invalid_input` (and the clock stays)

@@ -30,8 +30,9 @@ impl ManualClock {
     #[napi(constructor, catch_unwind)]
     pub fn new(env: &Env, start: Date) -> napi::Result<Self> {
         let start = sync(env, start.instant("start"))?;
+        let clock = sync(env, tc::ManualClock::try_new(start))?;
         Ok(ManualClock {
-            inner: Arc::new(tc::ManualClock::new(start)),
+            inner: Arc::new(clock),
         })
     }
 
@@ -44,8 +45,8 @@ impl ManualClock {
     /// Moves the clock to `at` (backwards too).
     #[napi(catch_unwind)]
     pub fn set(&self, env: &Env, at: Date) -> napi::Result<()> {
-        self.inner.set(sync(env, at.instant("at"))?);
-        Ok(())
+        let at = sync(env, at.instant("at"))?;
+        sync(env, self.inner.try_set(at).map_err(|e| e.for_field("at")))
     }
 
     /// Moves the clock forward by `ms` milliseconds; returns the new instant.

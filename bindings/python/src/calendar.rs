@@ -385,8 +385,10 @@ pub struct ManualClock {
 impl ManualClock {
     #[new]
     fn py_new(start: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let clock = ticketry_core::ManualClock::try_new(utc(start, "start")?)
+            .map_err(|e| crate::errors::core_err(start.py(), &e))?;
         Ok(Self {
-            inner: Arc::new(ticketry_core::ManualClock::new(utc(start, "start")?)),
+            inner: Arc::new(clock),
         })
     }
 
@@ -397,8 +399,9 @@ impl ManualClock {
 
     /// Moves the clock to `t` (backwards too).
     fn set(&self, t: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.inner.set(utc(t, "t")?);
-        Ok(())
+        self.inner
+            .try_set(utc(t, "t")?)
+            .map_err(|e| crate::errors::core_err(t.py(), &e))
     }
 
     /// Moves the clock forward by `d`.

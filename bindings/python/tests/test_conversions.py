@@ -72,6 +72,8 @@ def test_wrong_types_are_invalid_input_naming_the_argument() -> None:
         (lambda: Calendar.with_window("{}", t, 1), "first_day", "got datetime"),
         (lambda: ManualClock("now"), "start", "aware datetime"),
         (lambda: ManualClock(t).advance(60), "d", "timedelta"),
+        (lambda: ManualClock(datetime(1969, 12, 31, tzinfo=timezone.utc)), "start", "supported range"),
+        (lambda: ManualClock(t).set(datetime(1, 1, 1, tzinfo=timezone.utc)), "t", "supported range"),
         (lambda: Helpdesk.in_memory(clock=t), "clock", "ManualClock"),
         (lambda: Helpdesk.connect(5), "url", "must be a str, got int"),
         (lambda: Helpdesk.connect("memory:", schema=5), "schema", "must be a str"),
