@@ -575,13 +575,29 @@ impl PgStore {
     /// Runs as the login user, who must be allowed to create the schema and
     /// its tables and becomes their owner. When a [`PgOptions::role`] is set,
     /// also grants that role `USAGE` on the schema and read/write rights on
-    /// Ticketry's tables.
+    /// Ticketry's tables; that role must exist first (else nothing is
+    /// created or migrated).
     pub async fn migrate(&self) -> StoreResult<()> {
         let schema = quote_ident("schema", &self.inner.schema)?;
         // The session's search_path changes below: take the connection out
         // of the pool and close it afterwards.
         let mut conn = self.acquire_live().await?.detach();
         let result = async {
+            if let Some(role) = &self.inner.role {
+                let found: Option<i32> =
+                    sqlx::query_scalar("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1")
+                        .bind(role)
+                        .fetch_optional(&mut conn)
+                        .await
+                        .map_err(backend)?;
+                if found.is_none() {
+                    return Err(StoreError::Backend(format!(
+                        "role {:?} does not exist: create it before migrating \
+                         (the migration grants it its rights)",
+                        ticketry_core::error::shown(role)
+                    )));
+                }
+            }
             let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
             if let Err(e) = sqlx::raw_sql(AssertSqlSafe(create))
                 .execute(&mut conn)

@@ -988,6 +988,38 @@ async fn a_refused_scope_leaves_its_connection_out_of_any_transaction() {
     missing.close().await;
 }
 
+/// A migration for a role that does not exist stops before it creates
+/// anything: it used to create the schema and every table, then fail at the
+/// grants, leaving a half-set-up schema behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_migration_for_a_missing_role_creates_nothing() {
+    let store = common::store().await;
+    let schema = format!("ticketry_unmigrated_{}", std::process::id());
+    let options = PgOptions {
+        schema: schema.clone(),
+        role: Some("ticketry_no_such_role".into()),
+        max_connections: 1,
+        ..Default::default()
+    };
+    let missing = PgStore::connect(&common::database_url(), options)
+        .await
+        .unwrap();
+    let err = missing.migrate().await.unwrap_err().to_string();
+    assert!(
+        err.contains("role \"ticketry_no_such_role\" does not exist: create it"),
+        "{err}"
+    );
+    missing.close().await;
+    let schemas: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1",
+    )
+    .bind(&schema)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(schemas, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn server_errors_lose_their_source_line_and_are_bounded() {
     let store = common::store().await;
