@@ -29,6 +29,9 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
     pyo3_async_runtimes::tokio::get_runtime()
 }
 
+/// How often a blocking call looks at Python's signals (Ctrl-C).
+const SIGNAL_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// A ready operation. Python calls exactly one of `wait()` or `future()`.
 #[pyclass(module = "ticketry._native", frozen)]
 pub struct Pending {
@@ -95,9 +98,34 @@ impl<'py> IntoPyObject<'py> for Deferred {
 #[pymethods]
 impl Pending {
     /// Runs the operation to completion with the GIL released.
+    ///
+    /// A call that waits long (a server that does not answer) looks at
+    /// Python's signals every [`SIGNAL_CHECK`]: Ctrl-C raises
+    /// `KeyboardInterrupt` at once, and the operation goes on to its end on
+    /// the runtime, unobserved, as an awaitable the caller stopped awaiting
+    /// does (a write stopped halfway would leave its outcome unknown).
     fn wait(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let fut = self.take()?;
-        match py.detach(|| runtime().block_on(fut)) {
+        let mut fut = self.take()?;
+        let done = loop {
+            let step = py.detach(|| {
+                runtime().block_on(async {
+                    tokio::select! {
+                        // A call that is ready at once never starts the timer.
+                        biased;
+                        out = &mut fut => Some(out),
+                        () = tokio::time::sleep(SIGNAL_CHECK) => None,
+                    }
+                })
+            });
+            if let Some(out) = step {
+                break out;
+            }
+            if let Err(interrupted) = py.check_signals() {
+                runtime().spawn(fut);
+                return Err(interrupted);
+            }
+        };
+        match done {
             Ok(convert) => convert(py).map(Bound::unbind),
             Err(e) => Err(core_err(py, &e)),
         }

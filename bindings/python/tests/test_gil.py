@@ -93,3 +93,32 @@ def test_blocking_operations_from_many_threads() -> None:
         t.join()
     assert errors == []
     assert sorted(t.seq for t in d.iter_tickets(limit=500)) == list(range(1, 201))
+
+
+def test_ctrl_c_interrupts_a_call_waiting_on_a_silent_server() -> None:
+    import _thread
+    import socket
+
+    import pytest
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    threading.Timer(0.3, _thread.interrupt_main).start()
+    with pytest.raises(KeyboardInterrupt):
+        Helpdesk.connect(f"postgres://nobody@127.0.0.1:{port}/nothing", acquire_timeout=timedelta(seconds=60))
+    # The interrupt came while the call still waited: its connection is
+    # still open (the call would have closed it on giving up).
+    conn, _ = server.accept()
+    conn.setblocking(False)
+    try:
+        while conn.recv(65536):
+            pass
+        still_open = False
+    except BlockingIOError:
+        still_open = True
+    finally:
+        conn.close()
+        server.close()
+    assert still_open
