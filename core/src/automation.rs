@@ -401,8 +401,10 @@ pub(crate) fn check(rules: &[Rule]) -> Result<()> {
             }
             if let Condition::CustomField { name, equals } = c {
                 crate::validate::text(&format!("{field}.name"), name, 200)?;
-                let doc = serde_json::Map::from_iter([(name.clone(), equals.clone())]);
-                crate::validate::json_fields(&format!("{field}.equals"), &doc)?;
+                // Checked as the one key `equals` of a document: errors name
+                // `….equals.<path inside the value>`.
+                let doc = serde_json::Map::from_iter([("equals".to_owned(), equals.clone())]);
+                crate::validate::json_fields(&field, &doc)?;
             }
         }
         for (j, a) in r.actions.iter().enumerate() {

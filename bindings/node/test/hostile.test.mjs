@@ -321,6 +321,12 @@ describe('integers from JavaScript', () => {
       .then(() => null, (e) => e)
     assert.equal(tooDeep?.code, 'invalid_input')
     assert.match(tooDeep.field, /^customFields\.order_info\.deep_key/)
+    const rule = { name: 'VIP', on: ['ticket_created'], actions: [{ addTag: 'vip' }] }
+    const deepRule = await ws
+      .setRules([{ ...rule, conditions: [{ customField: { name: 'order_info', equals: { order_info: deep } } }] }])
+      .then(() => null, (e) => e)
+    assert.equal(deepRule?.code, 'invalid_input')
+    assert.match(deepRule.field, /^rules\[0\]\.conditions\[0\]\.equals\.order_info\.deep_key\.deep_key/)
     // A getter or a Proxy trap that throws: the Promise rejects naming the key.
     const boom = { customer: 'alice', description: 'x', get subject() { throw new Error('boom') } }
     const pending = ws.openTicket(boom)

@@ -105,7 +105,7 @@ impl Host {
                     .split('.')
                     .map(|seg| {
                         let out = if own { seg.to_owned() } else { camel(seg) };
-                        own = own || seg == OWN_JSON;
+                        own = own || OWN_JSON.contains(&seg);
                         out
                     })
                     .collect::<Vec<_>>()
@@ -117,9 +117,10 @@ impl Host {
     }
 }
 
-/// The field whose keys are a caller's own JSON (custom fields), kept as
+/// The fields whose keys are a caller's own JSON (custom fields, and the
+/// value a rule's `custom_field` condition compares them with), kept as
 /// written in error paths.
-const OWN_JSON: &str = "custom_fields";
+const OWN_JSON: &[&str] = &["custom_fields", "equals"];
 
 /// `first_response` → `firstResponse`.
 pub fn camel(snake: &str) -> String {
@@ -278,7 +279,7 @@ pub fn decode<T: DeserializeOwned>(value: Value, host: Host) -> Result<T, Error>
                         field.push('.');
                     }
                     field.push_str(&if own { name.clone() } else { host.key(name) });
-                    own = own || name == OWN_JSON;
+                    own = own || OWN_JSON.contains(&name.as_str());
                 }
                 _ => {}
             }
