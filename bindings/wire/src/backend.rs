@@ -44,6 +44,28 @@ pub struct Opened {
     /// Whether row-level security binds the store's role (`None` in memory
     /// or when it could not be read).
     pub rls: Option<bool>,
+    /// How to open the same help desk on new connections (PostgreSQL).
+    pub reopen: Option<Reopen>,
+}
+
+/// How to open a PostgreSQL help desk again: in a child process forked
+/// after it was opened (a Celery or gunicorn worker), whose inherited
+/// connections are the parent's sockets (a query sent on one mixes both
+/// processes' answers) and whose runtime has no threads. The same URL and
+/// settings, on the schema the store uses; never temporary (a temporary
+/// schema stays the parent's to drop).
+#[derive(Debug, Clone)]
+pub struct Reopen {
+    url: String,
+    settings: PgSettings,
+    clock: Option<Arc<ManualClock>>,
+}
+
+impl Reopen {
+    /// The same help desk on new connections.
+    pub async fn open(&self) -> Result<Opened, Error> {
+        open(&self.url, self.settings.clone(), self.clock.clone()).await
+    }
 }
 
 /// A help desk in memory.
@@ -52,6 +74,7 @@ pub fn in_memory(clock: Option<Arc<ManualClock>>) -> Opened {
         desk: with_clock(Arc::new(MemoryStore::new()), clock),
         backend: Backend::Memory,
         rls: None,
+        reopen: None,
     }
 }
 
@@ -72,6 +95,7 @@ pub async fn open(
             "must be memory: or a postgres:// URL",
         ));
     }
+    let again = settings.clone();
     let mut options = PgOptions::default();
     if let Some(s) = settings.schema {
         options.schema = s;
@@ -94,10 +118,20 @@ pub async fn open(
         PgStore::connect(url, options).await
     }?;
     let rls = store.rls_enforced().await.ok();
+    let reopen = Reopen {
+        url: url.to_owned(),
+        settings: PgSettings {
+            schema: Some(store.schema().to_owned()),
+            temporary: false,
+            ..again
+        },
+        clock: clock.clone(),
+    };
     Ok(Opened {
         desk: with_clock(Arc::new(store.clone()), clock),
         backend: Backend::Postgres(store),
         rls,
+        reopen: Some(reopen),
     })
 }
 
