@@ -6,14 +6,15 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use ticketry_core::{Error, WorkspaceId};
-use ticketry_wire::backend::{self, Backend, PgSettings};
+use ticketry_wire::backend::{self, Backend, PgSettings, Reopen};
 
 use crate::calendar::ManualClock;
 use crate::convert::{bad, delta, flag, int_opt, py_dt, text, text_opt};
 use crate::errors::core_err;
-use crate::pending::{Pending, convert};
+use crate::pending::{Pending, convert, generation, runtime};
 use crate::wire::{Reader, to_py};
 
 type Core = ticketry_core::Helpdesk;
@@ -22,16 +23,98 @@ type Core = ticketry_core::Helpdesk;
 #[pyclass(module = "ticketry._native", name = "Helpdesk", frozen)]
 #[derive(Debug, Clone)]
 pub struct Helpdesk {
+    shared: Arc<Shared>,
+}
+
+/// What a `Helpdesk` and its `Desk`s share: the help desk as this process
+/// opened it.
+#[derive(Debug)]
+struct Shared {
+    /// Taken only with the GIL held and never across a wait, so no thread
+    /// holds it when another forks (`os.fork` holds the GIL).
+    live: Mutex<Live>,
+    reopen: Option<Reopen>,
+}
+
+#[derive(Debug)]
+struct Live {
+    /// The fork generation it was opened in ([`generation`]).
+    generation: usize,
     core: Core,
     backend: Backend,
 }
 
+impl Drop for Live {
+    /// In a forked child, a help desk opened by an ancestor is never
+    /// dropped: its connections are the ancestor's sockets, and dropping a
+    /// temporary store would end the ancestor's sessions and drop its
+    /// schema. A clone of each handle is forgotten, so the last reference
+    /// here never goes.
+    fn drop(&mut self) {
+        if self.generation != generation() {
+            std::mem::forget(self.core.clone());
+            std::mem::forget(self.backend.clone());
+        }
+    }
+}
+
 impl From<backend::Opened> for Helpdesk {
     fn from(o: backend::Opened) -> Self {
-        Self {
+        let live = Live {
+            generation: generation(),
             core: o.desk,
             backend: o.backend,
+        };
+        Self {
+            shared: Arc::new(Shared {
+                live: Mutex::new(live),
+                reopen: o.reopen,
+            }),
         }
+    }
+}
+
+impl Helpdesk {
+    /// The backend for this process ([`Shared::live`]).
+    fn backend(&self, py: Python<'_>) -> PyResult<Backend> {
+        Ok(self.shared.live(py)?.1)
+    }
+}
+
+impl Shared {
+    /// The help desk as last opened, without reopening it (no I/O: names,
+    /// the clock).
+    fn current(&self, _py: Python<'_>) -> (Core, Backend) {
+        let live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        (live.core.clone(), live.backend.clone())
+    }
+
+    /// The help desk for this process. In a child forked since a
+    /// PostgreSQL help desk was opened, its first call opens the same help
+    /// desk on connections of its own (blocking, once): the inherited ones
+    /// are the parent's sockets, which the child never uses nor closes
+    /// ([`Live`]'s drop). An in-memory help desk goes on with the child's
+    /// copy of its data.
+    fn live(&self, py: Python<'_>) -> PyResult<(Core, Backend)> {
+        let now = generation();
+        let lock = || self.live.lock().unwrap_or_else(|p| p.into_inner());
+        let reopen = match &self.reopen {
+            Some(reopen) if lock().generation != now => reopen,
+            _ => return Ok(self.current(py)),
+        };
+        let rt = runtime()?;
+        let opened = py
+            .detach(|| rt.block_on(reopen.open()))
+            .map_err(|e| core_err(py, &e))?;
+        let mut live = lock();
+        if live.generation != now {
+            *live = Live {
+                generation: now,
+                core: opened.desk,
+                backend: opened.backend,
+            };
+        }
+        Ok((live.core.clone(), live.backend.clone()))
     }
 }
 
@@ -140,35 +223,35 @@ impl Helpdesk {
     /// Whether PostgreSQL's row-level security applies to the role the
     /// store runs as (`False` for a superuser or `BYPASSRLS` role: tenant
     /// isolation then rests on the queries alone); `None` in memory.
-    fn rls_enforced(&self) -> Pending {
-        Pending::new(self.backend.clone().rls_enforced())
+    fn rls_enforced(&self, py: Python<'_>) -> PyResult<Pending> {
+        Ok(Pending::new(self.backend(py)?.rls_enforced()))
     }
 
     /// `"memory"` or `"postgres"`.
-    #[getter]
-    fn backend(&self) -> &'static str {
-        self.backend.name()
+    #[getter(backend)]
+    fn backend_name(&self, py: Python<'_>) -> &'static str {
+        self.shared.current(py).1.name()
     }
 
     /// The schema holding Ticketry's tables (Postgres), else `None`.
     #[getter]
-    fn schema(&self) -> Option<String> {
-        self.backend.schema().map(str::to_owned)
+    fn schema(&self, py: Python<'_>) -> Option<String> {
+        self.shared.current(py).1.schema().map(str::to_owned)
     }
 
     /// Creates or upgrades Ticketry's tables (Postgres; a no-op in memory).
-    fn migrate(&self) -> Pending {
-        Pending::new(self.backend.clone().migrate())
+    fn migrate(&self, py: Python<'_>) -> PyResult<Pending> {
+        Ok(Pending::new(self.backend(py)?.migrate()))
     }
 
     /// Closes the connection pool (Postgres; a no-op in memory).
-    fn close(&self) -> Pending {
-        Pending::new(self.backend.clone().close())
+    fn close(&self, py: Python<'_>) -> PyResult<Pending> {
+        Ok(Pending::new(self.backend(py)?.close()))
     }
 
     /// The desk's clock (UTC).
     fn now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py_dt(py, self.core.clock().now())
+        py_dt(py, self.shared.current(py).0.clock().now())
     }
 
     /// The handle of a workspace (its id); no I/O.
@@ -178,7 +261,7 @@ impl Helpdesk {
             .parse::<WorkspaceId>()
             .map_err(|e: Error| core_err(workspace.py(), &e.for_field("workspace")))?;
         Ok(Desk {
-            core: self.core.clone(),
+            shared: self.shared.clone(),
             ws,
         })
     }
@@ -186,11 +269,11 @@ impl Helpdesk {
     /// Runs operation `op` of the table (the Python client calls this).
     #[pyo3(signature = (op, kwargs))]
     fn call(&self, op: &str, kwargs: &Bound<'_, PyDict>) -> PyResult<Pending> {
-        call(&self.core, None, op, kwargs)
+        call(&self.shared.live(kwargs.py())?.0, None, op, kwargs)
     }
 
-    fn __repr__(&self) -> String {
-        match self.backend.schema() {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        match self.shared.current(py).1.schema() {
             Some(schema) => format!(
                 "Helpdesk(backend='postgres', schema={})",
                 crate::convert::quoted(schema)
@@ -204,7 +287,7 @@ impl Helpdesk {
 #[pyclass(module = "ticketry._native", name = "Desk", frozen, eq, hash)]
 #[derive(Debug, Clone)]
 pub struct Desk {
-    core: Core,
+    shared: Arc<Shared>,
     ws: WorkspaceId,
 }
 
@@ -231,7 +314,7 @@ impl Desk {
     /// Runs operation `op` of the table in this workspace (the Python client calls this).
     #[pyo3(signature = (op, kwargs))]
     fn call(&self, op: &str, kwargs: &Bound<'_, PyDict>) -> PyResult<Pending> {
-        call(&self.core, Some(self.ws), op, kwargs)
+        call(&self.shared.live(kwargs.py())?.0, Some(self.ws), op, kwargs)
     }
 
     fn __repr__(&self) -> String {

@@ -22,6 +22,15 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<calendar::Calendar>()?;
     m.add_class::<calendar::ManualClock>()?;
     m.add_class::<pending::Pending>()?;
+    m.add_function(wrap_pyfunction!(pending::after_fork, m)?)?;
+    // A forked child (a Celery or gunicorn worker) starts its own runtime
+    // and connections (`pending`); `register_at_fork` is POSIX only.
+    let os = m.py().import("os")?;
+    if os.hasattr("register_at_fork")? {
+        let kwargs = pyo3::types::PyDict::new(m.py());
+        kwargs.set_item("after_in_child", m.getattr("after_fork")?)?;
+        os.call_method("register_at_fork", (), Some(&kwargs))?;
+    }
     m.add("ERROR_CODES", ticketry_core::Error::CODES.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,12 +1,23 @@
-//! One tokio runtime for the whole process, and [`Pending`]: an operation
-//! that has been validated and is ready to run, either blocking (GIL
-//! released) or as an asyncio awaitable.
+//! One tokio runtime per process, and [`Pending`]: an operation that has
+//! been validated and is ready to run, either blocking (GIL released) or as
+//! an asyncio awaitable.
+//!
+//! A process forked after the runtime started (a Celery or gunicorn
+//! worker) inherits it without its threads: nothing on it would ever run.
+//! [`after_fork`], which the module registers with `os.register_at_fork`,
+//! leaves it behind and counts a new [`generation`]; the child's first call
+//! starts a runtime of its own, and a PostgreSQL help desk opens its own
+//! connections (`desk.rs`).
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+use pyo3_async_runtimes::generic::{ContextExt, Runtime};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use tokio::runtime::Runtime as Tokio;
 
 use crate::errors::core_err;
 
@@ -23,10 +34,96 @@ where
 
 type Fut = Pin<Box<dyn Future<Output = Result<Convert, ticketry_core::Error>> + Send>>;
 
-/// The process-wide tokio runtime (the one `pyo3-async-runtimes` drives
-/// awaitables on; blocking calls `block_on` it with the GIL released).
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    pyo3_async_runtimes::tokio::get_runtime()
+/// Forks since the module loaded, in this process's line: 0 in the process
+/// that loaded it, 1 in a child it forked, and so on.
+static GENERATION: AtomicUsize = AtomicUsize::new(0);
+/// Forks deep a process may be and still start a runtime.
+const MAX_GENERATIONS: usize = 16;
+/// The runtime of each generation, started by its first call. A process
+/// only ever uses its own generation's: one that an ancestor was starting
+/// when it forked is left as it was.
+static RUNTIMES: [OnceLock<Result<Tokio, String>>; MAX_GENERATIONS] =
+    [const { OnceLock::new() }; MAX_GENERATIONS];
+
+/// This process's tokio runtime: awaitables run on it, and blocking calls
+/// `block_on` it with the GIL released. Lock free: it is also reached from
+/// its own tasks, without the GIL, and a lock some thread held when another
+/// forked would stay locked in the child.
+pub fn runtime() -> PyResult<&'static Tokio> {
+    let slot = RUNTIMES.get(generation()).ok_or_else(|| {
+        PyRuntimeError::new_err(format!(
+            "ticketry: a process forked more than {MAX_GENERATIONS} times deep cannot start its runtime"
+        ))
+    })?;
+    let rt = slot.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    rt.as_ref()
+        .map_err(|e| PyRuntimeError::new_err(format!("ticketry: starting its runtime: {e}")))
+}
+
+/// The fork generation of this process (a help desk opened in an earlier
+/// one reopens its connections).
+pub fn generation() -> usize {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// Runs in the child after `os.fork()`: the parent's runtime has no threads
+/// here, so it is left as it is (shutting it down would wait on threads
+/// that do not exist) and the next call starts the child's own.
+#[pyfunction]
+pub fn after_fork() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// [`runtime`] for `pyo3-async-runtimes`' awaitables (its own runtime is
+/// one per address space, which a fork leaves without threads).
+struct PerProcess;
+
+tokio::task_local! {
+    static LOCALS: std::cell::OnceCell<TaskLocals>;
+}
+
+impl Runtime for PerProcess {
+    type JoinError = tokio::task::JoinError;
+    type JoinHandle = tokio::task::JoinHandle<()>;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        match runtime() {
+            Ok(rt) => rt.spawn(fut),
+            // Reached from a task of the runtime, which therefore exists.
+            Err(_) => tokio::spawn(fut),
+        }
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        match runtime() {
+            Ok(rt) => rt.spawn_blocking(f),
+            Err(_) => tokio::task::spawn_blocking(f),
+        }
+    }
+}
+
+impl ContextExt for PerProcess {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        Box::pin(LOCALS.scope(std::cell::OnceCell::from(locals), fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        LOCALS.try_with(|c| c.get().cloned()).unwrap_or_default()
+    }
 }
 
 /// How often a blocking call looks at Python's signals (Ctrl-C).
@@ -106,9 +203,10 @@ impl Pending {
     /// does (a write stopped halfway would leave its outcome unknown).
     fn wait(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let mut fut = self.take()?;
+        let rt = runtime()?;
         let done = loop {
             let step = py.detach(|| {
-                runtime().block_on(async {
+                rt.block_on(async {
                     tokio::select! {
                         // A call that is ready at once never starts the timer.
                         biased;
@@ -121,7 +219,7 @@ impl Pending {
                 break out;
             }
             if let Err(interrupted) = py.check_signals() {
-                runtime().spawn(fut);
+                rt.spawn(fut);
                 return Err(interrupted);
             }
         };
@@ -134,8 +232,9 @@ impl Pending {
     /// Starts the operation on the runtime; returns an asyncio future
     /// (needs a running event loop).
     fn future<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        runtime()?;
         let fut = self.take()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        pyo3_async_runtimes::generic::future_into_py::<PerProcess, _, _>(py, async move {
             match fut.await {
                 Ok(convert) => Ok(Deferred(convert)),
                 Err(e) => Err(Python::attach(|py| core_err(py, &e))),

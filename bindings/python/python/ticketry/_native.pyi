@@ -10,6 +10,10 @@ from .models import BoundaryMode, CalendarConfig, Segment
 __version__: Final[str]
 ERROR_CODES: Final[list[str]]
 
+# Registered with os.register_at_fork at import: a forked child starts its
+# own runtime and connections.
+def after_fork() -> None: ...
+
 _T = TypeVar("_T")
 
 class Pending(Generic[_T]):
