@@ -174,6 +174,11 @@ export interface ConnectOptions {
   role?: string
   /** Run on this manual clock (default: the system clock). */
   clock?: ManualClock
+  /**
+   * Tests: migrate a fresh schema `<schema>_<random>`, dropped (with its
+   * data) when the help desk is garbage-collected (default `false`).
+   */
+  temporary?: boolean
 }
 
 /** Options of `Helpdesk.inMemory`. */

@@ -181,6 +181,13 @@ impl Arg<f64> {
     }
 }
 
+impl Arg<bool> {
+    /// The boolean, or `invalid_input` on `field`.
+    pub fn flag(self, field: &str) -> CoreResult<bool> {
+        self.get_or(field, "a boolean")
+    }
+}
+
 impl Arg<String> {
     /// The string, or `invalid_input` on `field`.
     pub fn text(self, field: &str) -> CoreResult<String> {

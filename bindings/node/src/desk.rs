@@ -95,6 +95,9 @@ pub struct ConnectOptions {
     pub role: Option<String>,
     /// Run on this manual clock (default: the system clock).
     pub clock: Option<&'static ManualClock>,
+    /// Tests: migrate a fresh schema `<schema>_<random>`, dropped (with its
+    /// data) when the help desk is garbage-collected (default `false`).
+    pub temporary: Option<bool>,
 }
 
 /// The help desk: one per process, shared by every request. Every method
@@ -194,6 +197,13 @@ impl<'e> Options<'e> {
             .transpose()
     }
 
+    /// The boolean at `key`.
+    fn flag(&self, key: &str) -> CoreResult<Option<bool>> {
+        self.get(key)?
+            .map(|v| convert::arg::<bool>(v).flag(key))
+            .transpose()
+    }
+
     /// The number at `key`.
     fn number(&self, key: &str) -> CoreResult<Option<f64>> {
         self.get(key)?
@@ -237,6 +247,7 @@ fn connect_options<'e>(
             "statementTimeoutMs",
             "role",
             "clock",
+            "temporary",
         ],
     )?;
     let statement_timeout = match o.get("statementTimeoutMs")? {
@@ -259,7 +270,7 @@ fn connect_options<'e>(
             .map(|ms| timeout("acquireTimeoutMs", ms))
             .transpose()?,
         statement_timeout,
-        temporary: false,
+        temporary: o.flag("temporary")?.unwrap_or(false),
     };
     Ok((settings, o.clock("clock")?))
 }

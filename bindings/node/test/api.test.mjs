@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { Helpdesk, Workspace, ManualClock, ERROR_CODES } from '../index.js'
-import { backends, rejectsWith, setup, slug, H, MIN } from './helpers.mjs'
+import { backends, rejectsWith, setup, slug, H, MIN, DATABASE_URL } from './helpers.mjs'
 
 const MISSING = '00000000-0000-7000-8000-000000000000'
 const BERLIN = {
@@ -59,6 +59,14 @@ for (const backend of backends) {
       if (backend.name === 'memory') assert.equal(desk.schema, null)
       else assert.match(desk.schema, /^node_t_/)
       assert.ok(desk.now() instanceof Date)
+      if (backend.name === 'postgres') {
+        // A temporary schema is fresh and already migrated.
+        const tmp = await Helpdesk.connect(DATABASE_URL, { schema: 'node_tmp', temporary: true })
+        assert.match(tmp.schema, /^node_tmp_[0-9a-z]+$/)
+        const ws = await tmp.createWorkspace({ name: 'Tmp', slug: 'tmp' })
+        assert.equal((await tmp.getWorkspace(ws.id)).slug, 'tmp')
+        await tmp.close()
+      }
       // connect() picks the backend by URL.
       const mem = await Helpdesk.connect('memory:')
       assert.equal(mem.backend, 'memory')

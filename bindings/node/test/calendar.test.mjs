@@ -209,6 +209,7 @@ describe('Calendar', () => {
       [() => Helpdesk.connect('memory:', { maxConections: 2 }), 'maxConections', 'unknown key'],
       [() => Helpdesk.connect('memory:', { maxConnections: '2' }), 'maxConnections', 'a number, got string'],
       [() => Helpdesk.connect('memory:', { statementTimeoutMs: '1s' }), 'statementTimeoutMs', 'a number, got string'],
+      [() => Helpdesk.connect('memory:', { temporary: 'yes' }), 'temporary', 'a boolean, got string'],
     ]
     for (const [call, field, words] of cases) {
       await rejectsWith(call, 'invalid_input', field)
