@@ -128,6 +128,26 @@ function text(b, key) {
   return v
 }
 
+/**
+ * An optional field of one of `types` (`'string'`, `'integer'`, `'boolean'`):
+ * `undefined` when absent or `null`; any other type is 400 naming it (an
+ * object is never taken as its text, `[object Object]`).
+ */
+function optional(b, key, ...types) {
+  const v = b[key]
+  if (v === undefined || v === null) return undefined
+  if (types.includes(typeof v) || (types.includes('integer') && Number.isSafeInteger(v))) return v
+  const what = types.map((t) => (t === 'integer' ? 'an integer' : `a ${t}`)).join(' or ')
+  throw new HttpError(400, 'invalid_input', `${key} must be ${what}`, key)
+}
+
+/** An optional text field; an id may also be an integer (`assigned_to`, `ride`). */
+const optionalText = (b, key) => optional(b, key, 'string')
+const optionalId = (b, key) => {
+  const v = optional(b, key, 'string', 'integer')
+  return v === undefined ? undefined : String(v)
+}
+
 /** A status filter in either vocabulary (comma-separated) → Ticketry statuses. */
 function statusFilter(list) {
   return String(list)
@@ -374,15 +394,16 @@ async function openTicket(c) {
   const b = body(c.req)
   // Staff open tickets on behalf of a customer (`user`).
   const customer = c.me.staff ? await onBehalfOf(c.ws, text(b, 'user')) : c.me.id
+  const ride = optionalId(b, 'ride')
   const t = await c.ws.openTicket({
     customer,
     subject: text(b, 'subject'),
     description: text(b, 'description'),
-    category: b.category || undefined,
-    priority: b.priority || undefined,
+    category: optionalText(b, 'category') || undefined,
+    priority: optionalText(b, 'priority') || undefined,
     channel: 'api',
-    links: b.ride ? [{ kind: 'ride', id: String(b.ride) }] : undefined,
-    suggestions: b.suggestion_id || undefined,
+    links: ride ? [{ kind: 'ride', id: ride }] : undefined,
+    suggestions: optionalText(b, 'suggestion_id') || undefined,
   })
   return ticketJson(t, c.me.staff)
 }
@@ -459,16 +480,17 @@ async function updateTicket(c) {
     throw new HttpError(400, 'invalid_input', 'a category can be changed here, not removed', 'category')
   }
   // Assignees are staff who have used the API (Ticketry knows them as agents).
-  const assignee = b.assigned_to === undefined || b.assigned_to === null ? undefined : String(b.assigned_to)
-  const sameStatus = b.status === undefined || b.status === t.status || b.status === SEED_STATUS[t.status]
+  const assignee = optionalId(b, 'assigned_to')
+  const status = optionalText(b, 'status')
+  const sameStatus = status === undefined || status === t.status || status === SEED_STATUS[t.status]
   const updated = await c.ws.updateTicket(t.id, {
     subject: b.subject,
     description: b.description,
-    priority: b.priority === undefined ? undefined : String(b.priority),
-    category: b.category ?? undefined,
+    priority: optionalText(b, 'priority'),
+    category: optionalText(b, 'category'),
     assignee,
     unassign: b.assigned_to === null && t.assignee !== null ? true : undefined,
-    status: sameStatus ? undefined : String(b.status),
+    status: sameStatus ? undefined : status,
     expectedVersion: b.version,
     by: c.me.actor,
   })
@@ -484,7 +506,7 @@ async function rateTicket(c) {
   const b = body(c.req)
   const rating = required(b, 'rating')
   if (!Number.isInteger(rating)) throw new HttpError(400, 'invalid_input', 'rating must be an integer from 1 to 5', 'rating')
-  const comment = b.feedback == null ? undefined : String(b.feedback)
+  const comment = optionalText(b, 'feedback')
   return ticketJson(await c.ws.rate(c.ticket.id, rating, { comment, by: c.me.actor }), false)
 }
 
@@ -492,9 +514,12 @@ async function rateTicket(c) {
 async function addMessage(c) {
   const b = body(c.req)
   const message = text(b, 'message')
+  // Only `true` makes a note (`messageAction`): anything else but `false`
+  // is refused, never published as a reply.
+  optional(b, 'is_internal', 'boolean')
   const { ws, me, ticket } = c
   const m = me.staff
-    ? await ws.reply(ticket.id, me.id, message, { status: b.status || undefined })
+    ? await ws.reply(ticket.id, me.id, message, { status: optionalText(b, 'status') || undefined })
     : await ws.customerMessage(ticket.id, me.id, message)
   return messageJson(m)
 }

@@ -336,6 +336,10 @@ for (const backend of backends) {
       expectError(await call('POST', '/api/messages/', ALICE, { ticket: t.id, message: 'psst', is_internal: true }), 403, 'forbidden')
       expectError(await call('POST', '/api/messages/', ALICE, { message: 'where?' }), 400, 'invalid_input', 'ticket')
       expectError(await call('POST', '/api/messages/', ALICE, { ticket: t.id }), 400, 'invalid_input', 'message')
+      // A note flag that is not a boolean is refused, never published as a reply.
+      for (const flag of ['true', 1, 'yes', {}]) {
+        expectError(await call('POST', '/api/messages/', SAM, { ticket: t.id, message: 'secret', is_internal: flag }), 400, 'invalid_input', 'is_internal')
+      }
       assert.equal((await call('GET', `/api/tickets/${t.id}/messages/`, SAM)).json.length, 4, 'refused messages changed nothing')
 
       // GET /messages/:id/: one message, under the same rules.
@@ -488,6 +492,20 @@ for (const backend of backends) {
       } finally {
         await multi.stop()
       }
+    })
+
+    it('refuses a field of the wrong type instead of storing its text', async () => {
+      const t = (await call('POST', '/api/tickets/', ALICE, { subject: 'Typed', description: 'fields' })).json
+      expectError(await call('POST', '/api/tickets/', ALICE, { subject: 's', description: 'd', ride: { id: 1 } }), 400, 'invalid_input', 'ride')
+      expectError(await call('POST', '/api/tickets/', ALICE, { subject: 's', description: 'd', priority: ['high'] }), 400, 'invalid_input', 'priority')
+      expectError(await call('PUT', `/api/tickets/${t.id}/`, SAM, { status: ['open'] }), 400, 'invalid_input', 'status')
+      expectError(await call('PUT', `/api/tickets/${t.id}/`, SAM, { assigned_to: { id: 'sam' } }), 400, 'invalid_input', 'assigned_to')
+      expectError(await call('POST', '/api/messages/', SAM, { ticket: t.id, message: 'm', status: 7 }), 400, 'invalid_input', 'status')
+      await call('PUT', `/api/tickets/${t.id}/`, SAM, { status: 'resolved' })
+      for (const feedback of [{ a: 1 }, 42, ['x'], true]) {
+        expectError(await call('POST', `/api/tickets/${t.id}/rate/`, ALICE, { rating: 5, feedback }), 400, 'invalid_input', 'feedback')
+      }
+      assert.equal((await call('GET', `/api/tickets/${t.id}/`, ALICE)).json.rating, null, 'refused ratings changed nothing')
     })
 
     it('answers 405 with Allow, 404 for unknown paths, 400/413/415 for bad bodies', async () => {
