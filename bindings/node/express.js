@@ -608,7 +608,7 @@ function endpoint(pick, opts) {
     }
     // The body is parsed only now, so an anonymous caller's malformed or
     // oversized body is 401 too, not 400 or 413.
-    await new Promise((resolve, reject) => opts.parseJson(req, res, (err) => (err ? reject(err) : resolve())))
+    await new Promise((resolve, reject) => opts.parseJson(req, res, (err) => (err ? reject(requestError(err, 'body')) : resolve())))
     const action = typeof pick === 'function' ? pick(req) : pick
     const spec = SPECS[action]
     const me = caller(user)
@@ -641,13 +641,24 @@ function noRoute(req, res) {
   sendError(res, 404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)
 }
 
-/** A body the JSON parser refused (malformed, too large, bad charset): its 4xx status. */
-const isBodyError = (err) => typeof err?.type === 'string' && err.expose === true && err.status >= 400 && err.status < 500
+/**
+ * A request Express itself refused, as an `HttpError` with its 4xx status:
+ * a body the JSON parser or its decompression refused (malformed, too
+ * large, a charset or encoding it does not take), or a path parameter that
+ * is not valid percent-encoding. Its message is shown only when marked safe
+ * to. Anything else is returned as it is. (A Ticketry error's `status` is a
+ * ticket's status, a string.)
+ */
+function requestError(err, field = null) {
+  if (err instanceof HttpError || !Number.isInteger(err?.status) || err.status < 400 || err.status >= 500) return err
+  const code = err.status === 415 ? 'unsupported_media_type' : 'invalid_input'
+  return new HttpError(err.status, code, err.expose ? err.message : 'malformed request', field)
+}
 
 /** An error → `{ status, code, message, field }`; anything unexpected is a bare 500. */
 function describeError(err) {
+  err = requestError(err)
   if (err instanceof HttpError) return err
-  if (isBodyError(err)) return { status: err.status, code: 'invalid_input', message: err.message, field: 'body' }
   const status = HTTP_STATUS[err?.code]
   if (status && err.code !== 'internal') return { status, code: err.code, message: err.message, field: err.field ?? null }
   return { status: 500, code: 'internal', message: 'internal error', field: null }

@@ -508,6 +508,26 @@ for (const backend of backends) {
       assert.equal((await call('GET', `/api/tickets/${t.id}/`, ALICE)).json.rating, null, 'refused ratings changed nothing')
     })
 
+    it('answers 400 for a path or a body Express cannot decode, 415 for a charset it does not take', async () => {
+      for (const path of ['/api/tickets/%FF/', '/api/messages/%FF/', '/api/categories/%C0%AE/']) {
+        expectError(await call('GET', path, ALICE), 400, 'invalid_input')
+        expectError(await call('GET', path), 400, 'invalid_input')
+      }
+      const gzip = await fetch(`${server.base}/api/tickets/`, {
+        method: 'POST',
+        headers: { ...ALICE, 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+        body: 'not gzip at all',
+      })
+      expectError({ status: gzip.status, json: await gzip.json() }, 400, 'invalid_input', 'body')
+      const latin1 = await fetch(`${server.base}/api/tickets/`, {
+        method: 'POST',
+        headers: { ...ALICE, 'Content-Type': 'application/json; charset=latin1' },
+        body: '{}',
+      })
+      expectError({ status: latin1.status, json: await latin1.json() }, 415, 'unsupported_media_type', 'body')
+      assert.deepEqual(failures, [], 'client errors are not reported as failures')
+    })
+
     it('answers 405 with Allow, 404 for unknown paths, 400/413/415 for bad bodies', async () => {
       const cases = [
         ['DELETE', '/tickets/', 'GET, HEAD, POST'],
