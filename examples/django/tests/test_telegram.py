@@ -119,7 +119,27 @@ class TelegramBotTest(TestCase):
 
     def test_the_secret_is_checked(self) -> None:
         self.assertEqual(self.post({"update_id": 1}, secret="wrong"), 403)
+        self.assertEqual(self.post({"update_id": 1}, secret=""), 403)
         self.assertEqual(self.client.get(URL).status_code, 405)
+
+    def test_a_bot_without_a_secret_is_refused_and_no_bot_is_404(self) -> None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        update = {"update_id": 1, "message": {"message_id": 1, "chat": {"id": STAFF_ID, "type": "private"},
+                                              "from": {"id": STAFF_ID, "first_name": "Eve"}, "text": "/incident Fake"}}
+        telegram = {"BOT_TOKEN": "123:ABC", "API_URL": self.api.url, "STAFF": [STAFF_ID]}
+        for secret in ({}, {"SECRET": ""}, {"SECRET": 12345}):
+            with self.subTest(secret=secret), override_settings(
+                TICKETRY={**settings.TICKETRY, "TELEGRAM": {**telegram, **secret}}
+            ):
+                with self.assertRaises(ImproperlyConfigured):
+                    self.client.post(URL, data=json.dumps(update), content_type="application/json")
+        self.assertEqual(self.api.sent, [])
+        self.assertEqual(runtime.desk().list_incidents(), [])
+        without = {k: v for k, v in settings.TICKETRY.items() if k != "TELEGRAM"}
+        with override_settings(TICKETRY=without):
+            resp = self.client.post(URL, data=json.dumps(update), content_type="application/json")
+            self.assertEqual((resp.status_code, resp.json()["error"]["code"]), (404, "not_found"))
 
     def test_no_update_crashes_it(self) -> None:
         rng = random.Random(20261128)
@@ -135,7 +155,7 @@ class TelegramBotTest(TestCase):
             return {rng.choice(["message", "chat", "from", "text", "id", "edited_message"]): value(depth + 1)
                     for _ in range(rng.randint(0, 4))}
 
-        bodies: List[Any] = [b"not json", b"", b"[1, 2", "[]", "null", "42"]
+        bodies: List[Any] = [b"not json", b"", b"[1, 2", "[]", "null", "42", "[" * 100_000 + "]" * 100_000]
         for _ in range(300):
             message = {k: value() for k in ("chat", "from", "text") if rng.random() < 0.8}
             if rng.random() < 0.5:

@@ -44,12 +44,26 @@ MAX_TEXT = 4096
 Reply = Callable[[Desk, Person, str], str]
 
 
+def _configured() -> bool:
+    from django.conf import settings
+
+    return getattr(settings, "TICKETRY", {}).get("TELEGRAM") is not None
+
+
 def _settings() -> Dict[str, Any]:
+    """The bot's settings. A bot without a ``SECRET`` is refused: anyone
+    could post updates as a staff member's Telegram id and declare
+    incidents."""
     from django.conf import settings
 
     raw = getattr(settings, "TICKETRY", {}).get("TELEGRAM")
     if not isinstance(raw, dict) or not isinstance(raw.get("BOT_TOKEN"), str) or not raw["BOT_TOKEN"]:
         raise ImproperlyConfigured("TICKETRY['TELEGRAM'] needs a BOT_TOKEN to serve the bot")
+    if not isinstance(raw.get("SECRET"), str) or not raw["SECRET"]:
+        raise ImproperlyConfigured(
+            "TICKETRY['TELEGRAM'] needs a SECRET (setWebhook's secret_token): without it "
+            "anyone could post updates as a staff member"
+        )
     unknown = set(raw) - {"BOT_TOKEN", "SECRET", "API_URL", "STAFF", "IDENTIFY"}
     if unknown:
         raise ImproperlyConfigured(f"TICKETRY['TELEGRAM'] has unknown key(s) {sorted(unknown)}")
@@ -242,14 +256,16 @@ def webhook_view(request: HttpRequest) -> JsonResponse:
         resp = JsonResponse({"ok": False}, status=405)
         resp["Allow"] = "POST"
         return resp
+    if not _configured():
+        return JsonResponse({"error": {"code": "not_found", "message": "no Telegram bot here", "field": None}}, status=404)
     cfg = _settings()
-    secret = cfg.get("SECRET")
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-    if secret and not hmac.compare_digest(given.encode(), str(secret).encode()):
+    if not hmac.compare_digest(given.encode(), cfg["SECRET"].encode()):
         return JsonResponse({"ok": False}, status=403)
     try:
         update = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Not an update: answered so Telegram does not send it again.
         return JsonResponse({"ok": True})
     answer = handle_update(update)
     if answer is not None:
