@@ -184,6 +184,38 @@ class SupportApiTest(TestCase):
         resp = self.as_alice.delete("/api/support/tickets/")
         self.assertEqual((resp.status_code, resp["Allow"]), (405, "GET, POST"))
 
+    def test_client_mistakes_are_json_4xx_never_500(self) -> None:
+        t = self.open(self.as_alice)
+        ref = t["number"]
+
+        def error(client: Client, method: str, url: str, data: Any, status: int, field: Any) -> None:
+            body = self.call(client, method, url, data, status)
+            self.assertEqual((body["error"]["code"], body["error"]["field"]), ("invalid_input", field), body)
+
+        # Unknown paths answer JSON; a known one without its slash is served.
+        self.assert_error(self.call(self.as_alice, "get", "/api/support/nowhere/", status=404), "not_found")
+        self.assert_error(self.call(self.as_alice, "get", f"/api/support/tickets/{ref}%2Fx/", status=404), "not_found")
+        self.assertEqual(len(self.call(self.as_alice, "get", "/api/support/tickets")["results"]), 1)
+        self.open(self.as_alice, "No slash")  # (the helper posts with the slash)
+        self.call(self.as_alice, "post", "/api/support/tickets", {"subject": "Slashless", "message": "m"}, 201)
+        # Bodies: nested too deep, too large.
+        deep = "[" * 100_000 + "]" * 100_000
+        resp = self.as_alice.post("/api/support/tickets/", data=deep, content_type="application/json")
+        self.assertEqual((resp.status_code, resp.json()["error"]["field"]), (400, "body"))
+        with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000):
+            error(self.as_alice, "post", "/api/support/tickets/", {"subject": "s", "message": "x" * 2000}, 413, "body")
+        # Fields of the wrong type where the view itself reads them.
+        error(self.as_alice, "put", f"/api/support/tickets/{ref}/status/", {"status": ["closed"]}, 400, "status")
+        error(self.as_alice, "put", f"/api/support/tickets/{ref}/status/", {"status": {}}, 400, "status")
+        other = self.open(self.as_alice, "Other")
+        for into in (5, [1], {}):
+            error(self.as_sam, "post", f"/api/support/tickets/{other['number']}/merge/", {"into": into}, 400, "into")
+        # Instants and dates out of the range Ticketry stores.
+        error(self.as_sam, "get", "/api/support/stats/daily/?to=0001-01-01", None, 400, "to")
+        error(self.as_sam, "get", "/api/support/stats/metrics/?until=0001-01-01T00:00:00%2B00:00", None, 400, "until")
+        error(self.as_sam, "get", "/api/support/kb/deflection/?until=0001-01-01T00:00:00%2B00:00", None, 400, "until")
+        error(self.as_alice, "post", "/api/support/access-requests/", {"kind": "password", "expires_in": 10**14}, 400, "expires_in")
+
     # ----- staff --------------------------------------------------------------------
 
     def by_hand(self) -> None:

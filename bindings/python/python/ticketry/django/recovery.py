@@ -63,6 +63,10 @@ def make(c: Call) -> Any:
     expires = data.get("expires_in")
     if expires is not None and (type(expires) is not int or expires <= 0):
         raise ApiError(400, "invalid_input", "expires_in is a number of seconds", "expires_in")
+    try:
+        expires_in = None if expires is None else timedelta(seconds=expires)
+    except OverflowError:
+        raise ApiError(400, "invalid_input", f"expires_in of {expires} seconds is too long", "expires_in") from None
     r = c.desk.request_access(
         _required(data, "kind", "request_type"),
         customer=None if customer in (None, "") else str(customer),
@@ -70,7 +74,7 @@ def make(c: Call) -> Any:
         verification=data.get("verification") or None,
         note=data.get("note") or None,
         ticket=data.get("ticket") or None,
-        expires_in=None if expires is None else timedelta(seconds=expires),
+        expires_in=expires_in,
         by=c.me.actor,
     )
     return 201, request_json(r)

@@ -96,9 +96,14 @@ def daily(c: Call) -> Any:
     raw_from, raw_to = c.request.GET.get("from"), c.request.GET.get("to")
     try:
         to = date.fromisoformat(raw_to) if raw_to else today
-        since = date.fromisoformat(raw_from) if raw_from else to - timedelta(days=30)
+        since = date.fromisoformat(raw_from) if raw_from else None
     except ValueError:
         raise ApiError(400, "invalid_input", "from and to must be YYYY-MM-DD dates", "from") from None
+    for name, day in (("to", to), ("from", since)):
+        if day is not None and not date(1970, 1, 1) <= day <= date(9999, 12, 31):
+            raise ApiError(400, "invalid_input", f"{name} must be between 1970-01-01 and 9999-12-31", name)
+    if since is None:
+        since = max(to - timedelta(days=30), date(1970, 1, 1))
     return 200, [jsonable(s) for s in c.desk.daily_stats(since.isoformat(), to.isoformat())]
 
 

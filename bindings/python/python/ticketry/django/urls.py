@@ -5,7 +5,7 @@ name one operation differently, both names are routed). ``<ref>`` is a
 ticket's id or its number (``TKT-2026-00042``).
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import kb, recovery, reports, status, telegram, views
 
@@ -58,4 +58,6 @@ urlpatterns = [
     path("kb/<str:article>/helpful/", kb.helpful_view, name="kb-helpful"),
     # Seed 001's Telegram bot (TICKETRY["TELEGRAM"]).
     path("telegram/", telegram.webhook_view, name="telegram"),
+    # Last: any other path under the prefix is a JSON 404.
+    re_path(r"^.*$", views.no_route_view, name="no-route"),
 ]

@@ -14,8 +14,10 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Optional, Tuple
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import Desk, Message, Priority, Ticket, TicketryError, View
@@ -94,7 +96,10 @@ class Call:
         return t
 
     def body(self) -> Dict[str, Any]:
-        raw = self.request.body
+        try:
+            raw = self.request.body
+        except RequestDataTooBig:
+            raise ApiError(413, "invalid_input", "the body is too large (DATA_UPLOAD_MAX_MEMORY_SIZE)", "body") from None
         if not raw:
             return {}
         if self.request.content_type != "application/json":
@@ -102,8 +107,8 @@ class Call:
             raise ApiError(415, "unsupported_media_type", "send the body as application/json", "body")
         try:
             data = json.loads(raw)
-        except ValueError:
-            raise ApiError(400, "invalid_input", "the body is not JSON", "body") from None
+        except (ValueError, RecursionError):
+            raise ApiError(400, "invalid_input", "the body is not JSON (or nested too deep)", "body") from None
         if not isinstance(data, dict):
             raise ApiError(400, "invalid_input", "the body must be a JSON object", "body")
         return data
@@ -170,6 +175,19 @@ def instant_param(c: "Call", name: str, default: datetime) -> datetime:
         raise ApiError(400, "invalid_input", f"{name} must be an ISO 8601 instant", name) from None
     if at.tzinfo is None:
         raise ApiError(400, "invalid_input", f"{name} needs a time zone offset", name)
+    return _in_range(name, at)
+
+
+#: The instants Ticketry stores (``ticketry_core::limits``).
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
+
+def _in_range(name: str, at: datetime) -> datetime:
+    """``at`` if Ticketry can store it (a date a year 1 or 9999 would
+    overflow the arithmetic around it), else 400 naming ``name``."""
+    if not _EARLIEST <= at <= _LATEST:
+        raise ApiError(400, "invalid_input", f"{name} must be between 1970-01-01 and 9999-12-31", name)
     return at
 
 
@@ -259,6 +277,15 @@ def _required(data: Dict[str, Any], *keys: str) -> Any:
     raise ApiError(400, "invalid_input", f"{keys[0]} is required", keys[0])
 
 
+def _text(data: Dict[str, Any], *keys: str) -> str:
+    """``_required``, a string (where the view itself uses the value)."""
+    value = _required(data, *keys)
+    if not isinstance(value, str):
+        key = next(k for k in keys if data.get(k) is value)
+        raise ApiError(400, "invalid_input", f"{key} must be a string", key)
+    return value
+
+
 def _paging(request: HttpRequest) -> Dict[str, Any]:
     q = request.GET
     try:
@@ -269,6 +296,24 @@ def _paging(request: HttpRequest) -> Dict[str, Any]:
 
 
 # ----- handlers: each returns (status, JSON) -------------------------------------------
+
+
+@csrf_exempt
+def no_route_view(request: HttpRequest) -> HttpResponse:
+    """Any other path under the prefix: a JSON 404, as every other answer
+    (Django's own 404 page lists the URL patterns under ``DEBUG``). A known
+    path written without its trailing slash is served as with it, as the
+    Express router does (``APPEND_SLASH`` would redirect a GET, losing a
+    POST's body, and raises under ``DEBUG``)."""
+    path = request.path_info
+    if not path.endswith("/"):
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not no_route_view:
+            return match.func(request, *match.args, **match.kwargs)  # type: ignore[no-any-return]
+    return _error(404, "not_found", f"no route {request.method} {request.path}")
 
 
 @csrf_exempt
@@ -374,7 +419,7 @@ def merge(c: Call, ref: str) -> Any:
     """Merges this ticket into ``{"into": <id or number>}`` (staff, seed 002):
     its thread is copied there and it is closed; returns the target."""
     t = c.ticket(ref, "merge_ticket")
-    into = _required(c.body(), "into")
+    into = _text(c.body(), "into")
     target = c.ticket(into, "merge_ticket")
     return 200, ticket_json(c.desk.merge_tickets(t, target, c.me.id), staff=True)
 
@@ -404,7 +449,7 @@ def put_status(c: Call, ref: str) -> Any:
     customer may only close their ticket or reopen it."""
     if c.staff:
         return set_status(c, ref)
-    status = _required(c.body(), "status")
+    status = _text(c.body(), "status")
     action = _CUSTOMER_STATUSES.get(status)
     if action is None:
         raise access.Forbidden("customers may only set status 'closed' or 'open'")
