@@ -182,7 +182,8 @@ class SupportApiTest(TestCase):
         self.assert_error(self.call(anon, "get", "/api/support/tickets/", status=401), "not_authenticated")
         self.assert_error(self.call(anon, "get", "/api/support/stats/", status=401), "not_authenticated")
         resp = self.as_alice.delete("/api/support/tickets/")
-        self.assertEqual((resp.status_code, resp["Allow"]), (405, "GET, POST"))
+        self.assertEqual((resp.status_code, resp["Allow"]), (405, "GET, HEAD, POST"))
+        self.assertEqual(self.as_alice.head("/api/support/tickets/").status_code, 200)
 
     def test_client_mistakes_are_json_4xx_never_500(self) -> None:
         t = self.open(self.as_alice)

@@ -119,12 +119,15 @@ def endpoint(**methods: Tuple[Optional[str], Handler]) -> Callable[..., JsonResp
     action is checked before the handler runs; ``None`` marks a ticket action,
     checked by ``Call.ticket`` once the ticket is known."""
 
+    allowed = [m for name in methods for m in ((name, "HEAD") if name == "GET" else (name,))]
+
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: Any) -> JsonResponse:
-        found = methods.get(request.method or "")
+        # HEAD is answered as GET, without the body.
+        found = methods.get("GET" if request.method == "HEAD" else request.method or "")
         if found is None:
             resp = _error(405, "method_not_allowed", f"{request.method} is not allowed here")
-            resp["Allow"] = ", ".join(methods)
+            resp["Allow"] = ", ".join(allowed)
             return resp
         action, handler = found
         try:
