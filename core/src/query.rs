@@ -191,6 +191,25 @@ impl TicketQuery {
         if !(1..=500).contains(&self.limit) {
             return Err(Error::invalid_input("limit", "must be between 1 and 500"));
         }
+        let texts = [("priority", &self.priority), ("tag", &self.tag)];
+        let listed = self.priorities.iter().map(|p| ("priorities", p));
+        let linked = self
+            .link
+            .iter()
+            .flat_map(|l| [("link.kind", &l.kind), ("link.id", &l.id)]);
+        let given = texts
+            .into_iter()
+            .filter_map(|(f, t)| Some((f, t.as_ref()?)));
+        if let Some((field, _)) = given
+            .chain(listed)
+            .chain(linked)
+            .find(|(_, t)| t.contains('\0'))
+        {
+            return Err(Error::invalid_input(
+                field,
+                "must not contain a NUL character",
+            ));
+        }
         if self.order == TicketOrder::Relevance && self.search.is_none() {
             return Err(Error::invalid_input(
                 "order",

@@ -168,10 +168,12 @@ impl Helpdesk {
 
     /// A workspace by slug.
     pub async fn get_workspace_by_slug(&self, slug: &str) -> Result<Workspace> {
-        self.store
-            .get_workspace_by_slug(slug)
-            .await?
-            .ok_or_else(|| Error::not_found("workspace", slug))
+        let found = match slug.contains('\0') {
+            // No stored slug holds NUL (PostgreSQL could not store it).
+            true => None,
+            false => self.store.get_workspace_by_slug(slug).await?,
+        };
+        found.ok_or_else(|| Error::not_found("workspace", slug))
     }
 
     /// Renames a workspace and/or changes some of its settings (the ones

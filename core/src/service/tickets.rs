@@ -651,10 +651,12 @@ impl Helpdesk {
 
     /// A ticket by its number (`TKT-2026-00042`).
     pub async fn get_ticket_by_number(&self, ws: WorkspaceId, number: &str) -> Result<Ticket> {
-        self.store
-            .get_ticket_by_number(ws, number)
-            .await?
-            .ok_or_else(|| Error::not_found("ticket", number))
+        let found = match number.contains('\0') {
+            // No stored number holds NUL (PostgreSQL could not store it).
+            true => None,
+            false => self.store.get_ticket_by_number(ws, number).await?,
+        };
+        found.ok_or_else(|| Error::not_found("ticket", number))
     }
 
     /// The ticket with its whole thread as `view` sees it (customers never

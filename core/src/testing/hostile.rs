@@ -215,6 +215,60 @@ pub async fn hostile_input_changes_nothing(store: Arc<dyn Store>) {
 }
 
 /// Who may act, and one code per situation.
+/// A lookup holding NUL finds nothing, and a filter holding NUL names
+/// itself: no backend stores NUL, and PostgreSQL refuses it as a parameter
+/// (which made these a `storage` error there, a retry-me on a plain read).
+pub async fn lookups_holding_nul_find_nothing(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t = f.open("target").await;
+    assert_code(
+        f.desk
+            .get_ticket_by_number(f.ws, &format!("{}\0", t.number))
+            .await,
+        "not_found",
+    );
+    assert_code(f.desk.get_workspace_by_slug("acme\0").await, "not_found");
+    let filters: [(&str, TicketQuery); 4] = [
+        (
+            "priority",
+            TicketQuery {
+                priority: Some("high\0".into()),
+                ..TicketQuery::default()
+            },
+        ),
+        (
+            "tag",
+            TicketQuery {
+                tag: Some("a\0".into()),
+                ..TicketQuery::default()
+            },
+        ),
+        (
+            "priorities",
+            TicketQuery {
+                priorities: vec!["low".into(), "\0".into()],
+                ..TicketQuery::default()
+            },
+        ),
+        (
+            "link.id",
+            TicketQuery {
+                link: Some(Link {
+                    kind: "order".into(),
+                    id: "7\0".into(),
+                }),
+                ..TicketQuery::default()
+            },
+        ),
+    ];
+    for (field, query) in filters {
+        match f.desk.list_tickets(f.ws, &query).await {
+            Err(Error::InvalidInput { field: got, .. }) => assert_eq!(got, field),
+            other => panic!("{field}: expected invalid_input, got {other:?}"),
+        }
+    }
+}
+
 pub async fn actors_are_checked(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let d = &f.desk;

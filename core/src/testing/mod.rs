@@ -88,6 +88,7 @@ macro_rules! conformance_suite {
             timers_due_past_the_last_instant_are_none,
             hostile_templates_change_nothing,
             hostile_input_changes_nothing,
+            lookups_holding_nul_find_nothing,
             actors_are_checked,
             idempotency_keys_bind_their_request,
             numbers_and_documents_round_trip,
