@@ -337,6 +337,47 @@ pub fn decode_cursor(cursor: &str) -> Result<Position> {
     })
 }
 
+/// The cursor a caller sees for a store's `internal` one: the page's last
+/// ticket's id in place of its `seq`. A `seq` counts every ticket of the
+/// workspace, so a customer paging their own tickets would learn how many
+/// all customers opened (which a token number format hides).
+///
+/// ```
+/// use ticketry_core::query::{encode_cursor, public_cursor, Position};
+/// use ticketry_core::TicketId;
+/// let id: TicketId = "0195f2a4-77e8-7b42-9a11-3c5d8e9f0a1b".parse().unwrap();
+/// let internal = encode_cursor(Position::Urgency { rank: 2, due: 99, seq: 41 });
+/// assert_eq!(public_cursor(&internal, id), format!("u2.99.{id}"));
+/// assert_eq!(public_cursor(&encode_cursor(Position::Seq(41)), id), format!("t{id}"));
+/// ```
+pub fn public_cursor(internal: &str, last: crate::TicketId) -> String {
+    match internal.rsplit_once('.') {
+        Some((head, _seq)) => format!("{head}.{last}"),
+        None => format!("{}{last}", internal.get(..1).unwrap_or("t")),
+    }
+}
+
+/// The ticket a caller's cursor names, and a function making the store's
+/// cursor from that ticket's `seq` ([`public_cursor`] undone).
+pub fn cursor_ticket(public: &str) -> Result<(crate::TicketId, impl FnOnce(u64) -> String + '_)> {
+    let bad = || {
+        Error::invalid_input(
+            "after",
+            format!("malformed cursor {:?}", crate::error::shown(public)),
+        )
+    };
+    let (head, id) = match public.rsplit_once('.') {
+        Some((head, id)) => (head, id),
+        None => (
+            public.get(..1).ok_or_else(bad)?,
+            public.get(1..).ok_or_else(bad)?,
+        ),
+    };
+    let id: crate::TicketId = id.parse().map_err(|_| bad())?;
+    let dot = if head.len() > 1 { "." } else { "" };
+    Ok((id, move |seq: u64| format!("{head}{dot}{seq:x}")))
+}
+
 /// Builds a page from up to `limit + 1` items in order: the extra item only
 /// tells that another page exists. `position` gives an item's cursor position.
 pub fn page_from(

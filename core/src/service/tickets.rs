@@ -730,9 +730,36 @@ impl Helpdesk {
 
     /// One page of tickets matching `query`; pass `next_cursor` as `after` for the next.
     pub async fn list_tickets(&self, ws: WorkspaceId, query: &TicketQuery) -> Result<Page<Ticket>> {
+        let resumed;
+        let query = match query.after.as_deref() {
+            None => query,
+            Some(cursor) => {
+                let (id, at_seq) = crate::query::cursor_ticket(cursor)?;
+                let seq = self
+                    .store
+                    .get_ticket(ws, id)
+                    .await?
+                    .map(|t| t.seq)
+                    .ok_or_else(|| {
+                        Error::invalid_input(
+                            "after",
+                            "the cursor's ticket is not in this workspace",
+                        )
+                    })?;
+                resumed = TicketQuery {
+                    after: Some(at_seq(seq)),
+                    ..query.clone()
+                };
+                &resumed
+            }
+        };
         query.validate()?;
         query.text()?;
-        Ok(self.store.list_tickets(ws, query).await?)
+        let mut page = self.store.list_tickets(ws, query).await?;
+        if let (Some(next), Some(last)) = (&page.next_cursor, page.items.last()) {
+            page.next_cursor = Some(crate::query::public_cursor(next, last.id));
+        }
+        Ok(page)
     }
 
     /// Searches tickets: `query.search` (required) with every other filter,

@@ -223,7 +223,7 @@ pub async fn search_ranks_by_relevance_and_finds_customers(store: Arc<dyn Store>
     let q = TicketQuery {
         search: Some("refund".into()),
         order: TicketOrder::Relevance,
-        after: Some(crate::query::encode_cursor(crate::query::Position::Seq(3))),
+        after: Some(format!("t{}", t3.id)),
         ..TicketQuery::default()
     };
     assert_code(f.desk.list_tickets(f.ws, &q).await, "invalid_input");

@@ -1352,12 +1352,41 @@ pub async fn urgency_queue_order(store: Arc<dyn Store>) {
     // Same priority: the earlier SLA due (the older ticket) first.
     let order: Vec<u64> = seen.iter().map(|s| s.0).collect();
     assert_eq!(order, [2, 4, 5, 3, 1, 6], "{seen:?}");
-    let wrong = TicketQuery {
-        after: Some(crate::query::encode_cursor(crate::query::Position::Seq(3))),
-        order: TicketOrder::Urgency,
+    // A cursor of another order, another workspace's ticket or no ticket.
+    let newest = TicketQuery {
+        limit: 1,
         ..Default::default()
     };
-    assert_code(f.desk.list_tickets(f.ws, &wrong).await, "invalid_input");
+    let first = f.desk.list_tickets(f.ws, &newest).await.unwrap();
+    let last = first.items[0].id;
+    assert_eq!(
+        first.next_cursor,
+        Some(format!("t{last}")),
+        "a cursor names a ticket, never a count"
+    );
+    let other = Fixture::in_desk(f.desk.clone(), f.clock.clone(), "urgency-other").await;
+    let theirs = other.open("theirs").await;
+    for after in [
+        format!("t{last}"),
+        format!("u1.2.{}", theirs.id),
+        "t3".to_owned(),
+        format!("t{}", TicketId::generate()),
+    ] {
+        let wrong = TicketQuery {
+            after: Some(after.clone()),
+            order: TicketOrder::Urgency,
+            ..Default::default()
+        };
+        match f.desk.list_tickets(f.ws, &wrong).await {
+            Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "after", "{after}"),
+            other => panic!("{after}: expected invalid_input on after, got {other:?}"),
+        }
+    }
+    let foreign = TicketQuery {
+        after: Some(format!("t{}", theirs.id)),
+        ..newest
+    };
+    assert_code(f.desk.list_tickets(f.ws, &foreign).await, "invalid_input");
 }
 
 pub async fn editing_description_keeps_the_thread(store: Arc<dyn Store>) {
