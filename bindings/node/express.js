@@ -535,20 +535,21 @@ async function viewMessage(c) {
 /**
  * Every action, in the order of `ACTIONS`: who may take it (`staff` or `customer`
  * only; 403 otherwise, with `denied` as the message), the ticket it is about
- * (`ticket` loads it: 404 for another customer's), its handler and success status.
+ * (`ticket` loads it: 404 for another customer's), its handler and success status,
+ * and the request field a Ticketry error on the message `body` names.
  */
 const SPECS = {
   list_categories: { run: listCategories },
   view_category: { run: viewCategory },
-  open_ticket: { run: openTicket, status: 201 },
+  open_ticket: { run: openTicket, status: 201, body: 'description' },
   list_tickets: { run: listTickets },
   view_ticket: { ticket: ticketInPath, run: viewTicket },
   update_ticket: { who: 'staff', ticket: ticketInPath, run: updateTicket },
   list_messages: { ticket: ticketInPath, run: listMessages },
   rate_ticket: { who: 'customer', denied: 'only the customer rates a ticket', ticket: ticketInPath, run: rateTicket },
   view_stats: { who: 'staff', run: viewStats },
-  add_message: { ticket: ticketInBody, run: addMessage, status: 201 },
-  add_note: { who: 'staff', denied: 'internal notes are for support staff', ticket: ticketInBody, run: addNote, status: 201 },
+  add_message: { ticket: ticketInBody, run: addMessage, status: 201, body: 'message' },
+  add_note: { who: 'staff', denied: 'internal notes are for support staff', ticket: ticketInBody, run: addNote, status: 201, body: 'message' },
   view_message: { ticket: messageInPath, run: viewMessage },
   list_faqs: { run: listFaqs },
   view_faq: { run: viewFaq },
@@ -619,8 +620,34 @@ function endpoint(pick, opts) {
     const ctx = { req, user, workspace: ws }
     if (spec.ticket) c.ticket = ctx.ticket = await spec.ticket(c)
     if ((await opts.can(action, ctx)) === false) throw new HttpError(403, 'forbidden', `not allowed: ${action}`)
-    res.status(spec.status ?? 200).json(await spec.run(c))
+    res.status(spec.status ?? 200).json(await spec.run(c).catch((err) => Promise.reject(requestField(err, spec))))
   }
+}
+
+/** Ticketry's argument → the request's own name for it, where they differ. */
+const REQUEST_FIELDS = {
+  after: 'cursor',
+  search: 'q',
+  statuses: 'status',
+  customer: 'user',
+  assignee: 'assigned_to',
+  comment: 'feedback',
+  expectedVersion: 'version',
+  suggestions: 'suggestion_id',
+  links: 'ride',
+}
+
+/**
+ * A Ticketry error naming the request's own field (`after` → `cursor`,
+ * `statuses[2]` → `status`, a body → `description` or `message`), as the
+ * error contract promises; other errors as they are.
+ */
+function requestField(err, spec) {
+  if (typeof err?.field !== 'string' || !(err.code in HTTP_STATUS) || err instanceof HttpError) return err
+  const lead = err.field.split(/[.[]/, 1)[0]
+  const named = (lead === 'body' ? spec.body : undefined) ?? REQUEST_FIELDS[lead]
+  if (named) err.field = named
+  return err
 }
 
 /** Sends `{"error": {code, message, field}}`. */

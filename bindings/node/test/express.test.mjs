@@ -267,12 +267,16 @@ for (const backend of backends) {
       assert.equal(paged.json.results.length, 1)
       assert.equal(typeof paged.json.next_cursor, 'string')
       expectError(await call('GET', '/api/tickets/?limit=x', ALICE), 400, 'invalid_input', 'limit')
-      expectError(await call('GET', '/api/tickets/?cursor=garbage', ALICE), 400, 'invalid_input', 'after')
+      expectError(await call('GET', '/api/tickets/?cursor=garbage', ALICE), 400, 'invalid_input', 'cursor')
+      expectError(await call('GET', '/api/tickets/?status=open,bogus', SAM), 400, 'invalid_input', 'status')
       // ?q= searches (a customer's own tickets; staff everyone's).
       assert.deepEqual((await call('GET', '/api/tickets/?q=charged', SAM)).json.results.map((t) => t.id), [alices.id])
       assert.deepEqual((await call('GET', '/api/tickets/?q=charged', BOB)).json.results, [])
       assert.deepEqual((await call('GET', '/api/tickets/?q=driver%20-late', SAM)).json.results, [])
-      expectError(await call('GET', `/api/tickets/?q=${'x'.repeat(600)}`, ALICE), 400, 'invalid_input', 'search')
+      expectError(await call('GET', `/api/tickets/?q=${'x'.repeat(600)}`, ALICE), 400, 'invalid_input', 'q')
+      expectError(await call('POST', '/api/tickets/', ALICE, { subject: 's', description: 'x'.repeat(100_001) }), 400, 'invalid_input', 'description')
+      expectError(await call('POST', '/api/messages/', ALICE, { ticket: alices.id, message: 'x'.repeat(100_001) }), 400, 'invalid_input', 'message')
+      expectError(await call('PUT', `/api/tickets/${alices.id}/`, SAM, { version: 'x' }), 400, 'invalid_input', 'version')
     })
 
     it('FAQ: GET /faq/, GET /faq/:id/ (counts a view), POST helpful / not-helpful', async () => {

@@ -95,6 +95,15 @@ class SupportApiTest(TestCase):
         resp = self.as_alice.post("/api/support/tickets/", data="{oops", content_type="application/json")
         self.assertEqual(resp.status_code, 400)
         self.assertEqual(resp.json()["error"]["field"], "body")
+        # Errors name the request's own fields, not Ticketry's arguments.
+        for method, url, data, field in [
+            ("post", "/api/support/tickets/", {"subject": "s", "message": "x" * 100_001}, "message"),
+            ("get", "/api/support/tickets/?cursor=garbage", None, "cursor"),
+            ("get", "/api/support/tickets/?status=open,bogus", None, "status"),
+            ("get", f"/api/support/tickets/?q={'x' * 600}", None, "q"),
+        ]:
+            body = self.call(self.as_alice, method, url, data, 400)
+            self.assertEqual(body["error"]["field"], field, body)
 
     def test_detail_by_id_and_number(self) -> None:
         t = self.open(self.as_alice)

@@ -214,7 +214,7 @@ for (const backend of backends) {
       assert.deepEqual(seen, ['s4', 's3', 's2', 's1', 's0'])
       expectError(await call('GET', '/tickets/?limit=0', who), 400, 'invalid_input', 'limit')
       expectError(await call('GET', '/tickets/?limit=x', who), 400, 'invalid_input', 'limit')
-      expectError(await call('GET', '/tickets/?cursor=garbage', who), 400, 'invalid_input', 'after')
+      expectError(await call('GET', '/tickets/?cursor=garbage', who), 400, 'invalid_input', 'cursor')
     })
 
     it('maps validation and lookup errors to 400/404/409 JSON', async () => {

@@ -10,6 +10,7 @@ see :mod:`ticketry.django.access`), and one mapping of errors to JSON
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Optional, Tuple
@@ -155,9 +156,24 @@ def endpoint(**methods: Tuple[Optional[str], Handler]) -> Callable[..., JsonResp
         except access.Forbidden as e:
             return _error(403, "forbidden", str(e))
         except TicketryError as e:
-            return _error(HTTP_STATUS.get(e.code, 500), e.code, e.message, getattr(e, "field", None))
+            return _error(HTTP_STATUS.get(e.code, 500), e.code, e.message, request_field(getattr(e, "field", None)))
 
     return view
+
+
+#: Ticketry's argument → the request's own name for it, where they differ.
+_REQUEST_FIELDS = {"after": "cursor", "search": "q", "body": "message", "statuses": "status",
+                   "suggestions": "suggestion_id", "customer": "user"}
+
+
+def request_field(field: Optional[str]) -> Optional[str]:
+    """An error's field as the request named it (``after`` → ``cursor``,
+    ``statuses[2]`` → ``status``): the caller's own name, as the error
+    contract promises."""
+    if not field:
+        return field
+    lead = re.split(r"[.\[]", field, maxsplit=1)[0]
+    return _REQUEST_FIELDS.get(lead, field)
 
 
 # ----- JSON shapes ---------------------------------------------------------------------
