@@ -23,6 +23,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<calendar::ManualClock>()?;
     m.add_class::<pending::Pending>()?;
     m.add_function(wrap_pyfunction!(pending::after_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(pending::before_exit, m)?)?;
+    // At exit no runtime thread may be inside Python (`pending`).
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (m.getattr("before_exit")?,))?;
     // A forked child (a Celery or gunicorn worker) starts its own runtime
     // and connections (`pending`); `register_at_fork` is POSIX only.
     let os = m.py().import("os")?;

@@ -15,7 +15,7 @@ use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{ContextExt, Runtime};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use tokio::runtime::Runtime as Tokio;
 
@@ -77,6 +77,29 @@ pub fn generation() -> usize {
 #[pyfunction]
 pub fn after_fork() {
     GENERATION.fetch_add(1, Ordering::AcqRel);
+    DELIVERING.store(0, Ordering::SeqCst);
+}
+
+/// Set at exit: no result is handed to asyncio any more.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+/// Results being handed to asyncio now.
+static DELIVERING: AtomicUsize = AtomicUsize::new(0);
+/// How long exit waits for the results being handed over.
+const EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Registered with `atexit`, which runs while the interpreter is whole:
+/// stops handing results to asyncio, and waits (GIL released, at most
+/// [`EXIT_WAIT`]) for those under way, so no runtime thread is inside
+/// Python when it shuts down. Calls still running go on, unobserved.
+#[pyfunction]
+pub fn before_exit(py: Python<'_>) {
+    STOPPING.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        let until = std::time::Instant::now() + EXIT_WAIT;
+        while DELIVERING.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
 }
 
 /// [`runtime`] for `pyo3-async-runtimes`' awaitables (its own runtime is
@@ -102,13 +125,27 @@ impl Runtime for PerProcess {
         }
     }
 
+    /// `pyo3-async-runtimes` hands an awaitable's result to asyncio here,
+    /// attaching to Python. A call that ends once the interpreter is
+    /// shutting down (a program whose loop ended with calls in flight) must
+    /// not: a thread inside Python then aborts the process. So deliveries
+    /// stop at exit ([`before_exit`]), and their results are dropped.
     fn spawn_blocking<F>(f: F) -> Self::JoinHandle
     where
         F: FnOnce() + Send + 'static,
     {
+        let deliver = move || {
+            // Counted before the check, so `before_exit` waits for it.
+            DELIVERING.fetch_add(1, Ordering::SeqCst);
+            if !STOPPING.load(Ordering::SeqCst) {
+                // Nested inside, `f`'s own attach is free.
+                let _ = Python::try_attach(|_| f());
+            }
+            DELIVERING.fetch_sub(1, Ordering::SeqCst);
+        };
         match runtime() {
-            Ok(rt) => rt.spawn_blocking(f),
-            Err(_) => tokio::task::spawn_blocking(f),
+            Ok(rt) => rt.spawn_blocking(deliver),
+            Err(_) => tokio::task::spawn_blocking(deliver),
         }
     }
 }
@@ -179,8 +216,10 @@ impl Pending {
     }
 }
 
-/// Carries the conversion out of the tokio task into the asyncio loop.
-struct Deferred(Convert);
+/// Carries the outcome out of the tokio task into the asyncio loop, where
+/// it becomes Python objects (or the exception) with the GIL held: the task
+/// itself never attaches to Python.
+struct Deferred(Result<Convert, ticketry_core::Error>);
 
 impl<'py> IntoPyObject<'py> for Deferred {
     type Target = PyAny;
@@ -188,7 +227,10 @@ impl<'py> IntoPyObject<'py> for Deferred {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        (self.0)(py)
+        match self.0 {
+            Ok(convert) => convert(py),
+            Err(e) => Err(core_err(py, &e)),
+        }
     }
 }
 
@@ -235,10 +277,7 @@ impl Pending {
         runtime()?;
         let fut = self.take()?;
         pyo3_async_runtimes::generic::future_into_py::<PerProcess, _, _>(py, async move {
-            match fut.await {
-                Ok(convert) => Ok(Deferred(convert)),
-                Err(e) => Err(Python::attach(|py| core_err(py, &e))),
-            }
+            Ok(Deferred(fut.await))
         })
     }
 

@@ -14,6 +14,9 @@ ERROR_CODES: Final[list[str]]
 # own runtime and connections.
 def after_fork() -> None: ...
 
+# Registered with atexit at import: no result reaches asyncio after it.
+def before_exit() -> None: ...
+
 _T = TypeVar("_T")
 
 class Pending(Generic[_T]):
