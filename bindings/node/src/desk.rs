@@ -272,6 +272,15 @@ fn connect_options<'e>(
         statement_timeout,
         temporary: o.flag("temporary")?.unwrap_or(false),
     };
+    settings.check().map_err(|e| match &e {
+        tc::Error::InvalidInput { field, .. } if field == "max_connections" => {
+            e.for_field("maxConnections")
+        }
+        tc::Error::InvalidInput { field, .. } if field == "statement_timeout" => {
+            e.for_field("statementTimeoutMs")
+        }
+        _ => e,
+    })?;
     Ok((settings, o.clock("clock")?))
 }
 

@@ -210,6 +210,8 @@ describe('Calendar', () => {
       [() => Helpdesk.connect('memory:', { maxConnections: '2' }), 'maxConnections', 'a number, got string'],
       [() => Helpdesk.connect('memory:', { statementTimeoutMs: '1s' }), 'statementTimeoutMs', 'a number, got string'],
       [() => Helpdesk.connect('memory:', { temporary: 'yes' }), 'temporary', 'a boolean, got string'],
+      [() => Helpdesk.connect('memory:', { maxConnections: 1e9 }), 'maxConnections', '1 to 1000'],
+      [() => Helpdesk.connect('memory:', { statementTimeoutMs: 0.5 }), 'statementTimeoutMs', '1 ms'],
     ]
     for (const [call, field, words] of cases) {
       await rejectsWith(call, 'invalid_input', field)

@@ -78,6 +78,10 @@ def test_wrong_types_are_invalid_input_naming_the_argument() -> None:
         (lambda: Helpdesk.connect(5), "url", "must be a str, got int"),
         (lambda: Helpdesk.connect("memory:", schema=5), "schema", "must be a str"),
         (lambda: Helpdesk.connect("memory:", temporary="yes"), "temporary", "must be a bool"),
+        (lambda: Helpdesk.connect("memory:", max_connections=10**9), "max_connections", "1 to 1000"),
+        (lambda: Helpdesk.connect("memory:", max_connections=0), "max_connections", "1 to 1000"),
+        (lambda: Helpdesk.connect("memory:", statement_timeout=timedelta(microseconds=500)), "statement_timeout", "1 ms"),
+        (lambda: Helpdesk.connect("memory:", statement_timeout=timedelta(days=30)), "statement_timeout", "24 days"),
     ]
     for call, field, words in cases:
         with pytest.raises(InvalidInputError) as e:

@@ -34,6 +34,38 @@ pub struct PgSettings {
     pub temporary: bool,
 }
 
+/// Most pooled connections a help desk may ask for (the pool reserves room
+/// for them up front: a billion aborted the process; PostgreSQL's own
+/// default is 100 connections per server).
+pub const MAX_CONNECTIONS: u32 = 1_000;
+
+impl PgSettings {
+    /// `invalid_input` naming a setting out of range: a pool of 0 or more
+    /// than [`MAX_CONNECTIONS`] connections, a statement timeout under a
+    /// millisecond (PostgreSQL's unit: it would read as no limit) or over
+    /// its largest, about 24.8 days.
+    pub fn check(&self) -> Result<(), Error> {
+        if let Some(n) = self.max_connections
+            && !(1..=MAX_CONNECTIONS).contains(&n)
+        {
+            return Err(Error::invalid_input(
+                "max_connections",
+                format!("must be 1 to {MAX_CONNECTIONS}, got {n}"),
+            ));
+        }
+        let most = Duration::from_millis(i32::MAX as u64);
+        if let Some(Some(t)) = self.statement_timeout
+            && !(Duration::from_millis(1)..=most).contains(&t)
+        {
+            return Err(Error::invalid_input(
+                "statement_timeout",
+                "must be 1 ms to 24 days (or none: the server's own)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A help desk and its backend, as [`open`] made them.
 #[derive(Debug, Clone)]
 pub struct Opened {
@@ -86,6 +118,7 @@ pub async fn open(
     settings: PgSettings,
     clock: Option<Arc<ManualClock>>,
 ) -> Result<Opened, Error> {
+    settings.check()?;
     if url == "memory:" || url == "memory://" {
         return Ok(in_memory(clock));
     }
