@@ -176,7 +176,8 @@ export interface ConnectOptions {
   clock?: ManualClock
   /**
    * Tests: migrate a fresh schema `<schema>_<random>`, dropped (with its
-   * data) when the help desk is garbage-collected (default `false`).
+   * data) by `close()`, else when the help desk is garbage-collected
+   * (default `false`).
    */
   temporary?: boolean
 }

@@ -123,10 +123,14 @@ impl PgStore {
     /// closes the pool: waits for the connections in use to come back, and
     /// every later call fails. A host that closes the pool itself
     /// ([`PgStore::pool`]) waits for the kept connections to go back, up to
-    /// a second after the store's last call.
+    /// a second after the store's last call. A [`PgStore::temporary`]
+    /// store's schema is dropped here (else when the store is dropped).
     pub async fn close(&self) {
         drop(self.inner.kept.drain());
         self.inner.pool.close().await;
+        if let Some(schema) = &self.inner.temporary {
+            schema.drop_schema().await;
+        }
     }
 }
 

@@ -460,7 +460,8 @@ impl PgStore {
 
     /// Connects like [`PgStore::connect`], migrates a fresh schema named
     /// `<options.schema>_<random>`, and drops that schema (with all its data)
-    /// when the last clone of the store is dropped. Meant for tests: each
+    /// on [`close`](PgStore::close), else when the last clone of the store
+    /// is dropped. Meant for tests: each
     /// test gets an isolated, empty store on a shared server. The drop
     /// blocks the dropping thread briefly while it terminates the store's
     /// connections and runs `DROP SCHEMA … CASCADE`.
@@ -480,6 +481,7 @@ impl PgStore {
             connect: Self::connect_options(url, &options, Some("ticketry-cleanup"))?,
             schema: options.schema.clone(),
             application_name: app,
+            dropped: Default::default(),
         };
         let store = Self::build(pool, &options.schema, options.role, Some(guard), true)?;
         store.migrate().await?;
@@ -815,45 +817,54 @@ struct TemporarySchema {
     connect: PgConnectOptions,
     schema: String,
     application_name: String,
+    /// Set once the schema is dropped (by [`PgStore::close`] or the drop).
+    dropped: std::sync::atomic::AtomicBool,
+}
+
+impl TemporarySchema {
+    /// Drops the schema, once: ends the store's own sessions first (idle
+    /// pooled connections may still hold a queued rollback and its locks).
+    async fn drop_schema(&self) {
+        if self.dropped.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            return;
+        }
+        let Ok(mut conn) = sqlx::PgConnection::connect_with(&self.connect).await else {
+            return;
+        };
+        let Ok(schema) = quote_ident("schema", &self.schema) else {
+            return;
+        };
+        let _ = sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&self.application_name)
+        .execute(&mut conn)
+        .await;
+        let drop = format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
+        let _ = sqlx::raw_sql(AssertSqlSafe(drop)).execute(&mut conn).await;
+        let _ = conn.close().await;
+    }
 }
 
 impl Drop for TemporarySchema {
     fn drop(&mut self) {
-        let connect = self.connect.clone();
-        let schema = self.schema.clone();
-        let app = self.application_name.clone();
+        if *self.dropped.get_mut() {
+            return;
+        }
         // Runs on its own thread and runtime: Drop may be called inside an
         // async runtime, where blocking on a future would panic.
-        let cleanup = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                let Ok(mut conn) = sqlx::PgConnection::connect_with(&connect).await else {
-                    return;
-                };
-                let Ok(schema) = quote_ident("schema", &schema) else {
-                    return;
-                };
-                // The pool's idle connections may still hold a queued
-                // rollback (and its locks): end them first.
-                let _ = sqlx::query(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                     WHERE application_name = $1 AND pid <> pg_backend_pid()",
-                )
-                .bind(&app)
-                .execute(&mut conn)
-                .await;
-                let drop =
-                    format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
-                let _ = sqlx::raw_sql(AssertSqlSafe(drop)).execute(&mut conn).await;
-                let _ = conn.close().await;
+        let this: &TemporarySchema = self;
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(this.drop_schema());
+                }
             });
         });
-        let _ = cleanup.join();
     }
 }
 

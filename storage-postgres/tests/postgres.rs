@@ -988,6 +988,29 @@ async fn a_refused_scope_leaves_its_connection_out_of_any_transaction() {
     missing.close().await;
 }
 
+/// Closing a temporary store drops its schema then, not only when the last
+/// handle goes (a host's test that closes its help desk but keeps a
+/// reference, or exits without collecting it, left the schema behind).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closing_a_temporary_store_drops_its_schema() {
+    let store = common::store().await;
+    let temporary = PgStore::temporary(&common::database_url(), PgOptions::default())
+        .await
+        .unwrap();
+    let schema = temporary.schema().to_owned();
+    let count = || {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1",
+        )
+        .bind(&schema)
+        .fetch_one(store.pool())
+    };
+    assert_eq!(count().await.unwrap(), 1);
+    temporary.close().await;
+    assert_eq!(count().await.unwrap(), 0);
+    drop(temporary);
+}
+
 /// A migration for a role that does not exist stops before it creates
 /// anything: it used to create the schema and every table, then fail at the
 /// grants, leaving a half-set-up schema behind.

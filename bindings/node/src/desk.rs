@@ -96,7 +96,8 @@ pub struct ConnectOptions {
     /// Run on this manual clock (default: the system clock).
     pub clock: Option<&'static ManualClock>,
     /// Tests: migrate a fresh schema `<schema>_<random>`, dropped (with its
-    /// data) when the help desk is garbage-collected (default `false`).
+    /// data) by `close()`, else when the help desk is garbage-collected
+    /// (default `false`).
     pub temporary: Option<bool>,
 }
 
