@@ -238,8 +238,23 @@ pub struct PgStore {
     inner: Arc<Inner>,
 }
 
+/// How much longer than its statement timeout a call waits for the
+/// server's answer ([`Inner::answer_within`]).
+const ANSWER_MARGIN: Duration = Duration::from_secs(5);
+
+/// A store's [`Inner::answer_within`]: its statement timeout and a margin.
+fn answer_within(options: &PgOptions) -> Option<Duration> {
+    options.statement_timeout.map(|t| t + ANSWER_MARGIN)
+}
+
 struct Inner {
     pool: PgPool,
+    /// How long a call waits for the server to answer before it gives up
+    /// (the server cancels a statement at its statement timeout, so a
+    /// longer silence is the network or the server gone: TCP alone would
+    /// wait for minutes). `None` without a statement timeout, or on a
+    /// host's own pool.
+    answer_within: Option<Duration>,
     /// Whether `pool` pings a connection idle for long before a write takes
     /// it ([`statement::check_before_write`]).
     checks_idle: bool,
@@ -433,7 +448,8 @@ impl PgStore {
             .connect_with(Self::connect_options(url, &options, None)?)
             .await
             .map_err(backend)?;
-        let store = Self::build(pool, &options.schema, options.role, None, true)?;
+        let within = answer_within(&options);
+        let store = Self::build(pool, &options.schema, options.role, None, true, within)?;
         // Known from now on; if the check fails (e.g. the role is created
         // later), the first call of `rls_enforced` or `migrate` makes it.
         let _ = store.rls_enforced().await;
@@ -443,7 +459,7 @@ impl PgStore {
     /// A store on the host's own pool, with Ticketry's tables in `schema`.
     /// Runs as the pool's login user unless [`PgStore::with_role`] is used.
     pub fn from_pool(pool: PgPool, schema: &str) -> StoreResult<Self> {
-        Self::build(pool, schema, None, None, false)
+        Self::build(pool, schema, None, None, false, None)
     }
 
     /// The same store, switching every transaction to `role` (see
@@ -455,6 +471,7 @@ impl PgStore {
             role.map(str::to_owned),
             None,
             self.inner.checks_idle,
+            self.inner.answer_within,
         )
     }
 
@@ -483,7 +500,15 @@ impl PgStore {
             application_name: app,
             dropped: Default::default(),
         };
-        let store = Self::build(pool, &options.schema, options.role, Some(guard), true)?;
+        let within = answer_within(&options);
+        let store = Self::build(
+            pool,
+            &options.schema,
+            options.role,
+            Some(guard),
+            true,
+            within,
+        )?;
         store.migrate().await?;
         Ok(store)
     }
@@ -534,12 +559,14 @@ impl PgStore {
         role: Option<String>,
         temporary: Option<TemporarySchema>,
         checks_idle: bool,
+        answer_within: Option<Duration>,
     ) -> StoreResult<Self> {
         let scope_prefix = scope_prefix(schema, role.as_deref())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
                 checks_idle,
+                answer_within,
                 kept: kept::Kept::default(),
                 schema: schema.to_owned(),
                 role,

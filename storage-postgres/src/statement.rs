@@ -414,7 +414,8 @@ impl InTransaction<'_> {
     async fn run(&mut self, text: &str) -> Result<Vec<PgRow>, Sent> {
         let mut rows = Vec::new();
         let mut answered = false;
-        let failure = {
+        let store = self.store;
+        let streamed = store.answered(async {
             let mut results = sqlx::raw_sql(AssertSqlSafe(text)).fetch_many(self.conn());
             loop {
                 match std::future::poll_fn(|cx| results.as_mut().poll_next(cx)).await {
@@ -427,6 +428,10 @@ impl InTransaction<'_> {
                     Some(Err(e)) => break Some(e),
                 }
             }
+        });
+        // No answer in time: the connection is closed on drop (`done` unset).
+        let Some(failure) = streamed.await else {
+            return Err(Sent::Ran(WriteError::Store(store.silent(true))));
         };
         let Some(e) = failure else {
             self.done = true;
@@ -552,17 +557,23 @@ impl PgStore {
                 Some((conn, _)) => conn,
                 None => self.inner.pool.acquire().await.map_err(backend)?,
             };
-            let result = match sqlx::raw_sql(AssertSqlSafe(text))
-                .fetch_all(&mut *conn)
-                .await
-            {
-                Err(e) if is_unknown_statement(&e) && prepare.is_some() => {
-                    let again = prepare.map(|f| f()).unwrap_or_default();
-                    sqlx::raw_sql(AssertSqlSafe(again))
-                        .fetch_all(&mut *conn)
-                        .await
+            let answer = self.answered(async {
+                match sqlx::raw_sql(AssertSqlSafe(text))
+                    .fetch_all(&mut *conn)
+                    .await
+                {
+                    Err(e) if is_unknown_statement(&e) && prepare.is_some() => {
+                        let again = prepare.map(|f| f()).unwrap_or_default();
+                        sqlx::raw_sql(AssertSqlSafe(again))
+                            .fetch_all(&mut *conn)
+                            .await
+                    }
+                    result => result,
                 }
-                result => result,
+            });
+            let Some(result) = answer.await else {
+                conn.close_on_drop();
+                return Err(self.silent(false));
             };
             match result {
                 Ok(rows) => {
@@ -677,12 +688,41 @@ impl PgStore {
         }
     }
 
+    /// `fut`'s output, or `None` when the server has not answered within
+    /// [`answer_within`](crate::Inner::answer_within).
+    pub(crate) async fn answered<T>(&self, fut: impl Future<Output = T>) -> Option<T> {
+        match self.inner.answer_within {
+            None => Some(fut.await),
+            Some(within) => tokio::time::timeout(within, fut).await.ok(),
+        }
+    }
+
+    /// The error of a call the server did not answer in time: a write's
+    /// outcome is unknown; a read read nothing.
+    pub(crate) fn silent(&self, write: bool) -> StoreError {
+        let within = self.inner.answer_within.unwrap_or_default();
+        let message = |what| {
+            format!(
+                "no answer from PostgreSQL within {within:?} (the network or the server is down): {what}"
+            )
+        };
+        match write {
+            true => StoreError::OutcomeUnknown(message("the change may or may not be stored")),
+            false => StoreError::Backend(message("nothing was read")),
+        }
+    }
+
     /// A connection for a write: a kept one ([`crate::kept`]) or one from
     /// the pool, pinged first if it sat idle for [`IDLE_CHECK`] (by the pool,
     /// [`check_before_write`], or here) or if the pool is the host's own.
     async fn write_connection(&self) -> Result<PoolConnection<Postgres>, StoreError> {
         while let Some((mut conn, idle)) = self.inner.kept.take() {
-            if idle < IDLE_CHECK || sqlx::Connection::ping(&mut *conn).await.is_ok() {
+            if idle < IDLE_CHECK
+                || matches!(
+                    self.answered(sqlx::Connection::ping(&mut *conn)).await,
+                    Some(Ok(()))
+                )
+            {
                 return Ok(conn);
             }
             conn.close_on_drop();

@@ -988,6 +988,103 @@ async fn a_refused_scope_leaves_its_connection_out_of_any_transaction() {
     missing.close().await;
 }
 
+/// A TCP proxy to the test server that can stop passing bytes on, without
+/// refusing or closing anything: a network partition.
+struct Partition {
+    url: String,
+    frozen: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Partition {
+    /// `url` through a proxy, if its server is reached over TCP.
+    fn of(url: &str) -> Option<Self> {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::Ordering;
+        let (head, rest) = url.split_once('@')?;
+        let (authority, path) = rest.split_once('/')?;
+        if authority.is_empty() || path.contains("host=") {
+            return None;
+        }
+        let target = match authority.contains(':') {
+            true => authority.to_owned(),
+            false => format!("{authority}:5432"),
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").ok()?;
+        let proxied = format!("{head}@{}/{path}", listener.local_addr().ok()?);
+        let frozen = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let pump =
+            |mut from: TcpStream, mut to: TcpStream, frozen: Arc<std::sync::atomic::AtomicBool>| {
+                std::thread::spawn(move || {
+                    let mut buf = [0; 8192];
+                    while let Ok(n @ 1..) = from.read(&mut buf) {
+                        while frozen.load(Ordering::SeqCst) {
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                        if to.write_all(&buf[..n]).is_err() {
+                            return;
+                        }
+                    }
+                });
+            };
+        let held = frozen.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(&target) else {
+                    return;
+                };
+                let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+                    return;
+                };
+                pump(client, s2, held.clone());
+                pump(server, c2, held.clone());
+            }
+        });
+        Some(Self {
+            url: proxied,
+            frozen,
+        })
+    }
+
+    fn freeze(&self, frozen: bool) {
+        self.frozen
+            .store(frozen, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A server that stops answering (a partition) fails calls after the
+/// statement timeout and a margin, instead of leaving them waiting for as
+/// long as TCP does: a write's outcome is unknown, a read is a storage
+/// error, and calls work again once the network does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_to_a_silent_server_fail_instead_of_hanging() {
+    let store = common::store().await;
+    let Some(partition) = Partition::of(&common::database_url()) else {
+        eprintln!("skipped: the test server is not reached over TCP");
+        return;
+    };
+    let options = PgOptions {
+        schema: store.schema().into(),
+        statement_timeout: Some(Duration::from_secs(1)),
+        max_connections: 2,
+        ..Default::default()
+    };
+    let proxied = PgStore::connect(&partition.url, options).await.unwrap();
+    let f = Fixture::new(dyn_store(&proxied)).await;
+    let t = f.open("before the partition").await;
+    partition.freeze(true);
+    let reply = f
+        .desk
+        .reply(f.ws, t.id, &f.agent, MessageInput::text("into the void"))
+        .await;
+    assert_eq!(reply.map(drop).unwrap_err().code(), "outcome_unknown");
+    let read = f.desk.list_tickets(f.ws, &TicketQuery::default()).await;
+    assert_eq!(read.map(drop).unwrap_err().code(), "storage");
+    partition.freeze(false);
+    assert_eq!(f.desk.get_ticket(f.ws, t.id).await.unwrap().id, t.id);
+    proxied.close().await;
+}
+
 /// Closing a temporary store drops its schema then, not only when the last
 /// handle goes (a host's test that closes its help desk but keeps a
 /// reference, or exits without collecting it, left the schema behind).
