@@ -958,21 +958,26 @@ async fn rls_enforced_tells_the_role_and_is_known_from_the_start() {
     }
 }
 
+/// A store of one connection on `schema` whose role does not exist.
+async fn with_a_missing_role(schema: &str) -> PgStore {
+    let options = PgOptions {
+        schema: schema.into(),
+        role: Some("ticketry_no_such_role".into()),
+        max_connections: 1,
+        ..Default::default()
+    };
+    PgStore::connect(&common::database_url(), options)
+        .await
+        .unwrap()
+}
+
 /// A transaction whose scope the server refuses (here a role that does not
 /// exist) leaves its connection clean: the next call on it gets the same
 /// error, not "current transaction is aborted" (25P02), which hid the cause.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refused_scope_leaves_its_connection_out_of_any_transaction() {
     let store = common::store().await;
-    let options = PgOptions {
-        schema: store.schema().into(),
-        role: Some("ticketry_no_such_role".into()),
-        max_connections: 1,
-        ..Default::default()
-    };
-    let missing = PgStore::connect(&common::database_url(), options)
-        .await
-        .unwrap();
+    let missing = with_a_missing_role(store.schema()).await;
     let refused = |err: StoreError| {
         let err = err.to_string();
         assert!(
@@ -1115,15 +1120,7 @@ async fn closing_a_temporary_store_drops_its_schema() {
 async fn a_migration_for_a_missing_role_creates_nothing() {
     let store = common::store().await;
     let schema = format!("ticketry_unmigrated_{}", std::process::id());
-    let options = PgOptions {
-        schema: schema.clone(),
-        role: Some("ticketry_no_such_role".into()),
-        max_connections: 1,
-        ..Default::default()
-    };
-    let missing = PgStore::connect(&common::database_url(), options)
-        .await
-        .unwrap();
+    let missing = with_a_missing_role(&schema).await;
     let err = missing.migrate().await.unwrap_err().to_string();
     assert!(
         err.contains("role \"ticketry_no_such_role\" does not exist: create it"),
