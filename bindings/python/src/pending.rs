@@ -7,7 +7,9 @@
 //! [`after_fork`], which the module registers with `os.register_at_fork`,
 //! leaves it behind and counts a new [`generation`]; the child's first call
 //! starts a runtime of its own, and a PostgreSQL help desk opens its own
-//! connections (`desk.rs`).
+//! connections (`desk.rs`). At exit, [`before_exit`] (registered with
+//! `atexit`) stops runtime threads from entering Python before the
+//! interpreter shuts down.
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
