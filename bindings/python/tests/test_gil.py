@@ -97,6 +97,7 @@ def test_blocking_operations_from_many_threads() -> None:
 
 def test_ctrl_c_interrupts_a_call_waiting_on_a_silent_server() -> None:
     import _thread
+    import signal
     import socket
 
     import pytest
@@ -105,9 +106,15 @@ def test_ctrl_c_interrupts_a_call_waiting_on_a_silent_server() -> None:
     server.bind(("127.0.0.1", 0))
     server.listen()
     port = server.getsockname()[1]
-    threading.Timer(0.3, _thread.interrupt_main).start()
-    with pytest.raises(KeyboardInterrupt):
-        Helpdesk.connect(f"postgres://nobody@127.0.0.1:{port}/nothing", acquire_timeout=timedelta(seconds=60))
+    # A process started in the background by a shell ignores SIGINT, and
+    # then interrupt_main() does nothing: handle it as an interactive one.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Timer(0.3, _thread.interrupt_main).start()
+        with pytest.raises(KeyboardInterrupt):
+            Helpdesk.connect(f"postgres://nobody@127.0.0.1:{port}/nothing", acquire_timeout=timedelta(seconds=60))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     # The interrupt came while the call still waited: its connection is
     # still open (the call would have closed it on giving up).
     conn, _ = server.accept()
