@@ -133,11 +133,16 @@ impl Helpdesk {
         let tier = self.tier_if(needed, ws, &w.ticket.customer).await?;
         let terms: Terms<'_> = engine::resolve(policies, priorities, &w.ticket, tier.as_deref());
         let cal = self.calendars.get(terms.calendar(), self.clock.now())?;
+        let calendar_before = match before.sla.policy == terms.policy_id() {
+            true => cal.clone(),
+            false => self.policy_calendar(before.sla.policy, catalog)?,
+        };
         let kinds: Vec<_> = w.messages.iter().map(|m| m.kind).collect();
         let change = Change {
             before,
             new_messages: &kinds,
             now: w.ticket.updated_at,
+            calendar_before: &calendar_before,
         };
         let mut breached = None;
         for e in engine::on_change(&mut w.ticket, change, &terms, &cal) {

@@ -290,6 +290,15 @@ impl SlaClock {
         self.schedule(cal, warning);
     }
 
+    /// Books the business time run on `cal` up to `now` as consumed, and
+    /// runs on from `now` (before the clock moves to another calendar).
+    pub(crate) fn checkpoint(&mut self, cal: &BusinessCalendar, now: DateTime<Utc>) {
+        if self.is_running() && self.running_since.is_some_and(|s| s <= now) {
+            self.consumed = self.consumed_at(cal, now);
+            self.running_since = Some(now);
+        }
+    }
+
     /// Changes the target (policy or priority changed) keeping the business
     /// time already consumed: a new, shorter target may breach at once.
     pub(crate) fn retarget(

@@ -135,6 +135,9 @@ pub struct Change<'a> {
     pub new_messages: &'a [MessageKind],
     /// When.
     pub now: DateTime<Utc>,
+    /// The calendar of the ticket's policy before the change (the time the
+    /// clocks ran so far is business time of that calendar).
+    pub calendar_before: &'a BusinessCalendar,
 }
 
 /// Updates `t`'s clocks for a change (the write's new state) under `terms`
@@ -150,11 +153,20 @@ pub fn on_change(
         before,
         new_messages,
         now,
+        calendar_before,
     } = change;
     let mut events = t.sla.settle(now);
 
     // Terms may have changed (priority, category, tags…): keep consumed time.
     let policy_changed = t.sla.policy != terms.policy_id();
+    if policy_changed {
+        // The time used so far is measured on the calendar it ran under;
+        // only what is left counts on the new one.
+        t.sla
+            .clocks
+            .iter_mut()
+            .for_each(|c| c.checkpoint(calendar_before, now));
+    }
     t.sla.policy = terms.policy_id();
     t.sla
         .clocks

@@ -85,6 +85,7 @@ macro_rules! conformance_suite {
             sla_sweep_concurrent_emits_once,
             sla_policy_with_calendar,
             sla_due_past_the_last_instant_is_none,
+            sla_policy_switch_keeps_time_used_on_its_calendar,
             timers_due_past_the_last_instant_are_none,
             hostile_templates_change_nothing,
             hostile_input_changes_nothing,

@@ -591,6 +591,66 @@ pub async fn sla_policy_with_calendar(store: Arc<dyn Store>) {
 /// Ticketry stores (the end of 9999) has no due date, instead of one a
 /// Python `datetime` cannot hold (which made the ticket, and every listing
 /// holding it, unreadable from Python).
+/// A change that moves a ticket to a policy on another calendar keeps the
+/// business time used so far as measured on the calendar it ran under:
+/// neither the weekend an office calendar skipped counts against it, nor
+/// does a 24/7 policy's weekend vanish on office hours.
+pub async fn sla_policy_switch_keeps_time_used_on_its_calendar(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let office_hours = CalendarConfig::from_json(
+        r#"{"timezone": "Europe/Berlin",
+            "weekly": {"mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]],
+                       "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]],
+                       "fri": [["09:00","17:00"]]}}"#,
+    )
+    .unwrap();
+    let (office, ops) = (
+        f.category("Office", None).await,
+        f.category("Ops", None).await,
+    );
+    let mut on_office = policy(
+        "Office hours",
+        vec![target("medium", None, None, Some(h(72)))],
+    );
+    on_office.calendar = Some(office_hours);
+    on_office.conditions.categories = vec![office.id];
+    let mut around_the_clock = policy("24/7", vec![target("medium", None, None, Some(h(72)))]);
+    around_the_clock.conditions.categories = vec![ops.id];
+    f.desk
+        .set_sla_policies(f.ws, vec![on_office, around_the_clock])
+        .await
+        .unwrap();
+    // Friday 6 March 15:00 UTC (16:00 Berlin); moved Monday 07:00 UTC.
+    f.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 6, 15, 0, 0).unwrap());
+    let open = |category| {
+        let mut input = OpenTicket::new(f.customer.clone(), "switch", "x");
+        input.category = Some(category);
+        f.desk.open_ticket(f.ws, input)
+    };
+    let (a, b) = (open(office.id).await.unwrap(), open(ops.id).await.unwrap());
+    let monday = Utc.with_ymd_and_hms(2026, 3, 9, 7, 0, 0).unwrap();
+    f.clock.set(monday);
+    for (t, to) in [(&a, ops.id), (&b, office.id)] {
+        let update = TicketUpdate {
+            category: Some(to),
+            ..TicketUpdate::default()
+        };
+        f.desk
+            .update_ticket(f.ws, t.id, update, f.agent_actor())
+            .await
+            .unwrap();
+    }
+    // Office hours ran Friday 16:00–17:00 Berlin: 1 h used, 71 h left around the clock.
+    let moved_to_ops = clock(&f, a.id, SlaMetric::Resolution).await;
+    assert_eq!(moved_to_ops.consumed, h(1));
+    assert_eq!(moved_to_ops.due_at, Some(monday + h(71)));
+    // Around the clock ran 64 h: 8 h left, Monday 09:00–17:00 Berlin.
+    let moved_to_office = clock(&f, b.id, SlaMetric::Resolution).await;
+    assert_eq!(moved_to_office.consumed, h(64));
+    assert_eq!(moved_to_office.due_at, Some(berlin(2026, 3, 9, 17, 0)));
+}
+
 pub async fn sla_due_past_the_last_instant_is_none(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let late = Utc.with_ymd_and_hms(9999, 12, 31, 20, 0, 0).unwrap();

@@ -293,6 +293,7 @@ fn settle(
         before,
         new_messages: &kinds,
         now: w.ticket.updated_at,
+        calendar_before: cal,
     };
     engine::on_change(&mut w.ticket, change, terms, cal);
     thread.append(&mut w.messages);
