@@ -211,6 +211,12 @@ pub fn on_change(
         && before.first_response_at.is_some()
         && let (Some(since), Some(target)) = (t.awaiting_reply_since, terms.next_response)
     {
+        // A ticket resolved or closed in between was answered by that: a
+        // message older than its reopening is not waiting since then.
+        let since = match before.status.is_active() {
+            true => since,
+            false => since.max(now),
+        };
         let unanswered_before = before.awaiting_reply_since.is_some();
         let live = t
             .sla

@@ -651,6 +651,51 @@ pub async fn sla_policy_switch_keeps_time_used_on_its_calendar(store: Arc<dyn St
     assert_eq!(moved_to_office.due_at, Some(berlin(2026, 3, 9, 17, 0)));
 }
 
+/// A customer writing to a ticket that was resolved with their last
+/// message unanswered starts a next-response clock from the new message:
+/// the resolution answered the old one (it counted from that, and was
+/// breached, back-dated, before the ticket even reopened).
+pub async fn sla_next_response_after_a_resolve_counts_from_the_new_message(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let t0 = start();
+    f.desk
+        .set_sla_policies(
+            f.ws,
+            vec![policy(
+                "NR",
+                vec![target("medium", Some(h(1)), Some(h(2)), Some(h(100)))],
+            )],
+        )
+        .await
+        .unwrap();
+    let t = f.open("again").await;
+    f.clock.set(t0 + m(30));
+    f.desk
+        .reply(f.ws, t.id, &f.agent, "try this".into())
+        .await
+        .unwrap();
+    f.clock.set(t0 + h(1));
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "thanks, works".into())
+        .await
+        .unwrap();
+    f.clock.set(t0 + m(90));
+    f.desk.resolve(f.ws, t.id, f.agent_actor()).await.unwrap();
+    let next_day = t0 + h(25);
+    f.clock.set(next_day);
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "broken again".into())
+        .await
+        .unwrap();
+    let nr = clock(&f, t.id, SlaMetric::NextResponse).await;
+    assert_eq!(
+        (nr.started_at, nr.due_at),
+        (next_day, Some(next_day + h(2)))
+    );
+    assert_eq!(nr.status, sla::ClockStatus::Running);
+    assert_eq!(count_events(&f, "sla.breached").await, 0);
+}
+
 pub async fn sla_due_past_the_last_instant_is_none(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let late = Utc.with_ymd_and_hms(9999, 12, 31, 20, 0, 0).unwrap();
