@@ -50,7 +50,7 @@ mod quote;
 pub use notify::{Notification, NotificationBatch, NotificationKind, Recipient, default_template};
 pub(crate) use notify::{NotifyContext, notifications_for};
 pub use parse::{MailPart, Noise};
-pub(crate) use parse::{Parsed, parse, subject_numbers};
+pub(crate) use parse::{Parsed, nested_messages, parse, subject_numbers};
 pub use quote::visible as visible_text;
 
 use crate::ids::{CategoryId, MessageId, TeamId, TicketId};
@@ -64,6 +64,13 @@ pub const MAX_MAIL_BYTES: usize = 50 * 1024 * 1024;
 /// Most parts (attachments and inline images) one message may carry;
 /// more are quarantined.
 pub const MAX_MAIL_PARTS: usize = 50;
+
+/// Most messages nested in one another (`message/rfc822` or
+/// `message/global` parts inside parts) a message may hold. The parser
+/// nests them as it reads, and dropping them recurses once per level:
+/// 10 000 levels (650 KB of mail) overflowed a runtime worker's stack and
+/// killed the process. Forwarded mail nests a few levels.
+pub const MAX_MAIL_NESTING: usize = 64;
 
 /// Raw bytes (a message, a part): `bytes` in Python, a `Buffer` in Node.
 #[derive(Clone, PartialEq, Eq, Default)]

@@ -82,6 +82,23 @@ pub(crate) struct Parsed {
     pub noise: Option<Noise>,
 }
 
+/// How many `message/rfc822` or `message/global` content types `raw`
+/// names (an upper bound of how deep its messages nest).
+pub(crate) fn nested_messages(raw: &[u8]) -> usize {
+    raw.windows(8)
+        .enumerate()
+        .filter(|(_, w)| w.eq_ignore_ascii_case(b"message/"))
+        .filter(|(i, _)| {
+            let rest = &raw[i + 8..];
+            let is = |name: &[u8]| {
+                rest.get(..name.len())
+                    .is_some_and(|r| r.eq_ignore_ascii_case(name))
+            };
+            is(b"rfc822") || is(b"global")
+        })
+        .count()
+}
+
 /// Parses `raw`; `None` when it is not a message at all (no header block).
 pub(crate) fn parse(raw: &[u8]) -> Option<Parsed> {
     let msg = MessageParser::default().parse(raw)?;

@@ -60,6 +60,15 @@ impl Helpdesk {
         let catalog = self.catalog(ws).await?;
         let settings = &catalog.workspace.settings.mail;
         let options = self.check_ingest_options(ws, options, &catalog).await?;
+        if mail::nested_messages(raw) > mail::MAX_MAIL_NESTING {
+            return Err(Error::invalid_input(
+                "raw",
+                format!(
+                    "nests more than {} messages in one another",
+                    mail::MAX_MAIL_NESTING
+                ),
+            ));
+        }
         let parsed = mail::parse(raw)
             .ok_or_else(|| Error::invalid_input("raw", "is not an RFC 5322 message"))?;
 

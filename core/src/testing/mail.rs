@@ -343,6 +343,44 @@ fn base64(data: &[u8]) -> String {
     out
 }
 
+/// Messages nested 10 000 deep (650 KB) are refused before the parser
+/// nests them: dropping them recursed once per level, and on a runtime
+/// worker's stack that killed the process. A forward of a forward is fine.
+pub async fn deeply_nested_mail_is_refused(store: Arc<dyn store::Store>) {
+    let f = mail_fixture(store).await;
+    let nested = |levels: usize| {
+        let mut raw = String::from(
+            "From: anna@example.com\r\nSubject: fwd\r\nMessage-ID: <nest@example.com>\r\n\
+             MIME-Version: 1.0\r\n",
+        );
+        for _ in 0..levels {
+            raw.push_str(
+                "Content-Type: message/rfc822\r\n\r\nFrom: x@example.com\r\nSubject: s\r\n",
+            );
+        }
+        raw.push_str("Content-Type: text/plain\r\n\r\nhello\r\n");
+        raw
+    };
+    // On a worker of the test's runtime, whose stack is a runtime worker's.
+    let (desk, ws) = (f.desk.clone(), f.ws);
+    let deep = nested(10_000);
+    let refused = tokio::spawn(async move {
+        desk.ingest_email(ws, deep.as_bytes(), IngestOptions::default())
+            .await
+            .map(drop)
+    })
+    .await
+    .unwrap();
+    match refused {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "raw"),
+        other => panic!("expected invalid_input on raw, got {other:?}"),
+    }
+    assert_eq!(
+        ingest(&f, nested(3).as_bytes()).await.record.outcome,
+        InboundOutcome::Created
+    );
+}
+
 pub async fn a_25_mb_message_is_filed_with_its_attachment(store: Arc<dyn store::Store>) {
     let f = mail_fixture(store).await;
     let size = 25 * 1024 * 1024;

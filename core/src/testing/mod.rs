@@ -53,6 +53,7 @@ macro_rules! conformance_suite {
             concurrent_deliveries_make_one_message,
             unknown_senders_and_floods_are_held_back,
             a_25_mb_message_is_filed_with_its_attachment,
+            deeply_nested_mail_is_refused,
             a_reply_to_a_notification_lands_on_its_ticket,
             notification_templates_per_workspace_and_language,
             hostile_mail_is_filed_or_held_never_broken,
