@@ -46,6 +46,22 @@ pub const SLA_TARGET: TimeDelta = TimeDelta::days(366);
 pub const SLA_HORIZON: TimeDelta = TimeDelta::days(10 * 366);
 /// Most SLA policies per workspace.
 pub const SLA_POLICIES: usize = 100;
+/// Most tags a ticket (or an article) carries.
+pub const TAGS: usize = 50;
+/// Most host records a ticket links.
+pub const LINKS: usize = 50;
+
+/// `items` if there are at most `most`, else `invalid_input` on `field`
+/// naming `what` (`tags`, `links`).
+pub fn at_most<T>(field: &str, items: Vec<T>, most: usize, what: &str) -> crate::Result<Vec<T>> {
+    if items.len() > most {
+        return Err(crate::Error::invalid_input(
+            field,
+            format!("at most {most} {what} (got {})", items.len()),
+        ));
+    }
+    Ok(items)
+}
 
 /// The earliest instant Ticketry stores (every backend can).
 pub fn min_instant() -> DateTime<Utc> {

@@ -181,7 +181,7 @@ pub(crate) fn tags(field: &str, values: &[String]) -> Result<Vec<String>> {
         .collect::<Result<Vec<_>>>()?;
     tags.sort();
     tags.dedup();
-    Ok(tags)
+    crate::limits::at_most(field, tags, crate::limits::TAGS, "tags")
 }
 
 /// A machine key: 1–64 of `a-z 0-9 _ - . :`, starting with a letter or digit.

@@ -200,6 +200,7 @@ impl Helpdesk {
         let tags = validate::tags("tags", &r.tags)?;
         let mut links = r.links;
         links.dedup();
+        let links = crate::limits::at_most("links", links, crate::limits::LINKS, "links")?;
         validate::json_fields("custom_fields", &r.custom_fields)?;
         let customer = Actor::Customer(r.customer.clone());
         let opening = MessageInput {

@@ -524,6 +524,7 @@ impl Helpdesk {
         let tags = validate::tags("tags", &input.tags)?;
         let mut links = input.links;
         links.dedup();
+        let links = crate::limits::at_most("links", links, crate::limits::LINKS, "links")?;
         let now = self.now()?;
         let description = draft.body.clone();
         let actor = draft.author.clone();

@@ -269,6 +269,42 @@ pub async fn lookups_holding_nul_find_nothing(store: Arc<dyn Store>) {
     }
 }
 
+/// Opening or importing a ticket takes at most 50 tags and 50 links, as
+/// adding them one by one does (2 000 were taken, and made every later
+/// write of the ticket heavier).
+pub async fn tags_and_links_are_capped_on_every_path(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let tags: Vec<String> = (0..51).map(|i| format!("t{i}")).collect();
+    let links: Vec<Link> = (0..51)
+        .map(|i| Link::new("order", &i.to_string()).unwrap())
+        .collect();
+    let mut open = OpenTicket::new(f.customer.clone(), "many", "x");
+    open.tags = tags.clone();
+    assert_field(f.desk.open_ticket(f.ws, open).await, "tags");
+    let mut open = OpenTicket::new(f.customer.clone(), "many", "x");
+    open.links = links.clone();
+    assert_field(f.desk.open_ticket(f.ws, open).await, "links");
+    let mut record = super::import::import_record(&f, "many", -60);
+    record.tags = tags[..50].to_vec();
+    record.links = links.clone();
+    assert_field(
+        f.desk.import_tickets(f.ws, vec![record]).await,
+        "tickets[0].links",
+    );
+    let mut open = OpenTicket::new(f.customer.clone(), "fifty", "x");
+    open.tags = tags[..50].to_vec();
+    open.links = links[..50].to_vec();
+    let t = f.desk.open_ticket(f.ws, open).await.unwrap();
+    assert_eq!((t.tags.len(), t.links.len()), (50, 50));
+}
+
+fn assert_field<T: std::fmt::Debug>(r: Result<T>, field: &str) {
+    match r {
+        Err(Error::InvalidInput { field: got, .. }) => assert_eq!(got, field),
+        other => panic!("expected invalid_input on {field}, got {other:?}"),
+    }
+}
+
 pub async fn actors_are_checked(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let d = &f.desk;

@@ -92,6 +92,7 @@ macro_rules! conformance_suite {
             hostile_templates_change_nothing,
             hostile_input_changes_nothing,
             lookups_holding_nul_find_nothing,
+            tags_and_links_are_capped_on_every_path,
             actors_are_checked,
             idempotency_keys_bind_their_request,
             numbers_and_documents_round_trip,

@@ -377,10 +377,10 @@ pub(crate) fn tag(
     let mut w = TicketWrite::begin(t, now);
     match (w.ticket.tags.binary_search(&slug), add) {
         (Err(at), true) => {
-            if w.ticket.tags.len() >= 50 {
+            if w.ticket.tags.len() >= crate::limits::TAGS {
                 return Err(Error::invalid_input(
                     "tag",
-                    "a ticket carries at most 50 tags",
+                    format!("a ticket carries at most {} tags", crate::limits::TAGS),
                 ));
             }
             w.ticket.tags.insert(at, slug.clone());
@@ -404,10 +404,10 @@ pub(crate) fn link(
 ) -> Result<TicketWrite> {
     let mut w = TicketWrite::begin(t, now);
     if !t.links.contains(&link) {
-        if t.links.len() >= 50 {
+        if t.links.len() >= crate::limits::LINKS {
             return Err(Error::invalid_input(
                 "link",
-                "a ticket carries at most 50 links",
+                format!("a ticket carries at most {} links", crate::limits::LINKS),
             ));
         }
         w.ticket.links.push(link.clone());
