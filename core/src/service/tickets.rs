@@ -736,6 +736,11 @@ impl Helpdesk {
             None => query,
             Some(cursor) => {
                 let (id, at_seq) = crate::query::cursor_ticket(cursor)?;
+                // Its errors show the caller's cursor, never the seq.
+                let malformed = || {
+                    let shown = crate::error::shown(cursor);
+                    Error::invalid_input("after", format!("malformed cursor {shown:?}"))
+                };
                 let seq = self
                     .store
                     .get_ticket(ws, id)
@@ -747,8 +752,10 @@ impl Helpdesk {
                             "the cursor's ticket is not in this workspace",
                         )
                     })?;
+                let internal = at_seq(seq);
+                crate::query::decode_cursor(&internal).map_err(|_| malformed())?;
                 resumed = TicketQuery {
-                    after: Some(at_seq(seq)),
+                    after: Some(internal),
                     ..query.clone()
                 };
                 &resumed
