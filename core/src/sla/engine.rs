@@ -211,12 +211,15 @@ pub fn on_change(
         && before.first_response_at.is_some()
         && let (Some(since), Some(target)) = (t.awaiting_reply_since, terms.next_response)
     {
-        // A ticket resolved or closed in between was answered by that: a
-        // message older than its reopening is not waiting since then.
-        let since = match before.status.is_active() {
-            true => since,
-            false => since.max(now),
-        };
+        // A message older than the stop of the last next-response clock
+        // was answered by that stop (a resolve, a close): the new clock
+        // counts from this message.
+        let answered = t
+            .sla
+            .clock(SlaMetric::NextResponse)
+            .and_then(|c| c.stopped_at)
+            .is_some_and(|stopped| stopped >= since);
+        let since = if answered { now } else { since };
         let unanswered_before = before.awaiting_reply_since.is_some();
         let live = t
             .sla

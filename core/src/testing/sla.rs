@@ -693,9 +693,39 @@ pub async fn sla_next_response_after_a_resolve_counts_from_the_new_message(store
         (next_day, Some(next_day + h(2)))
     );
     assert_eq!(nr.status, sla::ClockStatus::Running);
+    // The same when the ticket is reopened first, then written to.
+    f.clock.set(next_day + m(30));
+    f.desk
+        .reply(f.ws, t.id, &f.agent, "on it".into())
+        .await
+        .unwrap();
+    f.clock.set(next_day + h(1));
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "still?".into())
+        .await
+        .unwrap();
+    f.clock.set(next_day + m(90));
+    f.desk.resolve(f.ws, t.id, f.agent_actor()).await.unwrap();
+    let later = next_day + h(48);
+    f.clock.set(later);
+    f.desk
+        .reopen(f.ws, t.id, Actor::Customer(f.customer.clone()))
+        .await
+        .unwrap();
+    f.clock.set(later + h(1));
+    f.desk
+        .customer_message(f.ws, t.id, &f.customer, "again".into())
+        .await
+        .unwrap();
+    let nr = clock(&f, t.id, SlaMetric::NextResponse).await;
+    assert_eq!(nr.started_at, later + h(1));
     assert_eq!(count_events(&f, "sla.breached").await, 0);
 }
 
+/// A ticket opened when its targets fall due after the last instant
+/// Ticketry stores (the end of 9999) has no due date, instead of one a
+/// Python `datetime` cannot hold (which made the ticket, and every listing
+/// holding it, unreadable from Python).
 pub async fn sla_due_past_the_last_instant_is_none(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let late = Utc.with_ymd_and_hms(9999, 12, 31, 20, 0, 0).unwrap();
