@@ -214,7 +214,6 @@ pub async fn hostile_input_changes_nothing(store: Arc<dyn Store>) {
     assert_eq!(f.snapshot().await, before);
 }
 
-/// Who may act, and one code per situation.
 /// A lookup holding NUL finds nothing, and a filter holding NUL names
 /// itself: no backend stores NUL, and PostgreSQL refuses it as a parameter
 /// (which made these a `storage` error there, a retry-me on a plain read).
@@ -305,6 +304,7 @@ fn assert_field<T: std::fmt::Debug>(r: Result<T>, field: &str) {
     }
 }
 
+/// Who may act, and one code per situation.
 pub async fn actors_are_checked(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let d = &f.desk;

@@ -587,10 +587,6 @@ pub async fn sla_policy_with_calendar(store: Arc<dyn Store>) {
     assert_eq!(f.desk.list_sla_policies(f.ws).await.unwrap().len(), 2);
 }
 
-/// A ticket opened when its targets fall due after the last instant
-/// Ticketry stores (the end of 9999) has no due date, instead of one a
-/// Python `datetime` cannot hold (which made the ticket, and every listing
-/// holding it, unreadable from Python).
 /// A change that moves a ticket to a policy on another calendar keeps the
 /// business time used so far as measured on the calendar it ran under:
 /// neither the weekend an office calendar skipped counts against it, nor
