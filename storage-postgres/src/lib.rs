@@ -238,22 +238,23 @@ pub struct PgStore {
     inner: Arc<Inner>,
 }
 
-/// How much longer than its statement timeout a call waits for the
+/// How much longer than its statements' timeouts a call waits for the
 /// server's answer ([`Inner::answer_within`]).
-const ANSWER_MARGIN: Duration = Duration::from_secs(5);
+pub(crate) const ANSWER_MARGIN: Duration = Duration::from_secs(5);
 
-/// A store's [`Inner::answer_within`]: its statement timeout and a margin.
+/// A store's [`Inner::answer_within`]: its statement timeout.
 fn answer_within(options: &PgOptions) -> Option<Duration> {
-    options.statement_timeout.map(|t| t + ANSWER_MARGIN)
+    options.statement_timeout
 }
 
 struct Inner {
     pool: PgPool,
-    /// How long a call waits for the server to answer before it gives up
-    /// (the server cancels a statement at its statement timeout, so a
-    /// longer silence is the network or the server gone: TCP alone would
-    /// wait for minutes). `None` without a statement timeout, or on a
-    /// host's own pool.
+    /// The statement timeout: a message of `n` statements gets `n` times it
+    /// and [`ANSWER_MARGIN`] to answer before the call gives up (the server
+    /// cancels each statement at its timeout, counted again for each one of
+    /// a message since PostgreSQL 13, so a longer silence is the network or
+    /// the server gone: TCP alone would wait for minutes). `None` without a
+    /// statement timeout, or on a host's own pool.
     answer_within: Option<Duration>,
     /// Whether `pool` pings a connection idle for long before a write takes
     /// it ([`statement::check_before_write`]).

@@ -415,7 +415,7 @@ impl InTransaction<'_> {
         let mut rows = Vec::new();
         let mut answered = false;
         let store = self.store;
-        let streamed = store.answered(async {
+        let streamed = store.answered(text, async {
             let mut results = sqlx::raw_sql(AssertSqlSafe(text)).fetch_many(self.conn());
             loop {
                 match std::future::poll_fn(|cx| results.as_mut().poll_next(cx)).await {
@@ -431,7 +431,7 @@ impl InTransaction<'_> {
         });
         // No answer in time: the connection is closed on drop (`done` unset).
         let Some(failure) = streamed.await else {
-            return Err(Sent::Ran(WriteError::Store(store.silent(true))));
+            return Err(Sent::Ran(WriteError::Store(store.silent(text, true))));
         };
         let Some(e) = failure else {
             self.done = true;
@@ -557,7 +557,7 @@ impl PgStore {
                 Some((conn, _)) => conn,
                 None => self.inner.pool.acquire().await.map_err(backend)?,
             };
-            let answer = self.answered(async {
+            let answer = self.answered(text, async {
                 match sqlx::raw_sql(AssertSqlSafe(text))
                     .fetch_all(&mut *conn)
                     .await
@@ -573,7 +573,7 @@ impl PgStore {
             });
             let Some(result) = answer.await else {
                 conn.close_on_drop();
-                return Err(self.silent(false));
+                return Err(self.silent(text, false));
             };
             match result {
                 Ok(rows) => {
@@ -688,10 +688,20 @@ impl PgStore {
         }
     }
 
-    /// `fut`'s output, or `None` when the server has not answered within
-    /// [`answer_within`](crate::Inner::answer_within).
-    pub(crate) async fn answered<T>(&self, fut: impl Future<Output = T>) -> Option<T> {
-        match self.inner.answer_within {
+    /// How long the server may take to answer the message `text`: the
+    /// statement timeout for each of its statements (`;` counted, a bound
+    /// from above) and [`ANSWER_MARGIN`](crate::ANSWER_MARGIN).
+    fn deadline(&self, text: &str) -> Option<std::time::Duration> {
+        let statements = text.matches(';').count() as u32 + 1;
+        self.inner
+            .answer_within
+            .map(|t| t.saturating_mul(statements) + crate::ANSWER_MARGIN)
+    }
+
+    /// `fut`'s output, or `None` when the server has not answered the
+    /// message `text` within its [`deadline`](Self::deadline).
+    pub(crate) async fn answered<T>(&self, text: &str, fut: impl Future<Output = T>) -> Option<T> {
+        match self.deadline(text) {
             None => Some(fut.await),
             Some(within) => tokio::time::timeout(within, fut).await.ok(),
         }
@@ -699,8 +709,8 @@ impl PgStore {
 
     /// The error of a call the server did not answer in time: a write's
     /// outcome is unknown; a read read nothing.
-    pub(crate) fn silent(&self, write: bool) -> StoreError {
-        let within = self.inner.answer_within.unwrap_or_default();
+    pub(crate) fn silent(&self, text: &str, write: bool) -> StoreError {
+        let within = self.deadline(text).unwrap_or_default();
         let message = |what| {
             format!(
                 "no answer from PostgreSQL within {within:?} (the network or the server is down): {what}"
@@ -719,7 +729,7 @@ impl PgStore {
         while let Some((mut conn, idle)) = self.inner.kept.take() {
             if idle < IDLE_CHECK
                 || matches!(
-                    self.answered(sqlx::Connection::ping(&mut *conn)).await,
+                    self.answered("", sqlx::Connection::ping(&mut *conn)).await,
                     Some(Ok(()))
                 )
             {
