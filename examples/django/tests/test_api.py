@@ -208,6 +208,10 @@ class SupportApiTest(TestCase):
         self.assertEqual(len(self.call(self.as_alice, "get", "/api/support/tickets")["results"]), 1)
         self.open(self.as_alice, "No slash")  # (the helper posts with the slash)
         self.call(self.as_alice, "post", "/api/support/tickets", {"subject": "Slashless", "message": "m"}, 201)
+        # Only the app's own views: a host's would run without its CSRF check.
+        with override_settings(ROOT_URLCONF="tests.host_urls"):
+            self.assertEqual(self.as_alice.post("/api/support/profile/").json(), {"host": True})
+            self.assert_error(self.call(self.as_alice, "post", "/api/support/profile", {}, 404), "not_found")
         # Bodies: nested too deep, too large.
         deep = "[" * 100_000 + "]" * 100_000
         resp = self.as_alice.post("/api/support/tickets/", data=deep, content_type="application/json")
