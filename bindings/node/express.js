@@ -678,8 +678,18 @@ function noRoute(req, res) {
  */
 function requestError(err, field = null) {
   if (err instanceof HttpError || !Number.isInteger(err?.status) || err.status < 400 || err.status >= 500) return err
-  const code = err.status === 415 ? 'unsupported_media_type' : 'invalid_input'
+  const code = STATUS_CODES[err.status] ?? 'invalid_input'
   return new HttpError(err.status, code, err.expose ? err.message : 'malformed request', field)
+}
+
+/** The code of a 4xx that Express or a host's hook (`identify`, `can`, `workspace`) threw with a status. */
+const STATUS_CODES = {
+  401: 'not_authenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  415: 'unsupported_media_type',
 }
 
 /** An error → `{ status, code, message, field }`; anything unexpected is a bare 500. */

@@ -133,6 +133,7 @@ for (const backend of backends) {
         ...common,
         identify: (req) => {
           if (req.get('X-Teapot')) throw new HttpError(418, 'teapot', 'I am a teapot', 'X-Teapot')
+          if (req.get('X-Status')) throw Object.assign(new Error('unknown tenant'), { status: Number(req.get('X-Status')), expose: true })
           throw new Error('secret database password in this message')
         },
         onError: (err) => failures.push(err),
@@ -571,6 +572,10 @@ for (const backend of backends) {
       const teapot = await call('GET', '/broken/tickets/', { ...ALICE, 'X-Teapot': '1' })
       expectError(teapot, 418, 'teapot', 'X-Teapot')
       assert.equal(teapot.json.error.message, 'I am a teapot')
+      // A hook's error with a 4xx status (http-errors, express-jwt) keeps its meaning.
+      for (const [status, code] of [[401, 'not_authenticated'], [404, 'not_found'], [403, 'forbidden'], [422, 'invalid_input']]) {
+        expectError(await call('GET', '/broken/tickets/', { ...ALICE, 'X-Status': String(status) }), status, code)
+      }
       assert.equal(failures.length, 1)
     })
   })
