@@ -857,6 +857,9 @@ impl TemporarySchema {
             return;
         }
         let Ok(mut conn) = sqlx::PgConnection::connect_with(&self.connect).await else {
+            // Not dropped: the last handle's drop tries again.
+            self.dropped
+                .store(false, std::sync::atomic::Ordering::Release);
             return;
         };
         let Ok(schema) = quote_ident("schema", &self.schema) else {
