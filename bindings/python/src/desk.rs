@@ -173,8 +173,8 @@ impl Helpdesk {
 
     /// Connects to the backend `url` names: `postgres://…` (does not
     /// migrate: call `migrate()`) or `memory:`. `temporary=True` (tests)
-    /// migrates a fresh schema `<schema>_<random>` and drops it when the
-    /// last handle of this help desk is gone.
+    /// migrates a fresh schema `<schema>_<random>` and drops it on
+    /// `close()`, else when the last handle of this help desk is gone.
     #[staticmethod]
     #[pyo3(signature = (url, *, schema=None, role=None, max_connections=None, acquire_timeout=None, statement_timeout=None, clock=None, temporary=None))]
     #[allow(clippy::too_many_arguments)]
