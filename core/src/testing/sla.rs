@@ -209,9 +209,10 @@ pub async fn sla_pause_and_resume(store: Arc<dyn Store>) {
     );
 }
 
-pub async fn sla_next_response_from_oldest_unanswered(store: Arc<dyn Store>) {
+/// A fixture whose medium tickets answer within 4 h, again within 2 h, and
+/// resolve within 48 h; and its start.
+async fn with_next_response(store: Arc<dyn Store>) -> (Fixture, DateTime<Utc>) {
     let f = Fixture::new(store).await;
-    let t0 = start();
     f.desk
         .set_sla_policies(
             f.ws,
@@ -222,6 +223,11 @@ pub async fn sla_next_response_from_oldest_unanswered(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
+    (f, start())
+}
+
+pub async fn sla_next_response_from_oldest_unanswered(store: Arc<dyn Store>) {
+    let (f, t0) = with_next_response(store).await;
     let t = f.open("nr").await;
     // The customer writing again before any reply is still first-response time.
     f.desk
@@ -652,18 +658,7 @@ pub async fn sla_policy_switch_keeps_time_used_on_its_calendar(store: Arc<dyn St
 /// the resolution answered the old one (it counted from that, and was
 /// breached, back-dated, before the ticket even reopened).
 pub async fn sla_next_response_after_a_resolve_counts_from_the_new_message(store: Arc<dyn Store>) {
-    let f = Fixture::new(store).await;
-    let t0 = start();
-    f.desk
-        .set_sla_policies(
-            f.ws,
-            vec![policy(
-                "NR",
-                vec![target("medium", Some(h(1)), Some(h(2)), Some(h(100)))],
-            )],
-        )
-        .await
-        .unwrap();
+    let (f, t0) = with_next_response(store).await;
     let t = f.open("again").await;
     f.clock.set(t0 + m(30));
     f.desk
