@@ -660,18 +660,27 @@ pub async fn sla_policy_switch_keeps_time_used_on_its_calendar(store: Arc<dyn St
 pub async fn sla_next_response_after_a_resolve_counts_from_the_new_message(store: Arc<dyn Store>) {
     let (f, t0) = with_next_response(store).await;
     let t = f.open("again").await;
-    f.clock.set(t0 + m(30));
-    f.desk
-        .reply(f.ws, t.id, &f.agent, "try this".into())
-        .await
-        .unwrap();
-    f.clock.set(t0 + h(1));
-    f.desk
-        .customer_message(f.ws, t.id, &f.customer, "thanks, works".into())
-        .await
-        .unwrap();
-    f.clock.set(t0 + m(90));
-    f.desk.resolve(f.ws, t.id, f.agent_actor()).await.unwrap();
+    // From `at`: a reply at +30 min, the customer's answer at +1 h left
+    // unanswered, a resolve at +90 min.
+    let resolve_unanswered = |at: DateTime<Utc>| {
+        let f = f.clone();
+        async move {
+            f.clock.set(at + m(30));
+            f.desk
+                .reply(f.ws, t.id, &f.agent, "try this".into())
+                .await
+                .unwrap();
+            f.clock.set(at + h(1));
+            let thanks = "thanks".into();
+            f.desk
+                .customer_message(f.ws, t.id, &f.customer, thanks)
+                .await
+                .unwrap();
+            f.clock.set(at + m(90));
+            f.desk.resolve(f.ws, t.id, f.agent_actor()).await.unwrap();
+        }
+    };
+    resolve_unanswered(t0).await;
     let next_day = t0 + h(25);
     f.clock.set(next_day);
     f.desk
@@ -685,18 +694,7 @@ pub async fn sla_next_response_after_a_resolve_counts_from_the_new_message(store
     );
     assert_eq!(nr.status, sla::ClockStatus::Running);
     // The same when the ticket is reopened first, then written to.
-    f.clock.set(next_day + m(30));
-    f.desk
-        .reply(f.ws, t.id, &f.agent, "on it".into())
-        .await
-        .unwrap();
-    f.clock.set(next_day + h(1));
-    f.desk
-        .customer_message(f.ws, t.id, &f.customer, "still?".into())
-        .await
-        .unwrap();
-    f.clock.set(next_day + m(90));
-    f.desk.resolve(f.ws, t.id, f.agent_actor()).await.unwrap();
+    resolve_unanswered(next_day).await;
     let later = next_day + h(48);
     f.clock.set(later);
     f.desk
