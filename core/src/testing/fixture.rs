@@ -194,6 +194,14 @@ impl Fixture {
 
 /// Asserts `r` is an error with `code`.
 #[track_caller]
+/// `r` is `invalid_input` on `field`.
+pub fn assert_field<T: std::fmt::Debug>(r: Result<T>, field: &str) {
+    match r {
+        Err(Error::InvalidInput { field: got, .. }) => assert_eq!(got, field),
+        other => panic!("expected invalid_input on {field}, got {other:?}"),
+    }
+}
+
 pub fn assert_code<T: std::fmt::Debug>(r: Result<T>, code: &str) {
     match r {
         Err(e) => assert_eq!(e.code(), code, "expected {code}, got {e}"),
