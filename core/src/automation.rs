@@ -24,7 +24,10 @@
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, CategoryId, TeamId, TemplateId};
 use crate::ticket::{Channel, Status, Ticket};
+use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 pub mod preset;
 pub mod timer;
@@ -266,17 +269,17 @@ pub(crate) fn select<'r>(
     chosen: impl Fn(&Rule) -> bool,
     stop: bool,
 ) -> Vec<&'r Rule> {
-    let text = words(
-        &[
-            t.subject.as_str(),
-            t.description.as_str(),
-            facts.message.unwrap_or(""),
-        ]
-        .join("\n"),
-    );
+    let chosen: Vec<&Rule> = rules.iter().filter(|r| r.active && chosen(r)).collect();
+    let text = [
+        t.subject.as_str(),
+        t.description.as_str(),
+        facts.message.unwrap_or(""),
+    ]
+    .join("\n");
+    let found = Phrases::find(&chosen, &text);
     let mut out = Vec::new();
-    for rule in rules.iter().filter(|r| r.active && chosen(r)) {
-        let holds = |c: &Condition| c.holds(t, facts, &text);
+    for rule in chosen {
+        let holds = |c: &Condition| c.holds(t, facts, &found);
         if rule.conditions.iter().all(holds) && (rule.any.is_empty() || rule.any.iter().any(holds))
         {
             out.push(rule);
@@ -296,9 +299,9 @@ impl Rule {
 }
 
 impl Condition {
-    fn holds(&self, t: &Ticket, facts: &Facts<'_>, text: &[String]) -> bool {
+    fn holds(&self, t: &Ticket, facts: &Facts<'_>, found: &Phrases<'_>) -> bool {
         match self {
-            Condition::Words(list) => list.iter().any(|w| contains_phrase(text, &words(w))),
+            Condition::Words(list) => list.iter().any(|w| found.contains(w)),
             Condition::Category(ids) => facts.lineage.iter().any(|c| ids.contains(c)),
             Condition::Channel(list) => list.contains(&t.channel),
             Condition::Priority(list) => list.contains(&t.priority),
@@ -324,9 +327,129 @@ fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether `phrase` occurs as consecutive whole words of `text`.
-fn contains_phrase(text: &[String], phrase: &[String]) -> bool {
-    !phrase.is_empty() && text.windows(phrase.len()).any(|w| w == phrase)
+/// Which words and phrases of the `words` conditions a ticket's text holds.
+///
+/// When comparing each phrase at each word of the text could take long (a
+/// long text, many long phrases: minutes at the limits), all of them are
+/// looked for in one pass over the text instead (an Aho–Corasick automaton),
+/// whose cost grows with the text plus the phrases, not with their product.
+/// A short text against a few phrases is compared directly: cheaper than
+/// building the automaton.
+struct Phrases<'r> {
+    /// Each phrase as a rule writes it → its index in `found`.
+    index: HashMap<&'r str, usize>,
+    /// Whether the text holds each phrase.
+    found: Vec<bool>,
+}
+
+/// A direct search is chosen while its worst case (text words × phrase
+/// words compared) stays within this many times the words the automaton
+/// would go through (text words + phrase words), or within
+/// [`DIRECT_COMPARISONS`].
+const DIRECT_FACTOR: usize = 32;
+/// See [`DIRECT_FACTOR`] (a fraction of a millisecond).
+const DIRECT_COMPARISONS: usize = 20_000;
+
+impl<'r> Phrases<'r> {
+    /// Looks for the phrases of `rules` in `text`.
+    fn find(rules: &[&'r Rule], text: &str) -> Self {
+        let mut index = HashMap::new();
+        let mut phrases = Vec::new();
+        let listed = rules
+            .iter()
+            .flat_map(|r| r.conditions.iter().chain(&r.any))
+            .filter_map(|c| match c {
+                Condition::Words(list) => Some(list),
+                _ => None,
+            })
+            .flatten();
+        for phrase in listed {
+            if let Entry::Vacant(e) = index.entry(phrase.as_str()) {
+                e.insert(phrases.len());
+                // A phrase without words is never found.
+                phrases.push(words(phrase));
+            }
+        }
+        let text = words(text);
+        let phrase_words: usize = phrases.iter().map(Vec::len).sum();
+        let direct = text.len().saturating_mul(phrase_words);
+        let found = if direct <= DIRECT_COMPARISONS.max(DIRECT_FACTOR * (text.len() + phrase_words))
+        {
+            phrases
+                .iter()
+                .map(|p| !p.is_empty() && text.windows(p.len()).any(|w| w == p.as_slice()))
+                .collect()
+        } else {
+            in_one_pass(&text, &phrases)
+        };
+        Phrases { index, found }
+    }
+
+    /// Whether the text holds `phrase` (one a rule of `find` lists).
+    fn contains(&self, phrase: &str) -> bool {
+        self.index.get(phrase).is_some_and(|&i| self.found[i])
+    }
+}
+
+/// Which of `phrases` occur in `text` (all as words), in one pass: each
+/// spelled with a space after every word and one before the first, a phrase
+/// occurs as whole words exactly when its spelling is a substring of the
+/// text's (words hold no spaces).
+fn in_one_pass(text: &[String], phrases: &[Vec<String>]) -> Vec<bool> {
+    let spelled = |words: &[String]| {
+        let mut out = String::from(" ");
+        for w in words {
+            out.push_str(w);
+            out.push(' ');
+        }
+        out
+    };
+    let text = spelled(text);
+    // Distinct spellings only (two phrases may differ in case), and none
+    // for a phrase without words, which is never found.
+    let mut distinct: HashMap<String, usize> = HashMap::new();
+    let slots: Vec<Option<usize>> = phrases
+        .iter()
+        .map(|p| {
+            let next = distinct.len();
+            (!p.is_empty()).then(|| *distinct.entry(spelled(p)).or_insert(next))
+        })
+        .collect();
+    let mut patterns = vec![String::new(); distinct.len()];
+    for (spelling, i) in distinct {
+        patterns[i] = spelling;
+    }
+    let mut seen = vec![false; patterns.len()];
+    let automaton = AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+        .build(&patterns)
+        .ok();
+    let matches = automaton
+        .as_ref()
+        .and_then(|ac| ac.try_find_overlapping_iter(text.as_str()).ok());
+    match matches {
+        Some(matches) => {
+            let mut left = patterns.len();
+            for m in matches {
+                let s = &mut seen[m.pattern().as_usize()];
+                if !*s {
+                    *s = true;
+                    left -= 1;
+                    if left == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        // No automaton (too large to build): a linear substring search
+        // for each phrase.
+        None => {
+            for (s, p) in seen.iter_mut().zip(&patterns) {
+                *s = text.contains(p.as_str());
+            }
+        }
+    }
+    slots.iter().map(|i| i.is_some_and(|i| seen[i])).collect()
 }
 
 /// Checks a rule list: names, sizes, words; the service checks that the
@@ -428,13 +551,48 @@ pub(crate) fn check(rules: &[Rule]) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// Whether `text` holds `phrase`, as a `words` condition sees it.
+    fn holds(text: &str, phrase: &str) -> bool {
+        let rule = Rule {
+            conditions: vec![Condition::Words(vec![phrase.into()])],
+            ..Rule::default()
+        };
+        Phrases::find(&[&rule], text).contains(phrase)
+    }
+
     #[test]
     fn phrases_match_whole_words_in_any_case_and_script() {
-        let text = words("Не проходит ОПЛАТА картой; payment failed (card)");
-        assert!(contains_phrase(&text, &words("оплата")));
-        assert!(contains_phrase(&text, &words("Payment Failed")));
-        assert!(!contains_phrase(&text, &words("pay")));
-        assert!(!contains_phrase(&text, &words("failed payment")));
-        assert!(!contains_phrase(&text, &words("...")));
+        let text = "Не проходит ОПЛАТА картой; payment failed (card)";
+        assert!(holds(text, "оплата"));
+        assert!(holds(text, "Payment Failed"));
+        assert!(holds(text, "картой, payment"));
+        assert!(!holds(text, "pay"));
+        assert!(!holds(text, "failed payment"));
+        assert!(!holds(text, "..."));
+        assert!(!holds("", "..."));
+        assert!(!holds("ment failed", "payment failed"));
+    }
+
+    #[test]
+    fn many_long_phrases_in_a_long_text_are_found_in_one_pass() {
+        // The case that took minutes when each phrase was compared at each
+        // word: 2,000 phrases of 100 words that all but match everywhere.
+        let text = "a ".repeat(50_000);
+        let phrases: Vec<String> = (0..2_000)
+            .map(|i| format!("{} x{i}", "a ".repeat(99)))
+            .collect();
+        let rules: Vec<Rule> = phrases
+            .chunks(MAX_WORDS)
+            .map(|list| Rule {
+                conditions: vec![Condition::Words(list.to_vec())],
+                ..Rule::default()
+            })
+            .collect();
+        let chosen: Vec<&Rule> = rules.iter().collect();
+        let found = Phrases::find(&chosen, &text);
+        assert!(phrases.iter().all(|p| !found.contains(p)));
+        let found = Phrases::find(&chosen, &format!("{text} x1999 {text}"));
+        assert!(found.contains(&phrases[1999]));
+        assert!(!found.contains(&phrases[1998]));
     }
 }
