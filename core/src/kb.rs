@@ -3,7 +3,9 @@
 //!
 //! An article's body is Markdown, rendered to HTML by `pulldown-cmark` and
 //! sanitised by `ammonia` (no script, no event handler, no `javascript:`
-//! link survives), so a host may show `html` as it is. An article is seen
+//! link survives), so a host may show `html` as it is. Elements nested
+//! deeper than [`HTML_NESTING`](crate::limits::HTML_NESTING) lose their tags
+//! (see [`crate::html`]). An article is seen
 //! by readers when it is `published` and its `publish_at`, if any, has come;
 //! translations of one article share `translation_of` (the original's id),
 //! and a reader asking in a language gets the translation or, failing that,
@@ -23,7 +25,7 @@ pub fn render(markdown: &str) -> String {
     let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
-    ammonia::clean(&html)
+    ammonia::clean(&crate::html::flatten(&html, crate::limits::HTML_NESTING))
 }
 
 /// The plain text of Markdown (for excerpts and search), whitespace folded.

@@ -18,6 +18,7 @@ pub mod duration_serde;
 pub mod error;
 pub mod event;
 pub mod export;
+pub mod html;
 pub mod ids;
 pub mod incident;
 pub mod kb;

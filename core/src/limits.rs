@@ -25,6 +25,11 @@ pub const TEMPLATE_OUTPUT: usize = 400_000;
 /// Longest a render may run.
 pub const TEMPLATE_DEADLINE: Duration = Duration::from_millis(50);
 
+/// Deepest nesting of HTML elements a parser is given (rendered Markdown,
+/// HTML-only mail): deeper tags are dropped, their text kept
+/// ([`crate::html::flatten`]).
+pub const HTML_NESTING: usize = 128;
+
 /// Deepest nesting of a JSON document (`custom_fields`): objects and arrays.
 pub const JSON_DEPTH: usize = 32;
 /// Largest JSON document (`custom_fields`), serialized, in bytes.

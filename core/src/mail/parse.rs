@@ -292,7 +292,10 @@ pub(crate) fn html_text(html: &str) -> String {
     html2text::config::plain_no_decorate()
         .link_footnotes(false)
         .no_table_borders()
-        .string_from_read(html.as_bytes(), 100)
+        .string_from_read(
+            crate::html::flatten(html, crate::limits::HTML_NESTING).as_bytes(),
+            100,
+        )
         .unwrap_or_default()
         .trim_end()
         .to_owned()
