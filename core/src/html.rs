@@ -255,7 +255,10 @@ mod tests {
     #[test]
     fn deep_markdown_renders_flattened() {
         let html = crate::kb::render(&("- ".repeat(20_000) + "**x**"));
-        assert_eq!(html.matches("<ul>").count(), crate::limits::HTML_NESTING / 2);
+        assert_eq!(
+            html.matches("<ul>").count(),
+            crate::limits::HTML_NESTING / 2
+        );
         // Past the bound, the emphasis lost its tags, not its text.
         assert!(html.contains("<li>x</li>"));
     }

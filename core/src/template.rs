@@ -29,6 +29,7 @@ use chrono::{DateTime, Utc};
 use minijinja::machinery::{Token, ast};
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -163,6 +164,47 @@ fn environment() -> minijinja::Environment<'static> {
             Ok(s.replacen(from, to, hits))
         },
     );
+    // Filters that go through a sequence item by item (sort, map…), or make
+    // one of a text (split, list), take inputs of a bounded size: the
+    // render's deadline is checked between steps, so no one step may be long.
+    use minijinja::State;
+    use minijinja::filters as f;
+    use minijinja::value::{Kwargs, Rest, ValueOrKwargs};
+    macro_rules! bounded {
+        ($name:literal, $filter:path, $fits:ident($input:ident), |$($p:ident: $t:ty),*|) => {
+            env.add_filter($name, |$($p: $t),*| {
+                $fits(&$input)?;
+                $filter($($p),*)
+            });
+        };
+    }
+    bounded!("split", f::split, text_fits(v),
+        |v: &Value, by: Option<Arc<str>>, n: Option<i64>|);
+    bounded!("list", f::list, text_fits(v), |state: &State<'_, '_>, v: Value|);
+    bounded!("dictsort", f::dictsort, items_fit(v), |v: &Value, kw: Kwargs|);
+    bounded!("items", f::items, items_fit(v), |v: &Value|);
+    bounded!("reverse", f::reverse, items_fit(v), |v: &Value|);
+    bounded!("min", f::min, items_fit(v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
+    bounded!("max", f::max, items_fit(v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
+    bounded!("sort", f::sort, items_fit(v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
+    bounded!("unique", f::unique, items_fit(v),
+        |state: &State<'_, '_>, v: Value, kw: Kwargs|);
+    bounded!("sum", f::sum, items_fit(v),
+        |state: &State<'_, '_>, v: Value, attr: Option<&str>, start: Option<Value>, kw: Kwargs|);
+    bounded!("map", f::map, items_fit(v),
+        |state: &mut State<'_, '_>, v: Value, args: Rest<ValueOrKwargs>|);
+    bounded!("select", f::select, items_fit(v),
+        |state: &mut State<'_, '_>, v: Value, test: Option<Cow<'_, str>>,
+         args: Rest<ValueOrKwargs>|);
+    bounded!("reject", f::reject, items_fit(v),
+        |state: &mut State<'_, '_>, v: Value, test: Option<Cow<'_, str>>,
+         args: Rest<ValueOrKwargs>|);
+    bounded!("selectattr", f::selectattr, items_fit(v),
+        |state: &mut State<'_, '_>, v: Value, attr: Cow<'_, str>,
+         test: Option<Cow<'_, str>>, args: Rest<ValueOrKwargs>|);
+    bounded!("rejectattr", f::rejectattr, items_fit(v),
+        |state: &mut State<'_, '_>, v: Value, attr: Cow<'_, str>,
+         test: Option<Cow<'_, str>>, args: Rest<ValueOrKwargs>|);
     env.add_filter("datetime", datetime);
     env.add_filter("join", |v: &Value, sep: Option<&str>| -> Fallible<String> {
         let sep = sep.unwrap_or("");
@@ -229,6 +271,39 @@ fn datetime(value: &Value, zone: Option<Value>, format: Option<&str>) -> Fallibl
     write!(out, "{}", local.format_with_items(items.into_iter()))
         .map_err(|_| bad(format!("{format:?} cannot format this instant")))?;
     Ok(out)
+}
+
+/// Refuses a text longer than [`limits::TEMPLATE_OUTPUT`] bytes as a
+/// filter's input.
+fn text_fits(v: &Value) -> Fallible<()> {
+    match v.as_str() {
+        Some(s) if s.len() > limits::TEMPLATE_OUTPUT => Err(too_large_input(format!(
+            "{} bytes of text",
+            limits::TEMPLATE_OUTPUT
+        ))),
+        Some(_) => Ok(()),
+        None => items_fit(v),
+    }
+}
+
+/// Refuses a sequence or map of more than [`limits::TEMPLATE_ITEMS`] items
+/// (a text: characters) as a filter's input.
+fn items_fit(v: &Value) -> Fallible<()> {
+    let n = match v.as_str() {
+        Some(s) => s.len(),
+        None => v.len().unwrap_or(0),
+    };
+    if n > limits::TEMPLATE_ITEMS {
+        return Err(too_large_input(format!("{} items", limits::TEMPLATE_ITEMS)));
+    }
+    Ok(())
+}
+
+fn too_large_input(most: String) -> minijinja::Error {
+    minijinja::Error::new(
+        minijinja::ErrorKind::InvalidOperation,
+        format!("a filter takes at most {most}"),
+    )
 }
 
 fn too_large() -> minijinja::Error {
@@ -903,6 +978,26 @@ mod tests {
             let msg = rejected(body);
             assert!(msg.contains(why), "{body}: {msg}");
         }
+    }
+
+    #[test]
+    fn filters_refuse_inputs_past_their_bounds() {
+        let render = |body: &str| render_now(body, ctx(), LONG).map_err(|e| e.to_string());
+        // 60,000 characters make 60,000 items: too many to sort.
+        let e = render("{{ ticket.custom_fields.big|list|sort|length }}").unwrap_err();
+        assert!(e.contains("at most 20000 items"), "{e}");
+        // A text made longer than the output cap is not split.
+        let long = ["ticket.custom_fields.big"; 8].join(" ~ ");
+        let e = render(&format!("{{{{ ({long})|split('x')|length }}}}")).unwrap_err();
+        assert!(e.contains("at most 400000 bytes"), "{e}");
+        assert_eq!(
+            render("{{ ticket.custom_fields.many|sort(reverse=true)|first }}").unwrap(),
+            "19999"
+        );
+        assert_eq!(
+            render("{{ ticket.tags|map('upper')|sort|join(',') }}").unwrap(),
+            "BILLING,VIP"
+        );
     }
 
     #[test]
