@@ -168,9 +168,9 @@ pub fn on_change(
             .for_each(|c| c.checkpoint(calendar_before, now));
     }
     t.sla.policy = terms.policy_id();
-    t.sla
-        .clocks
-        .retain(|c| !c.is_live() || terms.target(c.metric).is_some());
+    // A clock whose metric has no target now is kept, paused (below): when
+    // a target applies again, it goes on with the time it used and its
+    // pauses, and a breach it recorded stays recorded.
     for metric in SlaMetric::ALL {
         let Some(target) = terms.target(metric) else {
             continue;
@@ -248,7 +248,7 @@ pub fn on_change(
         let pausing = terms.pause_on.contains(&t.status)
             || crate::incident::IncidentLink::holds_sla(t.incident.as_ref());
         for c in &mut t.sla.clocks {
-            if pausing {
+            if pausing || terms.target(c.metric).is_none() {
                 c.pause(cal, now);
             } else {
                 c.resume(cal, terms.warning, now);

@@ -653,6 +653,65 @@ pub async fn sla_policy_switch_keeps_time_used_on_its_calendar(store: Arc<dyn St
     assert_eq!(moved_to_office.due_at, Some(berlin(2026, 3, 9, 17, 0)));
 }
 
+/// A priority with no target for a while pauses its clock, as a pausing
+/// status does: when a target applies again the clock goes on with the time
+/// it used and its pauses, and a breach it recorded stays, emitted once.
+pub async fn sla_target_gone_for_a_while_keeps_the_clock(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let by = f.agent_actor();
+    let p = policy(
+        "Only medium answers",
+        vec![
+            target("medium", Some(h(8)), None, None),
+            target("low", None, None, None),
+        ],
+    );
+    f.desk.set_sla_policies(f.ws, vec![p]).await.unwrap();
+    let t0 = start();
+    let t = f.open("no target for a while").await;
+    let set_priority = |code: &'static str| f.desk.set_priority(f.ws, t.id, code, by.clone());
+    f.clock.advance(h(1));
+    f.desk
+        .set_status(f.ws, t.id, Status::Pending, by.clone())
+        .await
+        .unwrap();
+    f.clock.advance(h(2));
+    f.desk
+        .set_status(f.ws, t.id, Status::Open, by.clone())
+        .await
+        .unwrap();
+    // 2 h used by t0 + 4 h; no target from then to t0 + 7 h.
+    f.clock.advance(h(1));
+    set_priority("low").await.unwrap();
+    let fr = clock(&f, t.id, SlaMetric::FirstResponse).await;
+    assert_eq!(
+        (fr.status, fr.consumed, fr.due_at),
+        (ClockStatus::Paused, h(2), None)
+    );
+    f.clock.advance(h(3));
+    set_priority("medium").await.unwrap();
+    let fr = clock(&f, t.id, SlaMetric::FirstResponse).await;
+    assert_eq!(
+        (fr.status, fr.due_at, fr.pauses.len()),
+        (ClockStatus::Running, Some(t0 + h(13)), 2),
+        "6 h left from t0 + 7 h; the first pause is kept"
+    );
+    // Breached at t0 + 13 h; the target goes and comes back: still breached
+    // then, and the breach is not emitted again.
+    f.clock.advance(h(7));
+    f.desk.sla_sweep(f.ws, f.clock.now()).await.unwrap();
+    set_priority("low").await.unwrap();
+    f.clock.advance(h(1));
+    set_priority("medium").await.unwrap();
+    f.desk.sla_sweep(f.ws, f.clock.now()).await.unwrap();
+    let fr = clock(&f, t.id, SlaMetric::FirstResponse).await;
+    assert_eq!(
+        (fr.status, fr.breached_at),
+        (ClockStatus::Breached, Some(t0 + h(13)))
+    );
+    assert_eq!(count_events(&f, "sla.breached").await, 1);
+}
+
 /// A customer writing to a ticket that was resolved with their last
 /// message unanswered starts a next-response clock from the new message:
 /// the resolution answered the old one (it counted from that, and was
