@@ -9,10 +9,14 @@
 //! [`flatten`] reads the HTML with `html5ever`'s tokenizer (linear) and
 //! writes it back well formed: every element it opens is closed, an end tag
 //! closes what it opened since its start tag and an end tag without one is
-//! dropped, so a parser's stack is never deeper than the one kept here. Tags
-//! that would open deeper than `max` are dropped with their end tags; text
-//! is kept. Comments, the doctype, and `script` and `style` elements with
-//! their content are dropped (both readers drop them too).
+//! dropped, so a parser's stack is never deeper than the one kept here (a
+//! `<br>`-like name inside `svg` or `math`, which a parser keeps open, is
+//! counted as a level). End tags a document omits are implied as a parser
+//! implies them (`<tr><td>1<tr>`, `<li>a<li>`, `<p>a<div>`). Tags that would
+//! open deeper than `max` are dropped with their end tags; text is kept.
+//! Comments, the doctype, and `script` and `style` elements with their
+//! content are dropped (both readers drop them too); `xmp`, `iframe`,
+//! `noembed`, `noframes` and `plaintext` are written as their text.
 //!
 //! ```
 //! use ticketry_core::html::flatten;
@@ -37,16 +41,142 @@ const VOID: &[&str] = &[
     "source", "track", "wbr",
 ];
 
-/// Elements a start tag of the same kind closes (`<li>a<li>b`), as a
-/// parser does when one is the innermost open element.
-const SIBLINGS: &[&[&str]] = &[
-    &["p"],
-    &["li"],
-    &["dd", "dt"],
-    &["option"],
-    &["tr"],
-    &["td", "th"],
+/// Start tags that close an open element first, as a parser does when a
+/// document omits end tags (`<li>a<li>b`, `<p>a<div>`, `<tr><td>1<tr>`):
+/// the nearest open element of `closes`, unless one of `stops` (or, for
+/// `None`, any other element) is nearer. Closing more than a parser would
+/// only makes the written document shallower; closing less made ordinary
+/// legacy HTML creep deeper row by row.
+const IMPLIED_ENDS: &[Implied] = &[
+    implied(P_CLOSERS, &["p"], Some(BUTTON_SCOPE)),
+    implied(&["li"], &["li"], Some(LIST_SCOPE)),
+    implied(&["dd", "dt"], &["dd", "dt"], Some(LIST_SCOPE)),
+    implied(HEADINGS, HEADINGS, None),
+    implied(TABLE_PARTS, TABLE_PARTS, Some(&["table"])),
+    implied(&["tr"], &["tr"], Some(&["table"])),
+    implied(&["td", "th"], &["td", "th"], Some(&["tr", "table"])),
+    implied(&["option", "optgroup"], &["option"], None),
+    implied(&["optgroup"], &["optgroup"], None),
+    implied(&["a"], &["a"], Some(BUTTON_SCOPE)),
+    implied(&["button"], &["button"], Some(BUTTON_SCOPE)),
 ];
+
+/// Start tags that close an open `p`.
+const P_CLOSERS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "center",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "header",
+    "hgroup",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "search",
+    "section",
+    "summary",
+    "ul",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "listing",
+    "form",
+    "table",
+    "hr",
+    "li",
+    "dd",
+    "dt",
+];
+
+const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+const TABLE_PARTS: &[&str] = &["tbody", "thead", "tfoot"];
+
+/// A start tag's implied end: see [`IMPLIED_ENDS`].
+struct Implied {
+    starts: &'static [&'static str],
+    closes: &'static [&'static str],
+    stops: Option<&'static [&'static str]>,
+}
+
+const fn implied(
+    starts: &'static [&'static str],
+    closes: &'static [&'static str],
+    stops: Option<&'static [&'static str]>,
+) -> Implied {
+    Implied {
+        starts,
+        closes,
+        stops,
+    }
+}
+
+/// Where a parser stops looking for an open `p` (or `a`, `button`).
+const BUTTON_SCOPE: &[&str] = &[
+    "applet", "caption", "html", "table", "td", "th", "marquee", "object", "template", "button",
+];
+
+/// Where a parser stops looking for an open `li`, `dd` or `dt`: the
+/// containers among its special elements.
+const LIST_SCOPE: &[&str] = &[
+    "applet",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "button",
+    "caption",
+    "center",
+    "details",
+    "dir",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "header",
+    "hgroup",
+    "html",
+    "main",
+    "marquee",
+    "menu",
+    "nav",
+    "object",
+    "ol",
+    "section",
+    "select",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// Elements whose content a parser reads as text, written as their text
+/// alone (a parser would show escaped characters in them as written).
+const TEXT_ONLY: &[&str] = &["xmp", "iframe", "noembed", "noframes", "plaintext"];
 
 /// `html` written back well formed, no element nested deeper than `max`.
 pub fn flatten(html: &str, max: usize) -> String {
@@ -122,21 +252,22 @@ impl State {
         // The tokenizer reads these elements' content as text, as a parser
         // has it do.
         let raw = match name {
-            "script" => Some(RawKind::ScriptData),
-            "style" | "xmp" | "iframe" | "noembed" | "noframes" => Some(RawKind::Rawtext),
-            "textarea" | "title" => Some(RawKind::Rcdata),
-            _ => None,
+            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" => {
+                TokenSinkResult::RawData(RawKind::Rawtext)
+            }
+            "textarea" | "title" => TokenSinkResult::RawData(RawKind::Rcdata),
+            "plaintext" => TokenSinkResult::Plaintext,
+            _ => TokenSinkResult::Continue,
         };
         if hides {
             self.hidden = true;
-        } else if plain(name) {
-            if let Some(same) = SIBLINGS.iter().find(|s| s.contains(&name))
-                && self.open.last().is_some_and(|n| same.contains(&n.as_str()))
-                && let Some(n) = self.open.pop()
-            {
-                close(&mut self.out, &n);
+        } else if plain(name) && !TEXT_ONLY.contains(&name) {
+            for rule in IMPLIED_ENDS.iter().filter(|r| r.starts.contains(&name)) {
+                self.close_nearest(rule.closes, rule.stops);
             }
-            let void = VOID.contains(&name);
+            // Inside `svg` or `math`, a parser keeps `<br>`-like names open.
+            let void = VOID.contains(&name) && !self.open.iter().any(|n| n == "svg" || n == "math");
             if !void && self.open.len() >= max {
                 self.dropped.push(name.to_owned());
             } else {
@@ -158,9 +289,23 @@ impl State {
                 }
             }
         }
-        match raw {
-            Some(kind) => TokenSinkResult::RawData(kind),
-            None => TokenSinkResult::Continue,
+        raw
+    }
+
+    /// Closes the nearest open element named in `closes`, and the elements
+    /// inside it, unless an element named in `stops` (with `None`: any
+    /// other element) is nearer.
+    fn close_nearest(&mut self, closes: &[&str], stops: Option<&[&str]>) {
+        for (at, n) in self.open.iter().enumerate().rev() {
+            if closes.contains(&n.as_str()) {
+                for n in self.open.drain(at..).rev() {
+                    close(&mut self.out, &n);
+                }
+                return;
+            }
+            if stops.is_none_or(|s| s.contains(&n.as_str())) {
+                return;
+            }
         }
     }
 }
@@ -200,25 +345,26 @@ mod tests {
     use super::*;
 
     /// The deepest nesting of `flatten`'s output (well formed by
-    /// construction, so counting its tags is exact), and its text.
+    /// construction: every element but a void one outside `svg` and `math`
+    /// has its end tag), and its text.
     fn shape(html: &str) -> (usize, String) {
-        let (mut depth, mut deepest, mut text) = (0usize, 0, String::new());
+        let (mut open, mut deepest, mut text) = (Vec::<String>::new(), 0, String::new());
         let mut rest = html;
         while let Some(at) = rest.find('<') {
             text.push_str(&rest[..at]);
             let end = rest[at..].find('>').map_or(rest.len(), |e| at + e + 1);
             let tag = &rest[at + 1..end - 1];
-            let name = tag.split([' ', '/']).find(|s| !s.is_empty()).unwrap_or("");
+            let name = tag.trim_start_matches('/').split(' ').next().unwrap_or("");
             if tag.starts_with('/') {
-                depth -= 1;
-            } else if !VOID.contains(&name) {
-                depth += 1;
-                deepest = deepest.max(depth);
+                assert_eq!(open.pop().as_deref(), Some(name), "{html}");
+            } else if !VOID.contains(&name) || open.iter().any(|n| n == "svg" || n == "math") {
+                open.push(name.to_owned());
+                deepest = deepest.max(open.len());
             }
             rest = &rest[end..];
         }
         text.push_str(rest);
-        assert_eq!(depth, 0, "{html}");
+        assert!(open.is_empty(), "{html}");
         (deepest, text)
     }
 
@@ -253,6 +399,50 @@ mod tests {
     }
 
     #[test]
+    fn omitted_end_tags_close_as_a_parser_closes_them() {
+        // Legacy mail: 300 rows, list items and paragraphs without end tags
+        // stay siblings, never deeper than a few levels.
+        for (html, open) in [
+            ("<table>".to_owned() + &"<tr><td>x<td>y".repeat(300), 3),
+            ("<ul>".to_owned() + &"<li><p>x".repeat(300), 3),
+            ("<dl>".to_owned() + &"<dt><b>t</b><dd><p>d".repeat(300), 3),
+            ("<div>".to_owned() + &"<p>x<div>y</div>".repeat(300), 2),
+            (
+                "<select>".to_owned() + &"<optgroup><option>a<option>b".repeat(300),
+                3,
+            ),
+            ("<h1>a<h2>b<p><a href=x>c<a href=y>d".repeat(300), 3),
+        ] {
+            let (deepest, _) = shape(&flatten(&html, 128));
+            assert_eq!(deepest, open, "{}", &html[..30]);
+        }
+        assert_eq!(
+            flatten("<table><tr><td>1<tr><td>2</table>", 8),
+            "<table><tr><td>1</td></tr><tr><td>2</td></tr></table>"
+        );
+    }
+
+    #[test]
+    fn text_only_elements_keep_their_text() {
+        assert_eq!(flatten("<xmp>a<b</xmp>c", 8), "a&lt;bc");
+        assert_eq!(flatten("x<plaintext><b>y</b>", 8), "x&lt;b&gt;y&lt;/b&gt;");
+        assert_eq!(
+            flatten("<iframe><p>z</p></iframe>", 8),
+            "&lt;p&gt;z&lt;/p&gt;"
+        );
+    }
+
+    #[test]
+    fn void_names_inside_svg_count_as_levels() {
+        let html = "<form><svg>".to_owned()
+            + &"<wbr>".repeat(5_000)
+            + "<foreignobject>"
+            + &"<img>".repeat(5_000);
+        let (deepest, _) = shape(&flatten(&html, 10));
+        assert!(deepest <= 10);
+    }
+
+    #[test]
     fn deep_markdown_renders_flattened() {
         let html = crate::kb::render(&("- ".repeat(20_000) + "**x**"));
         assert_eq!(
@@ -270,7 +460,7 @@ mod tests {
                 "<ul><li>a<li>b</ul><p>x<p>y<table><tr><td>1<td>2</table>",
                 8
             ),
-            "<ul><li>a</li><li>b</li></ul><p>x</p><p>y<table><tr><td>1</td><td>2</td></tr></table></p>"
+            "<ul><li>a</li><li>b</li></ul><p>x</p><p>y</p><table><tr><td>1</td><td>2</td></tr></table>"
         );
         assert_eq!(
             flatten(
