@@ -22,11 +22,11 @@ pub const TEMPLATE_NESTING: usize = 16;
 pub const TEMPLATE_FUEL: u64 = 200_000;
 /// Largest rendered text, in bytes.
 pub const TEMPLATE_OUTPUT: usize = 400_000;
-/// Most items (of a sequence or a map, or characters of a text) a template
-/// filter that goes through them one by one (`sort`, `map`, `unique`…)
-/// takes; `split` and `list` take a text of up to
-/// [`TEMPLATE_OUTPUT`] bytes.
-pub const TEMPLATE_ITEMS: usize = 20_000;
+/// Work the filters of one render may do, in units: a value or a byte of
+/// text each time a filter goes through its input (and through its
+/// arguments once per item for `map`, `select` and the like; sorting counts
+/// once per halving).
+pub const TEMPLATE_WORK: u64 = 20_000_000;
 /// Longest a render may run.
 pub const TEMPLATE_DEADLINE: Duration = Duration::from_millis(50);
 

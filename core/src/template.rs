@@ -22,6 +22,8 @@
 //!   on their own threads, at most [`RENDER_THREADS`] at a time, never on
 //!   the caller's async workers.
 
+mod work;
+
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, CategoryId, TemplateId};
 use crate::limits;
@@ -164,49 +166,86 @@ fn environment() -> minijinja::Environment<'static> {
             Ok(s.replacen(from, to, hits))
         },
     );
-    // Filters that go through a sequence item by item (sort, map…), or make
-    // one of a text (split, list), take inputs of a bounded size: the
-    // render's deadline is checked between steps, so no one step may be long.
+    // Filters that go through their input (or their arguments for each
+    // item) take that work from the render's budget first (`work`).
     use minijinja::State;
     use minijinja::filters as f;
-    use minijinja::value::{Kwargs, Rest, ValueOrKwargs};
-    macro_rules! bounded {
-        ($name:literal, $filter:path, $fits:ident($input:ident), |$($p:ident: $t:ty),*|) => {
+    use minijinja::value::{Kwargs, Rest, StringInput, ValueOrKwargs};
+    macro_rules! counted {
+        ($name:literal, $filter:expr, $cost:expr, |$($p:ident: $t:ty),*|) => {
             env.add_filter($name, |$($p: $t),*| {
-                $fits(&$input)?;
+                $cost?;
                 $filter($($p),*)
             });
         };
     }
-    bounded!("split", f::split, text_fits(v),
+    counted!("split", f::split, work::through(v),
         |v: &Value, by: Option<Arc<str>>, n: Option<i64>|);
-    bounded!("list", f::list, text_fits(v), |state: &State<'_, '_>, v: Value|);
-    bounded!("dictsort", f::dictsort, items_fit(v), |v: &Value, kw: Kwargs|);
-    bounded!("items", f::items, items_fit(v), |v: &Value|);
-    bounded!("reverse", f::reverse, items_fit(v), |v: &Value|);
-    bounded!("min", f::min, items_fit(v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
-    bounded!("max", f::max, items_fit(v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
-    bounded!("sort", f::sort, items_fit(v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
-    bounded!("unique", f::unique, items_fit(v),
-        |state: &State<'_, '_>, v: Value, kw: Kwargs|);
-    bounded!("sum", f::sum, items_fit(v),
+    counted!("list", f::list, work::through(&v), |state: &State<'_, '_>, v: Value|);
+    counted!("items", f::items, work::through(v), |v: &Value|);
+    counted!("reverse", f::reverse, work::through(v), |v: &Value|);
+    counted!("min", f::min, work::through(&v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
+    counted!("max", f::max, work::through(&v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
+    counted!("sum", f::sum, work::through(&v),
         |state: &State<'_, '_>, v: Value, attr: Option<&str>, start: Option<Value>, kw: Kwargs|);
-    bounded!("map", f::map, items_fit(v),
+    counted!("string", f::string, work::through(v), |state: &State<'_, '_>, v: &Value|);
+    counted!("dictsort", f::dictsort, work::sorting(v), |v: &Value, kw: Kwargs|);
+    counted!("sort", f::sort, work::sorting(&v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
+    counted!("unique", f::unique, work::sorting(&v),
+        |state: &State<'_, '_>, v: Value, kw: Kwargs|);
+    counted!("map", f::map, work::per_item(&v, &args),
         |state: &mut State<'_, '_>, v: Value, args: Rest<ValueOrKwargs>|);
-    bounded!("select", f::select, items_fit(v),
+    counted!("select", f::select, work::per_item(&v, &args),
         |state: &mut State<'_, '_>, v: Value, test: Option<Cow<'_, str>>,
          args: Rest<ValueOrKwargs>|);
-    bounded!("reject", f::reject, items_fit(v),
+    counted!("reject", f::reject, work::per_item(&v, &args),
         |state: &mut State<'_, '_>, v: Value, test: Option<Cow<'_, str>>,
          args: Rest<ValueOrKwargs>|);
-    bounded!("selectattr", f::selectattr, items_fit(v),
+    counted!("selectattr", f::selectattr, work::per_item(&v, &args),
         |state: &mut State<'_, '_>, v: Value, attr: Cow<'_, str>,
          test: Option<Cow<'_, str>>, args: Rest<ValueOrKwargs>|);
-    bounded!("rejectattr", f::rejectattr, items_fit(v),
+    counted!("rejectattr", f::rejectattr, work::per_item(&v, &args),
         |state: &mut State<'_, '_>, v: Value, attr: Cow<'_, str>,
          test: Option<Cow<'_, str>>, args: Rest<ValueOrKwargs>|);
+    // Filters that take text format any value as text first: counted on
+    // the value, before it is formatted.
+    for (name, filter) in [
+        ("upper", f::upper as fn(StringInput<'_>) -> Value),
+        ("lower", f::lower),
+        ("capitalize", f::capitalize),
+    ] {
+        env.add_filter(
+            name,
+            move |state: &State<'_, '_>, v: &Value| -> Fallible<Value> {
+                work::through(v)?;
+                Ok(filter(StringInput::new(state, v)?))
+            },
+        );
+    }
+    env.add_filter(
+        "trim",
+        |state: &State<'_, '_>, v: &Value, chars: Option<Cow<'_, str>>| {
+            work::through(v)?;
+            Ok::<_, minijinja::Error>(f::trim(StringInput::new(state, v)?, chars))
+        },
+    );
+    env.add_filter("title", |v: &Value| -> Fallible<String> {
+        work::through(v)?;
+        Ok(f::title(Cow::Owned(v.to_string())))
+    });
+    env.add_filter("safe", |v: &Value| -> Fallible<Value> {
+        work::through(v)?;
+        Ok(f::safe(v.to_string()))
+    });
+    for name in ["e", "escape"] {
+        env.add_filter(name, |state: &mut State<'_, '_>, v: &Value| {
+            work::through(v)?;
+            f::escape(state, v)
+        });
+    }
     env.add_filter("datetime", datetime);
     env.add_filter("join", |v: &Value, sep: Option<&str>| -> Fallible<String> {
+        work::through(v)?;
         let sep = sep.unwrap_or("");
         let mut out = String::new();
         for (i, item) in v.try_iter()?.enumerate() {
@@ -271,39 +310,6 @@ fn datetime(value: &Value, zone: Option<Value>, format: Option<&str>) -> Fallibl
     write!(out, "{}", local.format_with_items(items.into_iter()))
         .map_err(|_| bad(format!("{format:?} cannot format this instant")))?;
     Ok(out)
-}
-
-/// Refuses a text longer than [`limits::TEMPLATE_OUTPUT`] bytes as a
-/// filter's input.
-fn text_fits(v: &Value) -> Fallible<()> {
-    match v.as_str() {
-        Some(s) if s.len() > limits::TEMPLATE_OUTPUT => Err(too_large_input(format!(
-            "{} bytes of text",
-            limits::TEMPLATE_OUTPUT
-        ))),
-        Some(_) => Ok(()),
-        None => items_fit(v),
-    }
-}
-
-/// Refuses a sequence or map of more than [`limits::TEMPLATE_ITEMS`] items
-/// (a text: characters) as a filter's input.
-fn items_fit(v: &Value) -> Fallible<()> {
-    let n = match v.as_str() {
-        Some(s) => s.len(),
-        None => v.len().unwrap_or(0),
-    };
-    if n > limits::TEMPLATE_ITEMS {
-        return Err(too_large_input(format!("{} items", limits::TEMPLATE_ITEMS)));
-    }
-    Ok(())
-}
-
-fn too_large_input(most: String) -> minijinja::Error {
-    minijinja::Error::new(
-        minijinja::ErrorKind::InvalidOperation,
-        format!("a filter takes at most {most}"),
-    )
 }
 
 fn too_large() -> minijinja::Error {
@@ -756,6 +762,7 @@ fn render_in(
         exceeded: AtomicBool::new(false),
     });
     let ctx = metered(context, &budget);
+    work::start();
     let mut text = String::new();
     let mut out = Capped {
         out: &mut text,
@@ -981,15 +988,24 @@ mod tests {
     }
 
     #[test]
-    fn filters_refuse_inputs_past_their_bounds() {
+    fn filters_stop_past_the_work_budget() {
         let render = |body: &str| render_now(body, ctx(), LONG).map_err(|e| e.to_string());
-        // 60,000 characters make 60,000 items: too many to sort.
-        let e = render("{{ ticket.custom_fields.big|list|sort|length }}").unwrap_err();
-        assert!(e.contains("at most 20000 items"), "{e}");
-        // A text made longer than the output cap is not split.
-        let long = ["ticket.custom_fields.big"; 8].join(" ~ ");
-        let e = render(&format!("{{{{ ({long})|split('x')|length }}}}")).unwrap_err();
-        assert!(e.contains("at most 400000 bytes"), "{e}");
+        let big = "ticket.custom_fields.big";
+        let six = [big; 6].join(" ~ ");
+        for body in [
+            // A test over 360,000 items, once for each of 20,000 items.
+            format!("{{{{ ticket.custom_fields.many|list|select('in', ({six})|list)|length }}}}"),
+            // 20,000 references to one 60,000-byte text, then lowercased.
+            format!("{{{{ ticket.custom_fields.many|map(attribute='x', default={big})|unique }}}}"),
+            format!("{{{{ ticket.custom_fields.many|map(attribute='x', default={big})|e }}}}"),
+            // Each replace fits the output cap; together, gigabytes.
+            format!("{{{{ ({big}|list)[:20000]|map('replace', '', {big} ~ {big})|length }}}}"),
+            // One filter after another over a long text.
+            format!("{{{{ ({six}){} }}}}", "|upper|lower".repeat(30)),
+        ] {
+            let e = render(&body).unwrap_err();
+            assert!(e.contains("units of work"), "{body:.70}: {e}");
+        }
         assert_eq!(
             render("{{ ticket.custom_fields.many|sort(reverse=true)|first }}").unwrap(),
             "19999"
@@ -997,6 +1013,10 @@ mod tests {
         assert_eq!(
             render("{{ ticket.tags|map('upper')|sort|join(',') }}").unwrap(),
             "BILLING,VIP"
+        );
+        assert_eq!(
+            render(&format!("{{{{ {big}|upper|length }}}}")).unwrap(),
+            "60000"
         );
     }
 
