@@ -610,6 +610,7 @@ function endpoint(pick, opts) {
     // The body is parsed only now, so an anonymous caller's malformed or
     // oversized body is 401 too, not 400 or 413.
     await new Promise((resolve, reject) => opts.parseJson(req, res, (err) => (err ? reject(requestError(err, 'body')) : resolve())))
+    if (WITH_BODY.has(req.method)) checkUnicode(req)
     const action = typeof pick === 'function' ? pick(req) : pick
     const spec = SPECS[action]
     const me = caller(user)
@@ -621,6 +622,43 @@ function endpoint(pick, opts) {
     if (spec.ticket) c.ticket = ctx.ticket = await spec.ticket(c)
     if ((await opts.can(action, ctx)) === false) throw new HttpError(403, 'forbidden', `not allowed: ${action}`)
     res.status(spec.status ?? 200).json(await spec.run(c).catch((err) => Promise.reject(requestField(err, spec))))
+  }
+}
+
+/**
+ * Refuses a body that is not Unicode, as the Django app does: bytes that are
+ * not UTF-8 (the JSON parser would store U+FFFD in their place) or a string
+ * holding a lone surrogate (`"\\ud800"`, which the native binding would
+ * store as U+FFFD).
+ */
+function checkUnicode(req) {
+  if (req[NOT_UTF8]) throw new HttpError(400, 'invalid_input', 'the body is not valid UTF-8', 'body')
+  const todo = [req.body]
+  while (todo.length > 0) {
+    const v = todo.pop()
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) {
+        throw new HttpError(400, 'invalid_input', 'the body holds a lone surrogate (\\ud800-\\udfff): not Unicode text', 'body')
+      }
+    } else if (v !== null && typeof v === 'object') {
+      for (const [key, item] of Object.entries(v)) todo.push(key, item)
+    }
+  }
+}
+
+/** Set on a request whose body the JSON parser read as UTF-8 although it is not. */
+const NOT_UTF8 = Symbol('ticketry.notUtf8')
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+/** `express.json`'s `verify`: marks a body that is not UTF-8 (decoded as UTF-8). */
+function markNotUtf8(req, res, buf, encoding) {
+  if (/^utf-?8$/i.test(encoding)) {
+    try {
+      STRICT_UTF8.decode(buf)
+    } catch {
+      req[NOT_UTF8] = true
+    }
   }
 }
 
@@ -745,7 +783,7 @@ function settings(options) {
 function supportRouter(options) {
   const opts = settings(options)
   const router = express.Router()
-  opts.parseJson = express.json({ limit: opts.bodyLimit })
+  opts.parseJson = express.json({ limit: opts.bodyLimit, verify: markNotUtf8 })
   for (const [path, methods] of ROUTES) {
     const route = router.route(path)
     for (const [method, pick] of Object.entries(methods)) route[method.toLowerCase()](endpoint(pick, opts))

@@ -533,6 +533,25 @@ for (const backend of backends) {
       assert.deepEqual(failures, [], 'client errors are not reported as failures')
     })
 
+    it('answers 400 for a body that is not Unicode, as the Django app does', async () => {
+      const count = async () => (await call('GET', '/api/tickets/?limit=500', ALICE)).json.results.length
+      const before = await count()
+      const notUtf8 = await fetch(`${server.base}/api/tickets/`, {
+        method: 'POST',
+        headers: { ...ALICE, 'Content-Type': 'application/json' },
+        body: Buffer.concat([Buffer.from('{"subject": "s\xff", "description": "'), Buffer.from([0xff, 0xfe]), Buffer.from('x"}')]),
+      })
+      expectError({ status: notUtf8.status, json: await notUtf8.json() }, 400, 'invalid_input', 'body')
+      for (const lone of ['\\ud800', '\\udfff', 'a\\udc00b']) {
+        const r = await call('POST', '/api/tickets/', ALICE, `{"subject": "s", "description": "${lone}"}`)
+        expectError(r, 400, 'invalid_input', 'body')
+      }
+      const pair = await call('POST', '/api/tickets/', ALICE, '{"subject": "s", "description": "\\ud83d\\ude00 and \\u00e9"}')
+      assert.equal(pair.status, 201)
+      assert.equal(pair.json.description, '\u{1F600} and \u00e9')
+      assert.equal(await count(), before + 1, 'refused bodies created nothing')
+    })
+
     it('answers 405 with Allow, 404 for unknown paths, 400/413/415 for bad bodies', async () => {
       const cases = [
         ['DELETE', '/tickets/', 'GET, HEAD, POST'],
