@@ -1617,7 +1617,10 @@ export interface SlaState {
   policy: string | null
   /** The earliest due instant of a running clock. */
   dueAt: Date | null
-  /** The clocks, one per metric at most. */
+  /**
+   * The clocks: the current one of each metric, then, at most once, a
+   * breached next-response clock a later one replaced.
+   */
   clocks: Array<SlaClock>
 }
 

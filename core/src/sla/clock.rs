@@ -128,7 +128,8 @@ pub struct SlaClock {
 pub struct SlaState {
     /// The policy that applies (`None`: the priorities' own targets, 24/7).
     pub policy: Option<PolicyId>,
-    /// The clocks, one per metric at most.
+    /// The clocks: the current one of each metric, then, at most once, a
+    /// breached next-response clock a later one replaced.
     pub clocks: Vec<SlaClock>,
 }
 
@@ -142,7 +143,8 @@ struct SlaStateOut<'a> {
     /// The earliest due instant of a running clock.
     #[serde(serialize_with = "crate::time_serde::opt_instant")]
     due_at: Option<DateTime<Utc>>,
-    /// The clocks, one per metric at most.
+    /// The clocks: the current one of each metric, then, at most once, a
+    /// breached next-response clock a later one replaced.
     clocks: &'a [SlaClock],
 }
 
@@ -436,7 +438,32 @@ impl SlaState {
             .any(|c| c.status == ClockStatus::Breached)
     }
 
-    /// The clock for `metric`, if any.
+    /// Puts `fresh` in place of the next-response clock (a new customer
+    /// message after the last was answered). A breached one it replaces
+    /// stays on record after the current clocks, stopped, unless an earlier
+    /// breach is on record already: the ticket keeps `has_breached`, rules
+    /// on breaches and the metrics keep counting the miss.
+    pub(crate) fn replace_next_response(
+        &mut self,
+        fresh: SlaClock,
+        cal: &BusinessCalendar,
+        now: DateTime<Utc>,
+    ) {
+        let metric = SlaMetric::NextResponse;
+        let Some(i) = self.clocks.iter().position(|c| c.metric == metric) else {
+            self.clocks.push(fresh);
+            return;
+        };
+        let mut old = std::mem::replace(&mut self.clocks[i], fresh);
+        let on_record = self.clocks[i + 1..].iter().any(|c| c.metric == metric);
+        if old.breached_at.is_some() && !on_record {
+            old.stop(cal, now);
+            self.clocks.push(old);
+        }
+    }
+
+    /// The clock for `metric`, if any (the current one: a breached
+    /// next-response clock kept on record comes after it).
     pub fn clock(&self, metric: SlaMetric) -> Option<&SlaClock> {
         self.clocks.iter().find(|c| c.metric == metric)
     }

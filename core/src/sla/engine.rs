@@ -226,14 +226,8 @@ pub fn on_change(
             .clock(SlaMetric::NextResponse)
             .is_some_and(SlaClock::is_live);
         if !(unanswered_before && live) {
-            t.sla.clocks.retain(|c| c.metric != SlaMetric::NextResponse);
-            t.sla.clocks.push(SlaClock::start(
-                SlaMetric::NextResponse,
-                target,
-                since,
-                cal,
-                terms.warning,
-            ));
+            let fresh = SlaClock::start(SlaMetric::NextResponse, target, since, cal, terms.warning);
+            t.sla.replace_next_response(fresh, cal, now);
         }
     }
 

@@ -81,6 +81,7 @@ macro_rules! conformance_suite {
             sla_clocks_follow_the_ticket,
             sla_pause_and_resume,
             sla_next_response_from_oldest_unanswered,
+            sla_next_response_breach_stays_on_record,
             sla_priority_change_keeps_consumed,
             sla_sweep_is_idempotent,
             sla_sweep_concurrent_emits_once,

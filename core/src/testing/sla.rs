@@ -293,6 +293,105 @@ pub async fn sla_next_response_from_oldest_unanswered(store: Arc<dyn Store>) {
     );
 }
 
+/// A next-response clock breached, then answered, stays on record when the
+/// customer writes again: the ticket is still breached (for filters, rules
+/// and metrics) while the new clock runs, and the breach is emitted once.
+pub async fn sla_next_response_breach_stays_on_record(store: Arc<dyn Store>) {
+    let (f, t0) = with_next_response(store).await;
+    let t = f.open("missed once").await;
+    let (customer, agent) = (&f.customer, &f.agent);
+    f.desk.reply(f.ws, t.id, agent, "hi".into()).await.unwrap();
+    f.clock.advance(h(1));
+    f.desk
+        .customer_message(f.ws, t.id, customer, "still broken".into())
+        .await
+        .unwrap();
+    // Due at t0 + 3 h; answered at t0 + 4 h, after the sweep saw the breach.
+    f.clock.advance(h(3));
+    f.desk.sla_sweep(f.ws, f.clock.now()).await.unwrap();
+    f.desk
+        .reply(f.ws, t.id, agent, "sorry".into())
+        .await
+        .unwrap();
+    f.clock.advance(h(1));
+    f.desk
+        .customer_message(f.ws, t.id, customer, "again".into())
+        .await
+        .unwrap();
+    let ticket = f.desk.get_ticket(f.ws, t.id).await.unwrap();
+    let current = ticket.sla.clock(SlaMetric::NextResponse).unwrap();
+    assert_eq!(
+        (current.status, current.started_at),
+        (ClockStatus::Running, t0 + h(5))
+    );
+    let nr: Vec<_> = ticket
+        .sla
+        .clocks
+        .iter()
+        .filter(|c| c.metric == SlaMetric::NextResponse)
+        .map(|c| (c.status, c.breached_at))
+        .collect();
+    assert_eq!(
+        nr,
+        [
+            (ClockStatus::Running, None),
+            (ClockStatus::Breached, Some(t0 + h(3)))
+        ]
+    );
+    assert!(ticket.sla.has_breached());
+    let breached = TicketQuery {
+        breached: true,
+        ..TicketQuery::default()
+    };
+    let listed = f.desk.list_tickets(f.ws, &breached).await.unwrap();
+    assert_eq!(
+        listed.items.iter().map(|x| x.id).collect::<Vec<_>>(),
+        [t.id]
+    );
+    // Answered in time, then written to again: one miss on record still.
+    f.desk
+        .reply(f.ws, t.id, agent, "done".into())
+        .await
+        .unwrap();
+    f.desk
+        .customer_message(f.ws, t.id, customer, "thanks".into())
+        .await
+        .unwrap();
+    f.clock.advance(h(3));
+    f.desk.sla_sweep(f.ws, f.clock.now()).await.unwrap();
+    f.desk
+        .reply(f.ws, t.id, agent, "late".into())
+        .await
+        .unwrap();
+    f.desk
+        .customer_message(f.ws, t.id, customer, "hm".into())
+        .await
+        .unwrap();
+    let ticket = f.desk.get_ticket(f.ws, t.id).await.unwrap();
+    let kept = ticket
+        .sla
+        .clocks
+        .iter()
+        .filter(|c| c.metric == SlaMetric::NextResponse)
+        .count();
+    assert_eq!(kept, 2, "the current clock and the first miss");
+    assert_eq!(count_events(&f, "sla.breached").await, 2);
+    let period = crate::metrics::MetricsQuery {
+        since: t0,
+        until: f.clock.now() + h(1),
+        interval: None,
+        group_by: None,
+    };
+    let report = f.desk.metrics(f.ws, &period).await.unwrap();
+    let nr = report
+        .totals
+        .sla
+        .iter()
+        .find(|s| s.metric == SlaMetric::NextResponse)
+        .unwrap();
+    assert_eq!((nr.breached, nr.running), (1, 1));
+}
+
 pub async fn sla_priority_change_keeps_consumed(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
     let by = f.agent_actor();
