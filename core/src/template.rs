@@ -160,9 +160,12 @@ fn environment() -> minijinja::Environment<'static> {
                 s.matches(from).count()
             };
             let hits = count.map_or(hits, |c| hits.min(c));
-            if s.len().saturating_add(hits.saturating_mul(to.len())) > limits::TEMPLATE_OUTPUT {
+            let bytes = s.len().saturating_add(hits.saturating_mul(to.len()));
+            if bytes > limits::TEMPLATE_OUTPUT {
                 return Err(too_large());
             }
+            // Each call fits the cap; many (through `map`) take the budget.
+            work::producing(bytes)?;
             Ok(s.replacen(from, to, hits))
         },
     );
@@ -186,8 +189,21 @@ fn environment() -> minijinja::Environment<'static> {
     counted!("reverse", f::reverse, work::through(v), |v: &Value|);
     counted!("min", f::min, work::through(&v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
     counted!("max", f::max, work::through(&v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
-    counted!("sum", f::sum, work::through(&v),
-        |state: &State<'_, '_>, v: Value, attr: Option<&str>, start: Option<Value>, kw: Kwargs|);
+    env.add_filter(
+        "sum",
+        |state: &State<'_, '_>, v: Value, attr: Option<&str>, start: Option<Value>, kw: Kwargs| {
+            // Adding texts or lists copies the sum so far at each step.
+            let start_at = start.clone().or_else(|| kw.peek::<Value>("start").ok());
+            if start_at.is_some_and(|s| !s.is_number()) {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    "sum adds numbers: `start` must be a number",
+                ));
+            }
+            work::through(&v)?;
+            f::sum(state, v, attr, start, kw)
+        },
+    );
     counted!("string", f::string, work::through(v), |state: &State<'_, '_>, v: &Value|);
     counted!("dictsort", f::dictsort, work::sorting(v), |v: &Value, kw: Kwargs|);
     counted!("sort", f::sort, work::sorting(&v), |state: &State<'_, '_>, v: Value, kw: Kwargs|);
@@ -1002,6 +1018,16 @@ mod tests {
             format!("{{{{ ({big}|list)[:20000]|map('replace', '', {big} ~ {big})|length }}}}"),
             // One filter after another over a long text.
             format!("{{{{ ({six}){} }}}}", "|upper|lower".repeat(30)),
+            // Results of replace, each under the cap, 4 GB together.
+            format!(
+                "{{{{ ({big}|list)[:10000]|map('replace', '', '{}')|map('replace', '', '{}')|length }}}}",
+                "a".repeat(400),
+                "b".repeat(497)
+            ),
+            // A lazy list (`+`) holding the long text, 20,000 times.
+            format!(
+                "{{{{ ticket.custom_fields.many|map(attribute='x', default=[{big}] + [])|string }}}}"
+            ),
         ] {
             let e = render(&body).unwrap_err();
             assert!(e.contains("units of work"), "{body:.70}: {e}");
@@ -1017,6 +1043,13 @@ mod tests {
         assert_eq!(
             render(&format!("{{{{ {big}|upper|length }}}}")).unwrap(),
             "60000"
+        );
+        // Summing texts copies the sum at each step: numbers only.
+        let e = render(&format!("{{{{ ({six})|list|sum(start='')|length }}}}")).unwrap_err();
+        assert!(e.contains("sum adds numbers"), "{e}");
+        assert_eq!(
+            render("{{ ticket.custom_fields.many|sum(start=1) }}").unwrap(),
+            "199990001"
         );
     }
 

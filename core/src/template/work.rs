@@ -51,7 +51,10 @@ fn size(v: &Value, cap: u64) -> u64 {
         n = n.saturating_add(1);
         if let Some(s) = v.as_str() {
             n = n.saturating_add(s.len() as u64);
-        } else if matches!(v.kind(), ValueKind::Seq | ValueKind::Map)
+        } else if (matches!(v.kind(), ValueKind::Seq | ValueKind::Map)
+            // A lazy sequence (`a + b` of lists, `reverse`), not a one-shot
+            // iterator (which has no length).
+            || (v.kind() == ValueKind::Iterable && v.len().is_some()))
             && let Ok(items) = v.try_iter()
         {
             let map = v.kind() == ValueKind::Map;
@@ -64,15 +67,17 @@ fn size(v: &Value, cap: u64) -> u64 {
                     return cap.saturating_add(1);
                 }
             }
-        } else if let Some(len) = v.len() {
-            // Another iterable (not gone through here: it may be one-shot).
-            n = n.saturating_add(len as u64);
         }
         if n > cap {
             return n;
         }
     }
     n
+}
+
+/// Takes the units of a result of `bytes` a filter is about to make.
+pub(super) fn producing(bytes: usize) -> Result<(), minijinja::Error> {
+    charge(bytes as u64)
 }
 
 /// The units left now.
