@@ -16,7 +16,10 @@
 //! open deeper than `max` are dropped with their end tags; text is kept.
 //! Comments, the doctype, and `script` and `style` elements with their
 //! content are dropped (both readers drop them too); `xmp`, `iframe`,
-//! `noembed`, `noframes` and `plaintext` are written as their text.
+//! `noembed`, `noframes` and `plaintext` are written as their text. Start
+//! tags a parser ignores (`body`, `td` outside a table) are not written, and
+//! at most 16 formatting elements (`b`, `font`…) are open at once: a parser
+//! opens the open ones again after each block that closes them.
 //!
 //! ```
 //! use ticketry_core::html::flatten;
@@ -174,6 +177,27 @@ const LIST_SCOPE: &[&str] = &[
     "ul",
 ];
 
+/// Start tags a parser ignores in a document's body (and, outside a
+/// `table`, [`TABLE_ONLY`]): written, a parser would not open them, so the
+/// elements after them would nest differently than written.
+const IGNORED: &[&str] = &["html", "head", "body", "frameset", "frame"];
+
+/// Start tags a parser takes only inside a `table`.
+const TABLE_ONLY: &[&str] = &[
+    "caption", "col", "colgroup", "tbody", "td", "tfoot", "th", "thead", "tr",
+];
+
+/// Formatting elements: a parser keeps a list of the open ones and opens
+/// them again after a block closes them implicitly, once per text that
+/// follows, so their number multiplies the elements it builds.
+const FORMATTING: &[&str] = &[
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
+
+/// Most formatting elements open at once; deeper ones are dropped, their
+/// text kept.
+const MAX_FORMATTING: usize = 16;
+
 /// Elements whose content a parser reads as text, written as their text
 /// alone (a parser would show escaped characters in them as written).
 const TEXT_ONLY: &[&str] = &["xmp", "iframe", "noembed", "noframes", "plaintext"];
@@ -262,13 +286,26 @@ impl State {
         };
         if hides {
             self.hidden = true;
-        } else if plain(name) && !TEXT_ONLY.contains(&name) {
+        } else if plain(name)
+            && !TEXT_ONLY.contains(&name)
+            && !IGNORED.contains(&name)
+            && (!TABLE_ONLY.contains(&name) || self.open.iter().any(|n| n == "table"))
+        {
             for rule in IMPLIED_ENDS.iter().filter(|r| r.starts.contains(&name)) {
                 self.close_nearest(rule.closes, rule.stops);
             }
             // Inside `svg` or `math`, a parser keeps `<br>`-like names open.
             let void = VOID.contains(&name) && !self.open.iter().any(|n| n == "svg" || n == "math");
-            if !void && self.open.len() >= max {
+            let formatting = FORMATTING.contains(&name);
+            let too_deep = self.open.len() >= max
+                || (formatting
+                    && self
+                        .open
+                        .iter()
+                        .filter(|n| FORMATTING.contains(&n.as_str()))
+                        .count()
+                        >= MAX_FORMATTING);
+            if !void && too_deep {
                 self.dropped.push(name.to_owned());
             } else {
                 self.out.push('<');
@@ -419,6 +456,27 @@ mod tests {
         assert_eq!(
             flatten("<table><tr><td>1<tr><td>2</table>", 8),
             "<table><tr><td>1</td></tr><tr><td>2</td></tr></table>"
+        );
+    }
+
+    #[test]
+    fn ignored_tags_and_formatting_cannot_multiply_elements() {
+        // A parser ignores `<td>` outside a table: a flattener that kept it
+        // would not close the `p` around the bold tags, and the parser would
+        // open all 120 again for every `x`.
+        let bold: String = (1..=120).map(|k| format!("<b title=\"{k}\">")).collect();
+        let html = format!("<p><td>{bold}{}", "<p>x".repeat(200));
+        let flat = flatten(&html, 128);
+        assert!(!flat.contains("<td>"));
+        assert_eq!(flat.matches("<b ").count(), MAX_FORMATTING);
+        assert_eq!(
+            flat.matches("<p>x</p>").count(),
+            200,
+            "siblings, outside the bold tags"
+        );
+        assert_eq!(
+            flatten("<body><table><td>1</table>", 8),
+            "<table><td>1</td></table>"
         );
     }
 
