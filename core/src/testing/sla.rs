@@ -299,46 +299,37 @@ pub async fn sla_next_response_from_oldest_unanswered(store: Arc<dyn Store>) {
 pub async fn sla_next_response_breach_stays_on_record(store: Arc<dyn Store>) {
     let (f, t0) = with_next_response(store).await;
     let t = f.open("missed once").await;
-    let (customer, agent) = (&f.customer, &f.agent);
-    f.desk.reply(f.ws, t.id, agent, "hi".into()).await.unwrap();
+    let reply = |text: &str| f.desk.reply(f.ws, t.id, &f.agent, text.into());
+    let write = |text: &str| {
+        f.desk
+            .customer_message(f.ws, t.id, &f.customer, text.into())
+    };
+    let next_response_clocks = || async {
+        let ticket = f.desk.get_ticket(f.ws, t.id).await.unwrap();
+        assert!(ticket.sla.has_breached());
+        ticket
+            .sla
+            .clocks
+            .iter()
+            .filter(|c| c.metric == SlaMetric::NextResponse)
+            .map(|c| (c.status, c.started_at, c.breached_at))
+            .collect::<Vec<_>>()
+    };
+    reply("hi").await.unwrap();
     f.clock.advance(h(1));
-    f.desk
-        .customer_message(f.ws, t.id, customer, "still broken".into())
-        .await
-        .unwrap();
+    write("still broken").await.unwrap();
     // Due at t0 + 3 h; answered at t0 + 4 h, after the sweep saw the breach.
     f.clock.advance(h(3));
     f.desk.sla_sweep(f.ws, f.clock.now()).await.unwrap();
-    f.desk
-        .reply(f.ws, t.id, agent, "sorry".into())
-        .await
-        .unwrap();
+    reply("sorry").await.unwrap();
     f.clock.advance(h(1));
-    f.desk
-        .customer_message(f.ws, t.id, customer, "again".into())
-        .await
-        .unwrap();
-    let ticket = f.desk.get_ticket(f.ws, t.id).await.unwrap();
-    let current = ticket.sla.clock(SlaMetric::NextResponse).unwrap();
+    write("again").await.unwrap();
+    let miss = (ClockStatus::Breached, t0 + h(1), Some(t0 + h(3)));
     assert_eq!(
-        (current.status, current.started_at),
-        (ClockStatus::Running, t0 + h(5))
+        next_response_clocks().await,
+        [(ClockStatus::Running, t0 + h(5), None), miss],
+        "the current clock first"
     );
-    let nr: Vec<_> = ticket
-        .sla
-        .clocks
-        .iter()
-        .filter(|c| c.metric == SlaMetric::NextResponse)
-        .map(|c| (c.status, c.breached_at))
-        .collect();
-    assert_eq!(
-        nr,
-        [
-            (ClockStatus::Running, None),
-            (ClockStatus::Breached, Some(t0 + h(3)))
-        ]
-    );
-    assert!(ticket.sla.has_breached());
     let breached = TicketQuery {
         breached: true,
         ..TicketQuery::default()
@@ -348,33 +339,17 @@ pub async fn sla_next_response_breach_stays_on_record(store: Arc<dyn Store>) {
         listed.items.iter().map(|x| x.id).collect::<Vec<_>>(),
         [t.id]
     );
-    // Answered in time, then written to again: one miss on record still.
-    f.desk
-        .reply(f.ws, t.id, agent, "done".into())
-        .await
-        .unwrap();
-    f.desk
-        .customer_message(f.ws, t.id, customer, "thanks".into())
-        .await
-        .unwrap();
+    // Answered in time, then late again: the first miss stays on record.
+    reply("done").await.unwrap();
+    write("thanks").await.unwrap();
     f.clock.advance(h(3));
     f.desk.sla_sweep(f.ws, f.clock.now()).await.unwrap();
-    f.desk
-        .reply(f.ws, t.id, agent, "late".into())
-        .await
-        .unwrap();
-    f.desk
-        .customer_message(f.ws, t.id, customer, "hm".into())
-        .await
-        .unwrap();
-    let ticket = f.desk.get_ticket(f.ws, t.id).await.unwrap();
-    let kept = ticket
-        .sla
-        .clocks
-        .iter()
-        .filter(|c| c.metric == SlaMetric::NextResponse)
-        .count();
-    assert_eq!(kept, 2, "the current clock and the first miss");
+    reply("late").await.unwrap();
+    write("hm").await.unwrap();
+    assert_eq!(
+        next_response_clocks().await,
+        [(ClockStatus::Running, t0 + h(8), None), miss]
+    );
     assert_eq!(count_events(&f, "sla.breached").await, 2);
     let period = crate::metrics::MetricsQuery {
         since: t0,
