@@ -627,12 +627,16 @@ function endpoint(pick, opts) {
 
 /**
  * Refuses a body that is not Unicode, as the Django app does: bytes that are
- * not UTF-8 (the JSON parser would store U+FFFD in their place) or a string
- * holding a lone surrogate (`"\\ud800"`, which the native binding would
- * store as U+FFFD).
+ * not valid in the body's charset (the JSON parser would store U+FFFD in
+ * their place, or drop them), a charset the check cannot read strictly
+ * (415), or a string holding a lone surrogate (`"\\ud800"`, which the native
+ * binding would store as U+FFFD).
  */
 function checkUnicode(req) {
-  if (req[NOT_UTF8]) throw new HttpError(400, 'invalid_input', 'the body is not valid UTF-8', 'body')
+  if (req[BAD_TEXT] === 'charset') {
+    throw new HttpError(415, 'unsupported_media_type', 'send the body as UTF-8 (or UTF-16)', 'body')
+  }
+  if (req[BAD_TEXT]) throw new HttpError(400, 'invalid_input', `the body is not valid ${req[BAD_TEXT]}`, 'body')
   const todo = [req.body]
   while (todo.length > 0) {
     const v = todo.pop()
@@ -640,25 +644,38 @@ function checkUnicode(req) {
       if (LONE_SURROGATE.test(v)) {
         throw new HttpError(400, 'invalid_input', 'the body holds a lone surrogate (\\ud800-\\udfff): not Unicode text', 'body')
       }
+    } else if (Array.isArray(v)) {
+      todo.push(...v)
     } else if (v !== null && typeof v === 'object') {
       for (const [key, item] of Object.entries(v)) todo.push(key, item)
     }
   }
 }
 
-/** Set on a request whose body the JSON parser read as UTF-8 although it is not. */
-const NOT_UTF8 = Symbol('ticketry.notUtf8')
+/** Set on a request whose body is not valid text in its charset: the charset, or `charset` when not checked. */
+const BAD_TEXT = Symbol('ticketry.badText')
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
+/** The charsets the JSON parser takes that a strict decoder checks. */
+const STRICT = {
+  'utf-8': new TextDecoder('utf-8', { fatal: true }),
+  utf8: new TextDecoder('utf-8', { fatal: true }),
+  'utf-16': new TextDecoder('utf-16le', { fatal: true }),
+  'utf-16le': new TextDecoder('utf-16le', { fatal: true }),
+  'utf-16be': new TextDecoder('utf-16be', { fatal: true }),
+}
 
-/** `express.json`'s `verify`: marks a body that is not UTF-8 (decoded as UTF-8). */
-function markNotUtf8(req, res, buf, encoding) {
-  if (/^utf-?8$/i.test(encoding)) {
-    try {
-      STRICT_UTF8.decode(buf)
-    } catch {
-      req[NOT_UTF8] = true
-    }
+/** `express.json`'s `verify`: marks a body that is not valid text in its charset. */
+function markBadText(req, res, buf, encoding) {
+  const charset = String(encoding).toLowerCase()
+  const strict = STRICT[charset]
+  if (strict === undefined) {
+    req[BAD_TEXT] = 'charset'
+    return
+  }
+  try {
+    strict.decode(buf)
+  } catch {
+    req[BAD_TEXT] = charset.toUpperCase()
   }
 }
 
@@ -783,7 +800,7 @@ function settings(options) {
 function supportRouter(options) {
   const opts = settings(options)
   const router = express.Router()
-  opts.parseJson = express.json({ limit: opts.bodyLimit, verify: markNotUtf8 })
+  opts.parseJson = express.json({ limit: opts.bodyLimit, verify: markBadText })
   for (const [path, methods] of ROUTES) {
     const route = router.route(path)
     for (const [method, pick] of Object.entries(methods)) route[method.toLowerCase()](endpoint(pick, opts))

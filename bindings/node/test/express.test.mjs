@@ -542,6 +542,18 @@ for (const backend of backends) {
         body: Buffer.concat([Buffer.from('{"subject": "s\xff", "description": "'), Buffer.from([0xff, 0xfe]), Buffer.from('x"}')]),
       })
       expectError({ status: notUtf8.status, json: await notUtf8.json() }, 400, 'invalid_input', 'body')
+      const send = async (charset, bytes) => {
+        const r = await fetch(`${server.base}/api/tickets/`, {
+          method: 'POST',
+          headers: { ...ALICE, 'Content-Type': `application/json; charset=${charset}` },
+          body: bytes,
+        })
+        return { status: r.status, json: await r.json() }
+      }
+      const utf16 = Buffer.from('{"subject": "s", "description": "x"}', 'utf16le')
+      expectError(await send('utf-16le', Buffer.concat([utf16, Buffer.from([0x41])])), 400, 'invalid_input', 'body')
+      expectError(await send('utf-32', Buffer.alloc(8)), 415, 'unsupported_media_type', 'body')
+      assert.equal((await send('utf-16le', utf16)).status, 201, 'valid UTF-16 is taken')
       for (const lone of ['\\ud800', '\\udfff', 'a\\udc00b']) {
         const r = await call('POST', '/api/tickets/', ALICE, `{"subject": "s", "description": "${lone}"}`)
         expectError(r, 400, 'invalid_input', 'body')
@@ -549,7 +561,7 @@ for (const backend of backends) {
       const pair = await call('POST', '/api/tickets/', ALICE, '{"subject": "s", "description": "\\ud83d\\ude00 and \\u00e9"}')
       assert.equal(pair.status, 201)
       assert.equal(pair.json.description, '\u{1F600} and \u00e9')
-      assert.equal(await count(), before + 1, 'refused bodies created nothing')
+      assert.equal(await count(), before + 2, 'refused bodies created nothing')
     })
 
     it('answers 405 with Allow, 404 for unknown paths, 400/413/415 for bad bodies', async () => {
