@@ -86,7 +86,11 @@ function ticketJson(t, staff) {
   if (staff) {
     out.state = t.status
     out.version = t.version
-    out.sla = t.sla.clocks.map((c) => ({ metric: c.metric, status: c.status, due_at: iso(c.dueAt) }))
+    // The current clock of each metric: the first (a breached next-response
+    // clock kept on record comes after the current ones).
+    out.sla = t.sla.clocks
+      .filter((c, i, all) => all.findIndex((x) => x.metric === c.metric) === i)
+      .map((c) => ({ metric: c.metric, status: c.status, due_at: iso(c.dueAt) }))
   }
   return out
 }

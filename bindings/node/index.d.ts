@@ -1524,13 +1524,13 @@ export interface SlaClock {
   pauses: Array<Pause>
 }
 
-/** One SLA metric's clocks. */
+/** One SLA metric: its tickets, by how their clocks of it stand. */
 export interface SlaCompliance {
   /** The metric. */
   metric: SlaMetric
   /** Stopped in time. */
   met: number
-  /** Breached. */
+  /** Breached (any clock of the metric, a kept next-response miss too). */
   breached: number
   /** Still running or paused. */
   running: number

@@ -21,8 +21,9 @@
 //!   `pending`, reported apart (it is not subtracted from the times above);
 //! - **CSAT**: ratings given in the group; response rate = ratings / resolved;
 //! - **reopen rate**: reopened / resolved;
-//! - **SLA**: for tickets created in the group, each metric's clocks met,
-//!   breached, or still running (running or paused).
+//! - **SLA**: for tickets created in the group, each metric's tickets met,
+//!   breached (any of its clocks of that metric, a next-response miss kept on
+//!   record included), or still running (running or paused).
 //!
 //! Percentiles are nearest-rank: the median of 1, 2, 3, 4 hours is 2 hours.
 
@@ -159,7 +160,7 @@ pub struct Csat {
     pub response_rate: Option<f64>,
 }
 
-/// One SLA metric's clocks.
+/// One SLA metric: its tickets, by how their clocks of it stand.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SlaCompliance {
@@ -167,7 +168,7 @@ pub struct SlaCompliance {
     pub metric: SlaMetric,
     /// Stopped in time.
     pub met: u64,
-    /// Breached.
+    /// Breached (any clock of the metric, a kept next-response miss too).
     pub breached: u64,
     /// Still running or paused.
     pub running: u64,
@@ -487,8 +488,19 @@ fn row(
     for t in tickets {
         if within(Some(t.created_at)) {
             r.created += 1;
-            for &(metric, status) in &t.clocks {
+            // One count per ticket and metric: breached if any of its clocks
+            // of that metric breached (a next-response miss kept on record),
+            // otherwise as its current clock (the first) stands.
+            for (i, &(metric, status)) in t.clocks.iter().enumerate() {
+                if t.clocks[..i].iter().any(|(m, _)| *m == metric) {
+                    continue;
+                }
+                let breached = t
+                    .clocks
+                    .iter()
+                    .any(|&(m, s)| m == metric && s == ClockStatus::Breached);
                 let slot = match status {
+                    _ if breached => 1,
                     ClockStatus::Met => 0,
                     ClockStatus::Breached => 1,
                     ClockStatus::Running | ClockStatus::Paused => 2,

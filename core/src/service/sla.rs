@@ -126,11 +126,7 @@ impl Helpdesk {
     ) -> Result<()> {
         w.catalog_version = catalog.version;
         let (policies, priorities) = (&catalog.sla_policies, &catalog.priorities);
-        // The customer's tier matters only to policies with a tier condition.
-        let needed = policies
-            .iter()
-            .any(|p| !p.conditions.customer_tiers.is_empty());
-        let tier = self.tier_if(needed, ws, &w.ticket.customer).await?;
+        let tier = self.policy_tier(ws, &w.ticket, catalog).await?;
         let terms: Terms<'_> = engine::resolve(policies, priorities, &w.ticket, tier.as_deref());
         let cal = self.calendars.get(terms.calendar(), self.clock.now())?;
         let calendar_before = match before.sla.policy == terms.policy_id() {
@@ -158,6 +154,21 @@ impl Helpdesk {
             w.fold(next);
         }
         Ok(())
+    }
+
+    /// The customer's tier of `t`, read only when a policy has a tier
+    /// condition (it matters to no other).
+    async fn policy_tier(
+        &self,
+        ws: WorkspaceId,
+        t: &Ticket,
+        catalog: &WorkspaceCatalog,
+    ) -> Result<Option<String>> {
+        let needed = catalog
+            .sla_policies
+            .iter()
+            .any(|p| !p.conditions.customer_tiers.is_empty());
+        self.tier_if(needed, ws, &t.customer).await
     }
 
     /// Replaces the workspace's ordered SLA policy list. Calendars are
@@ -440,9 +451,24 @@ impl Helpdesk {
         metric: SlaMetric,
     ) -> Result<SlaExplanation> {
         let t = self.get_ticket(ws, ticket).await?;
-        let clock = t.sla.clock(metric).ok_or_else(|| {
-            Error::not_found("sla clock", format!("{} of {}", metric.as_str(), t.number))
-        })?;
+        let missing =
+            || Error::not_found("sla clock", format!("{} of {}", metric.as_str(), t.number));
+        let clock = t.sla.clock(metric).ok_or_else(missing)?;
+        if clock.is_live() {
+            // A live clock of a metric no target applies to now is paused
+            // for that reason: there is nothing to explain.
+            let catalog = self.catalog(ws).await?;
+            let tier = self.policy_tier(ws, &t, &catalog).await?;
+            let terms = engine::resolve(
+                &catalog.sla_policies,
+                &catalog.priorities,
+                &t,
+                tier.as_deref(),
+            );
+            if terms.target(metric).is_none() {
+                return Err(missing());
+            }
+        }
         let policies = self.store.list_sla_policies(ws).await?;
         let policy = t
             .sla

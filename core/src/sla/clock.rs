@@ -451,7 +451,7 @@ impl SlaState {
     ) {
         let metric = SlaMetric::NextResponse;
         let Some(i) = self.clocks.iter().position(|c| c.metric == metric) else {
-            self.clocks.push(fresh);
+            self.add_current(fresh);
             return;
         };
         let mut old = std::mem::replace(&mut self.clocks[i], fresh);
@@ -459,6 +459,23 @@ impl SlaState {
         if old.breached_at.is_some() && !on_record {
             old.stop(cal, now);
             self.clocks.push(old);
+        }
+    }
+
+    /// Adds a current clock (of a metric that has none), before a
+    /// next-response clock kept on record.
+    pub(crate) fn add_current(&mut self, c: SlaClock) {
+        let metric = SlaMetric::NextResponse;
+        let kept = self
+            .clocks
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.metric == metric)
+            .nth(1)
+            .map(|(i, _)| i);
+        match kept {
+            Some(i) => self.clocks.insert(i, c),
+            None => self.clocks.push(c),
         }
     }
 

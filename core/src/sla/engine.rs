@@ -189,11 +189,21 @@ pub fn on_change(
                 if wanted {
                     let mut c = SlaClock::start(metric, target, t.created_at, cal, terms.warning);
                     c.retarget(target, cal, terms.warning, now);
-                    t.sla.clocks.push(c);
+                    t.sla.add_current(c);
                 }
             }
         }
     }
+
+    // The clocks live now: one that stops below while no target applies to
+    // its metric, and never breached, is dropped rather than counted met.
+    let live: Vec<(SlaMetric, DateTime<Utc>)> = t
+        .sla
+        .clocks
+        .iter()
+        .filter(|c| c.is_live())
+        .map(|c| (c.metric, c.started_at))
+        .collect();
 
     // Responses.
     if before.first_response_at.is_none()
@@ -250,5 +260,11 @@ pub fn on_change(
         }
     }
     events.extend(t.sla.settle(now));
+    t.sla.clocks.retain(|c| {
+        c.is_live()
+            || c.breached_at.is_some()
+            || terms.target(c.metric).is_some()
+            || !live.contains(&(c.metric, c.started_at))
+    });
     events
 }

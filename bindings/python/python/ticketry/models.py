@@ -1237,7 +1237,7 @@ class SlaClock:
 
 @dataclass(frozen=True)
 class SlaCompliance:
-    """One SLA metric's clocks."""
+    """One SLA metric: its tickets, by how their clocks of it stand."""
 
     metric: SlaMetric
     met: int

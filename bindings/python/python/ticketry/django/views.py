@@ -247,8 +247,13 @@ def ticket_json(t: Ticket, *, staff: bool) -> Dict[str, Any]:
         "closed_at": _iso(t.closed_at),
     }
     if staff:
+        # The current clock of each metric: the first (a breached
+        # next-response clock kept on record comes after the current ones).
+        current = {}
+        for c in t.sla.clocks:
+            current.setdefault(c.metric, c)
         data["sla"] = [
-            {"metric": c.metric.value, "status": c.status.value, "due_at": _iso(c.due_at)} for c in t.sla.clocks
+            {"metric": c.metric.value, "status": c.status.value, "due_at": _iso(c.due_at)} for c in current.values()
         ]
         data["version"] = t.version
     return data
