@@ -613,7 +613,15 @@ function endpoint(pick, opts) {
     }
     // The body is parsed only now, so an anonymous caller's malformed or
     // oversized body is 401 too, not 400 or 413.
-    await new Promise((resolve, reject) => opts.parseJson(req, res, (err) => (err ? reject(requestError(err, 'body')) : resolve())))
+    // A body that is not text in its charset is refused as such, even where
+    // the JSON parser then failed on what the bytes decoded to.
+    await new Promise((resolve, reject) =>
+      opts.parseJson(req, res, (err) => {
+        if (req[BAD_TEXT] !== undefined) reject(badText(req[BAD_TEXT]))
+        else if (err) reject(requestError(err, 'body'))
+        else resolve()
+      }),
+    )
     if (WITH_BODY.has(req.method)) checkUnicode(req)
     const action = typeof pick === 'function' ? pick(req) : pick
     const spec = SPECS[action]
@@ -630,17 +638,11 @@ function endpoint(pick, opts) {
 }
 
 /**
- * Refuses a body that is not Unicode, as the Django app does: bytes that are
- * not valid in the body's charset (the JSON parser would store U+FFFD in
- * their place, or drop them), a charset the check cannot read strictly
- * (415), or a string holding a lone surrogate (`"\\ud800"`, which the native
- * binding would store as U+FFFD).
+ * Refuses a body holding a string with a lone surrogate (`"\\ud800"`, which
+ * the native binding would store as U+FFFD), as the Django app does; bytes
+ * that are not text in the body's charset are refused by `markBadText`.
  */
 function checkUnicode(req) {
-  if (req[BAD_TEXT] === 'charset') {
-    throw new HttpError(415, 'unsupported_media_type', 'send the body as UTF-8 (or UTF-16)', 'body')
-  }
-  if (req[BAD_TEXT]) throw new HttpError(400, 'invalid_input', `the body is not valid ${req[BAD_TEXT]}`, 'body')
   const todo = [req.body]
   while (todo.length > 0) {
     const v = todo.pop()
@@ -656,6 +658,12 @@ function checkUnicode(req) {
   }
 }
 
+/** The error for a body `markBadText` marked. */
+function badText(charset) {
+  if (charset === 'charset') return new HttpError(415, 'unsupported_media_type', 'send the body as UTF-8 (or UTF-16)', 'body')
+  return new HttpError(400, 'invalid_input', `the body is not valid ${charset}`, 'body')
+}
+
 /** Set on a request whose body is not valid text in its charset: the charset, or `charset` when not checked. */
 const BAD_TEXT = Symbol('ticketry.badText')
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -668,7 +676,11 @@ const STRICT = {
   'utf-16be': new TextDecoder('utf-16be', { fatal: true }),
 }
 
-/** `express.json`'s `verify`: marks a body that is not valid text in its charset. */
+/**
+ * `express.json`'s `verify`: marks a body that is not valid text in its
+ * charset (the JSON parser would store U+FFFD in place of the bad bytes, or
+ * drop them), or in a charset no strict decoder here reads (415).
+ */
 function markBadText(req, res, buf, encoding) {
   const charset = String(encoding).toLowerCase()
   const strict = STRICT[charset]
