@@ -473,7 +473,7 @@ export interface CategoryInput {
 export type Channel = 'web' | 'email' | 'phone' | 'chat' | 'social' | 'api' | 'telegram'
 
 /** A clock's state, derived from its instants. */
-export type ClockStatus = 'running' | 'paused' | 'met' | 'breached'
+export type ClockStatus = 'running' | 'paused' | 'met' | 'breached' | 'void'
 
 /** A column of a ticket export. */
 export type Column = 'id' | 'number' | 'subject' | 'description' | 'status' | 'priority' | 'category' | 'channel' | 'customer' | 'assignee' | 'team' | 'tags' | 'links' | 'created_at' | 'updated_at' | 'first_response_at' | 'resolved_at' | 'closed_at' | 'rating'
@@ -1522,6 +1522,8 @@ export interface SlaClock {
   stoppedAt: Date | null
   /** Pauses, oldest first. */
   pauses: Array<Pause>
+  /** Stopped while no target applied to its metric (`ClockStatus::Void`). */
+  void: boolean
 }
 
 /** One SLA metric: its tickets, by how their clocks of it stand. */

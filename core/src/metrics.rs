@@ -504,6 +504,8 @@ fn row(
                     ClockStatus::Met => 0,
                     ClockStatus::Breached => 1,
                     ClockStatus::Running | ClockStatus::Paused => 2,
+                    // Stopped while no target applied: not counted.
+                    ClockStatus::Void => continue,
                 };
                 sla.entry(metric).or_default()[slot] += 1;
             }

@@ -454,10 +454,10 @@ impl Helpdesk {
         let missing =
             || Error::not_found("sla clock", format!("{} of {}", metric.as_str(), t.number));
         let clock = t.sla.clock(metric).ok_or_else(missing)?;
-        if clock.is_live() {
-            // A live clock of a metric no target applies to now is paused
-            // for that reason: there is nothing to explain.
-            let catalog = self.catalog(ws).await?;
+        let catalog = self.catalog(ws).await?;
+        if clock.is_live() && !clock.is_running() {
+            // Paused because no target applies to its metric now: there is
+            // nothing to explain (a pausing status is explained).
             let tier = self.policy_tier(ws, &t, &catalog).await?;
             let terms = engine::resolve(
                 &catalog.sla_policies,
@@ -469,11 +469,10 @@ impl Helpdesk {
                 return Err(missing());
             }
         }
-        let policies = self.store.list_sla_policies(ws).await?;
         let policy = t
             .sla
             .policy
-            .and_then(|id: PolicyId| policies.iter().find(|p| p.id == id));
+            .and_then(|id: PolicyId| catalog.sla_policies.iter().find(|p| p.id == id));
         let cal = self
             .calendars
             .get(policy.and_then(|p| p.calendar.as_ref()), self.clock.now())?;

@@ -62,6 +62,9 @@ pub enum ClockStatus {
     Met,
     /// Its due instant passed before it stopped (it may still be counting).
     Breached,
+    /// Stopped while no target applied to its metric (it was paused for
+    /// that): neither met nor breached, and not counted.
+    Void,
 }
 
 /// A span during which a clock was paused.
@@ -120,6 +123,9 @@ pub struct SlaClock {
     /// Pauses, oldest first.
     #[serde(default)]
     pub pauses: Vec<Pause>,
+    /// Stopped while no target applied to its metric ([`ClockStatus::Void`]).
+    #[serde(default)]
+    pub void: bool,
 }
 
 /// All SLA clocks of a ticket. Serialized with the derived `due_at` (the
@@ -196,6 +202,7 @@ impl SlaClock {
             breached_at: None,
             stopped_at: None,
             pauses: Vec::new(),
+            void: false,
         };
         c.schedule(cal, warning);
         c
@@ -222,6 +229,7 @@ impl SlaClock {
     fn refresh_status(&mut self) {
         self.status = match (self.stopped_at, self.breached_at, self.running_since) {
             (Some(_), Some(_), _) => ClockStatus::Breached,
+            (Some(_), None, _) if self.void => ClockStatus::Void,
             (Some(_), None, _) => ClockStatus::Met,
             (None, Some(_), _) => ClockStatus::Breached,
             (None, None, Some(_)) => ClockStatus::Running,
@@ -347,6 +355,15 @@ impl SlaClock {
         self.refresh_status();
     }
 
+    /// Marks a clock stopped while no target applied: [`ClockStatus::Void`]
+    /// unless it had breached before.
+    pub(crate) fn void_unless_breached(&mut self) {
+        if !self.is_live() && self.breached_at.is_none() {
+            self.void = true;
+            self.refresh_status();
+        }
+    }
+
     /// Restarts a stopped clock (the ticket was reopened), keeping what it consumed.
     pub(crate) fn restart(
         &mut self,
@@ -358,6 +375,7 @@ impl SlaClock {
             return;
         }
         self.stopped_at = None;
+        self.void = false;
         self.running_since = Some(now);
         self.schedule(cal, warning);
     }

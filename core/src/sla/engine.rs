@@ -195,13 +195,13 @@ pub fn on_change(
         }
     }
 
-    // The clocks live now: one that stops below while no target applies to
-    // its metric, and never breached, is dropped rather than counted met.
-    let live: Vec<(SlaMetric, DateTime<Utc>)> = t
+    // The clocks paused with no target for their metric: one that stops
+    // below is void (neither met nor breached), not met.
+    let waiting: Vec<(SlaMetric, DateTime<Utc>)> = t
         .sla
         .clocks
         .iter()
-        .filter(|c| c.is_live())
+        .filter(|c| c.is_live() && !c.is_running() && terms.target(c.metric).is_none())
         .map(|c| (c.metric, c.started_at))
         .collect();
 
@@ -260,11 +260,10 @@ pub fn on_change(
         }
     }
     events.extend(t.sla.settle(now));
-    t.sla.clocks.retain(|c| {
-        c.is_live()
-            || c.breached_at.is_some()
-            || terms.target(c.metric).is_some()
-            || !live.contains(&(c.metric, c.started_at))
-    });
+    for c in &mut t.sla.clocks {
+        if waiting.contains(&(c.metric, c.started_at)) {
+            c.void_unless_breached();
+        }
+    }
     events
 }

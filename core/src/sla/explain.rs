@@ -139,6 +139,10 @@ impl SlaExplanation {
                 lines.push(format!("breached at {}", b.to_rfc3339()))
             }
             (ClockStatus::Paused, ..) => lines.push("no due instant while paused".to_owned()),
+            (ClockStatus::Void, _, _, Some(s)) => lines.push(format!(
+                "stopped at {} while no target applied: neither met nor breached",
+                s.to_rfc3339()
+            )),
             (_, Some(d), ..) => lines.push(format!("due at {}", d.to_rfc3339())),
             _ => lines.push("the calendar never opens: no due instant".to_owned()),
         }

@@ -89,6 +89,7 @@ macro_rules! conformance_suite {
             sla_due_past_the_last_instant_is_none,
             sla_policy_switch_keeps_time_used_on_its_calendar,
             sla_target_gone_for_a_while_keeps_the_clock,
+            sla_void_clock_restarts_with_its_time,
             sla_next_response_after_a_resolve_counts_from_the_new_message,
             timers_due_past_the_last_instant_are_none,
             hostile_templates_change_nothing,

@@ -793,7 +793,7 @@ pub async fn sla_target_gone_for_a_while_keeps_the_clock(store: Arc<dyn Store>) 
         (ClockStatus::Breached, Some(t0 + h(13)))
     );
     assert_eq!(count_events(&f, "sla.breached").await, 1);
-    // Answered while no target applies: the clock goes, it is not met.
+    // Answered while no target applies: the clock is void, not met.
     let u = f.open("answered without a target").await;
     f.clock.advance(h(1));
     f.desk
@@ -806,7 +806,55 @@ pub async fn sla_target_gone_for_a_while_keeps_the_clock(store: Arc<dyn Store>) 
         .await
         .unwrap();
     let answered = f.desk.get_ticket(f.ws, u.id).await.unwrap();
-    assert_eq!(answered.sla.clock(SlaMetric::FirstResponse), None);
+    let fr = answered.sla.clock(SlaMetric::FirstResponse).unwrap();
+    assert_eq!((fr.status, fr.consumed), (ClockStatus::Void, h(1)));
+    // Back to a priority with a target: an answered clock stays void.
+    f.desk
+        .set_priority(f.ws, u.id, "medium", by.clone())
+        .await
+        .unwrap();
+    let fr = clock(&f, u.id, SlaMetric::FirstResponse).await;
+    assert_eq!(fr.status, ClockStatus::Void);
+}
+
+/// A void clock restarts like any stopped clock when the ticket reopens:
+/// with the time it used, not rebuilt from the ticket's creation.
+pub async fn sla_void_clock_restarts_with_its_time(store: Arc<dyn Store>) {
+    let f = Fixture::new(store).await;
+    let by = f.agent_actor();
+    let p = policy(
+        "Medium resolves",
+        vec![
+            target("medium", None, None, Some(h(10))),
+            target("low", None, None, None),
+        ],
+    );
+    f.desk.set_sla_policies(f.ws, vec![p]).await.unwrap();
+    let t = f.open("void, then reopened").await;
+    f.clock.advance(h(2));
+    f.desk
+        .set_priority(f.ws, t.id, "low", by.clone())
+        .await
+        .unwrap();
+    f.clock.advance(h(5));
+    f.desk
+        .set_status(f.ws, t.id, Status::Resolved, by.clone())
+        .await
+        .unwrap();
+    let res = clock(&f, t.id, SlaMetric::Resolution).await;
+    assert_eq!((res.status, res.consumed), (ClockStatus::Void, h(2)));
+    f.clock.advance(h(1));
+    f.desk
+        .set_status(f.ws, t.id, Status::Open, by.clone())
+        .await
+        .unwrap();
+    let now = f.clock.now();
+    f.desk.set_priority(f.ws, t.id, "medium", by).await.unwrap();
+    let res = clock(&f, t.id, SlaMetric::Resolution).await;
+    assert_eq!(
+        (res.status, res.consumed, res.due_at),
+        (ClockStatus::Running, h(2), Some(now + h(8)))
+    );
 }
 
 /// A customer writing to a ticket that was resolved with their last

@@ -217,6 +217,7 @@ class ClockStatus(_StrEnum):
     PAUSED = 'paused'
     MET = 'met'
     BREACHED = 'breached'
+    VOID = 'void'
 
 
 class Column(_StrEnum):
@@ -1233,6 +1234,7 @@ class SlaClock:
     breached_at: Optional[datetime] = field(default=None, repr=False)
     stopped_at: Optional[datetime] = field(default=None, repr=False)
     pauses: Tuple[Pause, ...] = field(default=(), repr=False)
+    void: bool = False
 
 
 @dataclass(frozen=True)
