@@ -670,10 +670,24 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** The charsets the JSON parser takes that a strict decoder checks. */
 const STRICT = {
   'utf-8': new TextDecoder('utf-8', { fatal: true }),
-  utf8: new TextDecoder('utf-8', { fatal: true }),
-  'utf-16': new TextDecoder('utf-16le', { fatal: true }),
   'utf-16le': new TextDecoder('utf-16le', { fatal: true }),
   'utf-16be': new TextDecoder('utf-16be', { fatal: true }),
+}
+
+/**
+ * The byte order of a `utf-16` body, as the JSON parser's decoder (iconv-lite)
+ * finds it: its byte-order mark, or else the side its ASCII's zero bytes are on.
+ */
+function utf16Order(buf) {
+  if (buf[0] === 0xfe && buf[1] === 0xff) return 'utf-16be'
+  if (buf[0] === 0xff && buf[1] === 0xfe) return 'utf-16le'
+  let even = 0
+  let odd = 0
+  for (let i = 0; i + 1 < Math.min(buf.length, 100); i += 2) {
+    if (buf[i] === 0 && buf[i + 1] !== 0) even += 1
+    if (buf[i] !== 0 && buf[i + 1] === 0) odd += 1
+  }
+  return even > odd ? 'utf-16be' : 'utf-16le'
 }
 
 /**
@@ -682,7 +696,8 @@ const STRICT = {
  * drop them), or in a charset no strict decoder here reads (415).
  */
 function markBadText(req, res, buf, encoding) {
-  const charset = String(encoding).toLowerCase()
+  let charset = String(encoding).toLowerCase()
+  if (charset === 'utf-16') charset = utf16Order(buf)
   const strict = STRICT[charset]
   if (strict === undefined) {
     req[BAD_TEXT] = 'charset'

@@ -554,6 +554,9 @@ for (const backend of backends) {
       expectError(await send('utf-16le', Buffer.concat([utf16, Buffer.from([0x41])])), 400, 'invalid_input', 'body')
       expectError(await send('utf-32', Buffer.alloc(8)), 415, 'unsupported_media_type', 'body')
       assert.equal((await send('utf-16le', utf16)).status, 201, 'valid UTF-16 is taken')
+      // Big-endian with its byte-order mark, holding 'Ü' (0xDC as a low byte).
+      const be = Buffer.from('\ufeff{"subject": "Über", "description": "x"}', 'utf16le').swap16()
+      assert.equal((await send('utf-16', be)).status, 201, 'UTF-16 read in its byte order')
       for (const lone of ['\\ud800', '\\udfff', 'a\\udc00b']) {
         const r = await call('POST', '/api/tickets/', ALICE, `{"subject": "s", "description": "${lone}"}`)
         expectError(r, 400, 'invalid_input', 'body')
@@ -561,7 +564,7 @@ for (const backend of backends) {
       const pair = await call('POST', '/api/tickets/', ALICE, '{"subject": "s", "description": "\\ud83d\\ude00 and \\u00e9"}')
       assert.equal(pair.status, 201)
       assert.equal(pair.json.description, '\u{1F600} and \u00e9')
-      assert.equal(await count(), before + 2, 'refused bodies created nothing')
+      assert.equal(await count(), before + 3, 'refused bodies created nothing')
     })
 
     it('answers 405 with Allow, 404 for unknown paths, 400/413/415 for bad bodies', async () => {
