@@ -18,8 +18,9 @@
 //! content are dropped (both readers drop them too); `xmp`, `iframe`,
 //! `noembed`, `noframes` and `plaintext` are written as their text. Start
 //! tags a parser ignores (`body`, `td` outside a table) are not written, and
-//! at most 16 formatting elements (`b`, `font`…) are open at once: a parser
-//! opens the open ones again after each block that closes them.
+//! at most [`HTML_FORMATTING`](crate::limits::HTML_FORMATTING) formatting
+//! elements (`b`, `font`…) are open at once: a parser opens the open ones
+//! again after each block that closes them.
 //!
 //! ```
 //! use ticketry_core::html::flatten;
@@ -194,10 +195,6 @@ const FORMATTING: &[&str] = &[
     "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
 ];
 
-/// Most formatting elements open at once; deeper ones are dropped, their
-/// text kept.
-const MAX_FORMATTING: usize = 16;
-
 /// Elements whose content a parser reads as text, written as their text
 /// alone (a parser would show escaped characters in them as written).
 const TEXT_ONLY: &[&str] = &["xmp", "iframe", "noembed", "noframes", "plaintext"];
@@ -304,7 +301,7 @@ impl State {
                         .iter()
                         .filter(|n| FORMATTING.contains(&n.as_str()))
                         .count()
-                        >= MAX_FORMATTING);
+                        >= crate::limits::HTML_FORMATTING);
             if !void && too_deep {
                 self.dropped.push(name.to_owned());
             } else {
@@ -468,7 +465,7 @@ mod tests {
         let html = format!("<p><td>{bold}{}", "<p>x".repeat(200));
         let flat = flatten(&html, 128);
         assert!(!flat.contains("<td>"));
-        assert_eq!(flat.matches("<b ").count(), MAX_FORMATTING);
+        assert_eq!(flat.matches("<b ").count(), crate::limits::HTML_FORMATTING);
         assert_eq!(
             flat.matches("<p>x</p>").count(),
             200,

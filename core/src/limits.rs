@@ -25,7 +25,7 @@ pub const TEMPLATE_OUTPUT: usize = 400_000;
 /// Work the filters of one render may do, in units: a value or a byte of
 /// text each time a filter goes through its input (and through its
 /// arguments once per item for `map`, `select` and the like; sorting counts
-/// once per halving).
+/// once per halving), and a byte each of what `replace` produces.
 pub const TEMPLATE_WORK: u64 = 20_000_000;
 /// Longest a render may run.
 pub const TEMPLATE_DEADLINE: Duration = Duration::from_millis(50);
@@ -34,6 +34,11 @@ pub const TEMPLATE_DEADLINE: Duration = Duration::from_millis(50);
 /// HTML-only mail): deeper tags are dropped, their text kept
 /// ([`crate::html::flatten`]).
 pub const HTML_NESTING: usize = 128;
+/// Most formatting elements (`b`, `font`, `a`…) open at once in that HTML:
+/// a parser opens the open ones again after each block that closes them
+/// implicitly, so their number multiplies what it builds. Further ones are
+/// dropped, their text kept.
+pub const HTML_FORMATTING: usize = 16;
 
 /// Deepest nesting of a JSON document (`custom_fields`): objects and arrays.
 pub const JSON_DEPTH: usize = 32;

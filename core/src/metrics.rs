@@ -23,7 +23,8 @@
 //! - **reopen rate**: reopened / resolved;
 //! - **SLA**: for tickets created in the group, each metric's tickets met,
 //!   breached (any of its clocks of that metric, a next-response miss kept on
-//!   record included), or still running (running or paused).
+//!   record included), or still running (running or paused); a void clock is
+//!   not counted.
 //!
 //! Percentiles are nearest-rank: the median of 1, 2, 3, 4 hours is 2 hours.
 

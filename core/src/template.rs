@@ -17,8 +17,9 @@
 //! - **Bounded parsing**: the body's length, the tokens of one tag and the
 //!   nesting of blocks are checked on the token stream before the (recursive)
 //!   parser runs, so no body can exhaust the stack.
-//! - **Bounded rendering**: instruction fuel, an output cap and a deadline
-//!   checked on every read of the context and every loop step; renders run
+//! - **Bounded rendering**: instruction fuel, an output cap, a deadline
+//!   checked on every read of the context and every loop step, and a work
+//!   budget the filters take from before they run (`work.rs`); renders run
 //!   on their own threads, at most [`RENDER_THREADS`] at a time, never on
 //!   the caller's async workers.
 

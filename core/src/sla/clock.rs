@@ -56,7 +56,8 @@ impl std::str::FromStr for SlaMetric {
 pub enum ClockStatus {
     /// Counting business time toward its due instant.
     Running,
-    /// Stopped while the ticket is in a pausing status.
+    /// Not counting: the ticket is in a pausing status (or held by an
+    /// incident), or no target applies to its metric.
     Paused,
     /// Stopped in time.
     Met,

@@ -1,7 +1,9 @@
 //! SLA policies and clocks.
 //!
-//! A ticket carries up to three clocks (first response, next response,
-//! resolution). Each counts business time on its policy's calendar toward a
+//! A ticket carries up to three current clocks (first response, next
+//! response, resolution), plus at most one breached next-response clock kept
+//! on record after them. A metric left without a target pauses its clock;
+//! stopped like that, the clock is void (neither met nor breached). Each counts business time on its policy's calendar toward a
 //! target; the statuses in the policy's `pause_on` pause it (resuming moves
 //! the due instant by exactly the paused business time); a public agent reply
 //! meets the response clocks (internal notes never count); resolving stops

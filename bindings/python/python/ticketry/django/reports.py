@@ -194,7 +194,7 @@ def dashboard(c: Call) -> Any:
         f'<td class="num">{s.running}</td><td class="num">'
         f'{"—" if s.compliance is None else f"{s.compliance * 100:.1f} %"}</td></tr>'
         for s in m.totals.sla
-    ) or '<tr><td colspan="5">No SLA clocks in the period.</td></tr>'
+    ) or '<tr><td colspan="5">No SLA figures in the period.</td></tr>'
     tiles: List[Tuple[str, Any]] = [
         ("Active", today.active), ("Created today", today.created_today), ("Resolved today", today.resolved_today),
         ("Closed today", today.closed_today), ("Breaching now", today.breaching_now),
