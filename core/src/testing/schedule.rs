@@ -2,10 +2,9 @@
 //! `run_automations`, on every backend.
 
 use super::fixture::{Fixture, assert_code};
-use super::sla::{berlin, h, policy, target};
+use super::sla::{berlin, berlin_office_hours, h, policy, target};
 use crate::assignment::Strategy;
 use crate::automation::{Elapsed, Preset, Rule, RuleAction, Since};
-use crate::calendar::CalendarConfig;
 use crate::store::Store;
 use crate::workspace::SettingsPatch;
 use crate::*;
@@ -282,13 +281,7 @@ pub async fn presets_fire_once_at_their_instant(store: Arc<dyn Store>) {
 
 pub async fn business_hours_timers_cross_weekend_and_dst(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
-    let cal = CalendarConfig::from_json(
-        r#"{"timezone": "Europe/Berlin",
-            "weekly": {"mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]],
-                       "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]],
-                       "fri": [["09:00","17:00"]]}}"#,
-    )
-    .unwrap();
+    let cal = berlin_office_hours();
     let mut p = policy("Office", vec![target("medium", Some(h(40)), None, None)]);
     p.calendar = Some(cal);
     f.desk.set_sla_policies(f.ws, vec![p]).await.unwrap();

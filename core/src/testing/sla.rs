@@ -549,6 +549,17 @@ pub async fn sla_sweep_concurrent_emits_once(store: Arc<dyn Store>) {
     assert!(f.desk.sla_sweep(f.ws, at).await.unwrap().alerts.is_empty());
 }
 
+/// Weekdays 09:00–17:00 in Berlin.
+pub(super) fn berlin_office_hours() -> CalendarConfig {
+    CalendarConfig::from_json(
+        r#"{"timezone": "Europe/Berlin",
+            "weekly": {"mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]],
+                       "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]],
+                       "fri": [["09:00","17:00"]]}}"#,
+    )
+    .unwrap()
+}
+
 pub(super) fn berlin(y: i32, mo: u32, d: u32, hh: u32, mm: u32) -> DateTime<Utc> {
     chrono_tz::Europe::Berlin
         .with_ymd_and_hms(y, mo, d, hh, mm, 0)
@@ -674,13 +685,7 @@ pub async fn sla_policy_with_calendar(store: Arc<dyn Store>) {
 /// does a 24/7 policy's weekend vanish on office hours.
 pub async fn sla_policy_switch_keeps_time_used_on_its_calendar(store: Arc<dyn Store>) {
     let f = Fixture::new(store).await;
-    let office_hours = CalendarConfig::from_json(
-        r#"{"timezone": "Europe/Berlin",
-            "weekly": {"mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]],
-                       "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]],
-                       "fri": [["09:00","17:00"]]}}"#,
-    )
-    .unwrap();
+    let office_hours = berlin_office_hours();
     let (office, ops) = (
         f.category("Office", None).await,
         f.category("Ops", None).await,
