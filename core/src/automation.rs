@@ -274,8 +274,7 @@ pub(crate) fn select<'r>(
         t.subject.as_str(),
         t.description.as_str(),
         facts.message.unwrap_or(""),
-    ]
-    .join("\n");
+    ];
     let found = Phrases::find(&chosen, &text);
     let mut out = Vec::new();
     for rule in chosen {
@@ -351,8 +350,8 @@ const DIRECT_FACTOR: usize = 32;
 const DIRECT_COMPARISONS: usize = 20_000;
 
 impl<'r> Phrases<'r> {
-    /// Looks for the phrases of `rules` in `text`.
-    fn find(rules: &[&'r Rule], text: &str) -> Self {
+    /// Looks for the phrases of `rules` in the parts of a text.
+    fn find(rules: &[&'r Rule], text: &[&str]) -> Self {
         let mut index = HashMap::new();
         let mut phrases = Vec::new();
         let listed = rules
@@ -370,7 +369,14 @@ impl<'r> Phrases<'r> {
                 phrases.push(words(phrase));
             }
         }
-        let text = words(text);
+        if phrases.is_empty() {
+            // No `words` condition: the text is not even split.
+            return Phrases {
+                index,
+                found: Vec::new(),
+            };
+        }
+        let text: Vec<String> = text.iter().flat_map(|part| words(part)).collect();
         let phrase_words: usize = phrases.iter().map(Vec::len).sum();
         let direct = text.len().saturating_mul(phrase_words);
         let found = if direct <= DIRECT_COMPARISONS.max(DIRECT_FACTOR * (text.len() + phrase_words))
@@ -557,7 +563,7 @@ mod tests {
             conditions: vec![Condition::Words(vec![phrase.into()])],
             ..Rule::default()
         };
-        Phrases::find(&[&rule], text).contains(phrase)
+        Phrases::find(&[&rule], &[text]).contains(phrase)
     }
 
     #[test]
@@ -589,9 +595,9 @@ mod tests {
             })
             .collect();
         let chosen: Vec<&Rule> = rules.iter().collect();
-        let found = Phrases::find(&chosen, &text);
+        let found = Phrases::find(&chosen, &[&text]);
         assert!(phrases.iter().all(|p| !found.contains(p)));
-        let found = Phrases::find(&chosen, &format!("{text} x1999 {text}"));
+        let found = Phrases::find(&chosen, &[&text, "x1999", &text]);
         assert!(found.contains(&phrases[1999]));
         assert!(!found.contains(&phrases[1998]));
     }
