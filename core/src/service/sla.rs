@@ -125,9 +125,7 @@ impl Helpdesk {
         catalog: &WorkspaceCatalog,
     ) -> Result<()> {
         w.catalog_version = catalog.version;
-        let (policies, priorities) = (&catalog.sla_policies, &catalog.priorities);
-        let tier = self.policy_tier(ws, &w.ticket, catalog).await?;
-        let terms: Terms<'_> = engine::resolve(policies, priorities, &w.ticket, tier.as_deref());
+        let terms = self.terms(ws, &w.ticket, catalog).await?;
         let cal = self.calendars.get(terms.calendar(), self.clock.now())?;
         let calendar_before = match before.sla.policy == terms.policy_id() {
             true => cal.clone(),
@@ -156,19 +154,26 @@ impl Helpdesk {
         Ok(())
     }
 
-    /// The customer's tier of `t`, read only when a policy has a tier
-    /// condition (it matters to no other).
-    async fn policy_tier(
+    /// The SLA terms that apply to `t` under `catalog` (its customer's tier
+    /// is read only when a policy has a tier condition: it matters to no
+    /// other).
+    async fn terms<'c>(
         &self,
         ws: WorkspaceId,
         t: &Ticket,
-        catalog: &WorkspaceCatalog,
-    ) -> Result<Option<String>> {
+        catalog: &'c WorkspaceCatalog,
+    ) -> Result<Terms<'c>> {
         let needed = catalog
             .sla_policies
             .iter()
             .any(|p| !p.conditions.customer_tiers.is_empty());
-        self.tier_if(needed, ws, &t.customer).await
+        let tier = self.tier_if(needed, ws, &t.customer).await?;
+        Ok(engine::resolve(
+            &catalog.sla_policies,
+            &catalog.priorities,
+            t,
+            tier.as_deref(),
+        ))
     }
 
     /// Replaces the workspace's ordered SLA policy list. Calendars are
@@ -458,14 +463,7 @@ impl Helpdesk {
         if clock.is_live() && !clock.is_running() {
             // Paused because no target applies to its metric now: there is
             // nothing to explain (a pausing status is explained).
-            let tier = self.policy_tier(ws, &t, &catalog).await?;
-            let terms = engine::resolve(
-                &catalog.sla_policies,
-                &catalog.priorities,
-                &t,
-                tier.as_deref(),
-            );
-            if terms.target(metric).is_none() {
+            if self.terms(ws, &t, &catalog).await?.target(metric).is_none() {
                 return Err(missing());
             }
         }
