@@ -971,6 +971,37 @@ for (const backend of backends) {
       }
     })
 
+    it('voids a clock answered without a target, and keeps a next-response miss on record', async () => {
+      const clock = new ManualClock(new Date('2026-03-02T08:00:00Z'))
+      const d2 = await backend.open({ clock })
+      try {
+        const ws = await setup(d2)
+        await ws.setSlaPolicies([
+          { name: 'Medium answers', targets: [{ priority: 'medium', firstResponse: H, nextResponse: H }, { priority: 'low' }] },
+        ])
+        const quiet = await ws.openTicket({ customer: 'alice', subject: 'Quiet', description: 'd', priority: 'medium' })
+        await ws.setPriority(quiet.id, 'low')
+        await rejectsWith(ws.explainSla(quiet.id, 'first_response'), 'not_found')
+        clock.advance(3 * H)
+        await ws.reply(quiet.id, 'bob', 'Here')
+        const fr = (await ws.getTicket(quiet.id)).sla.clocks.find((c) => c.metric === 'first_response')
+        assert.equal(fr.status, 'void')
+
+        const t = await ws.openTicket({ customer: 'alice', subject: 'Loud', description: 'd', priority: 'medium' })
+        await ws.reply(t.id, 'bob', 'Hi')
+        await ws.customerMessage(t.id, 'alice', 'Still broken')
+        clock.advance(2 * H)
+        await ws.slaSweep()
+        await ws.reply(t.id, 'bob', 'Sorry')
+        await ws.customerMessage(t.id, 'alice', 'Again')
+        const nr = (await ws.getTicket(t.id)).sla.clocks.filter((c) => c.metric === 'next_response')
+        assert.deepEqual(nr.map((c) => c.status), ['running', 'breached'])
+        assert.deepEqual((await ws.listTickets({ breached: true })).items.map((x) => x.id), [t.id])
+      } finally {
+        await d2.close()
+      }
+    })
+
     it('isolates workspaces', async () => {
       const a = await setup(desk)
       const b = await setup(desk)

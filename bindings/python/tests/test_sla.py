@@ -12,6 +12,7 @@ from ticketry import (
     Calendar,
     ClockStatus,
     InvalidInputError,
+    NotFoundError,
     PolicyConditions,
     PolicyTarget,
     SlaMetric,
@@ -114,3 +115,34 @@ def test_clocks_sweep_and_explain(clocked) -> None:  # type: ignore[no-untyped-d
     assert ex.timezone == "Europe/Berlin" and ex.due_at == resumed.due_at
     assert ex.pauses and ex.segments and ex.lines[-1].startswith("due at")
     assert ex.consumed + ex.remaining == timedelta(hours=16)
+
+
+def test_void_clock_and_kept_miss(clocked) -> None:  # type: ignore[no-untyped-def]
+    helpdesk, clock = clocked
+    desk = helpdesk.workspace(helpdesk.create_workspace("Void", new_slug("void")))
+    desk.put_customer(7, "Alice")
+    desk.put_agent("bob", "Bob")
+    hour = timedelta(hours=1)
+    desk.set_sla_policies([PolicyInput("Medium answers", (PolicyTarget("medium", first_response=hour,
+                                                                       next_response=hour),
+                                                          PolicyTarget("low")))])
+    # A first response while no target applies: void, neither met nor breached.
+    quiet = desk.open_ticket(7, "Quiet", "Help")
+    desk.set_priority(quiet, "low", by={"type": "agent", "id": "bob"})
+    with pytest.raises(NotFoundError):
+        desk.explain_sla(quiet, "first_response")
+    clock.advance(3 * hour)
+    desk.reply(quiet, "bob", "Here")
+    assert desk.get_ticket(quiet).sla.clock("first_response").status is ClockStatus.VOID
+    # A late next response stays on record when the customer writes again.
+    t = desk.open_ticket(7, "Loud", "Help")
+    desk.reply(t, "bob", "Hi")
+    desk.customer_message(t, 7, "Still broken")
+    clock.advance(2 * hour)
+    desk.sla_sweep()
+    desk.reply(t, "bob", "Sorry")
+    desk.customer_message(t, 7, "Again")
+    clocks = [(c.metric, c.status) for c in desk.get_ticket(t).sla.clocks if c.metric is SlaMetric.NEXT_RESPONSE]
+    assert clocks == [(SlaMetric.NEXT_RESPONSE, ClockStatus.RUNNING), (SlaMetric.NEXT_RESPONSE, ClockStatus.BREACHED)]
+    assert desk.get_ticket(t).sla.clock("next_response").status is ClockStatus.RUNNING
+    assert [x.id for x in desk.list_tickets(breached=True).items] == [t.id]
